@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from escalon.cli import calendar as calendar_cli
+from escalon.cli import policy as policy_cli
+from escalon.cli import replay as replay_cli
 
 app = typer.Typer(
     name="escalon",
@@ -14,6 +16,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(calendar_cli.app, name="calendar")
+app.add_typer(policy_cli.app, name="policy")
+app.command("replay")(replay_cli.replay)
 
 
 def main() -> None:

@@ -1,0 +1,227 @@
+"""`escalon replay`: run past case events through a policy on a virtual clock."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from escalon.core.engine import Action
+from escalon.core.policy import PolicyInvalid, load_policy
+from escalon.core.replay import Replay
+from escalon.core.signals import TextAnalyzer
+from escalon.core.state import to_us
+
+
+def replay(
+    policy: Annotated[Path, typer.Option("--policy", help="The policy to try (YAML or JSON).")],
+    events: Annotated[
+        Path,
+        typer.Option("--events", help="Case events, JSON Lines sorted by 'at' ('-' for stdin)."),
+    ],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until", help="Replay up to and including this instant (ISO 8601 with offset)."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write every decision here (JSON Lines).")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the report here (JSON).")
+    ] = None,
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="A detector model from `escalon triage train` (default: built-in)."
+        ),
+    ] = None,
+) -> None:
+    """Replay case events through a policy and report what it would have done."""
+    err = Console(stderr=True, highlight=False)
+    limit = _parse_until(until, err)
+    try:
+        loaded = load_policy(policy)
+    except PolicyInvalid as error:
+        for problem in error.errors:
+            err.print(f"error {problem}", soft_wrap=True)
+        err.print(f"{policy}: the policy has errors; nothing was replayed")
+        raise typer.Exit(1) from None
+    except OSError as error:
+        err.print(f"{policy}: cannot read the policy: {error.strerror or error}")
+        raise typer.Exit(1) from None
+    analyzer = _analyzer(model, err) if loaded.uses_text_signals or model is not None else None
+
+    with ExitStack() as stack:
+        decisions: IO[str] | None = None
+        if out is not None:
+            decisions = stack.enter_context(_open_output(out, err))
+        written = decisions
+
+        def on_action(action: Action) -> None:
+            if written is not None:
+                written.write(json.dumps(action.record(), ensure_ascii=False))
+                written.write("\n")
+
+        def on_skip(number: int, reason: str) -> None:
+            err.print(f"{events}:{number}: {reason}", soft_wrap=True, markup=False)
+
+        runner = Replay(
+            loaded, analyzer=analyzer, until=limit, on_action=on_action, on_skip=on_skip
+        )
+        source = stack.enter_context(_open_events(events, err))
+        runner.feed(_numbered(source, err, events))
+        result = runner.finish()
+    if report is not None:
+        try:
+            report.write_text(
+                json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        except OSError as error:
+            err.print(f"{report}: cannot write the report: {error.strerror or error}")
+            raise typer.Exit(1) from None
+    print_summary(Console(highlight=False), result, out, report)
+
+
+def _parse_until(until: str | None, err: Console) -> int | None:
+    if until is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(until.strip().replace("Z", "+00:00"))
+    except ValueError:
+        err.print(f"--until {until!r} is not an ISO 8601 instant, e.g. 2026-12-01T09:00:00+01:00")
+        raise typer.Exit(2) from None
+    if moment.tzinfo is None:
+        err.print(f"--until {until!r} needs a UTC offset, e.g. {until}+01:00 or {until}Z")
+        raise typer.Exit(2)
+    return to_us(moment)
+
+
+def _analyzer(model: Path | None, err: Console) -> TextAnalyzer:
+    from escalon.triage import load_analyzer
+
+    try:
+        analyzer: TextAnalyzer = load_analyzer(str(model) if model is not None else None)
+    except (OSError, ValueError) as error:
+        err.print(f"{model}: cannot load the detector model: {error}")
+        raise typer.Exit(1) from None
+    return analyzer
+
+
+class _Closing:
+    def __init__(self, stream: IO[Any], close: bool) -> None:
+        self.stream = stream
+        self.close = close
+
+    def __enter__(self) -> IO[Any]:
+        return self.stream
+
+    def __exit__(self, *exc: object) -> None:
+        if self.close:
+            self.stream.close()
+
+
+def _open_events(path: Path, err: Console) -> _Closing:
+    if str(path) == "-":
+        return _Closing(sys.stdin.buffer, close=False)
+    try:
+        return _Closing(path.open("rb"), close=True)
+    except OSError as error:
+        err.print(f"{path}: cannot read the events: {error.strerror or error}")
+        raise typer.Exit(1) from None
+
+
+def _open_output(path: Path, err: Console) -> _Closing:
+    try:
+        return _Closing(path.open("w", encoding="utf-8"), close=True)
+    except OSError as error:
+        err.print(f"{path}: cannot write the decisions: {error.strerror or error}")
+        raise typer.Exit(1) from None
+
+
+def _numbered(source: IO[bytes], err: Console, path: Path) -> Iterator[tuple[int, bytes]]:
+    """Lines with their numbers, behind a progress bar when a person is watching."""
+    if not err.is_terminal or str(path) == "-":
+        yield from enumerate(source, start=1)
+        return
+    total = path.stat().st_size
+    columns = (
+        TextColumn("replaying"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("replay", total=total)
+        done = 0
+        for number, line in enumerate(source, start=1):
+            done += len(line)
+            if number % 2000 == 0:
+                progress.update(task, completed=done)
+            yield number, line
+        progress.update(task, completed=total)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+def _hours(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f} h"
+
+
+def print_summary(
+    console: Console, result: dict[str, Any], out: Path | None, report: Path | None
+) -> None:
+    """The human-readable summary every replay prints."""
+    policy = result["policy"]
+    console.print(
+        f"Replayed {result['events']} events ({result['skipped_events']} skipped) of "
+        f"{result['cases']} cases through {policy['name']} version {policy['version']}."
+    )
+    console.print(
+        f"Escalated cases: {result['escalated_cases']} ({_percent(result['escalation_rate'])}); "
+        f"escalations by level: "
+        + (", ".join(f"{k} {v}" for k, v in result["escalations_by_level"].items()) or "none")
+    )
+    if result["escalations_by_rule"]:
+        console.print(
+            "By rule: " + ", ".join(f"{k} {v}" for k, v in result["escalations_by_rule"].items()),
+            soft_wrap=True,
+        )
+    table = Table(box=None, pad_edge=False)
+    for column in ("SLA clock", "tracked", "met", "breached", "compliance"):
+        table.add_column(column, justify="left" if column == "SLA clock" else "right")
+    for metric, figures in result["sla"].items():
+        if figures["tracked"] or figures["breached"]:
+            table.add_row(
+                metric,
+                str(figures["tracked"]),
+                str(figures["met"]),
+                str(figures["breached"]),
+                _percent(figures["compliance"]),
+            )
+    console.print(table)
+    times = result["resolution_time"]
+    csat = result["csat"]
+    for group in ("escalated", "other"):
+        figures = times[group]
+        score = csat[group]["mean"]
+        console.print(
+            f"{group.title()} cases: {figures['cases']} resolved, median {_hours(figures['median_hours'])}, "
+            f"p90 {_hours(figures['p90_hours'])} business time; CSAT "
+            f"{'-' if score is None else f'{score:.2f}'} ({csat[group]['responses']} answers)"
+        )
+    written = [str(path) for path in (out, report) if path is not None]
+    if written:
+        console.print(f"Written: {', '.join(written)}")

@@ -1,0 +1,758 @@
+"""The engine: given a case, a policy and an instant, what must happen now and when to look again.
+
+`apply_event` applies one case event (firing the rules it triggers); `evaluate` fires every timed
+rule due up to an instant. Both are pure: they return a new state inside the `Decision` and leave
+the one they were given untouched. The live worker, the API flows and the replay all call them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from escalon.core.events import (
+    AgentMessage,
+    ApprovalRequested,
+    CaseEscalated,
+    CaseOpened,
+    CaseRouted,
+    CaseUpdated,
+    CustomerMessage,
+    EscalationAcknowledged,
+    Event,
+    StatusChanged,
+    SurveyAnswered,
+)
+from escalon.core.policy.compiled import Policy
+from escalon.core.policy.model import ActionSpec, Conditions, RuleSpec
+from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
+from escalon.core.sla import ALWAYS, counted, reach
+from escalon.core.state import STOPPED_STATUSES, CaseState, ClockTally, Cycle, from_us, to_us
+
+_MAX_FIRINGS = 10_000  # a policy whose rules keep re-triggering each other is a bug, not a loop
+
+
+class EventRejected(ValueError):
+    """An event the case cannot take (unknown level, closed case...); nothing was applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One action a rule (or a person) took on a case."""
+
+    at: int
+    case: str
+    rule: str
+    trigger: str
+    action: str
+    key: str
+    metric: str | None
+    details: Mapping[str, Any]
+    timezone: tzinfo
+
+    @property
+    def at_datetime(self) -> datetime:
+        """When it happened, in the time zone of the case's SLA calendar."""
+        return from_us(self.at).astimezone(self.timezone)
+
+    def record(self) -> dict[str, Any]:
+        """The decision as the replay writes it (JSON-ready)."""
+        record: dict[str, Any] = {
+            "at": self.at_datetime.isoformat(),
+            "case": self.case,
+            "rule": self.rule,
+            "trigger": self.trigger,
+        }
+        if self.metric is not None:
+            record["metric"] = self.metric
+        record["action"] = self.action
+        record.update(self.details)
+        record["key"] = self.key
+        return record
+
+
+@dataclass(frozen=True, slots=True)
+class ClockEvent:
+    """Something that happened to an SLA clock: started, warning, breach, met or ended."""
+
+    at: int
+    case: str
+    metric: str
+    cycle: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the engine decided: the new state, the actions in order, and when to look again."""
+
+    state: CaseState
+    actions: tuple[Action, ...]
+    clock_events: tuple[ClockEvent, ...]
+    next_check_at: int | None
+
+    @property
+    def next_check_datetime(self) -> datetime | None:
+        """`next_check_at` as an aware UTC datetime."""
+        return None if self.next_check_at is None else from_us(self.next_check_at)
+
+
+@dataclass(slots=True)
+class _Trigger:
+    """What set a rule off, with what the conditions may read."""
+
+    name: str
+    key: str
+    metric: str | None = None
+    text: str | None = None
+    approval_kind: str | None = None
+    approval_amount: float | None = None
+    score: int | None = None
+    _signals: TextSignals | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Due:
+    """A timed occurrence not yet fired: a clock instant, or a timed rule's instant."""
+
+    effective: int
+    original: int
+    rule: int  # -1 for a clock instant
+    metric: str | None
+    kind: str  # "warning" / "breach" for clocks, the rule's trigger otherwise
+    number: int  # cycle, escalation or level-entry number
+
+
+def open_case(
+    policy: Policy, event: CaseOpened, *, analyzer: TextAnalyzer | None = None
+) -> Decision:
+    """Open a new case from its opening event and fire the rules its opening triggers."""
+    at = to_us(event.at)
+    priority = policy.opening_priority(event.priority, event.impact, event.urgency)
+    if priority not in policy.priority_rank:
+        raise EventRejected(_unknown("priority", priority, policy.priorities))
+    if event.team is not None and event.team not in policy.teams:
+        raise EventRejected(_unknown("team", event.team, sorted(policy.teams)))
+    state = CaseState(
+        case=event.case,
+        policy=policy.fingerprint,
+        customer=event.customer,
+        opened_at=at,
+        priority=priority,
+        team=event.team or policy.levels[0].team,
+        tier=event.tier,
+        channel=event.channel,
+        category=event.category,
+        updated_at=at,
+        status_log=((at, "open"),),
+        level_entered_at=at,
+        events=1,
+    )
+    run = _Run(state, policy, analyzer)
+    run.select_sla(at, initial=True)
+    run.start_cycle("first_response", at)
+    run.start_cycle("resolution", at)
+    text = f"{event.subject}\n{event.body}" if event.subject else event.body
+    run.fire_event_rules(at, _Trigger("case.opened", f"event#{state.events}", text=text))
+    return run.decision(at)
+
+
+def apply_event(
+    state: CaseState | None,
+    policy: Policy,
+    event: Event,
+    *,
+    analyzer: TextAnalyzer | None = None,
+) -> Decision:
+    """Apply one event to a case (None for a new case), after the timers due before it."""
+    if isinstance(event, CaseOpened):
+        if state is not None and not state.is_final:
+            raise EventRejected(f"case {event.case} is already open")
+        return open_case(policy, event, analyzer=analyzer)
+    if state is None:
+        raise EventRejected(f"case {event.case} was never opened")
+    at = to_us(event.at)
+    if at < state.updated_at:
+        raise EventRejected(
+            f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
+        )
+    _check_event(state, policy, event)
+    run = _Run(state.copy(), policy, analyzer)
+    run.advance(at, inclusive=False)
+    run.state.updated_at = at
+    run.state.events += 1
+    run.handle(event, at)
+    return run.decision(at)
+
+
+def evaluate(state: CaseState, policy: Policy, now: datetime | int) -> Decision:
+    """Fire every timed rule due up to and including `now`; say when to look again."""
+    at = now if isinstance(now, int) else to_us(now)
+    run = _Run(state.copy(), policy, None)
+    run.advance(at, inclusive=True)
+    run.state.updated_at = max(run.state.updated_at, at)
+    return run.decision(at)
+
+
+def _unknown(what: str, name: str, known: Any) -> str:
+    return f"unknown {what} '{name}' (known: {', '.join(known)})"
+
+
+def _check_event(state: CaseState, policy: Policy, event: Event) -> None:
+    """Refuse an event the case cannot take, before anything is applied."""
+    if isinstance(event, StatusChanged) and state.status == "closed" and event.status != "closed":
+        raise EventRejected(f"case {state.case} is closed and cannot become {event.status}")
+    if isinstance(event, CaseEscalated) and event.to not in policy.level_index:
+        raise EventRejected(_unknown("level", event.to, policy.level_index))
+    if isinstance(event, CaseRouted) and event.team not in policy.teams:
+        raise EventRejected(_unknown("team", event.team, sorted(policy.teams)))
+    if (
+        isinstance(event, CaseUpdated)
+        and event.priority is not None
+        and event.priority not in policy.priority_rank
+    ):
+        raise EventRejected(_unknown("priority", event.priority, policy.priorities))
+
+
+class _Run:
+    """One engine call: a working copy of the state and what has been decided so far."""
+
+    def __init__(self, state: CaseState, policy: Policy, analyzer: TextAnalyzer | None) -> None:
+        if state.policy != policy.fingerprint:
+            # Evaluated under another policy version than before: cached clock arithmetic is void.
+            state.policy = policy.fingerprint
+            state.memo = {}
+        self.state = state
+        self.policy = policy
+        self.analyzer = analyzer
+        self.actions: list[Action] = []
+        self.clock_events: list[ClockEvent] = []
+        # Rules waiting to react to a clock instant that has happened: (original, rule, metric,
+        # kind, cycle), all at `ready_at`.
+        self.ready: list[tuple[int, int, str, str, int]] = []
+        self.ready_at = 0
+        self.firings = 0
+
+    # -- results -----------------------------------------------------------------------------
+
+    def decision(self, now: int) -> Decision:
+        dues = self.dues()
+        next_check = min((due.effective for due in dues), default=None)
+        return Decision(self.state, tuple(self.actions), tuple(self.clock_events), next_check)
+
+    def timezone(self) -> tzinfo:
+        sla = self.state.sla
+        calendar = ALWAYS if sla is None else self.policy.sla_calendars[sla]
+        return calendar.timezone
+
+    # -- clocks ------------------------------------------------------------------------------
+
+    def select_sla(self, at: int, *, initial: bool = False) -> None:
+        state = self.state
+        chosen = self.policy.select_sla(
+            priority=state.priority,
+            tier=state.tier,
+            category=state.category,
+            channel=state.channel,
+            team=state.team,
+        )
+        if initial or chosen != state.sla:
+            state.sla = chosen
+            state.sla_selected_at = at
+
+    def target(self, metric: str) -> int | None:
+        sla = self.state.sla
+        return None if sla is None else self.policy.slas[sla].targets.get(metric)
+
+    def start_cycle(self, metric: str, at: int) -> None:
+        previous = self.state.clocks.get(metric)
+        number = 1 if previous is None else previous.number + 1
+        self.state.clocks[metric] = Cycle(metric, number, at)
+        self.clock_events.append(ClockEvent(at, self.state.case, metric, number, "started"))
+
+    def end_cycle(self, metric: str, at: int, outcome: str) -> None:
+        """Finish a running cycle: `met` when answered in time, `ended` when it just stops."""
+        cycle = self.state.clocks.get(metric)
+        if cycle is None or cycle.ended_at is not None:
+            return
+        cycle.ended_at = at
+        tally = self.state.tallies.setdefault(metric, ClockTally())
+        if cycle.breached_at is not None:
+            cycle.outcome = "breached"
+        elif self.target(metric) is None:
+            cycle.outcome = "untracked"
+            tally.untracked += 1
+        elif outcome == "met":
+            cycle.outcome = "met"
+            tally.met += 1
+        else:
+            cycle.outcome = "ended"
+            tally.ended += 1
+        self.clock_events.append(
+            ClockEvent(at, self.state.case, metric, cycle.number, cycle.outcome)
+        )
+
+    def dues(self) -> list[_Due]:
+        """Every timed occurrence still to come, with the instant it takes effect."""
+        state = self.state
+        policy = self.policy
+        floor = state.sla_selected_at
+        dues: list[_Due] = []
+        if state.sla is not None:
+            sla = policy.slas[state.sla]
+            for metric, cycle in state.clocks.items():
+                if cycle.ended_at is not None:
+                    continue
+                target = sla.targets.get(metric)
+                if target is None:
+                    continue
+                if cycle.warned_at is None:
+                    instant = reach(policy, state, cycle.started_at, round(target * sla.warn_at))
+                    if instant is not None:
+                        dues.append(
+                            _Due(max(instant, floor), instant, -1, metric, "warning", cycle.number)
+                        )
+                if cycle.breached_at is None:
+                    instant = reach(policy, state, cycle.started_at, target)
+                    if instant is not None:
+                        dues.append(
+                            _Due(max(instant, floor), instant, -1, metric, "breach", cycle.number)
+                        )
+        marks = state.rule_marks
+        if state.awaiting_ack and state.last_escalation_at is not None:
+            for index in policy.rules_by_trigger["escalation.unacknowledged"]:
+                if marks.get(index) == state.escalations:
+                    continue
+                after = policy.rules[index].after or 0
+                instant = reach(policy, state, state.last_escalation_at, after)
+                if instant is not None:
+                    dues.append(
+                        _Due(
+                            max(instant, floor),
+                            instant,
+                            index,
+                            None,
+                            "escalation.unacknowledged",
+                            state.escalations,
+                        )
+                    )
+        for index in policy.rules_by_trigger["level.timeout"]:
+            if marks.get(index) == state.level_entries:
+                continue
+            after = policy.rules[index].after or 0
+            instant = reach(policy, state, state.level_entered_at, after)
+            if instant is not None:
+                dues.append(
+                    _Due(
+                        max(instant, floor),
+                        instant,
+                        index,
+                        None,
+                        "level.timeout",
+                        state.level_entries,
+                    )
+                )
+        return dues
+
+    def advance(self, limit: int, *, inclusive: bool) -> None:
+        """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
+        while True:
+            dues = self.dues()
+            if self.ready:
+                now = self.ready_at
+            else:
+                if not dues:
+                    return
+                now = min(due.effective for due in dues)
+                if now > limit or (now == limit and not inclusive):
+                    return
+            # Clock instants happen first: they make their rules ready, warnings before breaches.
+            clock_dues = sorted(
+                (due for due in dues if due.rule < 0 and due.effective <= now),
+                key=lambda due: (due.original, due.kind != "warning"),
+            )
+            for due in clock_dues:
+                self.mark_clock(due, now)
+            # In time order of the original instants; a warning goes before a breach of the same
+            # instant, and otherwise rules run in file order.
+            candidates: list[tuple[int, int, int, Any]] = [
+                (item[0], item[3] != "warning", item[1], item) for item in self.ready
+            ]
+            candidates.extend(
+                (due.original, 1, due.rule, due)
+                for due in dues
+                if due.rule >= 0 and due.effective <= now
+            )
+            if not candidates:
+                continue
+            chosen = min(candidates, key=lambda candidate: candidate[:3])[3]
+            self.firings += 1
+            if self.firings > _MAX_FIRINGS:
+                raise RuntimeError(f"case {self.state.case}: rules keep firing at one instant")
+            if isinstance(chosen, _Due):
+                self.fire_timed_rule(chosen, now)
+            else:
+                self.ready.remove(chosen)
+                self.fire_clock_rule(chosen, now)
+
+    def mark_clock(self, due: _Due, now: int) -> None:
+        assert due.metric is not None
+        cycle = self.state.clocks[due.metric]
+        if due.kind == "warning":
+            cycle.warned_at = now
+        else:
+            cycle.breached_at = now
+            self.state.tallies.setdefault(due.metric, ClockTally()).breached += 1
+        self.clock_events.append(
+            ClockEvent(now, self.state.case, due.metric, cycle.number, due.kind)
+        )
+        trigger = "sla.warning" if due.kind == "warning" else "sla.breach"
+        for index in self.policy.rules_by_trigger[trigger]:
+            metric = self.policy.rules[index].metric
+            if metric is None or metric == due.metric:
+                self.ready.append((due.original, index, due.metric, due.kind, cycle.number))
+        self.ready_at = now
+
+    def fire_clock_rule(self, item: tuple[int, int, str, str, int], now: int) -> None:
+        _, index, metric, kind, number = item
+        trigger = _Trigger(f"sla.{kind}", f"{metric}#{number}:{kind}", metric=metric)
+        self.fire_rule(index, now, trigger)
+
+    def fire_timed_rule(self, due: _Due, now: int) -> None:
+        self.state.rule_marks[due.rule] = due.number
+        label = "escalation" if due.kind == "escalation.unacknowledged" else "level-entry"
+        self.fire_rule(due.rule, now, _Trigger(due.kind, f"{label}#{due.number}"))
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def fire_event_rules(self, at: int, trigger: _Trigger) -> None:
+        for index in self.policy.rules_by_trigger[trigger.name]:
+            self.fire_rule(index, at, trigger)
+
+    def fire_rule(self, index: int, at: int, trigger: _Trigger) -> None:
+        rule = self.policy.rules[index]
+        if not self.holds(rule.conditions, trigger):
+            return
+        key = f"{self.state.case}|{rule.name}|{trigger.name}|{trigger.key}"
+        for position, action in enumerate(rule.do):
+            self.act(rule, action, at, trigger, f"{key}|{position}")
+
+    def signals(self, trigger: _Trigger) -> TextSignals:
+        if trigger._signals is None:
+            if trigger.text is None or self.analyzer is None:
+                trigger._signals = NO_SIGNALS
+            else:
+                trigger._signals = self.analyzer.analyze(trigger.text)
+        return trigger._signals
+
+    def holds(self, conditions: Conditions, trigger: _Trigger) -> bool:
+        state = self.state
+        if conditions.priority is not None and state.priority not in conditions.priority:
+            return False
+        if conditions.tier is not None and state.tier not in conditions.tier:
+            return False
+        if conditions.category is not None and state.category not in conditions.category:
+            return False
+        if conditions.channel is not None and state.channel not in conditions.channel:
+            return False
+        if conditions.team is not None and state.team not in conditions.team:
+            return False
+        if (
+            conditions.level is not None
+            and self.policy.levels[state.level].name not in conditions.level
+        ):
+            return False
+        if (
+            conditions.reopened_at_least is not None
+            and state.reopened < conditions.reopened_at_least
+        ):
+            return False
+        if conditions.contains is not None:
+            if trigger.text is None:
+                return False
+            text = trigger.text.casefold()
+            if not any(phrase.casefold() in text for phrase in conditions.contains):
+                return False
+        if conditions.intent is not None:
+            if trigger.text is None:
+                return False
+            if not self.signals(trigger).intents.intersection(conditions.intent):
+                return False
+        if conditions.sentiment_below is not None:
+            if trigger.text is None:
+                return False
+            if not self.signals(trigger).sentiment < conditions.sentiment_below:
+                return False
+        if conditions.above_authority is not None:
+            if (
+                trigger.approval_kind != conditions.above_authority
+                or trigger.approval_amount is None
+            ):
+                return False
+            if not trigger.approval_amount > self.policy.authority(
+                state.level, trigger.approval_kind
+            ):
+                return False
+        return conditions.score_below is None or (
+            trigger.score is not None and trigger.score < conditions.score_below
+        )
+
+    def record(
+        self,
+        at: int,
+        rule: str,
+        trigger: _Trigger,
+        action: str,
+        key: str,
+        details: dict[str, Any],
+    ) -> None:
+        self.actions.append(
+            Action(
+                at,
+                self.state.case,
+                rule,
+                trigger.name,
+                action,
+                key,
+                trigger.metric,
+                details,
+                self.timezone(),
+            )
+        )
+
+    def act(self, rule: RuleSpec, spec: ActionSpec, at: int, trigger: _Trigger, key: str) -> None:
+        state = self.state
+        policy = self.policy
+        if spec.escalate is not None:
+            target = self.escalation_target(spec, trigger)
+            if target is not None and target > state.level:
+                self.change_level(target, at, rule.name, trigger, key, {})
+        elif spec.route is not None:
+            self.route(spec.route.team, at, rule.name, trigger, key, {})
+        elif spec.set_priority is not None:
+            wanted = spec.set_priority.to
+            if wanted is None:
+                wanted = policy.raise_priority(state.priority, spec.set_priority.raise_ or 0)
+            if wanted != state.priority:
+                previous = state.priority
+                state.priority = wanted
+                self.record(
+                    at, rule.name, trigger, "set_priority", key, {"from": previous, "to": wanted}
+                )
+                self.select_sla(at)
+        elif spec.assign is not None:
+            details: dict[str, Any] = {"strategy": spec.assign.strategy, "team": state.team}
+            if state.assignee is not None:
+                details["assignee"] = state.assignee
+            self.record(at, rule.name, trigger, "assign", key, details)
+        elif spec.notify is not None:
+            recipients = list(dict.fromkeys(self.recipient(name) for name in spec.notify))
+            self.record(at, rule.name, trigger, "notify", key, {"recipients": recipients})
+        elif spec.notify_customer is not None:
+            self.record(
+                at,
+                rule.name,
+                trigger,
+                "notify_customer",
+                key,
+                {"template": spec.notify_customer, "customer": state.customer, "team": state.team},
+            )
+        elif spec.tag is not None:
+            state.tags = tuple(dict.fromkeys((*state.tags, *spec.tag)))
+            self.record(at, rule.name, trigger, "tag", key, {"tags": list(spec.tag)})
+
+    def escalation_target(self, spec: ActionSpec, trigger: _Trigger) -> int | None:
+        assert spec.escalate is not None
+        state = self.state
+        top = len(self.policy.levels) - 1
+        if spec.escalate.up is not None:
+            return min(state.level + spec.escalate.up, top)
+        if spec.escalate.to is not None:
+            return self.policy.level_index[spec.escalate.to]
+        kind = spec.escalate.to_authority
+        assert kind is not None
+        amount = trigger.approval_amount if trigger.approval_kind == kind else None
+        if amount is None and state.approval_kind == kind:
+            amount = state.approval_amount
+        if amount is None:
+            return None
+        return self.policy.level_covering(kind, amount)
+
+    def recipient(self, name: str) -> str:
+        levels = self.policy.levels
+        level = self.state.level
+        if name == "assignee":
+            if self.state.assignee is not None:
+                return f"person:{self.state.assignee}"
+            return f"team:{levels[level].team}"
+        if name == "level_team":
+            return f"team:{levels[level].team}"
+        if name == "supervisor":
+            return f"team:{levels[min(level + 1, len(levels) - 1)].team}"
+        return name
+
+    # -- changes -----------------------------------------------------------------------------
+
+    def change_level(
+        self, target: int, at: int, rule: str, trigger: _Trigger, key: str, extra: dict[str, Any]
+    ) -> None:
+        state = self.state
+        levels = self.policy.levels
+        previous = state.level
+        upward = target > previous
+        state.level = target
+        state.team = levels[target].team
+        state.level_entries += 1
+        state.level_entered_at = at
+        details = {"from_level": levels[previous].name, "to_level": levels[target].name, **extra}
+        if upward:
+            state.escalations += 1
+            state.last_escalation_at = at
+            state.awaiting_ack = True
+            state.acknowledged_by = None
+            state.acknowledged_at = None
+            self.record(at, rule, trigger, "escalate", key, details)
+            if state.status not in STOPPED_STATUSES:
+                self.end_cycle("periodic_update", at, "ended")
+                self.start_cycle("periodic_update", at)
+        else:
+            state.awaiting_ack = False
+            self.record(at, rule, trigger, "de-escalate", key, details)
+            if target == 0:
+                self.end_cycle("periodic_update", at, "ended")
+        self.select_sla(at)
+
+    def route(
+        self, team: str, at: int, rule: str, trigger: _Trigger, key: str, extra: dict[str, Any]
+    ) -> None:
+        state = self.state
+        if team == state.team:
+            return
+        previous = state.team
+        state.team = team
+        self.record(
+            at, rule, trigger, "route", key, {"from_team": previous, "to_team": team, **extra}
+        )
+        self.select_sla(at)
+
+    def set_status(self, status: str, at: int) -> None:
+        state = self.state
+        previous = state.status
+        if status == previous:
+            return
+        state.status = status
+        state.status_log = (*state.status_log, (at, status))
+        if status in STOPPED_STATUSES:
+            for metric in ("first_response", "next_response", "periodic_update"):
+                self.end_cycle(metric, at, "met")
+            if previous not in STOPPED_STATUSES:
+                state.resolved_at = at
+                state.resolution_business_us = counted(self.policy, state, state.opened_at, at)
+        elif previous == "resolved":
+            state.reopened += 1
+            if state.level > 0:
+                self.start_cycle("periodic_update", at)
+            self.fire_event_rules(at, _Trigger("case.reopened", f"event#{state.events}"))
+
+    # -- events ------------------------------------------------------------------------------
+
+    def handle(self, event: Event, at: int) -> None:
+        handler = _HANDLERS[type(event)]
+        handler(self, event, at)
+
+    def on_customer_message(self, event: CustomerMessage, at: int) -> None:
+        state = self.state
+        if state.status == "closed":
+            return
+        if state.status in ("pending_customer", "resolved"):
+            self.set_status("open", at)
+        first = state.clocks.get("first_response")
+        answered_once = first is not None and first.ended_at is not None
+        current = state.clocks.get("next_response")
+        if answered_once and (current is None or current.ended_at is not None):
+            self.start_cycle("next_response", at)
+        self.fire_event_rules(
+            at, _Trigger("customer.message", f"event#{state.events}", text=event.body)
+        )
+
+    def on_agent_message(self, event: AgentMessage, at: int) -> None:
+        state = self.state
+        if not event.public or state.status in STOPPED_STATUSES:
+            return
+        self.end_cycle("first_response", at, "met")
+        self.end_cycle("next_response", at, "met")
+        if state.level > 0:
+            self.end_cycle("periodic_update", at, "met")
+            self.start_cycle("periodic_update", at)
+
+    def on_status_changed(self, event: StatusChanged, at: int) -> None:
+        self.set_status(event.status, at)
+
+    def on_case_updated(self, event: CaseUpdated, at: int) -> None:
+        state = self.state
+        if event.priority is not None:
+            state.priority = event.priority
+        if event.tier is not None:
+            state.tier = event.tier
+        if event.category is not None:
+            state.category = event.category
+        if event.channel is not None:
+            state.channel = event.channel
+        self.select_sla(at)
+
+    def on_acknowledged(self, event: EscalationAcknowledged, at: int) -> None:
+        state = self.state
+        if state.awaiting_ack:
+            state.awaiting_ack = False
+            state.acknowledged_by = event.agent
+            state.acknowledged_at = at
+
+    def on_escalated(self, event: CaseEscalated, at: int) -> None:
+        target = self.policy.level_index[event.to]
+        if target == self.state.level:
+            return
+        trigger = _Trigger("case.escalated", f"event#{self.state.events}")
+        key = f"{self.state.case}|manual|case.escalated|event#{self.state.events}"
+        extra = {"agent": event.agent, "reason": event.reason}
+        self.change_level(target, at, "manual", trigger, key, extra)
+
+    def on_routed(self, event: CaseRouted, at: int) -> None:
+        trigger = _Trigger("case.routed", f"event#{self.state.events}")
+        key = f"{self.state.case}|manual|case.routed|event#{self.state.events}"
+        self.route(
+            event.team, at, "manual", trigger, key, {"agent": event.agent, "reason": event.reason}
+        )
+
+    def on_approval(self, event: ApprovalRequested, at: int) -> None:
+        state = self.state
+        state.approval_kind = event.kind
+        state.approval_amount = event.amount
+        trigger = _Trigger(
+            "approval.requested",
+            f"event#{state.events}",
+            approval_kind=event.kind,
+            approval_amount=event.amount,
+        )
+        self.fire_event_rules(at, trigger)
+
+    def on_survey(self, event: SurveyAnswered, at: int) -> None:
+        state = self.state
+        state.survey_score = event.score
+        self.fire_event_rules(
+            at, _Trigger("survey.answered", f"event#{state.events}", score=event.score)
+        )
+
+
+_HANDLERS: dict[type[Any], Callable[[_Run, Any, int], None]] = {
+    CustomerMessage: _Run.on_customer_message,
+    AgentMessage: _Run.on_agent_message,
+    StatusChanged: _Run.on_status_changed,
+    CaseUpdated: _Run.on_case_updated,
+    EscalationAcknowledged: _Run.on_acknowledged,
+    CaseEscalated: _Run.on_escalated,
+    CaseRouted: _Run.on_routed,
+    ApprovalRequested: _Run.on_approval,
+    SurveyAnswered: _Run.on_survey,
+}

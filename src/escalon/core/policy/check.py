@@ -1,0 +1,602 @@
+"""Validate a policy document completely: every problem at once, with file, line and field path.
+
+Each section is validated on its own, so a broken rule does not hide a broken SLA, and the
+cross-reference checks run over whatever sections are sound. Only a document without a single
+error becomes a `Policy`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from escalon.core.calendar import Calendar
+from escalon.core.policy.model import (
+    METRICS,
+    TRIGGERS,
+    TRIGGERS_WITH_AFTER,
+    TRIGGERS_WITH_METRIC,
+    ActionSpec,
+    Conditions,
+    EscalateSpec,
+    LevelSpec,
+    Name,
+    PolicyDocument,
+    PrioritySpec,
+    RuleSpec,
+    SlaSpec,
+    SlaWhen,
+    Targets,
+    Version,
+)
+from escalon.core.policy.source import Path, Problem, SourceMap, format_path, read_yaml
+from escalon.core.signals import KNOWN_INTENTS
+
+TEXT_TRIGGERS = frozenset({"case.opened", "customer.message"})
+RECIPIENT_WORDS = ("assignee", "level_team", "supervisor")
+RECIPIENT_PREFIXES = ("team", "person", "on_call", "webhook")
+_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+
+_ALL_FIELDS = sorted(
+    {
+        name
+        for model in (
+            PolicyDocument,
+            PrioritySpec,
+            LevelSpec,
+            SlaSpec,
+            SlaWhen,
+            Targets,
+            RuleSpec,
+            Conditions,
+            ActionSpec,
+            EscalateSpec,
+        )
+        for name, info in model.model_fields.items()
+        for name in (info.alias or name,)
+    }
+    | {"raise", "timezone", "hours", "holidays"}
+)
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+@dataclass(slots=True)
+class CheckResult:
+    """What `policy check` found: the problems (errors), the warnings and the document if sound."""
+
+    source: str
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    document: PolicyDocument | None = None
+    calendars: dict[str, Calendar] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when the policy may be applied."""
+        return not self.errors and self.document is not None
+
+
+class _Checker:
+    def __init__(self, source: str, lines: SourceMap) -> None:
+        self.source = source
+        self.lines = lines
+        self.result = CheckResult(source)
+
+    def error(self, path: Path, message: str) -> None:
+        self.result.errors.append(
+            Problem(self.source, self.lines.line_of(path), format_path(path), message)
+        )
+
+    def warn(self, path: Path, message: str) -> None:
+        self.result.warnings.append(
+            Problem(self.source, self.lines.line_of(path), format_path(path), message)
+        )
+
+    def section(self, model: type[Model], data: Any, path: Path) -> Model | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as error:
+            self._pydantic(error, path)
+            return None
+
+    def adapt(self, adapter: TypeAdapter[Any], data: Any, path: Path) -> Any:
+        try:
+            return adapter.validate_python(data)
+        except ValidationError as error:
+            self._pydantic(error, path)
+            return None
+
+    def _pydantic(self, error: ValidationError, path: Path) -> None:
+        for item in error.errors(include_url=False):
+            loc: Path = (*path, *item["loc"])
+            self.error(*_explain(loc, item))
+
+
+def _explain(loc: Path, item: Any) -> tuple[Path, str]:
+    """Turn one Pydantic error into words a policy author can act on."""
+    kind: str = item["type"]
+    value = item.get("input")
+    name = str(loc[-1]) if loc else ""
+    if kind == "missing":
+        return loc, "is required but missing"
+    if kind == "extra_forbidden":
+        if name == "on":
+            return loc, (
+                "unknown field 'on': write 'trigger' (YAML 1.1 reads a bare 'on' as true, so "
+                "the format calls it 'trigger')"
+            )
+        return loc, f"unknown field '{name}'{_suggest(name, _ALL_FIELDS)}"
+    if kind == "literal_error":
+        expected = item.get("ctx", {}).get("expected", "")
+        choices = re.findall(r"'([^']*)'", expected)
+        what = {"trigger": "trigger", "metric": "metric", "strategy": "strategy"}.get(name, "value")
+        if isinstance(loc[-1], int) and len(loc) > 1 and loc[-2] == "pause_on":
+            what = "pause status"
+        return (
+            loc,
+            f"unknown {what} {value!r}{_suggest(str(value), choices)}; expected one of {', '.join(choices)}",
+        )
+    if kind in {"value_error", "assertion_error"}:
+        message = str(item["msg"])
+        for prefix in ("Value error, ", "Assertion failed, "):
+            message = message.removeprefix(prefix)
+        return loc, message
+    if kind in {"string_type"}:
+        return loc, f"expected text, got {_describe(value)}"
+    if kind in {"int_type", "int_parsing", "int_from_float"}:
+        return loc, f"expected a whole number, got {_describe(value)}"
+    if kind in {"float_type", "float_parsing"}:
+        return loc, f"expected a number, got {_describe(value)}"
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return loc, f"expected a mapping (key: value), got {_describe(value)}"
+    if kind in {"list_type", "tuple_type"}:
+        return loc, f"expected a list, got {_describe(value)}"
+    if kind == "too_short":
+        return loc, "must not be empty"
+    if kind == "string_too_short":
+        return loc, "must not be empty"
+    if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        return (
+            loc,
+            f"{_describe(value)} is out of range: {item['msg'].lower().replace('input ', '')}",
+        )
+    return loc, str(item["msg"])
+
+
+def _quietly(model: type[Model], data: Any) -> Model | None:
+    """Validate without reporting: its problems were reported with the enclosing section."""
+    try:
+        return model.model_validate(data)
+    except ValidationError:
+        return None
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    return repr(value)
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _names_of(values: Iterable[str]) -> str:
+    return ", ".join(values) or "none"
+
+
+_TOP_LEVEL = ("name", "version", "calendars", "priority", "levels", "teams", "slas", "rules")
+_REQUIRED = ("name", "version", "calendars", "priority", "levels", "slas")
+_NAME: TypeAdapter[str] = TypeAdapter(Name)
+_VERSION: TypeAdapter[str] = TypeAdapter(Version)
+_TEAMS: TypeAdapter[tuple[str, ...]] = TypeAdapter(tuple[Name, ...])
+
+
+def check_text(text: str, source: str) -> CheckResult:
+    """Check the text of a policy file; the result holds the document only if it has no errors."""
+    data, lines, problems = read_yaml(text, source)
+    checker = _Checker(source, lines)
+    checker.result.errors.extend(problems)
+    if data is None:
+        return checker.result
+    if not isinstance(data, dict):
+        checker.error(
+            (),
+            f"a policy is a mapping of sections ({', '.join(_TOP_LEVEL)}), not {_describe(data)}",
+        )
+        return checker.result
+    _check_document(checker, data)
+    if not checker.result.errors:
+        try:
+            checker.result.document = PolicyDocument.model_validate(data)
+        except ValidationError as error:  # pragma: no cover - sections were validated one by one
+            checker._pydantic(error, ())
+    return checker.result
+
+
+def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
+    for key in data:
+        if key not in _TOP_LEVEL:
+            checker.error(
+                (str(key),), f"unknown top-level section '{key}'{_suggest(str(key), _TOP_LEVEL)}"
+            )
+    for key in _REQUIRED:
+        if key not in data:
+            checker.error((key,), "is required but missing")
+
+    if "name" in data:
+        checker.adapt(_NAME, data["name"], ("name",))
+    if "version" in data:
+        checker.adapt(_VERSION, data["version"], ("version",))
+
+    calendars = _check_calendars(checker, data.get("calendars"))
+    priority = (
+        checker.section(PrioritySpec, data["priority"], ("priority",))
+        if "priority" in data
+        else None
+    )
+    if priority is not None:
+        _check_priority(checker, priority)
+    levels = _check_levels(checker, data.get("levels"))
+    teams = _check_teams(checker, data.get("teams", []), levels)
+    _check_slas(checker, data.get("slas"), calendars, priority, teams)
+    _check_rules(checker, data.get("rules", []), priority, levels, teams)
+
+
+def _items(checker: _Checker, value: Any, path: Path, *, required: bool = True) -> list[Any]:
+    if value is None:
+        if required:
+            checker.error(path, "must be a list")
+        return []
+    if not isinstance(value, list):
+        checker.error(path, f"expected a list, got {_describe(value)}")
+        return []
+    return value
+
+
+def _check_calendars(checker: _Checker, value: Any) -> set[str] | None:
+    """Validate each calendar; return the names rules and SLAs may refer to."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        checker.error(
+            ("calendars",),
+            f"expected a mapping of calendar names to calendars, got {_describe(value)}",
+        )
+        return None
+    if not value:
+        checker.error(("calendars",), "must define at least one calendar")
+    for name, spec in value.items():
+        path: Path = ("calendars", str(name))
+        if not isinstance(spec, dict):
+            checker.error(
+                path, f"expected a calendar (timezone, hours, holidays), got {_describe(spec)}"
+            )
+            continue
+        problems = Calendar.validate(spec)
+        for field_path, message in problems:
+            checker.error((*path, *_split_path(field_path)), message)
+        if not problems:
+            checker.result.calendars[str(name)] = Calendar.from_dict(spec, name=str(name))
+    # A broken calendar is still a known name: an SLA naming it is not a second error.
+    return {str(name) for name in value}
+
+
+def _split_path(text: str) -> Path:
+    parts: list[str | int] = []
+    for chunk in re.findall(r"[^.\[\]]+|\[\d+\]", text):
+        parts.append(int(chunk[1:-1]) if chunk.startswith("[") else chunk)
+    return tuple(parts)
+
+
+def _check_priority(checker: _Checker, priority: PrioritySpec) -> None:
+    _unique(checker, priority.order, ("priority", "order"), "priority")
+    if priority.default not in priority.order:
+        checker.error(
+            ("priority", "default"),
+            f"unknown priority '{priority.default}'{_suggest(priority.default, priority.order)}; "
+            f"the order lists {_names_of(priority.order)}",
+        )
+    given = {
+        "impact": bool(priority.impact),
+        "urgency": bool(priority.urgency),
+        "matrix": bool(priority.matrix),
+    }
+    if any(given.values()) and not all(given.values()):
+        missing = [key for key, present in given.items() if not present]
+        checker.error(
+            ("priority", missing[0]),
+            "impact, urgency and matrix go together: give all three or none",
+        )
+        return
+    _unique(checker, priority.impact, ("priority", "impact"), "impact")
+    _unique(checker, priority.urgency, ("priority", "urgency"), "urgency")
+    if priority.matrix and len(priority.matrix) != len(priority.impact):
+        checker.error(
+            ("priority", "matrix"),
+            f"has {len(priority.matrix)} rows but impact lists {len(priority.impact)} values",
+        )
+    for row_index, row in enumerate(priority.matrix):
+        if len(row) != len(priority.urgency):
+            checker.error(
+                ("priority", "matrix", row_index),
+                f"has {len(row)} columns but urgency lists {len(priority.urgency)} values",
+            )
+        for column, cell in enumerate(row):
+            if cell not in priority.order:
+                checker.error(
+                    ("priority", "matrix", row_index, column),
+                    f"unknown priority '{cell}'{_suggest(cell, priority.order)}",
+                )
+
+
+def _unique(checker: _Checker, names: Iterable[str], path: Path, what: str) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            checker.error((*path, index), f"{what} '{name}' is listed twice")
+        seen.add(name)
+
+
+def _check_levels(checker: _Checker, value: Any) -> list[LevelSpec] | None:
+    if value is None:
+        return None
+    raw = _items(checker, value, ("levels",))
+    if isinstance(value, list) and not value:
+        checker.error(("levels",), "must list at least one level")
+    levels: list[LevelSpec] = []
+    sound = True
+    for index, item in enumerate(raw):
+        level = checker.section(LevelSpec, item, ("levels", index))
+        if level is None:
+            sound = False
+            continue
+        levels.append(level)
+    _unique(checker, (level.name for level in levels), ("levels",), "level")
+    return levels if sound and raw else None
+
+
+def _check_teams(checker: _Checker, value: Any, levels: list[LevelSpec] | None) -> set[str] | None:
+    teams = checker.adapt(_TEAMS, value, ("teams",))
+    if teams is not None:
+        _unique(checker, teams, ("teams",), "team")
+    if teams is None or levels is None:
+        return None
+    return {level.team for level in levels} | set(teams)
+
+
+def _check_slas(
+    checker: _Checker,
+    value: Any,
+    calendars: set[str] | None,
+    priority: PrioritySpec | None,
+    teams: set[str] | None,
+) -> None:
+    if value is None:
+        return
+    raw = _items(checker, value, ("slas",))
+    if isinstance(value, list) and not value:
+        checker.warn(("slas",), "no SLAs: cases will have no clocks")
+    slas: list[tuple[int, SlaSpec]] = []
+    for index, item in enumerate(raw):
+        sla = checker.section(SlaSpec, item, ("slas", index))
+        if sla is not None:
+            slas.append((index, sla))
+    _unique(checker, (sla.name for _, sla in slas), ("slas",), "SLA")
+    catch_all: str | None = None
+    for index, sla in slas:
+        path: Path = ("slas", index)
+        if calendars is not None and sla.calendar not in calendars:
+            checker.error(
+                (*path, "calendar"),
+                f"unknown calendar '{sla.calendar}'{_suggest(sla.calendar, calendars)}; "
+                f"calendars: {_names_of(sorted(calendars))}",
+            )
+        when = sla.when
+        if when is not None and priority is not None and when.priority is not None:
+            _known(checker, when.priority, priority.order, (*path, "when", "priority"), "priority")
+        if when is not None and teams is not None and when.team is not None:
+            _known(checker, when.team, sorted(teams), (*path, "when", "team"), "team")
+        if not any(sla.targets.get(metric) is not None for metric in METRICS):
+            checker.warn((*path, "targets"), "sets no targets: this SLA tracks no clock")
+        if catch_all is not None:
+            checker.warn(path, f"is never chosen: SLA '{catch_all}' before it matches every case")
+        elif when is None or not when.model_fields_set:
+            catch_all = sla.name
+    if slas and catch_all is None:
+        checker.warn(
+            ("slas",),
+            "no SLA without 'when' catches the remaining cases: a case that matches none has no clocks",
+        )
+
+
+def _known(
+    checker: _Checker, names: Iterable[str], known: Iterable[str], path: Path, what: str
+) -> None:
+    choices = list(known)
+    for index, name in enumerate(names):
+        if name not in choices:
+            checker.error(
+                (*path, index),
+                f"unknown {what} '{name}'{_suggest(name, choices)}; known: {_names_of(choices)}",
+            )
+
+
+def _check_rules(
+    checker: _Checker,
+    value: Any,
+    priority: PrioritySpec | None,
+    levels: list[LevelSpec] | None,
+    teams: set[str] | None,
+) -> None:
+    raw = _items(checker, value, ("rules",), required=False)
+    rules: list[tuple[int, RuleSpec]] = []
+    kinds = {kind for level in levels or [] for kind in level.authority}
+    context = _RuleContext(checker, priority, levels, teams, kinds)
+    for index, item in enumerate(raw):
+        rule = checker.section(RuleSpec, item, ("rules", index))
+        if rule is not None:
+            rules.append((index, rule))
+        elif isinstance(item, dict):
+            context.check_sound_parts(("rules", index), item)
+    _unique(checker, (rule.name for _, rule in rules), ("rules",), "rule")
+    for index, rule in rules:
+        context.check(("rules", index), rule)
+
+
+@dataclass(slots=True)
+class _RuleContext:
+    checker: _Checker
+    priority: PrioritySpec | None
+    levels: list[LevelSpec] | None
+    teams: set[str] | None
+    authority_kinds: set[str]
+
+    def check(self, path: Path, rule: RuleSpec) -> None:
+        trigger = rule.trigger
+        if rule.metric is not None and trigger not in TRIGGERS_WITH_METRIC:
+            self.checker.error(
+                (*path, "metric"), f"only sla.warning and sla.breach take a metric, not {trigger}"
+            )
+        if trigger in TRIGGERS_WITH_AFTER and rule.after is None:
+            self.checker.error(
+                (*path, "after"), f"{trigger} needs 'after' (how long to wait), e.g. 30m"
+            )
+        if rule.after is not None and trigger not in TRIGGERS_WITH_AFTER:
+            self.checker.error(
+                (*path, "after"),
+                f"only escalation.unacknowledged and level.timeout take 'after', not {trigger}",
+            )
+        self._conditions((*path, "if"), rule.conditions, trigger)
+        for index, action in enumerate(rule.do):
+            self._action((*path, "do", index), action)
+
+    def check_sound_parts(self, path: Path, raw: dict[Any, Any]) -> None:
+        """Cross-check the actions and conditions of a rule that failed elsewhere."""
+        actions = raw.get("do")
+        for index, item in enumerate(actions if isinstance(actions, list) else []):
+            action = _quietly(ActionSpec, item)
+            if action is not None:
+                self._action((*path, "do", index), action)
+        conditions = _quietly(Conditions, raw.get("if", {}))
+        trigger = raw.get("trigger")
+        if conditions is not None and isinstance(trigger, str) and trigger in TRIGGERS:
+            self._conditions((*path, "if"), conditions, trigger)
+
+    def _conditions(self, path: Path, conditions: Conditions, trigger: str) -> None:
+        known = self._names_check
+        if conditions.priority is not None and self.priority is not None:
+            known(conditions.priority, self.priority.order, (*path, "priority"), "priority")
+        if conditions.level is not None and self.levels is not None:
+            known(
+                conditions.level, [level.name for level in self.levels], (*path, "level"), "level"
+            )
+        if conditions.team is not None and self.teams is not None:
+            known(conditions.team, sorted(self.teams), (*path, "team"), "team")
+        if conditions.intent is not None:
+            for index, intent in enumerate(conditions.intent):
+                if intent not in KNOWN_INTENTS:
+                    self.checker.warn(
+                        (*path, "intent", index),
+                        f"intent '{intent}' is not one the default detector finds "
+                        f"({_names_of(sorted(KNOWN_INTENTS))}); only a trained model mapped to it can",
+                    )
+        for name in ("intent", "sentiment_below", "contains"):
+            if getattr(conditions, name) is not None and trigger not in TEXT_TRIGGERS:
+                self.checker.warn(
+                    (*path, name),
+                    f"reads the customer's text, which {trigger} does not have: it never holds here",
+                )
+        if conditions.above_authority is not None:
+            if trigger != "approval.requested":
+                self.checker.warn(
+                    (*path, "above_authority"),
+                    f"holds only on approval.requested, so never on {trigger}",
+                )
+            if self.levels is not None and conditions.above_authority not in self.authority_kinds:
+                self.checker.warn(
+                    (*path, "above_authority"),
+                    f"no level grants authority for '{conditions.above_authority}', so every "
+                    "amount is above authority",
+                )
+        if conditions.score_below is not None and trigger != "survey.answered":
+            self.checker.warn(
+                (*path, "score_below"), f"holds only on survey.answered, so never on {trigger}"
+            )
+
+    def _names_check(
+        self, names: Iterable[str], known: Iterable[str], path: Path, what: str
+    ) -> None:
+        _known(self.checker, names, known, path, what)
+
+    def _action(self, path: Path, action: ActionSpec) -> None:
+        kind = action.kind
+        apath: Path = (*path, kind)
+        if action.escalate is not None:
+            target = action.escalate
+            if target.to is not None and self.levels is not None:
+                names = [level.name for level in self.levels]
+                if target.to not in names:
+                    self.checker.error(
+                        (*apath, "to"),
+                        f"unknown level '{target.to}'{_suggest(target.to, names)}; levels: {_names_of(names)}",
+                    )
+            if (
+                target.to_authority is not None
+                and self.levels is not None
+                and target.to_authority not in self.authority_kinds
+            ):
+                self.checker.warn(
+                    (*apath, "to_authority"),
+                    f"no level grants authority for '{target.to_authority}': escalates to the top level",
+                )
+        elif action.route is not None and self.teams is not None:
+            team = action.route.team
+            if team not in self.teams:
+                self.checker.error(
+                    (*apath, "team"),
+                    f"unknown team '{team}'{_suggest(team, self.teams)}; teams: {_names_of(sorted(self.teams))}",
+                )
+        elif action.set_priority is not None and self.priority is not None:
+            wanted = action.set_priority.to
+            if wanted is not None and wanted not in self.priority.order:
+                self.checker.error(
+                    (*apath, "to"),
+                    f"unknown priority '{wanted}'{_suggest(wanted, self.priority.order)}; "
+                    f"priorities: {_names_of(self.priority.order)}",
+                )
+        elif action.notify is not None:
+            for index, recipient in enumerate(action.notify):
+                problem = self._recipient_problem(recipient)
+                if problem:
+                    self.checker.error((*apath, index), problem)
+        elif action.notify_customer is not None and not _TEMPLATE_NAME.fullmatch(
+            action.notify_customer
+        ):
+            self.checker.error(apath, f"'{action.notify_customer}' is not a template name")
+
+    def _recipient_problem(self, recipient: str) -> str | None:
+        if recipient in RECIPIENT_WORDS:
+            return None
+        prefix, colon, name = recipient.partition(":")
+        if not colon or prefix not in RECIPIENT_PREFIXES:
+            choices = [*RECIPIENT_WORDS, *(f"{p}:NAME" for p in RECIPIENT_PREFIXES)]
+            return f"unknown recipient '{recipient}'; use one of {', '.join(choices)}"
+        if not name.strip():
+            return f"'{recipient}' names nobody: write {prefix}:NAME"
+        if prefix in {"team", "on_call"} and self.teams is not None and name not in self.teams:
+            return f"unknown team '{name}'{_suggest(name, self.teams)}; teams: {_names_of(sorted(self.teams))}"
+        return None

@@ -1,0 +1,122 @@
+"""A checked policy, ready for the engine: references resolved, lookups precomputed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+
+from escalon.core.calendar import Calendar
+from escalon.core.policy.model import (
+    DEFAULT_PAUSE_ON,
+    TRIGGERS,
+    LevelSpec,
+    PolicyDocument,
+    RuleSpec,
+    SlaSpec,
+)
+
+STOPPED = frozenset({"resolved", "closed"})
+DEFAULT_STOPPED = frozenset(DEFAULT_PAUSE_ON) | STOPPED
+
+
+class Policy:
+    """The escalation matrix of one organisation, as the engine reads it."""
+
+    def __init__(
+        self, document: PolicyDocument, calendars: Mapping[str, Calendar], source: str
+    ) -> None:
+        self.document = document
+        self.source = source
+        self.name = document.name
+        self.version = document.version
+        self.calendars = dict(calendars)
+        self.levels: tuple[LevelSpec, ...] = document.levels
+        self.level_index = {level.name: index for index, level in enumerate(document.levels)}
+        self.teams = frozenset(level.team for level in document.levels) | frozenset(document.teams)
+        self.priorities: tuple[str, ...] = document.priority.order
+        self.priority_rank = {name: rank for rank, name in enumerate(self.priorities)}
+        self.slas: tuple[SlaSpec, ...] = document.slas
+        self.sla_calendars: tuple[Calendar, ...] = tuple(
+            calendars[sla.calendar] for sla in document.slas
+        )
+        # Statuses in which each SLA's clocks stand still: its pauses, and resolved or closed.
+        self.sla_stopped: tuple[frozenset[str], ...] = tuple(
+            frozenset(sla.pause_on) | STOPPED for sla in document.slas
+        )
+        self.rules: tuple[RuleSpec, ...] = document.rules
+        self.rules_by_trigger: dict[str, tuple[int, ...]] = {
+            trigger: tuple(i for i, rule in enumerate(document.rules) if rule.trigger == trigger)
+            for trigger in TRIGGERS
+        }
+        self.uses_text_signals = any(
+            rule.conditions.intent is not None or rule.conditions.sentiment_below is not None
+            for rule in document.rules
+        )
+        canonical = json.dumps(document.model_dump(mode="json", by_alias=True), sort_keys=True)
+        self.fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        matrix = document.priority
+        self._matrix = {
+            (impact, urgency): matrix.matrix[row][column]
+            for row, impact in enumerate(matrix.impact)
+            for column, urgency in enumerate(matrix.urgency)
+        }
+
+    def __repr__(self) -> str:
+        return f"Policy({self.name!r}, version={self.version!r})"
+
+    def opening_priority(
+        self, priority: str | None = None, impact: str | None = None, urgency: str | None = None
+    ) -> str:
+        """A new case's priority: as given, else from the impact x urgency matrix, else the default."""
+        if priority is not None:
+            return priority
+        if impact is not None and urgency is not None:
+            from_matrix = self._matrix.get((impact, urgency))
+            if from_matrix is not None:
+                return from_matrix
+        return self.document.priority.default
+
+    def raise_priority(self, priority: str, steps: int) -> str:
+        """`steps` towards the most urgent priority, stopping there."""
+        rank = self.priority_rank.get(priority, len(self.priorities) - 1)
+        return self.priorities[max(0, rank - steps)]
+
+    def select_sla(
+        self,
+        *,
+        priority: str,
+        tier: str | None,
+        category: str | None,
+        channel: str | None,
+        team: str,
+    ) -> int | None:
+        """The index of the first SLA whose `when` matches, or None when none does."""
+        values = {
+            "priority": priority,
+            "tier": tier,
+            "category": category,
+            "channel": channel,
+            "team": team,
+        }
+        for index, sla in enumerate(self.slas):
+            when = sla.when
+            if when is None:
+                return index
+            if all(
+                (allowed := getattr(when, field)) is None or values[field] in allowed
+                for field in values
+            ):
+                return index
+        return None
+
+    def authority(self, level: int, kind: str) -> float:
+        """What a person at `level` may grant of `kind` on their own (0 when not listed)."""
+        return self.levels[level].authority.get(kind, 0.0)
+
+    def level_covering(self, kind: str, amount: float) -> int:
+        """The lowest level whose authority covers `amount`, or the top level when none does."""
+        for index, level in enumerate(self.levels):
+            if level.authority.get(kind, 0.0) >= amount:
+                return index
+        return len(self.levels) - 1

@@ -1,0 +1,270 @@
+"""Replay: case events through the engine on a virtual clock, with the report a team reads.
+
+The loop keeps one state per case and a heap of the instants the engine asked to look again, so
+memory follows the cases, not the events. It reads lines and calls back with what it decides;
+reading files, drawing progress and writing results belong to the caller.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from escalon.core.engine import Action, Decision, EventRejected, apply_event, evaluate
+from escalon.core.events import CaseOpened, EventError, parse_event_json
+from escalon.core.policy.compiled import Policy
+from escalon.core.signals import TextAnalyzer
+from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState, to_us
+
+US_PER_HOUR = 3_600_000_000
+
+
+@dataclass(slots=True)
+class _MetricTally:
+    tracked: int = 0
+    met: int = 0
+    breached: int = 0
+
+
+@dataclass(slots=True)
+class ReportBuilder:
+    """Accumulates the report's figures as cases finish and decisions are taken."""
+
+    events: int = 0
+    skipped: int = 0
+    cases: int = 0
+    escalated_cases: int = 0
+    escalations_by_rule: Counter[str] = field(default_factory=Counter)
+    escalations_by_level: Counter[str] = field(default_factory=Counter)
+    routes_by_rule: Counter[str] = field(default_factory=Counter)
+    de_escalations: int = 0
+    actions: Counter[str] = field(default_factory=Counter)
+    sla: dict[str, _MetricTally] = field(
+        default_factory=lambda: {metric: _MetricTally() for metric in CLOCK_METRICS}
+    )
+    resolution_hours: dict[str, list[float]] = field(
+        default_factory=lambda: {"escalated": [], "other": []}
+    )
+    scores: dict[str, list[int]] = field(default_factory=lambda: {"escalated": [], "other": []})
+
+    def count_action(self, action: Action) -> None:
+        """Count one decision."""
+        self.actions[action.action] += 1
+        if action.action == "escalate":
+            self.escalations_by_rule[action.rule] += 1
+            self.escalations_by_level[str(action.details["to_level"])] += 1
+        elif action.action == "route":
+            self.routes_by_rule[action.rule] += 1
+        elif action.action == "de-escalate":
+            self.de_escalations += 1
+
+    def add_case(self, policy: Policy, state: CaseState) -> None:
+        """Count a case whose story is over (or the replay is)."""
+        group = "escalated" if state.escalated else "other"
+        if state.escalated:
+            self.escalated_cases += 1
+        if state.status in STOPPED_STATUSES and state.resolution_business_us is not None:
+            self.resolution_hours[group].append(state.resolution_business_us / US_PER_HOUR)
+        if state.survey_score is not None:
+            self.scores[group].append(state.survey_score)
+        sla = policy.slas[state.sla] if state.sla is not None else None
+        for metric in CLOCK_METRICS:
+            tally = self.sla[metric]
+            counts = state.tallies.get(metric)
+            cycle = state.clocks.get(metric)
+            has_target = sla is not None and sla.targets.get(metric) is not None
+            if metric == "resolution":
+                if cycle is None:
+                    continue
+                if cycle.breached_at is not None:
+                    tally.breached += 1
+                    tally.tracked += 1
+                elif has_target:
+                    tally.tracked += 1
+                    if state.status in STOPPED_STATUSES:
+                        tally.met += 1
+                continue
+            if counts is not None:
+                tally.met += counts.met
+                tally.breached += counts.breached
+                tally.tracked += counts.met + counts.breached + counts.ended
+            if (
+                cycle is not None
+                and cycle.ended_at is None
+                and cycle.breached_at is None
+                and has_target
+            ):
+                tally.tracked += 1
+
+    def report(self, policy: Policy) -> dict[str, Any]:
+        """The report as JSON-ready data (see docs/replay-format.md)."""
+        return {
+            "policy": {"name": policy.name, "version": policy.version},
+            "cases": self.cases,
+            "events": self.events,
+            "skipped_events": self.skipped,
+            "escalated_cases": self.escalated_cases,
+            "escalation_rate": _ratio(self.escalated_cases, self.cases),
+            "escalations_by_rule": dict(sorted(self.escalations_by_rule.items())),
+            "escalations_by_level": {
+                level.name: self.escalations_by_level[level.name]
+                for level in policy.levels
+                if self.escalations_by_level[level.name]
+            },
+            "functional_escalations_by_rule": dict(sorted(self.routes_by_rule.items())),
+            "de_escalations": self.de_escalations,
+            "actions": dict(sorted(self.actions.items())),
+            "sla": {
+                metric: {
+                    "tracked": tally.tracked,
+                    "met": tally.met,
+                    "breached": tally.breached,
+                    "compliance": _ratio(tally.met, tally.met + tally.breached),
+                }
+                for metric, tally in self.sla.items()
+            },
+            "resolution_time": {
+                group: _quantiles(hours) for group, hours in self.resolution_hours.items()
+            },
+            "csat": {
+                group: {
+                    "responses": len(scores),
+                    "mean": round(sum(scores) / len(scores), 3) if scores else None,
+                }
+                for group, scores in self.scores.items()
+            },
+        }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def nearest_rank(sorted_values: list[float], fraction: float) -> float:
+    """The nearest-rank percentile of already sorted values."""
+    rank = max(1, math.ceil(fraction * len(sorted_values)))
+    return sorted_values[rank - 1]
+
+
+def _quantiles(hours: list[float]) -> dict[str, Any]:
+    if not hours:
+        return {"cases": 0, "median_hours": None, "p90_hours": None}
+    ordered = sorted(hours)
+    return {
+        "cases": len(ordered),
+        "median_hours": round(nearest_rank(ordered, 0.5), 3),
+        "p90_hours": round(nearest_rank(ordered, 0.9), 3),
+    }
+
+
+class Replay:
+    """Drives the engine over a stream of event lines in time order."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        analyzer: TextAnalyzer | None = None,
+        until: int | None = None,
+        on_action: Callable[[Action], None] | None = None,
+        on_skip: Callable[[int, str], None] | None = None,
+    ) -> None:
+        self.policy = policy
+        self.analyzer = analyzer
+        self.until = until
+        self.on_action = on_action
+        self.on_skip = on_skip
+        self.states: dict[str, CaseState] = {}
+        self.timers: list[tuple[int, int, str]] = []
+        self.scheduled: dict[str, int] = {}
+        self.builder = ReportBuilder()
+        self.last_at: int | None = None
+        self._sequence = 0
+        self.stopped = False  # reached an event after `until`
+
+    def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
+        """Read numbered lines until they run out or one falls after `until`."""
+        for number, line in lines:
+            if not line.strip():
+                continue
+            if not self.feed_line(number, line):
+                self.stopped = True
+                return
+
+    def feed_line(self, number: int, line: str | bytes) -> bool:
+        """Apply one line; False when it lies after `until` (it and the rest are not read)."""
+        try:
+            event = parse_event_json(line)
+        except EventError as error:
+            self.builder.events += 1
+            self._skip(number, str(error))
+            return True
+        at = to_us(event.at)
+        if self.until is not None and at > self.until:
+            return False
+        self.builder.events += 1
+        if self.last_at is not None and at < self.last_at:
+            self._skip(number, "earlier than the event before it (events must be sorted by 'at')")
+            return True
+        self.run_timers(at, inclusive=False)
+        previous = self.states.get(event.case)
+        try:
+            decision = apply_event(previous, self.policy, event, analyzer=self.analyzer)
+        except EventRejected as error:
+            self._skip(number, str(error))
+            return True
+        self.last_at = at
+        if isinstance(event, CaseOpened):
+            self.builder.cases += 1
+            if previous is not None:
+                self.builder.add_case(self.policy, previous)
+        self._take(decision)
+        return True
+
+    def finish(self) -> dict[str, Any]:
+        """Fire the timers up to the end of the replay and return the report."""
+        end = self.until if self.until is not None else self.last_at
+        if end is not None:
+            self.run_timers(end, inclusive=True)
+        for state in self.states.values():
+            self.builder.add_case(self.policy, state)
+        return self.builder.report(self.policy)
+
+    def run_timers(self, limit: int, *, inclusive: bool) -> None:
+        """Evaluate, in time order, every case whose next check falls before `limit`."""
+        timers = self.timers
+        while timers and (timers[0][0] < limit or (inclusive and timers[0][0] == limit)):
+            at, _, case = heapq.heappop(timers)
+            if self.scheduled.get(case) != at:
+                continue  # superseded by a later decision
+            del self.scheduled[case]
+            self._take(evaluate(self.states[case], self.policy, at))
+
+    def _take(self, decision: Decision) -> None:
+        state = decision.state
+        self.states[state.case] = state
+        if self.on_action is not None:
+            for action in decision.actions:
+                self.builder.count_action(action)
+                self.on_action(action)
+        else:
+            for action in decision.actions:
+                self.builder.count_action(action)
+        if state.is_final:
+            state.memo = {}
+        next_check = decision.next_check_at
+        if next_check is None:
+            self.scheduled.pop(state.case, None)
+        elif self.scheduled.get(state.case) != next_check:
+            self.scheduled[state.case] = next_check
+            self._sequence += 1
+            heapq.heappush(self.timers, (next_check, self._sequence, state.case))
+
+    def _skip(self, number: int, reason: str) -> None:
+        self.builder.skipped += 1
+        if self.on_skip is not None:
+            self.on_skip(number, reason)

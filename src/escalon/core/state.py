@@ -1,0 +1,164 @@
+"""The state of one case as the engine sees it: plain data, instants in UTC microseconds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = timedelta(microseconds=1)
+
+CLOCK_METRICS = ("first_response", "next_response", "periodic_update", "resolution")
+STOPPED_STATUSES = frozenset({"resolved", "closed"})
+
+
+def to_us(moment: datetime) -> int:
+    """An aware datetime as integer microseconds since the Unix epoch."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{moment.isoformat()} has no UTC offset: the engine needs aware instants")
+    return (moment - EPOCH) // _ONE_US
+
+
+def from_us(us: int) -> datetime:
+    """Microseconds since the Unix epoch as an aware UTC datetime."""
+    return EPOCH + timedelta(microseconds=us)
+
+
+@dataclass(slots=True)
+class Cycle:
+    """One run of an SLA clock, from its start until it is met or ends."""
+
+    metric: str
+    number: int
+    started_at: int
+    ended_at: int | None = None
+    outcome: str | None = None  # "met" or "ended" once over
+    warned_at: int | None = None
+    breached_at: int | None = None
+
+    @property
+    def running(self) -> bool:
+        """True until the cycle is met or ended."""
+        return self.ended_at is None
+
+    def copy(self) -> Cycle:
+        """An independent copy."""
+        return Cycle(
+            self.metric,
+            self.number,
+            self.started_at,
+            self.ended_at,
+            self.outcome,
+            self.warned_at,
+            self.breached_at,
+        )
+
+
+@dataclass(slots=True)
+class ClockTally:
+    """How a metric's cycles ended so far on one case."""
+
+    met: int = 0
+    breached: int = 0
+    ended: int = 0
+    untracked: int = 0
+
+    def copy(self) -> ClockTally:
+        """An independent copy."""
+        return ClockTally(self.met, self.breached, self.ended, self.untracked)
+
+
+@dataclass(slots=True)
+class CaseState:
+    """Everything the engine needs to know about one case to decide what happens next."""
+
+    case: str
+    policy: str  # fingerprint of the policy version the case is evaluated under
+    customer: str
+    opened_at: int
+    priority: str
+    team: str
+    tier: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    level: int = 0
+    status: str = "open"
+    updated_at: int = 0  # the latest instant the engine has seen for this case
+    # (instant, status) from the opening on; append-only, so a tuple shared between copies.
+    status_log: tuple[tuple[int, str], ...] = ()
+    sla: int | None = None
+    sla_selected_at: int = 0
+    clocks: dict[str, Cycle] = field(default_factory=dict)
+    tallies: dict[str, ClockTally] = field(default_factory=dict)
+    level_entries: int = 1
+    level_entered_at: int = 0
+    escalations: int = 0
+    last_escalation_at: int | None = None
+    awaiting_ack: bool = False
+    acknowledged_by: str | None = None
+    acknowledged_at: int | None = None
+    # rule index -> the escalation or level entry number it last fired for (timed rules).
+    rule_marks: dict[int, int] = field(default_factory=dict)
+    reopened: int = 0
+    events: int = 0
+    tags: tuple[str, ...] = ()
+    assignee: str | None = None
+    approval_kind: str | None = None
+    approval_amount: float | None = None
+    survey_score: int | None = None
+    resolved_at: int | None = None
+    resolution_business_us: int | None = None
+    # Results of clock arithmetic; keys carry every input, so sharing between copies is safe.
+    memo: dict[tuple[object, ...], int | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def copy(self) -> CaseState:
+        """A copy the engine may change without touching this one."""
+        return CaseState(
+            self.case,
+            self.policy,
+            self.customer,
+            self.opened_at,
+            self.priority,
+            self.team,
+            self.tier,
+            self.channel,
+            self.category,
+            self.level,
+            self.status,
+            self.updated_at,
+            self.status_log,
+            self.sla,
+            self.sla_selected_at,
+            {metric: cycle.copy() for metric, cycle in self.clocks.items()},
+            {metric: tally.copy() for metric, tally in self.tallies.items()},
+            self.level_entries,
+            self.level_entered_at,
+            self.escalations,
+            self.last_escalation_at,
+            self.awaiting_ack,
+            self.acknowledged_by,
+            self.acknowledged_at,
+            dict(self.rule_marks),
+            self.reopened,
+            self.events,
+            self.tags,
+            self.assignee,
+            self.approval_kind,
+            self.approval_amount,
+            self.survey_score,
+            self.resolved_at,
+            self.resolution_business_us,
+            self.memo,
+        )
+
+    @property
+    def escalated(self) -> bool:
+        """True once the case has been escalated at least once."""
+        return self.escalations > 0
+
+    @property
+    def is_final(self) -> bool:
+        """True once the case is closed: nothing will happen to it any more."""
+        return self.status == "closed"
