@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 from escalon.core.events import (
     AgentMessage,
@@ -31,6 +31,7 @@ from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import ALWAYS, counted, reach
 from escalon.core.state import STOPPED_STATUSES, CaseState, ClockTally, Cycle, from_us, to_us
 
+_UNKNOWN: Any = object()  # not yet in the memo of clock arithmetic
 _MAX_FIRINGS = 10_000  # a policy whose rules keep re-triggering each other is a bug, not a loop
 
 
@@ -113,11 +114,10 @@ class _Trigger:
     _signals: TextSignals | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class _Due:
+class _Due(NamedTuple):
     """A timed occurrence not yet fired: a clock instant, or a timed rule's instant."""
 
-    effective: int
+    effective: int  # when it takes effect: never before the SLA was last chosen
     original: int
     rule: int  # -1 for a clock instant
     metric: str | None
@@ -125,11 +125,21 @@ class _Due:
     number: int  # cycle, escalation or level-entry number
 
 
+class _Ready(NamedTuple):
+    """A rule waiting to react to a clock instant that has just happened."""
+
+    original: int
+    rule: int
+    metric: str
+    kind: str
+    cycle: int
+
+
 def open_case(
     policy: Policy, event: CaseOpened, *, analyzer: TextAnalyzer | None = None
 ) -> Decision:
     """Open a new case from its opening event and fire the rules its opening triggers."""
-    at = to_us(event.at)
+    at = event.at_us
     priority = policy.opening_priority(event.priority, event.impact, event.urgency)
     if priority not in policy.priority_rank:
         raise EventRejected(_unknown("priority", priority, policy.priorities))
@@ -173,7 +183,7 @@ def apply_event(
         return open_case(policy, event, analyzer=analyzer)
     if state is None:
         raise EventRejected(f"case {event.case} was never opened")
-    at = to_us(event.at)
+    at = event.at_us
     if at < state.updated_at:
         raise EventRejected(
             f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
@@ -183,6 +193,7 @@ def apply_event(
     run.advance(at, inclusive=False)
     run.state.updated_at = at
     run.state.events += 1
+    run.settled = None
     run.handle(event, at)
     return run.decision(at)
 
@@ -224,23 +235,28 @@ class _Run:
             # Evaluated under another policy version than before: cached clock arithmetic is void.
             state.policy = policy.fingerprint
             state.memo = {}
+            state.next_check_known = False
         self.state = state
         self.policy = policy
         self.analyzer = analyzer
         self.actions: list[Action] = []
         self.clock_events: list[ClockEvent] = []
-        # Rules waiting to react to a clock instant that has happened: (original, rule, metric,
-        # kind, cycle), all at `ready_at`.
-        self.ready: list[tuple[int, int, str, str, int]] = []
+        # Rules waiting to react to clock instants that have happened, all at `ready_at`.
+        self.ready: list[_Ready] = []
         self.ready_at = 0
         self.firings = 0
+        # What is still due once `advance` has finished, while nothing has changed since.
+        self.settled: list[_Due] | None = None
 
     # -- results -----------------------------------------------------------------------------
 
     def decision(self, now: int) -> Decision:
-        dues = self.dues()
-        next_check = min((due.effective for due in dues), default=None)
-        return Decision(self.state, tuple(self.actions), tuple(self.clock_events), next_check)
+        state = self.state
+        dues = self.settled if self.settled is not None else self.dues()
+        next_check = min([due.effective for due in dues]) if dues else None
+        state.next_check_at = next_check
+        state.next_check_known = True
+        return Decision(state, tuple(self.actions), tuple(self.clock_events), next_check)
 
     def timezone(self) -> tzinfo:
         sla = self.state.sla
@@ -261,6 +277,7 @@ class _Run:
         if initial or chosen != state.sla:
             state.sla = chosen
             state.sla_selected_at = at
+            state.memo = {}
 
     def target(self, metric: str) -> int | None:
         sla = self.state.sla
@@ -274,63 +291,68 @@ class _Run:
 
     def end_cycle(self, metric: str, at: int, outcome: str) -> None:
         """Finish a running cycle: `met` when answered in time, `ended` when it just stops."""
-        cycle = self.state.clocks.get(metric)
+        state = self.state
+        cycle = state.clocks.get(metric)
         if cycle is None or cycle.ended_at is not None:
             return
-        cycle.ended_at = at
-        tally = self.state.tallies.setdefault(metric, ClockTally())
+        met, breached, ended, untracked = state.tallies.get(metric) or ClockTally()
         if cycle.breached_at is not None:
-            cycle.outcome = "breached"
+            outcome = "breached"
         elif self.target(metric) is None:
-            cycle.outcome = "untracked"
-            tally.untracked += 1
+            outcome = "untracked"
+            untracked += 1
         elif outcome == "met":
-            cycle.outcome = "met"
-            tally.met += 1
+            met += 1
         else:
-            cycle.outcome = "ended"
-            tally.ended += 1
-        self.clock_events.append(
-            ClockEvent(at, self.state.case, metric, cycle.number, cycle.outcome)
-        )
+            outcome = "ended"
+            ended += 1
+        state.tallies[metric] = ClockTally(met, breached, ended, untracked)
+        state.clocks[metric] = cycle.ending(at, outcome)
+        self.clock_events.append(ClockEvent(at, state.case, metric, cycle.number, outcome))
 
     def dues(self) -> list[_Due]:
         """Every timed occurrence still to come, with the instant it takes effect."""
         state = self.state
         policy = self.policy
         floor = state.sla_selected_at
+        memo = state.memo
         dues: list[_Due] = []
         if state.sla is not None:
-            sla = policy.slas[state.sla]
-            for metric, cycle in state.clocks.items():
-                if cycle.ended_at is not None:
+            clocks = state.clocks
+            listened = policy.listened_warnings
+            for metric, target, warning in policy.sla_targets[state.sla]:
+                cycle = clocks.get(metric)
+                if cycle is None or cycle.ended_at is not None:
                     continue
-                target = sla.targets.get(metric)
-                if target is None:
-                    continue
-                if cycle.warned_at is None:
-                    instant = reach(policy, state, cycle.started_at, round(target * sla.warn_at))
+                start = cycle.started_at
+                if cycle.warned_at is None and metric in listened:
+                    instant = memo.get((start, warning), _UNKNOWN)
+                    if instant is _UNKNOWN:
+                        instant = reach(policy, state, start, warning)
                     if instant is not None:
-                        dues.append(
-                            _Due(max(instant, floor), instant, -1, metric, "warning", cycle.number)
-                        )
+                        effective = instant if instant > floor else floor
+                        dues.append(_Due(effective, instant, -1, metric, "warning", cycle.number))
                 if cycle.breached_at is None:
-                    instant = reach(policy, state, cycle.started_at, target)
+                    instant = memo.get((start, target), _UNKNOWN)
+                    if instant is _UNKNOWN:
+                        instant = reach(policy, state, start, target)
                     if instant is not None:
-                        dues.append(
-                            _Due(max(instant, floor), instant, -1, metric, "breach", cycle.number)
-                        )
+                        effective = instant if instant > floor else floor
+                        dues.append(_Due(effective, instant, -1, metric, "breach", cycle.number))
         marks = state.rule_marks
         if state.awaiting_ack and state.last_escalation_at is not None:
-            for index in policy.rules_by_trigger["escalation.unacknowledged"]:
+            start = state.last_escalation_at
+            for index, after in policy.timed_rules["escalation.unacknowledged"]:
                 if marks.get(index) == state.escalations:
                     continue
-                after = policy.rules[index].after or 0
-                instant = reach(policy, state, state.last_escalation_at, after)
+                instant = memo.get((start, after), _UNKNOWN)
+                if instant is _UNKNOWN:
+                    instant = reach(policy, state, start, after)
                 if instant is not None:
+                    effective = instant if instant > floor else floor
                     dues.append(
                         _Due(
-                            max(instant, floor),
+                            effective,
                             instant,
                             index,
                             None,
@@ -338,56 +360,62 @@ class _Run:
                             state.escalations,
                         )
                     )
-        for index in policy.rules_by_trigger["level.timeout"]:
+        start = state.level_entered_at
+        for index, after in policy.timed_rules["level.timeout"]:
             if marks.get(index) == state.level_entries:
                 continue
-            after = policy.rules[index].after or 0
-            instant = reach(policy, state, state.level_entered_at, after)
+            instant = memo.get((start, after), _UNKNOWN)
+            if instant is _UNKNOWN:
+                instant = reach(policy, state, start, after)
             if instant is not None:
+                effective = instant if instant > floor else floor
                 dues.append(
-                    _Due(
-                        max(instant, floor),
-                        instant,
-                        index,
-                        None,
-                        "level.timeout",
-                        state.level_entries,
-                    )
+                    _Due(effective, instant, index, None, "level.timeout", state.level_entries)
                 )
         return dues
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
+        state = self.state
+        if state.next_check_known:
+            # The decision that produced this state already said when anything falls due.
+            upcoming = state.next_check_at
+            if upcoming is None or upcoming > limit or (upcoming == limit and not inclusive):
+                return
         while True:
             dues = self.dues()
             if self.ready:
                 now = self.ready_at
             else:
                 if not dues:
+                    self.settled = dues
                     return
-                now = min(due.effective for due in dues)
+                now = min([due.effective for due in dues])
                 if now > limit or (now == limit and not inclusive):
+                    self.settled = dues
                     return
+            happening = [due for due in dues if due.effective <= now]
             # Clock instants happen first: they make their rules ready, warnings before breaches.
-            clock_dues = sorted(
-                (due for due in dues if due.rule < 0 and due.effective <= now),
-                key=lambda due: (due.original, due.kind != "warning"),
-            )
+            clock_dues = [due for due in happening if due.rule < 0]
+            if len(clock_dues) > 1:
+                clock_dues.sort(key=lambda due: (due.original, due.kind != "warning"))
             for due in clock_dues:
                 self.mark_clock(due, now)
             # In time order of the original instants; a warning goes before a breach of the same
             # instant, and otherwise rules run in file order.
-            candidates: list[tuple[int, int, int, Any]] = [
-                (item[0], item[3] != "warning", item[1], item) for item in self.ready
-            ]
-            candidates.extend(
-                (due.original, 1, due.rule, due)
-                for due in dues
-                if due.rule >= 0 and due.effective <= now
-            )
-            if not candidates:
+            chosen: _Due | _Ready | None = None
+            best: tuple[int, bool, int] | None = None
+            for item in self.ready:
+                rank = (item.original, item.kind != "warning", item.rule)
+                if best is None or rank < best:
+                    best, chosen = rank, item
+            for due in happening:
+                if due.rule >= 0:
+                    rank = (due.original, True, due.rule)
+                    if best is None or rank < best:
+                        best, chosen = rank, due
+            if chosen is None:
                 continue
-            chosen = min(candidates, key=lambda candidate: candidate[:3])[3]
             self.firings += 1
             if self.firings > _MAX_FIRINGS:
                 raise RuntimeError(f"case {self.state.case}: rules keep firing at one instant")
@@ -398,27 +426,27 @@ class _Run:
                 self.fire_clock_rule(chosen, now)
 
     def mark_clock(self, due: _Due, now: int) -> None:
-        assert due.metric is not None
-        cycle = self.state.clocks[due.metric]
+        state = self.state
+        metric = due.metric
+        assert metric is not None
+        cycle = state.clocks[metric]
         if due.kind == "warning":
-            cycle.warned_at = now
+            state.clocks[metric] = cycle.warning(now)
         else:
-            cycle.breached_at = now
-            self.state.tallies.setdefault(due.metric, ClockTally()).breached += 1
-        self.clock_events.append(
-            ClockEvent(now, self.state.case, due.metric, cycle.number, due.kind)
-        )
+            state.clocks[metric] = cycle.breaching(now)
+            tally = state.tallies.get(metric) or ClockTally()
+            state.tallies[metric] = tally._replace(breached=tally.breached + 1)
+        self.clock_events.append(ClockEvent(now, state.case, metric, cycle.number, due.kind))
         trigger = "sla.warning" if due.kind == "warning" else "sla.breach"
         for index in self.policy.rules_by_trigger[trigger]:
-            metric = self.policy.rules[index].metric
-            if metric is None or metric == due.metric:
-                self.ready.append((due.original, index, due.metric, due.kind, cycle.number))
+            wanted = self.policy.rules[index].metric
+            if wanted is None or wanted == metric:
+                self.ready.append(_Ready(due.original, index, metric, due.kind, cycle.number))
         self.ready_at = now
 
-    def fire_clock_rule(self, item: tuple[int, int, str, str, int], now: int) -> None:
-        _, index, metric, kind, number = item
-        trigger = _Trigger(f"sla.{kind}", f"{metric}#{number}:{kind}", metric=metric)
-        self.fire_rule(index, now, trigger)
+    def fire_clock_rule(self, item: _Ready, now: int) -> None:
+        key = f"{item.metric}#{item.cycle}:{item.kind}"
+        self.fire_rule(item.rule, now, _Trigger(f"sla.{item.kind}", key, metric=item.metric))
 
     def fire_timed_rule(self, due: _Due, now: int) -> None:
         self.state.rule_marks[due.rule] = due.number
@@ -642,8 +670,7 @@ class _Run:
         previous = state.status
         if status == previous:
             return
-        state.status = status
-        state.status_log = (*state.status_log, (at, status))
+        state.append_status(at, status)
         if status in STOPPED_STATUSES:
             for metric in ("first_response", "next_response", "periodic_update"):
                 self.end_cycle(metric, at, "met")

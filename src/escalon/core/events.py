@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -14,6 +15,8 @@ from pydantic import (
     TypeAdapter,
     ValidationError,
 )
+
+from escalon.core.state import to_us
 
 STATUS_VALUES = ("open", "pending_customer", "on_hold", "resolved", "closed")
 
@@ -33,6 +36,11 @@ class _Event(BaseModel):
 
     at: AwareDatetime
     case: Identifier
+
+    @cached_property
+    def at_us(self) -> int:
+        """`at` as microseconds since the Unix epoch (computed once)."""
+        return to_us(self.at)
 
 
 class CaseOpened(_Event):

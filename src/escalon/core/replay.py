@@ -18,7 +18,7 @@ from escalon.core.engine import Action, Decision, EventRejected, apply_event, ev
 from escalon.core.events import CaseOpened, EventError, parse_event_json
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import TextAnalyzer
-from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState, to_us
+from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState
 
 US_PER_HOUR = 3_600_000_000
 
@@ -203,7 +203,7 @@ class Replay:
             self.builder.events += 1
             self._skip(number, str(error))
             return True
-        at = to_us(event.at)
+        at = event.at_us
         if self.until is not None and at > self.until:
             return False
         self.builder.events += 1

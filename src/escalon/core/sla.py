@@ -12,6 +12,8 @@ from escalon.core.calendar import Calendar
 from escalon.core.policy.compiled import DEFAULT_STOPPED, Policy
 from escalon.core.state import CLOCK_METRICS, CaseState, Cycle
 
+_MISSING = object()
+
 # A case that matches no SLA has no clocks, but timed rules still need a measure: real time.
 ALWAYS = Calendar.from_dict({"timezone": "UTC", "hours": "always"}, name="always")
 
@@ -27,7 +29,7 @@ def counted(policy: Policy, state: CaseState, start: int, until: int) -> int:
     """Business microseconds counted from `start` to `until` (0 when until <= start)."""
     if until <= start:
         return 0
-    key = ("counted", state.sla, state.status_log, start, until)
+    key = (start, until, 0)
     memo = state.memo
     if key in memo:
         return memo[key] or 0
@@ -54,10 +56,11 @@ def reach(policy: Policy, state: CaseState, start: int, amount: int) -> int | No
 
     None when the case's current status stops the clock before it gets there.
     """
-    key = ("reach", state.sla, state.status_log, start, amount)
+    key = (start, amount)
     memo = state.memo
-    if key in memo:
-        return memo[key]
+    found = memo.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
     calendar, stopped = measure(policy, state)
     log = state.status_log
     remaining = amount

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_US = timedelta(microseconds=1)
@@ -24,9 +25,9 @@ def from_us(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Cycle:
-    """One run of an SLA clock, from its start until it is met or ends."""
+    """One run of an SLA clock, from its start until it is met or ends (replaced, never changed)."""
 
     metric: str
     number: int
@@ -41,8 +42,26 @@ class Cycle:
         """True until the cycle is met or ended."""
         return self.ended_at is None
 
-    def copy(self) -> Cycle:
-        """An independent copy."""
+    def ending(self, at: int, outcome: str) -> Cycle:
+        """This cycle, ended at `at`."""
+        return Cycle(
+            self.metric, self.number, self.started_at, at, outcome, self.warned_at, self.breached_at
+        )
+
+    def warning(self, at: int) -> Cycle:
+        """This cycle, with its warning instant passed at `at`."""
+        return Cycle(
+            self.metric,
+            self.number,
+            self.started_at,
+            self.ended_at,
+            self.outcome,
+            at,
+            self.breached_at,
+        )
+
+    def breaching(self, at: int) -> Cycle:
+        """This cycle, with its due instant passed at `at`."""
         return Cycle(
             self.metric,
             self.number,
@@ -50,22 +69,17 @@ class Cycle:
             self.ended_at,
             self.outcome,
             self.warned_at,
-            self.breached_at,
+            at,
         )
 
 
-@dataclass(slots=True)
-class ClockTally:
+class ClockTally(NamedTuple):
     """How a metric's cycles ended so far on one case."""
 
     met: int = 0
     breached: int = 0
     ended: int = 0
     untracked: int = 0
-
-    def copy(self) -> ClockTally:
-        """An independent copy."""
-        return ClockTally(self.met, self.breached, self.ended, self.untracked)
 
 
 @dataclass(slots=True)
@@ -108,10 +122,12 @@ class CaseState:
     survey_score: int | None = None
     resolved_at: int | None = None
     resolution_business_us: int | None = None
-    # Results of clock arithmetic; keys carry every input, so sharing between copies is safe.
-    memo: dict[tuple[object, ...], int | None] = field(
-        default_factory=dict, repr=False, compare=False
-    )
+    # When the engine asked to look again, valid while `next_check_known` (the state as decided).
+    next_check_at: int | None = None
+    next_check_known: bool = False
+    # Results of clock arithmetic under the current policy, SLA and status history. Whatever
+    # changes one of those gives the state a new dict, so copies may share this one safely.
+    memo: dict[tuple[int, ...], int | None] = field(default_factory=dict, repr=False, compare=False)
 
     def copy(self) -> CaseState:
         """A copy the engine may change without touching this one."""
@@ -131,8 +147,8 @@ class CaseState:
             self.status_log,
             self.sla,
             self.sla_selected_at,
-            {metric: cycle.copy() for metric, cycle in self.clocks.items()},
-            {metric: tally.copy() for metric, tally in self.tallies.items()},
+            dict(self.clocks),
+            dict(self.tallies),
             self.level_entries,
             self.level_entered_at,
             self.escalations,
@@ -150,8 +166,16 @@ class CaseState:
             self.survey_score,
             self.resolved_at,
             self.resolution_business_us,
+            self.next_check_at,
+            self.next_check_known,
             self.memo,
         )
+
+    def append_status(self, at: int, status: str) -> None:
+        """Record a change of status (the memo of clock arithmetic starts afresh)."""
+        self.status = status
+        self.status_log = (*self.status_log, (at, status))
+        self.memo = {}
 
     @property
     def escalated(self) -> bool:

@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from escalon.core.calendar import Calendar
 from escalon.core.policy.model import (
     DEFAULT_PAUSE_ON,
+    METRICS,
     TRIGGERS,
+    TRIGGERS_WITH_AFTER,
     LevelSpec,
     PolicyDocument,
     RuleSpec,
@@ -17,6 +19,7 @@ from escalon.core.policy.model import (
 )
 
 STOPPED = frozenset({"resolved", "closed"})
+_SLA_FIELDS = ("priority", "tier", "category", "channel", "team")
 DEFAULT_STOPPED = frozenset(DEFAULT_PAUSE_ON) | STOPPED
 
 
@@ -44,10 +47,27 @@ class Policy:
         self.sla_stopped: tuple[frozenset[str], ...] = tuple(
             frozenset(sla.pause_on) | STOPPED for sla in document.slas
         )
+        # Per SLA: (metric, target, warning amount) for each metric it sets a target for.
+        self.sla_targets: tuple[tuple[tuple[str, int, int], ...], ...] = tuple(
+            tuple(
+                (metric, target, round(target * sla.warn_at))
+                for metric in METRICS
+                if (target := sla.targets.get(metric)) is not None
+            )
+            for sla in document.slas
+        )
         self.rules: tuple[RuleSpec, ...] = document.rules
         self.rules_by_trigger: dict[str, tuple[int, ...]] = {
             trigger: tuple(i for i, rule in enumerate(document.rules) if rule.trigger == trigger)
             for trigger in TRIGGERS
+        }
+        # Timed rules with their `after`, in file order.
+        self.timed_rules: dict[str, tuple[tuple[int, int], ...]] = {
+            trigger: tuple(
+                (index, document.rules[index].after or 0)
+                for index in self.rules_by_trigger[trigger]
+            )
+            for trigger in TRIGGERS_WITH_AFTER
         }
         self.uses_text_signals = any(
             rule.conditions.intent is not None or rule.conditions.sentiment_below is not None
@@ -55,6 +75,13 @@ class Policy:
         )
         canonical = json.dumps(document.model_dump(mode="json", by_alias=True), sort_keys=True)
         self.fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        self._sla_choices: dict[tuple[str | None, ...], int | None] = {}
+        # Metrics whose warning some rule reacts to; other warnings need no timer.
+        self.listened_warnings = frozenset(
+            METRICS
+            if any(rule.metric is None for rule in document.rules if rule.trigger == "sla.warning")
+            else (rule.metric for rule in document.rules if rule.trigger == "sla.warning")
+        )
         matrix = document.priority
         self._matrix = {
             (impact, urgency): matrix.matrix[row][column]
@@ -92,23 +119,22 @@ class Policy:
         team: str,
     ) -> int | None:
         """The index of the first SLA whose `when` matches, or None when none does."""
-        values = {
-            "priority": priority,
-            "tier": tier,
-            "category": category,
-            "channel": channel,
-            "team": team,
-        }
+        key = (priority, tier, category, channel, team)
+        found = self._sla_choices.get(key, -1)
+        if found != -1:
+            return found
+        chosen = None
         for index, sla in enumerate(self.slas):
             when = sla.when
-            if when is None:
-                return index
-            if all(
-                (allowed := getattr(when, field)) is None or values[field] in allowed
-                for field in values
+            if when is None or all(
+                (allowed := getattr(when, field)) is None or value in allowed
+                for field, value in zip(_SLA_FIELDS, key, strict=True)
             ):
-                return index
-        return None
+                chosen = index
+                break
+        if len(self._sla_choices) < 100_000:  # the combinations seen are few; bound it anyway
+            self._sla_choices[key] = chosen
+        return chosen
 
     def authority(self, level: int, kind: str) -> float:
         """What a person at `level` may grant of `kind` on their own (0 when not listed)."""

@@ -1,0 +1,29 @@
+"""Every benchmark in one go: `python -m bench.all` (full size) or `--tiny` (what CI runs)."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench import calendar_add, replay, triage_eval
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the calendar, replay and triage benchmarks one after the other."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tiny", action="store_true", help="Small sizes, for CI.")
+    args = parser.parse_args(argv)
+    runs = [
+        ("calendar add()", calendar_add.main, ["--n", "2000"] if args.tiny else []),
+        ("replay", replay.main, ["--cases", "500"] if args.tiny else []),
+        ("triage evaluation", triage_eval.main, ["--quick"] if args.tiny else []),
+    ]
+    for title, run, arguments in runs:
+        print(f"\n### {title}")
+        started = time.perf_counter()
+        run(arguments)
+        print(f"({time.perf_counter() - started:.1f} s)")
+
+
+if __name__ == "__main__":
+    main()

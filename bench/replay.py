@@ -1,0 +1,97 @@
+"""Replay benchmark: a generated stream of case events through `escalon replay`, end to end.
+
+Prints events per second (wall time of the whole command: reading, detecting, deciding, writing
+decisions) and the peak memory of the replaying process, for the example policy.
+
+    python -m bench.replay                  # 1,000,000 events of 100,000 cases (the issue's size)
+    python -m bench.replay --cases 500      # what CI runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import replay_events
+
+ROOT = Path(__file__).resolve().parent.parent
+POLICY = ROOT / "examples" / "policy.yaml"
+GOAL_EVENTS_PER_SECOND = 50_000
+
+
+def run_replay(policy: Path, events: Path, out: Path, report: Path) -> tuple[float, int]:
+    """Run the CLI once; return (wall seconds, peak resident memory in bytes)."""
+    command = [
+        str(Path(sys.executable).with_name("escalon")),
+        "replay",
+        "--policy",
+        str(policy),
+        "--events",
+        str(events),
+        "--out",
+        str(out),
+        "--report",
+        str(report),
+    ]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        assert process.stderr is not None
+        raise SystemExit(f"replay failed: {process.stderr.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Generate the stream (once per size), replay it, print and return the figures."""
+    parser = argparse.ArgumentParser(description="Replay benchmark")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--policy", type=Path, default=POLICY)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="Folder for the stream and outputs."
+    )
+    args = parser.parse_args(argv)
+
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="escalon-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    events = folder / f"events-{args.cases}-{args.seed}.jsonl"
+    if not events.exists():
+        started = time.perf_counter()
+        with events.open("w", encoding="utf-8") as out:
+            count = replay_events.write(args.cases, out, args.seed)
+        print(
+            f"generated {count:,} events for {args.cases:,} cases in {time.perf_counter() - started:.1f} s"
+        )
+    count = sum(1 for _ in events.open("rb"))
+    elapsed, peak = run_replay(
+        args.policy, events, folder / "decisions.jsonl", folder / "report.json"
+    )
+    report = json.loads((folder / "report.json").read_text())
+    decisions = sum(1 for _ in (folder / "decisions.jsonl").open("rb"))
+    rate = count / elapsed
+    print(
+        f"policy: {args.policy.name}; events: {count:,}; cases: {report['cases']:,}; decisions: {decisions:,}"
+    )
+    print(
+        f"replay: {elapsed:.2f} s wall, {rate:,.0f} events/s "
+        f"(goal {GOAL_EVENTS_PER_SECOND:,}: {'met' if rate >= GOAL_EVENTS_PER_SECOND else 'NOT met'}); "
+        f"peak memory {peak / 2**20:,.0f} MiB"
+    )
+    print(
+        f"escalation rate {report['escalation_rate']}, skipped {report['skipped_events']}, "
+        f"first response compliance {report['sla']['first_response']['compliance']}"
+    )
+    return {"events": count, "seconds": elapsed, "events_per_second": rate, "peak_bytes": peak}
+
+
+if __name__ == "__main__":
+    main()
