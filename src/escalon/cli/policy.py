@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from escalon.core.durations import format_duration
 from escalon.core.policy import CheckResult, check_text, read_policy_file
@@ -23,8 +22,8 @@ def check(
     file: Annotated[Path, typer.Argument(help="The policy file (YAML or JSON).")],
 ) -> None:
     """Report every error at once (exit 1), or summarise the policy (exit 0)."""
-    out = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    out = Console(highlight=False, soft_wrap=True)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         text = read_policy_file(file)
     except OSError as error:
@@ -52,35 +51,31 @@ def print_summary(console: Console, result: CheckResult) -> None:
     calendars = "; ".join(
         f"{name} ({_calendar_line(spec)})" for name, spec in document.calendars.items()
     )
-    console.print(f"Calendars: {calendars}", soft_wrap=True)
+    console.print(f"Calendars: {calendars}")
     priority = document.priority
     matrix = (
-        f"; impact x urgency matrix {len(priority.impact)}x{len(priority.urgency)}"
+        f", impact x urgency matrix {len(priority.impact)}x{len(priority.urgency)}"
         if priority.matrix
         else ""
     )
-    console.print(f"Priorities: {' > '.join(priority.order)} (default {priority.default}{matrix})")
+    console.print(f"Priorities: {' > '.join(priority.order)}, default {priority.default}{matrix}")
 
-    levels = Table(title="Levels (lowest first)", title_justify="left", box=None, pad_edge=False)
-    levels.add_column("#")
-    levels.add_column("level")
-    levels.add_column("team")
-    levels.add_column("authority")
+    console.print("Levels (lowest first):")
+    level_rows = []
     for index, level in enumerate(document.levels):
         authority = ", ".join(
             f"{kind} {'unlimited' if amount == float('inf') else f'{amount:g}'}"
             for kind, amount in level.authority.items()
         )
-        levels.add_row(str(index), level.name, level.team, authority or "-")
-    console.print(levels)
+        level_rows.append([f"{index}", level.name, f"team {level.team}", authority or "no authority"])
+    _columns(console, level_rows)
     level_teams = {level.team for level in document.levels}
     extra_teams = [team for team in document.teams if team not in level_teams]
     if extra_teams:
         console.print(f"Other teams: {', '.join(extra_teams)}")
 
-    slas = Table(title="SLAs (first match wins)", title_justify="left", box=None, pad_edge=False)
-    for column in ("SLA", "when", "calendar", "warn", *METRICS):
-        slas.add_column(column)
+    console.print("SLAs (first match wins):")
+    sla_rows = []
     for sla in document.slas:
         when = "any case"
         if sla.when is not None and sla.when.model_fields_set:
@@ -89,29 +84,30 @@ def print_summary(console: Console, result: CheckResult) -> None:
                 for key, values in sla.when.model_dump(exclude_none=True).items()
             )
         targets = [
-            format_duration(target) if (target := sla.targets.get(metric)) else "-"
-            for metric in METRICS
+            f"{label} {format_duration(target) if (target := sla.targets.get(metric)) else '-'}"
+            for label, metric in zip(_METRIC_LABELS, METRICS, strict=True)
         ]
-        slas.add_row(sla.name, when, sla.calendar, f"{sla.warn_at:.0%}", *targets)
-    console.print(slas)
+        sla_rows.append([sla.name, when, sla.calendar, f"warn {sla.warn_at:.0%}", *targets])
+    _columns(console, sla_rows)
 
-    rules = Table(
-        title=f"Rules ({len(document.rules)}, in file order)",
-        title_justify="left",
-        box=None,
-        pad_edge=False,
-    )
-    rules.add_column("rule")
-    rules.add_column("when")
-    rules.add_column("then")
-    for rule in document.rules:
-        rules.add_row(rule.name, _trigger_line(rule), "; ".join(_action_line(a) for a in rule.do))
-    console.print(rules)
+    console.print(f"Rules ({len(document.rules)}, in file order):")
+    for number, rule in enumerate(document.rules, start=1):
+        actions = "; ".join(_action_line(action) for action in rule.do)
+        console.print(f"  {number:>2}. {rule.name}: {_trigger_line(rule)} -> {actions}")
     for problem in result.warnings:
-        console.print(f"[yellow]warning[/yellow] {problem}", soft_wrap=True)
-    console.print(
-        f"OK: no errors{f', {len(result.warnings)} warning(s)' if result.warnings else ''}."
-    )
+        console.print(f"[yellow]warning[/yellow] {problem}")
+    warnings = f", {len(result.warnings)} warning(s)" if result.warnings else ""
+    console.print(f"OK: no errors{warnings}.")
+
+
+_METRIC_LABELS = ("first", "next", "update", "resolve")
+
+
+def _columns(console: Console, rows: list[list[str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+        console.print("  " + "  ".join(cells).rstrip(), markup=False)
 
 
 def _calendar_line(spec: dict[str, Any]) -> str:

@@ -48,7 +48,7 @@ def replay(
     ] = None,
 ) -> None:
     """Replay case events through a policy and report what it would have done."""
-    err = Console(stderr=True, highlight=False)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
     limit = _parse_until(until, err)
     try:
         loaded = load_policy(policy)
@@ -90,7 +90,7 @@ def replay(
         except OSError as error:
             err.print(f"{report}: cannot write the report: {error.strerror or error}")
             raise typer.Exit(1) from None
-    print_summary(Console(highlight=False), result, out, report)
+    print_summary(Console(highlight=False, soft_wrap=True), result, out, report)
 
 
 def _parse_until(until: str | None, err: Console) -> int | None:

@@ -1,0 +1,137 @@
+"""`escalon replay` end to end: files in, decisions, report and summary out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from escalon.cli import app
+from tests.core.engine_helpers import POLICY_HEAD, ev, opened
+
+runner = CliRunner()
+POLICY = (
+    POLICY_HEAD
+    + """\
+slas:
+  - name: standard
+    calendar: office
+    targets: {first_response: 4h, resolution: 24h}
+rules:
+  - name: fr breach
+    trigger: sla.breach
+    metric: first_response
+    do:
+      - escalate: {up: 1}
+      - notify: [level_team]
+"""
+)
+
+
+def write_events(path: Path, events: list[dict[str, object]], extra: list[str] = ()) -> None:  # type: ignore[assignment]
+    lines = [json.dumps(event) for event in events] + list(extra)
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_replay_writes_decisions_report_and_summary(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    write_events(
+        tmp_path / "events.jsonl",
+        [opened("2026-12-01 09:00"), opened("2026-12-01 10:00", "C2")],
+        ["oops"],
+    )
+    result = runner.invoke(
+        app,
+        [
+            "replay",
+            "--policy",
+            str(tmp_path / "policy.yaml"),
+            "--events",
+            str(tmp_path / "events.jsonl"),
+            "--until",
+            "2026-12-01T13:00:00+01:00",
+            "--out",
+            str(tmp_path / "decisions.jsonl"),
+            "--report",
+            str(tmp_path / "report.json"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    decisions = [
+        json.loads(line) for line in (tmp_path / "decisions.jsonl").read_text().splitlines()
+    ]
+    assert [(d["case"], d["action"], d["at"]) for d in decisions] == [
+        ("C1", "escalate", "2026-12-01T13:00:00+01:00"),
+        ("C1", "notify", "2026-12-01T13:00:00+01:00"),
+    ]
+    assert decisions[0]["from_level"] == "frontline"
+    assert decisions[0]["to_level"] == "supervisor"
+    assert decisions[1]["recipients"] == ["team:supervisors"]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert (report["cases"], report["events"], report["skipped_events"]) == (2, 3, 1)
+    assert f"{tmp_path / 'events.jsonl'}:3: not valid JSON" in result.stderr
+    assert "Replayed 3 events (1 skipped) of 2 cases" in result.stdout
+    assert "Escalated cases: 1 (50.0%)" in result.stdout
+
+
+def test_invalid_policy_replays_nothing(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY.replace("calendar: office", "calendar: nowhere"))
+    write_events(tmp_path / "events.jsonl", [opened("2026-12-01 09:00")])
+    out = tmp_path / "decisions.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "replay",
+            "--policy",
+            str(tmp_path / "policy.yaml"),
+            "--events",
+            str(tmp_path / "events.jsonl"),
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "unknown calendar 'nowhere'" in result.stderr
+    assert "nothing was replayed" in result.stderr
+    assert not out.exists()
+
+
+def test_naive_until_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    write_events(tmp_path / "events.jsonl", [opened("2026-12-01 09:00")])
+    result = runner.invoke(
+        app,
+        [
+            "replay",
+            "--policy",
+            str(tmp_path / "policy.yaml"),
+            "--events",
+            str(tmp_path / "events.jsonl"),
+            "--until",
+            "2026-12-01T13:00",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "needs a UTC offset" in result.stderr
+
+
+def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    write_events(
+        tmp_path / "events.jsonl",
+        [opened("2026-12-01 09:00"), ev("agent.message", "2026-12-01 09:30", agent="a")],
+    )
+    result = runner.invoke(
+        app,
+        [
+            "replay",
+            "--policy",
+            str(tmp_path / "policy.yaml"),
+            "--events",
+            str(tmp_path / "events.jsonl"),
+        ],
+    )
+    assert result.exit_code == 0
+    assert "replaying" not in result.output
+    assert "\x1b[" not in result.output
