@@ -28,11 +28,13 @@ from escalon.core.events import (
 from escalon.core.policy.compiled import Policy
 from escalon.core.policy.model import ActionSpec, Conditions, RuleSpec
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
-from escalon.core.sla import ALWAYS, counted, reach
+from escalon.core.sla import ALWAYS, counted, extend_spans, reach
 from escalon.core.state import STOPPED_STATUSES, CaseState, ClockTally, Cycle, from_us, to_us
 
 _UNKNOWN: Any = object()  # not yet in the memo of clock arithmetic
 _MAX_FIRINGS = 10_000  # a policy whose rules keep re-triggering each other is a bug, not a loop
+# Builds NamedTuples without the Python-level constructor NamedTuple adds (dues are a hot path).
+_new_tuple = tuple.__new__
 
 
 class EventRejected(ValueError):
@@ -136,10 +138,14 @@ class _Ready(NamedTuple):
 
 
 def open_case(
-    policy: Policy, event: CaseOpened, *, analyzer: TextAnalyzer | None = None
+    policy: Policy,
+    event: CaseOpened,
+    *,
+    analyzer: TextAnalyzer | None = None,
+    at_us: int | None = None,
 ) -> Decision:
     """Open a new case from its opening event and fire the rules its opening triggers."""
-    at = event.at_us
+    at = to_us(event.at) if at_us is None else at_us
     priority = policy.opening_priority(event.priority, event.impact, event.urgency)
     if priority not in policy.priority_rank:
         raise EventRejected(_unknown("priority", priority, policy.priorities))
@@ -175,15 +181,19 @@ def apply_event(
     event: Event,
     *,
     analyzer: TextAnalyzer | None = None,
+    at_us: int | None = None,
 ) -> Decision:
-    """Apply one event to a case (None for a new case), after the timers due before it."""
+    """Apply one event to a case (None for a new case), after the timers due before it.
+
+    `at_us` is the event's instant in microseconds, for a caller that has it already.
+    """
     if isinstance(event, CaseOpened):
         if state is not None and not state.is_final:
             raise EventRejected(f"case {event.case} is already open")
-        return open_case(policy, event, analyzer=analyzer)
+        return open_case(policy, event, analyzer=analyzer, at_us=at_us)
     if state is None:
         raise EventRejected(f"case {event.case} was never opened")
-    at = event.at_us
+    at = to_us(event.at) if at_us is None else at_us
     if at < state.updated_at:
         raise EventRejected(
             f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
@@ -234,7 +244,7 @@ class _Run:
         if state.policy != policy.fingerprint:
             # Evaluated under another policy version than before: cached clock arithmetic is void.
             state.policy = policy.fingerprint
-            state.memo = {}
+            state.forget_clock_arithmetic()
             state.next_check_known = False
         self.state = state
         self.policy = policy
@@ -253,7 +263,10 @@ class _Run:
     def decision(self, now: int) -> Decision:
         state = self.state
         dues = self.settled if self.settled is not None else self.dues()
-        next_check = min([due.effective for due in dues]) if dues else None
+        next_check = None
+        for due in dues:
+            if next_check is None or due.effective < next_check:
+                next_check = due.effective
         state.next_check_at = next_check
         state.next_check_known = True
         return Decision(state, tuple(self.actions), tuple(self.clock_events), next_check)
@@ -277,7 +290,7 @@ class _Run:
         if initial or chosen != state.sla:
             state.sla = chosen
             state.sla_selected_at = at
-            state.memo = {}
+            state.forget_clock_arithmetic()
 
     def target(self, metric: str) -> int | None:
         sla = self.state.sla
@@ -331,14 +344,22 @@ class _Run:
                         instant = reach(policy, state, start, warning)
                     if instant is not None:
                         effective = instant if instant > floor else floor
-                        dues.append(_Due(effective, instant, -1, metric, "warning", cycle.number))
+                        dues.append(
+                            _new_tuple(
+                                _Due, (effective, instant, -1, metric, "warning", cycle.number)
+                            )
+                        )
                 if cycle.breached_at is None:
                     instant = memo.get((start, target), _UNKNOWN)
                     if instant is _UNKNOWN:
                         instant = reach(policy, state, start, target)
                     if instant is not None:
                         effective = instant if instant > floor else floor
-                        dues.append(_Due(effective, instant, -1, metric, "breach", cycle.number))
+                        dues.append(
+                            _new_tuple(
+                                _Due, (effective, instant, -1, metric, "breach", cycle.number)
+                            )
+                        )
         marks = state.rule_marks
         if state.awaiting_ack and state.last_escalation_at is not None:
             start = state.last_escalation_at
@@ -351,13 +372,16 @@ class _Run:
                 if instant is not None:
                     effective = instant if instant > floor else floor
                     dues.append(
-                        _Due(
-                            effective,
-                            instant,
-                            index,
-                            None,
-                            "escalation.unacknowledged",
-                            state.escalations,
+                        _new_tuple(
+                            _Due,
+                            (
+                                effective,
+                                instant,
+                                index,
+                                None,
+                                "escalation.unacknowledged",
+                                state.escalations,
+                            ),
                         )
                     )
         start = state.level_entered_at
@@ -370,7 +394,10 @@ class _Run:
             if instant is not None:
                 effective = instant if instant > floor else floor
                 dues.append(
-                    _Due(effective, instant, index, None, "level.timeout", state.level_entries)
+                    _new_tuple(
+                        _Due,
+                        (effective, instant, index, None, "level.timeout", state.level_entries),
+                    )
                 )
         return dues
 
@@ -670,7 +697,10 @@ class _Run:
         previous = state.status
         if status == previous:
             return
+        spans = state.spans
         state.append_status(at, status)
+        if spans is not None:
+            state.spans = extend_spans(self.policy, state, spans)
         if status in STOPPED_STATUSES:
             for metric in ("first_response", "next_response", "periodic_update"):
                 self.end_cycle(metric, at, "met")

@@ -18,7 +18,7 @@ from escalon.core.engine import Action, Decision, EventRejected, apply_event, ev
 from escalon.core.events import CaseOpened, EventError, parse_event_json
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import TextAnalyzer
-from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState
+from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState, to_us
 
 US_PER_HOUR = 3_600_000_000
 
@@ -189,7 +189,7 @@ class Replay:
     def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
         """Read numbered lines until they run out or one falls after `until`."""
         for number, line in lines:
-            if not line.strip():
+            if not line or line.isspace():
                 continue
             if not self.feed_line(number, line):
                 self.stopped = True
@@ -203,7 +203,7 @@ class Replay:
             self.builder.events += 1
             self._skip(number, str(error))
             return True
-        at = event.at_us
+        at = to_us(event.at)
         if self.until is not None and at > self.until:
             return False
         self.builder.events += 1
@@ -213,7 +213,7 @@ class Replay:
         self.run_timers(at, inclusive=False)
         previous = self.states.get(event.case)
         try:
-            decision = apply_event(previous, self.policy, event, analyzer=self.analyzer)
+            decision = apply_event(previous, self.policy, event, analyzer=self.analyzer, at_us=at)
         except EventRejected as error:
             self._skip(number, str(error))
             return True
@@ -255,7 +255,7 @@ class Replay:
             for action in decision.actions:
                 self.builder.count_action(action)
         if state.is_final:
-            state.memo = {}
+            state.forget_clock_arithmetic()
         next_check = decision.next_check_at
         if next_check is None:
             self.scheduled.pop(state.case, None)

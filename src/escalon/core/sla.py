@@ -6,7 +6,9 @@ one of the SLA's pause statuses or resolved. The same measure serves `after` in 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import pairwise
 
 from escalon.core.calendar import Calendar
 from escalon.core.policy.compiled import DEFAULT_STOPPED, Policy
@@ -25,30 +27,54 @@ def measure(policy: Policy, state: CaseState) -> tuple[Calendar, frozenset[str]]
     return policy.sla_calendars[state.sla], policy.sla_stopped[state.sla]
 
 
+def spans(policy: Policy, state: CaseState) -> tuple[int, ...]:
+    """Business time counted from the opening to each status change (cached on the state)."""
+    found = state.spans
+    if found is not None:
+        return found
+    calendar, stopped = measure(policy, state)
+    log = state.status_log
+    total = 0
+    sums = [0]
+    for (begin, status), (end, _) in pairwise(log):
+        if status not in stopped:
+            total += calendar.between_us(begin, end)
+        sums.append(total)
+    state.spans = tuple(sums)
+    return state.spans
+
+
+def extend_spans(policy: Policy, state: CaseState, previous: tuple[int, ...]) -> tuple[int, ...]:
+    """`spans` after one more status change, from the spans before it (one calendar call)."""
+    calendar, stopped = measure(policy, state)
+    (begin, status), (end, _) = state.status_log[-2:]
+    added = 0 if status in stopped else calendar.between_us(begin, end)
+    return (*previous, previous[-1] + added)
+
+
+def _counted_until(policy: Policy, state: CaseState, moment: int) -> int:
+    """Business time counted from the opening to `moment`."""
+    log = state.status_log
+    index = bisect_right(log, moment, key=_instant) - 1
+    if index < 0:
+        return 0
+    sums = spans(policy, state)
+    begin, status = log[index]
+    calendar, stopped = measure(policy, state)
+    if status in stopped or moment == begin:
+        return sums[index]
+    return sums[index] + calendar.between_us(begin, moment)
+
+
+def _instant(entry: tuple[int, str]) -> int:
+    return entry[0]
+
+
 def counted(policy: Policy, state: CaseState, start: int, until: int) -> int:
     """Business microseconds counted from `start` to `until` (0 when until <= start)."""
     if until <= start:
         return 0
-    key = (start, until, 0)
-    memo = state.memo
-    if key in memo:
-        return memo[key] or 0
-    calendar, stopped = measure(policy, state)
-    log = state.status_log
-    total = 0
-    last = len(log) - 1
-    for index, (begin, status) in enumerate(log):
-        end = log[index + 1][0] if index < last else until
-        if end <= start or status in stopped:
-            continue
-        begin = max(begin, start)
-        end = min(end, until)
-        if end > begin:
-            total += calendar.between_us(begin, end)
-        if end >= until:
-            break
-    memo[key] = total
-    return total
+    return _counted_until(policy, state, until) - _counted_until(policy, state, start)
 
 
 def reach(policy: Policy, state: CaseState, start: int, amount: int) -> int | None:
@@ -63,24 +89,22 @@ def reach(policy: Policy, state: CaseState, start: int, amount: int) -> int | No
         return found  # type: ignore[return-value]
     calendar, stopped = measure(policy, state)
     log = state.status_log
-    remaining = amount
-    result: int | None = None
-    last = len(log) - 1
-    for index, (begin, status) in enumerate(log):
-        end = log[index + 1][0] if index < last else None
-        if end is not None and end <= start:
-            continue
-        if status in stopped:
-            continue
-        begin = max(begin, start)
-        if end is None:
-            result = calendar.add_us(begin, remaining)
-            break
-        available = calendar.between_us(begin, end)
-        if available >= remaining:
-            result = calendar.add_us(begin, remaining)
-            break
-        remaining -= available
+    last_begin, last_status = log[-1]
+    result: int | None
+    if start >= last_begin:
+        # The usual case: the clock started after the latest change of status.
+        result = None if last_status in stopped else calendar.add_us(start, amount)
+    else:
+        sums = spans(policy, state)
+        target = _counted_until(policy, state, start) + amount
+        index = bisect_left(sums, target)
+        if index < len(sums):
+            # Reached inside the span that ends at change `index` (so that span was running).
+            result = calendar.add_us(log[index - 1][0], target - sums[index - 1])
+        elif last_status in stopped:
+            result = None
+        else:
+            result = calendar.add_us(last_begin, target - sums[-1])
     memo[key] = result
     return result
 

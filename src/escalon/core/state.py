@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = timedelta(microseconds=1)
+_EPOCH_ORDINAL = EPOCH.toordinal()
 
 CLOCK_METRICS = ("first_response", "next_response", "periodic_update", "resolution")
 STOPPED_STATUSES = frozenset({"resolved", "closed"})
@@ -15,9 +15,19 @@ STOPPED_STATUSES = frozenset({"resolved", "closed"})
 
 def to_us(moment: datetime) -> int:
     """An aware datetime as integer microseconds since the Unix epoch."""
-    if moment.tzinfo is None or moment.utcoffset() is None:
+    offset = moment.utcoffset()
+    if offset is None:
         raise ValueError(f"{moment.isoformat()} has no UTC offset: the engine needs aware instants")
-    return (moment - EPOCH) // _ONE_US
+    # Field arithmetic: cheaper than subtracting datetimes, which asks the zone twice.
+    seconds = (
+        (moment.toordinal() - _EPOCH_ORDINAL) * 86400
+        + moment.hour * 3600
+        + moment.minute * 60
+        + moment.second
+        - offset.days * 86400
+        - offset.seconds
+    )
+    return seconds * 1_000_000 + moment.microsecond - offset.microseconds
 
 
 def from_us(us: int) -> datetime:
@@ -128,6 +138,8 @@ class CaseState:
     # Results of clock arithmetic under the current policy, SLA and status history. Whatever
     # changes one of those gives the state a new dict, so copies may share this one safely.
     memo: dict[tuple[int, ...], int | None] = field(default_factory=dict, repr=False, compare=False)
+    # Business time counted from the opening to each status change, under the same terms.
+    spans: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
 
     def copy(self) -> CaseState:
         """A copy the engine may change without touching this one."""
@@ -169,13 +181,19 @@ class CaseState:
             self.next_check_at,
             self.next_check_known,
             self.memo,
+            self.spans,
         )
 
     def append_status(self, at: int, status: str) -> None:
         """Record a change of status (the memo of clock arithmetic starts afresh)."""
         self.status = status
         self.status_log = (*self.status_log, (at, status))
+        self.forget_clock_arithmetic()
+
+    def forget_clock_arithmetic(self) -> None:
+        """Drop cached clock results: the policy, the SLA or the status history changed."""
         self.memo = {}
+        self.spans = None
 
     @property
     def escalated(self) -> bool:
