@@ -29,12 +29,19 @@ from escalon.core.policy.compiled import Policy
 from escalon.core.policy.model import ActionSpec, Conditions, RuleSpec
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import ALWAYS, counted, extend_spans, reach
-from escalon.core.state import STOPPED_STATUSES, CaseState, ClockTally, Cycle, from_us, to_us
+from escalon.core.state import (
+    STOPPED_STATUSES,
+    CaseState,
+    ClockTally,
+    Cycle,
+    from_us,
+    new_tuple,
+    to_us,
+)
 
 _UNKNOWN: Any = object()  # not yet in the memo of clock arithmetic
 _MAX_FIRINGS = 10_000  # a policy whose rules keep re-triggering each other is a bug, not a loop
-# Builds NamedTuples without the Python-level constructor NamedTuple adds (dues are a hot path).
-_new_tuple = tuple.__new__
+_NO_TALLY = ClockTally()
 
 
 class EventRejected(ValueError):
@@ -76,8 +83,7 @@ class Action:
         return record
 
 
-@dataclass(frozen=True, slots=True)
-class ClockEvent:
+class ClockEvent(NamedTuple):
     """Something that happened to an SLA clock: started, warning, breach, met or ended."""
 
     at: int
@@ -87,8 +93,7 @@ class ClockEvent:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """What the engine decided: the new state, the actions in order, and when to look again."""
 
     state: CaseState
@@ -269,7 +274,9 @@ class _Run:
                 next_check = due.effective
         state.next_check_at = next_check
         state.next_check_known = True
-        return Decision(state, tuple(self.actions), tuple(self.clock_events), next_check)
+        return new_tuple(
+            Decision, (state, tuple(self.actions), tuple(self.clock_events), next_check)
+        )
 
     def timezone(self) -> tzinfo:
         sla = self.state.sla
@@ -299,8 +306,10 @@ class _Run:
     def start_cycle(self, metric: str, at: int) -> None:
         previous = self.state.clocks.get(metric)
         number = 1 if previous is None else previous.number + 1
-        self.state.clocks[metric] = Cycle(metric, number, at)
-        self.clock_events.append(ClockEvent(at, self.state.case, metric, number, "started"))
+        self.state.clocks[metric] = Cycle.start(metric, number, at)
+        self.clock_events.append(
+            new_tuple(ClockEvent, (at, self.state.case, metric, number, "started"))
+        )
 
     def end_cycle(self, metric: str, at: int, outcome: str) -> None:
         """Finish a running cycle: `met` when answered in time, `ended` when it just stops."""
@@ -308,7 +317,7 @@ class _Run:
         cycle = state.clocks.get(metric)
         if cycle is None or cycle.ended_at is not None:
             return
-        met, breached, ended, untracked = state.tallies.get(metric) or ClockTally()
+        met, breached, ended, untracked = state.tallies.get(metric) or _NO_TALLY
         if cycle.breached_at is not None:
             outcome = "breached"
         elif self.target(metric) is None:
@@ -319,9 +328,11 @@ class _Run:
         else:
             outcome = "ended"
             ended += 1
-        state.tallies[metric] = ClockTally(met, breached, ended, untracked)
+        state.tallies[metric] = new_tuple(ClockTally, (met, breached, ended, untracked))
         state.clocks[metric] = cycle.ending(at, outcome)
-        self.clock_events.append(ClockEvent(at, state.case, metric, cycle.number, outcome))
+        self.clock_events.append(
+            new_tuple(ClockEvent, (at, state.case, metric, cycle.number, outcome))
+        )
 
     def dues(self) -> list[_Due]:
         """Every timed occurrence still to come, with the instant it takes effect."""
@@ -345,7 +356,7 @@ class _Run:
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
-                            _new_tuple(
+                            new_tuple(
                                 _Due, (effective, instant, -1, metric, "warning", cycle.number)
                             )
                         )
@@ -356,7 +367,7 @@ class _Run:
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
-                            _new_tuple(
+                            new_tuple(
                                 _Due, (effective, instant, -1, metric, "breach", cycle.number)
                             )
                         )
@@ -372,7 +383,7 @@ class _Run:
                 if instant is not None:
                     effective = instant if instant > floor else floor
                     dues.append(
-                        _new_tuple(
+                        new_tuple(
                             _Due,
                             (
                                 effective,
@@ -394,7 +405,7 @@ class _Run:
             if instant is not None:
                 effective = instant if instant > floor else floor
                 dues.append(
-                    _new_tuple(
+                    new_tuple(
                         _Due,
                         (effective, instant, index, None, "level.timeout", state.level_entries),
                     )
@@ -461,9 +472,11 @@ class _Run:
             state.clocks[metric] = cycle.warning(now)
         else:
             state.clocks[metric] = cycle.breaching(now)
-            tally = state.tallies.get(metric) or ClockTally()
+            tally = state.tallies.get(metric) or _NO_TALLY
             state.tallies[metric] = tally._replace(breached=tally.breached + 1)
-        self.clock_events.append(ClockEvent(now, state.case, metric, cycle.number, due.kind))
+        self.clock_events.append(
+            new_tuple(ClockEvent, (now, state.case, metric, cycle.number, due.kind))
+        )
         trigger = "sla.warning" if due.kind == "warning" else "sla.breach"
         for index in self.policy.rules_by_trigger[trigger]:
             wanted = self.policy.rules[index].metric

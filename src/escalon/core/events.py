@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     TypeAdapter,
@@ -18,18 +17,12 @@ from pydantic import (
 STATUS_VALUES = ("open", "pending_customer", "on_hold", "resolved", "closed")
 
 
-def _text_id(value: object) -> object:
-    """Identifiers may come as numbers from other systems; they are names here."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-Identifier = Annotated[str, BeforeValidator(_text_id), Field(min_length=1)]
+Identifier = Annotated[str, Field(min_length=1)]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Identifiers may come as numbers from other systems; they are names here.
+    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
 
     at: AwareDatetime
     case: Identifier

@@ -35,15 +35,19 @@ def from_us(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us)
 
 
-@dataclass(frozen=True, slots=True)
-class Cycle:
-    """One run of an SLA clock, from its start until it is met or ends (replaced, never changed)."""
+# Builds NamedTuples without the Python-level constructor NamedTuple adds: cycles, tallies and
+# clock events are made on every event, so this is a hot path.
+new_tuple = tuple.__new__
+
+
+class Cycle(NamedTuple):
+    """One run of an SLA clock, from its start until it is met or ends (immutable)."""
 
     metric: str
     number: int
     started_at: int
     ended_at: int | None = None
-    outcome: str | None = None  # "met" or "ended" once over
+    outcome: str | None = None  # "met", "ended", "breached" or "untracked" once over
     warned_at: int | None = None
     breached_at: int | None = None
 
@@ -52,35 +56,25 @@ class Cycle:
         """True until the cycle is met or ended."""
         return self.ended_at is None
 
+    @staticmethod
+    def start(metric: str, number: int, at: int) -> Cycle:
+        """A new cycle started at `at`."""
+        return new_tuple(Cycle, (metric, number, at, None, None, None, None))
+
     def ending(self, at: int, outcome: str) -> Cycle:
         """This cycle, ended at `at`."""
-        return Cycle(
-            self.metric, self.number, self.started_at, at, outcome, self.warned_at, self.breached_at
-        )
+        metric, number, started_at, _, _, warned_at, breached_at = self
+        return new_tuple(Cycle, (metric, number, started_at, at, outcome, warned_at, breached_at))
 
     def warning(self, at: int) -> Cycle:
         """This cycle, with its warning instant passed at `at`."""
-        return Cycle(
-            self.metric,
-            self.number,
-            self.started_at,
-            self.ended_at,
-            self.outcome,
-            at,
-            self.breached_at,
-        )
+        metric, number, started_at, ended_at, outcome, _, breached_at = self
+        return new_tuple(Cycle, (metric, number, started_at, ended_at, outcome, at, breached_at))
 
     def breaching(self, at: int) -> Cycle:
         """This cycle, with its due instant passed at `at`."""
-        return Cycle(
-            self.metric,
-            self.number,
-            self.started_at,
-            self.ended_at,
-            self.outcome,
-            self.warned_at,
-            at,
-        )
+        metric, number, started_at, ended_at, outcome, warned_at, _ = self
+        return new_tuple(Cycle, (metric, number, started_at, ended_at, outcome, warned_at, at))
 
 
 class ClockTally(NamedTuple):
