@@ -187,10 +187,13 @@ def apply_event(
     *,
     analyzer: TextAnalyzer | None = None,
     at_us: int | None = None,
+    reuse: bool = False,
 ) -> Decision:
     """Apply one event to a case (None for a new case), after the timers due before it.
 
-    `at_us` is the event's instant in microseconds, for a caller that has it already.
+    `at_us` is the event's instant in microseconds, for a caller that has it already. With
+    `reuse`, the given state becomes the decision's state instead of being copied: for a caller
+    that hands it over and never looks at it again (the replay).
     """
     if isinstance(event, CaseOpened):
         if state is not None and not state.is_final:
@@ -204,7 +207,7 @@ def apply_event(
             f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
         )
     _check_event(state, policy, event)
-    run = _Run(state.copy(), policy, analyzer)
+    run = _Run(state if reuse else state.copy(), policy, analyzer)
     run.advance(at, inclusive=False)
     run.state.updated_at = at
     run.state.events += 1
@@ -213,10 +216,15 @@ def apply_event(
     return run.decision(at)
 
 
-def evaluate(state: CaseState, policy: Policy, now: datetime | int) -> Decision:
-    """Fire every timed rule due up to and including `now`; say when to look again."""
+def evaluate(
+    state: CaseState, policy: Policy, now: datetime | int, *, reuse: bool = False
+) -> Decision:
+    """Fire every timed rule due up to and including `now`; say when to look again.
+
+    `reuse` hands the state over instead of having it copied, as in `apply_event`.
+    """
     at = now if isinstance(now, int) else to_us(now)
-    run = _Run(state.copy(), policy, None)
+    run = _Run(state if reuse else state.copy(), policy, None)
     run.advance(at, inclusive=True)
     run.state.updated_at = max(run.state.updated_at, at)
     return run.decision(at)

@@ -213,7 +213,9 @@ class Replay:
         self.run_timers(at, inclusive=False)
         previous = self.states.get(event.case)
         try:
-            decision = apply_event(previous, self.policy, event, analyzer=self.analyzer, at_us=at)
+            decision = apply_event(
+                previous, self.policy, event, analyzer=self.analyzer, at_us=at, reuse=True
+            )
         except EventRejected as error:
             self._skip(number, str(error))
             return True
@@ -242,7 +244,7 @@ class Replay:
             if self.scheduled.get(case) != at:
                 continue  # superseded by a later decision
             del self.scheduled[case]
-            self._take(evaluate(self.states[case], self.policy, at))
+            self._take(evaluate(self.states[case], self.policy, at, reuse=True))
 
     def _take(self, decision: Decision) -> None:
         state = decision.state
