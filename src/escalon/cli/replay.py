@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
+from pydantic_core import to_json
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -63,15 +64,15 @@ def replay(
     analyzer = _analyzer(model, err) if loaded.uses_text_signals or model is not None else None
 
     with ExitStack() as stack:
-        decisions: IO[str] | None = None
+        decisions: IO[bytes] | None = None
         if out is not None:
             decisions = stack.enter_context(_open_output(out, err))
         written = decisions
 
         def on_action(action: Action) -> None:
             if written is not None:
-                written.write(json.dumps(action.record(), ensure_ascii=False))
-                written.write("\n")
+                written.write(to_json(action.record()))
+                written.write(b"\n")
 
         def on_skip(number: int, reason: str) -> None:
             err.print(f"{events}:{number}: {reason}", soft_wrap=True, markup=False)
@@ -143,7 +144,7 @@ def _open_events(path: Path, err: Console) -> _Closing:
 
 def _open_output(path: Path, err: Console) -> _Closing:
     try:
-        return _Closing(path.open("w", encoding="utf-8"), close=True)
+        return _Closing(path.open("wb"), close=True)
     except OSError as error:
         err.print(f"{path}: cannot write the decisions: {error.strerror or error}")
         raise typer.Exit(1) from None

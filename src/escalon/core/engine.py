@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from escalon.core.events import (
@@ -70,7 +71,7 @@ class Action:
     def record(self) -> dict[str, Any]:
         """The decision as the replay writes it (JSON-ready)."""
         record: dict[str, Any] = {
-            "at": self.at_datetime.isoformat(),
+            "at": _iso_instant(self.at, self.timezone),
             "case": self.case,
             "rule": self.rule,
             "trigger": self.trigger,
@@ -81,6 +82,12 @@ class Action:
         record.update(self.details)
         record["key"] = self.key
         return record
+
+
+@lru_cache(maxsize=4096)
+def _iso_instant(at: int, zone: tzinfo) -> str:
+    """An instant in ISO 8601 with its offset (actions of one firing share their instant)."""
+    return from_us(at).astimezone(zone).isoformat()
 
 
 class ClockEvent(NamedTuple):
