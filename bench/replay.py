@@ -10,6 +10,7 @@ decisions) and the peak memory of the replaying process, for the example policy.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import subprocess
@@ -54,6 +55,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     """Generate the stream (once per size), replay it, print and return the figures."""
     parser = argparse.ArgumentParser(description="Replay benchmark")
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument(
+        "--events", type=int, default=None, help="Cut the stream there (default: 10 per case)."
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--policy", type=Path, default=POLICY)
     parser.add_argument(
@@ -63,11 +67,14 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="escalon-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
-    events = folder / f"events-{args.cases}-{args.seed}.jsonl"
+    # The file name carries a digest of the generator, so a changed generator is not read stale.
+    digest = hashlib.sha256(Path(replay_events.__file__).read_bytes()).hexdigest()[:8]
+    limit = args.events if args.events is not None else 10 * args.cases
+    events = folder / f"events-{args.cases}-{limit}-{args.seed}-{digest}.jsonl"
     if not events.exists():
         started = time.perf_counter()
         with events.open("w", encoding="utf-8") as out:
-            count = replay_events.write(args.cases, out, args.seed)
+            count = replay_events.write(args.cases, out, args.seed, limit)
         print(
             f"generated {count:,} events for {args.cases:,} cases in {time.perf_counter() - started:.1f} s"
         )

@@ -28,6 +28,9 @@ OPENINGS = (
     "My parcel has not arrived and tracking shows nothing.",
     "I would like a refund for the order I returned two weeks ago.",
     "Your export to CSV produces an empty file.",
+    "How do I add a second user to my account?",
+    "Please change the billing address on my invoices.",
+    "The dashboard is very slow this morning.",
     "This is the third time I write about the same problem and nobody fixes it.",
     "Absolutely unacceptable service, I want this sorted today.",
 )
@@ -35,10 +38,18 @@ REPLIES = (
     "Thanks, here is the screenshot you asked for.",
     "Any update on this?",
     "It still does not work after the steps you sent.",
-    "Can I talk to a manager please?",
-    "I am really disappointed, this has taken far too long.",
     "Great, that fixed it. Thank you!",
     "I have attached the invoice number.",
+    "Sure, I restarted it and tried again.",
+    "I tried again this morning, same result.",
+    "Yes, that is the right account.",
+    "Ok, I will wait for your answer.",
+    "It worked yesterday but not today.",
+)
+# Now and then a customer asks for someone else or loses patience.
+HEATED = (
+    "Can I talk to a manager please?",
+    "I am really disappointed, this has taken far too long.",
     "Is there a human I can speak with instead of this bot?",
 )
 AGENT = (
@@ -77,9 +88,17 @@ def case_events(
     add("case.opened", **opening)
     t = later(5, 240)
     add("agent.message", agent=f"a{rng.randrange(40)}", body=rng.choice(AGENT))
+    if rng.random() < 0.25:
+        t = later(1, 30)
+        add(
+            "agent.message",
+            agent=f"a{rng.randrange(40)}",
+            body="Internal note: checked the logs.",
+            public=False,
+        )
     for _ in range(rng.randint(1, 3)):
         t = later(10, 600)
-        add("customer.message", body=rng.choice(REPLIES))
+        add("customer.message", body=rng.choice(HEATED if rng.random() < 0.08 else REPLIES))
         if rng.random() < 0.3:
             # A supervisor picks up whatever the message escalated.
             t = later(3, 25)
@@ -147,10 +166,12 @@ def generate(cases: int, seed: int = 7, days: float = 60.0) -> Iterator[str]:
         yield heapq.heappop(pending)[2]
 
 
-def write(cases: int, out: IO[str], seed: int = 7) -> int:
-    """Write the stream; return the number of events."""
+def write(cases: int, out: IO[str], seed: int = 7, limit: int | None = None) -> int:
+    """Write the stream (its first `limit` events if given); return the number of events."""
     count = 0
     for line in generate(cases, seed):
+        if limit is not None and count >= limit:
+            break
         out.write(line)
         out.write("\n")
         count += 1
@@ -162,13 +183,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--events", type=int, default=None, help="Stop after this many events.")
     parser.add_argument("--out", default="-")
     args = parser.parse_args(argv)
     if args.out == "-":
-        count = write(args.cases, sys.stdout, args.seed)
+        count = write(args.cases, sys.stdout, args.seed, args.events)
     else:
         with open(args.out, "w", encoding="utf-8") as out:
-            count = write(args.cases, out, args.seed)
+            count = write(args.cases, out, args.seed, args.events)
     print(f"{count} events for {args.cases} cases", file=sys.stderr)
 
 
