@@ -7,6 +7,7 @@ import typer
 from escalon.cli import calendar as calendar_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
+from escalon.cli import triage as triage_cli
 
 app = typer.Typer(
     name="escalon",
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.add_typer(calendar_cli.app, name="calendar")
 app.add_typer(policy_cli.app, name="policy")
 app.command("replay")(replay_cli.replay)
+app.add_typer(triage_cli.app, name="triage")
 
 
 def main() -> None:

@@ -1,0 +1,123 @@
+"""The default detector: a sentiment lexicon (VADER) read together with Escalon's phrase grammar."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from escalon.core.signals import COMPLAINT, MANAGER_REQUEST, TextSignals
+from escalon.triage.grammar import ComplaintReading, complaint_cues, manager_rules
+from escalon.triage.text import clean, fold
+
+# A text is a complaint when its cues weigh this much: any one full cue (charged twice, an error,
+# a "why is..."), or two half ones ("I can't log in" and "please help").
+COMPLAINT_THRESHOLD = 1.0
+# How far each unit of service-failure weight pulls the lexicon score down: "still waiting" has
+# no negative word in it, yet no customer writes it happily.
+FAILURE_PULL = 0.15
+# A complaint is never read as pleased, whatever polite words it uses.
+COMPLAINT_CEILING = -0.1
+
+
+@functools.cache
+def vader() -> SentimentIntensityAnalyzer:
+    """The shared VADER analyzer: loading its lexicon takes tens of milliseconds, so only once."""
+    return SentimentIntensityAnalyzer()
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Everything the default detector read in one text, for explanations and model features."""
+
+    manager_rules: tuple[str, ...]
+    complaint: ComplaintReading
+    complaint_score: float
+    vader_neg: float
+    vader_neu: float
+    vader_pos: float
+    vader_compound: float
+    sentiment: float
+    signals: TextSignals
+
+    @property
+    def is_manager_request(self) -> bool:
+        """Whether any manager-request rule held."""
+        return bool(self.manager_rules)
+
+    @property
+    def is_complaint(self) -> bool:
+        """Whether the complaint cues outweigh the threshold."""
+        return self.complaint_score >= COMPLAINT_THRESHOLD
+
+
+def _complaint_score(found: ComplaintReading, compound: float) -> float:
+    score = found.weight
+    # The lexicon backs the grammar up: strongly negative wording is a complaint by itself, mildly
+    # negative wording half of one, and warm wording weighs against.
+    if compound <= -0.5:
+        score += 1.0
+    elif compound <= -0.2:
+        score += 0.5
+    elif compound >= 0.5 and not found.sarcasm:
+        score -= 0.5
+    if found.sarcasm:
+        score += 1.0
+    if found.reassured:
+        score -= 1.5
+    if found.thanks and found.failure == 0 and not found.sarcasm:
+        score -= 0.5
+    return score
+
+
+def _sentiment(found: ComplaintReading, compound: float, complaint: bool) -> float:
+    score = compound
+    if found.sarcasm and score > 0:
+        score = -0.5 * score
+    score -= FAILURE_PULL * min(found.failure, 4.0)
+    if complaint:
+        score = min(score, COMPLAINT_CEILING)
+    return max(-1.0, min(1.0, score))
+
+
+def read(text: str) -> Reading:
+    """Read one text without caching (use `DefaultDetector` for the cached form)."""
+    cleaned = clean(text)
+    folded = fold(cleaned)
+    polarity = vader().polarity_scores(cleaned)
+    compound = float(polarity["compound"])
+    found = complaint_cues(folded)
+    score = _complaint_score(found, compound)
+    rules = manager_rules(folded)
+    complaint = score >= COMPLAINT_THRESHOLD
+    sentiment = _sentiment(found, compound, complaint)
+    intents = frozenset(
+        name for name, holds in ((MANAGER_REQUEST, bool(rules)), (COMPLAINT, complaint)) if holds
+    )
+    return Reading(
+        manager_rules=rules,
+        complaint=found,
+        complaint_score=score,
+        vader_neg=float(polarity["neg"]),
+        vader_neu=float(polarity["neu"]),
+        vader_pos=float(polarity["pos"]),
+        vader_compound=compound,
+        sentiment=sentiment,
+        signals=TextSignals(intents=intents, sentiment=sentiment),
+    )
+
+
+class DefaultDetector:
+    """Offline detector needing no training data: lexicon sentiment plus the phrase grammar."""
+
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._read = functools.lru_cache(maxsize=cache_size)(read)
+
+    def read(self, text: str) -> Reading:
+        """The full reading of a text (cached)."""
+        return self._read(text)
+
+    def analyze(self, text: str) -> TextSignals:
+        """Intents and sentiment of a text."""
+        return self._read(text).signals

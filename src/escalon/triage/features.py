@@ -1,0 +1,127 @@
+"""What a trained model reads: the words of a text, and what the default detector saw in it.
+
+The classifier is stacked in two levels. A logistic regression reads TF-IDF word and character
+n-grams; a second, small logistic regression reads that model's label probabilities next to the
+default detector's features (VADER scores, grammar rules, complaint cues) and makes the call.
+The first level's probabilities used to fit the second are predicted out of fold, so the second
+learns how far to trust the words on texts the first has not seen.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from escalon.triage.default import DefaultDetector, Reading
+from escalon.triage.grammar import CUE_NAMES
+from escalon.triage.text import clean, fold
+
+# One detector for every model in the process, so its cache is shared.
+_DETECTOR = DefaultDetector(cache_size=16384)
+# Folds used to predict first-level probabilities for fitting the second level.
+STACK_FOLDS = 3
+FEATURE_COUNT = 13 + len(CUE_NAMES)
+
+
+def normalise(text: str) -> str:
+    """The text as the vectorisers see it: cleaned and folded, like the grammar sees it."""
+    return fold(clean(text))
+
+
+def reading_vector(reading: Reading) -> list[float]:
+    """The default detector's reading as numbers, each roughly within [-1, 1]."""
+    found = reading.complaint
+    return [
+        reading.vader_neg,
+        reading.vader_neu,
+        reading.vader_pos,
+        reading.vader_compound,
+        reading.sentiment,
+        1.0 if reading.is_manager_request else 0.0,
+        min(len(reading.manager_rules), 3) / 3,
+        1.0 if reading.is_complaint else 0.0,
+        max(-1.0, min(reading.complaint_score, 6.0)) / 6,
+        min(found.failure, 6.0) / 6,
+        1.0 if found.sarcasm else 0.0,
+        1.0 if found.reassured else 0.0,
+        1.0 if found.thanks else 0.0,
+        *(1.0 if name in found.cues else 0.0 for name in CUE_NAMES),
+    ]
+
+
+def reading_matrix(texts: Iterable[str]) -> NDArray[np.float64]:
+    """`reading_vector` of each text, one row per text."""
+    rows = [reading_vector(_DETECTOR.read(text)) for text in texts]
+    return np.asarray(rows, dtype=np.float64).reshape(-1, FEATURE_COUNT)
+
+
+class StackedTextClassifier:
+    """Word and character n-gram logistic regression, stacked with the default detector."""
+
+    def __init__(self, c: float = 4.0, class_weight: str | None = None, seed: int = 0) -> None:
+        self.c = c
+        self.class_weight = class_weight
+        self.seed = seed
+        self.vectoriser: Any = None
+        self.text_model: Any = None
+        self.meta_model: Any = None
+        self.classes_: NDArray[Any] = np.array([])
+
+    def _new_vectoriser(self) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.pipeline import FeatureUnion
+
+        words = TfidfVectorizer(
+            preprocessor=normalise,
+            token_pattern=r"[a-z0-9'$]+|[!?]",
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+        )
+        chars = TfidfVectorizer(
+            preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
+        )
+        return FeatureUnion([("words", words), ("chars", chars)])
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> StackedTextClassifier:
+        """Fit both levels on texts and their labels."""
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+        self.vectoriser = self._new_vectoriser()
+        matrix = self.vectoriser.fit_transform(list(texts))
+        target = np.asarray(labels)
+        # Unweighted at the first level: its probabilities must stay honest for the second.
+        self.text_model = LogisticRegression(C=self.c, max_iter=3000)
+        folds = min(STACK_FOLDS, *Counter(labels).values())
+        if folds >= 2:
+            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
+            first = cross_val_predict(
+                self.text_model, matrix, target, cv=splitter, method="predict_proba"
+            )
+        else:
+            # A label seen once cannot be held out; the second level then reads fitted values.
+            first = None
+        self.text_model.fit(matrix, target)
+        if first is None:
+            first = self.text_model.predict_proba(matrix)
+        self.meta_model = LogisticRegression(C=1.0, max_iter=3000, class_weight=self.class_weight)
+        self.meta_model.fit(np.hstack([first, reading_matrix(texts)]), target)
+        self.classes_ = self.meta_model.classes_
+        # The vocabulary cut by document frequency is only kept for inspection; it bloats the file.
+        for _, vectoriser in self.vectoriser.transformer_list:
+            vectoriser.stop_words_ = None
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Probability of each class (in the order of `classes_`) for each text."""
+        if self.meta_model is None:
+            raise ValueError("the classifier is not fitted")
+        first = self.text_model.predict_proba(self.vectoriser.transform(list(texts)))
+        result: NDArray[np.float64] = self.meta_model.predict_proba(
+            np.hstack([first, reading_matrix(texts)])
+        )
+        return result

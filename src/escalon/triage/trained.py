@@ -1,0 +1,348 @@
+"""A detector trained on a team's own labelled messages, its label mapping and its model file.
+
+scikit-learn and joblib are imported inside the functions that need them, so that reading this
+module (and running the default detector) stays fast.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from escalon.core.signals import KNOWN_INTENTS, TextSignals
+from escalon.triage.default import DefaultDetector
+
+FORMAT = "escalon-triage-model"
+FORMAT_VERSION = 1
+# An intent holds when the labels mapped to it together reach this probability.
+INTENT_THRESHOLD = 0.5
+DEFAULT_C = 4.0
+_INTENT_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class ModelError(ValueError):
+    """A model file, a training file or a label mapping that cannot be used, and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelMapping:
+    """What a model's labels mean to Escalon: intents they stand for and sentiment values."""
+
+    intents: Mapping[str, str] = field(default_factory=dict)
+    sentiment: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_options(
+        cls, intents: Sequence[str] = (), sentiment: Sequence[str] = ()
+    ) -> LabelMapping:
+        """Parse `LABEL=INTENT` and `LABEL=VALUE` options."""
+        return cls(
+            intents=dict(_split_option(o, "--intent") for o in intents),
+            sentiment={
+                label: _sentiment_value(value, label)
+                for label, value in (_split_option(o, "--sentiment") for o in sentiment)
+            },
+        )
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> LabelMapping:
+        """Read a mapping file with optional `intents:` and `sentiment:` sections."""
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise ModelError(f"{path}: cannot read the label mapping: {error}") from error
+        if data is None:
+            data = {}
+        if not isinstance(data, dict):
+            raise ModelError(f"{path}: a label mapping is a mapping with `intents` and `sentiment`")
+        unknown = set(data) - {"intents", "sentiment"}
+        if unknown:
+            raise ModelError(
+                f"{path}: unknown keys {sorted(map(str, unknown))}; use `intents`, `sentiment`"
+            )
+        intents = _section(data.get("intents"), path, "intents")
+        sentiment = _section(data.get("sentiment"), path, "sentiment")
+        return cls(
+            intents={label: str(intent) for label, intent in intents.items()},
+            sentiment={label: _sentiment_value(value, label) for label, value in sentiment.items()},
+        )
+
+    def merged(self, other: LabelMapping) -> LabelMapping:
+        """This mapping with `other`'s entries added, `other` winning where both name a label."""
+        return LabelMapping(
+            intents={**self.intents, **other.intents},
+            sentiment={**self.sentiment, **other.sentiment},
+        )
+
+    def check(self, labels: Iterable[str]) -> list[str]:
+        """Raise on a mapping that cannot work with these labels; return warnings."""
+        known = set(labels)
+        for kind, entries in (("--intent", self.intents), ("--sentiment", self.sentiment)):
+            missing = sorted(set(entries) - known)
+            if missing:
+                raise ModelError(
+                    f"{kind} names labels not in the data: {missing}; "
+                    f"the labels are {sorted(known)}"
+                )
+        for intent in self.intents.values():
+            if not _INTENT_NAME.match(intent):
+                raise ModelError(f"intent {intent!r} is not a name (lower-case letters, digits, _)")
+        warnings = [
+            f"intent {intent!r} is not one the engine knows ({', '.join(sorted(KNOWN_INTENTS))})"
+            for intent in sorted(set(self.intents.values()) - KNOWN_INTENTS)
+        ]
+        if not self.intents and not self.sentiment:
+            warnings.append(
+                "no label is mapped: the model will only add `label` and `score`; "
+                "use --intent LABEL=INTENT or --sentiment LABEL=VALUE"
+            )
+        unvalued = sorted(known - set(self.sentiment))
+        if self.sentiment and unvalued:
+            warnings.append(f"labels without a sentiment value count as 0: {unvalued}")
+        return warnings
+
+
+def _split_option(option: str, name: str) -> tuple[str, str]:
+    label, sep, value = option.partition("=")
+    if not sep or not label.strip() or not value.strip():
+        raise ModelError(f"{name} {option!r}: expected LABEL=VALUE")
+    return label.strip(), value.strip()
+
+
+def _sentiment_value(value: object, label: str) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ModelError(f"sentiment of label {label!r}: {value!r} is not a number") from None
+    if not -1.0 <= number <= 1.0 or math.isnan(number):
+        raise ModelError(f"sentiment of label {label!r}: {number} is outside [-1, 1]")
+    return number
+
+
+def _section(value: object, path: str | Path, name: str) -> dict[str, object]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ModelError(f"{path}: `{name}` must map labels to values")
+    for key in value:
+        # YAML reads a bare yes/no/on/off as a boolean: the label the user meant is lost.
+        if isinstance(key, bool):
+            raise ModelError(f"{path}: `{name}` has a label read as {key}; quote it")
+    return {str(key): item for key, item in value.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingData:
+    """Texts and their labels, read from a CSV file."""
+
+    texts: list[str]
+    labels: list[str]
+    skipped: int
+
+
+def read_training_csv(path: str | Path, text_column: str, label_column: str) -> TrainingData:
+    """Read texts and labels from a CSV file with a header; rows missing either are skipped."""
+    texts: list[str] = []
+    labels: list[str] = []
+    skipped = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as stream:
+            reader = csv.DictReader(stream)
+            columns = reader.fieldnames or []
+            for column in (text_column, label_column):
+                if column not in columns:
+                    raise ModelError(f"{path}: no column {column!r}; the columns are {columns}")
+            for row in reader:
+                text = (row.get(text_column) or "").strip()
+                label = (row.get(label_column) or "").strip()
+                if not text or not label:
+                    skipped += 1
+                    continue
+                texts.append(text)
+                labels.append(label)
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ModelError(f"{path}: cannot read the training data: {error}") from error
+    return TrainingData(texts=texts, labels=labels, skipped=skipped)
+
+
+def class_weight_for(mapping: LabelMapping) -> str | None:
+    """The class weighting of the second level: balanced for intents, none for sentiment only."""
+    # Intent labels are usually the rare ones and must not be drowned out; an expected value of
+    # sentiment needs honest, unweighted probabilities.
+    return "balanced" if mapping.intents else None
+
+
+@dataclass(frozen=True, slots=True)
+class TrainedModel:
+    """A fitted classifier with its label mapping and what it was trained on."""
+
+    classifier: Any
+    labels: tuple[str, ...]
+    mapping: LabelMapping
+    meta: Mapping[str, Any]
+
+    def probabilities(self, texts: Sequence[str]) -> list[list[float]]:
+        """For each text, the probability of each label, in the order of `labels`."""
+        if not texts:
+            return []
+        rows = self.classifier.predict_proba(list(texts))
+        return [[float(p) for p in row] for row in rows]
+
+
+def train(
+    data: TrainingData,
+    mapping: LabelMapping,
+    *,
+    c: float = DEFAULT_C,
+    seed: int = 0,
+    source: Mapping[str, str] | None = None,
+) -> tuple[TrainedModel, list[str]]:
+    """Fit a model on labelled texts; return it with the mapping's warnings."""
+    counts = Counter(data.labels)
+    if len(counts) < 2:
+        raise ModelError(f"training needs at least two labels; the data has {sorted(counts)}")
+    warnings = mapping.check(counts)
+    from escalon.triage.features import StackedTextClassifier
+
+    weight = class_weight_for(mapping)
+    classifier = StackedTextClassifier(c=c, class_weight=weight, seed=seed)
+    try:
+        classifier.fit(data.texts, data.labels)
+    except ValueError as error:  # e.g. texts with no words left to learn from
+        raise ModelError(f"training failed: {error}") from error
+    labels = tuple(str(label) for label in classifier.classes_)
+    from sklearn import __version__ as sklearn_version
+
+    from escalon import __version__ as escalon_version
+
+    meta: dict[str, Any] = {
+        "rows": len(data.texts),
+        "skipped_rows": data.skipped,
+        "label_counts": {label: counts[label] for label in labels},
+        "classifier": (
+            f"logistic regression (C={c}) on tf-idf words 1-2 and chars 2-5, stacked with the "
+            f"default detector's features (class weight: {weight or 'none'})"
+        ),
+        "sklearn_version": sklearn_version,
+        "escalon_version": escalon_version,
+        **(source or {}),
+    }
+    return TrainedModel(classifier=classifier, labels=labels, mapping=mapping, meta=meta), warnings
+
+
+def save_model(model: TrainedModel, path: str | Path) -> None:
+    """Write a model file: a joblib (pickle) payload with the format, mapping and metadata."""
+    import joblib
+
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "labels": list(model.labels),
+        "intents": dict(model.mapping.intents),
+        "sentiment": dict(model.mapping.sentiment),
+        "meta": dict(model.meta),
+        "classifier": model.classifier,
+    }
+    joblib.dump(payload, Path(path), compress=3)
+
+
+def load_model(path: str | Path) -> TrainedModel:
+    """Read a model file written by `save_model`. It is a pickle: only load files you made."""
+    import joblib
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path}: no such model file")
+    try:
+        payload = joblib.load(path)
+    except Exception as error:  # an unpickler can fail in any way on a damaged or foreign file
+        raise ModelError(
+            f"{path}: not a readable Escalon triage model ({type(error).__name__}: {error})"
+        ) from error
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{path}: not an Escalon triage model (no {FORMAT!r} header)")
+    version = payload.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ModelError(
+            f"{path}: model format version {version!r}; this Escalon reads version "
+            f"{FORMAT_VERSION}: train the model again"
+        )
+    try:
+        labels = tuple(str(label) for label in payload["labels"])
+        mapping = LabelMapping(
+            intents={str(k): str(v) for k, v in payload["intents"].items()},
+            sentiment={str(k): float(v) for k, v in payload["sentiment"].items()},
+        )
+        classifier = payload["classifier"]
+        meta = dict(payload["meta"])
+    except (KeyError, AttributeError, TypeError, ValueError) as error:
+        raise ModelError(f"{path}: damaged model file ({type(error).__name__}: {error})") from error
+    classes = getattr(classifier, "classes_", None)
+    if (
+        not hasattr(classifier, "predict_proba")
+        or classes is None
+        or [str(c) for c in classes] != list(labels)
+    ):
+        raise ModelError(f"{path}: damaged model file (classifier and labels disagree)")
+    return TrainedModel(classifier=classifier, labels=labels, mapping=mapping, meta=meta)
+
+
+class ModelDetector:
+    """A trained model read together with the default detector.
+
+    Intents the model maps are decided by the model; other intents, and the sentiment when no
+    label has a sentiment value, come from the default detector.
+    """
+
+    def __init__(self, model: TrainedModel, fallback: DefaultDetector | None = None) -> None:
+        self.model = model
+        self._fallback = fallback or DefaultDetector()
+        self._mapped_intents = frozenset(model.mapping.intents.values())
+        # For each mapped intent, the positions of the labels that stand for it.
+        self._intent_columns = {
+            intent: tuple(
+                i
+                for i, label in enumerate(model.labels)
+                if model.mapping.intents.get(label) == intent
+            )
+            for intent in self._mapped_intents
+        }
+        self._values = tuple(model.mapping.sentiment.get(label, 0.0) for label in model.labels)
+
+    def analyze(self, text: str) -> TextSignals:
+        """Signals of one text."""
+        return self.analyze_many([text])[0]
+
+    def analyze_many(self, texts: Sequence[str]) -> list[TextSignals]:
+        """Signals of several texts at once (much faster than one by one)."""
+        return [
+            self._signals(text, row)
+            for text, row in zip(texts, self.model.probabilities(texts), strict=True)
+        ]
+
+    def _signals(self, text: str, row: list[float]) -> TextSignals:
+        base = self._fallback.analyze(text)
+        best = max(range(len(row)), key=row.__getitem__)
+        intents = set(base.intents - self._mapped_intents)
+        for intent, columns in self._intent_columns.items():
+            # The shown label and the intents must agree, so the top label's intent always holds.
+            if best in columns or sum(row[i] for i in columns) >= INTENT_THRESHOLD:
+                intents.add(intent)
+        sentiment = base.sentiment
+        if self.model.mapping.sentiment:
+            expected = sum(p * v for p, v in zip(row, self._values, strict=True))
+            sentiment = max(-1.0, min(1.0, expected))
+        return TextSignals(
+            intents=frozenset(intents),
+            sentiment=sentiment,
+            label=self.model.labels[best],
+            score=row[best],
+        )

@@ -1,0 +1,42 @@
+"""The evaluation command: it skips cleanly without data, and on the data it beats the baselines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from bench import triage_eval
+
+
+def test_evaluation_skips_with_a_message_when_the_data_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert triage_eval.main(["--data", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "triage evaluation skipped" in out
+    assert "intents/bitext-utterances-dev.csv" in out
+
+
+def test_scores_count_f1_of_the_positive_class_and_accuracy() -> None:
+    truth = [True, True, False, False]
+    predicted = [True, False, True, False]
+    assert triage_eval.score("F1", truth, predicted) == pytest.approx(0.5)
+    assert triage_eval.score("accuracy", truth, predicted) == pytest.approx(0.5)
+    assert triage_eval.score("F1", truth, [False] * 4) == 0.0
+
+
+@pytest.mark.data
+def test_on_a_sample_of_the_public_data_both_detectors_beat_the_baselines() -> None:
+    data = triage_eval.DEFAULT_DATA
+    if not (data / "intents").is_dir():
+        pytest.skip(f"public data not found at {data} (it lives beside the repository)")
+    results = {r.task.name: r.figures for r in triage_eval.evaluate(data, quick=True)}
+    manager = results["manager_request"]
+    assert manager["default (whole half)"] >= 0.85 > manager["baseline keywords"]
+    assert manager["trained (30% part)"] >= 0.85
+    complaint = results["complaint"]
+    assert complaint["default (whole half)"] >= 0.6 > complaint["baseline VADER"]
+    assert complaint["trained (30% part)"] >= 0.6
+    sentiment = results["sentiment"]
+    assert sentiment["default (whole half)"] >= 0.72 > sentiment["baseline VADER"]
+    assert sentiment["trained, label (30% part)"] >= 0.72
