@@ -67,7 +67,9 @@ def print_summary(console: Console, result: CheckResult) -> None:
             f"{kind} {'unlimited' if amount == float('inf') else f'{amount:g}'}"
             for kind, amount in level.authority.items()
         )
-        level_rows.append([f"{index}", level.name, f"team {level.team}", authority or "no authority"])
+        level_rows.append(
+            [f"{index}", level.name, f"team {level.team}", authority or "no authority"]
+        )
     _columns(console, level_rows)
     level_teams = {level.team for level in document.levels}
     extra_teams = [team for team in document.teams if team not in level_teams]
