@@ -17,10 +17,17 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from escalon.core.engine import Action
-from escalon.core.policy import PolicyInvalid, load_policy
+from escalon.core.policy import Policy, PolicyInvalid, load_policy
 from escalon.core.replay import Replay
 from escalon.core.signals import TextAnalyzer
 from escalon.core.state import to_us
+from escalon.replay_jobs import (
+    MAX_AUTO_JOBS,
+    PARALLEL_FROM_BYTES,
+    ReplayFailed,
+    auto_jobs,
+    run_sharded,
+)
 
 
 def replay(
@@ -47,6 +54,15 @@ def replay(
             "--model", help="A detector model from `escalon triage train` (default: built-in)."
         ),
     ] = None,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            min=0,
+            help="Processes to replay on, cases split between them (0: one per core, up to "
+            f"{MAX_AUTO_JOBS}, for files over {PARALLEL_FROM_BYTES // 2**20} MB).",
+        ),
+    ] = 0,
 ) -> None:
     """Replay case events through a policy and report what it would have done."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -61,8 +77,34 @@ def replay(
     except OSError as error:
         err.print(f"{policy}: cannot read the policy: {error.strerror or error}")
         raise typer.Exit(1) from None
-    analyzer = _analyzer(model, err) if loaded.uses_text_signals or model is not None else None
+    workers = auto_jobs(events) if jobs == 0 else jobs
+    if str(events) == "-":
+        workers = 1  # standard input can be read only once
+    if workers > 1:
+        result = _replay_sharded(loaded, policy, events, limit, out, model, workers, err)
+    else:
+        result = _replay_here(loaded, events, limit, out, model, err)
+    if report is not None:
+        try:
+            report.write_text(
+                json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        except OSError as error:
+            err.print(f"{report}: cannot write the report: {error.strerror or error}")
+            raise typer.Exit(1) from None
+    print_summary(Console(highlight=False, soft_wrap=True), result, out, report)
 
+
+def _replay_here(
+    loaded: Policy,
+    events: Path,
+    limit: int | None,
+    out: Path | None,
+    model: Path | None,
+    err: Console,
+) -> dict[str, Any]:
+    """Replay in this process."""
+    analyzer = _analyzer(model, err) if loaded.uses_text_signals or model is not None else None
     with ExitStack() as stack:
         decisions: IO[bytes] | None = None
         if out is not None:
@@ -82,16 +124,62 @@ def replay(
         )
         source = stack.enter_context(_open_events(events, err))
         runner.feed(_numbered(source, err, events))
-        result = runner.finish()
-    if report is not None:
-        try:
-            report.write_text(
-                json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        return runner.finish()
+
+
+def _replay_sharded(
+    loaded: Policy,
+    policy: Path,
+    events: Path,
+    limit: int | None,
+    out: Path | None,
+    model: Path | None,
+    workers: int,
+    err: Console,
+) -> dict[str, Any]:
+    """Replay on several processes, each owning a share of the cases."""
+    if model is not None or loaded.uses_text_signals:
+        _analyzer(model, err)  # a bad model is reported here, before any worker starts
+    try:
+        size = events.stat().st_size
+    except OSError as error:
+        err.print(f"{events}: cannot read the events: {error.strerror or error}")
+        raise typer.Exit(1) from None
+
+    def on_skip(number: int, reason: str) -> None:
+        err.print(f"{events}:{number}: {reason}", soft_wrap=True, markup=False)
+
+    with ExitStack() as stack:
+        decisions = stack.enter_context(_open_output(out, err)) if out is not None else None
+        on_progress = None
+        if err.is_terminal:
+            columns = (
+                TextColumn("replaying"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
             )
-        except OSError as error:
-            err.print(f"{report}: cannot write the report: {error.strerror or error}")
+            progress = stack.enter_context(Progress(*columns, console=err, transient=True))
+            task = progress.add_task("replay", total=size)
+
+            def on_progress(done: int) -> None:
+                progress.update(task, completed=done)
+
+        try:
+            builder = run_sharded(
+                policy=policy,
+                events=events,
+                jobs=workers,
+                until=limit,
+                model=model,
+                decisions=decisions,
+                on_skip=on_skip,
+                on_progress=on_progress,
+            )
+        except ReplayFailed as error:
+            err.print(str(error), markup=False)
             raise typer.Exit(1) from None
-    print_summary(Console(highlight=False, soft_wrap=True), result, out, report)
+    return builder.report(loaded)
 
 
 def _parse_until(until: str | None, err: Console) -> int | None:
@@ -153,8 +241,11 @@ def _open_output(path: Path, err: Console) -> _Closing:
 def _numbered(source: IO[bytes], err: Console, path: Path) -> Iterator[tuple[int, bytes]]:
     """Lines with their numbers, behind a progress bar when a person is watching."""
     if not err.is_terminal or str(path) == "-":
-        yield from enumerate(source, start=1)
-        return
+        return enumerate(source, start=1)
+    return _with_progress(source, err, path)
+
+
+def _with_progress(source: IO[bytes], err: Console, path: Path) -> Iterator[tuple[int, bytes]]:
     total = path.stat().st_size
     columns = (
         TextColumn("replaying"),

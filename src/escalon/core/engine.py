@@ -487,8 +487,8 @@ class _Run:
             state.clocks[metric] = cycle.warning(now)
         else:
             state.clocks[metric] = cycle.breaching(now)
-            tally = state.tallies.get(metric) or _NO_TALLY
-            state.tallies[metric] = tally._replace(breached=tally.breached + 1)
+            met, breached, ended, untracked = state.tallies.get(metric) or _NO_TALLY
+            state.tallies[metric] = new_tuple(ClockTally, (met, breached + 1, ended, untracked))
         self.clock_events.append(
             new_tuple(ClockEvent, (now, state.case, metric, cycle.number, due.kind))
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -100,6 +101,27 @@ class ReportBuilder:
             ):
                 tally.tracked += 1
 
+    def merge(self, other: ReportBuilder) -> None:
+        """Add the figures of another builder (a shard of the same replay)."""
+        self.events += other.events
+        self.skipped += other.skipped
+        self.cases += other.cases
+        self.escalated_cases += other.escalated_cases
+        self.escalations_by_rule.update(other.escalations_by_rule)
+        self.escalations_by_level.update(other.escalations_by_level)
+        self.routes_by_rule.update(other.routes_by_rule)
+        self.de_escalations += other.de_escalations
+        self.actions.update(other.actions)
+        for metric, tally in other.sla.items():
+            mine = self.sla[metric]
+            mine.tracked += tally.tracked
+            mine.met += tally.met
+            mine.breached += tally.breached
+        for group, hours in other.resolution_hours.items():
+            self.resolution_hours[group].extend(hours)
+        for group, scores in other.scores.items():
+            self.scores[group].extend(scores)
+
     def report(self, policy: Policy) -> dict[str, Any]:
         """The report as JSON-ready data (see docs/replay-format.md)."""
         return {
@@ -161,8 +183,21 @@ def _quantiles(hours: list[float]) -> dict[str, Any]:
     }
 
 
+def shard_of(case: str, shards: int) -> int:
+    """Which of `shards` replays owns a case (stable across processes and runs)."""
+    return zlib.crc32(case.encode()) % shards
+
+
 class Replay:
-    """Drives the engine over a stream of event lines in time order."""
+    """Drives the engine over a stream of event lines in time order.
+
+    Cases are independent, so a stream can be split by case over several replays (`shard` of
+    `shards`): each reads every line, keeps the stream's bookkeeping (order, `until`, the end) and
+    applies only the events of its own cases. Stream-level problems (unreadable or out-of-order
+    lines) are counted and reported by shard 0 only. Decisions come out ordered by
+    `(at, *order, position)`: `order` is `(0, line)` while an event is applied and `(1, case)`
+    while a timer fires, so the outputs of shards merge into exactly the single replay's output.
+    """
 
     def __init__(
         self,
@@ -172,18 +207,23 @@ class Replay:
         until: int | None = None,
         on_action: Callable[[Action], None] | None = None,
         on_skip: Callable[[int, str], None] | None = None,
+        shard: int = 0,
+        shards: int = 1,
     ) -> None:
         self.policy = policy
         self.analyzer = analyzer
         self.until = until
         self.on_action = on_action
         self.on_skip = on_skip
+        self.shard = shard
+        self.shards = shards
         self.states: dict[str, CaseState] = {}
-        self.timers: list[tuple[int, int, str]] = []
+        # (instant, case): at one instant, timers fire in case order, whatever the shard.
+        self.timers: list[tuple[int, str]] = []
         self.scheduled: dict[str, int] = {}
         self.builder = ReportBuilder()
         self.last_at: int | None = None
-        self._sequence = 0
+        self.order: tuple[int, int | str] = (0, 0)
         self.stopped = False  # reached an event after `until`
 
     def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
@@ -197,21 +237,31 @@ class Replay:
 
     def feed_line(self, number: int, line: str | bytes) -> bool:
         """Apply one line; False when it lies after `until` (it and the rest are not read)."""
+        stream_keeper = self.shard == 0
         try:
             event = parse_event_json(line)
         except EventError as error:
-            self.builder.events += 1
-            self._skip(number, str(error))
+            if stream_keeper:
+                self.builder.events += 1
+                self._skip(number, str(error))
             return True
         at = to_us(event.at)
         if self.until is not None and at > self.until:
             return False
-        self.builder.events += 1
+        if stream_keeper:
+            self.builder.events += 1
         if self.last_at is not None and at < self.last_at:
-            self._skip(number, "earlier than the event before it (events must be sorted by 'at')")
+            if stream_keeper:
+                self._skip(
+                    number, "earlier than the event before it (events must be sorted by 'at')"
+                )
             return True
+        self.last_at = at
         self.run_timers(at, inclusive=False)
-        previous = self.states.get(event.case)
+        case = event.case
+        if self.shards > 1 and shard_of(case, self.shards) != self.shard:
+            return True
+        previous = self.states.get(case)
         try:
             decision = apply_event(
                 previous, self.policy, event, analyzer=self.analyzer, at_us=at, reuse=True
@@ -219,11 +269,11 @@ class Replay:
         except EventRejected as error:
             self._skip(number, str(error))
             return True
-        self.last_at = at
         if isinstance(event, CaseOpened):
             self.builder.cases += 1
             if previous is not None:
                 self.builder.add_case(self.policy, previous)
+        self.order = (0, number)
         self._take(decision)
         return True
 
@@ -240,10 +290,11 @@ class Replay:
         """Evaluate, in time order, every case whose next check falls before `limit`."""
         timers = self.timers
         while timers and (timers[0][0] < limit or (inclusive and timers[0][0] == limit)):
-            at, _, case = heapq.heappop(timers)
+            at, case = heapq.heappop(timers)
             if self.scheduled.get(case) != at:
                 continue  # superseded by a later decision
             del self.scheduled[case]
+            self.order = (1, case)
             self._take(evaluate(self.states[case], self.policy, at, reuse=True))
 
     def _take(self, decision: Decision) -> None:
@@ -263,8 +314,7 @@ class Replay:
             self.scheduled.pop(state.case, None)
         elif self.scheduled.get(state.case) != next_check:
             self.scheduled[state.case] = next_check
-            self._sequence += 1
-            heapq.heappush(self.timers, (next_check, self._sequence, state.case))
+            heapq.heappush(self.timers, (next_check, state.case))
 
     def _skip(self, number: int, reason: str) -> None:
         self.builder.skipped += 1

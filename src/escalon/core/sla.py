@@ -53,17 +53,26 @@ def extend_spans(policy: Policy, state: CaseState, previous: tuple[int, ...]) ->
 
 
 def _counted_until(policy: Policy, state: CaseState, moment: int) -> int:
-    """Business time counted from the opening to `moment`."""
+    """Business time counted from the opening to `moment` (at most the latest instant seen)."""
+    anchors = state.anchors
+    found = anchors.get(moment)
+    if found is not None:
+        return found
     log = state.status_log
     index = bisect_right(log, moment, key=_instant) - 1
     if index < 0:
-        return 0
-    sums = spans(policy, state)
-    begin, status = log[index]
-    calendar, stopped = measure(policy, state)
-    if status in stopped or moment == begin:
-        return sums[index]
-    return sums[index] + calendar.between_us(begin, moment)
+        total = 0
+    else:
+        sums = spans(policy, state)
+        begin, status = log[index]
+        calendar, stopped = measure(policy, state)
+        total = sums[index]
+        if status not in stopped and moment != begin:
+            total += calendar.between_us(begin, moment)
+    # Only instants the case has lived through are kept: later changes cannot move them.
+    if moment <= state.updated_at:
+        anchors[moment] = total
+    return total
 
 
 def _instant(entry: tuple[int, str]) -> int:

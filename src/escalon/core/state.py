@@ -134,6 +134,9 @@ class CaseState:
     memo: dict[tuple[int, ...], int | None] = field(default_factory=dict, repr=False, compare=False)
     # Business time counted from the opening to each status change, under the same terms.
     spans: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+    # Business time counted from the opening to given past instants: later status changes do
+    # not alter it, so it lives until the policy or the SLA changes. Copies share it safely.
+    anchors: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
 
     def copy(self) -> CaseState:
         """A copy the engine may change without touching this one."""
@@ -176,18 +179,21 @@ class CaseState:
             self.next_check_known,
             self.memo,
             self.spans,
+            self.anchors,
         )
 
     def append_status(self, at: int, status: str) -> None:
         """Record a change of status (the memo of clock arithmetic starts afresh)."""
         self.status = status
         self.status_log = (*self.status_log, (at, status))
-        self.forget_clock_arithmetic()
-
-    def forget_clock_arithmetic(self) -> None:
-        """Drop cached clock results: the policy, the SLA or the status history changed."""
         self.memo = {}
         self.spans = None
+
+    def forget_clock_arithmetic(self) -> None:
+        """Drop every cached clock result: the policy or the SLA changed."""
+        self.memo = {}
+        self.spans = None
+        self.anchors = {}
 
     @property
     def escalated(self) -> bool:
