@@ -310,6 +310,8 @@ class _Run:
             team=state.team,
         )
         if initial or chosen != state.sla:
+            if not initial:
+                self.settle_breaches(at)
             state.sla = chosen
             state.sla_selected_at = at
             state.forget_clock_arithmetic()
@@ -326,12 +328,40 @@ class _Run:
             new_tuple(ClockEvent, (at, self.state.case, metric, number, "started"))
         )
 
+    def settle_breaches(self, at: int) -> None:
+        """Record the breaches no rule waits for that happened before `at` (see `dues`)."""
+        for metric, cycle in self.state.clocks.items():
+            if cycle.ended_at is None:
+                self.settle_breach(metric, at)
+
+    def settle_breach(self, metric: str, at: int) -> None:
+        """If a cycle whose breach no rule waits for reached its due instant before `at`, say so."""
+        state = self.state
+        cycle = state.clocks[metric]
+        if cycle.breached_at is not None or metric in self.policy.listened_breaches:
+            return
+        target = self.target(metric)
+        if target is None:
+            return
+        due = reach(self.policy, state, cycle.started_at, target)
+        if due is None or due >= at:  # met or stopped at the due instant itself is in time
+            return
+        when = max(due, state.sla_selected_at)
+        state.clocks[metric] = cycle.breaching(when)
+        met, breached, ended, untracked = state.tallies.get(metric) or _NO_TALLY
+        state.tallies[metric] = new_tuple(ClockTally, (met, breached + 1, ended, untracked))
+        self.clock_events.append(
+            new_tuple(ClockEvent, (when, state.case, metric, cycle.number, "breach"))
+        )
+
     def end_cycle(self, metric: str, at: int, outcome: str) -> None:
         """Finish a running cycle: `met` when answered in time, `ended` when it just stops."""
         state = self.state
         cycle = state.clocks.get(metric)
         if cycle is None or cycle.ended_at is not None:
             return
+        self.settle_breach(metric, at)
+        cycle = state.clocks[metric]
         met, breached, ended, untracked = state.tallies.get(metric) or _NO_TALLY
         if cycle.breached_at is not None:
             outcome = "breached"
@@ -359,6 +389,8 @@ class _Run:
         if state.sla is not None:
             clocks = state.clocks
             listened = policy.listened_warnings
+            # Instants no rule reacts to need no timer; `settle_breach` accounts for breaches.
+            watched = policy.listened_breaches
             for metric, target, warning in policy.sla_targets[state.sla]:
                 cycle = clocks.get(metric)
                 if cycle is None or cycle.ended_at is not None:
@@ -375,7 +407,7 @@ class _Run:
                                 _Due, (effective, instant, -1, metric, "warning", cycle.number)
                             )
                         )
-                if cycle.breached_at is None:
+                if cycle.breached_at is None and metric in watched:
                     instant = memo.get((start, target), _UNKNOWN)
                     if instant is _UNKNOWN:
                         instant = reach(policy, state, start, target)

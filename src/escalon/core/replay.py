@@ -19,6 +19,7 @@ from escalon.core.engine import Action, Decision, EventRejected, apply_event, ev
 from escalon.core.events import CaseOpened, EventError, parse_event_json
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import TextAnalyzer
+from escalon.core.sla import has_breached
 from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState, to_us
 
 US_PER_HOUR = 3_600_000_000
@@ -63,8 +64,8 @@ class ReportBuilder:
         elif action.action == "de-escalate":
             self.de_escalations += 1
 
-    def add_case(self, policy: Policy, state: CaseState) -> None:
-        """Count a case whose story is over (or the replay is)."""
+    def add_case(self, policy: Policy, state: CaseState, end: int) -> None:
+        """Count a case whose story is over (or the replay is, at `end`)."""
         group = "escalated" if state.escalated else "other"
         if state.escalated:
             self.escalated_cases += 1
@@ -81,7 +82,7 @@ class ReportBuilder:
             if metric == "resolution":
                 if cycle is None:
                     continue
-                if cycle.breached_at is not None:
+                if has_breached(policy, state, cycle, end):
                     tally.breached += 1
                     tally.tracked += 1
                 elif has_target:
@@ -93,13 +94,13 @@ class ReportBuilder:
                 tally.met += counts.met
                 tally.breached += counts.breached
                 tally.tracked += counts.met + counts.breached + counts.ended
-            if (
-                cycle is not None
-                and cycle.ended_at is None
-                and cycle.breached_at is None
-                and has_target
-            ):
-                tally.tracked += 1
+            if cycle is not None and cycle.ended_at is None and cycle.breached_at is None:
+                if has_breached(policy, state, cycle, end):
+                    # A breach no rule waited for: found now rather than when it happened.
+                    tally.breached += 1
+                    tally.tracked += 1
+                elif has_target:
+                    tally.tracked += 1
 
     def merge(self, other: ReportBuilder) -> None:
         """Add the figures of another builder (a shard of the same replay)."""
@@ -272,7 +273,7 @@ class Replay:
         if isinstance(event, CaseOpened):
             self.builder.cases += 1
             if previous is not None:
-                self.builder.add_case(self.policy, previous)
+                self.builder.add_case(self.policy, previous, at)
         self.order = (0, number)
         self._take(decision)
         return True
@@ -283,7 +284,7 @@ class Replay:
         if end is not None:
             self.run_timers(end, inclusive=True)
         for state in self.states.values():
-            self.builder.add_case(self.policy, state)
+            self.builder.add_case(self.policy, state, state.updated_at if end is None else end)
         return self.builder.report(self.policy)
 
     def run_timers(self, limit: int, *, inclusive: bool) -> None:

@@ -169,10 +169,23 @@ def clock_views(policy: Policy, state: CaseState, now: int) -> list[ClockView]:
                 paused=running and state.status in stopped,
                 running=running,
                 warned=cycle.warned_at is not None,
-                breached=cycle.breached_at is not None,
+                breached=has_breached(policy, state, cycle, now),
             )
         )
     return views
+
+
+def has_breached(policy: Policy, state: CaseState, cycle: Cycle, moment: int) -> bool:
+    """Whether a cycle reached its due instant by `moment` (recorded, or found now)."""
+    if cycle.breached_at is not None:
+        return True
+    if cycle.ended_at is not None or state.sla is None:
+        return False  # an ended cycle was settled when it ended
+    target = policy.slas[state.sla].targets.get(cycle.metric)
+    if target is None:
+        return False
+    due = reach(policy, state, cycle.started_at, target)
+    return due is not None and due <= moment
 
 
 def is_running(state: CaseState, cycle: Cycle) -> bool:

@@ -23,6 +23,14 @@ _SLA_FIELDS = ("priority", "tier", "category", "channel", "team")
 DEFAULT_STOPPED = frozenset(DEFAULT_PAUSE_ON) | STOPPED
 
 
+def _listened(rules: tuple[RuleSpec, ...], trigger: str) -> frozenset[str]:
+    """The clock metrics some rule on `trigger` reacts to."""
+    listening = [rule for rule in rules if rule.trigger == trigger]
+    if any(rule.metric is None for rule in listening):
+        return frozenset(METRICS)
+    return frozenset(rule.metric for rule in listening if rule.metric is not None)
+
+
 class Policy:
     """The escalation matrix of one organisation, as the engine reads it."""
 
@@ -77,11 +85,9 @@ class Policy:
         self.fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
         self._sla_choices: dict[tuple[str | None, ...], int | None] = {}
         # Metrics whose warning some rule reacts to; other warnings need no timer.
-        self.listened_warnings = frozenset(
-            METRICS
-            if any(rule.metric is None for rule in document.rules if rule.trigger == "sla.warning")
-            else (rule.metric for rule in document.rules if rule.trigger == "sla.warning")
-        )
+        self.listened_warnings = _listened(document.rules, "sla.warning")
+        # Likewise for breaches: the others are settled when their cycle ends or the SLA changes.
+        self.listened_breaches = _listened(document.rules, "sla.breach")
         matrix = document.priority
         self._matrix = {
             (impact, urgency): matrix.matrix[row][column]
