@@ -26,8 +26,8 @@ POLICY = ROOT / "examples" / "policy.yaml"
 GOAL_EVENTS_PER_SECOND = 50_000
 
 
-def run_replay(policy: Path, events: Path, out: Path, report: Path) -> tuple[float, int]:
-    """Run the CLI once; return (wall seconds, peak resident memory in bytes)."""
+def run_replay(policy: Path, events: Path, out: Path, report: Path, jobs: int) -> tuple[float, int]:
+    """Run the CLI once; return (wall seconds, peak resident memory of its largest process)."""
     command = [
         str(Path(sys.executable).with_name("escalon")),
         "replay",
@@ -39,6 +39,8 @@ def run_replay(policy: Path, events: Path, out: Path, report: Path) -> tuple[flo
         str(out),
         "--report",
         str(report),
+        "--jobs",
+        str(jobs),
     ]
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -61,6 +63,11 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--policy", type=Path, default=POLICY)
     parser.add_argument(
+        "--jobs",
+        default="1,0",
+        help="Comma-separated process counts to measure (0: the replay's own choice).",
+    )
+    parser.add_argument(
         "--keep", type=Path, default=None, help="Folder for the stream and outputs."
     )
     args = parser.parse_args(argv)
@@ -73,31 +80,45 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     events = folder / f"events-{args.cases}-{limit}-{args.seed}-{digest}.jsonl"
     if not events.exists():
         started = time.perf_counter()
-        with events.open("w", encoding="utf-8") as out:
-            count = replay_events.write(args.cases, out, args.seed, limit)
+        with events.open("w", encoding="utf-8") as stream:
+            count = replay_events.write(args.cases, stream, args.seed, limit)
         print(
             f"generated {count:,} events for {args.cases:,} cases in {time.perf_counter() - started:.1f} s"
         )
     count = sum(1 for _ in events.open("rb"))
-    elapsed, peak = run_replay(
-        args.policy, events, folder / "decisions.jsonl", folder / "report.json"
-    )
-    report = json.loads((folder / "report.json").read_text())
-    decisions = sum(1 for _ in (folder / "decisions.jsonl").open("rb"))
-    rate = count / elapsed
     print(
-        f"policy: {args.policy.name}; events: {count:,}; cases: {report['cases']:,}; decisions: {decisions:,}"
+        f"stream: {count:,} events, {events.stat().st_size / 2**20:,.0f} MiB; policy: {args.policy.name}"
     )
+    figures: dict[str, float] = {"events": count}
+    baseline: float | None = None
+    for jobs in (int(text) for text in args.jobs.split(",")):
+        decisions_path = folder / f"decisions-{jobs}.jsonl"
+        report_path = folder / f"report-{jobs}.json"
+        elapsed, peak = run_replay(args.policy, events, decisions_path, report_path, jobs)
+        rate = count / elapsed
+        label = "jobs=auto" if jobs == 0 else f"jobs={jobs}"
+        verdict = "met" if rate >= GOAL_EVENTS_PER_SECOND else "NOT met"
+        ratio = f", {rate / baseline:.2f}x jobs=1" if baseline else ""
+        print(
+            f"{label}: {elapsed:.2f} s wall, {rate:,.0f} events/s (goal {GOAL_EVENTS_PER_SECOND:,}: "
+            f"{verdict}){ratio}; peak memory of the largest process {peak / 2**20:,.0f} MiB"
+        )
+        if jobs == 1:
+            baseline = rate
+        figures[f"{label}_events_per_second"] = rate
+        figures[f"{label}_peak_bytes"] = peak
+    report = json.loads(report_path.read_text())
+    decisions = sum(1 for _ in decisions_path.open("rb"))
     print(
-        f"replay: {elapsed:.2f} s wall, {rate:,.0f} events/s "
-        f"(goal {GOAL_EVENTS_PER_SECOND:,}: {'met' if rate >= GOAL_EVENTS_PER_SECOND else 'NOT met'}); "
-        f"peak memory {peak / 2**20:,.0f} MiB"
+        f"cases {report['cases']:,}, decisions {decisions:,}, escalation rate "
+        f"{report['escalation_rate']}, skipped {report['skipped_events']}, first response "
+        f"compliance {report['sla']['first_response']['compliance']}"
     )
-    print(
-        f"escalation rate {report['escalation_rate']}, skipped {report['skipped_events']}, "
-        f"first response compliance {report['sla']['first_response']['compliance']}"
-    )
-    return {"events": count, "seconds": elapsed, "events_per_second": rate, "peak_bytes": peak}
+    outputs = sorted(folder.glob("decisions-*.jsonl"))
+    if len(outputs) > 1:
+        same = len({path.read_bytes() for path in outputs}) == 1
+        print(f"decisions identical across process counts: {'yes' if same else 'NO'}")
+    return figures
 
 
 if __name__ == "__main__":
