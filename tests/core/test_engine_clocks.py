@@ -19,6 +19,16 @@ BREACH_RULES = """
 """
 
 
+ON_HOLD_PAUSES = """
+slas:
+  - name: s
+    calendar: always
+    warn_at: 100%
+    pause_on: [on_hold]
+    targets: {first_response: 1h}
+"""
+
+
 def clock_rows(outcome_actions: list) -> list[tuple[str, str | None, str]]:  # type: ignore[type-arg]
     return [
         (action.at_datetime.strftime("%Y-%m-%d %H:%M"), action.metric, action.rule)
@@ -111,17 +121,7 @@ def test_periodic_update_runs_only_above_the_first_level() -> None:
 
 
 def test_pause_on_hold_stops_every_clock() -> None:
-    policy = make_policy(
-        BREACH_RULES,
-        slas="""
-        slas:
-          - name: s
-            calendar: always
-            warn_at: 100%
-            pause_on: [on_hold]
-            targets: {first_response: 1h}
-        """,
-    )
+    policy = make_policy(BREACH_RULES, slas=ON_HOLD_PAUSES)
     events = [
         opened("2026-12-01 09:00"),
         ev("status.changed", "2026-12-01 09:30", status="on_hold"),
@@ -132,17 +132,7 @@ def test_pause_on_hold_stops_every_clock() -> None:
 
 
 def test_pending_customer_does_not_pause_when_the_sla_says_so() -> None:
-    policy = make_policy(
-        BREACH_RULES,
-        slas="""
-        slas:
-          - name: s
-            calendar: always
-            warn_at: 100%
-            pause_on: [on_hold]
-            targets: {first_response: 1h}
-        """,
-    )
+    policy = make_policy(BREACH_RULES, slas=ON_HOLD_PAUSES)
     events = [
         opened("2026-12-01 09:00"),
         ev("status.changed", "2026-12-01 09:30", status="pending_customer"),

@@ -5,6 +5,13 @@ from __future__ import annotations
 from tests.core.engine_helpers import drive, ev, make_policy, opened
 
 # 2026-12-01 is a Tuesday; the office calendar is Mon-Fri 09:00-17:00 in Berlin.
+FR_BREACH = """
+- name: fr breach
+  trigger: sla.breach
+  metric: first_response
+  do:
+    - escalate: {up: 1}
+"""
 
 
 def test_case_opened_rule_routes_billing_to_finance() -> None:
@@ -24,13 +31,7 @@ def test_case_opened_rule_routes_billing_to_finance() -> None:
 
 
 def test_first_response_breach_escalates_at_its_due_instant() -> None:
-    policy = make_policy("""
-        - name: fr breach
-          trigger: sla.breach
-          metric: first_response
-          do:
-            - escalate: {up: 1}
-        """)
+    policy = make_policy(FR_BREACH)
     outcome = drive(policy, [opened("2026-12-01 15:00")], until="2026-12-03 09:00")
     assert outcome.summary() == [
         ("2026-12-02 11:00", "fr breach", "escalate", "frontline->supervisor")
@@ -40,13 +41,7 @@ def test_first_response_breach_escalates_at_its_due_instant() -> None:
 
 
 def test_first_response_met_in_time_does_not_breach() -> None:
-    policy = make_policy("""
-        - name: fr breach
-          trigger: sla.breach
-          metric: first_response
-          do:
-            - escalate: {up: 1}
-        """)
+    policy = make_policy(FR_BREACH)
     events = [
         opened("2026-12-01 10:00"),
         ev("agent.message", "2026-12-01 13:59", agent="a1", body="On it"),
@@ -55,13 +50,7 @@ def test_first_response_met_in_time_does_not_breach() -> None:
 
 
 def test_internal_note_does_not_meet_first_response() -> None:
-    policy = make_policy("""
-        - name: fr breach
-          trigger: sla.breach
-          metric: first_response
-          do:
-            - escalate: {up: 1}
-        """)
+    policy = make_policy(FR_BREACH)
     events = [
         opened("2026-12-01 10:00"),
         ev("agent.message", "2026-12-01 11:00", agent="a1", public=False, body="looking"),
@@ -73,13 +62,7 @@ def test_internal_note_does_not_meet_first_response() -> None:
 
 
 def test_agent_message_at_the_due_instant_meets_the_clock() -> None:
-    policy = make_policy("""
-        - name: fr breach
-          trigger: sla.breach
-          metric: first_response
-          do:
-            - escalate: {up: 1}
-        """)
+    policy = make_policy(FR_BREACH)
     events = [opened("2026-12-01 10:00"), ev("agent.message", "2026-12-01 14:00", agent="a1")]
     assert drive(policy, events, until="2026-12-01 17:00").actions == []
 

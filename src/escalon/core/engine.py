@@ -418,45 +418,21 @@ class _Run:
                                 _Due, (effective, instant, -1, metric, "breach", cycle.number)
                             )
                         )
-        marks = state.rule_marks
+        # Timed rules count from the latest escalation (while unacknowledged) or level entry.
+        timed = [("level.timeout", state.level_entered_at, state.level_entries)]
         if state.awaiting_ack and state.last_escalation_at is not None:
-            start = state.last_escalation_at
-            for index, after in policy.timed_rules["escalation.unacknowledged"]:
-                if marks.get(index) == state.escalations:
+            timed.append(("escalation.unacknowledged", state.last_escalation_at, state.escalations))
+        marks = state.rule_marks
+        for trigger, start, number in timed:
+            for index, after in policy.timed_rules[trigger]:
+                if marks.get(index) == number:
                     continue
                 instant = memo.get((start, after), _UNKNOWN)
                 if instant is _UNKNOWN:
                     instant = reach(policy, state, start, after)
                 if instant is not None:
                     effective = instant if instant > floor else floor
-                    dues.append(
-                        new_tuple(
-                            _Due,
-                            (
-                                effective,
-                                instant,
-                                index,
-                                None,
-                                "escalation.unacknowledged",
-                                state.escalations,
-                            ),
-                        )
-                    )
-        start = state.level_entered_at
-        for index, after in policy.timed_rules["level.timeout"]:
-            if marks.get(index) == state.level_entries:
-                continue
-            instant = memo.get((start, after), _UNKNOWN)
-            if instant is _UNKNOWN:
-                instant = reach(policy, state, start, after)
-            if instant is not None:
-                effective = instant if instant > floor else floor
-                dues.append(
-                    new_tuple(
-                        _Due,
-                        (effective, instant, index, None, "level.timeout", state.level_entries),
-                    )
-                )
+                    dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
         return dues
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
