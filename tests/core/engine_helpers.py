@@ -63,6 +63,15 @@ slas:
 """
 
 
+FR_BREACH = """
+- name: fr breach
+  trigger: sla.breach
+  metric: first_response
+  do:
+    - escalate: {up: 1}
+"""
+
+
 def make_policy(rules: str = "", slas: str = DEFAULT_SLAS) -> Policy:
     """The base policy with the given SLAs and rules (YAML, as in a policy file)."""
     text = POLICY_HEAD + textwrap.dedent(slas)

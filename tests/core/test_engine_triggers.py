@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from tests.core.engine_helpers import drive, ev, make_policy, opened
+from tests.core.engine_helpers import FR_BREACH, drive, ev, make_policy, opened
 
 # 2026-12-01 is a Tuesday; the office calendar is Mon-Fri 09:00-17:00 in Berlin.
-FR_BREACH = """
-- name: fr breach
-  trigger: sla.breach
-  metric: first_response
-  do:
-    - escalate: {up: 1}
-"""
 
 
 def test_case_opened_rule_routes_billing_to_finance() -> None:

@@ -11,22 +11,8 @@ from bench.replay_events import write
 
 from escalon.core.policy import parse_policy
 from escalon.core.replay import Replay
-from tests.core.engine_helpers import POLICY_HEAD, drive, ev, make_policy, opened
+from tests.core.engine_helpers import DEFAULT_SLAS, POLICY_HEAD, drive, ev, make_policy, opened
 
-SLAS = """\
-slas:
-  - name: critical
-    when: {priority: [P1]}
-    calendar: always
-    targets: {first_response: 15m, next_response: 30m, periodic_update: 1h, resolution: 4h}
-  - name: enterprise
-    when: {tier: [enterprise]}
-    calendar: office
-    targets: {first_response: 1h, next_response: 2h, periodic_update: 4h, resolution: 8h}
-  - name: standard
-    calendar: office
-    targets: {first_response: 4h, next_response: 8h, resolution: 24h}
-"""
 # Rules that move cases between SLAs and levels, so breaches happen under changing targets.
 MOVING_RULES = """\
 - name: slow answer raises priority
@@ -49,7 +35,7 @@ LISTENING = """\
 
 
 def replay(rules: str, stream: str) -> dict[str, Any]:
-    text = POLICY_HEAD + SLAS + "rules:\n" + textwrap.indent(rules, "  ")
+    text = POLICY_HEAD + DEFAULT_SLAS + "rules:\n" + textwrap.indent(rules, "  ")
     runner = Replay(parse_policy(text))
     runner.feed(enumerate(stream.splitlines(), start=1))
     return runner.finish()

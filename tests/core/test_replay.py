@@ -13,16 +13,9 @@ from escalon.core.engine import Action
 from escalon.core.policy import load_policy
 from escalon.core.replay import Replay, nearest_rank
 from escalon.core.state import to_us
-from tests.core.engine_helpers import at, drive, ev, make_policy, opened, us
+from tests.core.engine_helpers import FR_BREACH, at, drive, ev, make_policy, opened, us
 
 SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "replay"
-ESCALATE_ON_BREACH = """
-- name: fr breach
-  trigger: sla.breach
-  metric: first_response
-  do:
-    - escalate: {up: 1}
-"""
 
 
 def feed(
@@ -74,7 +67,7 @@ def test_until_stops_reading_and_fires_timers_up_to_and_including_it() -> None:
         json.dumps(opened("2026-12-01 13:00", "C2")),
         json.dumps(ev("agent.message", "2026-12-01 13:30", agent="a")),
     ]
-    skipped, report = feed(ESCALATE_ON_BREACH, lines, until="2026-12-01 13:00")
+    skipped, report = feed(FR_BREACH, lines, until="2026-12-01 13:00")
     assert skipped == []
     assert report["events"] == 2
     assert report["escalated_cases"] == 1  # C1's breach at 13:00 itself fires
@@ -83,7 +76,7 @@ def test_until_stops_reading_and_fires_timers_up_to_and_including_it() -> None:
 
 def test_without_until_the_replay_ends_at_the_last_event() -> None:
     lines = [json.dumps(opened("2026-12-01 09:00")), json.dumps(opened("2026-12-01 12:59", "C2"))]
-    _, report = feed(ESCALATE_ON_BREACH, lines)
+    _, report = feed(FR_BREACH, lines)
     assert report["escalated_cases"] == 0
     assert report["sla"]["first_response"] == {
         "tracked": 2,
@@ -95,7 +88,7 @@ def test_without_until_the_replay_ends_at_the_last_event() -> None:
 
 def test_same_instant_events_apply_before_timers() -> None:
     outcome = drive(
-        make_policy(ESCALATE_ON_BREACH),
+        make_policy(FR_BREACH),
         [
             opened("2026-12-01 09:00"),
             opened("2026-12-01 13:00", "C2"),
@@ -111,14 +104,14 @@ def test_decisions_are_in_time_order_across_cases() -> None:
         opened("2026-12-01 09:30", "B"),
         opened("2026-12-01 10:00", "C"),
     ]
-    outcome = drive(make_policy(ESCALATE_ON_BREACH), events, until="2026-12-02 00:00")
+    outcome = drive(make_policy(FR_BREACH), events, until="2026-12-02 00:00")
     assert [action.case for action in outcome.actions] == ["A", "B", "C"]
     instants = [action.at for action in outcome.actions]
     assert instants == sorted(instants)
 
 
 def test_report_figures() -> None:
-    policy = make_policy(ESCALATE_ON_BREACH)
+    policy = make_policy(FR_BREACH)
     events = [
         opened("2026-12-01 09:00", "A"),
         opened("2026-12-01 09:00", "B"),

@@ -6,7 +6,7 @@ Cross-references (a rule naming a level, an SLA naming a calendar...) are checke
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -20,20 +20,9 @@ from pydantic import (
 
 from escalon.core.durations import parse_duration, parse_fraction
 
-METRICS = ("first_response", "next_response", "periodic_update", "resolution")
 Metric = Literal["first_response", "next_response", "periodic_update", "resolution"]
+METRICS: tuple[str, ...] = get_args(Metric)
 
-TRIGGERS = (
-    "case.opened",
-    "customer.message",
-    "sla.warning",
-    "sla.breach",
-    "case.reopened",
-    "escalation.unacknowledged",
-    "level.timeout",
-    "approval.requested",
-    "survey.answered",
-)
 Trigger = Literal[
     "case.opened",
     "customer.message",
@@ -45,6 +34,7 @@ Trigger = Literal[
     "approval.requested",
     "survey.answered",
 ]
+TRIGGERS: tuple[str, ...] = get_args(Trigger)
 TIMED_TRIGGERS = frozenset(
     {"sla.warning", "sla.breach", "escalation.unacknowledged", "level.timeout"}
 )
