@@ -308,7 +308,8 @@ class Replay:
         else:
             for action in decision.actions:
                 self.builder.count_action(action)
-        if state.is_final:
+        if state.status in STOPPED_STATUSES:
+            # Most resolved cases never come back: keep them small (a reopening recomputes).
             state.forget_clock_arithmetic()
         next_check = decision.next_check_at
         if next_check is None:
