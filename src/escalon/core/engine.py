@@ -2,7 +2,8 @@
 
 `apply_event` applies one case event (firing the rules it triggers); `evaluate` fires every timed
 rule due up to an instant. Both are pure: they return a new state inside the `Decision` and leave
-the one they were given untouched. The live worker, the API flows and the replay all call them.
+the one they were given untouched (unless the caller hands it over with `reuse=True`, as the
+replay does). The live worker, the API flows and the replay all call them.
 """
 
 from __future__ import annotations
