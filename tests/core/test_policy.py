@@ -384,3 +384,81 @@ def test_authority_lookup() -> None:
     assert policy.authority(0, "credit") == 0
     assert policy.level_covering("refund", 300) == 1
     assert policy.level_covering("refund", 20) == 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "path", "fragment"),
+    [
+        ("version: 3", "version: [3]", "version", "expected a version number or name"),
+        ("name: test", "name: ''", "name", "must not be empty"),
+        (
+            "levels:\n  - {name: frontline, team: frontline, authority: {refund: 50}}\n"
+            "  - {name: supervisor, team: supervisors, authority: {refund: unlimited}}",
+            "levels: []",
+            "levels",
+            "must list at least one level",
+        ),
+        (
+            "authority: {refund: 50}",
+            "authority: {refund: -5}",
+            "levels[0].authority.refund",
+            "cannot be negative",
+        ),
+        (
+            "authority: {refund: 50}",
+            "authority: {refund: lots}",
+            "levels[0].authority.refund",
+            "'unlimited'",
+        ),
+        ("teams: [finance]", "teams: [finance, finance]", "teams[1]", "listed twice"),
+        (
+            "    calendar: always\n",
+            "    calendar: always\n    pause_on: [resolved]\n",
+            "slas[0].pause_on[0]",
+            "unknown pause status",
+        ),
+        ("  impact: [high, low]\n", "", "priority.impact", "give all three or none"),
+        (
+            "    metric: first_response\n",
+            "    metric: first_response\n    if: {reopened_at_least: 0}\n",
+            "rules[0].if.reopened_at_least",
+            "out of range",
+        ),
+        (
+            "      - escalate: {up: 1}",
+            "      - notify_customer: 'sorry!'",
+            "rules[0].do[0].notify_customer",
+            "not a template name",
+        ),
+        (
+            "      - escalate: {up: 1}",
+            "      - escalate: {up: 0}",
+            "rules[0].do[0].escalate.up",
+            "out of range",
+        ),
+        (
+            "      - escalate: {up: 1}",
+            "      - escalate: 1",
+            "rules[0].do[0].escalate",
+            "expected a mapping",
+        ),
+        ("    do:\n      - escalate: {up: 1}", "    do: []", "rules[0].do", "must not be empty"),
+        (
+            "calendars:\n",
+            "calendars:\n  broken: [1, 2]\n",
+            "calendars.broken",
+            "expected a calendar",
+        ),
+    ],
+)
+def test_each_kind_of_error_names_its_field(old: str, new: str, path: str, fragment: str) -> None:
+    assert old in BASE
+    errors = errors_of(BASE.replace(old, new, 1))
+    assert any(f"|{path}|" in error and fragment in error for error in errors), errors
+
+
+def test_a_policy_that_is_not_a_mapping() -> None:
+    assert errors_of("- just\n- a list\n") == [
+        "1||a policy is a mapping of sections (name, version, calendars, priority, levels, "
+        "teams, slas, rules), not a list"
+    ]
