@@ -1,6 +1,6 @@
 """Evaluate trigger detection on the development halves in ../shared/data.
 
-`python -m bench.triage_eval [--data ../shared/data] [--quick]`
+`python -m bench.triage_eval [--data ../shared/data] [--quick] [--cv]`
 
 Three tasks, each on its own public data set:
 - manager_request: F1 against Bitext's `contact_human_agent` (every other intent is a negative);
@@ -11,7 +11,8 @@ Each data set is split once, stratified, 70 % / 30 % with a fixed seed. The defa
 scored on the whole half and on the 30 % part (which its grammar was not developed on); a model is
 trained with `escalon.triage.trained.train` (what `escalon triage train` runs) on the 70 % part and
 scored on the 30 % part. Baselines are measured in the same run: VADER alone, answering "negative"
-every time, and a keyword list.
+every time, and a keyword list. With `--cv` the model is also scored by 5-fold stratified
+cross-validation inside the 70 % part, the figure that model choices are made on.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 SEED = 13
 TEST_SHARE = 0.3
 QUICK_ROWS = 500
+CV_FOLDS = 5
 NEGATIVE_BELOW = -0.05
 # The keyword baseline: any of these words anywhere in the text.
 KEYWORDS = re.compile(r"\b(?:manager|supervisor|human|agent|person|someone|representative)\b", re.I)
@@ -150,7 +152,55 @@ def sample(rows: list[tuple[str, str]], size: int, seed: int) -> list[tuple[str,
     return [rows[i] for i in keep]
 
 
-def evaluate_task(task: Task, data: Path, *, quick: bool, seed: int) -> Result:
+def model_figures(
+    task: Task,
+    train_texts: Sequence[str],
+    train_labels: Sequence[str],
+    test_texts: Sequence[str],
+    test_truth: Sequence[bool],
+    *,
+    seed: int,
+    detector: DefaultDetector | None = None,
+) -> dict[str, float]:
+    """Train on one part and score on another: the task's figure, and the top label's."""
+    training = TrainingData(texts=list(train_texts), labels=list(train_labels), skipped=0)
+    model, _ = train(training, task.mapping, seed=seed)
+    signals = ModelDetector(model, detector).analyze_many(list(test_texts))
+    figures = {"": score(task.metric, test_truth, [task.predict(s) for s in signals])}
+    if task.name == "sentiment":
+        figures["label"] = score(
+            task.metric, test_truth, [s.label == task.positive for s in signals]
+        )
+    return figures
+
+
+def cross_validate(
+    task: Task, texts: Sequence[str], labels: Sequence[str], *, seed: int
+) -> dict[str, float]:
+    """Figures of the model pooled over stratified folds of the training part only."""
+    from sklearn.model_selection import StratifiedKFold
+
+    counts = {label: labels.count(label) for label in set(labels)}
+    stratify = [label if counts[label] >= CV_FOLDS else "__rare__" for label in labels]
+    truth = [label == task.positive for label in labels]
+    folds = StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed)
+    predicted: dict[str, list[bool]] = {}
+    order: list[int] = []
+    for train_idx, test_idx in folds.split(texts, stratify):
+        training = TrainingData(
+            texts=[texts[i] for i in train_idx], labels=[labels[i] for i in train_idx], skipped=0
+        )
+        model, _ = train(training, task.mapping, seed=seed)
+        signals = ModelDetector(model).analyze_many([texts[i] for i in test_idx])
+        predicted.setdefault("", []).extend(task.predict(s) for s in signals)
+        if task.name == "sentiment":
+            predicted.setdefault("label", []).extend(s.label == task.positive for s in signals)
+        order.extend(test_idx)
+    ordered_truth = [truth[i] for i in order]
+    return {key: score(task.metric, ordered_truth, values) for key, values in predicted.items()}
+
+
+def evaluate_task(task: Task, data: Path, *, quick: bool, seed: int, cv: bool = False) -> Result:
     """Baselines, default detector and trained model on one task."""
     rows = read_rows(data / task.path, task.text_column, task.label_column)
     if quick:
@@ -181,22 +231,31 @@ def evaluate_task(task: Task, data: Path, *, quick: bool, seed: int) -> Result:
         task.metric, test_truth, [predicted[i] for i in test_idx]
     )
 
+    train_texts = [texts[i] for i in train_idx]
+    train_labels = [labels[i] for i in train_idx]
+    if cv:
+        started = time.perf_counter()
+        for key, value in cross_validate(task, train_texts, train_labels, seed=seed).items():
+            result.figures[_figure_name(key, f"{CV_FOLDS}-fold CV in 70% part")] = value
+        result.notes.append(f"cross-validation took {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
-    training = TrainingData(
-        texts=[texts[i] for i in train_idx], labels=[labels[i] for i in train_idx], skipped=0
+    figures = model_figures(
+        task,
+        train_texts,
+        train_labels,
+        [texts[i] for i in test_idx],
+        test_truth,
+        seed=seed,
+        detector=detector,
     )
-    model, _ = train(training, task.mapping, seed=seed)
-    analyzer = ModelDetector(model, detector)
-    signals = analyzer.analyze_many([texts[i] for i in test_idx])
-    result.figures["trained (30% part)"] = score(
-        task.metric, test_truth, [task.predict(s) for s in signals]
-    )
-    if task.name == "sentiment":
-        result.figures["trained, label (30% part)"] = score(
-            task.metric, test_truth, [s.label == task.positive for s in signals]
-        )
+    for key, value in figures.items():
+        result.figures[_figure_name(key, "30% part")] = value
     result.notes.append(f"training and scoring took {time.perf_counter() - started:.1f} s")
     return result
+
+
+def _figure_name(key: str, where: str) -> str:
+    return f"trained, {key} ({where})" if key else f"trained ({where})"
 
 
 def throughput(texts: Sequence[str]) -> float:
@@ -213,7 +272,7 @@ def _line(name: str, value: float, goal: float | None = None) -> str:
     mark = ""
     if goal is not None:
         mark = f"  (goal {goal:.2f}: {'met' if value >= goal else 'NOT met'})"
-    return f"    {name:<28} {value:.3f}{mark}"
+    return f"    {name:<38} {value:.3f}{mark}"
 
 
 def report(result: Result) -> list[str]:
@@ -234,9 +293,11 @@ def report(result: Result) -> list[str]:
     return lines
 
 
-def evaluate(data: Path, *, quick: bool = False, seed: int = SEED) -> list[Result]:
+def evaluate(
+    data: Path, *, quick: bool = False, seed: int = SEED, cv: bool = False
+) -> list[Result]:
     """Evaluate every task on the data in `data`."""
-    return [evaluate_task(task, data, quick=quick, seed=seed) for task in TASKS]
+    return [evaluate_task(task, data, quick=quick, seed=seed, cv=cv) for task in TASKS]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,6 +308,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--quick", action="store_true", help=f"{QUICK_ROWS} rows per data set, for CI."
     )
     parser.add_argument("--seed", type=int, default=SEED, help="Seed of the split and models.")
+    parser.add_argument(
+        "--cv",
+        action="store_true",
+        help=f"Also cross-validate the models ({CV_FOLDS} folds) inside the 70%% parts.",
+    )
     args = parser.parse_args(list(argv) if argv is not None else None)
     data: Path = args.data
     missing = [task.path for task in TASKS if not (data / task.path).is_file()]
@@ -254,7 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"triage evaluation skipped: {data} lacks {', '.join(missing)}")
         return 0
     started = time.perf_counter()
-    results = evaluate(data, quick=args.quick, seed=args.seed)
+    results = evaluate(data, quick=args.quick, seed=args.seed, cv=args.cv)
     size = (
         f"quick sample of {QUICK_ROWS} rows per set" if args.quick else "whole development halves"
     )

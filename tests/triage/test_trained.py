@@ -11,14 +11,19 @@ from numpy.typing import NDArray
 
 from escalon.core.signals import COMPLAINT, MANAGER_REQUEST
 from escalon.triage import DefaultDetector, ModelDetector, ModelError, load_analyzer
+from escalon.triage.features import StackedTextClassifier
 from escalon.triage.trained import (
+    EVEN_ODDS,
+    EXPECTED,
     FORMAT,
+    FORMAT_VERSION,
     LabelMapping,
     TrainedModel,
     TrainingData,
     load_model,
     read_training_csv,
     save_model,
+    sentiment_of,
     train,
 )
 
@@ -176,7 +181,7 @@ def test_model_sentiment_is_the_expected_value_of_the_mapped_labels(
 ) -> None:
     moods = read_training_csv(FIXTURE, "message", "mood")
     mapping = LabelMapping(sentiment={"negative": -1.0, "neutral": 0.0, "positive": 1.0})
-    mood_model, _ = train(moods, mapping)
+    mood_model, _ = train(moods, mapping, sentiment_rule=EXPECTED)
     probabilities = mood_model.probabilities(["Great job on the quick delivery!"])[0]
     values = [mapping.sentiment[label] for label in mood_model.labels]
     signals = ModelDetector(mood_model).analyze("Great job on the quick delivery!")
@@ -230,3 +235,120 @@ def test_loading_someone_elses_pickle_or_a_newer_format_is_refused(tmp_path: Pat
 
 def test_model_error_is_a_value_error_so_callers_can_catch_it_plainly() -> None:
     assert issubclass(ModelError, ValueError)
+
+
+MOODS = LabelMapping(sentiment={"negative": -1.0, "neutral": 0.0, "positive": 1.0})
+
+
+def test_new_models_read_sentiment_at_even_odds_and_keep_the_rule_in_their_file(
+    tmp_path: Path,
+) -> None:
+    mood_model, _ = train(read_training_csv(FIXTURE, "message", "mood"), MOODS)
+    assert mood_model.sentiment_rule == EVEN_ODDS
+    text = "Great job on the quick delivery!"
+    values = [MOODS.sentiment[label] for label in mood_model.labels]
+    expected = sentiment_of(mood_model.probabilities([text])[0], values, EVEN_ODDS)
+    assert ModelDetector(mood_model).analyze(text).sentiment == pytest.approx(expected)
+    path = tmp_path / "mood.model"
+    save_model(mood_model, path)
+    payload = joblib.load(path)
+    assert (payload["format_version"], payload["sentiment_rule"]) == (FORMAT_VERSION, EVEN_ODDS)
+    assert load_model(path).sentiment_rule == EVEN_ODDS
+
+
+@pytest.mark.parametrize(
+    ("row", "expected", "even_odds"),
+    [
+        # Neutral is the likeliest: the expected value leans negative, even odds say neither.
+        ([0.4, 0.5, 0.1], -0.3, 0.0),
+        ([0.8, 0.1, 0.1], -0.7, -0.6),
+        ([0.1, 0.2, 0.7], 0.6, 0.4),
+        ([1.0, 0.0, 0.0], -1.0, -1.0),
+        ([0.5, 0.0, 0.5], 0.0, 0.0),
+    ],
+)
+def test_sentiment_rules_on_negative_neutral_positive(
+    row: list[float], expected: float, even_odds: float
+) -> None:
+    values = [-1.0, 0.0, 1.0]
+    assert sentiment_of(row, values, EXPECTED) == pytest.approx(expected)
+    assert sentiment_of(row, values, EVEN_ODDS) == pytest.approx(even_odds)
+
+
+def test_even_odds_weighs_several_negative_labels_by_their_values() -> None:
+    # angry -1 and annoyed -0.5 hold 0.8: their mean value -0.8125, times 2 * 0.8 - 1.
+    row = [0.5, 0.3, 0.2]
+    assert sentiment_of(row, [-1.0, -0.5, 0.0], EVEN_ODDS) == pytest.approx(-0.4875)
+
+
+def test_a_hand_built_model_reads_the_expected_value_and_can_read_even_odds() -> None:
+    row = [0.4, 0.5, 0.1]
+    labels = ["negative", "neutral", "positive"]
+    legacy = fixed_model(labels, row, MOODS)
+    assert ModelDetector(legacy).analyze("hm").sentiment == pytest.approx(-0.3)
+    odds = TrainedModel(
+        classifier=legacy.classifier,
+        labels=legacy.labels,
+        mapping=MOODS,
+        meta={},
+        sentiment_rule=EVEN_ODDS,
+    )
+    assert ModelDetector(odds).analyze("hm").sentiment == 0.0
+
+
+def test_an_unknown_sentiment_rule_is_refused(data: TrainingData) -> None:
+    with pytest.raises(ValueError, match="unknown sentiment rule 'median'"):
+        sentiment_of([0.5, 0.5], [-1.0, 1.0], "median")
+    with pytest.raises(ModelError, match="unknown sentiment rule 'median'"):
+        train(data, LabelMapping(), sentiment_rule="median")
+
+
+def test_new_models_use_the_ensemble_and_say_so(model: TrainedModel) -> None:
+    from escalon.triage.ensemble import EnsembleTextClassifier
+
+    assert isinstance(model.classifier, EnsembleTextClassifier)
+    assert "gradient-boosted trees" in model.meta["classifier"]
+
+
+def test_a_format_1_model_file_still_loads_and_reads_the_expected_value(
+    tmp_path: Path,
+) -> None:
+    moods = read_training_csv(FIXTURE, "message", "mood")
+    classifier = StackedTextClassifier(c=4.0).fit(moods.texts, moods.labels)
+    path = tmp_path / "old.model"
+    joblib.dump(
+        {
+            "format": FORMAT,
+            "format_version": 1,
+            "labels": [str(label) for label in classifier.classes_],
+            "intents": {},
+            "sentiment": dict(MOODS.sentiment),
+            "meta": {"rows": len(moods.texts)},
+            "classifier": classifier,
+        },
+        path,
+    )
+    loaded = load_model(path)
+    assert loaded.sentiment_rule == EXPECTED
+    text = "Great job on the quick delivery!"
+    row = loaded.probabilities([text])[0]
+    values = [MOODS.sentiment[label] for label in loaded.labels]
+    assert ModelDetector(loaded).analyze(text).sentiment == pytest.approx(
+        sum(p * v for p, v in zip(row, values, strict=True))
+    )
+
+
+def test_a_format_2_file_with_an_unknown_sentiment_rule_is_damaged(
+    model: TrainedModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "odd.model"
+    save_model(model, path)
+    payload = joblib.load(path)
+    payload["sentiment_rule"] = "median"
+    joblib.dump(payload, path)
+    with pytest.raises(ModelError, match="unknown sentiment rule 'median'"):
+        load_model(path)
+    del payload["sentiment_rule"]
+    joblib.dump(payload, path)
+    with pytest.raises(ModelError, match="damaged model file"):
+        load_model(path)

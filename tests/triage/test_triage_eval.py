@@ -40,3 +40,18 @@ def test_on_a_sample_of_the_public_data_both_detectors_beat_the_baselines() -> N
     sentiment = results["sentiment"]
     assert sentiment["default (whole half)"] >= 0.72 > sentiment["baseline VADER"]
     assert sentiment["trained, label (30% part)"] >= 0.72
+
+
+def test_cross_validation_scores_every_training_row_once_out_of_fold() -> None:
+    task = next(t for t in triage_eval.TASKS if t.name == "complaint")
+    texts = [f"order {i} arrived broken and nobody answers" for i in range(12)]
+    texts += [f"thank you, order {i} came early" for i in range(12)]
+    texts += [f"what time does shop {i} open" for i in range(12)]
+    labels = ["1"] * 12 + ["0"] * 24
+    figures = triage_eval.cross_validate(task, texts, labels, seed=0)
+    assert figures == {"": pytest.approx(1.0)}
+    sentiment = next(t for t in triage_eval.TASKS if t.name == "sentiment")
+    moods = ["negative"] * 12 + ["positive"] * 12 + ["neutral"] * 12
+    figures = triage_eval.cross_validate(sentiment, texts, moods, seed=0)
+    assert set(figures) == {"", "label"}
+    assert figures["label"] == pytest.approx(1.0)

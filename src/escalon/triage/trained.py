@@ -21,7 +21,15 @@ from escalon.core.signals import KNOWN_INTENTS, TextSignals
 from escalon.triage.default import DefaultDetector
 
 FORMAT = "escalon-triage-model"
-FORMAT_VERSION = 1
+# Version 2: the classifier is `ensemble.EnsembleTextClassifier` and the file names its
+# sentiment rule. Version 1 files (`features.StackedTextClassifier`, expected-value sentiment)
+# still load and read as before.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = frozenset({1, FORMAT_VERSION})
+# How a model with sentiment values turns its label probabilities into a sentiment.
+EXPECTED = "expected"  # the expected value of the labels' values (format 1's only rule)
+EVEN_ODDS = "odds"  # negative only when the negative labels are more likely than not
+SENTIMENT_RULES = (EXPECTED, EVEN_ODDS)
 # An intent holds when the labels mapped to it together reach this probability.
 INTENT_THRESHOLD = 0.5
 DEFAULT_C = 4.0
@@ -182,12 +190,17 @@ def class_weight_for(mapping: LabelMapping) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class TrainedModel:
-    """A fitted classifier with its label mapping and what it was trained on."""
+    """A fitted classifier with its label mapping and what it was trained on.
+
+    `sentiment_rule` says how label probabilities become a sentiment (see `sentiment_of`); it
+    defaults to format 1's expected value, while `train` gives new models `EVEN_ODDS`.
+    """
 
     classifier: Any
     labels: tuple[str, ...]
     mapping: LabelMapping
     meta: Mapping[str, Any]
+    sentiment_rule: str = EXPECTED
 
     def probabilities(self, texts: Sequence[str]) -> list[list[float]]:
         """For each text, the probability of each label, in the order of `labels`."""
@@ -197,6 +210,30 @@ class TrainedModel:
         return [[float(p) for p in row] for row in rows]
 
 
+def sentiment_of(row: Sequence[float], values: Sequence[float], rule: str) -> float:
+    """The sentiment of one text from its label probabilities and the labels' values.
+
+    `EXPECTED`: the expected value, clipped to [-1, 1]. It reads "more negative than positive" as
+    negative even when a neutral label is by far the likeliest.
+
+    `EVEN_ODDS`: with N the probability of the labels valued below 0, the sentiment is negative
+    only when N > 1/2, and then it is their mean value (weighted by probability) times 2N - 1;
+    likewise for the labels valued above 0; otherwise it is 0. So a text reads as negative when
+    the model finds it more likely negative than not, and a certain label reads as its value.
+    """
+    if rule == EXPECTED:
+        expected = sum(p * v for p, v in zip(row, values, strict=True))
+        return max(-1.0, min(1.0, expected))
+    if rule != EVEN_ODDS:
+        raise ValueError(f"unknown sentiment rule {rule!r}; the rules are {SENTIMENT_RULES}")
+    for sign in (-1.0, 1.0):
+        mass = sum(p for p, v in zip(row, values, strict=True) if v * sign > 0)
+        if mass > 0.5:
+            mean = sum(p * v for p, v in zip(row, values, strict=True) if v * sign > 0) / mass
+            return max(-1.0, min(1.0, mean * (2 * mass - 1)))
+    return 0.0
+
+
 def train(
     data: TrainingData,
     mapping: LabelMapping,
@@ -204,16 +241,21 @@ def train(
     c: float = DEFAULT_C,
     seed: int = 0,
     source: Mapping[str, str] | None = None,
+    sentiment_rule: str = EVEN_ODDS,
 ) -> tuple[TrainedModel, list[str]]:
     """Fit a model on labelled texts; return it with the mapping's warnings."""
+    if sentiment_rule not in SENTIMENT_RULES:
+        raise ModelError(
+            f"unknown sentiment rule {sentiment_rule!r}; the rules are {SENTIMENT_RULES}"
+        )
     counts = Counter(data.labels)
     if len(counts) < 2:
         raise ModelError(f"training needs at least two labels; the data has {sorted(counts)}")
     warnings = mapping.check(counts)
-    from escalon.triage.features import StackedTextClassifier
+    from escalon.triage.ensemble import EnsembleTextClassifier
 
     weight = class_weight_for(mapping)
-    classifier = StackedTextClassifier(c=c, class_weight=weight, seed=seed)
+    classifier = EnsembleTextClassifier(c=c, class_weight=weight, seed=seed)
     try:
         classifier.fit(data.texts, data.labels)
     except ValueError as error:  # e.g. texts with no words left to learn from
@@ -227,15 +269,19 @@ def train(
         "rows": len(data.texts),
         "skipped_rows": data.skipped,
         "label_counts": {label: counts[label] for label in labels},
-        "classifier": (
-            f"logistic regression (C={c}) on tf-idf words 1-2 and chars 2-5, stacked with the "
-            f"default detector's features (class weight: {weight or 'none'})"
-        ),
+        "classifier": classifier.describe(),
         "sklearn_version": sklearn_version,
         "escalon_version": escalon_version,
         **(source or {}),
     }
-    return TrainedModel(classifier=classifier, labels=labels, mapping=mapping, meta=meta), warnings
+    model = TrainedModel(
+        classifier=classifier,
+        labels=labels,
+        mapping=mapping,
+        meta=meta,
+        sentiment_rule=sentiment_rule,
+    )
+    return model, warnings
 
 
 def save_model(model: TrainedModel, path: str | Path) -> None:
@@ -249,6 +295,7 @@ def save_model(model: TrainedModel, path: str | Path) -> None:
         "intents": dict(model.mapping.intents),
         "sentiment": dict(model.mapping.sentiment),
         "meta": dict(model.meta),
+        "sentiment_rule": model.sentiment_rule,
         "classifier": model.classifier,
     }
     joblib.dump(payload, Path(path), compress=3)
@@ -270,10 +317,10 @@ def load_model(path: str | Path) -> TrainedModel:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelError(f"{path}: not an Escalon triage model (no {FORMAT!r} header)")
     version = payload.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise ModelError(
-            f"{path}: model format version {version!r}; this Escalon reads version "
-            f"{FORMAT_VERSION}: train the model again"
+            f"{path}: model format version {version!r}; this Escalon reads versions "
+            f"{', '.join(map(str, sorted(READABLE_VERSIONS)))}: train the model again"
         )
     try:
         labels = tuple(str(label) for label in payload["labels"])
@@ -283,8 +330,12 @@ def load_model(path: str | Path) -> TrainedModel:
         )
         classifier = payload["classifier"]
         meta = dict(payload["meta"])
+        # Format 1 knew one rule, the expected value.
+        rule = str(payload["sentiment_rule"]) if version >= 2 else EXPECTED
     except (KeyError, AttributeError, TypeError, ValueError) as error:
         raise ModelError(f"{path}: damaged model file ({type(error).__name__}: {error})") from error
+    if rule not in SENTIMENT_RULES:
+        raise ModelError(f"{path}: damaged model file (unknown sentiment rule {rule!r})")
     classes = getattr(classifier, "classes_", None)
     if (
         not hasattr(classifier, "predict_proba")
@@ -292,7 +343,9 @@ def load_model(path: str | Path) -> TrainedModel:
         or [str(c) for c in classes] != list(labels)
     ):
         raise ModelError(f"{path}: damaged model file (classifier and labels disagree)")
-    return TrainedModel(classifier=classifier, labels=labels, mapping=mapping, meta=meta)
+    return TrainedModel(
+        classifier=classifier, labels=labels, mapping=mapping, meta=meta, sentiment_rule=rule
+    )
 
 
 class ModelDetector:
@@ -338,8 +391,7 @@ class ModelDetector:
                 intents.add(intent)
         sentiment = base.sentiment
         if self.model.mapping.sentiment:
-            expected = sum(p * v for p, v in zip(row, self._values, strict=True))
-            sentiment = max(-1.0, min(1.0, expected))
+            sentiment = sentiment_of(row, self._values, self.model.sentiment_rule)
         return TextSignals(
             intents=frozenset(intents),
             sentiment=sentiment,
