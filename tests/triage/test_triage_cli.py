@@ -163,3 +163,28 @@ def test_a_corrupt_model_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "not a readable Escalon triage model" in result.stderr
     assert result.stdout == ""
+
+
+def test_training_chooses_the_sentiment_rule(tmp_path: Path) -> None:
+    from escalon.triage.trained import load_model
+
+    for rule in ("expected", "odds"):
+        result = runner.invoke(
+            app,
+            [
+                "triage", "train", str(FIXTURE), "--text", "message", "--label", "mood",
+                "--sentiment", "negative=-1", "--sentiment", "positive=1",
+                "--sentiment-rule", rule, "--out", str(tmp_path / f"{rule}.model"),
+            ],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert load_model(tmp_path / f"{rule}.model").sentiment_rule == rule
+    result = runner.invoke(
+        app,
+        [
+            "triage", "train", str(FIXTURE), "--text", "message", "--label", "mood",
+            "--sentiment-rule", "median", "--out", str(tmp_path / "bad.model"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "unknown sentiment rule 'median'" in result.stderr

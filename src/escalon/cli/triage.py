@@ -87,6 +87,14 @@ def train(
         float, typer.Option("--c", min=1e-6, help="Inverse regularisation strength.")
     ] = 4.0,
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the classifier.")] = 0,
+    sentiment_rule: Annotated[
+        str,
+        typer.Option(
+            "--sentiment-rule",
+            help="How mapped labels become a score: 'odds' (signed only when that side is "
+            "more likely than not) or 'expected' (the probability-weighted mean).",
+        ),
+    ] = "odds",
 ) -> None:
     """Fit a text classifier on a team's own labelled messages and save it."""
     from escalon.triage.trained import (
@@ -107,6 +115,7 @@ def train(
             c=c,
             seed=seed,
             source={"data": data.name, "text_column": text, "label_column": label},
+            sentiment_rule=sentiment_rule,
         )
         save_model(model, out)
     except (ModelError, OSError) as error:
