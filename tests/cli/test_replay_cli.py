@@ -29,6 +29,17 @@ rules:
 )
 
 
+def replay_args(folder: Path) -> list[str]:
+    """`escalon replay` on the policy and events written in `folder`."""
+    return [
+        "replay",
+        "--policy",
+        str(folder / "policy.yaml"),
+        "--events",
+        str(folder / "events.jsonl"),
+    ]
+
+
 def write_events(path: Path, events: list[dict[str, object]], extra: list[str] = ()) -> None:  # type: ignore[assignment]
     lines = [json.dumps(event) for event in events] + list(extra)
     path.write_text("\n".join(lines) + "\n")
@@ -44,11 +55,7 @@ def test_replay_writes_decisions_report_and_summary(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         [
-            "replay",
-            "--policy",
-            str(tmp_path / "policy.yaml"),
-            "--events",
-            str(tmp_path / "events.jsonl"),
+            *replay_args(tmp_path),
             "--until",
             "2026-12-01T13:00:00+01:00",
             "--out",
@@ -82,11 +89,7 @@ def test_invalid_policy_replays_nothing(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         [
-            "replay",
-            "--policy",
-            str(tmp_path / "policy.yaml"),
-            "--events",
-            str(tmp_path / "events.jsonl"),
+            *replay_args(tmp_path),
             "--out",
             str(out),
         ],
@@ -103,11 +106,7 @@ def test_naive_until_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         [
-            "replay",
-            "--policy",
-            str(tmp_path / "policy.yaml"),
-            "--events",
-            str(tmp_path / "events.jsonl"),
+            *replay_args(tmp_path),
             "--until",
             "2026-12-01T13:00",
         ],
@@ -125,11 +124,7 @@ def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
     result = runner.invoke(
         app,
         [
-            "replay",
-            "--policy",
-            str(tmp_path / "policy.yaml"),
-            "--events",
-            str(tmp_path / "events.jsonl"),
+            *replay_args(tmp_path),
         ],
     )
     assert result.exit_code == 0
