@@ -462,3 +462,9 @@ def test_a_policy_that_is_not_a_mapping() -> None:
         "1||a policy is a mapping of sections (name, version, calendars, priority, levels, "
         "teams, slas, rules), not a list"
     ]
+
+
+def test_the_demo_ships_the_example_policy_byte_for_byte() -> None:
+    from escalon.demo import policy_text
+
+    assert policy_text() == EXAMPLE.read_text(encoding="utf-8")

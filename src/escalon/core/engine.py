@@ -238,6 +238,62 @@ def evaluate(
     return run.decision(at)
 
 
+def assign(state: CaseState, assignee: str | None) -> CaseState:
+    """A copy of the case with another assignee (None: back to the team's queue)."""
+    changed = state.copy()
+    changed.assignee = assignee
+    return changed
+
+
+def migrate(state: CaseState, old: Policy, new: Policy, at: int) -> Decision:
+    """Move a case from one policy version to another at instant `at`.
+
+    What was due under the old policy up to `at` fires first, under the old policy. The case then
+    keeps its level (by name), team, priority, clocks and counted time; its SLA is chosen again
+    under the new policy, so an instant the new terms put in the past fires at once, at `at`.
+    Timed rules that already fired for the current escalation or level entry stay fired when the
+    new policy has a rule of the same name. Raises EventRejected when the new policy lacks the
+    case's level, team or priority.
+    """
+    before = evaluate(state, old, at)
+    if old.fingerprint == new.fingerprint:
+        return before
+    moved = before.state
+    level = old.levels[moved.level].name
+    if level not in new.level_index:
+        raise EventRejected(_unknown("level", level, new.level_index))
+    if moved.team not in new.teams:
+        raise EventRejected(_unknown("team", moved.team, sorted(new.teams)))
+    if moved.priority not in new.priority_rank:
+        raise EventRejected(_unknown("priority", moved.priority, new.priorities))
+    closing = _Run(moved, old, None)
+    closing.settle_breaches(at)
+    new_rules = {rule.name: index for index, rule in enumerate(new.rules)}
+    marks = {}
+    for index, number in moved.rule_marks.items():
+        renumbered = new_rules.get(old.rules[index].name)
+        if renumbered is not None:
+            marks[renumbered] = number
+    moved.rule_marks = marks
+    moved.level = new.level_index[level]
+    moved.policy = new.fingerprint
+    moved.forget_clock_arithmetic()
+    moved.next_check_known = False
+    run = _Run(moved, new, None)
+    run.select_sla(at, initial=True)
+    run.advance(at, inclusive=True)
+    after = run.decision(at)
+    return new_tuple(
+        Decision,
+        (
+            after.state,
+            before.actions + tuple(run.actions),
+            before.clock_events + tuple(closing.clock_events) + tuple(run.clock_events),
+            after.next_check_at,
+        ),
+    )
+
+
 def _unknown(what: str, name: str, known: Any) -> str:
     return f"unknown {what} '{name}' (known: {', '.join(known)})"
 

@@ -193,3 +193,33 @@ def is_running(state: CaseState, cycle: Cycle) -> bool:
     if cycle.metric == "resolution":
         return state.status not in ("resolved", "closed")
     return cycle.ended_at is None
+
+
+RESPONSE_METRICS = ("first_response", "next_response", "periodic_update")
+
+
+def earliest_due(
+    policy: Policy,
+    state: CaseState,
+    metrics: tuple[str, ...] = CLOCK_METRICS,
+    *,
+    after: int | None = None,
+) -> int | None:
+    """The earliest due instant among the case's running clocks of `metrics`.
+
+    Past instants count too, unless `after` is given: then only instants after it.
+    """
+    if state.sla is None:
+        return None
+    targets = policy.slas[state.sla].targets
+    earliest: int | None = None
+    for metric, cycle in state.clocks.items():
+        target = targets.get(metric)
+        if target is None or metric not in metrics or not is_running(state, cycle):
+            continue
+        due = reach(policy, state, cycle.started_at, target)
+        if due is None or (after is not None and due <= after):
+            continue
+        if earliest is None or due < earliest:
+            earliest = due
+    return earliest
