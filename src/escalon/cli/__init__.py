@@ -7,6 +7,7 @@ import typer
 from escalon.cli import calendar as calendar_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
+from escalon.cli import service as service_cli
 from escalon.cli import triage as triage_cli
 
 app = typer.Typer(
@@ -20,6 +21,13 @@ app.add_typer(calendar_cli.app, name="calendar")
 app.add_typer(policy_cli.app, name="policy")
 app.command("replay")(replay_cli.replay)
 app.add_typer(triage_cli.app, name="triage")
+app.command("serve")(service_cli.serve)
+app.command("worker")(service_cli.worker)
+app.command("demo")(service_cli.demo)
+app.add_typer(service_cli.db_app, name="db")
+app.add_typer(service_cli.users_app, name="users")
+app.add_typer(service_cli.tokens_app, name="tokens")
+app.add_typer(service_cli.cases_app, name="cases")
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Analytics: the KPI summary a manager reads."""

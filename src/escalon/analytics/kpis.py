@@ -1,0 +1,188 @@
+"""KPIs over a window of time: escalation rate, time to resolve, SLA compliance, CSAT, FCR."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from escalon.cases.models import Case, ClockEvent, Escalation, Message
+from escalon.core.replay import nearest_rank
+from escalon.core.state import CLOCK_METRICS, from_us
+from escalon.notifications.models import OutboxMessage
+
+
+class Quantiles(BaseModel):
+    """Resolution times in business hours."""
+
+    cases: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class Compliance(BaseModel):
+    """One SLA metric: cycles met and breached in the window."""
+
+    met: int
+    breached: int
+    compliance: float | None
+
+
+class Csat(BaseModel):
+    """Satisfaction answers."""
+
+    responses: int
+    mean: float | None
+
+
+class Now(BaseModel):
+    """How things stand at this instant."""
+
+    open_cases: int
+    overdue_cases: int = Field(description="open cases past the due instant of a clock")
+    awaiting_acknowledgement: int
+    dead_letters: int
+
+
+class KpiSummary(BaseModel):
+    """The numbers of cases opened in [since, until)."""
+
+    since: datetime
+    until: datetime
+    cases: int
+    escalated_cases: int
+    escalation_rate: float | None
+    escalations_by_rule: dict[str, int]
+    escalations_by_level: dict[str, int]
+    functional_escalations: int
+    de_escalations: int
+    resolution_time: dict[str, Quantiles]
+    sla: dict[str, Compliance]
+    csat: dict[str, Csat]
+    first_contact_resolution: float | None = Field(
+        description="resolved cases closed without escalation after at most one public reply"
+    )
+    now: Now
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _quantiles(hours: list[float]) -> Quantiles:
+    if not hours:
+        return Quantiles(cases=0, median_hours=None, p90_hours=None)
+    ordered = sorted(hours)
+    return Quantiles(
+        cases=len(ordered),
+        median_hours=round(nearest_rank(ordered, 0.5), 3),
+        p90_hours=round(nearest_rank(ordered, 0.9), 3),
+    )
+
+
+def summary(session: Session, *, since: int, until: int, now: int) -> KpiSummary:
+    """Every KPI for cases opened in [since, until), plus the state of things at `now`."""
+    window = and_(Case.opened_at >= since, Case.opened_at < until)
+    escalated = Case.escalations > 0
+    cases, escalated_cases = session.execute(
+        select(func.count(), func.coalesce(func.sum(case((escalated, 1), else_=0)), 0)).where(
+            window
+        )
+    ).one()
+    moves = (
+        select(Escalation.action, Escalation.rule, Escalation.to_level, func.count())
+        .join(Case, Case.id == Escalation.case_id)
+        .where(window)
+        .group_by(Escalation.action, Escalation.rule, Escalation.to_level)
+    )
+    by_rule: dict[str, int] = {}
+    by_level: dict[str, int] = {}
+    routes = de_escalations = 0
+    for action, rule, level, count in session.execute(moves):
+        if action == "escalate":
+            by_rule[rule] = by_rule.get(rule, 0) + count
+            reached = level or "?"
+            by_level[reached] = by_level.get(reached, 0) + count
+        elif action == "route":
+            routes += count
+        else:
+            de_escalations += count
+    hours: dict[str, list[float]] = {"escalated": [], "other": []}
+    for is_escalated, seconds in session.execute(
+        select(escalated, Case.resolution_business_seconds).where(
+            window, Case.resolution_business_seconds.isnot(None)
+        )
+    ):
+        if seconds is not None:
+            hours["escalated" if is_escalated else "other"].append(seconds / 3600)
+    sla: dict[str, Compliance] = {}
+    counts: dict[tuple[str, str], int] = {
+        (metric, kind): count
+        for metric, kind, count in session.execute(
+            select(ClockEvent.metric, ClockEvent.kind, func.count())
+            .join(Case, Case.id == ClockEvent.case_id)
+            .where(window, ClockEvent.kind.in_(("met", "breach")))
+            .group_by(ClockEvent.metric, ClockEvent.kind)
+        )
+    }
+    for metric in CLOCK_METRICS:
+        met, breached = counts.get((metric, "met"), 0), counts.get((metric, "breach"), 0)
+        sla[metric] = Compliance(met=met, breached=breached, compliance=_ratio(met, met + breached))
+    csat: dict[str, Csat] = {}
+    for label, condition in (("escalated", escalated), ("other", Case.escalations == 0)):
+        responses, mean = session.execute(
+            select(func.count(Case.survey_score), func.avg(Case.survey_score)).where(
+                window, condition
+            )
+        ).one()
+        csat[label] = Csat(
+            responses=responses, mean=None if mean is None else round(float(mean), 3)
+        )
+    replies = (
+        select(func.count())
+        .where(Message.case_id == Case.id, Message.author_kind == "agent", Message.public)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    resolved, first_contact = session.execute(
+        select(
+            func.count(),
+            func.coalesce(
+                func.sum(case((and_(Case.escalations == 0, replies <= 1), 1), else_=0)), 0
+            ),
+        ).where(window, Case.resolved_at.isnot(None))
+    ).one()
+    return KpiSummary(
+        since=from_us(since),
+        until=from_us(until),
+        cases=cases,
+        escalated_cases=escalated_cases,
+        escalation_rate=_ratio(escalated_cases, cases),
+        escalations_by_rule=dict(sorted(by_rule.items())),
+        escalations_by_level=dict(sorted(by_level.items())),
+        functional_escalations=routes,
+        de_escalations=de_escalations,
+        resolution_time={group: _quantiles(values) for group, values in hours.items()},
+        sla=sla,
+        csat=csat,
+        first_contact_resolution=_ratio(first_contact, resolved),
+        now=_now(session, now),
+    )
+
+
+def _now(session: Session, now: int) -> Now:
+    open_statuses = ("open", "pending_customer", "on_hold")
+    row: Any = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(case((Case.due_at < now, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Case.awaiting_ack, 1), else_=0)), 0),
+        ).where(Case.status.in_(open_statuses))
+    ).one()
+    dead = session.scalar(select(func.count()).where(OutboxMessage.status == "dead")) or 0
+    return Now(
+        open_cases=row[0], overdue_cases=row[1], awaiting_acknowledgement=row[2], dead_letters=dead
+    )

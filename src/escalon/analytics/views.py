@@ -1,0 +1,44 @@
+"""HTTP endpoint for the KPI summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from escalon.analytics.kpis import KpiSummary, summary
+from escalon.api.deps import Reader
+from escalon.api.errors import error_responses
+from escalon.core.state import to_us
+from escalon.errors import Invalid
+
+router = APIRouter(prefix="/api/v1", tags=["analytics"])
+US_PER_DAY = 86_400_000_000
+
+
+@router.get("/kpis", responses=error_responses(401, 403, 422))
+def kpis(
+    context: Reader,
+    since: Annotated[
+        datetime | None, Query(description="start of the window (default: 30 days ago)")
+    ] = None,
+    until: Annotated[datetime | None, Query(description="end of the window (default: now)")] = None,
+) -> KpiSummary:
+    """Escalation rate, time to resolve, SLA compliance, CSAT and first-contact resolution."""
+    now = context.now()
+    end = _us(until, "until") if until is not None else now + 1  # up to and including now
+    start = _us(since, "since") if since is not None else end - 30 * US_PER_DAY
+    if start >= end:
+        raise Invalid("since must be before until")
+    with context.db.read() as session:
+        return summary(session, since=start, until=end, now=now)
+
+
+def _us(moment: datetime, name: str) -> int:
+    if moment.utcoffset() is None:
+        raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T00:00:00Z)")
+    try:
+        return to_us(moment)
+    except OverflowError:
+        raise Invalid(f"{name} is out of range") from None

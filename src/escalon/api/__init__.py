@@ -1,0 +1,1 @@
+"""The HTTP service: the FastAPI application, its dependencies and error handling."""

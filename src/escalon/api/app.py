@@ -1,0 +1,135 @@
+"""The FastAPI application: routers of every domain, error handling, and the embedded worker."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from escalon import __version__
+from escalon.analytics import views as analytics_views
+from escalon.api import errors
+from escalon.api.deps import Services
+from escalon.auth import views as auth_views
+from escalon.cases import views as case_views
+from escalon.clock import Clock, SystemClock
+from escalon.config import Settings, get_settings
+from escalon.database import Database
+from escalon.notifications import views as notification_views
+from escalon.people import views as people_views
+from escalon.policies import views as policy_views
+from escalon.triage.lazy import LazyAnalyzer
+
+log = logging.getLogger("escalon.api")
+
+DESCRIPTION = """\
+Escalation management for customer support teams.
+
+Every request carries an API token: `Authorization: Bearer esc_...` (create one with
+`escalon tokens create USER`). Errors are JSON: `{"error": code, "message": ..., "details": [...]}`.
+Case updates carry the case's version (the `ETag`) in `If-Match`; a stale one gets 412.
+"""
+
+
+def create_app(
+    *,
+    settings: Settings | None = None,
+    database: Database | None = None,
+    clock: Clock | None = None,
+    embedded_worker: bool = False,
+) -> FastAPI:
+    """Build the application; `embedded_worker` runs timers and outbox delivery in-process."""
+    settings = settings or get_settings()
+    database = database or Database(settings.database_url)
+    services = Services(
+        database=database,
+        clock=clock or SystemClock(),
+        settings=settings,
+        analyzer=LazyAnalyzer(settings.triage_model),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runner = None
+        if embedded_worker:
+            from escalon.worker.runner import WorkerThread
+
+            runner = WorkerThread(services)
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+
+    app = FastAPI(
+        title="Escalon",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.services = services
+    errors.install(app)
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_request: Request, error: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", error.orig)
+        return JSONResponse(
+            {
+                "error": "unavailable",
+                "message": "the database is unavailable; retry shortly",
+                "details": [],
+            },
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(DBAPIError)
+    async def database_refused(_request: Request, error: DBAPIError) -> JSONResponse:
+        if error.connection_invalidated:
+            log.warning("database connection lost: %s", error.orig)
+            return JSONResponse(
+                {
+                    "error": "unavailable",
+                    "message": "the database is unavailable; retry shortly",
+                    "details": [],
+                },
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        log.exception("database error while serving a request")
+        return JSONResponse(
+            {
+                "error": "internal",
+                "message": "the database refused the request; it has been logged",
+                "details": [],
+            },
+            status_code=500,
+        )
+
+    @app.get("/healthz", tags=["health"], include_in_schema=False)
+    def health() -> JSONResponse:
+        try:
+            with database.read() as session:
+                session.execute(text("SELECT 1"))
+        except DBAPIError:
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+    for router in (
+        case_views.router,
+        policy_views.router,
+        people_views.router,
+        auth_views.router,
+        notification_views.router,
+        analytics_views.router,
+    ):
+        app.include_router(router)
+    return app

@@ -1,0 +1,123 @@
+"""What every endpoint gets: the database, the clock, and the authenticated caller with a role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from escalon.auth import service as auth
+from escalon.cases.flows import Actor
+from escalon.clock import Clock
+from escalon.config import Settings
+from escalon.core.signals import TextAnalyzer
+from escalon.database import Database
+from escalon.errors import EscalonError, Forbidden, Unauthenticated
+
+ALL_ROLES = ("admin", "supervisor", "agent", "integration")
+STAFF = ("admin", "supervisor", "agent")
+SUPERVISORS = ("admin", "supervisor")
+ADMINS = ("admin",)
+CASE_WRITERS = ALL_ROLES
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer esc_...`")
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """The process-wide parts the application was built with."""
+
+    database: Database
+    clock: Clock
+    settings: Settings
+    analyzer: TextAnalyzer
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """One request's caller and the parts it may use."""
+
+    services: Services
+    principal: auth.Principal
+
+    @property
+    def db(self) -> Database:
+        """The database."""
+        return self.services.database
+
+    @property
+    def actor(self) -> Actor:
+        """The caller as flows and the audit trail see them."""
+        principal = self.principal
+        return Actor(principal.user_id, principal.name, principal.role)
+
+    def now(self) -> int:
+        """The current instant (µs)."""
+        return self.services.clock.now_us()
+
+
+def services(request: Request) -> Services:
+    """The parts stored on the application at start-up."""
+    found: Services = request.app.state.services
+    return found
+
+
+def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Context:
+    """The caller, from the bearer token; 401 without a valid one."""
+    parts = services(request)
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthenticated("send an API token: Authorization: Bearer <token>")
+    with parts.database.read() as session:
+        principal = auth.authenticate(
+            session,
+            credentials.credentials,
+            now=parts.clock.now_us(),
+            cache_seconds=parts.settings.token_cache_seconds,
+        )
+    return Context(parts, principal)
+
+
+def require(*roles: str) -> Callable[..., Context]:
+    """A dependency that lets only the given roles through (403 for the others)."""
+
+    def check(context: Annotated[Context, Depends(authenticated)]) -> Context:
+        if context.principal.role not in roles:
+            raise Forbidden(
+                f"role {context.principal.role!r} may not do this (allowed: {', '.join(roles)})"
+            )
+        return context
+
+    return check
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The case version this change is based on: the ETag, e.g. "3"',
+            max_length=200,
+        ),
+    ] = None,
+) -> int | None:
+    """The case version the client based its change on (None: any)."""
+    if value is None or value.strip() == "*":
+        return None
+    token = value.strip().split(",")[0].strip()
+    token = token.removeprefix("W/").strip('"')
+    if not token.isdigit() or len(token) > 12:
+        raise EscalonError(f'If-Match must be the case\'s ETag, e.g. "3"; got {value!r}')
+    return int(token)
+
+
+Reader = Annotated[Context, Depends(require(*ALL_ROLES))]
+Staff = Annotated[Context, Depends(require(*STAFF))]
+Supervisor = Annotated[Context, Depends(require(*SUPERVISORS))]
+Admin = Annotated[Context, Depends(require(*ADMINS))]
+IfMatch = Annotated[int | None, Depends(if_match)]

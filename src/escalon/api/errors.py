@@ -1,0 +1,104 @@
+"""Every error as a JSON body that says what is wrong; no input makes the server answer 500."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from escalon.errors import EscalonError
+
+log = logging.getLogger("escalon.api")
+
+
+class ErrorDetail(BaseModel):
+    """One precise problem."""
+
+    problem: str
+    field: str | None = None
+    line: int | None = None
+    source: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries."""
+
+    error: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses an endpoint may answer."""
+    descriptions = {
+        400: "Malformed request",
+        401: "No valid API token",
+        403: "The caller's role may not do this",
+        404: "Not found",
+        409: "Conflicts with the current state",
+        412: "The case changed since the version in If-Match",
+        422: "Invalid request",
+        428: "If-Match is required",
+    }
+    return {
+        status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses
+    }
+
+
+def _body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"error": code, "message": message, "details": details or []}
+
+
+def _field(location: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        where = parts[0]
+        rest = ".".join(parts[1:])
+        return f"{where}.{rest}" if rest else where
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every failure into a JSON error body."""
+
+    @app.exception_handler(EscalonError)
+    async def escalon_error(_request: Request, error: EscalonError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse(
+            _body(error.code, error.message, [detail.as_dict() for detail in error.details]),
+            status_code=error.status,
+            headers=headers,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        details = []
+        for item in error.errors():
+            message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+            details.append({"field": _field(tuple(item.get("loc", ()))), "problem": message})
+        summary = "; ".join(f"{d['field']}: {d['problem']}" for d in details[:5])
+        return JSONResponse(
+            _body("invalid", f"the request is invalid: {summary}", details), status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        return JSONResponse(
+            _body(codes.get(error.status_code, "http_error"), str(error.detail)),
+            status_code=error.status_code,
+            headers=getattr(error, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error while serving a request")
+        return JSONResponse(
+            _body("internal", "Escalon failed to handle this request; it has been logged"),
+            status_code=500,
+        )

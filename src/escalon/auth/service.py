@@ -1,0 +1,194 @@
+"""Users, API tokens and roles: create them, and tell who a bearer token belongs to."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from escalon.auth.models import ApiToken, User
+from escalon.errors import Conflict, Invalid, NotFound, Unauthenticated
+from escalon.people.models import Agent
+
+ROLES = ("admin", "supervisor", "agent", "integration")
+TOKEN_PREFIX = "esc_"
+# last_used_at is a hint for operators, not an audit record: write it at most this often.
+LAST_USED_EVERY_US = 60 * 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who a request comes from."""
+
+    user_id: int
+    username: str
+    role: str
+    agent: str | None  # the handle of the agent this user acts as
+    token_id: int
+
+    @property
+    def name(self) -> str:
+        """How cases and the audit trail name them: their agent handle, else their username."""
+        return self.agent or self.username
+
+
+def hash_token(token: str) -> str:
+    """What is stored of a token: its SHA-256 (tokens are random, so no salt or stretching)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh random bearer token."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    role: str,
+    now: int,
+    display_name: str = "",
+    email: str | None = None,
+    agent: str | None = None,
+) -> User:
+    """Add a user; `agent` links them to the agent with that handle."""
+    if role not in ROLES:
+        raise Invalid(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"a user named {username!r} already exists")
+    agent_id = None
+    if agent is not None:
+        agent_id = session.scalar(select(Agent.id).where(Agent.handle == agent))
+        if agent_id is None:
+            raise Invalid(f"no agent has the handle {agent!r}")
+        if session.scalar(select(User.id).where(User.agent_id == agent_id)) is not None:
+            raise Conflict(f"agent {agent!r} is already linked to another user")
+    user = User(
+        username=username,
+        role=role,
+        display_name=display_name,
+        email=email,
+        agent_id=agent_id,
+        active=True,
+        created_at=now,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def user_by_name(session: Session, username: str) -> User:
+    """A user by username; NotFound otherwise."""
+    user = session.scalars(select(User).where(User.username == username)).first()
+    if user is None:
+        raise NotFound(f"no user is named {username!r}")
+    return user
+
+
+def create_token(
+    session: Session, *, user: User, now: int, name: str = "", expires_at: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for a user: (the stored record, the token itself, shown this once only)."""
+    token = new_token()
+    record = ApiToken(
+        user_id=user.id,
+        name=name,
+        prefix=token[:12],
+        token_hash=hash_token(token),
+        created_at=now,
+        expires_at=expires_at,
+    )
+    session.add(record)
+    session.flush()
+    return record, token
+
+
+def revoke_token(session: Session, *, token_id: int, now: int) -> ApiToken:
+    """Revoke a token; it stops working within the token cache's lifetime."""
+    record = session.get(ApiToken, token_id)
+    if record is None:
+        raise NotFound(f"token {token_id} does not exist")
+    if record.revoked_at is None:
+        record.revoked_at = now
+        session.flush()
+    _cache.clear()
+    return record
+
+
+@dataclass(slots=True)
+class _Cached:
+    principal: Principal
+    expires_at: int | None
+    checked_at: float
+
+
+class _TokenCache:
+    """Recently verified tokens, so each request does not cost a database round trip."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Cached] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token_hash: str, ttl: float) -> _Cached | None:
+        entry = self._entries.get(token_hash)
+        if entry is None or time.monotonic() - entry.checked_at > ttl:
+            return None
+        return entry
+
+    def put(self, token_hash: str, entry: _Cached) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[token_hash] = entry
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = _TokenCache()
+
+
+def authenticate(session: Session, token: str, *, now: int, cache_seconds: float) -> Principal:
+    """The principal a bearer token belongs to; Unauthenticated when it is unknown or dead."""
+    token_hash = hash_token(token)
+    cached = _cache.get(token_hash, cache_seconds) if cache_seconds > 0 else None
+    if cached is not None and (cached.expires_at is None or cached.expires_at > now):
+        return cached.principal
+    row = session.execute(
+        select(
+            ApiToken.id,
+            ApiToken.expires_at,
+            ApiToken.revoked_at,
+            ApiToken.last_used_at,
+            User.id,
+            User.username,
+            User.role,
+            User.active,
+            Agent.handle,
+        )
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Agent, Agent.id == User.agent_id)
+        .where(ApiToken.token_hash == token_hash)
+    ).first()
+    if row is None:
+        raise Unauthenticated("unknown API token")
+    token_id, expires_at, revoked_at, last_used, user_id, username, role, active, agent = row
+    if revoked_at is not None:
+        raise Unauthenticated("this API token has been revoked")
+    if expires_at is not None and expires_at <= now:
+        raise Unauthenticated("this API token has expired")
+    if not active:
+        raise Unauthenticated(f"user {username!r} is deactivated")
+    if last_used is None or now - last_used > LAST_USED_EVERY_US:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+        session.commit()
+    principal = Principal(user_id, username, role, agent, token_id)
+    _cache.put(token_hash, _Cached(principal, expires_at, time.monotonic()))
+    return principal

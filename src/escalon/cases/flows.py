@@ -1,0 +1,739 @@
+"""Case use cases: each turns a request into a core event, asks the engine, and writes the result.
+
+Every flow runs in the caller's write transaction, locks the case, checks the version the caller
+based its request on (If-Match), applies the event through `escalon.core.engine` (which first
+fires whatever fell due before it) and hands the decisions to `service.write_changes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from escalon.cases import service
+from escalon.cases.models import ApprovalRequest, Customer, Escalation, IdempotencyKey, Message
+from escalon.cases.schemas import (
+    ApprovalDecisionIn,
+    ApprovalIn,
+    CaseCreate,
+    CasePatch,
+    CustomerIn,
+    DeEscalateIn,
+    EscalateIn,
+    MessageIn,
+    SurveyIn,
+)
+from escalon.core import engine
+from escalon.core.events import (
+    AgentMessage,
+    ApprovalRequested,
+    CaseEscalated,
+    CaseOpened,
+    CaseRouted,
+    CaseUpdated,
+    CustomerMessage,
+    EscalationAcknowledged,
+    Event,
+    StatusChanged,
+    SurveyAnswered,
+)
+from escalon.core.policy import Policy
+from escalon.core.signals import TextAnalyzer
+from escalon.core.state import from_us
+from escalon.database.base import table_of
+from escalon.errors import Conflict, Invalid, NotFound, StaleVersion
+from escalon.people.directory import Directory
+from escalon.people.models import Agent
+from escalon.policies import service as policies
+from escalon.worker.timers import wake_workers
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks: the audit trail and the engine's events name them by `name`."""
+
+    user_id: int | None
+    name: str
+    role: str
+
+
+# A change whose next timer falls this close wakes listening workers instead of waiting a poll.
+WAKE_HORIZON_US = 2 * 1_000_000
+
+
+class IdempotencyRace(Exception):
+    """Another request with the same Idempotency-Key committed first; read its case instead."""
+
+
+# -- customers ---------------------------------------------------------------------------------
+
+
+def find_or_create_customer(session: Session, *, data: CustomerIn, now: int) -> Customer:
+    """The customer with `data.ref`, created if new; given fields update a known one."""
+    customer = session.scalars(select(Customer).where(Customer.ref == data.ref)).first()
+    if customer is None:
+        customer = Customer(
+            ref=data.ref,
+            name=data.name,
+            email=data.email,
+            tier=data.tier,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(customer)
+        except IntegrityError:
+            # Created meanwhile by a concurrent request: use that one.
+            customer = session.scalars(select(Customer).where(Customer.ref == data.ref)).one()
+        else:
+            return customer
+    changed = False
+    for name in ("name", "email", "tier"):
+        value = getattr(data, name)
+        if value is not None and getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed = True
+    if changed:
+        customer.updated_at = now
+        session.flush()
+    return customer
+
+
+# -- opening -----------------------------------------------------------------------------------
+
+
+def request_fingerprint(request: CaseCreate) -> str:
+    """A hash of a create request, to tell a retry from a different request under the same key."""
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def replayed_case(session: Session, *, user_id: int, key: str, request: CaseCreate) -> int | None:
+    """The case an earlier request with this Idempotency-Key created, if any.
+
+    Invalid when the key was used for a different request.
+    """
+    found = session.execute(
+        select(IdempotencyKey.case_id, IdempotencyKey.request_hash).where(
+            IdempotencyKey.user_id == user_id, IdempotencyKey.key == key
+        )
+    ).first()
+    if found is None:
+        return None
+    if found[1] != request_fingerprint(request):
+        raise Invalid(
+            f"Idempotency-Key {key!r} was already used for a different request; "
+            "use a new key for a new case"
+        )
+    return int(found[0])
+
+
+def open_case(
+    session: Session,
+    *,
+    request: CaseCreate,
+    actor: Actor,
+    now: int,
+    analyzer: TextAnalyzer | None,
+    idempotency_key: str | None = None,
+) -> tuple[int, bool]:
+    """Open a case under the active policy; (case id, True when an earlier request made it)."""
+    if idempotency_key is not None and actor.user_id is not None:
+        earlier = replayed_case(
+            session, user_id=actor.user_id, key=idempotency_key, request=request
+        )
+        if earlier is not None:
+            return earlier, True
+    active = policies.require_active(session)
+    policy = active.policy
+    if request.customer is not None:
+        customer = find_or_create_customer(session, data=request.customer, now=now)
+    else:
+        found = session.get(Customer, request.customer_id)
+        if found is None:
+            raise Invalid(f"customer {request.customer_id} does not exist")
+        customer = found
+    _check_names(
+        policy,
+        priority=request.priority,
+        team=request.team,
+        impact=request.impact,
+        urgency=request.urgency,
+    )
+    case_id = service.next_case_id(session)
+    event = CaseOpened(
+        at=from_us(now),
+        case=str(case_id),
+        customer=customer.ref,
+        tier=request.tier if request.tier is not None else customer.tier,
+        channel=request.channel,
+        category=request.category,
+        priority=request.priority,
+        impact=request.impact,
+        urgency=request.urgency,
+        team=request.team,
+        subject=request.subject,
+        body=request.body,
+    )
+    try:
+        decision = engine.open_case(policy, event, analyzer=analyzer, at_us=now)
+    except engine.EventRejected as error:
+        raise Invalid(str(error)) from None
+    loaded = service.LoadedCase(
+        id=case_id,
+        version=0,
+        policy_version_id=active.version_id,
+        customer_id=customer.id,
+        subject=request.subject,
+        customer_ref=customer.ref,
+        customer_name=customer.name,
+        customer_email=customer.email,
+        state=decision.state,
+        policy=policy,
+    )
+    change = service.Change(loaded, decision.state, actor.name, new=True)
+    change.add(decision)
+    change.entries.append(
+        {"kind": "case.opened", "at": now, "data": _event_data(event, skip=("subject", "body"))}
+    )
+    if request.body or request.subject:
+        change.messages.append(
+            _message_row(
+                at=now,
+                author_kind="customer",
+                author=customer.ref,
+                public=True,
+                channel=request.channel,
+                subject=request.subject or None,
+                body=request.body,
+            )
+        )
+    _write(session, [change], now)
+    if idempotency_key is not None and actor.user_id is not None:
+        try:
+            with session.begin_nested():
+                session.add(
+                    IdempotencyKey(
+                        user_id=actor.user_id,
+                        key=idempotency_key,
+                        request_hash=request_fingerprint(request),
+                        case_id=case_id,
+                        created_at=now,
+                    )
+                )
+        except IntegrityError:
+            # A concurrent request with the same key committed first: this one is dropped.
+            raise IdempotencyRace(idempotency_key) from None
+    return case_id, False
+
+
+# -- events on an open case --------------------------------------------------------------------
+
+
+def post_message(
+    session: Session,
+    *,
+    case_id: int,
+    request: MessageIn,
+    actor: Actor,
+    now: int,
+    analyzer: TextAnalyzer | None,
+    if_match: int | None = None,
+) -> int:
+    """Add a message from the customer or an agent; returns the message's id."""
+    case = _locked(session, case_id, if_match)
+    at = _at(case, now)
+    event: Event
+    if request.author == "customer":
+        event = CustomerMessage(
+            at=from_us(at), case=str(case_id), body=request.body, channel=request.channel
+        )
+        author = case.customer_ref
+    else:
+        event = AgentMessage(
+            at=from_us(at),
+            case=str(case_id),
+            agent=actor.name,
+            public=request.public,
+            body=request.body,
+        )
+        author = actor.name
+    change = _apply(case, event, at, actor, analyzer, data=_event_data(event, skip=("body",)))
+    _write(session, [change], now)
+    row = _message_row(
+        at=at,
+        author_kind=request.author,
+        author=author,
+        public=request.public,
+        channel=request.channel,
+        subject=request.subject,
+        body=request.body,
+    )
+    message_id = session.scalar(
+        insert(table_of(Message)).returning(table_of(Message).c.id), {"case_id": case_id, **row}
+    )
+    return int(message_id or 0)
+
+
+def update_case(
+    session: Session,
+    *,
+    case_id: int,
+    request: CasePatch,
+    actor: Actor,
+    now: int,
+    if_match: int | None,
+) -> None:
+    """Change status and triage fields (status first, then the others, as two events)."""
+    case = _locked(session, case_id, if_match)
+    _check_names(case.policy, priority=request.priority)
+    at = _at(case, now)
+    events: list[Event] = []
+    if request.status is not None:
+        events.append(StatusChanged(at=from_us(at), case=str(case_id), status=request.status))
+    triage = {
+        name: getattr(request, name)
+        for name in ("priority", "category", "tier", "channel")
+        if getattr(request, name) is not None
+    }
+    if triage:
+        events.append(CaseUpdated(at=from_us(at), case=str(case_id), **triage))
+    change = service.Change(case, case.state, actor.name)
+    for event in events:
+        _apply_into(change, case, event, at, None)
+    _write(session, [change], now)
+
+
+def assign_case(
+    session: Session,
+    *,
+    case_id: int,
+    assignee: str | None,
+    actor: Actor,
+    now: int,
+    if_match: int | None,
+) -> None:
+    """Give the case to an agent, or back to its team's queue."""
+    case = _locked(session, case_id, if_match)
+    if assignee is not None:
+        exists = session.scalar(select(Agent.id).where(Agent.handle == assignee, Agent.active))
+        if exists is None:
+            raise Invalid(f"no active agent has the handle {assignee!r}")
+    if case.state.assignee == assignee:
+        return
+    at = _at(case, now)
+    state = engine.assign(case.state, assignee)
+    state.updated_at = at
+    change = service.Change(case, state, actor.name)
+    change.entries.append(
+        {"kind": "case.assigned", "at": at, "data": {"from": case.state.assignee, "to": assignee}}
+    )
+    _write(session, [change], now)
+
+
+def escalate_case(
+    session: Session,
+    *,
+    case_id: int,
+    request: EscalateIn,
+    actor: Actor,
+    now: int,
+    if_match: int | None,
+) -> None:
+    """A person escalates: up to a level (hierarchical) or across to a team (functional)."""
+    case = _locked(session, case_id, if_match)
+    policy = case.policy
+    at = _at(case, now)
+    event: Event
+    if request.kind == "hierarchical":
+        assert request.to_level is not None
+        target = _level(policy, request.to_level)
+        if target <= case.state.level:
+            current = policy.levels[case.state.level].name
+            raise Conflict(
+                f"the case is at level {current!r}; {request.to_level!r} is not above it "
+                "(to return it lower, de-escalate)"
+            )
+        event = CaseEscalated(
+            at=from_us(at),
+            case=str(case_id),
+            agent=actor.name,
+            to=request.to_level,
+            reason=request.reason,
+        )
+    else:
+        assert request.to_team is not None
+        _check_names(policy, team=request.to_team)
+        if request.to_team == case.state.team:
+            raise Conflict(f"the case is already with team {request.to_team!r}")
+        event = CaseRouted(
+            at=from_us(at),
+            case=str(case_id),
+            agent=actor.name,
+            team=request.to_team,
+            reason=request.reason,
+        )
+    change = _apply(case, event, at, actor, None, data=_event_data(event))
+    _write(session, [change], now)
+
+
+def acknowledge(
+    session: Session, *, case_id: int, actor: Actor, now: int, if_match: int | None
+) -> None:
+    """Take ownership of the case's latest escalation."""
+    case = _locked(session, case_id, if_match)
+    at = _at(case, now)
+    # Fire what fell due first: an escalation that climbed meanwhile is the one acknowledged.
+    change = service.Change(case, case.state, actor.name)
+    change.add(engine.evaluate(case.state, case.policy, at))
+    if not change.state.awaiting_ack:
+        raise Conflict(f"case {case_id} has no escalation waiting for acknowledgement")
+    event = EscalationAcknowledged(at=from_us(at), case=str(case_id), agent=actor.name)
+    _apply_into(change, case, event, at, None)
+    session.execute(
+        update(Escalation)
+        .where(
+            Escalation.id
+            == select(Escalation.id)
+            .where(Escalation.case_id == case_id, Escalation.action == "escalate")
+            .order_by(Escalation.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        .values(acknowledged_by=actor.name, acknowledged_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    _write(session, [change], now, flush_first=True)
+
+
+def de_escalate(
+    session: Session,
+    *,
+    case_id: int,
+    request: DeEscalateIn,
+    actor: Actor,
+    now: int,
+    if_match: int | None,
+) -> None:
+    """Return the case to a lower level with a hand-over note (an internal note on the case)."""
+    case = _locked(session, case_id, if_match)
+    policy = case.policy
+    target = _level(policy, request.to_level)
+    if target >= case.state.level:
+        current = policy.levels[case.state.level].name
+        raise Conflict(f"the case is at level {current!r}; {request.to_level!r} is not below it")
+    at = _at(case, now)
+    note = AgentMessage(
+        at=from_us(at), case=str(case_id), agent=actor.name, public=False, body=request.note
+    )
+    move = CaseEscalated(
+        at=from_us(at),
+        case=str(case_id),
+        agent=actor.name,
+        to=request.to_level,
+        reason=request.note,
+    )
+    change = service.Change(case, case.state, actor.name)
+    _apply_into(change, case, note, at, None)
+    _apply_into(change, case, move, at, None)
+    change.entries.append({"kind": "case.de-escalated", "at": at, "data": _event_data(move)})
+    change.messages.append(
+        _message_row(
+            at=at,
+            author_kind="agent",
+            author=actor.name,
+            public=False,
+            channel=None,
+            subject="Hand-over note",
+            body=request.note,
+        )
+    )
+    _write(session, [change], now)
+
+
+def request_approval(
+    session: Session,
+    *,
+    case_id: int,
+    request: ApprovalIn,
+    actor: Actor,
+    now: int,
+    if_match: int | None,
+) -> int:
+    """Ask to grant an amount: granted at once within the case level's authority, else pending
+    (and the policy's `approval.requested` rules may escalate the case)."""
+    case = _locked(session, case_id, if_match)
+    policy = case.policy
+    at = _at(case, now)
+    level = case.state.level
+    within = request.amount <= policy.authority(level, request.kind)
+    event = ApprovalRequested(
+        at=from_us(at),
+        case=str(case_id),
+        agent=actor.name,
+        kind=request.kind,
+        amount=request.amount,
+    )
+    change = _apply(case, event, at, actor, None, data=_event_data(event))
+    approval = ApprovalRequest(
+        case_id=case_id,
+        kind=request.kind,
+        amount=request.amount,
+        note=request.note,
+        requested_by=actor.name,
+        requested_at=at,
+        level=policy.levels[level].name,
+        status="granted" if within else "pending",
+        decided_by=actor.name if within else None,
+        decided_at=at if within else None,
+    )
+    session.add(approval)
+    session.flush()
+    if within:
+        change.entries.append(
+            {
+                "kind": "approval.granted",
+                "at": at,
+                "data": {
+                    "approval": approval.id,
+                    "kind": request.kind,
+                    "amount": request.amount,
+                    "authority": policy.authority(level, request.kind),
+                },
+            }
+        )
+    _write(session, [change], now)
+    return approval.id
+
+
+def decide_approval(
+    session: Session, *, approval_id: int, request: ApprovalDecisionIn, actor: Actor, now: int
+) -> int:
+    """Approve or reject a pending request; approving needs a level whose authority covers it."""
+    approval = session.get(ApprovalRequest, approval_id, with_for_update=True)
+    if approval is None:
+        raise NotFound(f"approval request {approval_id} does not exist")
+    if approval.status != "pending":
+        raise Conflict(f"approval request {approval_id} is already {approval.status}")
+    case = _locked(session, approval.case_id, None)
+    policy = case.policy
+    level = case.state.level
+    authority = policy.authority(level, approval.kind)
+    if request.decision == "approve" and approval.amount > authority:
+        needed = policy.levels[policy.level_covering(approval.kind, approval.amount)].name
+        raise Conflict(
+            f"{approval.kind} of {approval.amount:g} is above the authority of level "
+            f"{policy.levels[level].name!r} ({authority:g}); it needs level {needed!r}"
+        )
+    at = _at(case, now)
+    approval.status = "approved" if request.decision == "approve" else "rejected"
+    approval.decided_by = actor.name
+    approval.decided_at = at
+    approval.decision_note = request.note
+    state = case.state.copy()
+    state.updated_at = at
+    change = service.Change(case, state, actor.name)
+    change.entries.append(
+        {
+            "kind": f"approval.{approval.status}",
+            "at": at,
+            "data": {
+                "approval": approval.id,
+                "kind": approval.kind,
+                "amount": approval.amount,
+                "note": request.note,
+            },
+        }
+    )
+    _write(session, [change], now, flush_first=True)
+    return approval.case_id
+
+
+def answer_survey(
+    session: Session, *, case_id: int, request: SurveyIn, actor: Actor, now: int
+) -> None:
+    """Record the customer's satisfaction score."""
+    case = _locked(session, case_id, None)
+    if case.state.status not in ("resolved", "closed"):
+        raise Conflict(f"case {case_id} is {case.state.status}: a survey follows its resolution")
+    at = _at(case, now)
+    event = SurveyAnswered(
+        at=from_us(at), case=str(case_id), score=request.score, comment=request.comment
+    )
+    change = _apply(case, event, at, actor, None, data=_event_data(event))
+    _write(session, [change], now)
+
+
+def migrate_case(
+    session: Session,
+    *,
+    case_id: int,
+    policy_version_id: int,
+    actor: Actor,
+    now: int,
+    if_match: int | None,
+) -> None:
+    """Move a case to another stored policy version (an operator's decision)."""
+    case = _locked(session, case_id, if_match)
+    if case.policy_version_id == policy_version_id:
+        raise Conflict(f"case {case_id} is already under policy version {policy_version_id}")
+    target = policies.get(session, policy_version_id)
+    new_policy = policies.compiled(session, policy_version_id, target.fingerprint)
+    at = _at(case, now)
+    try:
+        decision = engine.migrate(case.state, case.policy, new_policy, at)
+    except engine.EventRejected as error:
+        raise Conflict(f"case {case_id} cannot move to that policy: {error}") from None
+    moved = service.LoadedCase(
+        id=case.id,
+        version=case.version,
+        policy_version_id=policy_version_id,
+        customer_id=case.customer_id,
+        subject=case.subject,
+        customer_ref=case.customer_ref,
+        customer_name=case.customer_name,
+        customer_email=case.customer_email,
+        state=case.state,
+        policy=new_policy,
+    )
+    change = service.Change(moved, decision.state, actor.name)
+    change.actions.extend(decision.actions)
+    change.clock_events.extend(decision.clock_events)
+    change.entries.append(
+        {
+            "kind": "case.policy_migrated",
+            "at": at,
+            "data": {"from": case.policy_version_id, "to": policy_version_id},
+        }
+    )
+    _write(session, [change], now)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+
+def _locked(session: Session, case_id: int, if_match: int | None) -> service.LoadedCase:
+    case = service.lock_case(session, case_id)
+    if if_match is not None and if_match != case.version:
+        raise StaleVersion(
+            f"case {case_id} is at version {case.version}, not {if_match}: "
+            "someone changed it; read it again and retry"
+        )
+    return case
+
+
+def _at(case: service.LoadedCase, now: int) -> int:
+    """The instant of a new event: now, but never before what the case has already seen."""
+    return max(now, case.state.updated_at)
+
+
+def _apply(
+    case: service.LoadedCase,
+    event: Event,
+    at: int,
+    actor: Actor,
+    analyzer: TextAnalyzer | None,
+    *,
+    data: dict[str, Any],
+) -> service.Change:
+    change = service.Change(case, case.state, actor.name)
+    _apply_into(change, case, event, at, analyzer)
+    change.entries.append({"kind": event.type, "at": at, "data": data})
+    return change
+
+
+def _apply_into(
+    change: service.Change,
+    case: service.LoadedCase,
+    event: Event,
+    at: int,
+    analyzer: TextAnalyzer | None,
+) -> None:
+    try:
+        decision = engine.apply_event(change.state, case.policy, event, analyzer=analyzer, at_us=at)
+    except engine.EventRejected as error:
+        raise Conflict(str(error)) from None
+    change.add(decision)
+
+
+def _write(
+    session: Session, changes: list[service.Change], now: int, *, flush_first: bool = False
+) -> None:
+    if flush_first:
+        session.flush()
+    service.write_changes(session, changes, now=now, directory=Directory(session))
+    soon = now + WAKE_HORIZON_US
+    if any(c.state.next_check_at is not None and c.state.next_check_at <= soon for c in changes):
+        wake_workers(session)
+
+
+def _level(policy: Policy, name: str) -> int:
+    index = policy.level_index.get(name)
+    if index is None:
+        raise Invalid(
+            f"unknown level {name!r} (the policy's levels: {', '.join(policy.level_index)})"
+        )
+    return index
+
+
+def _check_names(
+    policy: Policy,
+    *,
+    priority: str | None = None,
+    team: str | None = None,
+    impact: str | None = None,
+    urgency: str | None = None,
+) -> None:
+    """Refuse names the policy does not know, saying which ones it does."""
+    if priority is not None and priority not in policy.priority_rank:
+        raise Invalid(
+            f"unknown priority {priority!r} (the policy's priorities: "
+            f"{', '.join(policy.priorities)})"
+        )
+    if team is not None and team not in policy.teams:
+        raise Invalid(
+            f"unknown team {team!r} (the policy's teams: {', '.join(sorted(policy.teams))})"
+        )
+    matrix = policy.document.priority
+    if impact is not None and impact not in matrix.impact:
+        raise Invalid(
+            f"unknown impact {impact!r} (the policy's: {', '.join(matrix.impact) or 'none'})"
+        )
+    if urgency is not None and urgency not in matrix.urgency:
+        raise Invalid(
+            f"unknown urgency {urgency!r} (the policy's: {', '.join(matrix.urgency) or 'none'})"
+        )
+
+
+def _event_data(event: Event, skip: tuple[str, ...] = ()) -> dict[str, Any]:
+    data = event.model_dump(mode="json", exclude={"at", "case", "type", *skip})
+    return {name: value for name, value in data.items() if value is not None}
+
+
+def _message_row(
+    *,
+    at: int,
+    author_kind: str,
+    author: str,
+    public: bool,
+    channel: str | None,
+    subject: str | None,
+    body: str,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "author_kind": author_kind,
+        "author": author,
+        "public": public,
+        "channel": channel,
+        "subject": subject,
+        "body": body,
+        "details": None,
+    }

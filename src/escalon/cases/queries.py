@@ -1,0 +1,362 @@
+"""Reading cases for people: one case, filtered pages, messages, escalations, SLA and audit."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Escalation, Message
+from escalon.cases.schemas import (
+    ApprovalOut,
+    AuditEntryOut,
+    AuditPage,
+    CaseOut,
+    CasePage,
+    ClockOut,
+    CustomerOut,
+    CustomerRef,
+    EscalationOut,
+    MessageOut,
+    PolicyRef,
+    SlaOut,
+    instant,
+)
+from escalon.cases.service import case_timezone
+from escalon.core.codec import state_from_json
+from escalon.core.sla import clock_views
+from escalon.core.state import from_us
+from escalon.errors import EscalonError, NotFound
+from escalon.policies import service as policies
+from escalon.policies.models import PolicyVersion
+
+US = 1_000_000
+_CASE_COLUMNS = (Case, Customer.ref, Customer.name, PolicyVersion.name, PolicyVersion.version)
+
+
+def _case_select() -> Select[Case, str, str | None, str, str]:
+    return (
+        select(*_CASE_COLUMNS)
+        .join(Customer, Customer.id == Case.customer_id)
+        .join(PolicyVersion, PolicyVersion.id == Case.policy_version_id)
+    )
+
+
+def _case_out(row: Any) -> CaseOut:
+    case: Case = row[0]
+    tags = json.loads(case.state).get("tags", [])
+    return CaseOut(
+        id=case.id,
+        customer=CustomerRef(id=case.customer_id, ref=row[1], name=row[2]),
+        subject=case.subject,
+        channel=case.channel,
+        category=case.category,
+        tier=case.tier,
+        priority=case.priority,
+        status=case.status,
+        level=case.level,
+        team=case.team,
+        assignee=case.assignee,
+        escalations=case.escalations,
+        awaiting_acknowledgement=case.awaiting_ack,
+        reopened=case.reopened,
+        tags=list(tags),
+        policy=PolicyRef(id=case.policy_version_id, name=row[3], version=row[4]),
+        opened_at=from_us(case.opened_at),
+        updated_at=from_us(case.updated_at),
+        resolved_at=instant(case.resolved_at),
+        due_at=instant(case.due_at),
+        next_check_at=instant(case.next_check_at),
+        version=case.version,
+    )
+
+
+def get_case(session: Session, case_id: int) -> CaseOut:
+    """One case; NotFound otherwise."""
+    row = session.execute(_case_select().where(Case.id == case_id)).first()
+    if row is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return _case_out(row)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilters:
+    """What a list of cases may be narrowed by."""
+
+    status: list[str] | None = None
+    priority: list[str] | None = None
+    level: list[str] | None = None
+    team: list[str] | None = None
+    assignee: str | None = None
+    unassigned: bool | None = None
+    customer_id: int | None = None
+    escalated: bool | None = None
+    awaiting_acknowledgement: bool | None = None
+    channel: list[str] | None = None
+    category: list[str] | None = None
+    q: str | None = None
+    opened_after: int | None = None
+    opened_before: int | None = None
+
+
+SORTS = ("-opened", "opened", "due")
+
+
+def _decode_cursor(cursor: str, sort: str) -> tuple[int | None, int]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=="))
+        if not isinstance(data, dict) or data.get("sort") != sort:
+            raise ValueError
+        value, last_id = data["value"], data["id"]
+        if not isinstance(last_id, int) or not (value is None or isinstance(value, int)):
+            raise ValueError
+    except (ValueError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise EscalonError(
+            "cursor is not one this list gave out (for this sort order); start without it"
+        ) from None
+    return value, last_id
+
+
+def _encode_cursor(sort: str, value: int | None, last_id: int) -> str:
+    raw = json.dumps({"sort": sort, "value": value, "id": last_id}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def list_cases(
+    session: Session, filters: CaseFilters, *, sort: str, limit: int, cursor: str | None
+) -> CasePage:
+    """A page of cases matching the filters, in a stable order (keyset pagination)."""
+    query = _case_select()
+    conditions: list[Any] = []
+    for column, values in (
+        (Case.status, filters.status),
+        (Case.priority, filters.priority),
+        (Case.level, filters.level),
+        (Case.team, filters.team),
+        (Case.channel, filters.channel),
+        (Case.category, filters.category),
+    ):
+        if values:
+            conditions.append(column.in_(values))
+    if filters.assignee is not None:
+        conditions.append(Case.assignee == filters.assignee)
+    if filters.unassigned is not None:
+        conditions.append(
+            Case.assignee.is_(None) if filters.unassigned else Case.assignee.isnot(None)
+        )
+    if filters.customer_id is not None:
+        conditions.append(Case.customer_id == filters.customer_id)
+    if filters.escalated is not None:
+        conditions.append(Case.escalations > 0 if filters.escalated else Case.escalations == 0)
+    if filters.awaiting_acknowledgement is not None:
+        conditions.append(Case.awaiting_ack.is_(filters.awaiting_acknowledgement))
+    if filters.q:
+        pattern = (
+            "%"
+            + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
+        conditions.append(func.lower(Case.subject).like(pattern, escape="\\"))
+    if filters.opened_after is not None:
+        conditions.append(Case.opened_at >= filters.opened_after)
+    if filters.opened_before is not None:
+        conditions.append(Case.opened_at < filters.opened_before)
+    after = _decode_cursor(cursor, sort) if cursor else None
+    if sort == "due":
+        # Cases with a due instant first, soonest first; then the others, by id.
+        big = 2**62
+        due = func.coalesce(Case.due_at, big)
+        if after is not None:
+            value = big if after[0] is None else after[0]
+            conditions.append(or_(due > value, and_(due == value, Case.id > after[1])))
+        query = query.order_by(due, Case.id)
+    elif sort == "opened":
+        if after is not None:
+            conditions.append(Case.id > after[1])
+        query = query.order_by(Case.id)
+    else:
+        if after is not None:
+            conditions.append(Case.id < after[1])
+        query = query.order_by(Case.id.desc())
+    rows = session.execute(query.where(*conditions).limit(limit + 1)).all()
+    items = [_case_out(row) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last: Case = rows[limit - 1][0]
+        next_cursor = _encode_cursor(sort, last.due_at if sort == "due" else None, last.id)
+    return CasePage(items=items, next_cursor=next_cursor)
+
+
+def _require_case(session: Session, case_id: int) -> None:
+    if session.get(Case, case_id) is None:
+        raise NotFound(f"case {case_id} does not exist")
+
+
+def messages(session: Session, case_id: int, *, public_only: bool) -> list[MessageOut]:
+    """A case's messages, oldest first."""
+    _require_case(session, case_id)
+    query = select(Message).where(Message.case_id == case_id).order_by(Message.at, Message.id)
+    if public_only:
+        query = query.where(Message.public)
+    return [
+        MessageOut(
+            id=m.id,
+            case_id=m.case_id,
+            at=from_us(m.at),
+            author_kind=m.author_kind,
+            author=m.author,
+            public=m.public,
+            channel=m.channel,
+            subject=m.subject,
+            body=m.body,
+        )
+        for m in session.scalars(query)
+    ]
+
+
+def escalation_out(e: Escalation) -> EscalationOut:
+    """One escalation record as the API shows it."""
+    return EscalationOut(
+        id=e.id,
+        case_id=e.case_id,
+        kind=e.kind,
+        action=e.action,
+        from_level=e.from_level,
+        to_level=e.to_level,
+        from_team=e.from_team,
+        to_team=e.to_team,
+        rule=e.rule,
+        trigger=e.trigger,
+        metric=e.metric,
+        reason=e.reason,
+        actor=e.actor,
+        at=from_us(e.at),
+        recorded_at=from_us(e.recorded_at),
+        acknowledged_by=e.acknowledged_by,
+        acknowledged_at=instant(e.acknowledged_at),
+    )
+
+
+def escalations(session: Session, case_id: int) -> list[EscalationOut]:
+    """A case's escalations, de-escalations and routings, oldest first."""
+    _require_case(session, case_id)
+    query = select(Escalation).where(Escalation.case_id == case_id).order_by(Escalation.id)
+    return [escalation_out(e) for e in session.scalars(query)]
+
+
+def approval_out(a: ApprovalRequest) -> ApprovalOut:
+    """One approval request as the API shows it."""
+    return ApprovalOut(
+        id=a.id,
+        case_id=a.case_id,
+        kind=a.kind,
+        amount=a.amount,
+        note=a.note,
+        requested_by=a.requested_by,
+        requested_at=from_us(a.requested_at),
+        level=a.level,
+        status=a.status,
+        decided_by=a.decided_by,
+        decided_at=instant(a.decided_at),
+        decision_note=a.decision_note,
+    )
+
+
+def approvals(session: Session, case_id: int) -> list[ApprovalOut]:
+    """A case's approval requests, oldest first."""
+    _require_case(session, case_id)
+    query = select(ApprovalRequest).where(ApprovalRequest.case_id == case_id)
+    return [approval_out(a) for a in session.scalars(query.order_by(ApprovalRequest.id))]
+
+
+def get_approval(session: Session, approval_id: int) -> ApprovalOut:
+    """One approval request; NotFound otherwise."""
+    found = session.get(ApprovalRequest, approval_id)
+    if found is None:
+        raise NotFound(f"approval request {approval_id} does not exist")
+    return approval_out(found)
+
+
+def sla(session: Session, case_id: int, now: int) -> SlaOut:
+    """Every SLA clock of a case, measured at `now`."""
+    row = session.execute(
+        select(Case.state, Case.policy_version_id, Case.status, PolicyVersion.fingerprint)
+        .join(PolicyVersion, PolicyVersion.id == Case.policy_version_id)
+        .where(Case.id == case_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"case {case_id} does not exist")
+    state = state_from_json(row[0])
+    policy = policies.compiled(session, row[1], row[3])
+    at = max(now, state.updated_at)
+    sla_spec = policy.slas[state.sla] if state.sla is not None else None
+    zone = case_timezone(policy, state)
+    clocks = [
+        ClockOut(
+            metric=view.metric,
+            cycle=view.cycle,
+            started_at=from_us(view.started_at).astimezone(zone),
+            target_seconds=None if view.target is None else view.target / US,
+            counted_seconds=view.counted / US,
+            remaining_seconds=None if view.remaining is None else view.remaining / US,
+            warning_at=None
+            if view.warning_at is None
+            else from_us(view.warning_at).astimezone(zone),
+            due_at=None if view.due_at is None else from_us(view.due_at).astimezone(zone),
+            paused=view.paused,
+            running=view.running,
+            warned=view.warned,
+            breached=view.breached,
+        )
+        for view in clock_views(policy, state, at)
+    ]
+    return SlaOut(
+        case_id=case_id,
+        sla=None if sla_spec is None else sla_spec.name,
+        calendar=None if sla_spec is None else sla_spec.calendar,
+        timezone=str(zone),
+        measured_at=from_us(at).astimezone(zone),
+        status=row[2],
+        clocks=clocks,
+    )
+
+
+def audit(session: Session, case_id: int, *, after: int | None, limit: int) -> AuditPage:
+    """Part of a case's audit trail, in the order it was written."""
+    _require_case(session, case_id)
+    query = select(AuditEntry).where(AuditEntry.case_id == case_id)
+    if after is not None:
+        query = query.where(AuditEntry.id > after)
+    rows = list(session.scalars(query.order_by(AuditEntry.id).limit(limit + 1)))
+    items = [
+        AuditEntryOut(
+            id=e.id,
+            at=from_us(e.at),
+            recorded_at=from_us(e.recorded_at),
+            actor=e.actor,
+            kind=e.kind,
+            rule=e.rule,
+            key=e.key,
+            data=e.data,
+        )
+        for e in rows[:limit]
+    ]
+    return AuditPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
+
+
+def customer_out(customer: Customer) -> CustomerOut:
+    """A customer as the API shows it."""
+    return CustomerOut(
+        id=customer.id,
+        ref=customer.ref,
+        name=customer.name,
+        email=customer.email,
+        tier=customer.tier,
+        created_at=from_us(customer.created_at),
+        updated_at=from_us(customer.updated_at),
+    )

@@ -1,0 +1,347 @@
+"""What the API reads and writes about customers and cases (Pydantic models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from escalon.core.events import STATUS_VALUES
+from escalon.core.state import from_us
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(max_length=100_000)]
+Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
+assert STATUS_VALUES == ("open", "pending_customer", "on_hold", "resolved", "closed")
+
+
+def _email(value: str | None) -> str | None:
+    if value is None:
+        return None
+    local, at, domain = value.partition("@")
+    if not at or not local or "." not in domain or any(c.isspace() for c in value):
+        raise ValueError("not an e-mail address (expected name@example.org)")
+    return value
+
+
+Email = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(_email)
+]
+
+
+class Strict(BaseModel):
+    """Request bodies: unknown fields are refused, so a typo is an error, not silence."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def instant(us: int | None) -> datetime | None:
+    """A stored instant (µs since the epoch) as an aware UTC datetime."""
+    return None if us is None else from_us(us)
+
+
+# -- customers ---------------------------------------------------------------------------------
+
+
+class CustomerIn(Strict):
+    """A customer: `ref` is how other systems know them (CRM id, e-mail...)."""
+
+    ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Email | None = None
+    tier: Name | None = None
+
+
+class CustomerPatch(Strict):
+    """Fields of a customer to change."""
+
+    name: Annotated[str, StringConstraints(max_length=200)] | None = None
+    email: Email | None = None
+    tier: Name | None = None
+
+
+class CustomerOut(BaseModel):
+    """A customer."""
+
+    id: int
+    ref: str
+    name: str | None
+    email: str | None
+    tier: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CustomerRef(BaseModel):
+    """A customer, briefly."""
+
+    id: int
+    ref: str
+    name: str | None
+
+
+# -- cases -------------------------------------------------------------------------------------
+
+
+class CaseCreate(Strict):
+    """A new case. Name the customer by `customer_id`, or give `customer` to find-or-create them."""
+
+    customer_id: int | None = Field(None, ge=1)
+    customer: CustomerIn | None = None
+    subject: Annotated[str, StringConstraints(max_length=500)] = ""
+    body: Text = ""
+    channel: Name | None = Field(None, description="email, chat, phone, web, social, api...")
+    category: Name | None = None
+    tier: Name | None = Field(None, description="defaults to the customer's tier")
+    priority: Name | None = Field(None, description="else from impact and urgency, else default")
+    impact: Name | None = None
+    urgency: Name | None = None
+    team: Name | None = Field(None, description="defaults to the first level's team")
+
+    @model_validator(mode="after")
+    def _one_customer(self) -> CaseCreate:
+        if (self.customer_id is None) == (self.customer is None):
+            raise ValueError("give exactly one of customer_id and customer")
+        return self
+
+
+class PolicyRef(BaseModel):
+    """The policy version a case is evaluated under."""
+
+    id: int
+    name: str
+    version: str
+
+
+class CaseOut(BaseModel):
+    """A case as it stands."""
+
+    id: int
+    customer: CustomerRef
+    subject: str
+    channel: str | None
+    category: str | None
+    tier: str | None
+    priority: str
+    status: str
+    level: str
+    team: str
+    assignee: str | None
+    escalations: int
+    awaiting_acknowledgement: bool
+    reopened: int
+    tags: list[str]
+    policy: PolicyRef
+    opened_at: datetime
+    updated_at: datetime
+    resolved_at: datetime | None
+    due_at: datetime | None = Field(description="earliest due instant of its running SLA clocks")
+    next_check_at: datetime | None = Field(description="when Escalon looks at it again by itself")
+    version: int = Field(description="also sent as the ETag; send it back in If-Match")
+
+
+class CasePage(BaseModel):
+    """One page of cases; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class CasePatch(Strict):
+    """Fields of a case to change (send the case's version in If-Match)."""
+
+    status: Status | None = None
+    priority: Name | None = None
+    category: Name | None = None
+    tier: Name | None = None
+    channel: Name | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> CasePatch:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        return self
+
+
+class AssignIn(Strict):
+    """Who handles the case (null: back to the team's queue)."""
+
+    assignee: Name | None
+
+
+class MessageIn(Strict):
+    """A message on a case: from the customer, or from an agent (public reply or internal note)."""
+
+    author: Literal["customer", "agent"]
+    body: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
+    public: bool = Field(True, description="agent messages only: false for an internal note")
+    channel: Name | None = None
+    subject: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _customers_write_publicly(self) -> MessageIn:
+        if self.author == "customer" and not self.public:
+            raise ValueError("a customer's message is always public")
+        return self
+
+
+class MessageOut(BaseModel):
+    """A message on a case."""
+
+    id: int
+    case_id: int
+    at: datetime
+    author_kind: str
+    author: str
+    public: bool
+    channel: str | None
+    subject: str | None
+    body: str
+
+
+class EscalateIn(Strict):
+    """A manual escalation: hierarchical to a higher level, or functional to another team."""
+
+    kind: Literal["hierarchical", "functional"]
+    to_level: Name | None = None
+    to_team: Name | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+    @model_validator(mode="after")
+    def _target(self) -> EscalateIn:
+        if self.kind == "hierarchical" and (self.to_level is None or self.to_team is not None):
+            raise ValueError("a hierarchical escalation names to_level (and no to_team)")
+        if self.kind == "functional" and (self.to_team is None or self.to_level is not None):
+            raise ValueError("a functional escalation names to_team (and no to_level)")
+        return self
+
+
+class DeEscalateIn(Strict):
+    """Return a case to a lower level, with a hand-over note for the people there."""
+
+    to_level: Name
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+
+
+class EscalationOut(BaseModel):
+    """An escalation, de-escalation or routing of a case."""
+
+    id: int
+    case_id: int
+    kind: str
+    action: str
+    from_level: str | None
+    to_level: str | None
+    from_team: str | None
+    to_team: str | None
+    rule: str
+    trigger: str
+    metric: str | None
+    reason: str | None
+    actor: str
+    at: datetime
+    recorded_at: datetime
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+class ApprovalIn(Strict):
+    """Ask to grant something: a refund of an amount, say."""
+
+    kind: Name
+    amount: float = Field(ge=0, le=1e15, allow_inf_nan=False)
+    note: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
+class ApprovalDecisionIn(Strict):
+    """Approve or reject a pending approval request."""
+
+    decision: Literal["approve", "reject"]
+    note: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
+class ApprovalOut(BaseModel):
+    """An approval request and where it stands."""
+
+    id: int
+    case_id: int
+    kind: str
+    amount: float
+    note: str
+    requested_by: str
+    requested_at: datetime
+    level: str
+    status: Literal["granted", "pending", "approved", "rejected"]
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+
+
+class SurveyIn(Strict):
+    """The customer's answer to the satisfaction survey."""
+
+    score: int = Field(ge=1, le=5)
+    comment: Annotated[str, StringConstraints(max_length=10_000)] = ""
+
+
+class MigrateIn(Strict):
+    """Move a case to another stored policy version."""
+
+    policy_version_id: int = Field(ge=1)
+
+
+class ClockOut(BaseModel):
+    """One SLA clock of a case, measured now."""
+
+    metric: str
+    cycle: int
+    started_at: datetime
+    target_seconds: float | None
+    counted_seconds: float
+    remaining_seconds: float | None = Field(description="business time left; negative when overdue")
+    warning_at: datetime | None
+    due_at: datetime | None
+    paused: bool
+    running: bool
+    warned: bool
+    breached: bool
+
+
+class SlaOut(BaseModel):
+    """The SLA a case is measured by, and each of its clocks."""
+
+    case_id: int
+    sla: str | None
+    calendar: str | None
+    timezone: str
+    measured_at: datetime
+    status: str
+    clocks: list[ClockOut]
+
+
+class AuditEntryOut(BaseModel):
+    """One change to a case."""
+
+    id: int
+    at: datetime
+    recorded_at: datetime
+    actor: str
+    kind: str
+    rule: str | None
+    key: str | None
+    data: dict[str, object] | None
+
+
+class AuditPage(BaseModel):
+    """Part of a case's audit trail, oldest first; pass `next_after` as `after` to go on."""
+
+    items: list[AuditEntryOut]
+    next_after: int | None

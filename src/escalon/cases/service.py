@@ -1,0 +1,335 @@
+"""Data access for cases: load a case with its engine state, and write what the engine decided.
+
+The API flows and the worker both end in `write_changes`: one place turns decisions into the
+case row, escalation records, audit entries, clock events and outbox rows, in the caller's
+transaction. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from escalon.cases.models import AuditEntry, Case, ClockEvent, Customer, Escalation, Message
+from escalon.core.codec import state_from_json, state_to_json
+from escalon.core.engine import Action, Decision
+from escalon.core.engine import ClockEvent as CoreClockEvent
+from escalon.core.policy import Policy
+from escalon.core.sla import RESPONSE_METRICS, earliest_due
+from escalon.core.state import STOPPED_STATUSES, CaseState
+from escalon.database.base import table_of
+from escalon.errors import Conflict, NotFound
+from escalon.notifications.models import OutboxMessage
+from escalon.notifications.outbox import CaseContext, outbox_rows
+from escalon.people.directory import Directory
+from escalon.policies import service as policies
+from escalon.policies.models import PolicyVersion
+
+ENGINE_ACTOR = "escalon"
+_CASES = table_of(Case)
+MOVES = {"escalate": "hierarchical", "de-escalate": "hierarchical", "route": "functional"}
+# Clock events worth an audit entry; the others (started, met...) are in clock_events only.
+AUDITED_CLOCK_EVENTS = frozenset({"warning", "breach"})
+
+
+@dataclass(slots=True)
+class LoadedCase:
+    """A case as a flow or the worker works on it: its row's key facts and its engine state."""
+
+    id: int
+    version: int
+    policy_version_id: int
+    customer_id: int
+    subject: str
+    customer_ref: str
+    customer_name: str | None
+    customer_email: str | None
+    state: CaseState
+    policy: Policy
+
+
+@dataclass(slots=True)
+class Change:
+    """What to write for one case: its new state, what the engine did, and what caused it."""
+
+    case: LoadedCase
+    state: CaseState
+    actor: str
+    actions: list[Action] = field(default_factory=list)
+    clock_events: list[CoreClockEvent] = field(default_factory=list)
+    # Audit entries for the cause (the request): dicts with kind, at and data.
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    new: bool = False
+
+    def add(self, decision: Decision) -> None:
+        """Take one more decision on this case (the state moves on to the decision's)."""
+        self.state = decision.state
+        self.actions.extend(decision.actions)
+        self.clock_events.extend(decision.clock_events)
+
+
+_LOAD_COLUMNS = (
+    Case.id,
+    Case.version,
+    Case.policy_version_id,
+    Case.customer_id,
+    Case.subject,
+    Case.state,
+    Customer.ref,
+    Customer.name,
+    Customer.email,
+    PolicyVersion.fingerprint,
+)
+
+
+def load_query(*, lock: bool, skip_locked: bool = False) -> Any:
+    """SELECT of what a LoadedCase needs, joined to the customer, optionally locking the case.
+
+    With `skip_locked`, rows another transaction holds are passed over (PostgreSQL), which is
+    how concurrent workers share the due cases without waiting for each other.
+    """
+    query = (
+        select(*_LOAD_COLUMNS)
+        .join(Customer, Customer.id == Case.customer_id)
+        .join(PolicyVersion, PolicyVersion.id == Case.policy_version_id)
+    )
+    if lock:
+        query = query.with_for_update(of=Case, skip_locked=skip_locked)
+    return query
+
+
+def loaded_from_row(row: Any, policy: Policy) -> LoadedCase:
+    """A LoadedCase from a row of `load_query`."""
+    return LoadedCase(
+        id=row[0],
+        version=row[1],
+        policy_version_id=row[2],
+        customer_id=row[3],
+        subject=row[4],
+        state=state_from_json(row[5]),
+        customer_ref=row[6],
+        customer_name=row[7],
+        customer_email=row[8],
+        policy=policy,
+    )
+
+
+def lock_case(session: Session, case_id: int) -> LoadedCase:
+    """Load a case for a change, locking its row (PostgreSQL; SQLite's writers hold the file)."""
+    row = session.execute(load_query(lock=True).where(Case.id == case_id)).first()
+    if row is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return loaded_from_row(row, policy_of_row(session, row))
+
+
+def policy_of_row(session: Session, row: Any) -> Policy:
+    """The compiled policy of a row of `load_query`."""
+    return policies.compiled(session, row[2], row[9])
+
+
+def next_case_id(session: Session) -> int:
+    """The id the next case will get (the engine names a case by its id from the start)."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        return int(session.scalar(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")))
+    # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max + 1 is ours.
+    return int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0) + 1
+
+
+def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
+    """The case row's columns that mirror the engine state."""
+    stopped = state.status in STOPPED_STATUSES
+    resolution = state.resolution_business_us
+    return {
+        "status": state.status,
+        "priority": state.priority,
+        "level": policy.levels[state.level].name,
+        "level_rank": state.level,
+        "team": state.team,
+        "tier": state.tier,
+        "category": state.category,
+        "channel": state.channel,
+        "assignee": state.assignee,
+        "escalations": state.escalations,
+        "awaiting_ack": state.awaiting_ack,
+        "reopened": state.reopened,
+        "resolved_at": state.resolved_at if stopped else None,
+        "resolution_business_seconds": (
+            resolution / 1_000_000 if stopped and resolution is not None else None
+        ),
+        "survey_score": state.survey_score,
+        "due_at": earliest_due(policy, state),
+        "next_check_at": state.next_check_at,
+        "state": state_to_json(state),
+    }
+
+
+def case_timezone(policy: Policy, state: CaseState) -> tzinfo:
+    """The time zone of the case's SLA calendar (UTC without an SLA)."""
+    if state.sla is None:
+        return UTC
+    return policy.sla_calendars[state.sla].timezone
+
+
+def case_context(case: LoadedCase, state: CaseState) -> CaseContext:
+    """What messages about the case say about it, as it stands after the change."""
+    policy = case.policy
+    return CaseContext(
+        case_id=case.id,
+        subject=case.subject,
+        customer_ref=case.customer_ref,
+        customer_name=case.customer_name,
+        customer_email=case.customer_email,
+        priority=state.priority,
+        status=state.status,
+        level=policy.levels[state.level].name,
+        team=state.team,
+        timezone=case_timezone(policy, state),
+        # What the customer may expect next: the soonest answer still to come.
+        expected_answer_at=earliest_due(policy, state, RESPONSE_METRICS, after=state.updated_at),
+    )
+
+
+def write_changes(
+    session: Session, changes: Sequence[Change], *, now: int, directory: Directory
+) -> None:
+    """Write every change in the caller's transaction: case rows, records, audit and outbox.
+
+    An existing case is updated only if its version is still the one it was loaded with; the
+    version then moves on by one. Conflict when another writer got there first.
+    """
+    new_rows: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
+    clock_rows: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for change in changes:
+        case = change.case
+        columns = case_columns(change.state, case.policy)
+        columns["updated_at"] = now
+        if change.new:
+            new_rows.append(columns)
+        else:
+            columns["case_id"] = case.id
+            columns["expected_version"] = case.version
+            columns["policy_version_id"] = case.policy_version_id
+            updates.append(columns)
+        for entry in change.entries:
+            audit.append(
+                {
+                    "case_id": case.id,
+                    "at": entry["at"],
+                    "recorded_at": now,
+                    "actor": change.actor,
+                    "kind": entry["kind"],
+                    "rule": None,
+                    "key": entry.get("key"),
+                    "data": entry.get("data"),
+                }
+            )
+        for message in change.messages:
+            messages.append({"case_id": case.id, **message})
+        context = case_context(case, change.state) if change.actions else None
+        for action in change.actions:
+            actor = change.actor if action.rule == "manual" else ENGINE_ACTOR
+            details = dict(action.details)
+            audit.append(
+                {
+                    "case_id": case.id,
+                    "at": action.at,
+                    "recorded_at": now,
+                    "actor": actor,
+                    "kind": action.action,
+                    "rule": action.rule,
+                    "key": action.key,
+                    "data": {"trigger": action.trigger, "metric": action.metric, **details},
+                }
+            )
+            kind = MOVES.get(action.action)
+            if kind is not None:
+                escalations.append(
+                    {
+                        "case_id": case.id,
+                        "firing_key": action.key,
+                        "kind": kind,
+                        "action": action.action,
+                        "from_level": details.get("from_level"),
+                        "to_level": details.get("to_level"),
+                        "from_team": details.get("from_team"),
+                        "to_team": details.get("to_team"),
+                        "rule": action.rule,
+                        "trigger": action.trigger,
+                        "metric": action.metric,
+                        "reason": details.get("reason") or None,
+                        "actor": actor,
+                        "at": action.at,
+                        "recorded_at": now,
+                    }
+                )
+            elif context is not None:
+                outbox.extend(outbox_rows(action, context, directory, now=now))
+        for event in change.clock_events:
+            clock_rows.append(
+                {
+                    "case_id": case.id,
+                    "metric": event.metric,
+                    "cycle": event.cycle,
+                    "kind": event.kind,
+                    "at": event.at,
+                }
+            )
+            if event.kind in AUDITED_CLOCK_EVENTS:
+                audit.append(
+                    {
+                        "case_id": case.id,
+                        "at": event.at,
+                        "recorded_at": now,
+                        "actor": ENGINE_ACTOR,
+                        "kind": f"sla.{event.kind}",
+                        "rule": None,
+                        "key": f"{event.case}|{event.metric}#{event.cycle}:{event.kind}",
+                        "data": {"metric": event.metric, "cycle": event.cycle},
+                    }
+                )
+    if new_rows:
+        for change, row in zip((c for c in changes if c.new), new_rows, strict=True):
+            row.update(
+                id=change.case.id,
+                customer_id=change.case.customer_id,
+                policy_version_id=change.case.policy_version_id,
+                subject=change.case.subject,
+                opened_at=change.state.opened_at,
+                version=1,
+            )
+        session.execute(insert(_CASES), new_rows)
+    if updates:
+        result = session.execute(
+            update(_CASES)
+            .where(
+                _CASES.c.id == bindparam("case_id"),
+                _CASES.c.version == bindparam("expected_version"),
+            )
+            .values(version=_CASES.c.version + 1),
+            updates,
+        )
+        sane = session.get_bind().dialect.supports_sane_multi_rowcount or len(updates) == 1
+        if sane and result.rowcount != len(updates):  # type: ignore[attr-defined]
+            raise Conflict("the case was changed by someone else meanwhile; try again")
+    if messages:
+        session.execute(insert(table_of(Message)), messages)
+    if escalations:
+        session.execute(insert(table_of(Escalation)), escalations)
+    if audit:
+        session.execute(insert(table_of(AuditEntry)), audit)
+    if clock_rows:
+        session.execute(insert(table_of(ClockEvent)), clock_rows)
+    if outbox:
+        session.execute(insert(table_of(OutboxMessage)), outbox)

@@ -1,0 +1,449 @@
+"""HTTP endpoints for customers and cases: they translate requests to flows and back, no more."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalon.api.deps import Admin, IfMatch, Reader, Staff, Supervisor
+from escalon.api.errors import error_responses
+from escalon.cases import flows, queries
+from escalon.cases.models import Customer
+from escalon.cases.schemas import (
+    ApprovalDecisionIn,
+    ApprovalIn,
+    ApprovalOut,
+    AssignIn,
+    AuditPage,
+    CaseCreate,
+    CaseOut,
+    CasePage,
+    CasePatch,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    DeEscalateIn,
+    EscalateIn,
+    EscalationOut,
+    MessageIn,
+    MessageOut,
+    MigrateIn,
+    SlaOut,
+    Status,
+    SurveyIn,
+)
+from escalon.core.state import to_us
+from escalon.errors import Conflict, Forbidden, Invalid, NotFound, VersionRequired
+
+router = APIRouter(prefix="/api/v1")
+Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
+_READ = error_responses(401, 403, 404, 422)
+_WRITE = error_responses(400, 401, 403, 404, 409, 412, 422)
+
+
+def _etag(response: Response, case: CaseOut) -> CaseOut:
+    response.headers["ETag"] = f'"{case.version}"'
+    return case
+
+
+# -- customers ---------------------------------------------------------------------------------
+
+
+@router.post(
+    "/customers",
+    status_code=status.HTTP_201_CREATED,
+    tags=["customers"],
+    responses=error_responses(401, 403, 409, 422),
+)
+def create_customer(body: CustomerIn, context: Reader) -> CustomerOut:
+    """Add a customer (409 if the ref is taken)."""
+    with context.db.write() as session:
+        if session.scalar(select(Customer.id).where(Customer.ref == body.ref)) is not None:
+            raise Conflict(f"a customer with ref {body.ref!r} already exists")
+        customer = flows.find_or_create_customer(session, data=body, now=context.now())
+        return queries.customer_out(customer)
+
+
+@router.get("/customers", tags=["customers"], responses=error_responses(401, 403, 422))
+def list_customers(
+    context: Reader,
+    ref: Annotated[str | None, Query(max_length=200)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[CustomerOut]:
+    """Customers by id (after `after`), or the one with `ref`."""
+    with context.db.read() as session:
+        query = select(Customer).order_by(Customer.id).limit(limit)
+        if ref is not None:
+            query = query.where(Customer.ref == ref)
+        if after is not None:
+            query = query.where(Customer.id > after)
+        return [queries.customer_out(c) for c in session.scalars(query)]
+
+
+@router.get("/customers/{customer_id}", tags=["customers"], responses=_READ)
+def get_customer(customer_id: Id, context: Reader) -> CustomerOut:
+    """One customer."""
+    with context.db.read() as session:
+        return queries.customer_out(_customer(session, customer_id))
+
+
+@router.patch(
+    "/customers/{customer_id}", tags=["customers"], responses=error_responses(401, 403, 404, 422)
+)
+def update_customer(customer_id: Id, body: CustomerPatch, context: Reader) -> CustomerOut:
+    """Change a customer's name, e-mail or tier (open cases keep the tier they were opened with)."""
+    with context.db.write() as session:
+        customer = _customer(session, customer_id)
+        for name in body.model_fields_set:
+            setattr(customer, name, getattr(body, name))
+        customer.updated_at = context.now()
+        session.flush()
+        return queries.customer_out(customer)
+
+
+def _customer(session: Session, customer_id: int) -> Customer:
+    found = session.get(Customer, customer_id)
+    if found is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    return found
+
+
+# -- cases -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/cases",
+    status_code=status.HTTP_201_CREATED,
+    tags=["cases"],
+    responses={
+        200: {"model": CaseOut, "description": "Replayed: an earlier request with this key"},
+        **error_responses(401, 403, 409, 422),
+    },
+)
+def create_case(
+    body: CaseCreate,
+    response: Response,
+    context: Reader,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Send the same key when retrying: the case is created once",
+        ),
+    ] = None,
+) -> CaseOut:
+    """Open a case under the active policy; its opening rules fire at once."""
+    try:
+        with context.db.write() as session:
+            case_id, replayed = flows.open_case(
+                session,
+                request=body,
+                actor=context.actor,
+                now=context.now(),
+                analyzer=context.services.analyzer,
+                idempotency_key=idempotency_key,
+            )
+            case = queries.get_case(session, case_id)
+    except flows.IdempotencyRace:
+        with context.db.read() as session:
+            earlier = flows.replayed_case(
+                session, user_id=context.principal.user_id, key=str(idempotency_key), request=body
+            )
+            if earlier is None:
+                raise Conflict(
+                    "a request with this Idempotency-Key is in progress; retry"
+                ) from None
+            case, replayed = queries.get_case(session, earlier), True
+    response.headers["Location"] = f"/api/v1/cases/{case.id}"
+    if replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
+    return _etag(response, case)
+
+
+@router.get("/cases", tags=["cases"], responses=error_responses(400, 401, 403, 422))
+def list_cases(
+    context: Reader,
+    status_: Annotated[list[Status] | None, Query(alias="status")] = None,
+    priority: Annotated[list[str] | None, Query(max_length=100)] = None,
+    level: Annotated[list[str] | None, Query(max_length=100)] = None,
+    team: Annotated[list[str] | None, Query(max_length=100)] = None,
+    assignee: Annotated[str | None, Query(max_length=100)] = None,
+    unassigned: bool | None = None,
+    customer_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    escalated: bool | None = None,
+    awaiting_acknowledgement: bool | None = None,
+    channel: Annotated[list[str] | None, Query(max_length=100)] = None,
+    category: Annotated[list[str] | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the subject")] = None,
+    opened_after: datetime | None = None,
+    opened_before: datetime | None = None,
+    sort: Annotated[
+        str, Query(pattern="^(-opened|opened|due)$", description="-opened, opened or due")
+    ] = "-opened",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> CasePage:
+    """Cases matching the filters, a page at a time."""
+    filters = queries.CaseFilters(
+        status=list(status_) if status_ else None,
+        priority=priority,
+        level=level,
+        team=team,
+        assignee=assignee,
+        unassigned=unassigned,
+        customer_id=customer_id,
+        escalated=escalated,
+        awaiting_acknowledgement=awaiting_acknowledgement,
+        channel=channel,
+        category=category,
+        q=q,
+        opened_after=_aware_us(opened_after, "opened_after"),
+        opened_before=_aware_us(opened_before, "opened_before"),
+    )
+    with context.db.read() as session:
+        return queries.list_cases(session, filters, sort=sort, limit=limit, cursor=cursor)
+
+
+def _aware_us(moment: datetime | None, name: str) -> int | None:
+    if moment is None:
+        return None
+    if moment.utcoffset() is None:
+        raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
+    try:
+        return to_us(moment)
+    except OverflowError:
+        raise Invalid(f"{name} is out of range") from None
+
+
+@router.get("/cases/{case_id}", tags=["cases"], responses=_READ)
+def get_case(case_id: Id, response: Response, context: Reader) -> CaseOut:
+    """One case, with its version as the ETag."""
+    with context.db.read() as session:
+        return _etag(response, queries.get_case(session, case_id))
+
+
+@router.patch("/cases/{case_id}", tags=["cases"], responses={**_WRITE, **error_responses(428)})
+def update_case(
+    case_id: Id, body: CasePatch, response: Response, context: Staff, version: IfMatch
+) -> CaseOut:
+    """Change status, priority, category, tier or channel. Requires If-Match."""
+    if version is None:
+        raise VersionRequired(
+            'send the case\'s ETag in If-Match (e.g. If-Match: "3") so a stale change is refused'
+        )
+    with context.db.write() as session:
+        flows.update_case(
+            session,
+            case_id=case_id,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            if_match=version,
+        )
+        return _etag(response, queries.get_case(session, case_id))
+
+
+@router.put("/cases/{case_id}/assignee", tags=["cases"], responses=_WRITE)
+def assign_case(
+    case_id: Id, body: AssignIn, response: Response, context: Staff, version: IfMatch
+) -> CaseOut:
+    """Give the case to an agent (by handle), or back to the team's queue (null)."""
+    with context.db.write() as session:
+        flows.assign_case(
+            session,
+            case_id=case_id,
+            assignee=body.assignee,
+            actor=context.actor,
+            now=context.now(),
+            if_match=version,
+        )
+        return _etag(response, queries.get_case(session, case_id))
+
+
+@router.post(
+    "/cases/{case_id}/messages",
+    status_code=status.HTTP_201_CREATED,
+    tags=["cases"],
+    responses=_WRITE,
+)
+def post_message(
+    case_id: Id, body: MessageIn, response: Response, context: Reader, version: IfMatch
+) -> MessageOut:
+    """Add a customer message, an agent's public reply or an internal note."""
+    if body.author == "agent" and context.principal.role == "integration":
+        raise Forbidden("an integration posts customer messages; agents reply as themselves")
+    with context.db.write() as session:
+        message_id = flows.post_message(
+            session,
+            case_id=case_id,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            analyzer=context.services.analyzer,
+            if_match=version,
+        )
+        case = queries.get_case(session, case_id)
+        response.headers["ETag"] = f'"{case.version}"'
+        found = [
+            m for m in queries.messages(session, case_id, public_only=False) if m.id == message_id
+        ]
+        return found[0]
+
+
+@router.get("/cases/{case_id}/messages", tags=["cases"], responses=_READ)
+def list_messages(case_id: Id, context: Reader, public_only: bool = False) -> list[MessageOut]:
+    """A case's messages, oldest first."""
+    with context.db.read() as session:
+        return queries.messages(session, case_id, public_only=public_only)
+
+
+@router.post("/cases/{case_id}/escalations", tags=["escalations"], responses=_WRITE)
+def escalate(
+    case_id: Id, body: EscalateIn, response: Response, context: Staff, version: IfMatch
+) -> CaseOut:
+    """Escalate by hand: up to a level (hierarchical) or to a team (functional), with a reason."""
+    with context.db.write() as session:
+        flows.escalate_case(
+            session,
+            case_id=case_id,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            if_match=version,
+        )
+        return _etag(response, queries.get_case(session, case_id))
+
+
+@router.get("/cases/{case_id}/escalations", tags=["escalations"], responses=_READ)
+def list_escalations(case_id: Id, context: Reader) -> list[EscalationOut]:
+    """A case's escalations, de-escalations and routings, oldest first."""
+    with context.db.read() as session:
+        return queries.escalations(session, case_id)
+
+
+@router.post("/cases/{case_id}/acknowledgement", tags=["escalations"], responses=_WRITE)
+def acknowledge(case_id: Id, response: Response, context: Staff, version: IfMatch) -> CaseOut:
+    """Acknowledge the case's latest escalation: you own it now."""
+    with context.db.write() as session:
+        flows.acknowledge(
+            session, case_id=case_id, actor=context.actor, now=context.now(), if_match=version
+        )
+        return _etag(response, queries.get_case(session, case_id))
+
+
+@router.post("/cases/{case_id}/de-escalation", tags=["escalations"], responses=_WRITE)
+def de_escalate(
+    case_id: Id, body: DeEscalateIn, response: Response, context: Supervisor, version: IfMatch
+) -> CaseOut:
+    """Return the case to a lower level with a hand-over note (supervisors)."""
+    with context.db.write() as session:
+        flows.de_escalate(
+            session,
+            case_id=case_id,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            if_match=version,
+        )
+        return _etag(response, queries.get_case(session, case_id))
+
+
+@router.post(
+    "/cases/{case_id}/approvals",
+    status_code=status.HTTP_201_CREATED,
+    tags=["approvals"],
+    responses=_WRITE,
+)
+def request_approval(
+    case_id: Id, body: ApprovalIn, response: Response, context: Staff, version: IfMatch
+) -> ApprovalOut:
+    """Ask to grant an amount: granted within the case level's authority, else pending."""
+    with context.db.write() as session:
+        approval_id = flows.request_approval(
+            session,
+            case_id=case_id,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            if_match=version,
+        )
+        response.headers["ETag"] = f'"{queries.get_case(session, case_id).version}"'
+        return queries.get_approval(session, approval_id)
+
+
+@router.get("/cases/{case_id}/approvals", tags=["approvals"], responses=_READ)
+def list_approvals(case_id: Id, context: Reader) -> list[ApprovalOut]:
+    """A case's approval requests."""
+    with context.db.read() as session:
+        return queries.approvals(session, case_id)
+
+
+@router.get("/approvals/{approval_id}", tags=["approvals"], responses=_READ)
+def get_approval(approval_id: Id, context: Reader) -> ApprovalOut:
+    """One approval request."""
+    with context.db.read() as session:
+        return queries.get_approval(session, approval_id)
+
+
+@router.post("/approvals/{approval_id}/decision", tags=["approvals"], responses=_WRITE)
+def decide_approval(approval_id: Id, body: ApprovalDecisionIn, context: Supervisor) -> ApprovalOut:
+    """Approve or reject a pending request (the case's level must have the authority)."""
+    with context.db.write() as session:
+        flows.decide_approval(
+            session, approval_id=approval_id, request=body, actor=context.actor, now=context.now()
+        )
+        return queries.get_approval(session, approval_id)
+
+
+@router.post("/cases/{case_id}/survey", tags=["cases"], responses=_WRITE)
+def answer_survey(case_id: Id, body: SurveyIn, response: Response, context: Reader) -> CaseOut:
+    """Record the customer's satisfaction answer (after resolution)."""
+    with context.db.write() as session:
+        flows.answer_survey(
+            session, case_id=case_id, request=body, actor=context.actor, now=context.now()
+        )
+        return _etag(response, queries.get_case(session, case_id))
+
+
+@router.get("/cases/{case_id}/sla", tags=["cases"], responses=_READ)
+def get_sla(case_id: Id, context: Reader) -> SlaOut:
+    """Each SLA clock: due instant, remaining business time, paused or not."""
+    with context.db.read() as session:
+        return queries.sla(session, case_id, context.now())
+
+
+@router.get("/cases/{case_id}/audit", tags=["cases"], responses=_READ)
+def get_audit(
+    case_id: Id,
+    context: Reader,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> AuditPage:
+    """The case's audit trail, in the order it was written."""
+    with context.db.read() as session:
+        return queries.audit(session, case_id, after=after, limit=limit)
+
+
+@router.post("/cases/{case_id}/policy", tags=["cases"], responses=_WRITE)
+def migrate_policy(
+    case_id: Id, body: MigrateIn, response: Response, context: Admin, version: IfMatch
+) -> CaseOut:
+    """Move the case to another stored policy version (admins)."""
+    with context.db.write() as session:
+        flows.migrate_case(
+            session,
+            case_id=case_id,
+            policy_version_id=body.policy_version_id,
+            actor=context.actor,
+            now=context.now(),
+            if_match=version,
+        )
+        return _etag(response, queries.get_case(session, case_id))

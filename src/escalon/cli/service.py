@@ -1,0 +1,327 @@
+"""`escalon serve`, `worker`, `demo`, `db`, `users`, `tokens` and `cases`: running the service."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from escalon.config import Settings, get_settings
+
+db_app = typer.Typer(help="The database: create or upgrade its schema.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+cases_app = typer.Typer(help="Operations on stored cases.", no_args_is_help=True)
+
+DEMO_DATABASE = "sqlite:///escalon-demo.db"
+
+
+def _database(settings: Settings) -> Any:
+    from escalon.database import Database
+
+    return Database(settings.database_url)
+
+
+def _fail(message: str) -> None:
+    Console(stderr=True, highlight=False).print(f"[red]error[/red] {message}")
+    raise typer.Exit(1)
+
+
+def _ready(database: Any) -> None:
+    from escalon.database.migrate import SchemaOutOfDate, require_current
+
+    try:
+        require_current(database)
+    except SchemaOutOfDate as error:
+        _fail(str(error))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the schema, or bring it up to this release (ESCALON_DATABASE_URL)."""
+    from escalon.database.migrate import current_revision, upgrade
+
+    settings = get_settings()
+    database = _database(settings)
+    before = current_revision(database)
+    upgrade(database)
+    after = current_revision(database)
+    word = "already at" if before == after else f"upgraded from {before or 'empty'} to"
+    Console(highlight=False).print(f"{_safe_url(database.url)}: {word} revision {after}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the schema revision of the database and the one this release needs."""
+    from escalon.database.migrate import current_revision, head_revision
+
+    database = _database(get_settings())
+    Console(highlight=False).print(
+        f"database: {current_revision(database) or 'empty'}; this release: {head_revision()}"
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="API processes (each with its own pool).")] = 1,
+    embedded_worker: Annotated[
+        bool,
+        typer.Option(
+            "--embedded-worker/--no-embedded-worker", help="Run timers and outbox in-process."
+        ),
+    ] = True,
+) -> None:
+    """Run the REST API (OpenAPI at /docs) with an embedded worker for the simple case."""
+    import os
+
+    import uvicorn
+
+    from escalon import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    _ready(_database(settings))
+    os.environ["ESCALON_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
+    uvicorn.run(
+        "escalon.api.main:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=30,
+    )
+
+
+def worker(
+    timers: Annotated[bool, typer.Option("--timers/--no-timers", help="Fire due timers.")] = True,
+    outbox: Annotated[
+        bool, typer.Option("--outbox/--no-outbox", help="Deliver the outbox.")
+    ] = True,
+    batch: Annotated[int | None, typer.Option(help="Due cases per transaction.")] = None,
+) -> None:
+    """Fire due escalations and deliver notifications until SIGTERM (then finish the batch)."""
+    from escalon import logs
+    from escalon.api.deps import Services
+    from escalon.clock import SystemClock
+    from escalon.triage.lazy import LazyAnalyzer
+    from escalon.worker.runner import Worker, run_until_signalled
+
+    settings = get_settings()
+    if batch is not None:
+        settings = settings.model_copy(update={"worker_batch": batch})
+    logs.configure(settings.log_level)
+    database = _database(settings)
+    _ready(database)
+    services = Services(database, SystemClock(), settings, LazyAnalyzer(settings.triage_model))
+    running = Worker(services, timers=timers, outbox=outbox)
+
+    def install(handler: Any) -> None:
+        signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
+
+    import logging
+
+    logging.getLogger("escalon.worker").info(
+        "worker started on %s (timers: %s, outbox: %s, batch %d)",
+        _safe_url(database.url),
+        timers,
+        outbox,
+        settings.worker_batch,
+    )
+    run_until_signalled(running, install)
+    logging.getLogger("escalon.worker").info(
+        "worker stopped: %d escalation(s) fired, %d message(s) delivered",
+        running.fired,
+        running.delivered,
+    )
+
+
+def demo(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    database_url: Annotated[
+        str, typer.Option("--database", help="Where the demo lives.")
+    ] = DEMO_DATABASE,
+    fresh: Annotated[bool, typer.Option(help="Start from an empty database.")] = False,
+    seed_only: Annotated[bool, typer.Option(help="Seed and print, but do not serve.")] = False,
+) -> None:
+    """Seed a demo workspace (SQLite by default) and serve it at http://HOST:PORT."""
+    import os
+
+    from escalon import demo as demo_workspace
+    from escalon import logs
+    from escalon.clock import SystemClock
+    from escalon.database import Database
+    from escalon.database.migrate import upgrade
+    from escalon.triage.lazy import LazyAnalyzer
+
+    if fresh and database_url.startswith("sqlite:///"):
+        path = Path(database_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.environ["ESCALON_DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    database = Database(database_url)
+    upgrade(database)
+    workspace = demo_workspace.ensure(
+        database, clock=SystemClock(), analyzer=LazyAnalyzer(settings.triage_model)
+    )
+    database.dispose()
+    base = f"http://{host}:{port}"
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(
+        f"[bold]Escalon demo[/bold] on {_safe_url(database_url)}: {workspace.cases} cases"
+        + (" (just seeded)" if workspace.seeded else "")
+    )
+    out.print(f"  API and its docs:   {base}/docs")
+    out.print(f"  admin token:        {workspace.admin_token}")
+    out.print(f"  supervisor (sara):  {workspace.supervisor_token}")
+    out.print(f"  agent (ana):        {workspace.agent_token}")
+    out.print(
+        "  Three critical cases breach their first response within minutes; watch them climb:"
+    )
+    out.print(
+        f"    curl -s -H 'Authorization: Bearer {workspace.admin_token}' "
+        f"'{base}/api/v1/cases?escalated=true&sort=due'"
+    )
+    out.print(f"    curl -s -H 'Authorization: Bearer {workspace.admin_token}' {base}/api/v1/kpis")
+    if seed_only:
+        return
+    serve(host=host, port=port, workers=1, embedded_worker=True)
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Argument(help="The user's name.")],
+    role: Annotated[str, typer.Option(help="admin, supervisor, agent or integration.")],
+    email: Annotated[str | None, typer.Option(help="Their e-mail address.")] = None,
+    agent: Annotated[str | None, typer.Option(help="The agent handle they act as.")] = None,
+    display_name: Annotated[str, typer.Option(help="How to show them.")] = "",
+) -> None:
+    """Add a user (then give them a token with `escalon tokens create`)."""
+    from escalon.auth import service as auth
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    database = _database(get_settings())
+    _ready(database)
+    try:
+        with database.write() as session:
+            user = auth.create_user(
+                session,
+                username=username,
+                role=role,
+                now=SystemClock().now_us(),
+                email=email,
+                agent=agent,
+                display_name=display_name,
+            )
+            Console(highlight=False).print(f"user {user.username} ({user.role}) created")
+    except EscalonError as error:
+        _fail(error.message)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    expires_in_days: Annotated[
+        int | None, typer.Option(help="Expire after this many days.")
+    ] = None,
+) -> None:
+    """Create an API token and print it (it is shown this once)."""
+    from escalon.auth import service as auth
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    database = _database(get_settings())
+    _ready(database)
+    now = SystemClock().now_us()
+    expires = None if expires_in_days is None else now + expires_in_days * 86_400_000_000
+    try:
+        with database.write() as session:
+            user = auth.user_by_name(session, username)
+            _record, token = auth.create_token(
+                session, user=user, now=now, name=name, expires_at=expires
+            )
+    except EscalonError as error:
+        _fail(error.message)
+    print(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
+    """Revoke a token."""
+    from escalon.auth import service as auth
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    database = _database(get_settings())
+    _ready(database)
+    try:
+        with database.write() as session:
+            auth.revoke_token(session, token_id=token_id, now=SystemClock().now_us())
+    except EscalonError as error:
+        _fail(error.message)
+    Console(highlight=False).print(f"token {token_id} revoked")
+
+
+@cases_app.command("migrate")
+def cases_migrate(
+    to: Annotated[int, typer.Option("--to", help="The policy version id to move cases to.")],
+    from_version: Annotated[
+        int | None, typer.Option("--from", help="Only cases under this version.")
+    ] = None,
+) -> None:
+    """Move every open case (of one version, or all) to another policy version."""
+    from sqlalchemy import select
+
+    from escalon.cases import flows
+    from escalon.cases.models import Case
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    database = _database(get_settings())
+    _ready(database)
+    with database.read() as session:
+        query = select(Case.id).where(
+            Case.status.in_(("open", "pending_customer", "on_hold")),
+            Case.policy_version_id != to,
+        )
+        if from_version is not None:
+            query = query.where(Case.policy_version_id == from_version)
+        case_ids = list(session.scalars(query.order_by(Case.id)))
+    actor = flows.Actor(None, "operator", "admin")
+    moved, refused = 0, []
+    for case_id in case_ids:
+        try:
+            with database.write() as session:
+                flows.migrate_case(
+                    session,
+                    case_id=case_id,
+                    policy_version_id=to,
+                    actor=actor,
+                    now=SystemClock().now_us(),
+                    if_match=None,
+                )
+            moved += 1
+        except EscalonError as error:
+            refused.append(f"case {case_id}: {error.message}")
+    out = Console(highlight=False)
+    out.print(f"{moved} case(s) moved to policy version {to}")
+    for line in refused:
+        out.print(f"[yellow]kept[/yellow] {line}")

@@ -1,0 +1,54 @@
+"""Settings from environment variables (prefix `ESCALON_`), typed and checked at start-up."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///escalon.db"
+
+
+class Settings(BaseSettings):
+    """Everything an operator may set; each field is read from `ESCALON_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="ESCALON_", extra="ignore")
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: a SQLite file by default, postgresql+psycopg://... to scale out",
+    )
+    triage_model: str | None = Field(
+        None,
+        description="A model trained with `escalon triage train`; the default detector if unset",
+    )
+    # The worker: how many due cases one transaction claims, and how long it sleeps at most.
+    worker_batch: int = Field(500, ge=1, le=100_000)
+    worker_poll_seconds: float = Field(1.0, gt=0, le=60)
+    # Outbox delivery.
+    outbox_batch: int = Field(100, ge=1, le=10_000)
+    outbox_poll_seconds: float = Field(1.0, gt=0, le=60)
+    outbox_max_attempts: int = Field(8, ge=1, le=100)
+    outbox_lease_seconds: float = Field(60.0, gt=0)
+    outbox_backoff_seconds: float = Field(5.0, gt=0, description="first retry delay; doubles")
+    outbox_backoff_max_seconds: float = Field(3600.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0)
+    # E-mail: without a host, e-mails are written to the log instead of sent.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    mail_from: str = "Escalon <escalon@localhost>"
+    # How long a verified API token is trusted without asking the database again.
+    token_cache_seconds: float = Field(5.0, ge=0, le=300)
+    log_level: str = "INFO"
+
+
+@cache
+def get_settings() -> Settings:
+    """The settings of this process, read once."""
+    return Settings()

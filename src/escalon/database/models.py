@@ -1,0 +1,39 @@
+"""Every table, imported in one place so Alembic and `create_all` see the whole schema."""
+
+from __future__ import annotations
+
+from escalon.auth.models import ApiToken, User
+from escalon.cases.models import (
+    ApprovalRequest,
+    AuditEntry,
+    Case,
+    ClockEvent,
+    Customer,
+    Escalation,
+    IdempotencyKey,
+    Message,
+)
+from escalon.database.base import Base
+from escalon.notifications.models import OutboxMessage, Webhook
+from escalon.people.models import Agent, Team, team_members
+from escalon.policies.models import PolicyVersion
+
+__all__ = [
+    "Agent",
+    "ApiToken",
+    "ApprovalRequest",
+    "AuditEntry",
+    "Base",
+    "Case",
+    "ClockEvent",
+    "Customer",
+    "Escalation",
+    "IdempotencyKey",
+    "Message",
+    "OutboxMessage",
+    "PolicyVersion",
+    "Team",
+    "User",
+    "Webhook",
+    "team_members",
+]

@@ -1,0 +1,243 @@
+"""A demo workspace: teams, agents, the example policy, users, and open cases about to escalate.
+
+Everything goes through the same flows as the API, at instants a few minutes in the past, so
+the audit trail reads as if the cases had arrived for real and the worker fires their first
+escalations within the next minutes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib.resources import files
+
+from sqlalchemy import select
+
+from escalon.auth import service as auth
+from escalon.auth.models import User
+from escalon.cases import flows
+from escalon.cases.models import Case
+from escalon.cases.schemas import CaseCreate, CasePatch, CustomerIn, EscalateIn, MessageIn, SurveyIn
+from escalon.clock import Clock
+from escalon.core.signals import TextAnalyzer
+from escalon.database import Database
+from escalon.people import service as people
+from escalon.people.schemas import AgentIn, TeamIn
+from escalon.policies import service as policies
+
+US_PER_MINUTE = 60 * 1_000_000
+POLICY_FILE = "policy.yaml"
+
+TEAMS = {
+    "frontline": "First line: every case starts here",
+    "supervisors": "Level 1: owns escalated cases",
+    "specialists": "Level 2: billing and engineering specialists",
+    "management": "Level 3: paged only when it matters",
+    "finance": "Billing and refunds",
+}
+AGENTS = [
+    ("ana", "Ana Frontline", "frontline", ["frontline"]),
+    ("ben", "Ben Frontline", "frontline", ["frontline"]),
+    ("sara", "Sara Supervisor", "supervisor", ["supervisors"]),
+    ("omar", "Omar Specialist", "specialist", ["specialists"]),
+    ("fiona", "Fiona Finance", "frontline", ["finance"]),
+    ("mia", "Mia Manager", "management", ["management"]),
+]
+USERS = [("admin", "admin", None), ("sara", "supervisor", "sara"), ("ana", "agent", "ana")]
+
+
+@dataclass(frozen=True, slots=True)
+class DemoWorkspace:
+    """What a person needs to start exploring."""
+
+    admin_token: str
+    supervisor_token: str
+    agent_token: str
+    cases: int
+    seeded: bool
+
+
+def policy_text() -> str:
+    """The example policy (a copy of examples/policy.yaml shipped with the package)."""
+    return files("escalon.demo").joinpath(POLICY_FILE).read_text(encoding="utf-8")
+
+
+def ensure(db: Database, *, clock: Clock, analyzer: TextAnalyzer | None) -> DemoWorkspace:
+    """Seed the workspace if the database is empty; mint fresh tokens for the demo users."""
+    now = clock.now_us()
+    with db.write() as session:
+        seeded = session.scalar(select(User.id).limit(1)) is None
+    if seeded:
+        _seed(db, now=now, analyzer=analyzer)
+    tokens: dict[str, str] = {}
+    with db.write() as session:
+        for username, _role, _agent in USERS:
+            user = auth.user_by_name(session, username)
+            _record, tokens[username] = auth.create_token(session, user=user, now=now, name="demo")
+        count = len(session.scalars(select(Case.id)).all())
+    return DemoWorkspace(tokens["admin"], tokens["sara"], tokens["ana"], count, seeded)
+
+
+def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
+    start = now - 40 * US_PER_MINUTE
+    with db.write() as session:
+        for name, description in TEAMS.items():
+            people.create_team(session, data=TeamIn(name=name, description=description), now=start)
+        for handle, name, level, teams in AGENTS:
+            people.create_agent(
+                session,
+                data=AgentIn(
+                    handle=handle,
+                    name=name,
+                    email=f"{handle}@support.example",
+                    level=level,
+                    teams=teams,
+                ),
+                now=start,
+            )
+        for username, role, agent in USERS:
+            auth.create_user(session, username=username, role=role, now=start, agent=agent)
+        version, _ = policies.upload(
+            session, text=policy_text(), filename="examples/policy.yaml", user_id=None, now=start
+        )
+        policies.activate(session, version_id=version.id, user_id=None, now=start)
+    system = flows.Actor(None, "demo", "admin")
+    ana = flows.Actor(None, "ana", "agent")
+
+    def open_at(minutes_ago: float, **fields: object) -> int:
+        with db.write() as session:
+            case_id, _ = flows.open_case(
+                session,
+                request=CaseCreate.model_validate(fields),
+                actor=system,
+                now=now - round(minutes_ago * US_PER_MINUTE),
+                analyzer=analyzer,
+            )
+            return case_id
+
+    def customer(ref: str, name: str, tier: str = "standard") -> dict[str, str]:
+        return CustomerIn(
+            ref=ref, name=name, email=f"{ref}@customer.example", tier=tier
+        ).model_dump(exclude_none=True)
+
+    # Critical cases whose 15-minute first response runs out in the next minutes.
+    for minutes_ago, ref, name, subject in (
+        (14.5, "northwind", "Northwind Traders", "Checkout is down for all our stores"),
+        (13.5, "contoso", "Contoso Ltd", "API returns 500 on every order since the deploy"),
+        (12.0, "fabrikam", "Fabrikam Inc", "We cannot log in to the admin console"),
+    ):
+        open_at(
+            minutes_ago,
+            customer=customer(ref, name, "enterprise"),
+            subject=subject,
+            body=f"{subject}. This is blocking our business, please help now.",
+            channel="email",
+            impact="high",
+            urgency="high",
+            category="outage",
+        )
+    # Escalated by hand 29 minutes ago and not acknowledged: climbs at the 30-minute mark.
+    waiting = open_at(
+        45,
+        customer=customer("litware", "Litware Ltd", "enterprise"),
+        priority="P1",
+        subject="Data export stuck for two days",
+        body="Our nightly export has not run since Monday.",
+        channel="web",
+        category="technical",
+    )
+    with db.write() as session:
+        flows.post_message(
+            session,
+            case_id=waiting,
+            request=MessageIn(author="agent", body="Looking into it now."),
+            actor=ana,
+            now=now - 40 * US_PER_MINUTE,
+            analyzer=analyzer,
+        )
+        flows.escalate_case(
+            session,
+            case_id=waiting,
+            request=EscalateIn(
+                kind="hierarchical",
+                to_level="supervisor",
+                reason="Needs a database fix I cannot approve",
+            ),
+            actor=ana,
+            now=now - 29 * US_PER_MINUTE,
+            if_match=None,
+        )
+    # A billing case routed to finance on arrival, and a customer who asks for a manager.
+    open_at(
+        20,
+        customer=customer("tailspin", "Tailspin Toys"),
+        subject="Invoice charged twice",
+        body="You charged my card twice for invoice 2291, third time I write.",
+        channel="email",
+        category="billing",
+    )
+    angry = open_at(
+        25,
+        customer=customer("adatum", "Adatum Corp"),
+        subject="Order never arrived",
+        body="My order 5521 has not arrived after three weeks.",
+        channel="chat",
+        category="delivery",
+    )
+    with db.write() as session:
+        flows.post_message(
+            session,
+            case_id=angry,
+            request=MessageIn(
+                author="customer", body="This is useless. I want to speak to a manager now!"
+            ),
+            actor=system,
+            now=now - 5 * US_PER_MINUTE,
+            analyzer=analyzer,
+        )
+    # Quiet cases, and one resolved with a survey answer, so the numbers have something in them.
+    for minutes_ago, ref, name, subject in (
+        (30, "woodgrove", "Woodgrove Bank", "How do I export my invoices?"),
+        (10, "proseware", "Proseware", "Question about seat licences"),
+    ):
+        open_at(
+            minutes_ago,
+            customer=customer(ref, name),
+            subject=subject,
+            body=subject,
+            channel="web",
+            category="how-to",
+        )
+    done = open_at(
+        38,
+        customer=customer("wingtip", "Wingtip Toys"),
+        subject="Password reset link expired",
+        body="The reset link says it has expired.",
+        channel="email",
+        category="account",
+    )
+    with db.write() as session:
+        flows.post_message(
+            session,
+            case_id=done,
+            request=MessageIn(
+                author="agent", body="I have sent you a new link; it is valid for a day."
+            ),
+            actor=ana,
+            now=now - 33 * US_PER_MINUTE,
+            analyzer=analyzer,
+        )
+        flows.update_case(
+            session,
+            case_id=done,
+            request=CasePatch(status="resolved"),
+            actor=ana,
+            now=now - 32 * US_PER_MINUTE,
+            if_match=None,
+        )
+        flows.answer_survey(
+            session,
+            case_id=done,
+            request=SurveyIn(score=4, comment="Quick, thanks"),
+            actor=system,
+            now=now - 20 * US_PER_MINUTE,
+        )

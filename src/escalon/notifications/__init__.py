@@ -1,0 +1,1 @@
+"""Notifications: the outbox, the transports that deliver it, and webhook endpoints."""

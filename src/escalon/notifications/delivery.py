@@ -1,0 +1,185 @@
+"""The outbox delivery loop's one step: claim due messages, send them, record the outcome.
+
+A claim moves a message's next attempt one lease ahead and commits before anything is sent, so
+a process that dies mid-send leaves the message to be claimed again when the lease runs out:
+delivery is at least once, and every copy carries the same idempotency key.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from sqlalchemy import select, update
+
+from escalon.clock import Clock
+from escalon.config import Settings
+from escalon.database import Database
+from escalon.notifications.models import OutboxMessage, Webhook
+from escalon.notifications.transports import (
+    DeliveryFailed,
+    EmailTransport,
+    LogTransport,
+    Outgoing,
+    Transport,
+    WebhookTarget,
+    WebhookTransport,
+)
+
+US = 1_000_000
+
+
+@dataclass(slots=True)
+class DeliveryReport:
+    """What one step did."""
+
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def claimed(self) -> int:
+        """Messages this step claimed."""
+        return self.delivered + self.retried + self.dead
+
+
+def retry_delay_us(attempts: int, settings: Settings, rng: random.Random) -> int:
+    """Exponential backoff after `attempts` failures, capped, with ±20% jitter."""
+    base = settings.outbox_backoff_seconds * 2 ** max(0, attempts - 1)
+    delay = min(base, settings.outbox_backoff_max_seconds) * rng.uniform(0.8, 1.2)
+    return int(delay * US)
+
+
+def claim(db: Database, *, now: int, limit: int, lease_us: int) -> list[Outgoing]:
+    """Take up to `limit` due messages for this process (one transaction, committed)."""
+    with db.write() as session:
+        rows = session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.key,
+                OutboxMessage.channel,
+                OutboxMessage.address,
+                OutboxMessage.subject,
+                OutboxMessage.body,
+                OutboxMessage.payload,
+                OutboxMessage.attempts,
+            )
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not rows:
+            return []
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_([row[0] for row in rows]))
+            .values(next_attempt_at=now + lease_us, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+    return [
+        Outgoing(id, key, channel, address, subject, body, payload, attempts + 1)
+        for id, key, channel, address, subject, body, payload, attempts in rows
+    ]
+
+
+def deliver_due(
+    db: Database,
+    *,
+    clock: Clock,
+    settings: Settings,
+    rng: random.Random | None = None,
+    limit: int | None = None,
+) -> DeliveryReport:
+    """Claim, send and record one batch of due messages."""
+    rng = rng or random.Random()
+    now = clock.now_us()
+    messages = claim(
+        db,
+        now=now,
+        limit=limit or settings.outbox_batch,
+        lease_us=round(settings.outbox_lease_seconds * US),
+    )
+    report = DeliveryReport()
+    if not messages:
+        return report
+    with db.read() as session:
+        targets = {
+            name: WebhookTarget(url, secret)
+            for name, url, secret in session.execute(
+                select(Webhook.name, Webhook.url, Webhook.secret).where(Webhook.active)
+            )
+        }
+    webhooks = WebhookTransport(
+        targets,
+        timeout=settings.webhook_timeout_seconds,
+        clock_seconds=lambda: clock.now_us() / US,
+    )
+    transports: dict[str, Transport] = {
+        "log": LogTransport(),
+        "email": EmailTransport(settings),
+        "webhook": webhooks,
+    }
+    outcomes: list[dict[str, object]] = []
+    try:
+        for message in messages:
+            transport = transports.get(message.channel)
+            try:
+                if transport is None:
+                    raise DeliveryFailed(f"unknown channel {message.channel!r}", permanent=True)
+                used = transport.send(message)
+            except DeliveryFailed as error:
+                finished = clock.now_us()
+                if error.permanent or message.attempt >= settings.outbox_max_attempts:
+                    report.dead += 1
+                    outcomes.append(
+                        {
+                            "id": message.id,
+                            "status": "dead",
+                            "last_error": str(error),
+                            "next_attempt_at": None,
+                        }
+                    )
+                else:
+                    report.retried += 1
+                    delay = retry_delay_us(message.attempt, settings, rng)
+                    outcomes.append(
+                        {
+                            "id": message.id,
+                            "status": "pending",
+                            "last_error": str(error),
+                            "next_attempt_at": finished + delay,
+                        }
+                    )
+                report.errors.append(f"{message.key[:12]}: {error}")
+                continue
+            report.delivered += 1
+            outcomes.append(
+                {
+                    "id": message.id,
+                    "status": "delivered",
+                    "transport": used,
+                    "delivered_at": clock.now_us(),
+                    "next_attempt_at": None,
+                    "last_error": None,
+                }
+            )
+    finally:
+        webhooks.close()
+        _record(db, outcomes)
+    return report
+
+
+def _record(db: Database, outcomes: list[dict[str, object]]) -> None:
+    if not outcomes:
+        return
+    with db.write() as session:
+        for outcome in outcomes:
+            values = {name: value for name, value in outcome.items() if name != "id"}
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == outcome["id"], OutboxMessage.status == "pending")
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )

@@ -1,0 +1,207 @@
+"""Turning the engine's notify actions into outbox rows, inside the transaction that decided them.
+
+Recipients are resolved now, at firing time, to concrete addresses: each (action, address) pair
+becomes one row whose key is derived from the action's firing key, so the same firing can never
+enqueue a message twice and receivers can drop a redelivery.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import tzinfo
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+
+from escalon.core.engine import Action
+from escalon.core.state import from_us
+from escalon.people.directory import Directory, Person
+
+METRIC_LABELS = {
+    "first_response": "first response",
+    "next_response": "next response",
+    "periodic_update": "periodic update",
+    "resolution": "resolution",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseContext:
+    """What a message about a case says about it."""
+
+    case_id: int
+    subject: str
+    customer_ref: str
+    customer_name: str | None
+    customer_email: str | None
+    priority: str
+    status: str
+    level: str
+    team: str
+    timezone: tzinfo
+    expected_answer_at: int | None
+
+
+@cache
+def _templates() -> Environment:
+    return Environment(
+        loader=PackageLoader("escalon.notifications", "templates"),
+        undefined=StrictUndefined,
+        autoescape=False,  # plain-text messages
+        keep_trailing_newline=True,
+    )
+
+
+def message_key(firing_key: str, recipient: str, address: str) -> str:
+    """The idempotency key of one message: stable for a firing and an address."""
+    return hashlib.sha256(f"{firing_key}\x1f{recipient}\x1f{address}".encode()).hexdigest()
+
+
+def outbox_rows(
+    action: Action, context: CaseContext, directory: Directory, *, now: int
+) -> list[dict[str, Any]]:
+    """The outbox rows a `notify` or `notify_customer` action makes (none for other actions)."""
+    if action.action == "notify":
+        subject = _staff_subject(action, context)
+        body = _render("staff.txt", action, context)
+        rows = []
+        for recipient in action.details.get("recipients", ()):
+            for channel, address, note in _addresses(str(recipient), directory):
+                rows.append(
+                    _row(
+                        action,
+                        context,
+                        now,
+                        "notify",
+                        channel,
+                        str(recipient),
+                        address,
+                        subject,
+                        body,
+                        note,
+                    )
+                )
+        return rows
+    if action.action == "notify_customer":
+        template = str(action.details.get("template", "default"))
+        body = _render(f"customer_{template}.txt", action, context)
+        subject = f"[#{context.case_id}] {context.subject or 'Your request'}"
+        email = context.customer_email
+        channel, address = ("email", email) if email else ("log", "log")
+        note = None if email else "the customer has no e-mail address: written to the log"
+        return [
+            _row(
+                action,
+                context,
+                now,
+                "notify_customer",
+                channel,
+                f"customer:{context.customer_ref}",
+                address,
+                subject,
+                body,
+                note,
+            )
+        ]
+    return []
+
+
+def _addresses(recipient: str, directory: Directory) -> list[tuple[str, str, str | None]]:
+    """(channel, address, note) for each place a recipient name reaches."""
+    kind, _, name = recipient.partition(":")
+    if kind == "webhook":
+        if directory.has_webhook(name):
+            return [("webhook", name, None)]
+        return [("log", "log", f"no active webhook named {name!r}: written to the log")]
+    people: list[Person] = []
+    if kind in ("team", "on_call"):
+        people = directory.team(name)
+    elif kind == "person":
+        found = directory.person(name)
+        people = [found] if found is not None else []
+    reachable = [person for person in people if person.email]
+    if reachable:
+        return [("email", str(person.email), None) for person in reachable]
+    return [("log", "log", f"nobody in {recipient} has an e-mail address: written to the log")]
+
+
+def _row(
+    action: Action,
+    context: CaseContext,
+    now: int,
+    kind: str,
+    channel: str,
+    recipient: str,
+    address: str,
+    subject: str,
+    body: str,
+    note: str | None,
+) -> dict[str, Any]:
+    key = message_key(action.key, recipient, address)
+    payload: dict[str, Any] = {
+        "id": key,
+        "type": f"escalon.{kind}",
+        "at": action.at_datetime.isoformat(),
+        "case": {
+            "id": context.case_id,
+            "subject": context.subject,
+            "customer": context.customer_ref,
+            "priority": context.priority,
+            "status": context.status,
+            "level": context.level,
+            "team": context.team,
+        },
+        "rule": action.rule,
+        "trigger": action.trigger,
+        "metric": action.metric,
+        "recipient": recipient,
+        "details": dict(action.details),
+    }
+    if note is not None:
+        payload["note"] = note
+    return {
+        "key": key,
+        "case_id": context.case_id,
+        "kind": kind,
+        "channel": channel,
+        "recipient": recipient,
+        "address": address,
+        "subject": subject,
+        "body": body,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+def _staff_subject(action: Action, context: CaseContext) -> str:
+    label = METRIC_LABELS.get(action.metric or "", action.metric or "")
+    if action.trigger == "sla.breach":
+        what = f"{label} breached"
+    elif action.trigger == "sla.warning":
+        what = f"{label} at risk"
+    else:
+        what = action.rule
+    return f"[Escalon] #{context.case_id} {what}: {context.subject or '(no subject)'}"
+
+
+def _render(name: str, action: Action, context: CaseContext) -> str:
+    environment = _templates()
+    try:
+        template = environment.get_template(name)
+    except TemplateNotFound:
+        template = environment.get_template("customer_default.txt")
+    expected = None
+    if context.expected_answer_at is not None:
+        expected = from_us(context.expected_answer_at).astimezone(context.timezone)
+    return template.render(
+        action=action,
+        case=context,
+        at=action.at_datetime.strftime("%Y-%m-%d %H:%M %Z"),
+        metric_label=METRIC_LABELS.get(action.metric or "", action.metric or ""),
+        expected=None if expected is None else expected.strftime("%A %d %B %Y, %H:%M %Z"),
+    )

@@ -1,0 +1,57 @@
+"""What the API reads and writes about the outbox and webhooks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, StringConstraints
+
+OutboxStatus = Literal["pending", "delivered", "dead"]
+
+
+class OutboxOut(BaseModel):
+    """One outbox message and how its delivery went."""
+
+    id: int
+    key: str
+    case_id: int | None
+    kind: str
+    channel: str
+    recipient: str
+    address: str
+    subject: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_error: str | None
+    transport: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any]
+
+
+class WebhookIn(BaseModel):
+    """A named endpoint for `notify: [webhook:NAME]`; a secret is generated when not given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[\w.-]+$")]
+    url: AnyHttpUrl
+    secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
+
+
+class WebhookOut(BaseModel):
+    """A webhook endpoint (its secret is only shown when created)."""
+
+    id: int
+    name: str
+    url: str
+    active: bool
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    """A new webhook with the secret its deliveries are signed with."""
+
+    secret: str

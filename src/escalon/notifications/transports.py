@@ -1,0 +1,177 @@
+"""How outbox messages leave Escalon: the log, signed HTTP webhooks, and e-mail over SMTP."""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any, Protocol
+
+import httpx
+
+from escalon.config import Settings
+from escalon.notifications.signing import (
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign,
+)
+
+log = logging.getLogger("escalon.outbox")
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to deliver, as claimed from the outbox."""
+
+    id: int
+    key: str
+    channel: str
+    address: str
+    subject: str
+    body: str
+    payload: dict[str, Any]
+    attempt: int
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """Where a named webhook goes and the secret it is signed with."""
+
+    url: str
+    secret: str
+
+
+class DeliveryFailed(Exception):
+    """A delivery did not happen; `permanent` when retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class Transport(Protocol):
+    """Sends one message; returns the name of the transport that carried it."""
+
+    def send(self, message: Outgoing) -> str:
+        """Deliver or raise DeliveryFailed."""
+        ...
+
+
+class LogTransport:
+    """Writes the message to the log: the channel of last resort, and of demos."""
+
+    def send(self, message: Outgoing) -> str:
+        """Log it."""
+        log.info(
+            "notification %s to %s: %s\n%s",
+            message.key[:12],
+            message.address,
+            message.subject,
+            message.body.rstrip(),
+        )
+        return "log"
+
+
+class WebhookTransport:
+    """POSTs the message's JSON payload, signed, with its idempotency key."""
+
+    def __init__(
+        self, targets: dict[str, WebhookTarget], *, timeout: float, clock_seconds: Any
+    ) -> None:
+        self.targets = targets
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+        self.clock_seconds = clock_seconds
+
+    def send(self, message: Outgoing) -> str:
+        """POST it; 2xx is delivered, 4xx (but 408/429) is permanent, anything else is retried."""
+        target = self.targets.get(message.address)
+        if target is None:
+            raise DeliveryFailed(f"no active webhook named {message.address!r}", permanent=True)
+        body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True).encode()
+        timestamp = int(self.clock_seconds())
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Escalon-Webhook/1",
+            IDEMPOTENCY_HEADER: message.key,
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign(target.secret, timestamp, body),
+            "X-Escalon-Attempt": str(message.attempt),
+        }
+        try:
+            response = self.client.post(target.url, content=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(f"POST {target.url} failed: {error!r}") from None
+        if 200 <= response.status_code < 300:
+            return "webhook"
+        permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
+        raise DeliveryFailed(
+            f"POST {target.url} answered {response.status_code}: {response.text[:200]!r}",
+            permanent=permanent,
+        )
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
+
+class EmailTransport:
+    """Sends plain-text e-mail through the configured SMTP server (or logs it without one)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.fallback = LogTransport()
+
+    def send(self, message: Outgoing) -> str:
+        """Send one e-mail; SMTP 5xx is permanent, the rest is retried."""
+        settings = self.settings
+        if not settings.smtp_host:
+            return self.fallback.send(message)
+        email = EmailMessage()
+        email["From"] = settings.mail_from
+        email["To"] = message.address
+        email["Subject"] = message.subject
+        email["Date"] = formatdate(localtime=False)
+        # The same key gives the same Message-ID: receivers drop a redelivered copy.
+        email["Message-ID"] = make_msgid(idstring=message.key[:32], domain="escalon.invalid")
+        email["X-Escalon-Idempotency-Key"] = message.key
+        email.set_content(message.body)
+        try:
+            with self._connect() as smtp:
+                smtp.send_message(email)
+        except smtplib.SMTPResponseException as error:
+            permanent = 500 <= error.smtp_code < 600
+            raise DeliveryFailed(
+                f"SMTP {settings.smtp_host} answered {error.smtp_code}", permanent=permanent
+            ) from None
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            permanent = all(500 <= code < 600 for code in codes)
+            raise DeliveryFailed(f"recipient refused: {codes}", permanent=permanent) from None
+        except (OSError, smtplib.SMTPException) as error:
+            raise DeliveryFailed(f"SMTP {settings.smtp_host} failed: {error!r}") from None
+        return "smtp"
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        host, port, timeout = (
+            settings.smtp_host or "",
+            settings.smtp_port,
+            settings.smtp_timeout_seconds,
+        )
+        smtp: smtplib.SMTP
+        if settings.smtp_security == "tls":
+            smtp = smtplib.SMTP_SSL(
+                host, port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=timeout)
+            if settings.smtp_security == "starttls":
+                smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_username:
+            smtp.login(settings.smtp_username, settings.smtp_password or "")
+        return smtp

@@ -1,0 +1,134 @@
+"""HTTP endpoints for the outbox (with its dead letters) and webhook endpoints."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+from sqlalchemy import select
+
+from escalon.api.deps import Admin, Supervisor
+from escalon.api.errors import error_responses
+from escalon.cases.schemas import instant
+from escalon.core.state import from_us
+from escalon.errors import Conflict, NotFound
+from escalon.notifications.models import OutboxMessage, Webhook
+from escalon.notifications.schemas import (
+    OutboxOut,
+    OutboxStatus,
+    WebhookCreated,
+    WebhookIn,
+    WebhookOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+def _outbox_out(m: OutboxMessage) -> OutboxOut:
+    return OutboxOut(
+        id=m.id,
+        key=m.key,
+        case_id=m.case_id,
+        kind=m.kind,
+        channel=m.channel,
+        recipient=m.recipient,
+        address=m.address,
+        subject=m.subject,
+        status=m.status,
+        attempts=m.attempts,
+        next_attempt_at=instant(m.next_attempt_at),
+        last_error=m.last_error,
+        transport=m.transport,
+        created_at=from_us(m.created_at),
+        delivered_at=instant(m.delivered_at),
+        payload=m.payload,
+    )
+
+
+def _webhook_out(w: Webhook) -> WebhookOut:
+    return WebhookOut(
+        id=w.id, name=w.name, url=w.url, active=w.active, created_at=from_us(w.created_at)
+    )
+
+
+@router.get("/outbox", responses=error_responses(401, 403, 422))
+def list_outbox(
+    context: Supervisor,
+    status_: Annotated[OutboxStatus | None, Query(alias="status")] = None,
+    case_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[OutboxOut]:
+    """Outbox messages by id; `status=dead` lists the dead letters."""
+    with context.db.read() as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id).limit(limit)
+        if status_ is not None:
+            query = query.where(OutboxMessage.status == status_)
+        if case_id is not None:
+            query = query.where(OutboxMessage.case_id == case_id)
+        if after is not None:
+            query = query.where(OutboxMessage.id > after)
+        return [_outbox_out(m) for m in session.scalars(query)]
+
+
+@router.post("/outbox/{message_id}/retry", responses=error_responses(401, 403, 404, 409, 422))
+def retry(message_id: Id, context: Admin) -> OutboxOut:
+    """Send a dead letter again: back to pending, attempts reset."""
+    with context.db.write() as session:
+        message = session.get(OutboxMessage, message_id)
+        if message is None:
+            raise NotFound(f"outbox message {message_id} does not exist")
+        if message.status != "dead":
+            raise Conflict(f"outbox message {message_id} is {message.status}, not dead")
+        message.status = "pending"
+        message.attempts = 0
+        message.next_attempt_at = context.now()
+        session.flush()
+        return _outbox_out(message)
+
+
+@router.get("/webhooks", responses=error_responses(401, 403))
+def list_webhooks(context: Admin) -> list[WebhookOut]:
+    """Webhook endpoints."""
+    with context.db.read() as session:
+        return [_webhook_out(w) for w in session.scalars(select(Webhook).order_by(Webhook.name))]
+
+
+@router.post(
+    "/webhooks",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 409, 422),
+)
+def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
+    """Add a webhook endpoint; the answer carries the signing secret, shown this once."""
+    with context.db.write() as session:
+        if session.scalar(select(Webhook.id).where(Webhook.name == body.name)) is not None:
+            raise Conflict(f"a webhook named {body.name!r} already exists")
+        secret = body.secret or secrets.token_urlsafe(32)
+        webhook = Webhook(
+            name=body.name,
+            url=str(body.url),
+            secret=secret,
+            active=True,
+            created_at=context.now(),
+            created_by=context.principal.user_id,
+        )
+        session.add(webhook)
+        session.flush()
+        return WebhookCreated(**_webhook_out(webhook).model_dump(), secret=secret)
+
+
+@router.delete("/webhooks/{name}", responses=error_responses(401, 403, 404, 422))
+def deactivate_webhook(
+    name: Annotated[str, Path(min_length=1, max_length=100)], context: Admin
+) -> WebhookOut:
+    """Stop delivering to a webhook (notifications for it go to the log)."""
+    with context.db.write() as session:
+        webhook = session.scalars(select(Webhook).where(Webhook.name == name)).first()
+        if webhook is None:
+            raise NotFound(f"no webhook is named {name!r}")
+        webhook.active = False
+        session.flush()
+        return _webhook_out(webhook)

@@ -1,0 +1,1 @@
+"""People: teams and the agents in them."""

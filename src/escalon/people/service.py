@@ -1,0 +1,103 @@
+"""Teams and agents: create, change and read them."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalon.errors import Conflict, Invalid, NotFound
+from escalon.people.models import Agent, Team
+from escalon.people.schemas import AgentIn, AgentOut, AgentPatch, TeamIn, TeamOut
+
+
+def team_out(team: Team) -> TeamOut:
+    """A team as the API shows it."""
+    return TeamOut(
+        id=team.id,
+        name=team.name,
+        description=team.description,
+        members=[agent.handle for agent in team.members],
+    )
+
+
+def agent_out(agent: Agent) -> AgentOut:
+    """An agent as the API shows it."""
+    return AgentOut(
+        id=agent.id,
+        handle=agent.handle,
+        name=agent.name,
+        email=agent.email,
+        level=agent.level,
+        capacity=agent.capacity,
+        status=agent.status,
+        active=agent.active,
+        teams=[team.name for team in agent.teams],
+    )
+
+
+def create_team(session: Session, *, data: TeamIn, now: int) -> Team:
+    """Add a team (Conflict if the name is taken)."""
+    if session.scalar(select(Team.id).where(Team.name == data.name)) is not None:
+        raise Conflict(f"a team named {data.name!r} already exists")
+    team = Team(name=data.name, description=data.description, created_at=now)
+    session.add(team)
+    session.flush()
+    return team
+
+
+def team_by_name(session: Session, name: str) -> Team:
+    """A team by name; NotFound otherwise."""
+    team = session.scalars(select(Team).where(Team.name == name)).first()
+    if team is None:
+        raise NotFound(f"no team is named {name!r}")
+    return team
+
+
+def _teams(session: Session, names: list[str]) -> list[Team]:
+    teams = list(session.scalars(select(Team).where(Team.name.in_(names))))
+    missing = sorted(set(names) - {team.name for team in teams})
+    if missing:
+        raise Invalid(f"unknown team(s): {', '.join(missing)} (create them first)")
+    return teams
+
+
+def create_agent(session: Session, *, data: AgentIn, now: int) -> Agent:
+    """Add an agent (Conflict if the handle is taken)."""
+    if session.scalar(select(Agent.id).where(Agent.handle == data.handle)) is not None:
+        raise Conflict(f"an agent with handle {data.handle!r} already exists")
+    agent = Agent(
+        handle=data.handle,
+        name=data.name,
+        email=data.email,
+        level=data.level,
+        capacity=data.capacity,
+        status=data.status,
+        active=True,
+        created_at=now,
+    )
+    agent.teams = _teams(session, list(dict.fromkeys(data.teams)))
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def agent_by_handle(session: Session, handle: str) -> Agent:
+    """An agent by handle; NotFound otherwise."""
+    agent = session.scalars(select(Agent).where(Agent.handle == handle)).first()
+    if agent is None:
+        raise NotFound(f"no agent has the handle {handle!r}")
+    return agent
+
+
+def update_agent(session: Session, *, handle: str, data: AgentPatch) -> Agent:
+    """Change an agent's fields (teams replaces the memberships)."""
+    agent = agent_by_handle(session, handle)
+    for name in data.model_fields_set - {"teams"}:
+        value = getattr(data, name)
+        if value is None and name in ("name", "capacity", "status", "active"):
+            raise Invalid(f"{name} cannot be null")
+        setattr(agent, name, value)
+    if "teams" in data.model_fields_set:
+        agent.teams = _teams(session, list(dict.fromkeys(data.teams or [])))
+    session.flush()
+    return agent

@@ -1,0 +1,1 @@
+"""Stored policy versions: upload, validate, activate; the compiled policy of each version."""

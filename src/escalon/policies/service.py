@@ -1,0 +1,140 @@
+"""Policy versions: check, store, activate, and the compiled policy each case is evaluated under."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from escalon.core.policy import CheckResult, Policy, Problem, check_text, compile_checked
+from escalon.errors import Conflict, Detail, Invalid, NotFound
+from escalon.policies.models import PolicyVersion
+
+# Compiled policies by version id. A version's text never changes, so entries never go stale.
+_compiled: dict[int, Policy] = {}
+_compiled_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class ActivePolicy:
+    """The policy new cases are opened under."""
+
+    version_id: int
+    policy: Policy
+
+
+def problem_detail(problem: Problem) -> Detail:
+    """A policy problem as an error detail: file, line, field path and what is wrong."""
+    return Detail(
+        problem.message, field=problem.path or None, line=problem.line, source=problem.source
+    )
+
+
+def check(text: str, filename: str) -> CheckResult:
+    """Check a policy's text without storing anything."""
+    return check_text(text, filename or "<policy>")
+
+
+def upload(
+    session: Session, *, text: str, filename: str, user_id: int | None, now: int
+) -> tuple[PolicyVersion, bool]:
+    """Store a new version (not active yet); (version, created). Nothing is stored if invalid.
+
+    Uploading the same text again returns the stored version. A name and version already stored
+    with other content is refused: a version never changes meaning.
+    """
+    result = check(text, filename)
+    if not result.ok or result.document is None:
+        raise Invalid(
+            f"{filename or 'the policy'} has {len(result.errors)} error(s); nothing was stored",
+            [problem_detail(problem) for problem in result.errors],
+        )
+    policy = compile_checked(result)
+    existing = session.scalars(
+        select(PolicyVersion).where(
+            PolicyVersion.name == policy.name, PolicyVersion.version == policy.version
+        )
+    ).first()
+    if existing is not None:
+        if existing.fingerprint == policy.fingerprint:
+            return existing, False
+        raise Conflict(
+            f"policy {policy.name!r} version {policy.version} is already stored with other "
+            "content: give the changed policy a new version"
+        )
+    stored = PolicyVersion(
+        name=policy.name,
+        version=policy.version,
+        fingerprint=policy.fingerprint,
+        filename=filename,
+        source=text,
+        warnings=[problem_detail(problem).as_dict() for problem in result.warnings],
+        uploaded_by=user_id,
+        uploaded_at=now,
+        active=False,
+    )
+    session.add(stored)
+    session.flush()
+    with _compiled_lock:
+        _compiled[stored.id] = policy
+    return stored, True
+
+
+def activate(session: Session, *, version_id: int, user_id: int | None, now: int) -> PolicyVersion:
+    """Make a version the one new cases are opened under (open cases keep theirs)."""
+    version = get(session, version_id)
+    if version.active:
+        return version
+    session.execute(update(PolicyVersion).where(PolicyVersion.active).values(active=False))
+    session.flush()
+    version.active = True
+    version.activated_at = now
+    version.activated_by = user_id
+    session.flush()
+    return version
+
+
+def get(session: Session, version_id: int) -> PolicyVersion:
+    """One stored version; NotFound otherwise."""
+    version = session.get(PolicyVersion, version_id)
+    if version is None:
+        raise NotFound(f"policy version {version_id} does not exist")
+    return version
+
+
+def compiled(session: Session, version_id: int, fingerprint: str | None = None) -> Policy:
+    """The compiled policy of a stored version (compiled once per process).
+
+    Callers that read the version's fingerprint along with the case pass it, so a cached entry
+    is only used for the very text it was compiled from (ids restart when a database is reset).
+    """
+    found = _compiled.get(version_id)
+    if found is not None and (fingerprint is None or found.fingerprint == fingerprint):
+        return found
+    source, filename = session.execute(
+        select(PolicyVersion.source, PolicyVersion.filename).where(PolicyVersion.id == version_id)
+    ).one()
+    policy = compile_checked(check(source, filename))
+    with _compiled_lock:
+        _compiled[version_id] = policy
+    return policy
+
+
+def active(session: Session) -> ActivePolicy | None:
+    """The active version, compiled; None when no version is active."""
+    row = session.execute(
+        select(PolicyVersion.id, PolicyVersion.fingerprint).where(PolicyVersion.active)
+    ).first()
+    if row is None:
+        return None
+    return ActivePolicy(row[0], compiled(session, row[0], row[1]))
+
+
+def require_active(session: Session) -> ActivePolicy:
+    """The active version; Conflict when there is none."""
+    found = active(session)
+    if found is None:
+        raise Conflict("no policy is active: upload one and activate it (POST /api/v1/policies)")
+    return found

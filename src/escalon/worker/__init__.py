@@ -1,0 +1,1 @@
+"""The worker: fires due timers through the core, and delivers the outbox."""

@@ -1,0 +1,191 @@
+"""The worker's loops: timers and outbox delivery, each in a thread, stopping gracefully.
+
+Polling keeps the timers correct: after each tick the loop sleeps until the next due instant,
+at most `worker_poll_seconds`. On PostgreSQL a LISTEN connection wakes it early when a request
+makes a timer due sooner. When the database goes away the loops wait, reconnect and go on; what
+fell due meanwhile fires at once, at its own due instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from escalon.api.deps import Services
+from escalon.notifications.delivery import deliver_due
+from escalon.worker.timers import NOTIFY_CHANNEL, next_due, tick
+
+log = logging.getLogger("escalon.worker")
+US = 1_000_000
+MAX_BACKOFF_SECONDS = 5.0
+
+
+class Loop:
+    """Runs `step` until stopped; `step` returns how long to wait before the next one."""
+
+    def __init__(self, name: str, step: Callable[[], float], stop: threading.Event) -> None:
+        self.name = name
+        self.step = step
+        self.stop = stop
+        self.wake = threading.Event()
+
+    def run(self) -> None:
+        """The loop body (a thread's target)."""
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                wait = self.step()
+                if failures:
+                    log.info("%s: the database is back", self.name)
+                failures = 0
+            except DBAPIError as error:
+                failures += 1
+                wait = min(MAX_BACKOFF_SECONDS, 0.25 * 2**failures)
+                if failures == 1 or failures % 20 == 0:
+                    log.warning(
+                        "%s: database unavailable (%s); retrying in %.1fs",
+                        self.name,
+                        str(error.orig).strip().splitlines()[0] if error.orig else error,
+                        wait,
+                    )
+            except Exception:
+                failures += 1
+                wait = min(MAX_BACKOFF_SECONDS, 0.25 * 2**failures)
+                log.exception("%s: step failed; retrying in %.1fs", self.name, wait)
+            if wait > 0:
+                self.wake.wait(wait)
+                self.wake.clear()
+
+
+class Worker:
+    """The timer loop and the outbox loop over one database."""
+
+    def __init__(self, services: Services, *, timers: bool = True, outbox: bool = True) -> None:
+        self.services = services
+        self.stop_event = threading.Event()
+        self.loops: list[Loop] = []
+        if timers:
+            self.loops.append(Loop("timers", self.timer_step, self.stop_event))
+        if outbox:
+            self.loops.append(Loop("outbox", self.outbox_step, self.stop_event))
+        self.threads: list[threading.Thread] = []
+        self.listener: threading.Thread | None = None
+        self.fired = 0
+        self.delivered = 0
+
+    def timer_step(self) -> float:
+        """One tick; the seconds until the next is worth doing."""
+        services = self.services
+        settings = services.settings
+        report = tick(
+            services.database,
+            now=services.clock.now_us(),
+            batch=settings.worker_batch,
+            analyzer=services.analyzer,
+        )
+        self.fired += report.escalations
+        if report.actions:
+            log.info(
+                "timers: %d case(s) claimed, %d action(s), %d escalation(s)%s",
+                report.claimed,
+                report.actions,
+                report.escalations,
+                f", {len(report.failed)} set aside" if report.failed else "",
+            )
+        if report.claimed >= settings.worker_batch:
+            return 0.0  # more are waiting
+        upcoming = next_due(services.database)
+        if upcoming is None:
+            return settings.worker_poll_seconds
+        until = (upcoming - services.clock.now_us()) / US
+        return max(0.0, min(until, settings.worker_poll_seconds))
+
+    def outbox_step(self) -> float:
+        """One delivery batch; the seconds until the next."""
+        services = self.services
+        settings = services.settings
+        report = deliver_due(services.database, clock=services.clock, settings=settings)
+        self.delivered += report.delivered
+        if report.claimed:
+            log.info(
+                "outbox: %d delivered, %d to retry, %d dead",
+                report.delivered,
+                report.retried,
+                report.dead,
+            )
+        return 0.0 if report.claimed >= settings.outbox_batch else settings.outbox_poll_seconds
+
+    def start(self) -> None:
+        """Start every loop in its own thread (and the PostgreSQL listener)."""
+        for loop in self.loops:
+            thread = threading.Thread(target=loop.run, name=f"escalon-{loop.name}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
+        if self.services.database.is_postgresql and any(
+            loop.name == "timers" for loop in self.loops
+        ):
+            self.listener = threading.Thread(
+                target=self._listen, name="escalon-listen", daemon=True
+            )
+            self.listener.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Ask every loop to finish its current step, and wait for them."""
+        self.stop_event.set()
+        for loop in self.loops:
+            loop.wake.set()
+        deadline = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def wait(self) -> None:
+        """Block until stopped."""
+        while not self.stop_event.is_set():
+            self.stop_event.wait(1.0)
+        self.stop()
+
+    def _listen(self) -> None:
+        """Wake the timer loop on NOTIFY; reconnect when the database comes back."""
+        import psycopg
+
+        timers = next(loop for loop in self.loops if loop.name == "timers")
+        url = self.services.database.engine.url.set(drivername="postgresql")
+        dsn = url.render_as_string(hide_password=False)
+        while not self.stop_event.is_set():
+            try:
+                with psycopg.connect(dsn, autocommit=True, connect_timeout=5) as connection:
+                    connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not self.stop_event.is_set():
+                        for _ in connection.notifies(timeout=1.0, stop_after=1):
+                            timers.wake.set()
+            except psycopg.Error:
+                self.stop_event.wait(1.0)
+
+
+class WorkerThread:
+    """The worker embedded in `escalon serve`."""
+
+    def __init__(self, services: Services) -> None:
+        self.worker = Worker(services)
+
+    def start(self) -> None:
+        """Start the loops."""
+        self.worker.start()
+        log.info("embedded worker started (timers and outbox)")
+
+    def stop(self) -> None:
+        """Stop the loops after their current step."""
+        self.worker.stop()
+        log.info("embedded worker stopped")
+
+
+def run_until_signalled(worker: Worker, install: Callable[[Any], None]) -> None:
+    """Run a worker in the foreground until SIGTERM or SIGINT (installed by `install`)."""
+    install(lambda *_: worker.stop_event.set())
+    worker.start()
+    worker.wait()

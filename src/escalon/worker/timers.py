@@ -1,0 +1,167 @@
+"""One worker tick: claim due cases, evaluate them with the core, write everything in one go.
+
+Claiming, evaluating and writing happen in one transaction. On PostgreSQL the claim is
+`SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent workers take disjoint cases and a killed
+worker's cases are released with its rolled-back transaction; on SQLite the transaction holds
+the database's write lock from its first statement and every case update is conditional on the
+version read. Either way a firing is written once or not at all.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+
+from escalon.cases import service
+from escalon.cases.models import AuditEntry, Case
+from escalon.core import engine
+from escalon.core.signals import TextAnalyzer
+from escalon.database import Database
+from escalon.database.base import table_of
+from escalon.people.directory import Directory
+
+log = logging.getLogger("escalon.worker")
+# A case the engine fails on is looked at again this much later, not in a tight loop.
+QUARANTINE_US = 5 * 60 * 1_000_000
+NOTIFY_CHANNEL = "escalon_timers"
+
+
+@dataclass(slots=True)
+class TickReport:
+    """What one tick did."""
+
+    claimed: int = 0
+    changed: int = 0
+    actions: int = 0
+    escalations: int = 0
+    failed: list[int] = field(default_factory=list)
+
+
+def tick(db: Database, *, now: int, batch: int, analyzer: TextAnalyzer | None = None) -> TickReport:
+    """Fire everything due up to `now` on up to `batch` cases, in one transaction."""
+    try:
+        with db.write() as session:
+            return _tick(session, now=now, batch=batch, analyzer=analyzer, only=None)
+    except Exception as error:
+        if _is_connection_problem(error):
+            raise
+        # Something in the batch cannot be written: go case by case so one bad case cannot
+        # hold the others back, and set that one aside.
+        log.exception("a batch failed; retrying its cases one at a time")
+        return _one_by_one(db, now=now, batch=batch, analyzer=analyzer)
+
+
+def _tick(
+    session: Session,
+    *,
+    now: int,
+    batch: int,
+    analyzer: TextAnalyzer | None,
+    only: int | None,
+) -> TickReport:
+    query = service.load_query(lock=True, skip_locked=True).where(Case.next_check_at <= now)
+    if only is not None:
+        query = query.where(Case.id == only)
+    rows = session.execute(query.order_by(Case.next_check_at).limit(batch)).all()
+    report = TickReport(claimed=len(rows))
+    changes: list[service.Change] = []
+    for row in rows:
+        try:
+            policy = service.policy_of_row(session, row)
+            case = service.loaded_from_row(row, policy)
+            # The state was just read for this call alone: the engine may work on it in place.
+            decision = engine.evaluate(case.state, policy, now, reuse=True)
+        except Exception as error:
+            log.exception("the engine failed on case %s", row[0])
+            _quarantine(session, row[0], now, error)
+            report.failed.append(row[0])
+            continue
+        change = service.Change(case, decision.state, service.ENGINE_ACTOR)
+        change.add(decision)
+        changes.append(change)
+        report.actions += len(decision.actions)
+        report.escalations += sum(1 for a in decision.actions if a.action in service.MOVES)
+    report.changed = len(changes)
+    service.write_changes(session, changes, now=now, directory=Directory(session))
+    return report
+
+
+def _one_by_one(db: Database, *, now: int, batch: int, analyzer: TextAnalyzer | None) -> TickReport:
+    with db.read() as session:
+        due = list(
+            session.scalars(
+                select(Case.id)
+                .where(Case.next_check_at <= now)
+                .order_by(Case.next_check_at)
+                .limit(batch)
+            )
+        )
+    total = TickReport()
+    for case_id in due:
+        try:
+            with db.write() as session:
+                part = _tick(session, now=now, batch=1, analyzer=analyzer, only=case_id)
+        except Exception as error:
+            if _is_connection_problem(error):
+                raise
+            log.exception("case %s cannot be written; set aside", case_id)
+            with db.write() as session:
+                _quarantine(session, case_id, now, error)
+            total.failed.append(case_id)
+            continue
+        total.claimed += part.claimed
+        total.changed += part.changed
+        total.actions += part.actions
+        total.escalations += part.escalations
+        total.failed.extend(part.failed)
+    return total
+
+
+def _quarantine(session: Session, case_id: int, now: int, error: BaseException) -> None:
+    """Look at a failing case again later, and say why in its audit trail."""
+    session.execute(
+        update(table_of(Case))
+        .where(table_of(Case).c.id == case_id)
+        .values(next_check_at=now + QUARANTINE_US)
+    )
+    session.add(
+        AuditEntry(
+            case_id=case_id,
+            at=now,
+            recorded_at=now,
+            actor=service.ENGINE_ACTOR,
+            kind="engine.error",
+            rule=None,
+            key=None,
+            data={
+                "error": repr(error)[:500],
+                "retry_in_seconds": QUARANTINE_US // 1_000_000,
+                "trace": traceback.format_exception_only(type(error), error)[-1][:500],
+            },
+        )
+    )
+
+
+def next_due(db: Database) -> int | None:
+    """The earliest timer of any case (None when no case has one)."""
+    with db.read() as session:
+        value = session.scalar(select(func.min(Case.next_check_at)))
+        return None if value is None else int(value)
+
+
+def wake_workers(session: Session) -> None:
+    """Tell listening workers (PostgreSQL) that a timer may now be due sooner."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
+
+
+def _is_connection_problem(error: BaseException) -> bool:
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
