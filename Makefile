@@ -1,10 +1,10 @@
-# Two entry points for a fresh machine: `make run` and `make test`. Both build .venv/ first.
+# Two entry points for a fresh machine: `make run` (the demo service) and `make test`. Both build .venv/ first.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench install clean
+.PHONY: run replay test lint bench install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
+	$(BIN)/escalon demo
+
+replay: $(STAMP)
 	$(BIN)/escalon replay --policy examples/policy.yaml --events examples/events.jsonl --out decisions.jsonl --report report.json
 
 test: $(STAMP)
@@ -29,4 +32,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.all
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache decisions.jsonl report.json
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache decisions.jsonl report.json escalon-demo.db*

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import calendar_add, replay, triage_eval
+from bench import api, calendar_add, replay, triage_eval, worker
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the calendar, replay and triage benchmarks one after the other."""
+    """Run the calendar, replay, triage, worker and API benchmarks one after the other."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiny", action="store_true", help="Small sizes, for CI.")
     args = parser.parse_args(argv)
@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> None:
         ("calendar add()", calendar_add.main, ["--n", "2000"] if args.tiny else []),
         ("replay", replay.main, ["--cases", "500"] if args.tiny else []),
         ("triage evaluation", triage_eval.main, ["--quick"] if args.tiny else []),
+        ("worker (PostgreSQL)", worker.main, ["--tiny"] if args.tiny else []),
+        ("REST API", api.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

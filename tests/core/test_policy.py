@@ -95,6 +95,12 @@ def test_invalid_yaml_names_line() -> None:
     assert errors_of("name: [unclosed\n")[0].startswith("2||not valid YAML")
 
 
+def test_a_control_character_is_an_error_on_its_line() -> None:
+    assert errors_of("name: x\nversion: \b\n") == [
+        "2||not valid YAML: special characters are not allowed (character #x0008)"
+    ]
+
+
 def test_empty_file_is_an_error() -> None:
     assert errors_of("") == ["None||the file is empty"]
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, text
 
 from escalon.cases.models import AuditEntry, Case, Escalation
 from escalon.notifications.models import OutboxMessage
+from escalon.notifications.outbox import render_body
 from tests.service.conftest import Workspace
 
 
@@ -213,7 +214,7 @@ def test_a_customer_asking_for_a_manager_is_escalated_and_told(workspace: Worksp
             select(OutboxMessage).where(OutboxMessage.kind == "notify_customer")
         ).one()
     assert notice.address == "kim@example.org"
-    assert "now handled by our supervisors team" in notice.body
+    assert "now handled by our supervisors team" in render_body(notice.payload)
 
 
 def test_an_agent_reply_meets_the_first_response(workspace: Workspace) -> None:

@@ -128,6 +128,23 @@ def summary(session: Session, *, since: int, until: int, now: int) -> KpiSummary
             .group_by(ClockEvent.metric, ClockEvent.kind)
         )
     }
+    # The resolution clock is not "met" by an event: it stops when the case is resolved. A
+    # resolved case whose resolution clock never breached met it.
+    resolution_breached = (
+        select(ClockEvent.id)
+        .where(
+            ClockEvent.case_id == Case.id,
+            ClockEvent.metric == "resolution",
+            ClockEvent.kind == "breach",
+        )
+        .exists()
+    )
+    counts[("resolution", "met")] = int(
+        session.scalar(
+            select(func.count()).where(window, Case.resolved_at.isnot(None), ~resolution_breached)
+        )
+        or 0
+    )
     for metric in CLOCK_METRICS:
         met, breached = counts.get((metric, "met"), 0), counts.get((metric, "breach"), 0)
         sla[metric] = Compliance(met=met, breached=breached, compliance=_ratio(met, met + breached))

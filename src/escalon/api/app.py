@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from escalon import __version__
 from escalon.analytics import views as analytics_views
@@ -103,6 +103,16 @@ def create_app(
                 },
                 status_code=503,
                 headers={"Retry-After": "5"},
+            )
+        if isinstance(error, DataError) and "NUL (0x00)" in str(error.orig):
+            # PostgreSQL cannot store the NUL character: the request's text is what is wrong.
+            return JSONResponse(
+                {
+                    "error": "invalid",
+                    "message": "text may not contain the NUL character (\\u0000)",
+                    "details": [],
+                },
+                status_code=422,
             )
         log.exception("database error while serving a request")
         return JSONResponse(

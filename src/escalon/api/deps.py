@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
 
 from escalon.auth import service as auth
 from escalon.cases.flows import Actor
@@ -73,13 +76,17 @@ def authenticated(
     parts = services(request)
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("send an API token: Authorization: Bearer <token>")
+    now = parts.clock.now_us()
     with parts.database.read() as session:
         principal = auth.authenticate(
             session,
             credentials.credentials,
-            now=parts.clock.now_us(),
+            now=now,
             cache_seconds=parts.settings.token_cache_seconds,
         )
+    if auth.needs_last_used(principal, now=now):
+        with parts.database.write() as session:
+            auth.mark_used(session, principal, now=now)
     return Context(parts, principal)
 
 
@@ -121,3 +128,16 @@ Staff = Annotated[Context, Depends(require(*STAFF))]
 Supervisor = Annotated[Context, Depends(require(*SUPERVISORS))]
 Admin = Annotated[Context, Depends(require(*ADMINS))]
 IfMatch = Annotated[int | None, Depends(if_match)]
+
+
+def _iso_8601(value: object) -> object:
+    # Pydantic would read "1700000000" or "0.5" as seconds since 1970; the API documents ISO 8601.
+    if isinstance(value, datetime) or (
+        isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value)
+    ):
+        return value
+    raise ValueError("expected an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z")
+
+
+DateTime = Annotated[datetime, BeforeValidator(_iso_8601)]
+"""A date-time query parameter: ISO 8601 only (the views require a UTC offset)."""

@@ -10,9 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from escalon.cases.schemas import Email
 
 Role = Literal["admin", "supervisor", "agent", "integration"]
-Username = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^\S+$")
-]
+Username = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]
 
 
 class UserIn(BaseModel):
@@ -47,7 +45,7 @@ class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(max_length=200)] = ""
-    expires_in_days: int | None = Field(None, ge=1, le=3650)
+    expires_in_days: int | None = Field(None, ge=1, le=3650, strict=True)
 
 
 class TokenOut(BaseModel):

@@ -30,6 +30,7 @@ class Principal:
     role: str
     agent: str | None  # the handle of the agent this user acts as
     token_id: int
+    token_hash: str = ""
 
     @property
     def name(self) -> str:
@@ -153,6 +154,9 @@ class _TokenCache:
 
 
 _cache = _TokenCache()
+# When this process last wrote each token's last_used_at.
+# (Keyed by token hash, not id: ids start again in a new database, hashes never repeat.)
+_last_used: dict[str, int] = {}
 
 
 def authenticate(session: Session, token: str, *, now: int, cache_seconds: float) -> Principal:
@@ -180,15 +184,27 @@ def authenticate(session: Session, token: str, *, now: int, cache_seconds: float
     if row is None:
         raise Unauthenticated("unknown API token")
     token_id, expires_at, revoked_at, last_used, user_id, username, role, active, agent = row
+    if last_used is not None:
+        _last_used[token_hash] = max(_last_used.get(token_hash, 0), last_used)
     if revoked_at is not None:
         raise Unauthenticated("this API token has been revoked")
     if expires_at is not None and expires_at <= now:
         raise Unauthenticated("this API token has expired")
     if not active:
         raise Unauthenticated(f"user {username!r} is deactivated")
-    if last_used is None or now - last_used > LAST_USED_EVERY_US:
-        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
-        session.commit()
-    principal = Principal(user_id, username, role, agent, token_id)
+    principal = Principal(user_id, username, role, agent, token_id, token_hash)
     _cache.put(token_hash, _Cached(principal, expires_at, time.monotonic()))
     return principal
+
+
+def needs_last_used(principal: Principal, *, now: int) -> bool:
+    """Whether the token's last_used_at is worth writing now (at most once a minute)."""
+    return _last_used.get(principal.token_hash, 0) < now - LAST_USED_EVERY_US
+
+
+def mark_used(session: Session, principal: Principal, *, now: int) -> None:
+    """Record that a token was used (in a write transaction of its own)."""
+    session.execute(
+        update(ApiToken).where(ApiToken.id == principal.token_id).values(last_used_at=now)
+    )
+    _last_used[principal.token_hash] = now

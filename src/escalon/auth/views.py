@@ -65,7 +65,9 @@ def list_users(context: Admin) -> list[UserOut]:
 
 
 @router.post(
-    "/users", status_code=status.HTTP_201_CREATED, responses=error_responses(401, 403, 409, 422)
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_user(body: UserIn, context: Admin) -> UserOut:
     """Add a user (admins)."""
@@ -85,7 +87,7 @@ def create_user(body: UserIn, context: Admin) -> UserOut:
 @router.post(
     "/users/{username}/tokens",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 404, 422),
+    responses=error_responses(400, 401, 403, 404, 422),
 )
 def create_token(username: Username, body: TokenIn, context: Reader) -> TokenCreated:
     """A new token for a user (admins, or users for themselves); the secret is shown once."""

@@ -144,22 +144,30 @@ def open_case(
     analyzer: TextAnalyzer | None,
     idempotency_key: str | None = None,
 ) -> tuple[int, bool]:
-    """Open a case under the active policy; (case id, True when an earlier request made it)."""
-    if idempotency_key is not None and actor.user_id is not None:
-        earlier = replayed_case(
-            session, user_id=actor.user_id, key=idempotency_key, request=request
-        )
-        if earlier is not None:
-            return earlier, True
-    active = policies.require_active(session)
-    policy = active.policy
-    if request.customer is not None:
-        customer = find_or_create_customer(session, data=request.customer, now=now)
-    else:
-        found = session.get(Customer, request.customer_id)
-        if found is None:
-            raise Invalid(f"customer {request.customer_id} does not exist")
-        customer = found
+    """Open a case under the active policy; (case id, True when an earlier request made it).
+
+    The hot path of intake: one statement reads everything it needs (active policy, new id,
+    customer, an earlier request with the same key), the writes go out in one round trip.
+    """
+    keyed = idempotency_key is not None and actor.user_id is not None
+    facts = service.opening_facts(
+        session,
+        customer_ref=request.customer.ref if request.customer is not None else None,
+        customer_id=request.customer_id,
+        user_id=actor.user_id,
+        idempotency_key=idempotency_key if keyed else None,
+    )
+    if facts is not None and facts.replay_case_id is not None:
+        if facts.replay_hash != request_fingerprint(request):
+            raise Invalid(
+                f"Idempotency-Key {idempotency_key!r} was already used for a different request; "
+                "use a new key for a new case"
+            )
+        return facts.replay_case_id, True
+    if facts is None:
+        raise Conflict("no policy is active: upload one and activate it (POST /api/v1/policies)")
+    policy = policies.compiled(session, facts.policy_version_id, facts.policy_fingerprint)
+    customer = _customer_of(session, request, facts, now)
     _check_names(
         policy,
         priority=request.priority,
@@ -167,7 +175,7 @@ def open_case(
         impact=request.impact,
         urgency=request.urgency,
     )
-    case_id = service.next_case_id(session)
+    case_id = facts.case_id
     event = CaseOpened(
         at=from_us(now),
         case=str(case_id),
@@ -189,7 +197,7 @@ def open_case(
     loaded = service.LoadedCase(
         id=case_id,
         version=0,
-        policy_version_id=active.version_id,
+        policy_version_id=facts.policy_version_id,
         customer_id=customer.id,
         subject=request.subject,
         customer_ref=customer.ref,
@@ -216,22 +224,101 @@ def open_case(
             )
         )
     _write(session, [change], now)
-    if idempotency_key is not None and actor.user_id is not None:
-        try:
-            with session.begin_nested():
-                session.add(
-                    IdempotencyKey(
-                        user_id=actor.user_id,
-                        key=idempotency_key,
-                        request_hash=request_fingerprint(request),
-                        case_id=case_id,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
+    if keyed:
+        claimed = session.execute(
+            _insert_ignoring_conflict(session, IdempotencyKey)
+            .values(
+                user_id=actor.user_id,
+                key=idempotency_key,
+                request_hash=request_fingerprint(request),
+                case_id=case_id,
+                created_at=now,
+            )
+            .returning(IdempotencyKey.id)
+        ).first()
+        if claimed is None:
             # A concurrent request with the same key committed first: this one is dropped.
-            raise IdempotencyRace(idempotency_key) from None
+            raise IdempotencyRace(str(idempotency_key))
     return case_id, False
+
+
+@dataclass(frozen=True, slots=True)
+class _CustomerFacts:
+    id: int
+    ref: str
+    name: str | None
+    email: str | None
+    tier: str | None
+
+
+def _customer_of(
+    session: Session, request: CaseCreate, facts: service.OpeningFacts, now: int
+) -> _CustomerFacts:
+    """The case's customer: found by the opening facts, created or updated from the request."""
+    data = request.customer
+    if facts.customer_id is None:
+        if data is None:
+            raise Invalid(f"customer {request.customer_id} does not exist")
+        created = session.execute(
+            _insert_ignoring_conflict(session, Customer)
+            .values(
+                ref=data.ref,
+                name=data.name,
+                email=data.email,
+                tier=data.tier,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(Customer.id)
+        ).first()
+        if created is not None:
+            return _CustomerFacts(created[0], data.ref, data.name, data.email, data.tier)
+        # Created meanwhile by a concurrent request: use that one.
+        customer = find_or_create_customer(session, data=data, now=now)
+        return _CustomerFacts(
+            customer.id, customer.ref, customer.name, customer.email, customer.tier
+        )
+    assert facts.customer_ref is not None
+    found = _CustomerFacts(
+        facts.customer_id,
+        facts.customer_ref,
+        facts.customer_name,
+        facts.customer_email,
+        facts.customer_tier,
+    )
+    if data is None:
+        return found
+    changes = {
+        name: getattr(data, name)
+        for name in ("name", "email", "tier")
+        if getattr(data, name) is not None and getattr(data, name) != getattr(found, name)
+    }
+    if not changes:
+        return found
+    session.execute(
+        update(Customer)
+        .where(Customer.id == found.id)
+        .values(**changes, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return _CustomerFacts(
+        found.id,
+        found.ref,
+        changes.get("name", found.name),
+        changes.get("email", found.email),
+        changes.get("tier", found.tier),
+    )
+
+
+def _insert_ignoring_conflict(session: Session, model: type[Any]) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING, in the dialect of the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing()
 
 
 # -- events on an open case --------------------------------------------------------------------

@@ -115,6 +115,9 @@ def _decode_cursor(cursor: str, sort: str) -> tuple[int | None, int]:
         value, last_id = data["value"], data["id"]
         if not isinstance(last_id, int) or not (value is None or isinstance(value, int)):
             raise ValueError
+        # Beyond 64 bits the database refuses the number (a 500); no real cursor holds one.
+        if abs(last_id) > 2**62 or (value is not None and abs(value) > 2**62):
+            raise ValueError
     except (ValueError, KeyError, binascii.Error, UnicodeDecodeError):
         raise EscalonError(
             "cursor is not one this list gave out (for this sort order); start without it"

@@ -17,7 +17,16 @@ from pydantic import (
 from escalon.core.events import STATUS_VALUES
 from escalon.core.state import from_us
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+def _trimmed(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value.strip()
+
+
+# Lengths hold for the text as sent, as the schema says; the text is trimmed after checking.
+Trimmed = AfterValidator(_trimmed)
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100), Trimmed]
 Text = Annotated[str, StringConstraints(max_length=100_000)]
 Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
 assert STATUS_VALUES == ("open", "pending_customer", "on_hold", "resolved", "closed")
@@ -26,15 +35,14 @@ assert STATUS_VALUES == ("open", "pending_customer", "on_hold", "resolved", "clo
 def _email(value: str | None) -> str | None:
     if value is None:
         return None
+    value = value.strip()
     local, at, domain = value.partition("@")
     if not at or not local or "." not in domain or any(c.isspace() for c in value):
         raise ValueError("not an e-mail address (expected name@example.org)")
     return value
 
 
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(_email)
-]
+Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
 
 
 class Strict(BaseModel):
@@ -54,7 +62,7 @@ def instant(us: int | None) -> datetime | None:
 class CustomerIn(Strict):
     """A customer: `ref` is how other systems know them (CRM id, e-mail...)."""
 
-    ref: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    ref: Annotated[str, StringConstraints(min_length=1, max_length=200), Trimmed]
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     email: Email | None = None
     tier: Name | None = None
@@ -94,7 +102,7 @@ class CustomerRef(BaseModel):
 class CaseCreate(Strict):
     """A new case. Name the customer by `customer_id`, or give `customer` to find-or-create them."""
 
-    customer_id: int | None = Field(None, ge=1)
+    customer_id: int | None = Field(None, ge=1, le=2**62, strict=True)
     customer: CustomerIn | None = None
     subject: Annotated[str, StringConstraints(max_length=500)] = ""
     body: Text = ""
@@ -182,7 +190,9 @@ class MessageIn(Strict):
 
     author: Literal["customer", "agent"]
     body: Annotated[str, StringConstraints(min_length=1, max_length=100_000)]
-    public: bool = Field(True, description="agent messages only: false for an internal note")
+    public: bool = Field(
+        True, strict=True, description="agent messages only: false for an internal note"
+    )
     channel: Name | None = None
     subject: Annotated[str, StringConstraints(max_length=500)] | None = None
 
@@ -213,7 +223,7 @@ class EscalateIn(Strict):
     kind: Literal["hierarchical", "functional"]
     to_level: Name | None = None
     to_team: Name | None = None
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000), Trimmed]
 
     @model_validator(mode="after")
     def _target(self) -> EscalateIn:
@@ -228,7 +238,7 @@ class DeEscalateIn(Strict):
     """Return a case to a lower level, with a hand-over note for the people there."""
 
     to_level: Name
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=10_000), Trimmed]
 
 
 class EscalationOut(BaseModel):
@@ -257,7 +267,7 @@ class ApprovalIn(Strict):
     """Ask to grant something: a refund of an amount, say."""
 
     kind: Name
-    amount: float = Field(ge=0, le=1e15, allow_inf_nan=False)
+    amount: float = Field(ge=0, le=1e15, allow_inf_nan=False, strict=True)
     note: Annotated[str, StringConstraints(max_length=10_000)] = ""
 
 
@@ -288,14 +298,14 @@ class ApprovalOut(BaseModel):
 class SurveyIn(Strict):
     """The customer's answer to the satisfaction survey."""
 
-    score: int = Field(ge=1, le=5)
+    score: int = Field(ge=1, le=5, strict=True)
     comment: Annotated[str, StringConstraints(max_length=10_000)] = ""
 
 
 class MigrateIn(Strict):
     """Move a case to another stored policy version."""
 
-    policy_version_id: int = Field(ge=1)
+    policy_version_id: int = Field(ge=1, le=2**62, strict=True)
 
 
 class ClockOut(BaseModel):

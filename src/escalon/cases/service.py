@@ -12,16 +12,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from escalon.cases.models import AuditEntry, Case, ClockEvent, Customer, Escalation, Message
+from escalon.cases.models import (
+    AuditEntry,
+    Case,
+    ClockEvent,
+    Customer,
+    Escalation,
+    IdempotencyKey,
+    Message,
+)
 from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.engine import Action, Decision
 from escalon.core.engine import ClockEvent as CoreClockEvent
 from escalon.core.policy import Policy
 from escalon.core.sla import RESPONSE_METRICS, earliest_due
 from escalon.core.state import STOPPED_STATUSES, CaseState
+from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
 from escalon.notifications.models import OutboxMessage
@@ -142,6 +151,68 @@ def next_case_id(session: Session) -> int:
     return int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0) + 1
 
 
+@dataclass(frozen=True, slots=True)
+class OpeningFacts:
+    """What opening a case needs to know, read in one round trip."""
+
+    policy_version_id: int
+    policy_fingerprint: str
+    case_id: int
+    customer_id: int | None
+    customer_ref: str | None
+    customer_name: str | None
+    customer_email: str | None
+    customer_tier: str | None
+    replay_case_id: int | None
+    replay_hash: str | None
+
+
+def opening_facts(
+    session: Session,
+    *,
+    customer_ref: str | None,
+    customer_id: int | None,
+    user_id: int | None,
+    idempotency_key: str | None,
+) -> OpeningFacts | None:
+    """The active policy, the new case's id, the customer and any earlier request under the
+    same Idempotency-Key, in one statement. None when no policy is active."""
+    if session.get_bind().dialect.name == "postgresql":
+        next_id: Any = func.nextval(func.pg_get_serial_sequence("cases", "id"))
+    else:
+        # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max + 1 is ours.
+        next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
+    which = Customer.ref == customer_ref if customer_ref is not None else Customer.id == customer_id
+
+    def customer(column: Any) -> Any:
+        return select(column).where(which).scalar_subquery()
+
+    def earlier(column: Any) -> Any:
+        return (
+            select(column)
+            .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == idempotency_key)
+            .scalar_subquery()
+        )
+
+    row = session.execute(
+        select(
+            PolicyVersion.id,
+            PolicyVersion.fingerprint,
+            next_id,
+            customer(Customer.id),
+            customer(Customer.ref),
+            customer(Customer.name),
+            customer(Customer.email),
+            customer(Customer.tier),
+            earlier(IdempotencyKey.case_id),
+            earlier(IdempotencyKey.request_hash),
+        ).where(PolicyVersion.active)
+    ).first()
+    if row is None:
+        return None
+    return OpeningFacts(*row)
+
+
 def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
     """The case row's columns that mirror the engine state."""
     stopped = state.status in STOPPED_STATUSES
@@ -218,7 +289,7 @@ def write_changes(
         if change.new:
             new_rows.append(columns)
         else:
-            columns["case_id"] = case.id
+            columns["id"] = case.id
             columns["expected_version"] = case.version
             columns["policy_version_id"] = case.policy_version_id
             updates.append(columns)
@@ -309,27 +380,14 @@ def write_changes(
                 opened_at=change.state.opened_at,
                 version=1,
             )
-        session.execute(insert(_CASES), new_rows)
     if updates:
-        result = session.execute(
-            update(_CASES)
-            .where(
-                _CASES.c.id == bindparam("case_id"),
-                _CASES.c.version == bindparam("expected_version"),
-            )
-            .values(version=_CASES.c.version + 1),
-            updates,
-        )
-        sane = session.get_bind().dialect.supports_sane_multi_rowcount or len(updates) == 1
-        if sane and result.rowcount != len(updates):  # type: ignore[attr-defined]
+        matched = bulk.update_rows(session, _CASES, updates, guard="version")
+        if matched != len(updates):
             raise Conflict("the case was changed by someone else meanwhile; try again")
-    if messages:
-        session.execute(insert(table_of(Message)), messages)
-    if escalations:
-        session.execute(insert(table_of(Escalation)), escalations)
-    if audit:
-        session.execute(insert(table_of(AuditEntry)), audit)
-    if clock_rows:
-        session.execute(insert(table_of(ClockEvent)), clock_rows)
-    if outbox:
-        session.execute(insert(table_of(OutboxMessage)), outbox)
+    with bulk.pipeline(session):
+        bulk.insert_rows(session, _CASES, new_rows)
+        bulk.insert_rows(session, table_of(Message), messages)
+        bulk.insert_rows(session, table_of(Escalation), escalations)
+        bulk.insert_rows(session, table_of(AuditEntry), audit)
+        bulk.insert_rows(session, table_of(ClockEvent), clock_rows)
+        bulk.insert_rows(session, table_of(OutboxMessage), outbox)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import Admin, IfMatch, Reader, Staff, Supervisor
+from escalon.api.deps import Admin, DateTime, IfMatch, Reader, Staff, Supervisor
 from escalon.api.errors import error_responses
 from escalon.cases import flows, queries
 from escalon.cases.models import Customer
@@ -57,7 +57,7 @@ def _etag(response: Response, case: CaseOut) -> CaseOut:
     "/customers",
     status_code=status.HTTP_201_CREATED,
     tags=["customers"],
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_customer(body: CustomerIn, context: Reader) -> CustomerOut:
     """Add a customer (409 if the ref is taken)."""
@@ -93,7 +93,9 @@ def get_customer(customer_id: Id, context: Reader) -> CustomerOut:
 
 
 @router.patch(
-    "/customers/{customer_id}", tags=["customers"], responses=error_responses(401, 403, 404, 422)
+    "/customers/{customer_id}",
+    tags=["customers"],
+    responses=error_responses(400, 401, 403, 404, 422),
 )
 def update_customer(customer_id: Id, body: CustomerPatch, context: Reader) -> CustomerOut:
     """Change a customer's name, e-mail or tier (open cases keep the tier they were opened with)."""
@@ -122,7 +124,7 @@ def _customer(session: Session, customer_id: int) -> Customer:
     tags=["cases"],
     responses={
         200: {"model": CaseOut, "description": "Replayed: an earlier request with this key"},
-        **error_responses(401, 403, 409, 422),
+        **error_responses(400, 401, 403, 409, 422),
     },
 )
 def create_case(
@@ -183,8 +185,8 @@ def list_cases(
     channel: Annotated[list[str] | None, Query(max_length=100)] = None,
     category: Annotated[list[str] | None, Query(max_length=100)] = None,
     q: Annotated[str | None, Query(max_length=200, description="text in the subject")] = None,
-    opened_after: datetime | None = None,
-    opened_before: datetime | None = None,
+    opened_after: DateTime | None = None,
+    opened_before: DateTime | None = None,
     sort: Annotated[
         str, Query(pattern="^(-opened|opened|due)$", description="-opened, opened or due")
     ] = "-opened",

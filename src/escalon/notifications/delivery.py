@@ -8,7 +8,7 @@ delivery is at least once, and every copy carries the same idempotency key.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select, update
 
@@ -16,6 +16,7 @@ from escalon.clock import Clock
 from escalon.config import Settings
 from escalon.database import Database
 from escalon.notifications.models import OutboxMessage, Webhook
+from escalon.notifications.outbox import render_body
 from escalon.notifications.transports import (
     DeliveryFailed,
     EmailTransport,
@@ -125,6 +126,8 @@ def deliver_due(
     try:
         for message in messages:
             transport = transports.get(message.channel)
+            if not message.body and message.channel != "webhook":
+                message = replace(message, body=render_body(message.payload))
             try:
                 if transport is None:
                     raise DeliveryFailed(f"unknown channel {message.channel!r}", permanent=True)
@@ -163,6 +166,7 @@ def deliver_due(
                     "delivered_at": clock.now_us(),
                     "next_attempt_at": None,
                     "last_error": None,
+                    "body": message.body,
                 }
             )
     finally:

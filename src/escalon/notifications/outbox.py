@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import tzinfo
-from functools import cache
+from datetime import datetime, tzinfo
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
@@ -51,6 +51,7 @@ def _templates() -> Environment:
         undefined=StrictUndefined,
         autoescape=False,  # plain-text messages
         keep_trailing_newline=True,
+        auto_reload=False,
     )
 
 
@@ -62,10 +63,13 @@ def message_key(firing_key: str, recipient: str, address: str) -> str:
 def outbox_rows(
     action: Action, context: CaseContext, directory: Directory, *, now: int
 ) -> list[dict[str, Any]]:
-    """The outbox rows a `notify` or `notify_customer` action makes (none for other actions)."""
+    """The outbox rows a `notify` or `notify_customer` action makes (none for other actions).
+
+    Rows carry everything their message says in `payload`; the text is rendered when the
+    message is delivered, off the path that fires escalations.
+    """
     if action.action == "notify":
         subject = _staff_subject(action, context)
-        body = _render("staff.txt", action, context)
         rows = []
         for recipient in action.details.get("recipients", ()):
             for channel, address, note in _addresses(str(recipient), directory):
@@ -75,33 +79,33 @@ def outbox_rows(
                         context,
                         now,
                         "notify",
+                        "staff.txt",
                         channel,
                         str(recipient),
                         address,
                         subject,
-                        body,
                         note,
                     )
                 )
         return rows
     if action.action == "notify_customer":
-        template = str(action.details.get("template", "default"))
-        body = _render(f"customer_{template}.txt", action, context)
+        template = f"customer_{action.details.get('template', 'default')}.txt"
         subject = f"[#{context.case_id}] {context.subject or 'Your request'}"
         email = context.customer_email
         channel, address = ("email", email) if email else ("log", "log")
         note = None if email else "the customer has no e-mail address: written to the log"
+        recipient = f"customer:{context.customer_ref}"
         return [
             _row(
                 action,
                 context,
                 now,
                 "notify_customer",
+                template,
                 channel,
-                f"customer:{context.customer_ref}",
+                recipient,
                 address,
                 subject,
-                body,
                 note,
             )
         ]
@@ -132,31 +136,36 @@ def _row(
     context: CaseContext,
     now: int,
     kind: str,
+    template: str,
     channel: str,
     recipient: str,
     address: str,
     subject: str,
-    body: str,
     note: str | None,
 ) -> dict[str, Any]:
     key = message_key(action.key, recipient, address)
+    zone = context.timezone
+    expected = context.expected_answer_at
     payload: dict[str, Any] = {
         "id": key,
         "type": f"escalon.{kind}",
-        "at": action.at_datetime.isoformat(),
+        "at": _iso(action.at, zone),
         "case": {
             "id": context.case_id,
             "subject": context.subject,
             "customer": context.customer_ref,
+            "customer_name": context.customer_name,
             "priority": context.priority,
             "status": context.status,
             "level": context.level,
             "team": context.team,
+            "expected_answer_at": None if expected is None else _iso(expected, zone),
         },
         "rule": action.rule,
         "trigger": action.trigger,
         "metric": action.metric,
         "recipient": recipient,
+        "template": template,
         "details": dict(action.details),
     }
     if note is not None:
@@ -169,13 +178,18 @@ def _row(
         "recipient": recipient,
         "address": address,
         "subject": subject,
-        "body": body,
+        "body": "",
         "payload": payload,
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+@lru_cache(maxsize=4096)
+def _iso(at: int, zone: tzinfo) -> str:
+    return from_us(at).astimezone(zone).isoformat()
 
 
 def _staff_subject(action: Action, context: CaseContext) -> str:
@@ -189,19 +203,26 @@ def _staff_subject(action: Action, context: CaseContext) -> str:
     return f"[Escalon] #{context.case_id} {what}: {context.subject or '(no subject)'}"
 
 
-def _render(name: str, action: Action, context: CaseContext) -> str:
+def render_body(payload: dict[str, Any]) -> str:
+    """The text of a message, from the payload its row was written with."""
     environment = _templates()
     try:
-        template = environment.get_template(name)
+        template = environment.get_template(str(payload.get("template") or "customer_default.txt"))
     except TemplateNotFound:
         template = environment.get_template("customer_default.txt")
-    expected = None
-    if context.expected_answer_at is not None:
-        expected = from_us(context.expected_answer_at).astimezone(context.timezone)
+    case = dict(payload.get("case") or {})
     return template.render(
-        action=action,
-        case=context,
-        at=action.at_datetime.strftime("%Y-%m-%d %H:%M %Z"),
-        metric_label=METRIC_LABELS.get(action.metric or "", action.metric or ""),
-        expected=None if expected is None else expected.strftime("%A %d %B %Y, %H:%M %Z"),
+        case=case,
+        rule=payload.get("rule", ""),
+        trigger=payload.get("trigger", ""),
+        metric_label=METRIC_LABELS.get(str(payload.get("metric")), payload.get("metric") or ""),
+        at_local=_readable(payload.get("at")),
+        expected=_readable(case.get("expected_answer_at"), "%A %d %B %Y, %H:%M %Z"),
     )
+
+
+def _readable(value: Any, layout: str = "%Y-%m-%d %H:%M %Z") -> str | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value))
+    return moment.strftime(layout) if moment.tzname() not in (None, "") else moment.isoformat()

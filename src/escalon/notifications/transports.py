@@ -8,7 +8,8 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import formatdate
 from typing import Any, Protocol
 
 import httpx
@@ -131,13 +132,15 @@ class EmailTransport:
         settings = self.settings
         if not settings.smtp_host:
             return self.fallback.send(message)
-        email = EmailMessage()
+        # Header lines up to RFC 5322's hard limit: folding the 64-character idempotency key
+        # onto a continuation line makes parsers read it with a leading space.
+        email = EmailMessage(policy=SMTP_POLICY.clone(max_line_length=998))
         email["From"] = settings.mail_from
         email["To"] = message.address
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False)
         # The same key gives the same Message-ID: receivers drop a redelivered copy.
-        email["Message-ID"] = make_msgid(idstring=message.key[:32], domain="escalon.invalid")
+        email["Message-ID"] = f"<{message.key}@escalon.invalid>"
         email["X-Escalon-Idempotency-Key"] = message.key
         email.set_content(message.body)
         try:

@@ -99,7 +99,7 @@ def list_webhooks(context: Admin) -> list[WebhookOut]:
 @router.post(
     "/webhooks",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
     """Add a webhook endpoint; the answer carries the signing secret, shown this once."""

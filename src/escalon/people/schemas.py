@@ -6,11 +6,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from escalon.cases.schemas import Email, Name
+from escalon.cases.schemas import Email, Name, Trimmed
 
-Handle = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^\S+$")
-]
+Handle = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]
 AgentStatus = Literal["available", "away", "off_shift"]
 
 
@@ -38,10 +36,10 @@ class AgentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     handle: Handle
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), Trimmed]
     email: Email | None = None
     level: Name | None = Field(None, description="where they stand on the policy's ladder")
-    capacity: int = Field(20, ge=0, le=10_000, description="most open cases at once")
+    capacity: int = Field(20, ge=0, le=10_000, strict=True, description="most open cases at once")
     status: AgentStatus = "available"
     teams: list[Name] = Field(default_factory=list, max_length=100)
 
@@ -51,15 +49,12 @@ class AgentPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-        | None
-    ) = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200), Trimmed] | None = None
     email: Email | None = None
     level: Name | None = None
-    capacity: int | None = Field(None, ge=0, le=10_000)
+    capacity: int | None = Field(None, ge=0, le=10_000, strict=True)
     status: AgentStatus | None = None
-    active: bool | None = None
+    active: bool | None = Field(None, strict=True)
     teams: list[Name] | None = Field(None, max_length=100)
 
 

@@ -54,7 +54,8 @@ def team_by_name(session: Session, name: str) -> Team:
 
 
 def _teams(session: Session, names: list[str]) -> list[Team]:
-    teams = list(session.scalars(select(Team).where(Team.name.in_(names))))
+    # In name order, as the relationship loads them: the answer must not depend on the database.
+    teams = list(session.scalars(select(Team).where(Team.name.in_(names)).order_by(Team.name)))
     missing = sorted(set(names) - {team.name for team in teams})
     if missing:
         raise Invalid(f"unknown team(s): {', '.join(missing)} (create them first)")

@@ -30,7 +30,7 @@ def list_teams(context: Reader) -> list[TeamOut]:
     "/teams",
     status_code=status.HTTP_201_CREATED,
     tags=["people"],
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_team(body: TeamIn, context: Admin) -> TeamOut:
     """Add a team."""
@@ -57,7 +57,7 @@ def list_agents(context: Reader) -> list[AgentOut]:
     "/agents",
     status_code=status.HTTP_201_CREATED,
     tags=["people"],
-    responses=error_responses(401, 403, 409, 422),
+    responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_agent(body: AgentIn, context: Admin) -> AgentOut:
     """Add an agent."""
@@ -72,7 +72,9 @@ def get_agent(handle: Name, context: Reader) -> AgentOut:
         return service.agent_out(service.agent_by_handle(session, handle))
 
 
-@router.patch("/agents/{handle}", tags=["people"], responses=error_responses(401, 403, 404, 422))
+@router.patch(
+    "/agents/{handle}", tags=["people"], responses=error_responses(400, 401, 403, 404, 422)
+)
 def update_agent(handle: Name, body: AgentPatch, context: Admin) -> AgentOut:
     """Change an agent."""
     with context.db.write() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from escalon.api.errors import ErrorDetail
 
@@ -17,7 +17,7 @@ class PolicyUpload(BaseModel):
 
     source: Annotated[str, StringConstraints(max_length=1_000_000)]
     filename: Annotated[str, StringConstraints(max_length=500)] = "policy.yaml"
-    activate: bool = False
+    activate: bool = Field(False, strict=True)
 
 
 class PolicySummary(BaseModel):

@@ -45,7 +45,7 @@ def _detail(version: PolicyVersion) -> PolicyVersionDetail:
     return PolicyVersionDetail(**_out(version).model_dump(), source=version.source)
 
 
-@router.post("/validate", responses=error_responses(401, 403, 422))
+@router.post("/validate", responses=error_responses(400, 401, 403, 422))
 def validate(body: PolicyUpload, context: Reader) -> ValidationResult:
     """Check a policy and report every problem at once; nothing is stored."""
     result = service.check(body.source, body.filename)
@@ -73,7 +73,7 @@ def validate(body: PolicyUpload, context: Reader) -> ValidationResult:
     status_code=status.HTTP_201_CREATED,
     responses={
         200: {"model": PolicyVersionDetail, "description": "The same text was already stored"},
-        **error_responses(401, 403, 404, 409, 422),
+        **error_responses(400, 401, 403, 404, 409, 422),
     },
 )
 def upload(body: PolicyUpload, response: Response, context: Admin) -> PolicyVersionDetail:
@@ -115,7 +115,8 @@ def get_active(context: Reader) -> PolicyVersionDetail:
         return _detail(version)
 
 
-@router.get("/{version_id}", responses=error_responses(401, 403, 404, 422))
+# Only digits match, so GET /policies/validate is a 405 (POST only), not a 422 about the id.
+@router.get("/{version_id:int}", responses=error_responses(401, 403, 404, 422))
 def get_version(version_id: Id, context: Reader) -> PolicyVersionDetail:
     """One stored version with its text."""
     with context.db.read() as session:

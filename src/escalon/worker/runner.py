@@ -87,6 +87,7 @@ class Worker:
             now=services.clock.now_us(),
             batch=settings.worker_batch,
             analyzer=services.analyzer,
+            clock=services.clock,
         )
         self.fired += report.escalations
         if report.actions:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from escalon.cases import service
 from escalon.cases.models import AuditEntry, Case
+from escalon.clock import Clock
 from escalon.core import engine
 from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
@@ -41,11 +42,22 @@ class TickReport:
     failed: list[int] = field(default_factory=list)
 
 
-def tick(db: Database, *, now: int, batch: int, analyzer: TextAnalyzer | None = None) -> TickReport:
-    """Fire everything due up to `now` on up to `batch` cases, in one transaction."""
+def tick(
+    db: Database,
+    *,
+    now: int,
+    batch: int,
+    analyzer: TextAnalyzer | None = None,
+    clock: Clock | None = None,
+) -> TickReport:
+    """Fire everything due up to `now` on up to `batch` cases, in one transaction.
+
+    With a `clock`, records say when they were written (read again after evaluating); without
+    one, they say `now`.
+    """
     try:
         with db.write() as session:
-            return _tick(session, now=now, batch=batch, analyzer=analyzer, only=None)
+            return _tick(session, now=now, batch=batch, analyzer=analyzer, only=None, clock=clock)
     except Exception as error:
         if _is_connection_problem(error):
             raise
@@ -62,6 +74,7 @@ def _tick(
     batch: int,
     analyzer: TextAnalyzer | None,
     only: int | None,
+    clock: Clock | None = None,
 ) -> TickReport:
     query = service.load_query(lock=True, skip_locked=True).where(Case.next_check_at <= now)
     if only is not None:
@@ -86,7 +99,8 @@ def _tick(
         report.actions += len(decision.actions)
         report.escalations += sum(1 for a in decision.actions if a.action in service.MOVES)
     report.changed = len(changes)
-    service.write_changes(session, changes, now=now, directory=Directory(session))
+    written = now if clock is None else max(now, clock.now_us())
+    service.write_changes(session, changes, now=written, directory=Directory(session))
     return report
 
 

@@ -126,7 +126,13 @@ class _Reader:
 
 def read_yaml(text: str, source: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Parse one YAML (or JSON) document into plain data with its source map and problems."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as error:
+        # The reader refuses control characters (and lone surrogates) before parsing starts.
+        where = text.count("\n", 0, error.position) + 1
+        problem = f"not valid YAML: {error.reason} (character #x{error.character:04x})"
+        return None, SourceMap(), [Problem(source, where, "", problem)]
     try:
         try:
             node = loader.get_single_node()

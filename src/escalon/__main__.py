@@ -1,0 +1,5 @@
+"""`python -m escalon`: the command line."""
+
+from escalon.cli import main
+
+main()
