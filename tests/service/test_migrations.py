@@ -180,7 +180,7 @@ def test_an_empty_database_is_refused_with_the_command_that_fixes_it(
 
     message = str(refused.value)
     assert "an empty database" in message
-    assert f"this release needs {head_revision()}" in message
+    assert f"this release needs revision {head_revision()}" in message
     assert "run `escalon db upgrade`" in message
 
 
@@ -196,7 +196,7 @@ def test_a_database_from_a_newer_release_is_refused(empty_database: Database) ->
     with empty_database.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
 
-    with pytest.raises(SchemaOutOfDate, match="the database has revision 9999"):
+    with pytest.raises(SchemaOutOfDate, match="the database is at revision 9999"):
         require_current(empty_database)
 
 

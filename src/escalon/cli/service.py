@@ -26,7 +26,7 @@ def _database(settings: Settings) -> Any:
 
 
 def _fail(message: str) -> None:
-    Console(stderr=True, highlight=False).print(f"[red]error[/red] {message}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error[/red] {message}")
     raise typer.Exit(1)
 
 

@@ -51,8 +51,8 @@ def require_current(database: Database) -> None:
     """Refuse to run on a schema older or newer than this release's."""
     current, head = current_revision(database), head_revision()
     if current != head:
-        found = "an empty database" if current is None else f"revision {current}"
+        found = "is an empty database" if current is None else f"is at revision {current}"
         raise SchemaOutOfDate(
-            f"the database has {found} but this release needs {head}: "
+            f"the database {found} but this release needs revision {head}: "
             "run `escalon db upgrade` first"
         )

@@ -1,0 +1,118 @@
+"""The service's command line: schema, users and tokens, the demo, and `serve` as a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from escalon.cli import app
+from escalon.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A SQLite file named by ESCALON_DATABASE_URL, as an operator would set it."""
+    url = f"sqlite:///{tmp_path / 'escalon.db'}"
+    monkeypatch.setenv("ESCALON_DATABASE_URL", url)
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def test_commands_refuse_a_database_without_the_schema(database_url: str) -> None:
+    result = runner.invoke(app, ["users", "create", "ann", "--role", "admin"])
+    assert result.exit_code == 1
+    assert "run `escalon db upgrade` first" in result.output
+
+
+def test_upgrade_then_users_and_tokens(database_url: str) -> None:
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "upgraded from empty to revision" in upgraded.output
+    again = runner.invoke(app, ["db", "upgrade"])
+    assert "already at revision" in again.output
+    created = runner.invoke(app, ["users", "create", "ann", "--role", "admin"])
+    assert created.exit_code == 0
+    assert "user ann (admin) created" in created.output
+    duplicate = runner.invoke(app, ["users", "create", "ann", "--role", "admin"])
+    assert duplicate.exit_code == 1
+    assert "already exists" in duplicate.output
+    wrong_role = runner.invoke(app, ["users", "create", "bob", "--role", "boss"])
+    assert wrong_role.exit_code == 1
+    assert "unknown role 'boss'" in wrong_role.output
+    token = runner.invoke(app, ["tokens", "create", "ann"])
+    assert token.exit_code == 0
+    assert token.output.strip().startswith("esc_")
+    assert runner.invoke(app, ["tokens", "create", "nobody"]).exit_code == 1
+
+
+def test_the_demo_seeds_once_and_mints_tokens_each_time(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    first = runner.invoke(app, ["demo", "--database", url, "--seed-only"])
+    assert first.exit_code == 0, first.output
+    assert "9 cases (just seeded)" in first.output
+    second = runner.invoke(app, ["demo", "--database", url, "--seed-only"])
+    assert "9 cases" in second.output
+    assert "just seeded" not in second.output
+    assert _tokens(first.output)
+    assert len(_tokens(second.output)) == 3
+    assert not set(_tokens(first.output)) & set(_tokens(second.output))
+    get_settings.cache_clear()
+
+
+def _tokens(output: str) -> list[str]:
+    return [word for word in output.split() if word.startswith("esc_")][:3]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_serve_answers_and_stops_cleanly_on_sigterm(database_url: str, tmp_path: Path) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(app, ["users", "create", "ann", "--role", "admin"]).exit_code == 0
+    token = runner.invoke(app, ["tokens", "create", "ann"]).output.strip()
+    port = _free_port()
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "escalon", "serve", "--port", str(port)],
+        env={**os.environ, "ESCALON_DATABASE_URL": database_url},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        me = httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json() == {"username": "ann", "role": "admin", "agent": None}
+        assert httpx.get(f"{base}/api/v1/me").status_code == 401
+        assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Escalon"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(30)
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    # uvicorn finishes its shutdown, then lets the signal end the process, as services expect.
+    assert code in (0, -signal.SIGTERM), output
+    assert "Application shutdown complete" in output
+    assert "embedded worker started" in output
+    assert "embedded worker stopped" in output
