@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -519,3 +520,25 @@ def test_escalation_rows_carry_the_engines_firing_key(workspace: Workspace) -> N
     with workspace.database.read() as session:
         key = session.scalars(select(Escalation.firing_key)).one()
     assert key == f"{case['id']}|customer asks for a manager|customer.message|event#2|0"
+
+
+def test_concurrent_creates_with_one_idempotency_key_make_one_case(workspace: Workspace) -> None:
+    body = {"customer": {"ref": "K-race"}, "subject": "Double click"}
+    headers = workspace.headers("integration", **{"Idempotency-Key": "race-1"})
+    barrier = threading.Barrier(6)
+    answers: list[tuple[int, int]] = []
+
+    def create() -> None:
+        barrier.wait()
+        response = workspace.client.post("/api/v1/cases", json=body, headers=headers)
+        answers.append((response.status_code, response.json()["id"]))
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({case_id for _status, case_id in answers}) == 1
+    assert sorted(status for status, _id in answers) == [200] * 5 + [201]
+    with workspace.database.read() as session:
+        assert session.scalar(select(func.count()).select_from(Case)) == 1

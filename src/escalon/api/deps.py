@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
 
@@ -68,32 +69,46 @@ def services(request: Request) -> Services:
     return found
 
 
-def authenticated(
+async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Context:
-    """The caller, from the bearer token; 401 without a valid one."""
+    """The caller, from the bearer token; 401 without a valid one.
+
+    Asynchronous so that a recently verified token costs no trip to a worker thread; the
+    database is only asked (in a thread) when the token is not in the cache.
+    """
     parts = services(request)
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthenticated("send an API token: Authorization: Bearer <token>")
     now = parts.clock.now_us()
-    with parts.database.read() as session:
-        principal = auth.authenticate(
-            session,
-            credentials.credentials,
-            now=now,
-            cache_seconds=parts.settings.token_cache_seconds,
-        )
+    token = credentials.credentials
+    principal = auth.cached_principal(
+        token, now=now, cache_seconds=parts.settings.token_cache_seconds
+    )
+    if principal is None:
+        principal = await run_in_threadpool(_verify, parts, token, now)
     if auth.needs_last_used(principal, now=now):
-        with parts.database.write() as session:
-            auth.mark_used(session, principal, now=now)
+        await run_in_threadpool(_mark_used, parts, principal, now)
     return Context(parts, principal)
 
 
-def require(*roles: str) -> Callable[..., Context]:
+def _verify(parts: Services, token: str, now: int) -> auth.Principal:
+    with parts.database.read() as session:
+        return auth.authenticate(
+            session, token, now=now, cache_seconds=parts.settings.token_cache_seconds
+        )
+
+
+def _mark_used(parts: Services, principal: auth.Principal, now: int) -> None:
+    with parts.database.write() as session:
+        auth.mark_used(session, principal, now=now)
+
+
+def require(*roles: str) -> Callable[..., Awaitable[Context]]:
     """A dependency that lets only the given roles through (403 for the others)."""
 
-    def check(context: Annotated[Context, Depends(authenticated)]) -> Context:
+    async def check(context: Annotated[Context, Depends(authenticated)]) -> Context:
         if context.principal.role not in roles:
             raise Forbidden(
                 f"role {context.principal.role!r} may not do this (allowed: {', '.join(roles)})"
@@ -103,7 +118,7 @@ def require(*roles: str) -> Callable[..., Context]:
     return check
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(

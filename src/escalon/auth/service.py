@@ -159,12 +159,22 @@ _cache = _TokenCache()
 _last_used: dict[str, int] = {}
 
 
-def authenticate(session: Session, token: str, *, now: int, cache_seconds: float) -> Principal:
-    """The principal a bearer token belongs to; Unauthenticated when it is unknown or dead."""
-    token_hash = hash_token(token)
-    cached = _cache.get(token_hash, cache_seconds) if cache_seconds > 0 else None
+def cached_principal(token: str, *, now: int, cache_seconds: float) -> Principal | None:
+    """The principal of a recently verified token, without asking the database (or None)."""
+    if cache_seconds <= 0:
+        return None
+    cached = _cache.get(hash_token(token), cache_seconds)
     if cached is not None and (cached.expires_at is None or cached.expires_at > now):
         return cached.principal
+    return None
+
+
+def authenticate(session: Session, token: str, *, now: int, cache_seconds: float) -> Principal:
+    """The principal a bearer token belongs to; Unauthenticated when it is unknown or dead."""
+    found = cached_principal(token, now=now, cache_seconds=cache_seconds)
+    if found is not None:
+        return found
+    token_hash = hash_token(token)
     row = session.execute(
         select(
             ApiToken.id,

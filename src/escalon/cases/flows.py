@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from psycopg.errors import UniqueViolation
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -223,22 +224,30 @@ def open_case(
                 body=request.body,
             )
         )
-    _write(session, [change], now)
+    key_rows = []
     if keyed:
-        claimed = session.execute(
-            _insert_ignoring_conflict(session, IdempotencyKey)
-            .values(
-                user_id=actor.user_id,
-                key=idempotency_key,
-                request_hash=request_fingerprint(request),
-                case_id=case_id,
-                created_at=now,
-            )
-            .returning(IdempotencyKey.id)
-        ).first()
-        if claimed is None:
+        key_rows.append(
+            {
+                "user_id": actor.user_id,
+                "key": idempotency_key,
+                "request_hash": request_fingerprint(request),
+                "case_id": case_id,
+                "created_at": now,
+            }
+        )
+    try:
+        service.write_changes(
+            session,
+            [change],
+            now=now,
+            directory=Directory(session),
+            also=[(table_of(IdempotencyKey), key_rows)] if key_rows else (),
+        )
+    except (IntegrityError, UniqueViolation) as error:
+        if keyed and "idempotency" in str(error):
             # A concurrent request with the same key committed first: this one is dropped.
-            raise IdempotencyRace(str(idempotency_key))
+            raise IdempotencyRace(str(idempotency_key)) from None
+        raise
     return case_id, False
 
 

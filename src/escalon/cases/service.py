@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import (
@@ -268,10 +268,16 @@ def case_context(case: LoadedCase, state: CaseState) -> CaseContext:
 
 
 def write_changes(
-    session: Session, changes: Sequence[Change], *, now: int, directory: Directory
+    session: Session,
+    changes: Sequence[Change],
+    *,
+    now: int,
+    directory: Directory,
+    also: Sequence[tuple[Table, list[dict[str, Any]]]] = (),
 ) -> None:
     """Write every change in the caller's transaction: case rows, records, audit and outbox.
 
+    `also` are more rows to insert along with them (in the same round trip on PostgreSQL).
     An existing case is updated only if its version is still the one it was loaded with; the
     version then moves on by one. Conflict when another writer got there first.
     """
@@ -391,3 +397,5 @@ def write_changes(
         bulk.insert_rows(session, table_of(AuditEntry), audit)
         bulk.insert_rows(session, table_of(ClockEvent), clock_rows)
         bulk.insert_rows(session, table_of(OutboxMessage), outbox)
+        for table, rows in also:
+            bulk.insert_rows(session, table, rows)
