@@ -43,9 +43,14 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_timeout_seconds: float = Field(10.0, gt=0)
     mail_from: str = "Escalon <escalon@localhost>"
+    # Threads per API process that run requests' database work (more only add contention).
+    api_threads: int = Field(4, ge=1, le=200)
     # How long a verified API token is trusted without asking the database again.
     token_cache_seconds: float = Field(5.0, ge=0, le=300)
     log_level: str = "INFO"
+    # FastAPI's OpenTelemetry traces, metrics and logs (needs providers configured in the
+    # environment); off by default, since checking for them costs every request.
+    telemetry: bool = False
 
 
 @cache

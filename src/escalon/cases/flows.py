@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from psycopg.errors import UniqueViolation
 from sqlalchemy import insert, select, update
@@ -66,6 +66,15 @@ class Actor:
 
 # A change whose next timer falls this close wakes listening workers instead of waiting a poll.
 WAKE_HORIZON_US = 2 * 1_000_000
+
+
+class Opened(NamedTuple):
+    """What opening a case gave: its id, whether an earlier request had made it, and (when this
+    one did) the case row as written, joined to its customer and policy, for the answer."""
+
+    case_id: int
+    replayed: bool
+    row: dict[str, Any] | None
 
 
 class IdempotencyRace(Exception):
@@ -144,8 +153,8 @@ def open_case(
     now: int,
     analyzer: TextAnalyzer | None,
     idempotency_key: str | None = None,
-) -> tuple[int, bool]:
-    """Open a case under the active policy; (case id, True when an earlier request made it).
+) -> Opened:
+    """Open a case under the active policy.
 
     The hot path of intake: one statement reads everything it needs (active policy, new id,
     customer, an earlier request with the same key), the writes go out in one round trip.
@@ -164,7 +173,7 @@ def open_case(
                 f"Idempotency-Key {idempotency_key!r} was already used for a different request; "
                 "use a new key for a new case"
             )
-        return facts.replay_case_id, True
+        return Opened(facts.replay_case_id, True, None)
     if facts is None:
         raise Conflict("no policy is active: upload one and activate it (POST /api/v1/policies)")
     policy = policies.compiled(session, facts.policy_version_id, facts.policy_fingerprint)
@@ -248,7 +257,15 @@ def open_case(
             # A concurrent request with the same key committed first: this one is dropped.
             raise IdempotencyRace(str(idempotency_key)) from None
         raise
-    return case_id, False
+    row = dict(change.columns or {})
+    row.update(
+        customer_ref=customer.ref,
+        customer_name=customer.name,
+        policy_name=policy.name,
+        policy_version=policy.version,
+        tags=decision.state.tags,
+    )
+    return Opened(case_id, False, row)
 
 
 @dataclass(frozen=True, slots=True)

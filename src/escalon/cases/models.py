@@ -153,7 +153,8 @@ class AuditEntry(Base):
 
 
 class ClockEvent(Base):
-    """An SLA clock event (started, warning, breach, met, ended...) for compliance figures."""
+    """How an SLA clock cycle went (warning, breach, met, ended, untracked), for compliance
+    figures; starts are not stored (the state and the messages say when cycles began)."""
 
     __tablename__ = "clock_events"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Escalation, Message
@@ -31,57 +32,67 @@ from escalon.cases.service import case_timezone
 from escalon.core.codec import state_from_json
 from escalon.core.sla import clock_views
 from escalon.core.state import from_us
+from escalon.database.base import table_of
 from escalon.errors import EscalonError, NotFound
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 
 US = 1_000_000
-_CASE_COLUMNS = (Case, Customer.ref, Customer.name, PolicyVersion.name, PolicyVersion.version)
-
-
-def _case_select() -> Select[Case, str, str | None, str, str]:
-    return (
-        select(*_CASE_COLUMNS)
-        .join(Customer, Customer.id == Case.customer_id)
-        .join(PolicyVersion, PolicyVersion.id == Case.policy_version_id)
+_CASES = table_of(Case)
+_CASE_SELECT = (
+    select(
+        *_CASES.c,
+        Customer.ref.label("customer_ref"),
+        Customer.name.label("customer_name"),
+        PolicyVersion.name.label("policy_name"),
+        PolicyVersion.version.label("policy_version"),
     )
+    .join(Customer, Customer.id == _CASES.c.customer_id)
+    .join(PolicyVersion, PolicyVersion.id == _CASES.c.policy_version_id)
+)
+_ONE_CASE = _CASE_SELECT.where(_CASES.c.id == bindparam("case_id"))
 
 
-def _case_out(row: Any) -> CaseOut:
-    case: Case = row[0]
-    tags = json.loads(case.state).get("tags", [])
+def case_out(row: Mapping[Any, Any], tags: Sequence[str] | None = None) -> CaseOut:
+    """A case as the API shows it, from its row joined to customer and policy version."""
+    if tags is None:
+        tags = json.loads(row["state"]).get("tags", [])
     return CaseOut(
-        id=case.id,
-        customer=CustomerRef(id=case.customer_id, ref=row[1], name=row[2]),
-        subject=case.subject,
-        channel=case.channel,
-        category=case.category,
-        tier=case.tier,
-        priority=case.priority,
-        status=case.status,
-        level=case.level,
-        team=case.team,
-        assignee=case.assignee,
-        escalations=case.escalations,
-        awaiting_acknowledgement=case.awaiting_ack,
-        reopened=case.reopened,
+        id=row["id"],
+        customer=CustomerRef(
+            id=row["customer_id"], ref=row["customer_ref"], name=row["customer_name"]
+        ),
+        subject=row["subject"],
+        channel=row["channel"],
+        category=row["category"],
+        tier=row["tier"],
+        priority=row["priority"],
+        status=row["status"],
+        level=row["level"],
+        team=row["team"],
+        assignee=row["assignee"],
+        escalations=row["escalations"],
+        awaiting_acknowledgement=row["awaiting_ack"],
+        reopened=row["reopened"],
         tags=list(tags),
-        policy=PolicyRef(id=case.policy_version_id, name=row[3], version=row[4]),
-        opened_at=from_us(case.opened_at),
-        updated_at=from_us(case.updated_at),
-        resolved_at=instant(case.resolved_at),
-        due_at=instant(case.due_at),
-        next_check_at=instant(case.next_check_at),
-        version=case.version,
+        policy=PolicyRef(
+            id=row["policy_version_id"], name=row["policy_name"], version=row["policy_version"]
+        ),
+        opened_at=from_us(row["opened_at"]),
+        updated_at=from_us(row["updated_at"]),
+        resolved_at=instant(row["resolved_at"]),
+        due_at=instant(row["due_at"]),
+        next_check_at=instant(row["next_check_at"]),
+        version=row["version"],
     )
 
 
 def get_case(session: Session, case_id: int) -> CaseOut:
     """One case; NotFound otherwise."""
-    row = session.execute(_case_select().where(Case.id == case_id)).first()
+    row = session.execute(_ONE_CASE, {"case_id": case_id}).first()
     if row is None:
         raise NotFound(f"case {case_id} does not exist")
-    return _case_out(row)
+    return case_out(row._mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +145,7 @@ def list_cases(
     session: Session, filters: CaseFilters, *, sort: str, limit: int, cursor: str | None
 ) -> CasePage:
     """A page of cases matching the filters, in a stable order (keyset pagination)."""
-    query = _case_select()
+    query = _CASE_SELECT
     conditions: list[Any] = []
     for column, values in (
         (Case.status, filters.status),
@@ -187,11 +198,11 @@ def list_cases(
             conditions.append(Case.id < after[1])
         query = query.order_by(Case.id.desc())
     rows = session.execute(query.where(*conditions).limit(limit + 1)).all()
-    items = [_case_out(row) for row in rows[:limit]]
+    items = [case_out(row._mapping) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:
-        last: Case = rows[limit - 1][0]
-        next_cursor = _encode_cursor(sort, last.due_at if sort == "due" else None, last.id)
+        last = rows[limit - 1]._mapping
+        next_cursor = _encode_cursor(sort, last["due_at"] if sort == "due" else None, last["id"])
     return CasePage(items=items, next_cursor=next_cursor)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, and_, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import (
@@ -75,6 +75,8 @@ class Change:
     entries: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     new: bool = False
+    # The case row's columns as written (set by `write_changes`).
+    columns: dict[str, Any] | None = None
 
     def add(self, decision: Decision) -> None:
         """Take one more decision on this case (the state moves on to the decision's)."""
@@ -177,40 +179,63 @@ def opening_facts(
 ) -> OpeningFacts | None:
     """The active policy, the new case's id, the customer and any earlier request under the
     same Idempotency-Key, in one statement. None when no policy is active."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    by_ref = customer_ref is not None
+    statement = _OPENING_FACTS.get((dialect, by_ref))
+    if statement is None:
+        statement = _OPENING_FACTS[(dialect, by_ref)] = _opening_facts_statement(dialect, by_ref)
+    # Core execution on the session's connection: this statement returns no ORM entities.
+    row = (
+        session.connection()
+        .execute(
+            statement,
+            {
+                "customer": customer_ref if by_ref else customer_id,
+                "user_id": user_id,
+                "idempotency_key": idempotency_key,
+            },
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return OpeningFacts(*row)
+
+
+# Built once per dialect and way of naming the customer: building a statement costs more than
+# running this one.
+_OPENING_FACTS: dict[tuple[str, bool], Any] = {}
+
+
+def _opening_facts_statement(dialect: str, by_ref: bool) -> Any:
+    if dialect == "postgresql":
         next_id: Any = func.nextval(func.pg_get_serial_sequence("cases", "id"))
     else:
         # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max + 1 is ours.
         next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
-    which = Customer.ref == customer_ref if customer_ref is not None else Customer.id == customer_id
-
-    def customer(column: Any) -> Any:
-        return select(column).where(which).scalar_subquery()
-
-    def earlier(column: Any) -> Any:
-        return (
-            select(column)
-            .where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == idempotency_key)
-            .scalar_subquery()
-        )
-
-    row = session.execute(
+    which = (Customer.ref if by_ref else Customer.id) == bindparam("customer")
+    earlier = and_(
+        IdempotencyKey.user_id == bindparam("user_id"),
+        IdempotencyKey.key == bindparam("idempotency_key"),
+    )
+    return (
         select(
             PolicyVersion.id,
             PolicyVersion.fingerprint,
             next_id,
-            customer(Customer.id),
-            customer(Customer.ref),
-            customer(Customer.name),
-            customer(Customer.email),
-            customer(Customer.tier),
-            earlier(IdempotencyKey.case_id),
-            earlier(IdempotencyKey.request_hash),
-        ).where(PolicyVersion.active)
-    ).first()
-    if row is None:
-        return None
-    return OpeningFacts(*row)
+            Customer.id,
+            Customer.ref,
+            Customer.name,
+            Customer.email,
+            Customer.tier,
+            IdempotencyKey.case_id,
+            IdempotencyKey.request_hash,
+        )
+        .select_from(PolicyVersion)
+        .outerjoin(Customer, which)
+        .outerjoin(IdempotencyKey, earlier)
+        .where(PolicyVersion.active)
+    )
 
 
 def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
@@ -292,6 +317,7 @@ def write_changes(
         case = change.case
         columns = case_columns(change.state, case.policy)
         columns["updated_at"] = now
+        change.columns = columns
         if change.new:
             new_rows.append(columns)
         else:
@@ -354,6 +380,8 @@ def write_changes(
             elif context is not None:
                 outbox.extend(outbox_rows(action, context, directory, now=now))
         for event in change.clock_events:
+            if event.kind == "started":
+                continue  # a cycle's start is in the case's state and its messages already
             clock_rows.append(
                 {
                     "case_id": case.id,

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from pydantic_core import to_json
 from sqlalchemy import JSON, BigInteger, Boolean, Float, Integer, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.type_api import TypeEngine
+
+# Up to this many rows go as plain VALUES; more travel as one array per column.
+FEW_ROWS = 16
 
 
 @contextmanager
@@ -57,6 +61,9 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         session.execute(insert(table), list(rows))
         return
     names = list(rows[0])
+    if len(rows) <= FEW_ROWS:
+        _insert_few(session, table, names, rows)
+        return
     arrays = ", ".join(f"%b::{_array_type(table.c[name].type)}[]" for name in names)
     selected = ", ".join(
         f'u."{name}"::json' if isinstance(table.c[name].type, JSON) else f'u."{name}"'
@@ -68,6 +75,36 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         f"SELECT {selected} FROM unnest({arrays}) AS u({quoted})"
     )
     _execute_binary(session, statement, tuple(_column_values(table, name, rows) for name in names))
+
+
+def _insert_few(
+    session: Session, table: Table, names: list[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """A handful of rows: plain VALUES, parameters dumped one by one (cheaper than arrays)."""
+    statement, json_columns = _values_statement(table, tuple(names))
+    values = [
+        tuple(
+            (None if row.get(name) is None else to_json(row[name]).decode())
+            if name in json_columns
+            else row.get(name)
+            for name in names
+        )
+        for row in rows
+    ]
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        if len(values) == 1:
+            cursor.execute(statement, values[0])
+        else:
+            cursor.executemany(statement, values)
+
+
+@lru_cache(maxsize=256)
+def _values_statement(table: Table, names: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    json_columns = frozenset(name for name in names if isinstance(table.c[name].type, JSON))
+    placeholders = ", ".join("%s::json" if name in json_columns else "%s" for name in names)
+    quoted = ", ".join(f'"{name}"' for name in names)
+    return f'INSERT INTO "{table.name}" ({quoted}) VALUES ({placeholders})', json_columns
 
 
 def update_rows(

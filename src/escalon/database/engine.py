@@ -73,8 +73,10 @@ def _pg_engine(url: str, pool_size: int, echo: bool) -> Engine:
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        # A server restart invalidates pooled connections: test each before use.
-        pool_pre_ping=True,
+        # No ping before each use (a round trip per request): after a server restart the first
+        # statement on a stale connection fails, the pool is emptied, and the request gets 503
+        # or the worker retries.
+        pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={"connect_timeout": 5},
     )

@@ -105,14 +105,14 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
 
     def open_at(minutes_ago: float, **fields: object) -> int:
         with db.write() as session:
-            case_id, _ = flows.open_case(
+            opened = flows.open_case(
                 session,
                 request=CaseCreate.model_validate(fields),
                 actor=system,
                 now=now - round(minutes_ago * US_PER_MINUTE),
                 analyzer=analyzer,
             )
-            return case_id
+            return opened.case_id
 
     def customer(ref: str, name: str, tier: str = "standard") -> dict[str, str]:
         return CustomerIn(
