@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from psycopg.errors import UniqueViolation
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -245,12 +246,8 @@ def open_case(
             }
         )
     try:
-        service.write_changes(
-            session,
-            [change],
-            now=now,
-            directory=Directory(session),
-            also=[(table_of(IdempotencyKey), key_rows)] if key_rows else (),
+        _write(
+            session, [change], now, also=[(table_of(IdempotencyKey), key_rows)] if key_rows else ()
         )
     except (IntegrityError, UniqueViolation) as error:
         if keyed and "idempotency" in str(error):
@@ -777,11 +774,16 @@ def _apply_into(
 
 
 def _write(
-    session: Session, changes: list[service.Change], now: int, *, flush_first: bool = False
+    session: Session,
+    changes: list[service.Change],
+    now: int,
+    *,
+    flush_first: bool = False,
+    also: Sequence[tuple[Table, list[dict[str, Any]]]] = (),
 ) -> None:
     if flush_first:
         session.flush()
-    service.write_changes(session, changes, now=now, directory=Directory(session))
+    service.write_changes(session, changes, now=now, directory=Directory(session), also=also)
     soon = now + WAKE_HORIZON_US
     if any(c.state.next_check_at is not None and c.state.next_check_at <= soon for c in changes):
         wake_workers(session)

@@ -77,6 +77,7 @@ class Worker:
         self.listener: threading.Thread | None = None
         self.fired = 0
         self.delivered = 0
+        self.ticks = 0
 
     def timer_step(self) -> float:
         """One tick; the seconds until the next is worth doing."""
@@ -90,6 +91,7 @@ class Worker:
             clock=services.clock,
         )
         self.fired += report.escalations
+        self.ticks += 1
         if report.actions:
             log.info(
                 "timers: %d case(s) claimed, %d action(s), %d escalation(s)%s",
