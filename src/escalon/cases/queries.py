@@ -115,9 +115,6 @@ class CaseFilters:
     opened_before: int | None = None
 
 
-SORTS = ("-opened", "opened", "due")
-
-
 def _decode_cursor(cursor: str, sort: str) -> tuple[int | None, int]:
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor.encode() + b"=="))

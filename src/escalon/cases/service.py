@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, select, text
+from sqlalchemy import Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import (
@@ -142,15 +142,6 @@ def lock_case(session: Session, case_id: int) -> LoadedCase:
 def policy_of_row(session: Session, row: Any) -> Policy:
     """The compiled policy of a row of `load_query`."""
     return policies.compiled(session, row[2], row[9])
-
-
-def next_case_id(session: Session) -> int:
-    """The id the next case will get (the engine names a case by its id from the start)."""
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
-        return int(session.scalar(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")))
-    # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max + 1 is ours.
-    return int(session.scalar(select(func.coalesce(func.max(Case.id), 0))) or 0) + 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,14 +14,6 @@ from escalon.policies.models import PolicyVersion
 # Compiled policies by version id. A version's text never changes, so entries never go stale.
 _compiled: dict[int, Policy] = {}
 _compiled_lock = threading.Lock()
-
-
-@dataclass(frozen=True, slots=True)
-class ActivePolicy:
-    """The policy new cases are opened under."""
-
-    version_id: int
-    policy: Policy
 
 
 def problem_detail(problem: Problem) -> Detail:
@@ -120,21 +111,3 @@ def compiled(session: Session, version_id: int, fingerprint: str | None = None) 
     with _compiled_lock:
         _compiled[version_id] = policy
     return policy
-
-
-def active(session: Session) -> ActivePolicy | None:
-    """The active version, compiled; None when no version is active."""
-    row = session.execute(
-        select(PolicyVersion.id, PolicyVersion.fingerprint).where(PolicyVersion.active)
-    ).first()
-    if row is None:
-        return None
-    return ActivePolicy(row[0], compiled(session, row[0], row[1]))
-
-
-def require_active(session: Session) -> ActivePolicy:
-    """The active version; Conflict when there is none."""
-    found = active(session)
-    if found is None:
-        raise Conflict("no policy is active: upload one and activate it (POST /api/v1/policies)")
-    return found
