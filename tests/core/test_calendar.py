@@ -541,3 +541,14 @@ def test_threads_sharing_a_calendar_get_the_same_answers() -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         got = list(pool.map(lambda job: shared.add(*job), jobs))
     assert got == expected
+
+
+def test_an_open_interval_across_the_calendars_internal_chunks_comes_out_whole() -> None:
+    from escalon.core import calendar as calendar_module
+
+    # Open at every instant but one holiday, so the calendar is not trivially "always open".
+    cal = Calendar.from_dict({"timezone": "UTC", "hours": "always", "holidays": ["2001-01-01"]})
+    boundary = cal._base + 50 * calendar_module._CHUNK_US
+    hour = 3_600_000_000
+    found = cal.intervals_us(boundary - hour, boundary + hour)
+    assert found == [(boundary - hour, boundary + hour)]

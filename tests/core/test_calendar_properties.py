@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalon import Calendar, CalendarError
+from escalon.core.state import to_us
 from tests.core.calendar_reference import ReferenceCalendar
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -264,3 +266,24 @@ def test_a_calendar_without_hours_never_hangs(data: st.DataObject) -> None:
     assert cal.between(start, start + timedelta(days=800)) == timedelta(0)
     with pytest.raises(CalendarError, match="no business hours"):
         cal.add(start, timedelta(minutes=1))
+
+
+@SETTINGS
+@given(st.data())
+def test_intervals_are_exactly_the_open_time_of_a_range(data: st.DataObject) -> None:
+    spec, anchor = data.draw(calendars())
+    cal = Calendar.from_dict(spec)
+    start = utc(data.draw(instants(anchor, spec["timezone"])))
+    end = start + timedelta(minutes=data.draw(st.integers(0, 20 * 1440)))
+    a, b = to_us(start), to_us(end)
+    found = cal.intervals_us(a, b)
+    # Sorted, non-empty, apart from each other (adjacent ones would have been merged), in range.
+    assert all(a <= s < e <= b for s, e in found)
+    assert all(e1 < s2 for (_, e1), (s2, _) in pairwise(found))
+    # Their total is the business time of the range, and their edges are where openness flips.
+    assert sum(e - s for s, e in found) == cal.between_us(a, b)
+    for s, e in found:
+        assert cal.is_open_us(s)
+        assert cal.is_open_us(e - 1)
+        assert s == a or not cal.is_open_us(s - 1)
+        assert e == b or not cal.is_open_us(e)

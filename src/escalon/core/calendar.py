@@ -506,6 +506,30 @@ class Calendar:
             c += 1
         return self._chunk(c)[2][0]
 
+    def intervals_us(self, start_us: int, end_us: int) -> list[tuple[int, int]]:
+        """The open intervals that overlap [start_us, end_us), clipped to it, in order."""
+        if start_us >= end_us:
+            return []
+        if self._trivial:
+            return [(start_us, end_us)]
+        found: list[tuple[int, int]] = []
+        t = start_us
+        while t < end_us:
+            ch = self._chunk_at(t)
+            starts, ends = ch[2], ch[3]
+            for i in range(bisect_right(ends, t), len(starts)):
+                begin, finish = starts[i], ends[i]
+                if begin >= end_us:
+                    return found
+                begin, finish = max(begin, start_us), min(finish, end_us)
+                if found and found[-1][1] == begin:
+                    # One interval split across two chunks.
+                    found[-1] = (found[-1][0], finish)
+                else:
+                    found.append((begin, finish))
+            t = ch[1]
+        return found
+
     # ---------------------------------------------------------------- machinery
 
     def _no_hours(self) -> str:
