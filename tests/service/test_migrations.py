@@ -3,6 +3,7 @@ and up again, and the service refuses to start on a schema that is not the curre
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -248,3 +249,21 @@ def test_downgrading_to_base_removes_everything_and_upgrading_again_rebuilds_it(
     )
     add_audit_entry(empty_database)
     assert audit_is_append_only(empty_database)
+
+
+def test_agents_from_before_profiles_get_empty_skills_and_utc(empty_database: Database) -> None:
+    upgrade(empty_database, "0001")
+    with empty_database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO agents (handle, name, capacity, status, active, created_at) "
+                "VALUES ('old', 'Old Hand', 5, 'available', true, 1)"
+            )
+        )
+    upgrade(empty_database)
+    with empty_database.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT skills, languages, timezone, working_hours FROM agents")
+        ).one()
+    skills, languages = (json.loads(v) if isinstance(v, str) else v for v in row[:2])
+    assert (skills, languages, row[2], row[3]) == ([], [], "UTC", None)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from escalon.database.base import Base, Id, Instant
@@ -24,6 +26,8 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[int] = mapped_column(Instant)
+    # The on-call rotation as written (escalon.core.rotations format), checked when stored.
+    rotation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     members: Mapped[list[Agent]] = relationship(
         secondary=team_members, back_populates="teams", order_by="Agent.handle"
     )
@@ -42,6 +46,14 @@ class Agent(Base):
     capacity: Mapped[int] = mapped_column(Integer, default=20)
     status: Mapped[str] = mapped_column(String(20), default="available")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    chat: Mapped[str | None] = mapped_column(String(200))
+    skills: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Calendar `hours` (or "always"); None: no working hours set, always working.
+    working_hours: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # What they may grant on their own, per kind (beyond their level's authority), if set.
+    authority: Mapped[dict[str, float] | None] = mapped_column(JSON)
     created_at: Mapped[int] = mapped_column(Instant)
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"

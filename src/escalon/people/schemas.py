@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -22,12 +23,47 @@ class TeamIn(BaseModel):
 
 
 class TeamOut(BaseModel):
-    """A team and its members' handles."""
+    """A team, its members' handles and its on-call rotation (as written)."""
 
     id: int
     name: str
     description: str
     members: list[str]
+    rotation: dict[str, Any] | None = None
+
+
+class RotationIn(BaseModel):
+    """An on-call rotation: layers (lowest first) and overrides; see docs/people.md."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    layers: list[dict[str, Any]] = Field(min_length=1, max_length=20)
+    overrides: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
+
+
+class OnCallOut(BaseModel):
+    """Who is on call for a team at an instant (nobody: null)."""
+
+    team: str
+    at: datetime
+    person: str | None
+    source: str | None = Field(description="the layer's name, or 'override'")
+
+
+class ShiftOut(BaseModel):
+    """One shift of a team's final on-call schedule."""
+
+    person: str
+    source: str
+    start: datetime
+    end: datetime
+
+
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
+WorkingHours = dict[str, list[Annotated[str, StringConstraints(max_length=20)]]] | Literal["always"]
+Authority = dict[
+    Skill, Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)] | Literal["unlimited"]
+]
 
 
 class AgentIn(BaseModel):
@@ -42,6 +78,16 @@ class AgentIn(BaseModel):
     capacity: int = Field(20, ge=0, le=10_000, strict=True, description="most open cases at once")
     status: AgentStatus = "available"
     teams: list[Name] = Field(default_factory=list, max_length=100)
+    chat: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    skills: list[Skill] = Field(default_factory=list, max_length=100)
+    languages: list[Skill] = Field(default_factory=list, max_length=50)
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
+    working_hours: WorkingHours | None = Field(
+        None, description="calendar hours in `timezone` (e.g. {mon: ['09:00-17:00']}); null: always"
+    )
+    authority: Authority | None = Field(
+        None, description="what they may grant on their own per kind, beyond their level's"
+    )
 
 
 class AgentPatch(BaseModel):
@@ -56,6 +102,12 @@ class AgentPatch(BaseModel):
     status: AgentStatus | None = None
     active: bool | None = Field(None, strict=True)
     teams: list[Name] | None = Field(None, max_length=100)
+    chat: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    skills: list[Skill] | None = Field(None, max_length=100)
+    languages: list[Skill] | None = Field(None, max_length=50)
+    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    working_hours: WorkingHours | None = None
+    authority: Authority | None = None
 
 
 class AgentOut(BaseModel):
@@ -70,3 +122,9 @@ class AgentOut(BaseModel):
     status: str
     active: bool
     teams: list[str]
+    chat: str | None
+    skills: list[str]
+    languages: list[str]
+    timezone: str
+    working_hours: dict[str, list[str]] | str | None
+    authority: dict[str, float | str] | None

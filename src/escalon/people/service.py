@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.errors import Conflict, Invalid, NotFound
+from escalon.core.calendar import Calendar, CalendarError
+from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
+from escalon.errors import Conflict, Detail, Invalid, NotFound
 from escalon.people.models import Agent, Team
-from escalon.people.schemas import AgentIn, AgentOut, AgentPatch, TeamIn, TeamOut
+from escalon.people.schemas import AgentIn, AgentOut, AgentPatch, RotationIn, TeamIn, TeamOut
 
 
 def team_out(team: Team) -> TeamOut:
@@ -17,6 +21,7 @@ def team_out(team: Team) -> TeamOut:
         name=team.name,
         description=team.description,
         members=[agent.handle for agent in team.members],
+        rotation=team.rotation,
     )
 
 
@@ -32,6 +37,12 @@ def agent_out(agent: Agent) -> AgentOut:
         status=agent.status,
         active=agent.active,
         teams=[team.name for team in agent.teams],
+        chat=agent.chat,
+        skills=list(agent.skills or []),
+        languages=list(agent.languages or []),
+        timezone=agent.timezone,
+        working_hours=agent.working_hours,
+        authority=agent.authority,
     )
 
 
@@ -66,6 +77,7 @@ def create_agent(session: Session, *, data: AgentIn, now: int) -> Agent:
     """Add an agent (Conflict if the handle is taken)."""
     if session.scalar(select(Agent.id).where(Agent.handle == data.handle)) is not None:
         raise Conflict(f"an agent with handle {data.handle!r} already exists")
+    working_hours(data.timezone, data.working_hours)
     agent = Agent(
         handle=data.handle,
         name=data.name,
@@ -75,6 +87,12 @@ def create_agent(session: Session, *, data: AgentIn, now: int) -> Agent:
         status=data.status,
         active=True,
         created_at=now,
+        chat=data.chat,
+        skills=list(dict.fromkeys(data.skills)),
+        languages=list(dict.fromkeys(data.languages)),
+        timezone=data.timezone,
+        working_hours=data.working_hours,
+        authority=data.authority,
     )
     agent.teams = _teams(session, list(dict.fromkeys(data.teams)))
     session.add(agent)
@@ -95,10 +113,66 @@ def update_agent(session: Session, *, handle: str, data: AgentPatch) -> Agent:
     agent = agent_by_handle(session, handle)
     for name in data.model_fields_set - {"teams"}:
         value = getattr(data, name)
-        if value is None and name in ("name", "capacity", "status", "active"):
+        if value is None and name in (
+            "name",
+            "capacity",
+            "status",
+            "active",
+            "skills",
+            "languages",
+            "timezone",
+        ):
             raise Invalid(f"{name} cannot be null")
         setattr(agent, name, value)
+    if {"timezone", "working_hours"} & data.model_fields_set:
+        working_hours(agent.timezone, agent.working_hours)
     if "teams" in data.model_fields_set:
         agent.teams = _teams(session, list(dict.fromkeys(data.teams or [])))
     session.flush()
     return agent
+
+
+def working_hours(timezone: str, hours: Any) -> Calendar | None:
+    """An agent's working hours as a calendar (None: always working); Invalid says what is wrong."""
+    try:
+        return Calendar.from_dict(
+            {"timezone": timezone, "hours": "always" if hours is None else hours},
+            name="working hours",
+        )
+    except CalendarError as error:
+        details = [
+            Detail(
+                why, field=f"body.{where.replace('hours', 'working_hours', 1)}" if where else None
+            )
+            for where, why in error.problems
+        ] or [Detail(str(error))]
+        raise Invalid(f"the working hours cannot be read: {details[0].problem}", details) from None
+
+
+def set_rotation(session: Session, *, team: Team, data: RotationIn) -> Team:
+    """Store a team's on-call rotation after checking it and that everyone in it is an agent."""
+    raw = data.model_dump()
+    rotation = compile_rotation(raw)
+    people = {member for layer in rotation.layers for member in layer.members}
+    people |= {override.person for override in rotation.overrides}
+    known = set(session.scalars(select(Agent.handle).where(Agent.handle.in_(people))))
+    unknown = sorted(people - known)
+    if unknown:
+        raise Invalid(
+            f"not agents: {', '.join(unknown)} (add them first)",
+            [Detail(f"{handle!r} is not an agent", field="body") for handle in unknown],
+        )
+    team.rotation = raw
+    session.flush()
+    return team
+
+
+def compile_rotation(raw: dict[str, Any]) -> Rotation:
+    """A stored or uploaded rotation mapping, checked; Invalid lists every problem by field."""
+    try:
+        return rotation_from_dict(raw, path="body")
+    except RotationError as error:
+        raise Invalid(
+            f"the rotation has {len(error.problems)} problem(s): {error.problems[0][1]}",
+            [Detail(why, field=where) for where, why in error.problems],
+        ) from None

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
-from escalon.api.deps import Admin, Reader
+from escalon.api.deps import Admin, DateTime, Reader
 from escalon.api.errors import error_responses
+from escalon.core.state import from_us, to_us
+from escalon.errors import Invalid
 from escalon.people import service
 from escalon.people.models import Agent, Team
-from escalon.people.schemas import AgentIn, AgentOut, AgentPatch, TeamIn, TeamOut
+from escalon.people.schemas import (
+    AgentIn,
+    AgentOut,
+    AgentPatch,
+    OnCallOut,
+    RotationIn,
+    ShiftOut,
+    TeamIn,
+    TeamOut,
+)
 
 router = APIRouter(prefix="/api/v1")
 Name = Annotated[str, Path(min_length=1, max_length=100)]
@@ -79,3 +91,75 @@ def update_agent(handle: Name, body: AgentPatch, context: Admin) -> AgentOut:
     """Change an agent."""
     with context.db.write() as session:
         return service.agent_out(service.update_agent(session, handle=handle, data=body))
+
+
+@router.put(
+    "/teams/{name}/rotation",
+    tags=["people"],
+    responses=error_responses(400, 401, 403, 404, 422),
+)
+def set_rotation(name: Name, body: RotationIn, context: Admin) -> TeamOut:
+    """Set the team's on-call rotation (checked whole; every problem named by field)."""
+    with context.db.write() as session:
+        team = service.team_by_name(session, name)
+        return service.team_out(service.set_rotation(session, team=team, data=body))
+
+
+@router.delete(
+    "/teams/{name}/rotation", tags=["people"], responses=error_responses(401, 403, 404, 422)
+)
+def clear_rotation(name: Name, context: Admin) -> TeamOut:
+    """Remove the team's on-call rotation: nobody is on call for it any more."""
+    with context.db.write() as session:
+        team = service.team_by_name(session, name)
+        team.rotation = None
+        session.flush()
+        return service.team_out(team)
+
+
+@router.get("/teams/{name}/on-call", tags=["people"], responses=error_responses(401, 403, 404, 422))
+def on_call(name: Name, context: Reader, at: DateTime | None = None) -> OnCallOut:
+    """Who is on call for the team at `at` (default: now)."""
+    moment = _instant(at, "at", context.now())
+    with context.db.read() as session:
+        team = service.team_by_name(session, name)
+        found = (
+            None if team.rotation is None else service.compile_rotation(team.rotation).who(moment)
+        )
+    return OnCallOut(
+        team=name,
+        at=from_us(moment),
+        person=None if found is None else found[0],
+        source=None if found is None else found[1],
+    )
+
+
+@router.get("/teams/{name}/shifts", tags=["people"], responses=error_responses(401, 403, 404, 422))
+def shifts(
+    name: Name,
+    context: Reader,
+    start: DateTime | None = None,
+    count: Annotated[int, Query(ge=1, le=200)] = 10,
+) -> list[ShiftOut]:
+    """The team's next on-call shifts from `start` (default: now), the current one first."""
+    moment = _instant(start, "start", context.now())
+    with context.db.read() as session:
+        team = service.team_by_name(session, name)
+        if team.rotation is None:
+            return []
+        upcoming = service.compile_rotation(team.rotation).next_shifts(moment, count)
+    return [
+        ShiftOut(person=s.person, source=s.source, start=from_us(s.start), end=from_us(s.end))
+        for s in upcoming
+    ]
+
+
+def _instant(moment: datetime | None, name: str, default: int) -> int:
+    if moment is None:
+        return default
+    if moment.utcoffset() is None:
+        raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
+    try:
+        return to_us(moment)
+    except (OverflowError, ValueError):
+        raise Invalid(f"{name} is out of range") from None
