@@ -208,26 +208,36 @@ def _require_case(session: Session, case_id: int) -> None:
         raise NotFound(f"case {case_id} does not exist")
 
 
+def message_out(m: Message) -> MessageOut:
+    """A message as the API shows it."""
+    return MessageOut(
+        id=m.id,
+        case_id=m.case_id,
+        at=from_us(m.at),
+        author_kind=m.author_kind,
+        author=m.author,
+        public=m.public,
+        channel=m.channel,
+        subject=m.subject,
+        body=m.body,
+    )
+
+
 def messages(session: Session, case_id: int, *, public_only: bool) -> list[MessageOut]:
     """A case's messages, oldest first."""
     _require_case(session, case_id)
     query = select(Message).where(Message.case_id == case_id).order_by(Message.at, Message.id)
     if public_only:
         query = query.where(Message.public)
-    return [
-        MessageOut(
-            id=m.id,
-            case_id=m.case_id,
-            at=from_us(m.at),
-            author_kind=m.author_kind,
-            author=m.author,
-            public=m.public,
-            channel=m.channel,
-            subject=m.subject,
-            body=m.body,
-        )
-        for m in session.scalars(query)
-    ]
+    return [message_out(m) for m in session.scalars(query)]
+
+
+def get_message(session: Session, message_id: int) -> MessageOut:
+    """One message; NotFound otherwise."""
+    found = session.get(Message, message_id)
+    if found is None:
+        raise NotFound(f"message {message_id} does not exist")
+    return message_out(found)
 
 
 def escalation_out(e: Escalation) -> EscalationOut:

@@ -303,10 +303,7 @@ def post_message(
         )
         case = queries.get_case(session, case_id)
         response.headers["ETag"] = f'"{case.version}"'
-        found = [
-            m for m in queries.messages(session, case_id, public_only=False) if m.id == message_id
-        ]
-        return found[0]
+        return queries.get_message(session, message_id)
 
 
 @router.get("/cases/{case_id}/messages", tags=["cases"], responses=_READ)
