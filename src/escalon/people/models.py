@@ -28,6 +28,11 @@ class Team(Base):
     created_at: Mapped[int] = mapped_column(Instant)
     # The on-call rotation as written (escalon.core.rotations format), checked when stored.
     rotation: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # How new cases of the team get a person (escalon.core.assignment); None: they wait in the
+    # team's queue until someone takes them.
+    assignment: Mapped[str | None] = mapped_column(String(20))
+    # Whom the team's round robin gave its latest case.
+    last_assignee: Mapped[str | None] = mapped_column(String(100))
     members: Mapped[list[Agent]] = relationship(
         secondary=team_members, back_populates="teams", order_by="Agent.handle"
     )

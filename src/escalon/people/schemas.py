@@ -11,6 +11,11 @@ from escalon.cases.schemas import Email, Name, Trimmed
 
 Handle = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]
 AgentStatus = Literal["available", "away", "off_shift"]
+Strategy = Literal["round_robin", "least_loaded", "skills", "on_call"]
+_ASSIGNMENT = (
+    "how the team's new cases get a person: round_robin, least_loaded, skills or on_call; "
+    "null: they wait in the team's queue until someone takes them"
+)
 
 
 class TeamIn(BaseModel):
@@ -20,15 +25,26 @@ class TeamIn(BaseModel):
 
     name: Name
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
+    assignment: Strategy | None = Field(None, description=_ASSIGNMENT)
+
+
+class TeamPatch(BaseModel):
+    """Fields of a team to change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    assignment: Strategy | None = Field(None, description=_ASSIGNMENT)
 
 
 class TeamOut(BaseModel):
-    """A team, its members' handles and its on-call rotation (as written)."""
+    """A team, its members' handles, how it assigns cases and its on-call rotation."""
 
     id: int
     name: str
     description: str
     members: list[str]
+    assignment: str | None = None
     rotation: dict[str, Any] | None = None
 
 

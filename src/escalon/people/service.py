@@ -11,7 +11,15 @@ from escalon.core.calendar import Calendar, CalendarError
 from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
 from escalon.errors import Conflict, Detail, Invalid, NotFound
 from escalon.people.models import Agent, Team
-from escalon.people.schemas import AgentIn, AgentOut, AgentPatch, RotationIn, TeamIn, TeamOut
+from escalon.people.schemas import (
+    AgentIn,
+    AgentOut,
+    AgentPatch,
+    RotationIn,
+    TeamIn,
+    TeamOut,
+    TeamPatch,
+)
 
 
 def team_out(team: Team) -> TeamOut:
@@ -21,6 +29,7 @@ def team_out(team: Team) -> TeamOut:
         name=team.name,
         description=team.description,
         members=[agent.handle for agent in team.members],
+        assignment=team.assignment,
         rotation=team.rotation,
     )
 
@@ -50,8 +59,23 @@ def create_team(session: Session, *, data: TeamIn, now: int) -> Team:
     """Add a team (Conflict if the name is taken)."""
     if session.scalar(select(Team.id).where(Team.name == data.name)) is not None:
         raise Conflict(f"a team named {data.name!r} already exists")
-    team = Team(name=data.name, description=data.description, created_at=now)
+    team = Team(
+        name=data.name, description=data.description, assignment=data.assignment, created_at=now
+    )
     session.add(team)
+    session.flush()
+    return team
+
+
+def update_team(session: Session, *, name: str, data: TeamPatch) -> Team:
+    """Change a team's description or assignment strategy (null assignment: queue only)."""
+    team = team_by_name(session, name)
+    if "description" in data.model_fields_set:
+        if data.description is None:
+            raise Invalid("description cannot be null")
+        team.description = data.description
+    if "assignment" in data.model_fields_set:
+        team.assignment = data.assignment
     session.flush()
     return team
 

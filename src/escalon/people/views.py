@@ -23,6 +23,7 @@ from escalon.people.schemas import (
     ShiftOut,
     TeamIn,
     TeamOut,
+    TeamPatch,
 )
 
 router = APIRouter(prefix="/api/v1")
@@ -55,6 +56,13 @@ def get_team(name: Name, context: Reader) -> TeamOut:
     """One team."""
     with context.db.read() as session:
         return service.team_out(service.team_by_name(session, name))
+
+
+@router.patch("/teams/{name}", tags=["people"], responses=error_responses(400, 401, 403, 404, 422))
+def update_team(name: Name, body: TeamPatch, context: Admin) -> TeamOut:
+    """Change a team's description or how it assigns its cases."""
+    with context.db.write() as session:
+        return service.team_out(service.update_team(session, name=name, data=body))
 
 
 @router.get("/agents", tags=["people"], responses=error_responses(401, 403))
