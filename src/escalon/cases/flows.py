@@ -47,9 +47,11 @@ from escalon.core.events import (
 )
 from escalon.core.policy import Policy
 from escalon.core.signals import TextAnalyzer
+from escalon.core.staffing import Staffing
 from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Invalid, NotFound, StaleVersion
+from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 from escalon.people.models import Agent
 from escalon.policies import service as policies
@@ -202,7 +204,9 @@ def open_case(
         body=request.body,
     )
     try:
-        decision = engine.open_case(policy, event, analyzer=analyzer, at_us=now)
+        decision = engine.open_case(
+            policy, event, analyzer=analyzer, at_us=now, staffing=_crew(session)
+        )
     except engine.EventRejected as error:
         raise Invalid(str(error)) from None
     loaded = service.LoadedCase(
@@ -375,7 +379,9 @@ def post_message(
             body=request.body,
         )
         author = actor.name
-    change = _apply(case, event, at, actor, analyzer, data=_event_data(event, skip=("body",)))
+    change = _apply(
+        session, case, event, at, actor, analyzer, data=_event_data(event, skip=("body",))
+    )
     _write(session, [change], now)
     row = _message_row(
         at=at,
@@ -417,7 +423,7 @@ def update_case(
         events.append(CaseUpdated(at=from_us(at), case=str(case_id), **triage))
     change = service.Change(case, case.state, actor.name)
     for event in events:
-        _apply_into(change, case, event, at, None)
+        _apply_into(session, change, case, event, at, None)
     _write(session, [change], now)
 
 
@@ -490,7 +496,7 @@ def escalate_case(
             team=request.to_team,
             reason=request.reason,
         )
-    change = _apply(case, event, at, actor, None, data=_event_data(event))
+    change = _apply(session, case, event, at, actor, None, data=_event_data(event))
     _write(session, [change], now)
 
 
@@ -502,11 +508,11 @@ def acknowledge(
     at = _at(case, now)
     # Fire what fell due first: an escalation that climbed meanwhile is the one acknowledged.
     change = service.Change(case, case.state, actor.name)
-    change.add(engine.evaluate(case.state, case.policy, at))
+    change.add(engine.evaluate(case.state, case.policy, at, staffing=_crew(session)))
     if not change.state.awaiting_ack:
         raise Conflict(f"case {case_id} has no escalation waiting for acknowledgement")
     event = EscalationAcknowledged(at=from_us(at), case=str(case_id), agent=actor.name)
-    _apply_into(change, case, event, at, None)
+    _apply_into(session, change, case, event, at, None)
     session.execute(
         update(Escalation)
         .where(
@@ -551,8 +557,8 @@ def de_escalate(
         reason=request.note,
     )
     change = service.Change(case, case.state, actor.name)
-    _apply_into(change, case, note, at, None)
-    _apply_into(change, case, move, at, None)
+    _apply_into(session, change, case, note, at, None)
+    _apply_into(session, change, case, move, at, None)
     change.entries.append({"kind": "case.de-escalated", "at": at, "data": _event_data(move)})
     change.messages.append(
         _message_row(
@@ -591,7 +597,7 @@ def request_approval(
         kind=request.kind,
         amount=request.amount,
     )
-    change = _apply(case, event, at, actor, None, data=_event_data(event))
+    change = _apply(session, case, event, at, actor, None, data=_event_data(event))
     approval = ApprovalRequest(
         case_id=case_id,
         kind=request.kind,
@@ -677,7 +683,7 @@ def answer_survey(
     event = SurveyAnswered(
         at=from_us(at), case=str(case_id), score=request.score, comment=request.comment
     )
-    change = _apply(case, event, at, actor, None, data=_event_data(event))
+    change = _apply(session, case, event, at, actor, None, data=_event_data(event))
     _write(session, [change], now)
 
 
@@ -698,7 +704,7 @@ def migrate_case(
     new_policy = policies.compiled(session, policy_version_id, target.fingerprint)
     at = _at(case, now)
     try:
-        decision = engine.migrate(case.state, case.policy, new_policy, at)
+        decision = engine.migrate(case.state, case.policy, new_policy, at, staffing=_crew(session))
     except engine.EventRejected as error:
         raise Conflict(f"case {case_id} cannot move to that policy: {error}") from None
     moved = service.LoadedCase(
@@ -745,6 +751,7 @@ def _at(case: service.LoadedCase, now: int) -> int:
 
 
 def _apply(
+    session: Session,
     case: service.LoadedCase,
     event: Event,
     at: int,
@@ -754,12 +761,21 @@ def _apply(
     data: dict[str, Any],
 ) -> service.Change:
     change = service.Change(case, case.state, actor.name)
-    _apply_into(change, case, event, at, analyzer)
+    _apply_into(session, change, case, event, at, analyzer)
     change.entries.append({"kind": event.type, "at": at, "data": data})
     return change
 
 
+def _crew(session: Session) -> Staffing:
+    """The transaction's staffing: who stands behind each team, read once per team."""
+    found: Staffing | None = session.info.get("staffing")
+    if found is None:
+        found = session.info["staffing"] = people_staffing.staffing(session)
+    return found
+
+
 def _apply_into(
+    session: Session,
     change: service.Change,
     case: service.LoadedCase,
     event: Event,
@@ -767,7 +783,14 @@ def _apply_into(
     analyzer: TextAnalyzer | None,
 ) -> None:
     try:
-        decision = engine.apply_event(change.state, case.policy, event, analyzer=analyzer, at_us=at)
+        decision = engine.apply_event(
+            change.state,
+            case.policy,
+            event,
+            analyzer=analyzer,
+            at_us=at,
+            staffing=_crew(session),
+        )
     except engine.EventRejected as error:
         raise Conflict(str(error)) from None
     change.add(decision)
@@ -784,6 +807,9 @@ def _write(
     if flush_first:
         session.flush()
     service.write_changes(session, changes, now=now, directory=Directory(session), also=also)
+    crew = session.info.pop("staffing", None)
+    if crew is not None:
+        people_staffing.save(session, crew)
     soon = now + WAKE_HORIZON_US
     if any(c.state.next_check_at is not None and c.state.next_check_at <= soon for c in changes):
         wake_workers(session)

@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from escalon.core.assignment import Need
 from escalon.core.events import (
     AgentMessage,
     ApprovalRequested,
@@ -31,6 +32,7 @@ from escalon.core.policy.compiled import Policy
 from escalon.core.policy.model import ActionSpec, Conditions, RuleSpec
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import ALWAYS, counted, extend_spans, reach
+from escalon.core.staffing import Staffing
 from escalon.core.state import (
     STOPPED_STATUSES,
     CaseState,
@@ -156,8 +158,13 @@ def open_case(
     *,
     analyzer: TextAnalyzer | None = None,
     at_us: int | None = None,
+    staffing: Staffing | None = None,
 ) -> Decision:
-    """Open a new case from its opening event and fire the rules its opening triggers."""
+    """Open a new case from its opening event and fire the rules its opening triggers.
+
+    With a `staffing`, the case is then given to someone of its team by the team's strategy
+    (unless an opening rule already moved it, which assigned it in its new team).
+    """
     at = to_us(event.at) if at_us is None else at_us
     priority = policy.opening_priority(event.priority, event.impact, event.urgency)
     if priority not in policy.priority_rank:
@@ -179,12 +186,15 @@ def open_case(
         level_entered_at=at,
         events=1,
     )
-    run = _Run(state, policy, analyzer)
+    run = _Run(state, policy, analyzer, staffing)
     run.select_sla(at, initial=True)
     run.start_cycle("first_response", at)
     run.start_cycle("resolution", at)
     text = f"{event.subject}\n{event.body}" if event.subject else event.body
-    run.fire_event_rules(at, _Trigger("case.opened", f"event#{state.events}", text=text))
+    opened = _Trigger("case.opened", f"event#{state.events}", text=text)
+    run.fire_event_rules(at, opened)
+    if not run.moved:
+        run.assign_in_team(at, "intake", opened, f"{state.case}|intake|case.opened|event#1")
     return run.decision(at)
 
 
@@ -196,6 +206,7 @@ def apply_event(
     analyzer: TextAnalyzer | None = None,
     at_us: int | None = None,
     reuse: bool = False,
+    staffing: Staffing | None = None,
 ) -> Decision:
     """Apply one event to a case (None for a new case), after the timers due before it.
 
@@ -206,7 +217,7 @@ def apply_event(
     if isinstance(event, CaseOpened):
         if state is not None and not state.is_final:
             raise EventRejected(f"case {event.case} is already open")
-        return open_case(policy, event, analyzer=analyzer, at_us=at_us)
+        return open_case(policy, event, analyzer=analyzer, at_us=at_us, staffing=staffing)
     if state is None:
         raise EventRejected(f"case {event.case} was never opened")
     at = to_us(event.at) if at_us is None else at_us
@@ -215,7 +226,7 @@ def apply_event(
             f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
         )
     _check_event(state, policy, event)
-    run = _Run(state if reuse else state.copy(), policy, analyzer)
+    run = _Run(state if reuse else state.copy(), policy, analyzer, staffing)
     run.advance(at, inclusive=False)
     run.state.updated_at = at
     run.state.events += 1
@@ -225,14 +236,19 @@ def apply_event(
 
 
 def evaluate(
-    state: CaseState, policy: Policy, now: datetime | int, *, reuse: bool = False
+    state: CaseState,
+    policy: Policy,
+    now: datetime | int,
+    *,
+    reuse: bool = False,
+    staffing: Staffing | None = None,
 ) -> Decision:
     """Fire every timed rule due up to and including `now`; say when to look again.
 
     `reuse` hands the state over instead of having it copied, as in `apply_event`.
     """
     at = now if isinstance(now, int) else to_us(now)
-    run = _Run(state if reuse else state.copy(), policy, None)
+    run = _Run(state if reuse else state.copy(), policy, None, staffing)
     run.advance(at, inclusive=True)
     run.state.updated_at = max(run.state.updated_at, at)
     return run.decision(at)
@@ -245,7 +261,9 @@ def assign(state: CaseState, assignee: str | None) -> CaseState:
     return changed
 
 
-def migrate(state: CaseState, old: Policy, new: Policy, at: int) -> Decision:
+def migrate(
+    state: CaseState, old: Policy, new: Policy, at: int, *, staffing: Staffing | None = None
+) -> Decision:
     """Move a case from one policy version to another at instant `at`.
 
     What was due under the old policy up to `at` fires first, under the old policy. The case then
@@ -255,7 +273,7 @@ def migrate(state: CaseState, old: Policy, new: Policy, at: int) -> Decision:
     new policy has a rule of the same name. Raises EventRejected when the new policy lacks the
     case's level, team or priority.
     """
-    before = evaluate(state, old, at)
+    before = evaluate(state, old, at, staffing=staffing)
     if old.fingerprint == new.fingerprint:
         return before
     moved = before.state
@@ -279,7 +297,7 @@ def migrate(state: CaseState, old: Policy, new: Policy, at: int) -> Decision:
     moved.policy = new.fingerprint
     moved.forget_clock_arithmetic()
     moved.next_check_known = False
-    run = _Run(moved, new, None)
+    run = _Run(moved, new, None, staffing)
     run.select_sla(at, initial=True)
     run.advance(at, inclusive=True)
     after = run.decision(at)
@@ -317,7 +335,13 @@ def _check_event(state: CaseState, policy: Policy, event: Event) -> None:
 class _Run:
     """One engine call: a working copy of the state and what has been decided so far."""
 
-    def __init__(self, state: CaseState, policy: Policy, analyzer: TextAnalyzer | None) -> None:
+    def __init__(
+        self,
+        state: CaseState,
+        policy: Policy,
+        analyzer: TextAnalyzer | None,
+        staffing: Staffing | None = None,
+    ) -> None:
         if state.policy != policy.fingerprint:
             # Evaluated under another policy version than before: cached clock arithmetic is void.
             state.policy = policy.fingerprint
@@ -326,6 +350,9 @@ class _Run:
         self.state = state
         self.policy = policy
         self.analyzer = analyzer
+        self.staffing = staffing
+        # Whether the case changed team in this call (and so was assigned in its new team).
+        self.moved = False
         self.actions: list[Action] = []
         self.clock_events: list[ClockEvent] = []
         # Rules waiting to react to clock instants that have happened, all at `ready_at`.
@@ -691,13 +718,20 @@ class _Run:
                 )
                 self.select_sla(at)
         elif spec.assign is not None:
+            if self.staffing is not None:
+                self.assign_in_team(at, rule.name, trigger, key, strategy=spec.assign.strategy)
+                return
             details: dict[str, Any] = {"strategy": spec.assign.strategy, "team": state.team}
             if state.assignee is not None:
                 details["assignee"] = state.assignee
             self.record(at, rule.name, trigger, "assign", key, details)
         elif spec.notify is not None:
             recipients = list(dict.fromkeys(self.recipient(name) for name in spec.notify))
-            self.record(at, rule.name, trigger, "notify", key, {"recipients": recipients})
+            details = {"recipients": recipients}
+            if self.staffing is not None:
+                staffing = self.staffing
+                details["reached"] = {name: staffing.reach(name, at) for name in recipients}
+            self.record(at, rule.name, trigger, "notify", key, details)
         elif spec.notify_customer is not None:
             self.record(
                 at,
@@ -750,6 +784,20 @@ class _Run:
         levels = self.policy.levels
         previous = state.level
         upward = target > previous
+        staffing = self.staffing
+        if upward and staffing is not None:
+            # A level whose people are all absent would leave the case with nobody: go past it.
+            while target < len(levels) - 1 and staffing.unstaffed(levels[target].team, at):
+                skipped = levels[target]
+                self.record(
+                    at,
+                    rule,
+                    trigger,
+                    "skip_level",
+                    f"{key}|skip:{skipped.name}",
+                    {"level": skipped.name, "team": skipped.team, "reason": "nobody present"},
+                )
+                target += 1
         state.level = target
         state.team = levels[target].team
         state.level_entries += 1
@@ -771,6 +819,8 @@ class _Run:
             if target == 0:
                 self.end_cycle("periodic_update", at, "ended")
         self.select_sla(at)
+        self.moved = True
+        self.assign_in_team(at, rule, trigger, key)
 
     def route(
         self, team: str, at: int, rule: str, trigger: _Trigger, key: str, extra: dict[str, Any]
@@ -784,6 +834,45 @@ class _Run:
             at, rule, trigger, "route", key, {"from_team": previous, "to_team": team, **extra}
         )
         self.select_sla(at)
+        self.moved = True
+        self.assign_in_team(at, rule, trigger, key)
+
+    def assign_in_team(
+        self, at: int, rule: str, trigger: _Trigger, key: str, *, strategy: str | None = None
+    ) -> None:
+        """Give the case to someone of its team (by `strategy`, else the team's own).
+
+        Only with a staffing. A team without a strategy, or where nobody fits, keeps the case in
+        its queue: a person of another team who had it no longer does.
+        """
+        staffing = self.staffing
+        state = self.state
+        if staffing is None or state.status in STOPPED_STATUSES:
+            return
+        need = Need(category=state.category, tier=state.tier)
+        choice = staffing.assign(state.team, at, need, strategy=strategy)
+        previous = state.assignee
+        if choice is None:
+            if previous is None:
+                return
+            details: dict[str, Any] = {
+                "strategy": "queue",
+                "team": state.team,
+                "reason": f"team {state.team} assigns nobody: the case waits in its queue",
+            }
+        else:
+            details = {"strategy": choice.strategy, "team": state.team}
+            if choice.agent is not None:
+                details["assignee"] = choice.agent
+            details["reason"] = choice.reason
+            if previous is not None and choice.agent == previous:
+                staffing.release(previous)  # counted twice: it was theirs already
+        assignee = None if choice is None else choice.agent
+        if previous is not None and previous != assignee:
+            details["from"] = previous
+            staffing.release(previous)
+        state.assignee = assignee
+        self.record(at, rule, trigger, "assign", f"{key}|assign", details)
 
     def set_status(self, status: str, at: int) -> None:
         state = self.state

@@ -71,8 +71,10 @@ def outbox_rows(
     if action.action == "notify":
         subject = _staff_subject(action, context)
         rows = []
+        reached = action.details.get("reached")
         for recipient in action.details.get("recipients", ()):
-            for channel, address, note in _addresses(str(recipient), directory):
+            people = None if reached is None else reached.get(recipient)
+            for channel, address, note in _addresses(str(recipient), directory, people):
                 rows.append(
                     _row(
                         action,
@@ -112,16 +114,32 @@ def outbox_rows(
     return []
 
 
-def _addresses(recipient: str, directory: Directory) -> list[tuple[str, str, str | None]]:
-    """(channel, address, note) for each place a recipient name reaches."""
+def _addresses(
+    recipient: str, directory: Directory, present: list[str] | None = None
+) -> list[tuple[str, str, str | None]]:
+    """(channel, address, note) for each place a recipient name reaches.
+
+    `present` are the people the engine found the recipient reaches at the firing instant; a
+    team with nobody present is written to in full, so the message still finds someone.
+    """
     kind, _, name = recipient.partition(":")
     if kind == "webhook":
         if directory.has_webhook(name):
             return [("webhook", name, None)]
         return [("log", "log", f"no active webhook named {name!r}: written to the log")]
     people: list[Person] = []
+    if present and kind in ("team", "on_call"):
+        people = [p for p in (directory.person(handle) for handle in present) if p is not None]
+        reachable = [person for person in people if person.email]
+        if reachable:
+            return [("email", str(person.email), None) for person in reachable]
     if kind in ("team", "on_call"):
         people = directory.team(name)
+        if present is not None and not present:
+            reachable = [person for person in people if person.email]
+            note = f"nobody in {recipient} is present: sent to every member"
+            if reachable:
+                return [("email", str(person.email), note) for person in reachable]
     elif kind == "person":
         found = directory.person(name)
         people = [found] if found is not None else []

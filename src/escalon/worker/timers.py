@@ -24,6 +24,8 @@ from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 from escalon.database.base import table_of
 from escalon.people.directory import Directory
+from escalon.people.staffing import save as save_staffing
+from escalon.people.staffing import staffing
 
 log = logging.getLogger("escalon.worker")
 # A case the engine fails on is looked at again this much later, not in a tight loop.
@@ -82,12 +84,13 @@ def _tick(
     rows = session.execute(query.order_by(Case.next_check_at).limit(batch)).all()
     report = TickReport(claimed=len(rows))
     changes: list[service.Change] = []
+    crew = staffing(session)
     for row in rows:
         try:
             policy = service.policy_of_row(session, row)
             case = service.loaded_from_row(row, policy)
             # The state was just read for this call alone: the engine may work on it in place.
-            decision = engine.evaluate(case.state, policy, now, reuse=True)
+            decision = engine.evaluate(case.state, policy, now, reuse=True, staffing=crew)
         except Exception as error:
             log.exception("the engine failed on case %s", row[0])
             _quarantine(session, row[0], now, error)
@@ -101,6 +104,7 @@ def _tick(
     report.changed = len(changes)
     written = now if clock is None else max(now, clock.now_us())
     service.write_changes(session, changes, now=written, directory=Directory(session))
+    save_staffing(session, crew)
     return report
 
 
