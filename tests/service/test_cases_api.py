@@ -404,13 +404,35 @@ def test_approving_above_the_case_levels_authority_is_refused(workspace: Workspa
         json={"to_level": "frontline", "note": "back to you"},
         headers=workspace.headers("supervisor"),
     )
+    # The admin is no agent: the level the case is at (frontline, 50) is what they may approve.
+    response = workspace.client.post(
+        f"/api/v1/approvals/{approval['id']}/decision",
+        json={"decision": "approve"},
+        headers=workspace.headers("admin"),
+    )
+    assert response.status_code == 409
+    assert "it needs level 'supervisor'" in response.json()["message"]
+
+
+def test_a_supervisor_approves_by_their_own_levels_authority(workspace: Workspace) -> None:
+    case = open_case(workspace)
+    approval = workspace.client.post(
+        f"/api/v1/cases/{case['id']}/approvals",
+        json={"kind": "refund", "amount": 300},
+        headers=workspace.headers("agent"),
+    ).json()
+    workspace.client.post(
+        f"/api/v1/cases/{case['id']}/de-escalation",
+        json={"to_level": "frontline", "note": "back to you"},
+        headers=workspace.headers("supervisor"),
+    )
     response = workspace.client.post(
         f"/api/v1/approvals/{approval['id']}/decision",
         json={"decision": "approve"},
         headers=workspace.headers("supervisor"),
     )
-    assert response.status_code == 409
-    assert "it needs level 'supervisor'" in response.json()["message"]
+    assert response.status_code == 200
+    assert response.json()["decided_by"] == "sara"
 
 
 def test_a_survey_answer_needs_a_resolved_case_and_feeds_csat(workspace: Workspace) -> None:

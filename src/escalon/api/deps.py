@@ -56,7 +56,7 @@ class Context:
     def actor(self) -> Actor:
         """The caller as flows and the audit trail see them."""
         principal = self.principal
-        return Actor(principal.user_id, principal.name, principal.role)
+        return Actor(principal.user_id, principal.name, principal.role, principal.agent)
 
     def now(self) -> int:
         """The current instant (µs)."""

@@ -50,7 +50,7 @@ from escalon.core.signals import TextAnalyzer
 from escalon.core.staffing import Staffing
 from escalon.core.state import from_us
 from escalon.database.base import table_of
-from escalon.errors import Conflict, Invalid, NotFound, StaleVersion
+from escalon.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 from escalon.people.models import Agent
@@ -65,6 +65,7 @@ class Actor:
     user_id: int | None
     name: str
     role: str
+    agent: str | None = None  # the agent this user acts as, if linked to one
 
 
 # A change whose next timer falls this close wakes listening workers instead of waiting a poll.
@@ -503,7 +504,8 @@ def escalate_case(
 def acknowledge(
     session: Session, *, case_id: int, actor: Actor, now: int, if_match: int | None
 ) -> None:
-    """Take ownership of the case's latest escalation."""
+    """Take ownership of the case's latest escalation: the acknowledging agent, who must be of
+    the level or team the case is at now, becomes its assignee."""
     case = _locked(session, case_id, if_match)
     at = _at(case, now)
     # Fire what fell due first: an escalation that climbed meanwhile is the one acknowledged.
@@ -511,8 +513,19 @@ def acknowledge(
     change.add(engine.evaluate(case.state, case.policy, at, staffing=_crew(session)))
     if not change.state.awaiting_ack:
         raise Conflict(f"case {case_id} has no escalation waiting for acknowledgement")
+    _check_acknowledger(session, case.policy, change.state, actor)
     event = EscalationAcknowledged(at=from_us(at), case=str(case_id), agent=actor.name)
     _apply_into(session, change, case, event, at, None)
+    if actor.agent is not None and change.state.assignee != actor.agent:
+        previous = change.state.assignee
+        change.state = engine.assign(change.state, actor.agent)
+        change.entries.append(
+            {
+                "kind": "case.assigned",
+                "at": at,
+                "data": {"from": previous, "to": actor.agent, "by": "acknowledgement"},
+            }
+        )
     session.execute(
         update(Escalation)
         .where(
@@ -527,6 +540,31 @@ def acknowledge(
         .execution_options(synchronize_session=False)
     )
     _write(session, [change], now, flush_first=True)
+
+
+def _check_acknowledger(session: Session, policy: Policy, state: Any, actor: Actor) -> None:
+    """Only a person of the level (or team) the case was escalated to may acknowledge it.
+
+    Users not linked to an agent may acknowledge on someone's behalf only as admins or
+    supervisors; nobody is assigned then.
+    """
+    level = policy.levels[state.level].name
+    if actor.agent is None:
+        if actor.role in ("admin", "supervisor"):
+            return
+        raise Forbidden(
+            f"user {actor.name!r} is not linked to an agent: only a person of level {level!r} "
+            "may acknowledge this escalation"
+        )
+    agent = session.scalars(select(Agent).where(Agent.handle == actor.agent)).first()
+    if agent is None or not agent.active:
+        raise Forbidden(f"agent {actor.agent!r} is not active")
+    teams = {team.name for team in agent.teams}
+    if agent.level != level and state.team not in teams:
+        raise Forbidden(
+            f"{actor.agent} is neither at level {level!r} nor in team {state.team!r}: only a "
+            "person of the level the case was escalated to may acknowledge it"
+        )
 
 
 def de_escalate(
@@ -583,19 +621,26 @@ def request_approval(
     now: int,
     if_match: int | None,
 ) -> int:
-    """Ask to grant an amount: granted at once within the case level's authority, else pending
-    (and the policy's `approval.requested` rules may escalate the case)."""
+    """Ask to grant an amount: granted at once within the requester's authority, else pending
+    (and the policy's `approval.requested` rules may escalate the case to a level that can).
+
+    The requester's authority is their own limit for the kind when their agent profile sets
+    one, else the authority of the level the case is at.
+    """
     case = _locked(session, case_id, if_match)
     policy = case.policy
     at = _at(case, now)
     level = case.state.level
-    within = request.amount <= policy.authority(level, request.kind)
+    personal = _personal_authority(session, actor, request.kind)
+    limit = policy.authority(level, request.kind) if personal is None else personal
+    within = request.amount <= limit
     event = ApprovalRequested(
         at=from_us(at),
         case=str(case_id),
         agent=actor.name,
         kind=request.kind,
         amount=request.amount,
+        authority=personal,
     )
     change = _apply(session, case, event, at, actor, None, data=_event_data(event))
     approval = ApprovalRequest(
@@ -621,7 +666,8 @@ def request_approval(
                     "approval": approval.id,
                     "kind": request.kind,
                     "amount": request.amount,
-                    "authority": policy.authority(level, request.kind),
+                    "authority": limit,
+                    "by": "agent" if personal is not None else "level",
                 },
             }
         )
@@ -640,13 +686,12 @@ def decide_approval(
         raise Conflict(f"approval request {approval_id} is already {approval.status}")
     case = _locked(session, approval.case_id, None)
     policy = case.policy
-    level = case.state.level
-    authority = policy.authority(level, approval.kind)
+    authority, whose = _decider_authority(session, policy, case.state.level, actor, approval.kind)
     if request.decision == "approve" and approval.amount > authority:
         needed = policy.levels[policy.level_covering(approval.kind, approval.amount)].name
         raise Conflict(
-            f"{approval.kind} of {approval.amount:g} is above the authority of level "
-            f"{policy.levels[level].name!r} ({authority:g}); it needs level {needed!r}"
+            f"{approval.kind} of {approval.amount:g} is above the authority of {whose} "
+            f"({authority:g}); it needs level {needed!r}"
         )
     at = _at(case, now)
     approval.status = "approved" if request.decision == "approve" else "rejected"
@@ -670,6 +715,36 @@ def decide_approval(
     )
     _write(session, [change], now, flush_first=True)
     return approval.case_id
+
+
+def _personal_authority(session: Session, actor: Actor, kind: str) -> float | None:
+    """The actor's own limit for a kind, when their agent profile sets one."""
+    if actor.agent is None:
+        return None
+    limits = session.scalar(select(Agent.authority).where(Agent.handle == actor.agent))
+    if not limits or kind not in limits:
+        return None
+    value = limits[kind]
+    return float("inf") if value == "unlimited" else float(value)
+
+
+def _decider_authority(
+    session: Session, policy: Policy, case_level: int, actor: Actor, kind: str
+) -> tuple[float, str]:
+    """How much the actor may approve of a kind, and whose authority that is (for messages).
+
+    Their own limit if their profile sets one; else their level's, when they have one the
+    policy knows; else (users not linked to an agent) the level the case is at.
+    """
+    personal = _personal_authority(session, actor, kind)
+    if personal is not None:
+        return personal, f"{actor.agent}'s own limit"
+    if actor.agent is not None:
+        own_level = session.scalar(select(Agent.level).where(Agent.handle == actor.agent))
+        if own_level is not None and own_level in policy.level_index:
+            return policy.authority(policy.level_index[own_level], kind), f"level {own_level!r}"
+    name = policy.levels[case_level].name
+    return policy.authority(case_level, kind), f"level {name!r}"
 
 
 def answer_survey(

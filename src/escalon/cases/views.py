@@ -403,7 +403,7 @@ def get_approval(approval_id: Id, context: Reader) -> ApprovalOut:
 
 @router.post("/approvals/{approval_id}/decision", tags=["approvals"], responses=_WRITE)
 def decide_approval(approval_id: Id, body: ApprovalDecisionIn, context: Supervisor) -> ApprovalOut:
-    """Approve or reject a pending request (the case's level must have the authority)."""
+    """Approve or reject a pending request (the approver's own limit or level must cover it)."""
     with context.db.write() as session:
         flows.decide_approval(
             session, approval_id=approval_id, request=body, actor=context.actor, now=context.now()

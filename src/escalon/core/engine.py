@@ -127,6 +127,7 @@ class _Trigger:
     text: str | None = None
     approval_kind: str | None = None
     approval_amount: float | None = None
+    approval_limit: float | None = None  # the requester's own, when not their level's
     score: int | None = None
     _signals: TextSignals | None = None
 
@@ -666,9 +667,10 @@ class _Run:
                 or trigger.approval_amount is None
             ):
                 return False
-            if not trigger.approval_amount > self.policy.authority(
-                state.level, trigger.approval_kind
-            ):
+            limit = trigger.approval_limit
+            if limit is None:
+                limit = self.policy.authority(state.level, trigger.approval_kind)
+            if not trigger.approval_amount > limit:
                 return False
         return conditions.score_below is None or (
             trigger.score is not None and trigger.score < conditions.score_below
@@ -973,6 +975,7 @@ class _Run:
             f"event#{state.events}",
             approval_kind=event.kind,
             approval_amount=event.amount,
+            approval_limit=event.authority,
         )
         self.fire_event_rules(at, trigger)
 

@@ -110,6 +110,8 @@ class ApprovalRequested(_Event):
     agent: Identifier
     kind: str = Field(min_length=1)
     amount: float = Field(ge=0)
+    # The requester's own limit for this kind, where it differs from their level's.
+    authority: float | None = Field(None, ge=0)
 
 
 class SurveyAnswered(_Event):

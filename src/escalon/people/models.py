@@ -58,7 +58,7 @@ class Agent(Base):
     # Calendar `hours` (or "always"); None: no working hours set, always working.
     working_hours: Mapped[Any] = mapped_column(JSON, nullable=True)
     # What they may grant on their own, per kind (beyond their level's authority), if set.
-    authority: Mapped[dict[str, float] | None] = mapped_column(JSON)
+    authority: Mapped[dict[str, float | str] | None] = mapped_column(JSON)
     created_at: Mapped[int] = mapped_column(Instant)
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"
