@@ -72,9 +72,13 @@ def outbox_rows(
         subject = _staff_subject(action, context)
         rows = []
         reached = action.details.get("reached")
+        sent: set[tuple[str, str]] = set()
         for recipient in action.details.get("recipients", ()):
             people = None if reached is None else reached.get(recipient)
             for channel, address, note in _addresses(str(recipient), directory, people):
+                if channel != "log" and (channel, address) in sent:
+                    continue  # two recipient names reaching one person: one message
+                sent.add((channel, address))
                 rows.append(
                     _row(
                         action,
