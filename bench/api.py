@@ -33,6 +33,8 @@ from escalon.cases.models import Case
 from escalon.database import Database
 from escalon.database.migrate import upgrade
 from escalon.demo import policy_text
+from escalon.people import service as people
+from escalon.people.schemas import AgentIn, TeamIn
 from escalon.policies import service as policies
 
 SERVER = "postgresql://root@127.0.0.1:5432"
@@ -75,11 +77,29 @@ def _fresh_postgres(name: str) -> str:
 
 
 def prepare(url: str) -> str:
-    """Migrate, store the example policy, and return an integration token."""
+    """Migrate, store the example policy and a staffed ladder, return an integration token.
+
+    Every new case is assigned: frontline's 20 agents take them in turn, so intake pays for
+    reading its team and the agents' open cases, as in a real workspace.
+    """
     database = Database(url)
     upgrade(database)
     now = time.time_ns() // 1000
     with database.write() as session:
+        for team in ("frontline", "supervisors", "specialists", "management", "finance"):
+            strategy = "round_robin" if team == "frontline" else "least_loaded"
+            people.create_team(session, data=TeamIn(name=team, assignment=strategy), now=now)
+        for number in range(20):
+            people.create_agent(
+                session,
+                data=AgentIn(
+                    handle=f"agent-{number:02}",
+                    name=f"Agent {number}",
+                    teams=["frontline"],
+                    capacity=10_000,
+                ),
+                now=now,
+            )
         version, _ = policies.upload(
             session, text=policy_text(), filename="policy.yaml", user_id=None, now=now
         )

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     api_threads: int = Field(4, ge=1, le=200)
     # How long a verified API token is trusted without asking the database again.
     token_cache_seconds: float = Field(5.0, ge=0, le=300)
+    # How long a team's make-up (members, profiles, rotation) is trusted by assignment and
+    # escalation before it is read again; open cases are always read fresh.
+    roster_cache_seconds: float = Field(5.0, ge=0, le=300)
     log_level: str = "INFO"
     # FastAPI's OpenTelemetry traces, metrics and logs (needs providers configured in the
     # environment); off by default, since checking for them costs every request.

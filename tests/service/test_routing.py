@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from escalon.auth import service as auth
 from escalon.notifications.models import OutboxMessage
+from escalon.people.models import Agent
 from escalon.worker.timers import tick
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
@@ -267,3 +268,37 @@ def test_routing_assigns_the_case_in_its_new_team(workspace: Workspace) -> None:
     case = open_case(workspace, category="billing")  # the policy routes billing to finance
     assert (case["team"], case["assignee"]) == ("finance", "mia")
     assert "assign" in audit_kinds(workspace, case["id"])
+
+
+def open_cases_of(ws: Workspace) -> dict[str, int]:
+    with ws.database.read() as session:
+        rows = session.execute(select(Agent.handle, Agent.open_cases)).all()
+    return {handle: count for handle, count in rows if count}
+
+
+def test_agents_open_case_counts_follow_assignment_resolution_and_reopening(
+    workspace: Workspace,
+) -> None:
+    staff_the_ladder(workspace)
+    first, second = open_case(workspace), open_case(workspace)
+    assert open_cases_of(workspace) == {"ana": 1, "ben": 1}
+    url = f"/api/v1/cases/{first['id']}"
+    resolved = workspace.client.patch(
+        url, json={"status": "resolved"}, headers=workspace.headers("agent", **{"If-Match": '"1"'})
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert open_cases_of(workspace) == {"ben": 1}
+    workspace.client.post(
+        f"{url}/messages",
+        json={"author": "customer", "body": "Thanks, one more question about the invoice."},
+        headers=workspace.headers("integration"),
+    )
+    assert read(workspace, f"/cases/{first['id']}")["status"] == "open"
+    assert open_cases_of(workspace) == {"ana": 1, "ben": 1}
+    moved = workspace.client.put(
+        f"/api/v1/cases/{second['id']}/assignee",
+        json={"assignee": "ana"},
+        headers=workspace.headers("supervisor", **{"If-Match": '"1"'}),
+    )
+    assert moved.status_code == 200, moved.text
+    assert open_cases_of(workspace) == {"ana": 2}

@@ -23,6 +23,7 @@ from escalon.clock import Clock, SystemClock
 from escalon.config import Settings, get_settings
 from escalon.database import Database
 from escalon.notifications import views as notification_views
+from escalon.people import staffing
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.triage.lazy import LazyAnalyzer
@@ -48,6 +49,7 @@ def create_app(
     """Build the application; `embedded_worker` runs timers and outbox delivery in-process."""
     settings = settings or get_settings()
     database = database or Database(settings.database_url)
+    staffing.configure(settings.roster_cache_seconds)
     services = Services(
         database=database,
         clock=clock or SystemClock(),

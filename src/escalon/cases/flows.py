@@ -793,6 +793,7 @@ def migrate_case(
         customer_email=case.customer_email,
         state=case.state,
         policy=new_policy,
+        holder=case.holder,
     )
     change = service.Change(moved, decision.state, actor.name)
     change.actions.extend(decision.actions)
@@ -881,10 +882,10 @@ def _write(
 ) -> None:
     if flush_first:
         session.flush()
-    service.write_changes(session, changes, now=now, directory=Directory(session), also=also)
     crew = session.info.pop("staffing", None)
-    if crew is not None:
-        people_staffing.save(session, crew)
+    service.write_changes(
+        session, changes, now=now, directory=Directory(session), also=also, crew=crew
+    )
     soon = now + WAKE_HORIZON_US
     if any(c.state.next_check_at is not None and c.state.next_check_at <= soon for c in changes):
         wake_workers(session)

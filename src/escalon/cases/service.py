@@ -29,12 +29,14 @@ from escalon.core.engine import Action, Decision
 from escalon.core.engine import ClockEvent as CoreClockEvent
 from escalon.core.policy import Policy
 from escalon.core.sla import RESPONSE_METRICS, earliest_due
+from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, CaseState
 from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
 from escalon.notifications.models import OutboxMessage
 from escalon.notifications.outbox import CaseContext, outbox_rows
+from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -60,6 +62,14 @@ class LoadedCase:
     customer_email: str | None
     state: CaseState
     policy: Policy
+    # Whose open case this was when loaded (its assignee, unless resolved or closed): the
+    # agents' open-case counts move by what a change does to it.
+    holder: str | None = None
+
+
+def holder_of(state: CaseState) -> str | None:
+    """Whose open case a case is: its assignee while it is not resolved or closed."""
+    return None if state.status in STOPPED_STATUSES else state.assignee
 
 
 @dataclass(slots=True)
@@ -117,17 +127,19 @@ def load_query(*, lock: bool, skip_locked: bool = False) -> Any:
 
 def loaded_from_row(row: Any, policy: Policy) -> LoadedCase:
     """A LoadedCase from a row of `load_query`."""
+    state = state_from_json(row[5])
     return LoadedCase(
         id=row[0],
         version=row[1],
         policy_version_id=row[2],
         customer_id=row[3],
         subject=row[4],
-        state=state_from_json(row[5]),
+        state=state,
         customer_ref=row[6],
         customer_name=row[7],
         customer_email=row[8],
         policy=policy,
+        holder=holder_of(state),
     )
 
 
@@ -290,10 +302,12 @@ def write_changes(
     now: int,
     directory: Directory,
     also: Sequence[tuple[Table, list[dict[str, Any]]]] = (),
+    crew: Staffing | None = None,
 ) -> None:
     """Write every change in the caller's transaction: case rows, records, audit and outbox.
 
-    `also` are more rows to insert along with them (in the same round trip on PostgreSQL).
+    `also` are more rows to insert along with them (in the same round trip on PostgreSQL);
+    `crew` is the staffing the decisions were made with, whose round-robin turns are saved.
     An existing case is updated only if its version is still the one it was loaded with; the
     version then moves on by one. Conflict when another writer got there first.
     """
@@ -304,8 +318,16 @@ def write_changes(
     clock_rows: list[dict[str, Any]] = []
     outbox: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
+    loads: dict[str, int] = {}
     for change in changes:
         case = change.case
+        before = None if change.new else case.holder
+        after = holder_of(change.state)
+        if before != after:
+            if before is not None:
+                loads[before] = loads.get(before, 0) - 1
+            if after is not None:
+                loads[after] = loads.get(after, 0) + 1
         columns = case_columns(change.state, case.policy)
         columns["updated_at"] = now
         change.columns = columns
@@ -418,3 +440,6 @@ def write_changes(
         bulk.insert_rows(session, table_of(OutboxMessage), outbox)
         for table, rows in also:
             bulk.insert_rows(session, table, rows)
+        people_staffing.count_open_cases(session, loads)
+        if crew is not None:
+            people_staffing.save(session, crew)

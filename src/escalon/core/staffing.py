@@ -133,12 +133,17 @@ class Staffing:
         )
         if choice.agent is not None:
             self._extra[choice.agent] = self._extra.get(choice.agent, 0) + 1
-            team.last = choice.agent
+            if strategy == "round_robin":
+                team.last = choice.agent
         return choice
 
     def release(self, handle: str) -> None:
         """A case left someone: they have one open case fewer from now."""
         self._extra[handle] = self._extra.get(handle, 0) - 1
+
+    def take(self, handle: str) -> None:
+        """A case came back to someone (a reopening): they have one open case more from now."""
+        self._extra[handle] = self._extra.get(handle, 0) + 1
 
     def _current(self, person: Candidate) -> Candidate:
         extra = self._extra.get(person.handle)

@@ -59,6 +59,8 @@ class Agent(Base):
     working_hours: Mapped[Any] = mapped_column(JSON, nullable=True)
     # What they may grant on their own, per kind (beyond their level's authority), if set.
     authority: Mapped[dict[str, float | str] | None] = mapped_column(JSON)
+    # Cases assigned to them that are not resolved or closed, kept by every case write.
+    open_cases: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[int] = mapped_column(Instant)
     teams: Mapped[list[Team]] = relationship(
         secondary=team_members, back_populates="members", order_by="Team.name"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from escalon.core.calendar import Calendar, CalendarError
 from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
 from escalon.errors import Conflict, Detail, Invalid, NotFound
+from escalon.people import staffing
 from escalon.people.models import Agent, Team
 from escalon.people.schemas import (
     AgentIn,
@@ -63,6 +64,7 @@ def create_team(session: Session, *, data: TeamIn, now: int) -> Team:
         name=data.name, description=data.description, assignment=data.assignment, created_at=now
     )
     session.add(team)
+    staffing.forget()
     session.flush()
     return team
 
@@ -76,6 +78,7 @@ def update_team(session: Session, *, name: str, data: TeamPatch) -> Team:
         team.description = data.description
     if "assignment" in data.model_fields_set:
         team.assignment = data.assignment
+    staffing.forget()
     session.flush()
     return team
 
@@ -120,6 +123,7 @@ def create_agent(session: Session, *, data: AgentIn, now: int) -> Agent:
     )
     agent.teams = _teams(session, list(dict.fromkeys(data.teams)))
     session.add(agent)
+    staffing.forget()
     session.flush()
     return agent
 
@@ -152,6 +156,7 @@ def update_agent(session: Session, *, handle: str, data: AgentPatch) -> Agent:
         working_hours(agent.timezone, agent.working_hours)
     if "teams" in data.model_fields_set:
         agent.teams = _teams(session, list(dict.fromkeys(data.teams or [])))
+    staffing.forget()
     session.flush()
     return agent
 
@@ -187,6 +192,7 @@ def set_rotation(session: Session, *, team: Team, data: RotationIn) -> Team:
             [Detail(f"{handle!r} is not an agent", field="body") for handle in unknown],
         )
     team.rotation = raw
+    staffing.forget()
     session.flush()
     return team
 

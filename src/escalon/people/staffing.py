@@ -1,90 +1,198 @@
 """The roster as the engine sees it, read from the database a team at a time.
 
-One `Staffing` serves one transaction: the engine asks about the teams it touches, each is read
-once (members, rotation, strategy and everyone's open cases), and `save` writes back what the
-transaction's choices moved (each team's round-robin pointer).
+One `Staffing` serves one transaction: the engine asks about the teams it touches and each is
+read once. A team's make-up (members, their profiles, rotation, strategy) changes rarely and is
+kept per process for `roster_cache_seconds` (changes made through this process are seen at
+once); what changes with every case, everyone's open cases and the round robin's turn, is read
+fresh. Open cases are a count on each agent that every case write keeps (`count_open_cases`), so
+reading them costs the same however many cases there are. `save` writes back the turn where the
+transaction's choices moved it.
 """
 
 from __future__ import annotations
 
 import json
+import time
+import weakref
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import Pool
 
-from escalon.cases.models import Case
 from escalon.core.assignment import Candidate
 from escalon.core.calendar import Calendar, CalendarError
 from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
 from escalon.core.staffing import Staffing, TeamStaff
+from escalon.database.base import table_of
 from escalon.people.models import Agent, Team, team_members
 
-OPEN_STATUSES = ("open", "pending_customer", "on_hold")
+_TEAMS = table_of(Team)
+
+# Built once: building a statement costs more than running these small ones.
+# What changes case by case: everyone's open cases, and (on every row) the round robin's turn.
+_FRESH = (
+    select(
+        Agent.handle,
+        Agent.open_cases,
+        select(_TEAMS.c.last_assignee).where(_TEAMS.c.id == bindparam("team_id")).scalar_subquery(),
+    )
+    .join(team_members, team_members.c.agent_id == Agent.id)
+    .where(team_members.c.team_id == bindparam("team_id"), Agent.active)
+)
+_SAVE_TURN = (
+    update(_TEAMS)
+    .where(_TEAMS.c.id == bindparam("team_id"))
+    .values(last_assignee=bindparam("last"))
+)
+_AGENTS = table_of(Agent)
+_COUNT = (
+    update(_AGENTS)
+    .where(_AGENTS.c.handle == bindparam("who"))
+    .values(open_cases=_AGENTS.c.open_cases + bindparam("by"))
+)
+_TEAM = select(Team.id, Team.rotation, Team.assignment).where(Team.name == bindparam("name"))
+_MEMBERS = (
+    select(
+        Agent.handle,
+        Agent.status,
+        Agent.capacity,
+        Agent.skills,
+        Agent.languages,
+        Agent.timezone,
+        Agent.working_hours,
+    )
+    .join(team_members, team_members.c.agent_id == Agent.id)
+    .where(team_members.c.team_id == bindparam("team_id"), Agent.active)
+    .order_by(Agent.handle)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _MakeUp:
+    """What a team is made of, without anything that changes case by case."""
+
+    team_id: int
+    members: tuple[Candidate, ...]
+    rotation: Rotation | None
+    strategy: str | None
+
+
+class _Cache:
+    """Team make-ups per database (keyed by its connection pool), each kept for a while."""
+
+    def __init__(self) -> None:
+        self.seconds = 5.0
+        self.by_pool: weakref.WeakKeyDictionary[Pool, dict[str, tuple[float, _MakeUp | None]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+
+_CACHE = _Cache()
+
+
+def configure(cache_seconds: float) -> None:
+    """How long a team's make-up is trusted before it is read again (0: read every time)."""
+    _CACHE.seconds = cache_seconds
+    forget()
+
+
+def forget() -> None:
+    """Drop every cached team make-up: teams or agents were just changed."""
+    _CACHE.by_pool.clear()
+
+
+class _Loader:
+    """Reads teams for one transaction and remembers the round robin's turn as read."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.turns: dict[str, tuple[int, str | None]] = {}
+
+    def __call__(self, name: str) -> TeamStaff | None:
+        make_up = _make_up(self.session, name)
+        if make_up is None:
+            return None
+        members = list(make_up.members)
+        last = None
+        if members:
+            fresh = self.session.connection().execute(_FRESH, {"team_id": make_up.team_id}).all()
+            counts = {handle: count for handle, count, _turn in fresh}
+            last = fresh[0][2] if fresh else None
+            members = [
+                replace(person, open_cases=counts[person.handle])
+                if counts.get(person.handle)
+                else person
+                for person in members
+            ]
+        self.turns[name] = (make_up.team_id, last)
+        return TeamStaff(name, members, make_up.rotation, make_up.strategy, last)
 
 
 def staffing(session: Session) -> Staffing:
     """A staffing that reads each team from this session on first use."""
-    return Staffing(lambda name: load_team(session, name))
+    return Staffing(_Loader(session))
 
 
 def load_team(session: Session, name: str) -> TeamStaff | None:
     """A team with its active members, their open cases, its rotation and strategy."""
-    team = session.execute(
-        select(Team.id, Team.rotation, Team.assignment, Team.last_assignee).where(Team.name == name)
-    ).first()
+    return _Loader(session)(name)
+
+
+def save(session: Session, crew: Staffing) -> None:
+    """Write back each round robin's turn where this transaction's choices moved it."""
+    loader = crew.load
+    if not isinstance(loader, _Loader):
+        return
+    for team in crew.teams():
+        read = loader.turns.get(team.name)
+        if read is not None and read[1] != team.last:
+            session.connection().execute(_SAVE_TURN, {"team_id": read[0], "last": team.last})
+
+
+def count_open_cases(session: Session, changes: dict[str, int]) -> None:
+    """Move agents' open-case counts by the given amounts (in handle order: no deadlocks)."""
+    rows = [{"who": handle, "by": by} for handle, by in sorted(changes.items()) if by]
+    if rows:
+        session.connection().execute(_COUNT, rows)
+
+
+def _make_up(session: Session, name: str) -> _MakeUp | None:
+    pool = session.connection().engine.pool
+    teams = _CACHE.by_pool.get(pool)
+    if teams is None:
+        teams = _CACHE.by_pool[pool] = {}
+    now = time.monotonic()
+    cached = teams.get(name)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    make_up = _read_make_up(session, name)
+    if _CACHE.seconds > 0:
+        teams[name] = (now + _CACHE.seconds, make_up)
+    return make_up
+
+
+def _read_make_up(session: Session, name: str) -> _MakeUp | None:
+    connection = session.connection()
+    team = connection.execute(_TEAM, {"name": name}).first()
     if team is None:
         return None
-    team_id, rotation, strategy, last = team
-    rows = session.execute(
-        select(
-            Agent.handle,
-            Agent.status,
-            Agent.capacity,
-            Agent.skills,
-            Agent.languages,
-            Agent.timezone,
-            Agent.working_hours,
-        )
-        .join(team_members, team_members.c.agent_id == Agent.id)
-        .where(team_members.c.team_id == team_id, Agent.active)
-        .order_by(Agent.handle)
-    ).all()
-    handles = [row[0] for row in rows]
-    load: dict[str, int] = {}
-    if handles:
-        counted = session.execute(
-            select(Case.assignee, func.count())
-            .where(Case.assignee.in_(handles), Case.status.in_(OPEN_STATUSES))
-            .group_by(Case.assignee)
-        ).all()
-        load = {str(handle): int(count) for handle, count in counted}
-    members = [
+    team_id, rotation, strategy = team
+    rows = connection.execute(_MEMBERS, {"team_id": team_id}).all()
+    members = tuple(
         Candidate(
             handle=handle,
             status=status,
             capacity=capacity,
-            open_cases=load.get(handle, 0),
             skills=frozenset(skills or ()),
             languages=frozenset(languages or ()),
             working_hours=_hours(timezone, _frozen(hours)),
         )
         for handle, status, capacity, skills, languages, timezone, hours in rows
-    ]
-    return TeamStaff(name, members, _rotation(rotation), strategy, last)
-
-
-def save(session: Session, staffing: Staffing) -> None:
-    """Write back each team's round-robin pointer where this transaction's choices moved it."""
-    for team in staffing.teams():
-        if team.strategy == "round_robin" or team.last is not None:
-            session.execute(
-                update(Team)
-                .where(Team.name == team.name, Team.last_assignee.is_distinct_from(team.last))
-                .values(last_assignee=team.last)
-                .execution_options(synchronize_session=False)
-            )
+    )
+    return _MakeUp(team_id, members, _rotation(rotation), strategy)
 
 
 def _frozen(hours: Any) -> Any:
@@ -105,9 +213,11 @@ def _hours(timezone: str, hours: Any) -> Calendar | None:
         return None  # checked when stored; an unreadable one now means always working
 
 
-def _rotation(raw: dict[str, Any] | None) -> Rotation | None:
+def _rotation(raw: Any) -> Rotation | None:
     if raw is None:
         return None
+    if isinstance(raw, str):  # some drivers hand JSON columns back as text in Core queries
+        raw = json.loads(raw)
     return _compiled_rotation(json.dumps(raw, sort_keys=True))
 
 

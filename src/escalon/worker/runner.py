@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from escalon.api.deps import Services
 from escalon.notifications.delivery import deliver_due
+from escalon.people import staffing
 from escalon.worker.timers import NOTIFY_CHANNEL, next_due, tick
 
 log = logging.getLogger("escalon.worker")
@@ -67,6 +68,7 @@ class Worker:
 
     def __init__(self, services: Services, *, timers: bool = True, outbox: bool = True) -> None:
         self.services = services
+        staffing.configure(services.settings.roster_cache_seconds)
         self.stop_event = threading.Event()
         self.loops: list[Loop] = []
         if timers:

@@ -24,7 +24,6 @@ from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 from escalon.database.base import table_of
 from escalon.people.directory import Directory
-from escalon.people.staffing import save as save_staffing
 from escalon.people.staffing import staffing
 
 log = logging.getLogger("escalon.worker")
@@ -103,8 +102,7 @@ def _tick(
         report.escalations += sum(1 for a in decision.actions if a.action in service.MOVES)
     report.changed = len(changes)
     written = now if clock is None else max(now, clock.now_us())
-    service.write_changes(session, changes, now=written, directory=Directory(session))
-    save_staffing(session, crew)
+    service.write_changes(session, changes, now=written, directory=Directory(session), crew=crew)
     return report
 
 
