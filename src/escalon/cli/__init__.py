@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from escalon.cli import calendar as calendar_cli
+from escalon.cli import people as people_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
 from escalon.cli import service as service_cli
@@ -28,6 +29,8 @@ app.add_typer(service_cli.db_app, name="db")
 app.add_typer(service_cli.users_app, name="users")
 app.add_typer(service_cli.tokens_app, name="tokens")
 app.add_typer(service_cli.cases_app, name="cases")
+app.add_typer(people_cli.teams_app, name="teams")
+app.add_typer(people_cli.agents_app, name="agents")
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from escalon.core.state import from_us, to_us
 from escalon.errors import Invalid
 from escalon.people import service
 from escalon.people.models import Agent, Team
+from escalon.people.roster import ImportReport, Roster, import_roster
 from escalon.people.schemas import (
     AgentIn,
     AgentOut,
@@ -160,6 +161,19 @@ def shifts(
         ShiftOut(person=s.person, source=s.source, start=from_us(s.start), end=from_us(s.end))
         for s in upcoming
     ]
+
+
+@router.post("/roster", tags=["people"], responses=error_responses(400, 401, 403, 409, 422))
+def post_roster(
+    body: Roster,
+    context: Admin,
+    dry_run: Annotated[bool, Query(description="Check and report; write nothing.")] = False,
+) -> ImportReport:
+    """Create and update teams, agents and rotations from a roster, all or nothing: any problem
+    is a 422 naming each one by field, and nothing is written (see docs/people.md)."""
+    session_of = context.db.read if dry_run else context.db.write
+    with session_of() as session:
+        return import_roster(session, body, now=context.now(), dry_run=dry_run)
 
 
 def _instant(moment: datetime | None, name: str, default: int) -> int:
