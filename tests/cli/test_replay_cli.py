@@ -130,3 +130,87 @@ def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "replaying" not in result.output
     assert "\x1b[" not in result.output
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def example_args(tmp_path: Path) -> list[str]:
+    """`escalon replay` on the example policy and events, with the example roster."""
+    return [
+        "replay",
+        "--policy",
+        str(EXAMPLES / "policy.yaml"),
+        "--events",
+        str(EXAMPLES / "events.jsonl"),
+        "--roster",
+        str(EXAMPLES / "roster.yaml"),
+        "--out",
+        str(tmp_path / "decisions.jsonl"),
+        "--report",
+        str(tmp_path / "report.json"),
+    ]
+
+
+def test_replay_with_the_example_roster_reports_who_carried_the_escalations(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(app, example_args(tmp_path))
+    assert result.exit_code == 0, result.output
+    roster = json.loads((tmp_path / "report.json").read_text())["roster"]
+    assert set(roster) == {"people", "shifts", "days", "skipped_levels", "queued"}
+    carried = sum(person["escalations"] for person in roster["people"].values())
+    assert carried > 0
+    assert {shift["team"] for shift in roster["shifts"]} == {"specialists"}
+    assert "Roster: levels skipped" in result.stdout
+    assert "Busiest people" in result.stdout
+
+
+def test_replay_with_a_roster_writes_assignments_and_whom_notifications_reached(
+    tmp_path: Path,
+) -> None:
+    result = runner.invoke(app, example_args(tmp_path))
+    assert result.exit_code == 0, result.output
+    decisions = [
+        json.loads(line) for line in (tmp_path / "decisions.jsonl").read_text().splitlines()
+    ]
+    assert any(d["action"] == "assign" and "assignee" in d for d in decisions)
+    notified = [d for d in decisions if d["action"] == "notify"]
+    assert notified
+    assert all(set(d["reached"]) == set(d["recipients"]) for d in notified)
+
+
+def test_replay_with_a_roster_says_it_ignored_jobs(tmp_path: Path) -> None:
+    result = runner.invoke(app, [*example_args(tmp_path), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    assert "--jobs 2 was not used: with a roster the replay runs in one process" in result.stdout
+
+
+def test_bad_roster_is_refused_with_its_problems_and_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    write_events(tmp_path / "events.jsonl", [opened("2026-12-01 09:00")])
+    bad = tmp_path / "roster.yaml"
+    bad.write_text(
+        "teams:\n"
+        "  - {name: frontline, assignment: round_robin}\n"
+        "agents:\n"
+        "  - {handle: lena, name: Lena, teams: [frontline, nowhere]}\n"
+    )
+    out = tmp_path / "decisions.jsonl"
+    result = runner.invoke(app, [*replay_args(tmp_path), "--roster", str(bad), "--out", str(out)])
+    assert result.exit_code == 1
+    assert f"{bad}:4: agents[0].teams[1]: no team 'nowhere' in the roster" in result.stderr
+    assert "nothing was replayed" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists()
+
+
+def test_unreadable_roster_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    write_events(tmp_path / "events.jsonl", [opened("2026-12-01 09:00")])
+    (tmp_path / "roster.yaml").write_text("teams: [\n")
+    result = runner.invoke(app, [*replay_args(tmp_path), "--roster", str(tmp_path / "roster.yaml")])
+    assert result.exit_code == 1
+    assert "not valid YAML" in result.stderr
+    assert "Traceback" not in result.output

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, NoReturn
 
 import typer
 from pydantic_core import to_json
@@ -19,6 +20,7 @@ from rich.table import Table
 from escalon.core.engine import Action
 from escalon.core.policy import Policy, PolicyInvalid, load_policy
 from escalon.core.replay import Replay
+from escalon.core.roster import RosterInvalid, StaffRoster, build_roster, busiest
 from escalon.core.signals import TextAnalyzer
 from escalon.core.state import to_us
 from escalon.replay_jobs import (
@@ -63,6 +65,15 @@ def replay(
             f"{MAX_AUTO_JOBS}, for files over {PARALLEL_FROM_BYTES // 2**20} MB).",
         ),
     ] = 0,
+    roster: Annotated[
+        Path | None,
+        typer.Option(
+            "--roster",
+            help="Teams and people (YAML, JSON or CSV, as `escalon teams import` reads): cases "
+            "are assigned, levels with nobody present skipped, and the report says who carried "
+            "what. Replays in one process.",
+        ),
+    ] = None,
 ) -> None:
     """Replay case events through a policy and report what it would have done."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -77,13 +88,22 @@ def replay(
     except OSError as error:
         err.print(f"{policy}: cannot read the policy: {error.strerror or error}")
         raise typer.Exit(1) from None
+    staff = _load_roster(roster, err) if roster is not None else None
+    notes = []
     workers = auto_jobs(events) if jobs == 0 else jobs
     if str(events) == "-":
         workers = 1  # standard input can be read only once
+    if staff is not None:
+        if jobs > 1:
+            notes.append(
+                f"--jobs {jobs} was not used: with a roster the replay runs in one process, "
+                "because the people's loads are shared by all cases."
+            )
+        workers = 1
     if workers > 1:
         result = _replay_sharded(loaded, policy, events, limit, out, model, workers, err)
     else:
-        result = _replay_here(loaded, events, limit, out, model, err)
+        result = _replay_here(loaded, events, limit, out, model, err, staff)
     if report is not None:
         try:
             report.write_text(
@@ -92,7 +112,57 @@ def replay(
         except OSError as error:
             err.print(f"{report}: cannot write the report: {error.strerror or error}")
             raise typer.Exit(1) from None
-    print_summary(Console(highlight=False, soft_wrap=True), result, out, report)
+    print_summary(Console(highlight=False, soft_wrap=True), result, out, report, notes=notes)
+
+
+def _load_roster(path: Path, err: Console) -> StaffRoster:
+    """Read a roster file and build the staffing it describes; every problem stops the replay."""
+    from escalon.people.roster import RosterError, load_roster  # the database models: lazily
+
+    try:
+        read = load_roster(path)
+    except RosterError as error:
+        for detail in error.details or []:
+            _print_problem(
+                err, detail.source or str(path), detail.line, detail.field, detail.problem
+            )
+        if not error.details:
+            err.print(f"error {error.message}", markup=False)
+        _roster_refused(err, path)
+    data = read.model_dump()
+    try:
+        return build_roster(data["teams"], data["agents"])
+    except RosterInvalid as invalid:
+        located = [
+            (read.locate(_field_path(where), why).line if where else None, where, why)
+            for where, why in invalid.problems
+        ]
+        for line, where, why in sorted(located, key=lambda problem: problem[0] or 0):
+            _print_problem(err, str(path), line, where or None, why)
+        _roster_refused(err, path)
+
+
+def _print_problem(
+    err: Console, source: str, line: int | None, where: str | None, problem: str
+) -> None:
+    place = f"{source}:{line}" if line is not None else source
+    err.print(
+        f"error {place}: {where}: {problem}" if where else f"error {place}: {problem}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _roster_refused(err: Console, path: Path) -> NoReturn:
+    err.print(f"{path}: the roster cannot be used; nothing was replayed", markup=False)
+    raise typer.Exit(1)
+
+
+def _field_path(text: str) -> tuple[str | int, ...]:
+    """`teams[0].rotation.layers[1]` -> ('teams', 0, 'rotation', 'layers', 1)."""
+    return tuple(
+        int(index) if index else name for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text)
+    )
 
 
 def _replay_here(
@@ -102,6 +172,7 @@ def _replay_here(
     out: Path | None,
     model: Path | None,
     err: Console,
+    staff: StaffRoster | None = None,
 ) -> dict[str, Any]:
     """Replay in this process."""
     analyzer = _analyzer(model, err) if loaded.uses_text_signals or model is not None else None
@@ -120,7 +191,12 @@ def _replay_here(
             err.print(f"{events}:{number}: {reason}", soft_wrap=True, markup=False)
 
         runner = Replay(
-            loaded, analyzer=analyzer, until=limit, on_action=on_action, on_skip=on_skip
+            loaded,
+            analyzer=analyzer,
+            until=limit,
+            on_action=on_action,
+            on_skip=on_skip,
+            roster=staff,
         )
         source = stack.enter_context(_open_events(events, err))
         runner.feed(_numbered(source, err, events))
@@ -273,7 +349,12 @@ def _hours(value: float | None) -> str:
 
 
 def print_summary(
-    console: Console, result: dict[str, Any], out: Path | None, report: Path | None
+    console: Console,
+    result: dict[str, Any],
+    out: Path | None,
+    report: Path | None,
+    *,
+    notes: list[str] | None = None,
 ) -> None:
     """The human-readable summary every replay prints."""
     policy = result["policy"]
@@ -314,6 +395,56 @@ def print_summary(
             f"p90 {_hours(figures['p90_hours'])} business time; CSAT "
             f"{'-' if score is None else f'{score:.2f}'} ({csat[group]['responses']} answers)"
         )
+    if "roster" in result:
+        _roster_summary(console, result["roster"])
+    for note in notes or []:
+        console.print(note)
     written = [str(path) for path in (out, report) if path is not None]
     if written:
         console.print(f"Written: {', '.join(written)}")
+
+
+def _roster_summary(console: Console, roster: dict[str, Any]) -> None:
+    """The busiest people and shifts of a replay with a roster."""
+    skipped = ", ".join(f"{level} {count}" for level, count in roster["skipped_levels"].items())
+    console.print(
+        f"Roster: levels skipped: {skipped or 'none'}; "
+        f"cases that waited in a queue: {roster['queued']['cases']}"
+    )
+    people = [{"person": handle, **figures} for handle, figures in roster["people"].items()]
+    people = [person for person in people if any(person[k] for k in ("paged", "escalations"))]
+    people.sort(key=lambda p: (-p["escalations"], -p["paged"], -p["assigned"], p["person"]))
+    if people:
+        table = Table(box=None, pad_edge=False)
+        for column in ("Busiest people", "escalations", "paged", "assigned"):
+            table.add_column(column, justify="left" if column == "Busiest people" else "right")
+        for person in people[:5]:
+            table.add_row(
+                person["person"],
+                str(person["escalations"]),
+                str(person["paged"]),
+                str(person["assigned"]),
+            )
+        console.print(table)
+    shifts = busiest(
+        [{**shift, "when": f"{shift['team']} on call {_span(shift)}"} for shift in roster["shifts"]]
+        + [{**day, "when": f"{day['day']}, not on call"} for day in roster["days"]]
+    )
+    if shifts:
+        table = Table(box=None, pad_edge=False)
+        for column in ("Busiest shifts", "person", "escalations", "paged"):
+            table.add_column(
+                column, justify="right" if column in ("escalations", "paged") else "left"
+            )
+        for shift in shifts:
+            table.add_row(
+                shift["when"], shift["person"], str(shift["escalations"]), str(shift["paged"])
+            )
+        console.print(table)
+
+
+def _span(shift: dict[str, Any]) -> str:
+    start = datetime.fromisoformat(shift["start"])
+    end = datetime.fromisoformat(shift["end"])
+    shown = "%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M"
+    return f"{start:%Y-%m-%d %H:%M} to {end.strftime(shown)}"

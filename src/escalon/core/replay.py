@@ -3,6 +3,11 @@
 The loop keeps one state per case and a heap of the instants the engine asked to look again, so
 memory follows the cases, not the events. It reads lines and calls back with what it decides;
 reading files, drawing progress and writing results belong to the caller.
+
+With a roster, every engine call gets the roster's staffing: levels with nobody present are
+skipped, cases are assigned by their team's strategy and notifications say whom they reached.
+The people's loads follow the cases (a resolved or closed case stops counting against its
+assignee, a reopened one counts again), so such a replay runs in one process.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from escalon.core.engine import Action, Decision, EventRejected, apply_event, evaluate
 from escalon.core.events import CaseOpened, EventError, parse_event_json
 from escalon.core.policy.compiled import Policy
+from escalon.core.roster import RosterTally, StaffRoster
 from escalon.core.signals import TextAnalyzer
 from escalon.core.sla import has_breached
 from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState, to_us
@@ -184,6 +190,11 @@ def _quantiles(hours: list[float]) -> dict[str, Any]:
     }
 
 
+def _holding(state: CaseState) -> tuple[str | None, bool]:
+    """Who holds a case, and whether it counts against them (it is not resolved or closed)."""
+    return state.assignee, state.status not in STOPPED_STATUSES
+
+
 def shard_of(case: str, shards: int) -> int:
     """Which of `shards` replays owns a case (stable across processes and runs)."""
     return zlib.crc32(case.encode()) % shards
@@ -210,7 +221,10 @@ class Replay:
         on_skip: Callable[[int, str], None] | None = None,
         shard: int = 0,
         shards: int = 1,
+        roster: StaffRoster | None = None,
     ) -> None:
+        if roster is not None and shards > 1:
+            raise ValueError("a replay with a roster runs in one process: loads are shared")
         self.policy = policy
         self.analyzer = analyzer
         self.until = until
@@ -226,6 +240,9 @@ class Replay:
         self.last_at: int | None = None
         self.order: tuple[int, int | str] = (0, 0)
         self.stopped = False  # reached an event after `until`
+        self.first_at: int | None = None  # the first event applied: the replayed span's start
+        self.staffing = roster.staffing() if roster is not None else None
+        self.tally = RosterTally(roster) if roster is not None else None
 
     def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
         """Read numbered lines until they run out or one falls after `until`."""
@@ -258,24 +275,36 @@ class Replay:
                 )
             return True
         self.last_at = at
+        if self.first_at is None:
+            self.first_at = at
         self.run_timers(at, inclusive=False)
         case = event.case
         if self.shards > 1 and shard_of(case, self.shards) != self.shard:
             return True
         previous = self.states.get(case)
+        opening = isinstance(event, CaseOpened)
+        # Who held the case before the call, and whether it counted against them (the state is
+        # handed over and changed in place). A new case under a closed one's id starts afresh.
+        held = None if previous is None or opening else _holding(previous)
         try:
             decision = apply_event(
-                previous, self.policy, event, analyzer=self.analyzer, at_us=at, reuse=True
+                previous,
+                self.policy,
+                event,
+                analyzer=self.analyzer,
+                at_us=at,
+                reuse=True,
+                staffing=self.staffing,
             )
         except EventRejected as error:
             self._skip(number, str(error))
             return True
-        if isinstance(event, CaseOpened):
+        if opening:
             self.builder.cases += 1
             if previous is not None:
                 self.builder.add_case(self.policy, previous, at)
         self.order = (0, number)
-        self._take(decision)
+        self._take(decision, held)
         return True
 
     def finish(self) -> dict[str, Any]:
@@ -285,7 +314,10 @@ class Replay:
             self.run_timers(end, inclusive=True)
         for state in self.states.values():
             self.builder.add_case(self.policy, state, state.updated_at if end is None else end)
-        return self.builder.report(self.policy)
+        report = self.builder.report(self.policy)
+        if self.tally is not None:
+            report["roster"] = self.tally.report(self.policy, self.first_at, end)
+        return report
 
     def run_timers(self, limit: int, *, inclusive: bool) -> None:
         """Evaluate, in time order, every case whose next check falls before `limit`."""
@@ -296,11 +328,15 @@ class Replay:
                 continue  # superseded by a later decision
             del self.scheduled[case]
             self.order = (1, case)
-            self._take(evaluate(self.states[case], self.policy, at, reuse=True))
+            state = self.states[case]
+            held = _holding(state) if self.staffing is not None else None
+            self._take(evaluate(state, self.policy, at, reuse=True, staffing=self.staffing), held)
 
-    def _take(self, decision: Decision) -> None:
+    def _take(self, decision: Decision, held: tuple[str | None, bool] | None = None) -> None:
         state = decision.state
         self.states[state.case] = state
+        if self.staffing is not None:
+            self._follow_loads(decision, held)
         if self.on_action is not None:
             for action in decision.actions:
                 self.builder.count_action(action)
@@ -317,6 +353,40 @@ class Replay:
         elif self.scheduled.get(state.case) != next_check:
             self.scheduled[state.case] = next_check
             heapq.heappush(self.timers, (next_check, state.case))
+
+    def _follow_loads(self, decision: Decision, held: tuple[str | None, bool] | None) -> None:
+        """Keep each person's open cases in step with the case this decision is about.
+
+        The engine moves the load itself when it assigns: one case more for whom it chose, one
+        fewer for whom had it. The replay adds what the engine does not see: a case resolved or
+        closed stops counting against its assignee, and a reopened one counts again.
+        """
+        staffing = self.staffing
+        assert staffing is not None
+        holder, counted = held if held is not None else (None, False)
+        if self.tally is not None:
+            self.tally.take(decision.actions, holder)
+        # What this case adds to each person's load, as the engine left it...
+        load: Counter[str] = Counter()
+        if holder is not None and counted:
+            load[holder] += 1
+        current = holder
+        for action in decision.actions:
+            if action.action == "assign":
+                if current is not None:
+                    load[current] -= 1
+                current = action.details.get("assignee")
+                if current is not None:
+                    load[current] += 1
+        # ...and what it should add: one for its assignee while it is not resolved or closed.
+        state = decision.state
+        if state.assignee is not None and state.status not in STOPPED_STATUSES:
+            load[state.assignee] -= 1
+        for person, extra in load.items():
+            for _ in range(extra):
+                staffing.release(person)
+            for _ in range(-extra):
+                staffing.take(person)
 
     def _skip(self, number: int, reason: str) -> None:
         self.builder.skipped += 1
