@@ -8,7 +8,9 @@ escalations within the next minutes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from importlib.resources import files
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -21,24 +23,27 @@ from escalon.clock import Clock
 from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 from escalon.people import service as people
-from escalon.people.schemas import AgentIn, TeamIn
+from escalon.people.schemas import AgentIn, RotationIn, TeamIn
 from escalon.policies import service as policies
 
 US_PER_MINUTE = 60 * 1_000_000
+BERLIN = ZoneInfo("Europe/Berlin")
 POLICY_FILE = "policy.yaml"
 
+# name: (description, how the team hands out its cases)
 TEAMS = {
-    "frontline": "First line: every case starts here",
-    "supervisors": "Level 1: owns escalated cases",
-    "specialists": "Level 2: billing and engineering specialists",
-    "management": "Level 3: paged only when it matters",
-    "finance": "Billing and refunds",
+    "frontline": ("First line: every case starts here", "round_robin"),
+    "supervisors": ("Level 1: owns escalated cases", "least_loaded"),
+    "specialists": ("Level 2: billing and engineering specialists, on call", "on_call"),
+    "management": ("Level 3: paged only when it matters", None),
+    "finance": ("Billing and refunds", "least_loaded"),
 }
 AGENTS = [
     ("ana", "Ana Frontline", "frontline", ["frontline"]),
     ("ben", "Ben Frontline", "frontline", ["frontline"]),
     ("sara", "Sara Supervisor", "supervisor", ["supervisors"]),
     ("omar", "Omar Specialist", "specialist", ["specialists"]),
+    ("lena", "Lena Specialist", "specialist", ["specialists"]),
     ("fiona", "Fiona Finance", "frontline", ["finance"]),
     ("mia", "Mia Manager", "management", ["management"]),
 ]
@@ -77,11 +82,32 @@ def ensure(db: Database, *, clock: Clock, analyzer: TextAnalyzer | None) -> Demo
     return DemoWorkspace(tokens["admin"], tokens["sara"], tokens["ana"], count, seeded)
 
 
+def _rotation(now: int) -> RotationIn:
+    """Omar and Lena take the specialists' on-call week in turn, handing off on Mondays."""
+    local = datetime.fromtimestamp(now / 1_000_000, BERLIN)
+    monday = (local - timedelta(days=local.weekday())).date()
+    return RotationIn(
+        layers=[
+            {
+                "name": "week",
+                "members": ["omar", "lena"],
+                "shift": "1w",
+                "handoff": f"{monday.isoformat()}T09:00",
+                "timezone": "Europe/Berlin",
+            }
+        ]
+    )
+
+
 def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
     start = now - 40 * US_PER_MINUTE
     with db.write() as session:
-        for name, description in TEAMS.items():
-            people.create_team(session, data=TeamIn(name=name, description=description), now=start)
+        for name, (description, strategy) in TEAMS.items():
+            people.create_team(
+                session,
+                data=TeamIn(name=name, description=description, assignment=strategy),
+                now=start,
+            )
         for handle, name, level, teams in AGENTS:
             people.create_agent(
                 session,
@@ -94,6 +120,9 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
                 ),
                 now=start,
             )
+        people.set_rotation(
+            session, team=people.team_by_name(session, "specialists"), data=_rotation(now)
+        )
         for username, role, agent in USERS:
             auth.create_user(session, username=username, role=role, now=start, agent=agent)
         version, _ = policies.upload(
@@ -101,7 +130,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
         )
         policies.activate(session, version_id=version.id, user_id=None, now=start)
     system = flows.Actor(None, "demo", "admin")
-    ana = flows.Actor(None, "ana", "agent")
+    ana = flows.Actor(None, "ana", "agent", "ana")
 
     def open_at(minutes_ago: float, **fields: object) -> int:
         with db.write() as session:
