@@ -813,7 +813,6 @@ def _apply(session: Session, plan: _Plan, now: int) -> None:
         team = service.team_by_name(session, entry.name)
         rotation: RotationIn | None = changes["rotation"]
         if rotation is None:
-            team.rotation = None
-            session.flush()
+            service.clear_rotation(session, team=team)
         else:
             service.set_rotation(session, team=team, data=rotation)

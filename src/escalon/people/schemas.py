@@ -144,3 +144,4 @@ class AgentOut(BaseModel):
     timezone: str
     working_hours: dict[str, list[str]] | str | None
     authority: dict[str, float | str] | None
+    open_cases: int = Field(0, description="cases assigned to them that are not resolved or closed")

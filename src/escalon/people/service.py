@@ -53,6 +53,7 @@ def agent_out(agent: Agent) -> AgentOut:
         timezone=agent.timezone,
         working_hours=agent.working_hours,
         authority=agent.authority,
+        open_cases=agent.open_cases,
     )
 
 
@@ -64,7 +65,7 @@ def create_team(session: Session, *, data: TeamIn, now: int) -> Team:
         name=data.name, description=data.description, assignment=data.assignment, created_at=now
     )
     session.add(team)
-    staffing.forget()
+    staffing.forget(session)
     session.flush()
     return team
 
@@ -78,7 +79,7 @@ def update_team(session: Session, *, name: str, data: TeamPatch) -> Team:
         team.description = data.description
     if "assignment" in data.model_fields_set:
         team.assignment = data.assignment
-    staffing.forget()
+    staffing.forget(session)
     session.flush()
     return team
 
@@ -123,7 +124,7 @@ def create_agent(session: Session, *, data: AgentIn, now: int) -> Agent:
     )
     agent.teams = _teams(session, list(dict.fromkeys(data.teams)))
     session.add(agent)
-    staffing.forget()
+    staffing.forget(session)
     session.flush()
     return agent
 
@@ -156,7 +157,7 @@ def update_agent(session: Session, *, handle: str, data: AgentPatch) -> Agent:
         working_hours(agent.timezone, agent.working_hours)
     if "teams" in data.model_fields_set:
         agent.teams = _teams(session, list(dict.fromkeys(data.teams or [])))
-    staffing.forget()
+    staffing.forget(session)
     session.flush()
     return agent
 
@@ -178,6 +179,14 @@ def working_hours(timezone: str, hours: Any) -> Calendar | None:
         raise Invalid(f"the working hours cannot be read: {details[0].problem}", details) from None
 
 
+def clear_rotation(session: Session, *, team: Team) -> Team:
+    """Remove a team's on-call rotation: nobody is on call for it any more."""
+    team.rotation = None
+    staffing.forget(session)
+    session.flush()
+    return team
+
+
 def set_rotation(session: Session, *, team: Team, data: RotationIn) -> Team:
     """Store a team's on-call rotation after checking it and that everyone in it is an agent."""
     raw = data.model_dump()
@@ -192,7 +201,7 @@ def set_rotation(session: Session, *, team: Team, data: RotationIn) -> Team:
             [Detail(f"{handle!r} is not an agent", field="body") for handle in unknown],
         )
     team.rotation = raw
-    staffing.forget()
+    staffing.forget(session)
     session.flush()
     return team
 

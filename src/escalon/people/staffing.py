@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
@@ -99,8 +99,18 @@ def configure(cache_seconds: float) -> None:
     forget()
 
 
-def forget() -> None:
-    """Drop every cached team make-up: teams or agents were just changed."""
+def forget(session: Session | None = None) -> None:
+    """Drop every cached team make-up: teams or agents were just changed.
+
+    Given the changing transaction's session, again once it commits, so a make-up another
+    request read in between, from before the change, is not kept either.
+    """
+    _CACHE.by_pool.clear()
+    if session is not None and not event.contains(session, "after_commit", _forget_after):
+        event.listen(session, "after_commit", _forget_after)
+
+
+def _forget_after(_session: Session) -> None:
     _CACHE.by_pool.clear()
 
 

@@ -121,9 +121,7 @@ def clear_rotation(name: Name, context: Admin) -> TeamOut:
     """Remove the team's on-call rotation: nobody is on call for it any more."""
     with context.db.write() as session:
         team = service.team_by_name(session, name)
-        team.rotation = None
-        session.flush()
-        return service.team_out(team)
+        return service.team_out(service.clear_rotation(session, team=team))
 
 
 @router.get("/teams/{name}/on-call", tags=["people"], responses=error_responses(401, 403, 404, 422))
