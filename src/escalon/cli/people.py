@@ -228,14 +228,14 @@ def teams_show(
             + (f"  {escape(team.description)}" if team.description else "")
         )
         out.print(f"assignment: {team.assignment or 'none (cases wait in the team queue)'}")
-        members = _table("handle", "name", "level", "status", "capacity", "working now")
+        members = _table("handle", "name", "level", "status", "open/cap", "working now")
         for agent in team.members:
             members.add_row(
                 agent.handle,
                 agent.name,
                 agent.level or "-",
                 agent.status if agent.active else f"{agent.status} (inactive)",
-                str(agent.capacity),
+                f"{agent.open_cases}/{agent.capacity}",
                 "yes" if agent.active and _working_now(agent, now) else "no",
             )
         if team.members:
@@ -368,7 +368,7 @@ def agents_list(
     from escalon.people import service
     from escalon.people.models import Agent
 
-    table = _table("handle", "name", "level", "teams", "status", "cap", "skills", "languages")
+    table = _table("handle", "name", "level", "teams", "status", "open/cap", "skills", "languages")
     with _session(write=False) as session:
         if team is not None:
             agents = list(service.team_by_name(session, team).members)
@@ -382,7 +382,7 @@ def agents_list(
                 agent.level or "-",
                 ", ".join(t.name for t in agent.teams) or "-",
                 agent.status if agent.active else f"{agent.status} (inactive)",
-                str(agent.capacity),
+                f"{agent.open_cases}/{agent.capacity}",
                 ", ".join(agent.skills or []) or "-",
                 ", ".join(agent.languages or []) or "-",
             )
@@ -411,6 +411,7 @@ def agents_show(handle: Annotated[str, typer.Argument(help="The agent's handle."
             "status": agent.status,
             "active": "yes" if agent.active else "no",
             "capacity": str(agent.capacity),
+            "open cases": str(agent.open_cases),
             "skills": ", ".join(agent.skills or []) or "-",
             "languages": ", ".join(agent.languages or []) or "-",
             "timezone": agent.timezone,
