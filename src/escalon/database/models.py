@@ -13,6 +13,13 @@ from escalon.cases.models import (
     IdempotencyKey,
     Message,
 )
+from escalon.channels.models import (
+    Attachment,
+    InboundEmail,
+    InstanceSecret,
+    StaffNotification,
+    ThreadRef,
+)
 from escalon.database.base import Base
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.people.models import Agent, Team, team_members
@@ -22,6 +29,7 @@ __all__ = [
     "Agent",
     "ApiToken",
     "ApprovalRequest",
+    "Attachment",
     "AuditEntry",
     "Base",
     "Case",
@@ -29,10 +37,14 @@ __all__ = [
     "Customer",
     "Escalation",
     "IdempotencyKey",
+    "InboundEmail",
+    "InstanceSecret",
     "Message",
     "OutboxMessage",
     "PolicyVersion",
+    "StaffNotification",
     "Team",
+    "ThreadRef",
     "User",
     "Webhook",
     "team_members",

@@ -1,0 +1,87 @@
+"""Tables of inbound channels: raw e-mails as received, attachments, and the thread references
+(e-mail Message-IDs, chat conversations, social posts) that lead a new message to its case."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from escalon.database.base import Base, Id, Instant
+
+
+class InboundEmail(Base):
+    """An e-mail exactly as it arrived, stored before anything reads it, so nothing is lost."""
+
+    __tablename__ = "inbound_emails"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    received_at: Mapped[int] = mapped_column(Instant)
+    source: Mapped[str] = mapped_column(String(20))  # smtp, imap, api
+    envelope_from: Mapped[str | None] = mapped_column(String(500))
+    envelope_to: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(998), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    # threaded (added to a case), opened (a new case), review (unreadable: a case to look at)
+    status: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str | None] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+
+
+class Attachment(Base):
+    """A file that came with a message."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[int] = mapped_column(Instant)
+
+
+class ThreadRef(Base):
+    """A reference a later message may carry to name its case: an e-mail Message-ID (ours or
+    the customer's), a chat conversation, a social post."""
+
+    __tablename__ = "thread_refs"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))  # email, chat, social
+    ref: Mapped[str] = mapped_column(String(998))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    created_at: Mapped[int] = mapped_column(Instant)
+
+    __table_args__ = (UniqueConstraint("channel", "ref", name="uq_thread_refs_channel_ref"),)
+
+
+class StaffNotification(Base):
+    """A notification in a person's in-app list."""
+
+    __tablename__ = "staff_notifications"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    agent: Mapped[str] = mapped_column(String(100))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    kind: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+    urgent: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[int] = mapped_column(Instant)
+    read_at: Mapped[int | None] = mapped_column(Instant)
+
+    __table_args__ = (Index("ix_staff_notifications_agent_id", "agent", "id"),)
+
+
+class InstanceSecret(Base):
+    """Secrets this installation generated for itself (the key that signs customers' links)."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
