@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from escalon.cli import calendar as calendar_cli
+from escalon.cli import importers as importers_cli
 from escalon.cli import people as people_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.add_typer(calendar_cli.app, name="calendar")
 app.add_typer(policy_cli.app, name="policy")
 app.command("replay")(replay_cli.replay)
+app.add_typer(importers_cli.app, name="import")
 app.add_typer(triage_cli.app, name="triage")
 app.command("serve")(service_cli.serve)
 app.command("worker")(service_cli.worker)

@@ -1,0 +1,1 @@
+"""Tests of the inbound channels and the importers of past conversations."""
