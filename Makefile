@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install --quiet --no-compile -e '.[dev,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,7 +21,8 @@ replay: $(STAMP)
 	$(BIN)/escalon replay --policy examples/policy.yaml --events examples/events.jsonl --out decisions.jsonl --report report.json
 
 test: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 -m 'not serial'
+	$(BIN)/pytest -q -m serial
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from escalon.api.deps import Services
@@ -17,6 +18,9 @@ from escalon.demo import policy_text
 from escalon.policies import service as policies
 from escalon.triage.lazy import LazyAnalyzer
 from escalon.worker.runner import Worker
+
+# Times a wake-up: it runs alone, after the other tests.
+pytestmark = pytest.mark.serial
 
 US = 1_000_000
 

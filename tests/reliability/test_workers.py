@@ -22,6 +22,9 @@ from escalon.notifications.models import OutboxMessage
 from tests.postgres import SERVER, require_server
 from tests.reliability.conftest import Receiver
 
+# Worker processes, SIGKILLs and a PostgreSQL restart: these run alone, after the other tests.
+pytestmark = pytest.mark.serial
+
 US = 1_000_000
 
 
