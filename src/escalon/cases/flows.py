@@ -157,8 +157,14 @@ def open_case(
     now: int,
     analyzer: TextAnalyzer | None,
     idempotency_key: str | None = None,
+    tags: Sequence[str] = (),
+    message_details: dict[str, Any] | None = None,
 ) -> Opened:
     """Open a case under the active policy.
+
+    `tags` start the case's tags (a channel flags a case for review so); `message_details` are
+    stored with the opening message (what the channel knows of it: e-mail headers, a chat's
+    conversation).
 
     The hot path of intake: one statement reads everything it needs (active policy, new id,
     customer, an earlier request with the same key), the writes go out in one round trip.
@@ -222,6 +228,8 @@ def open_case(
         state=decision.state,
         policy=policy,
     )
+    if tags:
+        decision.state.tags = tuple(dict.fromkeys((*decision.state.tags, *tags)))
     change = service.Change(loaded, decision.state, actor.name, new=True)
     change.add(decision)
     change.entries.append(
@@ -237,6 +245,7 @@ def open_case(
                 channel=request.channel,
                 subject=request.subject or None,
                 body=request.body,
+                details=message_details,
             )
         )
     key_rows = []
@@ -361,8 +370,12 @@ def post_message(
     now: int,
     analyzer: TextAnalyzer | None,
     if_match: int | None = None,
+    details: dict[str, Any] | None = None,
 ) -> int:
-    """Add a message from the customer or an agent; returns the message's id."""
+    """Add a message from the customer or an agent; returns the message's id.
+
+    `details` are stored with the message (a call's duration and outcome, e-mail headers...).
+    """
     case = _locked(session, case_id, if_match)
     at = _at(case, now)
     event: Event
@@ -392,6 +405,7 @@ def post_message(
         channel=request.channel,
         subject=request.subject,
         body=request.body,
+        details=details,
     )
     message_id = session.scalar(
         insert(table_of(Message)).returning(table_of(Message).c.id), {"case_id": case_id, **row}
@@ -943,6 +957,7 @@ def _message_row(
     channel: str | None,
     subject: str | None,
     body: str,
+    details: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "at": at,
@@ -952,5 +967,5 @@ def _message_row(
         "channel": channel,
         "subject": subject,
         "body": body,
-        "details": None,
+        "details": details,
     }

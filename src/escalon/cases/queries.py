@@ -220,6 +220,7 @@ def message_out(m: Message) -> MessageOut:
         channel=m.channel,
         subject=m.subject,
         body=m.body,
+        details=m.details,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -215,6 +215,9 @@ class MessageOut(BaseModel):
     channel: str | None
     subject: str | None
     body: str
+    details: dict[str, Any] | None = Field(
+        None, description="what the channel knows of it (e-mail headers, a call's duration...)"
+    )
 
 
 class EscalateIn(Strict):
