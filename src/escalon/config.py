@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     smtp_security: Literal["none", "starttls", "tls"] = "none"
     smtp_timeout_seconds: float = Field(10.0, gt=0)
     mail_from: str = "Escalon <escalon@localhost>"
+    # Inbound mail: the largest message accepted (larger ones are refused during the transfer)
+    # and the largest attachment kept apart from the stored original.
+    mail_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, le=1024**3)
+    mail_attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=0, le=1024**3)
     # Threads per API process that run requests' database work (more only add contention).
     api_threads: int = Field(4, ge=1, le=200)
     # How long a verified API token is trusted without asking the database again.

@@ -6,6 +6,7 @@ import typer
 
 from escalon.cli import calendar as calendar_cli
 from escalon.cli import importers as importers_cli
+from escalon.cli import mail as mail_cli
 from escalon.cli import people as people_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
@@ -27,6 +28,7 @@ app.add_typer(triage_cli.app, name="triage")
 app.command("serve")(service_cli.serve)
 app.command("worker")(service_cli.worker)
 app.command("demo")(service_cli.demo)
+app.command("mail-in")(mail_cli.mail_in)
 app.add_typer(service_cli.db_app, name="db")
 app.add_typer(service_cli.users_app, name="users")
 app.add_typer(service_cli.tokens_app, name="tokens")

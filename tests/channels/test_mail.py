@@ -1,0 +1,280 @@
+"""Inbound e-mail: parsed whatever its shape, threaded into its case, and never lost; sent over
+real SMTP to Escalon's endpoint on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from collections.abc import Iterator
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from escalon.cases.models import Message
+from escalon.channels.email import html_to_text, one_line, parse_email, reply_text
+from escalon.channels.mail import MailLimits, receive_email
+from escalon.channels.models import Attachment, InboundEmail
+from escalon.channels.smtp import mail_endpoint
+from tests.service.conftest import Workspace
+
+REPLY = """Thanks, restarting fixed it.
+
+Best regards,
+Kim
+--
+Kim Example | Example Ltd
+
+On Mon, Nov 30, 2026 at 10:00 AM Support <support@example.org> wrote:
+> Please restart the printer.
+> Regards, Ana
+"""
+
+
+def mail(
+    body: str = "My printer is on fire.",
+    *,
+    subject: str = "Printer on fire",
+    sender: str = "Kim Example <kim@example.org>",
+    message_id: str = "<m1@example.org>",
+    **headers: str,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "support@escalon.example"
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    return message
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def test_a_reply_keeps_the_new_text_without_quoted_history_or_signature() -> None:
+    assert reply_text(REPLY) == "Thanks, restarting fixed it."
+
+
+def test_an_html_only_mail_is_read_as_its_visible_text() -> None:
+    message = mail()
+    message.set_content(
+        "<html><head><style>p{}</style></head><body><p>Hello,</p><p>the <b>app</b> "
+        "crashes.</p></body></html>",
+        subtype="html",
+    )
+    parsed = parse_email(message.as_bytes())
+    assert parsed.html_only
+    assert parsed.text == "Hello,\nthe\napp\ncrashes."
+    assert "p{}" not in html_to_text("<style>p{}</style><p>x</p>")
+
+
+def test_attachments_are_read_with_their_names_and_types() -> None:
+    message = mail()
+    message.add_attachment(
+        b"%PDF-1.4 invoice", maintype="application", subtype="pdf", filename="invoice 2291.pdf"
+    )
+    parsed = parse_email(message.as_bytes())
+    (attachment,) = parsed.attachments
+    assert (attachment.filename, attachment.content_type) == ("invoice 2291.pdf", "application/pdf")
+    assert attachment.data == b"%PDF-1.4 invoice"
+
+
+def test_a_mail_in_a_legacy_charset_is_decoded() -> None:
+    raw = (
+        b"From: kim@example.org\r\nSubject: =?iso-8859-1?q?Gr=FC=DFe?=\r\n"
+        b"Content-Type: text/plain; charset=iso-8859-1\r\n\r\nS\xfc\xdfe Gr\xfc\xdfe\r\n"
+    )
+    parsed = parse_email(raw)
+    assert parsed.subject == "Grüße"
+    assert parsed.text.strip() == "Süße Grüße"
+
+
+def test_an_unknown_charset_is_read_as_utf8_and_the_problem_noted() -> None:
+    raw = (
+        b"From: kim@example.org\r\nSubject: hi\r\n"
+        b"Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nplain words \xc3\xa9\r\n"
+    )
+    parsed = parse_email(raw)
+    assert parsed.text.strip() == "plain words é"
+    assert any("x-no-such-charset" in problem for problem in parsed.problems)
+
+
+def test_header_injection_in_a_subject_is_flattened_to_one_line() -> None:
+    raw = (
+        b"From: kim@example.org\r\n"
+        b"Subject: =?utf-8?q?Hello=0D=0ABcc:_evil@example.net?=\r\n\r\nbody\r\n"
+    )
+    parsed = parse_email(raw)
+    assert parsed.subject == "Hello Bcc: evil@example.net"
+    assert "\n" not in one_line("a\r\nb\x00c")
+
+
+def test_replies_name_the_messages_they_answer_most_direct_first() -> None:
+    message = mail(In_Reply_To="<b@x>", References="<a@x> <b@x>")
+    parsed = parse_email(message.as_bytes())
+    assert parsed.thread_ids == ("<b@x>", "<a@x>")
+
+
+# -- intake -------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Endpoint:
+    """Escalon's SMTP endpoint on loopback, and a client that speaks real SMTP to it."""
+
+    def __init__(self, ws: Workspace, limits: MailLimits) -> None:
+        self.port = free_port()
+        self.ws = ws
+        self.controller = mail_endpoint(
+            ws.database,
+            host="127.0.0.1",
+            port=self.port,
+            clock=ws.clock,
+            analyzer=None,
+            limits=limits,
+        )
+
+    def send(self, message: EmailMessage | bytes) -> Any:
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
+            if isinstance(message, bytes):
+                return client.sendmail("kim@example.org", ["support@escalon.example"], message)
+            return client.send_message(message)
+
+
+@pytest.fixture
+def endpoint(workspace: Workspace) -> Iterator[Endpoint]:
+    running = Endpoint(workspace, MailLimits(message_bytes=200_000, attachment_bytes=50_000))
+    running.controller.start()
+    try:
+        yield running
+    finally:
+        running.controller.stop()
+
+
+def cases(ws: Workspace) -> list[dict[str, Any]]:
+    response = ws.client.get("/api/v1/cases?sort=opened", headers=ws.headers())
+    assert response.status_code == 200
+    return list(response.json()["items"])
+
+
+def messages(ws: Workspace, case_id: int) -> list[dict[str, Any]]:
+    response = ws.client.get(f"/api/v1/cases/{case_id}/messages", headers=ws.headers())
+    assert response.status_code == 200
+    return list(response.json())
+
+
+def test_a_new_mail_opens_a_case_for_its_sender(endpoint: Endpoint) -> None:
+    endpoint.send(mail())
+    (case,) = cases(endpoint.ws)
+    assert (case["channel"], case["subject"], case["customer"]["ref"]) == (
+        "email",
+        "Printer on fire",
+        "kim@example.org",
+    )
+    (first,) = messages(endpoint.ws, case["id"])
+    assert first["body"] == "My printer is on fire."
+    assert first["details"]["message_id"] == "<m1@example.org>"
+
+
+def test_a_reply_is_threaded_into_its_case_without_the_quoted_history(endpoint: Endpoint) -> None:
+    endpoint.send(mail())
+    endpoint.send(
+        mail(
+            REPLY,
+            subject="Re: Printer on fire",
+            message_id="<m2@example.org>",
+            In_Reply_To="<m1@example.org>",
+        )
+    )
+    (case,) = cases(endpoint.ws)
+    bodies = [m["body"] for m in messages(endpoint.ws, case["id"])]
+    assert bodies == ["My printer is on fire.", "Thanks, restarting fixed it."]
+
+
+def test_a_case_token_in_the_subject_threads_a_mail_from_the_cases_customer(
+    endpoint: Endpoint,
+) -> None:
+    endpoint.send(mail())
+    (case,) = cases(endpoint.ws)
+    endpoint.send(
+        mail("Any news?", subject=f"Re: [#{case['id']}] Printer on fire", message_id="<m3@x>")
+    )
+    endpoint.send(
+        mail(
+            "Me too",
+            subject=f"[#{case['id']}] hijack",
+            sender="eve@example.net",
+            message_id="<m4@x>",
+        )
+    )
+    assert len(messages(endpoint.ws, case["id"])) == 2
+    assert len(cases(endpoint.ws)) == 2  # a stranger's mail opens its own case
+
+
+def test_attachments_are_kept_and_one_above_the_limit_is_noted(endpoint: Endpoint) -> None:
+    message = mail()
+    message.add_attachment(b"small", maintype="text", subtype="plain", filename="log.txt")
+    message.add_attachment(
+        b"x" * 60_000, maintype="application", subtype="octet-stream", filename="dump.bin"
+    )
+    endpoint.send(message)
+    with endpoint.ws.database.read() as session:
+        kept = session.execute(select(Attachment.filename, Attachment.size)).all()
+        inbound = session.scalars(select(InboundEmail)).one()
+    assert kept == [("log.txt", 5)]
+    assert "dump.bin" in (inbound.error or "")
+    assert inbound.status == "opened"
+
+
+def test_a_message_above_the_size_limit_is_refused_during_the_transfer(endpoint: Endpoint) -> None:
+    with pytest.raises(smtplib.SMTPException) as refused:
+        endpoint.send(mail("y" * 300_000))
+    assert "552" in str(refused.value)
+    assert cases(endpoint.ws) == []
+
+
+def test_an_unreadable_mail_is_stored_raw_and_opens_a_case_flagged_for_review(
+    endpoint: Endpoint,
+) -> None:
+    garbage = b"\x00\x01 not a mail at all \xff\xfe"
+    endpoint.send(garbage)
+    (case,) = cases(endpoint.ws)
+    assert "needs-review" in case["tags"]
+    with endpoint.ws.database.read() as session:
+        inbound = session.scalars(select(InboundEmail)).one()
+    assert inbound.raw.rstrip(b"\r\n") == garbage  # as it arrived (SMTP ends data with CRLF)
+    assert (inbound.status, inbound.case_id) == ("review", case["id"])
+
+
+def test_a_mail_answering_a_closed_case_opens_a_new_one_that_says_so(
+    workspace: Workspace,
+) -> None:
+    first = receive_email(
+        workspace.database, mail().as_bytes(), now=workspace.clock.now_us(), source="api"
+    )
+    closed = workspace.client.patch(
+        f"/api/v1/cases/{first.case_id}",
+        json={"status": "closed"},
+        headers=workspace.headers("agent", **{"If-Match": '"1"'}),
+    )
+    assert closed.status_code == 200, closed.text
+    again = receive_email(
+        workspace.database,
+        mail("Still broken", message_id="<m9@x>", In_Reply_To="<m1@example.org>").as_bytes(),
+        now=workspace.clock.now_us(),
+        source="api",
+    )
+    assert again.outcome == "opened"
+    assert again.case_id != first.case_id
+    with workspace.database.read() as session:
+        details = session.scalar(select(Message.details).where(Message.id == again.message_row_id))
+    assert details is not None
+    assert details["follows_case"] == first.case_id
