@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import api, calendar_add, people, replay, triage_eval, worker
+from bench import api, calendar_add, mail, people, replay, triage_eval, worker
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the calendar, replay, triage, worker, API and people benchmarks one after the other."""
+    """Run the calendar, replay, triage, worker, API, people and mail benchmarks in turn."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiny", action="store_true", help="Small sizes, for CI.")
     args = parser.parse_args(argv)
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
         ("worker (PostgreSQL)", worker.main, ["--tiny"] if args.tiny else []),
         ("REST API", api.main, ["--tiny"] if args.tiny else []),
         ("people: assignment and on-call schedules", people.main, ["--tiny"] if args.tiny else []),
+        ("inbound e-mail", mail.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")
