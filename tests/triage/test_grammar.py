@@ -203,7 +203,9 @@ SENTENCES_FOR_KEYS = (
 )
 
 
-@pytest.mark.parametrize("cue", [cue for cue in CUES if cue.keys is not None], ids=lambda cue: cue.name)
+@pytest.mark.parametrize(
+    "cue", [cue for cue in CUES if cue.keys is not None], ids=lambda cue: cue.name
+)
 def test_a_cues_key_words_never_hide_a_match_of_its_pattern(cue: object) -> None:
     # Keys only skip a pattern that cannot match; if they hid a match, the cue would be wrong.
     from escalon.triage.grammar import Cue
