@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
@@ -47,6 +48,14 @@ class Settings(BaseSettings):
     # and the largest attachment kept apart from the stored original.
     mail_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, le=1024**3)
     mail_attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=0, le=1024**3)
+    # What Escalon tells the customer by itself: an acknowledgement of each new case with the
+    # expected first answer, a notice when it is resolved, and a follow-up this long after.
+    customer_acknowledgement: bool = True
+    customer_resolution_notice: bool = True
+    customer_follow_up_hours: float = Field(72.0, ge=0, le=24 * 90)
+    # A folder of the team's own notification templates (same names as Escalon's, e.g.
+    # customer_escalated.txt): found there first, Escalon's own otherwise.
+    templates_dir: Path | None = None
     # Threads per API process that run requests' database work (more only add contention).
     api_threads: int = Field(4, ge=1, le=200)
     # How long a verified API token is trusted without asking the database again.
@@ -54,10 +63,20 @@ class Settings(BaseSettings):
     # How long a team's make-up (members, profiles, rotation) is trusted by assignment and
     # escalation before it is read again; open cases are always read fresh.
     roster_cache_seconds: float = Field(5.0, ge=0, le=300)
+    # The public contact form: at most `form_rate_limit` posts per client address, and as many
+    # per e-mail address, in any window of `form_rate_window_seconds` (0 turns the limit off).
+    # The limiter lives in each API process: N processes let N times as many through.
+    form_rate_limit: int = Field(5, ge=0, le=100_000)
+    form_rate_window_seconds: float = Field(600.0, gt=0, le=86_400)
     log_level: str = "INFO"
     # FastAPI's OpenTelemetry traces, metrics and logs (needs providers configured in the
     # environment); off by default, since checking for them costs every request.
     telemetry: bool = False
+    # Customers' signed links (survey, case status): the address customers reach Escalon at,
+    # and how many days each kind of link stays valid.
+    public_url: str = "http://127.0.0.1:8000"
+    survey_link_days: int = Field(30, ge=1, le=3650)
+    status_link_days: int = Field(90, ge=1, le=3650)
 
 
 @cache

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
@@ -19,10 +20,13 @@ from escalon.api import errors
 from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
+from escalon.channels import pages as channel_pages
+from escalon.channels import views as channel_views
 from escalon.clock import Clock, SystemClock
 from escalon.config import Settings, get_settings
 from escalon.database import Database
 from escalon.notifications import views as notification_views
+from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
@@ -50,6 +54,7 @@ def create_app(
     settings = settings or get_settings()
     database = database or Database(settings.database_url)
     staffing.configure(settings.roster_cache_seconds)
+    customer_messages_from(settings)
     services = Services(
         database=database,
         clock=clock or SystemClock(),
@@ -105,6 +110,28 @@ def create_app(
             headers={"Retry-After": "5"},
         )
 
+    @app.exception_handler(psycopg.DataError)
+    async def driver_refused(_request: Request, error: psycopg.DataError) -> JSONResponse:
+        # The bulk writes talk to psycopg directly, so its errors arrive unwrapped.
+        if "NUL (0x00)" in str(error):
+            return JSONResponse(
+                {
+                    "error": "invalid",
+                    "message": "text may not contain the NUL character (\\u0000)",
+                    "details": [],
+                },
+                status_code=422,
+            )
+        log.exception("database error while serving a request")
+        return JSONResponse(
+            {
+                "error": "internal",
+                "message": "the database refused the request; it has been logged",
+                "details": [],
+            },
+            status_code=500,
+        )
+
     @app.exception_handler(DBAPIError)
     async def database_refused(_request: Request, error: DBAPIError) -> JSONResponse:
         if error.connection_invalidated:
@@ -154,6 +181,8 @@ def create_app(
         auth_views.router,
         notification_views.router,
         analytics_views.router,
+        channel_views.router,
+        channel_pages.router,
     ):
         app.include_router(router)
     return app

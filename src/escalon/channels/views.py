@@ -1,0 +1,371 @@
+"""HTTP endpoints of the intake channels: the public contact form, chat, phone calls and social
+posts. They translate requests to `escalon.channels.conversations` and the case flows and back."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from escalon.api.deps import Context, IfMatch, Services, Staff, require, services
+from escalon.api.errors import ErrorBody, error_responses
+from escalon.cases import flows, queries
+from escalon.cases.schemas import CaseOut, MessageOut
+from escalon.channels import conversations
+from escalon.channels.schemas import (
+    CallIn,
+    ChatMessageIn,
+    ChatOut,
+    ContactAccepted,
+    ContactForm,
+    InboundCallIn,
+    SocialOut,
+    SocialPostIn,
+)
+from escalon.errors import Conflict, EscalonError, Invalid
+
+log = logging.getLogger("escalon.channels")
+
+Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
+# The chat widget's and the social network's backends: an integration (or an admin) token.
+Integration = Annotated[Context, Depends(require("integration", "admin"))]
+ATTEMPTS = 3  # transactions tried when concurrent deliveries race for one thread
+
+
+class UnsupportedMediaType(EscalonError):
+    """The body is neither JSON nor a URL-encoded form."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+def _status(code: int, description: str, model: type[Any] = ErrorBody) -> dict[int | str, Any]:
+    return {code: {"model": model, "description": description}}
+
+
+# -- the public contact form -------------------------------------------------------------------
+
+
+class _FormOrJson(APIRoute):
+    """A route that also reads `application/x-www-form-urlencoded` bodies (a plain HTML form),
+    as the JSON object of its fields, so they are validated exactly like JSON.
+
+    Empty fields are left out (an empty optional field is absent; an empty required one is
+    missing). `multipart/form-data` is refused: the form takes no file uploads.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if media == "application/x-www-form-urlencoded":
+                request = await _as_json(request)
+            elif media.startswith("multipart/"):
+                raise UnsupportedMediaType(
+                    "send the form as application/x-www-form-urlencoded or JSON, "
+                    "not multipart/form-data"
+                )
+            return await handler(request)
+
+        return route
+
+
+async def _as_json(request: Request) -> Request:
+    raw = await request.body()
+    try:
+        pairs = parse_qsl(
+            raw.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=50
+        )
+    except (UnicodeDecodeError, ValueError):
+        raise Invalid(
+            "the form is not valid UTF-8 application/x-www-form-urlencoded (of 50 fields at most)"
+        ) from None
+    fields = {name: value for name, value in pairs if value.strip()}  # the last of a repeat
+    body = json.dumps(fields).encode()
+    scope = dict(request.scope)
+    scope["headers"] = [
+        (name, value)
+        for name, value in request.scope["headers"]
+        if name not in (b"content-type", b"content-length")
+    ] + [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(scope, receive)
+
+
+_forms = APIRouter(route_class=_FormOrJson)  # joins `router`, which adds /api/v1
+_limiter_lock = threading.Lock()
+
+
+def _limiter(request: Request, parts: Services) -> conversations.SlidingWindowLimiter:
+    """The process's limiter of contact form posts, made on first use from the settings."""
+    state = request.app.state
+    found: conversations.SlidingWindowLimiter | None = getattr(state, "contact_limiter", None)
+    if found is None:
+        with _limiter_lock:
+            found = getattr(state, "contact_limiter", None)
+            if found is None:
+                found = state.contact_limiter = conversations.SlidingWindowLimiter(
+                    limit=parts.settings.form_rate_limit,
+                    window_seconds=parts.settings.form_rate_window_seconds,
+                    clock=parts.clock,
+                )
+    return found
+
+
+@_forms.post(
+    "/forms/contact",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=ContactAccepted,
+    tags=["channels"],
+    responses={
+        **error_responses(400, 409, 422),
+        **_status(415, "Neither JSON nor a URL-encoded form"),
+        **_status(429, "Too many posts from this address or for this e-mail (see Retry-After)"),
+    },
+)
+def contact_form(
+    body: ContactForm, request: Request, parts: Annotated[Services, Depends(services)]
+) -> Response:
+    """The public contact form (no token): opens a case with channel `web`.
+
+    Posts are limited per client address and per e-mail address (429 with Retry-After). A
+    filled honeypot (`website`) is answered like a success and nothing is stored.
+    """
+    client = request.client.host if request.client is not None else "unknown"
+    wait = _limiter(request, parts).hit((f"ip:{client}", f"email:{body.email.lower()}"))
+    if wait is not None:
+        after = conversations.retry_after(wait)
+        return JSONResponse(
+            {
+                "error": "rate_limited",
+                "message": f"too many messages; try again in {after} s",
+                "details": [],
+            },
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": after},
+        )
+    thanks = "Thank you: we received your message and will answer by e-mail."
+    if body.website is not None and body.website.strip():
+        log.info("contact form from %s filled the honeypot: nothing stored", client)
+        accepted = ContactAccepted(case_id=None, message=thanks)
+    else:
+        with parts.database.write() as session:
+            case_id = conversations.receive_contact_form(
+                session, form=body, now=parts.clock.now_us(), analyzer=parts.analyzer
+            )
+        accepted = ContactAccepted(case_id=case_id, message=thanks)
+    return Response(
+        accepted.model_dump_json(),
+        status_code=status.HTTP_202_ACCEPTED,
+        media_type="application/json",
+    )
+
+
+router = APIRouter(prefix="/api/v1")
+
+
+# -- chat --------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/chat/messages",
+    status_code=status.HTTP_201_CREATED,
+    tags=["channels"],
+    response_model=ChatOut,
+    responses={
+        **_status(200, "Delivered before: nothing stored again", ChatOut),
+        **_status(
+            202, "Not stored: the conversation has no case before the customer writes", ChatOut
+        ),
+        **error_responses(400, 401, 403, 404, 409, 422),
+    },
+)
+def chat_message(body: ChatMessageIn, response: Response, context: Integration) -> ChatOut:
+    """A chat message from the chat widget's backend: the first customer message of a
+    conversation opens a case (channel `chat`), later ones join it. A customer asking for a
+    person (or `handover: true`) hands the conversation over: the case is tagged `handover`."""
+    analyzer = context.services.analyzer
+    handover = conversations.asks_for_person(body, analyzer)
+    delivered = _retrying(
+        context,
+        lambda session: conversations.receive_chat(
+            session,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            analyzer=analyzer,
+            handover=handover,
+        ),
+    )
+    if delivered.duplicate:
+        response.status_code = status.HTTP_200_OK
+        text = "Already received: stored once."
+    elif delivered.case_id is None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        text = "Not stored: the conversation has no case until the customer writes."
+    else:
+        text = "Stored."
+    if delivered.handover:
+        text += " A person will take over this conversation."
+    return ChatOut(
+        case_id=delivered.case_id,
+        message_id=delivered.message_id,
+        opened=delivered.opened,
+        duplicate=delivered.duplicate,
+        handover=delivered.handover,
+        message=text,
+    )
+
+
+def _retrying(
+    context: Context, deliver: Callable[[Any], conversations.Delivered]
+) -> conversations.Delivered:
+    """Deliver in a write transaction, again when a concurrent delivery raced for the thread
+    (the next attempt finds what that one stored)."""
+    for _attempt in range(ATTEMPTS):
+        try:
+            with context.db.write() as session:
+                return deliver(session)
+        except conversations.DeliveryRace as race:
+            log.info("concurrent delivery for %s; trying again", race)
+    raise Conflict("concurrent deliveries for this thread kept colliding; retry")
+
+
+# -- phone -------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/cases/{case_id}/calls",
+    status_code=status.HTTP_201_CREATED,
+    tags=["channels"],
+    responses=error_responses(400, 401, 403, 404, 409, 412, 422),
+)
+def log_call(
+    case_id: Id, body: CallIn, response: Response, context: Staff, version: IfMatch
+) -> MessageOut:
+    """Log a phone call with the case's customer: a public agent message (channel `phone`) that
+    answers them, or an internal note when nobody answered (`no_answer`)."""
+    with context.db.write() as session:
+        message_id = conversations.log_call(
+            session,
+            case_id=case_id,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            if_match=version,
+        )
+        response.headers["ETag"] = f'"{queries.get_case(session, case_id).version}"'
+        return queries.get_message(session, message_id)
+
+
+@router.post(
+    "/calls",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaseOut,
+    tags=["channels"],
+    responses={
+        **_status(200, "Replayed: an earlier request with this key", CaseOut),
+        **error_responses(400, 401, 403, 409, 422),
+    },
+)
+def open_call(
+    body: InboundCallIn,
+    context: Staff,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Send the same key when retrying: the case is opened once",
+        ),
+    ] = None,
+) -> Response:
+    """Open a case (channel `phone`) from an inbound call; with `outcome` the call is logged
+    too, as the agent's first answer."""
+    try:
+        with context.db.write() as session:
+            opened = conversations.open_call(
+                session,
+                request=body,
+                actor=context.actor,
+                now=context.now(),
+                analyzer=context.services.analyzer,
+                idempotency_key=idempotency_key,
+            )
+            case = queries.get_case(session, opened.case_id)
+            replayed = opened.replayed
+    except flows.IdempotencyRace:
+        # A request with the same key committed first: answer with its case.
+        with context.db.read() as session:
+            earlier = flows.replayed_case(
+                session,
+                user_id=context.principal.user_id,
+                key=str(idempotency_key),
+                request=conversations.call_case(body),
+            )
+            if earlier is None:
+                raise Conflict(
+                    "a request with this Idempotency-Key is in progress; retry"
+                ) from None
+            case, replayed = queries.get_case(session, earlier), True
+    headers = {"Location": f"/api/v1/cases/{case.id}", "ETag": f'"{case.version}"'}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(
+        case.model_dump_json(),
+        status_code=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+# -- social ------------------------------------------------------------------------------------
+
+
+@router.post(
+    "/social/posts",
+    status_code=status.HTTP_201_CREATED,
+    tags=["channels"],
+    response_model=SocialOut,
+    responses={
+        **_status(200, "Delivered before: nothing stored again", SocialOut),
+        **error_responses(400, 401, 403, 404, 409, 422),
+    },
+)
+def social_post(body: SocialPostIn, response: Response, context: Integration) -> SocialOut:
+    """A post, mention or direct message from a social network: joins its thread's case, or
+    opens one (channel `social` for public posts, `social_private` for direct messages)."""
+    delivered = _retrying(
+        context,
+        lambda session: conversations.receive_social(
+            session,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            analyzer=context.services.analyzer,
+        ),
+    )
+    if delivered.duplicate:
+        response.status_code = status.HTTP_200_OK
+    assert delivered.case_id is not None  # a post always has a case
+    return SocialOut(
+        case_id=delivered.case_id,
+        message_id=delivered.message_id,
+        opened=delivered.opened,
+        duplicate=delivered.duplicate,
+    )
+
+
+router.include_router(_forms)
