@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from escalon.cases.models import Message
-from escalon.channels.email import html_to_text, one_line, parse_email, reply_text
+from escalon.channels.email import html_to_text, parse_email, reply_text
 from escalon.channels.mail import MailLimits, receive_email
 from escalon.channels.models import Attachment, InboundEmail
 from escalon.channels.smtp import mail_endpoint
+from escalon.core.text import one_line
 from tests.service.conftest import Workspace
 
 REPLY = """Thanks, restarting fixed it.
@@ -278,3 +279,10 @@ def test_a_mail_answering_a_closed_case_opens_a_new_one_that_says_so(
         details = session.scalar(select(Message.details).where(Message.id == again.message_row_id))
     assert details is not None
     assert details["follows_case"] == first.case_id
+
+
+def test_the_same_mail_delivered_twice_is_taken_once(endpoint: Endpoint) -> None:
+    endpoint.send(mail())
+    endpoint.send(mail())
+    (case,) = cases(endpoint.ws)
+    assert len(messages(endpoint.ws, case["id"])) == 1

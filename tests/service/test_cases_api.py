@@ -564,3 +564,19 @@ def test_concurrent_creates_with_one_idempotency_key_make_one_case(workspace: Wo
     assert sorted(status for status, _id in answers) == [200] * 5 + [201]
     with workspace.database.read() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 1
+
+
+def test_a_nul_character_in_a_new_cases_text_is_refused_or_kept_never_a_500(
+    workspace: Workspace,
+) -> None:
+    response = workspace.client.post(
+        "/api/v1/cases",
+        json={"customer": {"ref": "K-9"}, "subject": "x", "body": "a\u0000b", "channel": "email"},
+        headers=workspace.headers("integration"),
+    )
+    # PostgreSQL cannot store NUL: a clear 422 there; SQLite keeps the text as sent.
+    if workspace.database.is_sqlite:
+        assert response.status_code == 201, response.text
+    else:
+        assert response.status_code == 422, response.text
+        assert "NUL character" in response.json()["message"]

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from escalon.config import Settings
 from escalon.notifications.delivery import US, claim, deliver_due
 from escalon.notifications.models import OutboxMessage
+from escalon.notifications.outbox import configure_customer_messages
 from escalon.notifications.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -56,6 +57,15 @@ rules:
     do:
       - notify: [webhook:ops]
 """
+
+
+@pytest.fixture(autouse=True)
+def policy_messages_only(workspace: Workspace) -> Iterator[None]:
+    """These tests follow the policy's notifications: the customer's automatic acknowledgement
+    and resolution messages (tested in tests/channels) are switched off around them."""
+    configure_customer_messages(acknowledgement=False, resolution=False, follow_up_hours=0)
+    yield
+    configure_customer_messages(acknowledgement=True, resolution=True, follow_up_hours=72)
 
 
 # -- a real SMTP server -------------------------------------------------------------------------

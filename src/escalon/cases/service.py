@@ -8,7 +8,7 @@ transaction. Nothing here commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -24,6 +24,7 @@ from escalon.cases.models import (
     IdempotencyKey,
     Message,
 )
+from escalon.channels.models import StaffNotification
 from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.engine import Action, Decision
 from escalon.core.engine import ClockEvent as CoreClockEvent
@@ -31,11 +32,18 @@ from escalon.core.policy import Policy
 from escalon.core.sla import RESPONSE_METRICS, earliest_due
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, CaseState
+from escalon.core.text import one_line
 from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
 from escalon.notifications.models import OutboxMessage
-from escalon.notifications.outbox import CaseContext, outbox_rows
+from escalon.notifications.outbox import (
+    CUSTOMER_MESSAGES,
+    URGENT_TRIGGERS,
+    CaseContext,
+    lifecycle_rows,
+    outbox_rows,
+)
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 from escalon.policies import service as policies
@@ -65,6 +73,8 @@ class LoadedCase:
     # Whose open case this was when loaded (its assignee, unless resolved or closed): the
     # agents' open-case counts move by what a change does to it.
     holder: str | None = None
+    # Its status when loaded: a change that resolves it tells the customer so.
+    status: str | None = None
 
 
 def holder_of(state: CaseState) -> str | None:
@@ -140,6 +150,7 @@ def loaded_from_row(row: Any, policy: Policy) -> LoadedCase:
         customer_email=row[8],
         policy=policy,
         holder=holder_of(state),
+        status=state.status,
     )
 
 
@@ -289,10 +300,69 @@ def case_context(case: LoadedCase, state: CaseState) -> CaseContext:
         status=state.status,
         level=policy.levels[state.level].name,
         team=state.team,
+        channel=state.channel,
+        assignee=state.assignee,
         timezone=case_timezone(policy, state),
         # What the customer may expect next: the soonest answer still to come.
         expected_answer_at=earliest_due(policy, state, RESPONSE_METRICS, after=state.updated_at),
     )
+
+
+def _lifecycle(change: Change) -> list[tuple[str, int, str, int | None]]:
+    """The moments of a change the customer hears about by themselves:
+    (kind, instant, occurrence, send no earlier than)."""
+    state = change.state
+    wanted = CUSTOMER_MESSAGES
+    moments: list[tuple[str, int, str, int | None]] = []
+    if change.new and wanted.acknowledgement:
+        moments.append(("acknowledgement", state.opened_at, "opened", None))
+    if (
+        state.status == "resolved"
+        and state.resolved_at is not None
+        and (change.new or change.case.status not in STOPPED_STATUSES)
+    ):
+        occurrence = f"resolved@{state.resolved_at}"
+        if wanted.resolution:
+            moments.append(("resolved", state.resolved_at, occurrence, None))
+        if wanted.follow_up_hours > 0:
+            follow_up = state.resolved_at + round(wanted.follow_up_hours * 3600 * 1_000_000)
+            moments.append(("follow_up", state.resolved_at, occurrence, follow_up))
+    return moments
+
+
+def _in_app(
+    case_id: int, action: Action, urgent: bool, now: int, context: CaseContext
+) -> list[dict[str, Any]]:
+    """A notification in the in-app list of each person a `notify` action reached."""
+    reached = action.details.get("reached") if action.action == "notify" else None
+    if not reached:
+        return []
+    people = dict.fromkeys(handle for handles in reached.values() for handle in handles)
+    subject = one_line(
+        f"#{case_id} {action.rule} ({action.trigger}): {context.subject or '(no subject)'}"
+    )[:500]
+    return [
+        {
+            "agent": handle,
+            "case_id": case_id,
+            "kind": action.trigger,
+            "subject": subject,
+            "body": f"Level {context.level}, team {context.team}, priority {context.priority}.",
+            "urgent": urgent,
+            "created_at": now,
+            "read_at": None,
+        }
+        for handle in people
+    ]
+
+
+def _customer_thread(change: Change, directory: Directory) -> str | None:
+    """The customer's latest e-mail Message-ID on the case (written now or before)."""
+    for message in reversed(change.messages):
+        found = (message.get("details") or {}).get("message_id")
+        if message.get("author_kind") == "customer" and found:
+            return str(found)
+    return None if change.new else directory.customer_thread(change.case.id)
 
 
 def write_changes(
@@ -319,6 +389,7 @@ def write_changes(
     outbox: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     loads: dict[str, int] = {}
+    staff: list[dict[str, Any]] = []
     for change in changes:
         case = change.case
         before = None if change.new else case.holder
@@ -353,7 +424,27 @@ def write_changes(
             )
         for message in change.messages:
             messages.append({"case_id": case.id, **message})
-        context = case_context(case, change.state) if change.actions else None
+        lifecycle = _lifecycle(change)
+        context = case_context(case, change.state) if change.actions or lifecycle else None
+        if context is not None and (
+            lifecycle or any(a.action == "notify_customer" for a in change.actions)
+        ):
+            context = replace(context, customer_thread=_customer_thread(change, directory))
+        for moment, at, occurrence, send_at in lifecycle:
+            assert context is not None
+            outbox.extend(
+                lifecycle_rows(
+                    moment,
+                    context,
+                    directory,
+                    at=at,
+                    now=now,
+                    occurrence=occurrence,
+                    send_at=send_at,
+                )
+            )
+        # A notification that comes with an escalation is urgent, whatever set it off.
+        escalated = any(a.action == "escalate" for a in change.actions)
         for action in change.actions:
             actor = change.actor if action.rule == "manual" else ENGINE_ACTOR
             details = dict(action.details)
@@ -391,7 +482,9 @@ def write_changes(
                     }
                 )
             elif context is not None:
-                outbox.extend(outbox_rows(action, context, directory, now=now))
+                urgent = action.trigger in URGENT_TRIGGERS or escalated
+                outbox.extend(outbox_rows(action, context, directory, now=now, urgent=urgent))
+                staff.extend(_in_app(case.id, action, urgent, now, context))
         for event in change.clock_events:
             if event.kind == "started":
                 continue  # a cycle's start is in the case's state and its messages already
@@ -438,6 +531,7 @@ def write_changes(
         bulk.insert_rows(session, table_of(AuditEntry), audit)
         bulk.insert_rows(session, table_of(ClockEvent), clock_rows)
         bulk.insert_rows(session, table_of(OutboxMessage), outbox)
+        bulk.insert_rows(session, table_of(StaffNotification), staff)
         for table, rows in also:
             bulk.insert_rows(session, table, rows)
         people_staffing.count_open_cases(session, loads)

@@ -23,11 +23,12 @@ from typing import Any
 from bs4 import BeautifulSoup
 from mailparser_reply import EmailReplyParser
 
+from escalon.core.text import one_line
+
 # Languages whose reply headers and signatures the reply parser recognises.
 REPLY_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "sv", "da", "pl")
 # "[#123]" in a subject names case 123: Escalon puts it in every subject it sends.
 CASE_TOKEN = re.compile(r"\[#(\d{1,18})\]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
 
@@ -111,11 +112,6 @@ def parse_email(raw: bytes) -> ParsedEmail:
         automatic=_automatic(message),
         problems=tuple(problems),
     )
-
-
-def one_line(value: str) -> str:
-    """A header value safe to store and to send again: no line breaks or control characters."""
-    return " ".join(_CONTROL.sub(" ", value).split())
 
 
 def reply_text(text: str) -> str:

@@ -5,7 +5,8 @@ a transaction of their own before anything reads them, so a mail that breaks the
 database hiccup half-way, loses nothing: an unreadable mail opens a case flagged `needs-review`
 that points at the stored original.
 
-Threading, in order: a Message-ID the mail answers (In-Reply-To, then References) that Escalon
+A mail whose Message-ID was already taken (a server or poller delivering it again) is not taken
+twice. Threading, in order: a Message-ID the mail answers (In-Reply-To, then References) that Escalon
 sent or received on a case; else a "[#123]" case token in the subject, when the mail comes from
 that case's customer; else a new case. A closed case is never reopened by mail: the mail opens a
 new case that says which one it follows.
@@ -25,9 +26,10 @@ from sqlalchemy.orm import Session
 from escalon.cases import flows
 from escalon.cases.models import Case, Customer, Message
 from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
-from escalon.channels.email import ParsedEmail, UnreadableEmail, one_line, parse_email
+from escalon.channels.email import ParsedEmail, UnreadableEmail, parse_email
 from escalon.channels.models import Attachment, InboundEmail, ThreadRef
 from escalon.core.signals import TextAnalyzer
+from escalon.core.text import one_line
 from escalon.database import Database
 from escalon.database.base import table_of
 from escalon.notifications.models import OutboxMessage
@@ -56,7 +58,7 @@ class Received:
     inbound_id: int
     case_id: int
     message_row_id: int | None
-    outcome: str  # opened, threaded, review
+    outcome: str  # opened, threaded, review, duplicate (taken before: nothing new written)
     note: str = ""
 
 
@@ -85,6 +87,10 @@ def receive_email(
         problem = None
     except UnreadableEmail as error:
         parsed, problem = None, str(error)
+    if parsed is not None and parsed.message_id:
+        earlier = _already_taken(db, parsed.message_id)
+        if earlier is not None:
+            return earlier
     with db.write() as session:
         inbound_id = session.scalar(
             insert(table_of(InboundEmail)).returning(table_of(InboundEmail).c.id),
@@ -110,6 +116,23 @@ def receive_email(
             problem = f"{type(error).__name__}: {error}"
     with db.write() as session:
         return _review(session, inbound_id, parsed, envelope_from, problem or "", now)
+
+
+def _already_taken(db: Database, message_id: str) -> Received | None:
+    """The earlier delivery of the same mail (a server or poller that sent it again), if any."""
+    with db.read() as session:
+        row = session.execute(
+            select(InboundEmail.id, InboundEmail.case_id, InboundEmail.message_row_id)
+            .where(
+                InboundEmail.message_id == message_id[:998],
+                InboundEmail.status.in_(("opened", "threaded")),
+            )
+            .order_by(InboundEmail.id)
+            .limit(1)
+        ).first()
+    if row is None or row[1] is None:
+        return None
+    return Received(row[0], row[1], row[2], "duplicate", "the same Message-ID was taken before")
 
 
 def _take(

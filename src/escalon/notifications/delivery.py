@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select, update
 
+from escalon.cases.models import Case
 from escalon.clock import Clock
 from escalon.config import Settings
 from escalon.database import Database
@@ -107,9 +108,11 @@ def deliver_due(
         return report
     with db.read() as session:
         targets = {
-            name: WebhookTarget(url, secret)
-            for name, url, secret in session.execute(
-                select(Webhook.name, Webhook.url, Webhook.secret).where(Webhook.active)
+            name: WebhookTarget(url, secret, format)
+            for name, url, secret, format in session.execute(
+                select(Webhook.name, Webhook.url, Webhook.secret, Webhook.format).where(
+                    Webhook.active
+                )
             )
         }
     webhooks = WebhookTransport(
@@ -123,8 +126,20 @@ def deliver_due(
         "webhook": webhooks,
     }
     outcomes: list[dict[str, object]] = []
+    reopened = _reopened_follow_ups(db, messages)
     try:
         for message in messages:
+            if message.id in reopened:
+                # The case opened again after its resolution: asking how it went is moot.
+                outcomes.append(
+                    {
+                        "id": message.id,
+                        "status": "cancelled",
+                        "last_error": "the case was reopened",
+                        "next_attempt_at": None,
+                    }
+                )
+                continue
             transport = transports.get(message.channel)
             if not message.body and message.channel != "webhook":
                 message = replace(message, body=render_body(message.payload))
@@ -173,6 +188,27 @@ def deliver_due(
         webhooks.close()
         _record(db, outcomes)
     return report
+
+
+def _reopened_follow_ups(db: Database, messages: list[Outgoing]) -> set[int]:
+    """The follow-ups among `messages` whose case is no longer resolved or closed."""
+    follow_ups = {
+        message.id: int(message.payload["case"]["id"])
+        for message in messages
+        if message.payload.get("type") == "escalon.follow_up"
+    }
+    if not follow_ups:
+        return set()
+    with db.read() as session:
+        settled = set(
+            session.scalars(
+                select(Case.id).where(
+                    Case.id.in_(set(follow_ups.values())),
+                    Case.status.in_(("resolved", "closed")),
+                )
+            )
+        )
+    return {message for message, case in follow_ups.items() if case not in settled}
 
 
 def _record(db: Database, outcomes: list[dict[str, object]]) -> None:

@@ -29,7 +29,9 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(500), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, delivered, dead
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending, delivered, dead, cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[int | None] = mapped_column(Instant)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -57,6 +59,8 @@ class Webhook(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
     secret: Mapped[str] = mapped_column(String(200))
+    # escalon: the signed JSON payload; slack: a Slack-compatible incoming webhook ({"text"}).
+    format: Mapped[str] = mapped_column(String(20), default="escalon", server_default="escalon")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[int] = mapped_column(Instant)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -7,16 +7,28 @@ enqueue a message twice and receivers can drop a redelivery.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateNotFound
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateNotFound,
+)
 
+from escalon.channels.links import status_url, survey_url
+from escalon.config import Settings
 from escalon.core.engine import Action
 from escalon.core.state import from_us
+from escalon.core.text import one_line
 from escalon.people.directory import Directory, Person
 
 METRIC_LABELS = {
@@ -42,12 +54,20 @@ class CaseContext:
     team: str
     timezone: tzinfo
     expected_answer_at: int | None
+    channel: str | None = None
+    assignee: str | None = None
+    # The latest Message-ID the customer wrote from, so e-mail to them answers in that thread.
+    customer_thread: str | None = None
 
 
 @cache
 def _templates() -> Environment:
+    # A team's own copies (ESCALON_TEMPLATES_DIR) first, then the ones Escalon ships.
+    packaged = PackageLoader("escalon.notifications", "templates")
+    folder = CUSTOMER_MESSAGES.templates_dir
+    loader = ChoiceLoader([FileSystemLoader(folder), packaged]) if folder else packaged
     return Environment(
-        loader=PackageLoader("escalon.notifications", "templates"),
+        loader=loader,
         undefined=StrictUndefined,
         autoescape=False,  # plain-text messages
         keep_trailing_newline=True,
@@ -60,13 +80,23 @@ def message_key(firing_key: str, recipient: str, address: str) -> str:
     return hashlib.sha256(f"{firing_key}\x1f{recipient}\x1f{address}".encode()).hexdigest()
 
 
+# Notifications that never wait for working hours: something has already gone wrong.
+URGENT_TRIGGERS = frozenset({"sla.breach", "escalation.unacknowledged", "level.timeout"})
+
+
 def outbox_rows(
-    action: Action, context: CaseContext, directory: Directory, *, now: int
+    action: Action,
+    context: CaseContext,
+    directory: Directory,
+    *,
+    now: int,
+    urgent: bool = True,
 ) -> list[dict[str, Any]]:
     """The outbox rows a `notify` or `notify_customer` action makes (none for other actions).
 
     Rows carry everything their message says in `payload`; the text is rendered when the
-    message is delivered, off the path that fires escalations.
+    message is delivered, off the path that fires escalations. A staff e-mail that is not
+    `urgent` waits for its recipient's working hours.
     """
     if action.action == "notify":
         subject = _staff_subject(action, context)
@@ -75,53 +105,178 @@ def outbox_rows(
         sent: set[tuple[str, str]] = set()
         for recipient in action.details.get("recipients", ()):
             people = None if reached is None else reached.get(recipient)
-            for channel, address, note in _addresses(str(recipient), directory, people):
+            for channel, address, note, person in _addresses(str(recipient), directory, people):
                 if channel != "log" and (channel, address) in sent:
                     continue  # two recipient names reaching one person: one message
                 sent.add((channel, address))
-                rows.append(
-                    _row(
-                        action,
-                        context,
-                        now,
-                        "notify",
-                        "staff.txt",
-                        channel,
-                        str(recipient),
-                        address,
-                        subject,
-                        note,
-                    )
+                row = _row(
+                    action,
+                    context,
+                    now,
+                    "notify",
+                    "staff.txt",
+                    channel,
+                    str(recipient),
+                    address,
+                    subject,
+                    note,
                 )
+                if not urgent and person is not None and not person.at_work(now):
+                    row["next_attempt_at"] = person.next_at_work(now)
+                    row["payload"]["held_until_working_hours"] = True
+                row["payload"]["urgent"] = urgent
+                rows.append(row)
         return rows
     if action.action == "notify_customer":
         template = f"customer_{action.details.get('template', 'default')}.txt"
-        subject = f"[#{context.case_id}] {context.subject or 'Your request'}"
-        email = context.customer_email
-        channel, address = ("email", email) if email else ("log", "log")
-        note = None if email else "the customer has no e-mail address: written to the log"
-        recipient = f"customer:{context.customer_ref}"
-        return [
-            _row(
-                action,
-                context,
-                now,
-                "notify_customer",
-                template,
-                channel,
-                recipient,
-                address,
-                subject,
-                note,
-            )
-        ]
+        return [_customer_row(action, context, directory, now, template)]
     return []
+
+
+@dataclass(slots=True)
+class CustomerMessages:
+    """Which messages Escalon sends the customer by itself (`ESCALON_CUSTOMER_*` settings)."""
+
+    acknowledgement: bool = True
+    resolution: bool = True
+    follow_up_hours: float = 72.0  # 0: no follow-up
+    public_url: str = ""  # where customers reach Escalon's pages; "": messages carry no links
+    templates_dir: str | None = None  # a team's edited templates, looked up before Escalon's
+
+    def wanted(self, kind: str) -> bool:
+        """Whether messages of this kind are sent."""
+        if kind == "acknowledgement":
+            return self.acknowledgement
+        if kind == "resolved":
+            return self.resolution
+        return kind == "follow_up" and self.follow_up_hours > 0
+
+
+CUSTOMER_MESSAGES = CustomerMessages()
+
+
+def configure_customer_messages(
+    *,
+    acknowledgement: bool,
+    resolution: bool,
+    follow_up_hours: float,
+    public_url: str | None = None,
+    templates_dir: str | None = None,
+) -> None:
+    """Set which messages Escalon sends the customer by itself, for this process."""
+    CUSTOMER_MESSAGES.acknowledgement = acknowledgement
+    CUSTOMER_MESSAGES.resolution = resolution
+    CUSTOMER_MESSAGES.follow_up_hours = follow_up_hours
+    if public_url is not None:
+        CUSTOMER_MESSAGES.public_url = public_url
+    if templates_dir != CUSTOMER_MESSAGES.templates_dir:
+        CUSTOMER_MESSAGES.templates_dir = templates_dir
+        _templates.cache_clear()
+
+
+def customer_messages_from(settings: Settings) -> None:
+    """Take the `customer_*` settings for this process."""
+    configure_customer_messages(
+        acknowledgement=settings.customer_acknowledgement,
+        resolution=settings.customer_resolution_notice,
+        follow_up_hours=settings.customer_follow_up_hours,
+        public_url=settings.public_url,
+        templates_dir=str(settings.templates_dir) if settings.templates_dir else None,
+    )
+
+
+# What Escalon tells the customer by itself, whatever the policy: (template, subject prefix).
+LIFECYCLE = {
+    "acknowledgement": ("customer_acknowledgement.txt", ""),
+    "resolved": ("customer_resolved.txt", "Resolved: "),
+    "follow_up": ("customer_follow_up.txt", ""),
+}
+
+
+def lifecycle_rows(
+    kind: str,
+    context: CaseContext,
+    directory: Directory,
+    *,
+    at: int,
+    now: int,
+    occurrence: str,
+    send_at: int | None = None,
+) -> list[dict[str, Any]]:
+    """The customer message for a moment of the case's life (`LIFECYCLE`), keyed so that the
+    same moment (`occurrence`) never sends twice; `send_at` holds it back (a follow-up)."""
+    template, _prefix = LIFECYCLE[kind]
+    action = Action(
+        at,
+        str(context.case_id),
+        kind,
+        f"case.{kind}",
+        "notify_customer",
+        f"{context.case_id}|{kind}|{occurrence}",
+        None,
+        {"template": template.removeprefix("customer_").removesuffix(".txt")},
+        context.timezone,
+    )
+    row = _customer_row(action, context, directory, now, template, kind=kind)
+    if send_at is not None:
+        row["next_attempt_at"] = send_at
+    return [row]
+
+
+def _customer_row(
+    action: Action,
+    context: CaseContext,
+    directory: Directory,
+    now: int,
+    template: str,
+    kind: str = "notify_customer",
+) -> dict[str, Any]:
+    """A message to the customer, on their channel: e-mail when they have an address, else the
+    webhook named after the case's channel (a chat or social integration), else the log."""
+    prefix = LIFECYCLE.get(kind, ("", ""))[1]
+    subject = one_line(f"{prefix}[#{context.case_id}] {context.subject or 'Your request'}")
+    email = context.customer_email
+    note = None
+    if email:
+        channel, address = "email", email
+    elif context.channel and directory.has_webhook(context.channel):
+        channel, address = "webhook", context.channel
+    else:
+        channel, address = "log", "log"
+        note = "the customer has no e-mail address: written to the log"
+    row = _row(
+        action,
+        context,
+        now,
+        kind if kind != "notify_customer" else "notify_customer",
+        template,
+        channel,
+        f"customer:{context.customer_ref}",
+        address,
+        subject,
+        note,
+    )
+    payload = row["payload"]
+    if context.assignee is not None:
+        person = directory.person(context.assignee)
+        if person is not None:
+            payload["case"]["handler"] = {"name": person.name, "email": person.email}
+    if context.customer_thread:
+        payload["thread"] = context.customer_thread
+    base = CUSTOMER_MESSAGES.public_url
+    if base:
+        session, seconds = directory.session, now / 1_000_000
+        links = {"status": status_url(session, context.case_id, base, now=seconds)}
+        if kind in ("resolved", "follow_up"):
+            links["survey"] = survey_url(session, context.case_id, base, now=seconds)
+        payload["links"] = links
+    return row
 
 
 def _addresses(
     recipient: str, directory: Directory, present: list[str] | None = None
-) -> list[tuple[str, str, str | None]]:
-    """(channel, address, note) for each place a recipient name reaches.
+) -> list[tuple[str, str, str | None, Person | None]]:
+    """(channel, address, note, person) for each place a recipient name reaches.
 
     `present` are the people the engine found the recipient reaches at the firing instant; a
     team with nobody present is written to in full, so the message still finds someone.
@@ -129,28 +284,29 @@ def _addresses(
     kind, _, name = recipient.partition(":")
     if kind == "webhook":
         if directory.has_webhook(name):
-            return [("webhook", name, None)]
-        return [("log", "log", f"no active webhook named {name!r}: written to the log")]
+            return [("webhook", name, None, None)]
+        return [("log", "log", f"no active webhook named {name!r}: written to the log", None)]
     people: list[Person] = []
     if present and kind in ("team", "on_call"):
         people = [p for p in (directory.person(handle) for handle in present) if p is not None]
         reachable = [person for person in people if person.email]
         if reachable:
-            return [("email", str(person.email), None) for person in reachable]
+            return [("email", str(person.email), None, person) for person in reachable]
     if kind in ("team", "on_call"):
         people = directory.team(name)
         if present is not None and not present:
             reachable = [person for person in people if person.email]
             note = f"nobody in {recipient} is present: sent to every member"
             if reachable:
-                return [("email", str(person.email), note) for person in reachable]
+                return [("email", str(person.email), note, person) for person in reachable]
     elif kind == "person":
         found = directory.person(name)
         people = [found] if found is not None else []
     reachable = [person for person in people if person.email]
     if reachable:
-        return [("email", str(person.email), None) for person in reachable]
-    return [("log", "log", f"nobody in {recipient} has an e-mail address: written to the log")]
+        return [("email", str(person.email), None, person) for person in reachable]
+    note = f"nobody in {recipient} has an e-mail address: written to the log"
+    return [("log", "log", note, None)]
 
 
 def _row(
@@ -182,6 +338,8 @@ def _row(
             "level": context.level,
             "team": context.team,
             "expected_answer_at": None if expected is None else _iso(expected, zone),
+            # The zone's name, so texts say "CET" rather than "+01:00".
+            "timezone": getattr(zone, "key", None),
         },
         "rule": action.rule,
         "trigger": action.trigger,
@@ -199,7 +357,7 @@ def _row(
         "channel": channel,
         "recipient": recipient,
         "address": address,
-        "subject": subject,
+        "subject": one_line(subject)[:500],
         "body": "",
         "payload": payload,
         "status": "pending",
@@ -235,16 +393,25 @@ def render_body(payload: dict[str, Any]) -> str:
     case = dict(payload.get("case") or {})
     return template.render(
         case=case,
+        handler=case.get("handler"),
+        links=dict(payload.get("links") or {}),
         rule=payload.get("rule", ""),
         trigger=payload.get("trigger", ""),
         metric_label=METRIC_LABELS.get(str(payload.get("metric")), payload.get("metric") or ""),
-        at_local=_readable(payload.get("at")),
-        expected=_readable(case.get("expected_answer_at"), "%A %d %B %Y, %H:%M %Z"),
+        at_local=_readable(payload.get("at"), zone=case.get("timezone")),
+        expected=_readable(
+            case.get("expected_answer_at"), "%A %d %B %Y, %H:%M %Z", zone=case.get("timezone")
+        ),
     )
 
 
-def _readable(value: Any, layout: str = "%Y-%m-%d %H:%M %Z") -> str | None:
+def _readable(
+    value: Any, layout: str = "%Y-%m-%d %H:%M %Z", *, zone: str | None = None
+) -> str | None:
     if not value:
         return None
     moment = datetime.fromisoformat(str(value))
+    if zone:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+            moment = moment.astimezone(ZoneInfo(zone))
     return moment.strftime(layout) if moment.tzname() not in (None, "") else moment.isoformat()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
-OutboxStatus = Literal["pending", "delivered", "dead"]
+OutboxStatus = Literal["pending", "delivered", "dead", "cancelled"]
 
 
 class OutboxOut(BaseModel):
@@ -39,6 +39,11 @@ class WebhookIn(BaseModel):
     name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[\w.-]+$")]
     url: AnyHttpUrl
     secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
+    format: Literal["escalon", "slack"] = Field(
+        "escalon",
+        description="escalon: the signed JSON payload; slack: a Slack-compatible incoming "
+        "webhook (a JSON object with the message as `text`)",
+    )
 
 
 class WebhookOut(BaseModel):
@@ -49,9 +54,30 @@ class WebhookOut(BaseModel):
     url: str
     active: bool
     created_at: datetime
+    format: str = "escalon"
 
 
 class WebhookCreated(WebhookOut):
     """A new webhook with the secret its deliveries are signed with."""
 
     secret: str
+
+
+class StaffNotificationOut(BaseModel):
+    """A notification in a person's in-app list."""
+
+    id: int
+    case_id: int | None
+    kind: str
+    subject: str
+    body: str
+    urgent: bool
+    created_at: datetime
+    read_at: datetime | None
+
+
+class StaffNotificationPage(BaseModel):
+    """A page of a person's notifications, newest first, and how many are unread."""
+
+    items: list[StaffNotificationOut]
+    unread: int

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 
 from escalon.config import Settings
+from escalon.notifications.outbox import render_body
 from escalon.notifications.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -45,6 +46,7 @@ class WebhookTarget:
 
     url: str
     secret: str
+    format: str = "escalon"
 
 
 class DeliveryFailed(Exception):
@@ -93,7 +95,13 @@ class WebhookTransport:
         target = self.targets.get(message.address)
         if target is None:
             raise DeliveryFailed(f"no active webhook named {message.address!r}", permanent=True)
-        body = json.dumps(message.payload, separators=(",", ":"), sort_keys=True).encode()
+        if target.format == "slack":
+            # Chat tools' incoming webhooks take the message as text (no signature checked).
+            text = message.body or render_body(message.payload)
+            document: Any = {"text": f"*{message.subject}*\n{text}".rstrip()}
+        else:
+            document = message.payload
+        body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()
         timestamp = int(self.clock_seconds())
         headers = {
             "Content-Type": "application/json",
@@ -142,6 +150,11 @@ class EmailTransport:
         # The same key gives the same Message-ID: receivers drop a redelivered copy.
         email["Message-ID"] = f"<{message.key}@escalon.invalid>"
         email["X-Escalon-Idempotency-Key"] = message.key
+        thread = message.payload.get("thread")
+        if thread:
+            # A reply in the customer's own thread: their mail program groups it with theirs.
+            email["In-Reply-To"] = str(thread)
+            email["References"] = str(thread)
         email.set_content(message.body)
         try:
             with self._connect() as smtp:

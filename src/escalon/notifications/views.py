@@ -6,17 +6,20 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
-from escalon.api.deps import Admin, Supervisor
+from escalon.api.deps import Admin, Context, Staff, Supervisor
 from escalon.api.errors import error_responses
 from escalon.cases.schemas import instant
+from escalon.channels.models import StaffNotification
 from escalon.core.state import from_us
 from escalon.errors import Conflict, NotFound
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.notifications.schemas import (
     OutboxOut,
     OutboxStatus,
+    StaffNotificationOut,
+    StaffNotificationPage,
     WebhookCreated,
     WebhookIn,
     WebhookOut,
@@ -49,7 +52,12 @@ def _outbox_out(m: OutboxMessage) -> OutboxOut:
 
 def _webhook_out(w: Webhook) -> WebhookOut:
     return WebhookOut(
-        id=w.id, name=w.name, url=w.url, active=w.active, created_at=from_us(w.created_at)
+        id=w.id,
+        name=w.name,
+        url=w.url,
+        active=w.active,
+        created_at=from_us(w.created_at),
+        format=w.format,
     )
 
 
@@ -111,6 +119,7 @@ def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
             name=body.name,
             url=str(body.url),
             secret=secret,
+            format=body.format,
             active=True,
             created_at=context.now(),
             created_by=context.principal.user_id,
@@ -132,3 +141,85 @@ def deactivate_webhook(
         webhook.active = False
         session.flush()
         return _webhook_out(webhook)
+
+
+# -- the in-app list of the caller ---------------------------------------------------------------
+
+
+def _agent_of(context: Context) -> str:
+    agent = context.principal.agent
+    if agent is None:
+        raise Conflict(
+            f"user {context.principal.username!r} is not linked to an agent: "
+            "in-app notifications go to agents"
+        )
+    return agent
+
+
+def _notification_out(n: StaffNotification) -> StaffNotificationOut:
+    return StaffNotificationOut(
+        id=n.id,
+        case_id=n.case_id,
+        kind=n.kind,
+        subject=n.subject,
+        body=n.body,
+        urgent=n.urgent,
+        created_at=from_us(n.created_at),
+        read_at=instant(n.read_at),
+    )
+
+
+@router.get("/me/notifications", responses=error_responses(401, 403, 409, 422))
+def my_notifications(
+    context: Staff,
+    unread: bool = False,
+    before: Annotated[int | None, Query(ge=1, le=2**62, description="ids below this")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> StaffNotificationPage:
+    """The caller's notifications, newest first (unread only if asked), and the unread count."""
+    agent = _agent_of(context)
+    with context.db.read() as session:
+        query = select(StaffNotification).where(StaffNotification.agent == agent)
+        if unread:
+            query = query.where(StaffNotification.read_at.is_(None))
+        if before is not None:
+            query = query.where(StaffNotification.id < before)
+        rows = session.scalars(query.order_by(StaffNotification.id.desc()).limit(limit)).all()
+        count = session.scalar(
+            select(func.count())
+            .select_from(StaffNotification)
+            .where(StaffNotification.agent == agent, StaffNotification.read_at.is_(None))
+        )
+        return StaffNotificationPage(
+            items=[_notification_out(row) for row in rows], unread=int(count or 0)
+        )
+
+
+@router.post(
+    "/me/notifications/{notification_id}/read", responses=error_responses(401, 403, 404, 409, 422)
+)
+def read_notification(notification_id: Id, context: Staff) -> StaffNotificationOut:
+    """Mark one of the caller's notifications read."""
+    agent = _agent_of(context)
+    with context.db.write() as session:
+        found = session.get(StaffNotification, notification_id)
+        if found is None or found.agent != agent:
+            raise NotFound(f"you have no notification {notification_id}")
+        if found.read_at is None:
+            found.read_at = context.now()
+            session.flush()
+        return _notification_out(found)
+
+
+@router.post("/me/notifications/read", responses=error_responses(401, 403, 409))
+def read_all_notifications(context: Staff) -> StaffNotificationPage:
+    """Mark all of the caller's notifications read."""
+    agent = _agent_of(context)
+    with context.db.write() as session:
+        session.execute(
+            update(StaffNotification)
+            .where(StaffNotification.agent == agent, StaffNotification.read_at.is_(None))
+            .values(read_at=context.now())
+            .execution_options(synchronize_session=False)
+        )
+    return StaffNotificationPage(items=[], unread=0)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon.cases.models import Message
+from escalon.core.calendar import Calendar
 from escalon.notifications.models import Webhook
 from escalon.people.models import Agent, Team, team_members
+from escalon.people.staffing import working_calendar
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,23 @@ class Person:
     handle: str
     name: str
     email: str | None
+    working_hours: Calendar | None = None  # None: always working
+
+    def at_work(self, at_us: int) -> bool:
+        """Whether the instant falls in their working hours."""
+        return self.working_hours is None or self.working_hours.is_open_us(at_us)
+
+    def next_at_work(self, at_us: int) -> int:
+        """The first instant from `at_us` inside their working hours."""
+        return at_us if self.working_hours is None else self.working_hours.next_open_us(at_us)
+
+
+_PERSON = (Agent.handle, Agent.name, Agent.email, Agent.timezone, Agent.working_hours)
+
+
+def _person(row: Any) -> Person:
+    handle, name, email, timezone, hours = row
+    return Person(handle, name, email, working_calendar(timezone, hours))
 
 
 @dataclass(slots=True)
@@ -34,13 +55,13 @@ class Directory:
         found = self._teams.get(name)
         if found is None:
             rows = self.session.execute(
-                select(Agent.handle, Agent.name, Agent.email)
+                select(*_PERSON)
                 .join(team_members, team_members.c.agent_id == Agent.id)
                 .join(Team, Team.id == team_members.c.team_id)
                 .where(Team.name == name, Agent.active)
                 .order_by(Agent.handle)
             ).all()
-            found = [Person(handle, person, email) for handle, person, email in rows]
+            found = [_person(row) for row in rows]
             self._teams[name] = found
         return found
 
@@ -48,12 +69,25 @@ class Directory:
         """An active agent by handle."""
         if handle not in self._people:
             row = self.session.execute(
-                select(Agent.handle, Agent.name, Agent.email).where(
-                    Agent.handle == handle, Agent.active
-                )
+                select(*_PERSON).where(Agent.handle == handle, Agent.active)
             ).first()
-            self._people[handle] = None if row is None else Person(row[0], row[1], row[2])
+            self._people[handle] = None if row is None else _person(row)
         return self._people[handle]
+
+    def customer_thread(self, case_id: int) -> str | None:
+        """The Message-ID of the customer's latest e-mail on a case, for replies in its thread."""
+        details = self.session.scalar(
+            select(Message.details)
+            .where(
+                Message.case_id == case_id,
+                Message.author_kind == "customer",
+                Message.channel == "email",
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+        found = (details or {}).get("message_id")
+        return str(found) if found else None
 
     def has_webhook(self, name: str) -> bool:
         """Whether an active webhook of that name is configured."""

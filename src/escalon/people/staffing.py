@@ -198,11 +198,16 @@ def _read_make_up(session: Session, name: str) -> _MakeUp | None:
             capacity=capacity,
             skills=frozenset(skills or ()),
             languages=frozenset(languages or ()),
-            working_hours=_hours(timezone, _frozen(hours)),
+            working_hours=working_calendar(timezone, hours),
         )
         for handle, status, capacity, skills, languages, timezone, hours in rows
     )
     return _MakeUp(team_id, members, _rotation(rotation), strategy)
+
+
+def working_calendar(timezone: str, hours: Any) -> Calendar | None:
+    """An agent's working hours as a calendar (None: always working), compiled once."""
+    return _hours(timezone, _frozen(hours))
 
 
 def _frozen(hours: Any) -> Any:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from escalon.api.deps import Services
 from escalon.notifications.delivery import deliver_due
+from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
 from escalon.worker.timers import NOTIFY_CHANNEL, next_due, tick
 
@@ -69,6 +70,7 @@ class Worker:
     def __init__(self, services: Services, *, timers: bool = True, outbox: bool = True) -> None:
         self.services = services
         staffing.configure(services.settings.roster_cache_seconds)
+        customer_messages_from(services.settings)
         self.stop_event = threading.Event()
         self.loops: list[Loop] = []
         if timers:

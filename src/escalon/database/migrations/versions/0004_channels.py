@@ -1,5 +1,5 @@
-"""Channels: raw inbound e-mails, attachments, thread references, in-app staff notifications and
-the installation's own secrets.
+"""Channels: raw inbound e-mails, attachments, thread references, in-app staff notifications,
+the installation's own secrets, and the format a webhook speaks (signed JSON or Slack's).
 
 Revision ID: 0004
 Revises: 0003
@@ -100,6 +100,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_staff_notifications")),
     )
     op.create_index("ix_staff_notifications_agent_id", "staff_notifications", ["agent", "id"])
+    with op.batch_alter_table("webhooks", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("format", sa.String(length=20), nullable=False, server_default="escalon")
+        )
     secrets_table = op.create_table(
         "instance_secrets",
         sa.Column("name", sa.String(length=50), nullable=False),
@@ -113,6 +117,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Undo this revision."""
     op.drop_table("instance_secrets")
+    with op.batch_alter_table("webhooks", schema=None) as batch_op:
+        batch_op.drop_column("format")
     op.drop_index("ix_staff_notifications_agent_id", table_name="staff_notifications")
     op.drop_table("staff_notifications")
     op.drop_index(op.f("ix_thread_refs_case_id"), table_name="thread_refs")
