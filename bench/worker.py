@@ -90,7 +90,17 @@ def _drop_all(database: Database) -> None:
 
 def _reset(database: Database) -> None:
     """Remove what earlier runs added: due cases and everything they wrote."""
-    tables = ["escalations", "audit_entries", "clock_events", "outbox", "messages"]
+    tables = [
+        "escalations",
+        "audit_entries",
+        "clock_events",
+        "outbox",
+        "attachments",
+        "inbound_emails",
+        "thread_refs",
+        "staff_notifications",
+        "messages",
+    ]
     with database.engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {', '.join(tables)}"))
         connection.execute(text("DELETE FROM cases WHERE priority <> 'P4'"))

@@ -356,13 +356,17 @@ def _in_app(
     ]
 
 
-def _customer_thread(change: Change, directory: Directory) -> str | None:
-    """The customer's latest e-mail Message-ID on the case (written now or before)."""
+def _customer_thread(change: Change, earlier: dict[int, str]) -> str | None:
+    """The customer's latest e-mail Message-ID on the case (written now, else before)."""
     for message in reversed(change.messages):
         found = (message.get("details") or {}).get("message_id")
         if message.get("author_kind") == "customer" and found:
             return str(found)
-    return None if change.new else directory.customer_thread(change.case.id)
+    return None if change.new else earlier.get(change.case.id)
+
+
+def _tells_customer(change: Change, lifecycle: list[Any]) -> bool:
+    return bool(lifecycle) or any(a.action == "notify_customer" for a in change.actions)
 
 
 def write_changes(
@@ -390,7 +394,16 @@ def write_changes(
     messages: list[dict[str, Any]] = []
     loads: dict[str, int] = {}
     staff: list[dict[str, Any]] = []
-    for change in changes:
+    moments = [_lifecycle(change) for change in changes]
+    # Messages to customers answer their latest e-mail: looked up for all the cases at once.
+    threads = directory.customer_threads(
+        [
+            change.case.id
+            for change, lifecycle in zip(changes, moments, strict=True)
+            if not change.new and _tells_customer(change, lifecycle)
+        ]
+    )
+    for change, lifecycle in zip(changes, moments, strict=True):
         case = change.case
         before = None if change.new else case.holder
         after = holder_of(change.state)
@@ -424,12 +437,9 @@ def write_changes(
             )
         for message in change.messages:
             messages.append({"case_id": case.id, **message})
-        lifecycle = _lifecycle(change)
         context = case_context(case, change.state) if change.actions or lifecycle else None
-        if context is not None and (
-            lifecycle or any(a.action == "notify_customer" for a in change.actions)
-        ):
-            context = replace(context, customer_thread=_customer_thread(change, directory))
+        if context is not None and _tells_customer(change, lifecycle):
+            context = replace(context, customer_thread=_customer_thread(change, threads))
         for moment, at, occurrence, send_at in lifecycle:
             assert context is not None
             outbox.extend(

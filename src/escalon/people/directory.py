@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Message
@@ -74,20 +75,29 @@ class Directory:
             self._people[handle] = None if row is None else _person(row)
         return self._people[handle]
 
-    def customer_thread(self, case_id: int) -> str | None:
-        """The Message-ID of the customer's latest e-mail on a case, for replies in its thread."""
-        details = self.session.scalar(
-            select(Message.details)
+    def customer_threads(self, case_ids: Collection[int]) -> dict[int, str]:
+        """The Message-ID of the customer's latest e-mail on each case (that has one), for
+        replies in its thread: one statement for all of them."""
+        if not case_ids:
+            return {}
+        latest = (
+            select(func.max(Message.id))
             .where(
-                Message.case_id == case_id,
+                Message.case_id.in_(case_ids),
                 Message.author_kind == "customer",
                 Message.channel == "email",
             )
-            .order_by(Message.id.desc())
-            .limit(1)
+            .group_by(Message.case_id)
         )
-        found = (details or {}).get("message_id")
-        return str(found) if found else None
+        rows = self.session.execute(
+            select(Message.case_id, Message.details).where(Message.id.in_(latest))
+        ).all()
+        found = {}
+        for case_id, details in rows:
+            message_id = (details or {}).get("message_id")
+            if message_id:
+                found[int(case_id)] = str(message_id)
+        return found
 
     def has_webhook(self, name: str) -> bool:
         """Whether an active webhook of that name is configured."""
