@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import api, calendar_add, mail, people, replay, triage_eval, worker
+from bench import api, calendar_add, dashboard, mail, people, replay, triage_eval, worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
         ("REST API", api.main, ["--tiny"] if args.tiny else []),
         ("people: assignment and on-call schedules", people.main, ["--tiny"] if args.tiny else []),
         ("inbound e-mail", mail.main, ["--tiny"] if args.tiny else []),
+        ("dashboard queue page", dashboard.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

@@ -31,6 +31,7 @@ from escalon.people import staffing
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.triage.lazy import LazyAnalyzer
+from escalon.web import views as web_views
 
 log = logging.getLogger("escalon.api")
 
@@ -183,6 +184,7 @@ def create_app(
         analytics_views.router,
         channel_views.router,
         channel_pages.router,
+        web_views.router,
     ):
         app.include_router(router)
     return app

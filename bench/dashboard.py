@@ -1,0 +1,102 @@
+"""Dashboard benchmark: the server-side render time of a team's queue page with many open cases.
+
+    python -m bench.dashboard              # 10,000 open cases
+    python -m bench.dashboard --tiny       # 300, what CI runs
+
+Cases are written straight into a SQLite file by the bulk path of `bench.load`; the page is then
+asked for 20 times through the TestClient (signed in with a supervisor's token), and the median
+and 95th percentile of those requests are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from bench import load
+from escalon.api.app import create_app
+from escalon.auth import service as auth
+from escalon.cases.models import Case
+from escalon.clock import SystemClock
+from escalon.config import Settings
+from escalon.database import Database
+from escalon.database.migrate import upgrade
+from escalon.people import service as people
+from escalon.people.schemas import TeamIn
+
+REQUESTS = 20
+GOAL_MS = 300.0
+US = 1_000_000
+
+
+def seed(database: Database, count: int, now: int) -> tuple[str, str]:
+    """`count` open cases (a tenth with dues spread over the next day); (team, supervisor token)."""
+    workspace = load.prepare(database, now=now)
+    ids = load.next_ids(database, count)
+    urgent = max(count // 10, 1)
+    dues = [now + (i * 86_400 * US) // urgent - 3600 * US for i in range(urgent)]
+    load.insert_rows(database, load.due_rows(workspace, ids[:urgent], dues))
+    load.insert_rows(database, load.background_rows(workspace, ids[urgent:], now))
+    with database.write() as session:
+        team = session.scalar(select(Case.team).where(Case.team.isnot(None)).limit(1)) or ""
+        people.create_team(session, data=TeamIn(name=team), now=now)
+        user = auth.create_user(session, username="boss", role="supervisor", now=now)
+        _record, token = auth.create_token(session, user=user, now=now)
+    return team, token
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Seed the cases, sign in, and time the team queue page."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--tiny", action="store_true", help="A short run, for CI.")
+    parser.add_argument("--cases", type=int, default=10_000)
+    args = parser.parse_args(argv)
+    count = 300 if args.tiny else args.cases
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{Path(folder) / 'escalon.db'}"
+        database = Database(url)
+        upgrade(database)
+        started = time.perf_counter()
+        team, token = seed(database, count, time.time_ns() // 1000)
+        print(
+            f"dashboard benchmark: {count:,} open cases seeded in {time.perf_counter() - started:.1f} s"
+        )
+        app = create_app(
+            settings=Settings(database_url=url), database=database, clock=SystemClock()
+        )
+        with TestClient(app) as client:
+            form = client.get("/ui/sign-in").text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+            assert csrf is not None
+            signed_in = client.post(
+                "/ui/sign-in", data={"token": token, "csrf_token": csrf.group(1)}
+            )
+            assert signed_in.status_code == 200, signed_in.text
+            timings = []
+            for _ in range(REQUESTS + 2):
+                began = time.perf_counter()
+                response = client.get("/ui/queue", params={"team": team})
+                timings.append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200, response.text
+                assert "due-breach" in response.text
+            timings = timings[2:]  # the first requests warm caches up
+        database.dispose()
+    median = statistics.median(timings)
+    p95 = statistics.quantiles(timings, n=20)[-1]
+    verdict = "met" if p95 < GOAL_MS else "MISSED"
+    print(
+        f"  queue page with {count:,} open cases: median {median:.1f} ms, p95 {p95:.1f} ms "
+        f"(goal < {GOAL_MS:.0f} ms: {verdict})"
+    )
+    return {"cases": float(count), "median_ms": median, "p95_ms": p95}
+
+
+if __name__ == "__main__":
+    main()

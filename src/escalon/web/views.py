@@ -1,0 +1,394 @@
+"""The dashboard's pages: sign-in, sign-out and the case queues.
+
+Views only translate HTTP to queries and back: the queue is `escalon.cases.queries.list_cases`,
+the same as `GET /api/v1/cases`, so the page and the API agree. Not part of the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalon.api.deps import STAFF, Services, services
+from escalon.auth import service as auth
+from escalon.cases import queries
+from escalon.cases.schemas import CaseOut
+from escalon.channels import links
+from escalon.core.state import to_us
+from escalon.errors import EscalonError, Unauthenticated
+from escalon.people.models import Agent, Team
+from escalon.web import session as ui
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+Parts = Annotated[Services, Depends(services)]
+
+SIGN_IN = "/ui/sign-in"
+QUEUE = "/ui/queue"
+OPEN_STATUSES = ("open", "pending_customer", "on_hold")
+STATUSES = (*OPEN_STATUSES, "resolved", "closed")
+PAGE_SIZE = 100
+MINUTE_US = 60 * 1_000_000
+WARNING_US = 30 * MINUTE_US
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+_templates = Environment(
+    loader=PackageLoader("escalon.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+Text = Annotated[str | None, Query(max_length=200)]
+
+
+def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    html = _templates.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
+
+
+def _redirect(to: str) -> RedirectResponse:
+    return RedirectResponse(to, status_code=303, headers=HEADERS)
+
+
+def _forbidden(text: str) -> HTMLResponse:
+    return _page("notice.html", 403, title="Not allowed", text=text, visit=None)
+
+
+def _csrf_failed() -> HTMLResponse:
+    return _page(
+        "notice.html",
+        403,
+        title="This form could not be accepted",
+        text="The form was missing its security token or it did not match your session "
+        "(it may be from an old page, or from another site). Go back, reload the page and "
+        "try again.",
+        visit=None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A signed-in request: who, their session, and the CSRF token of its forms."""
+
+    principal: auth.Principal
+    session: ui.UiSession
+    csrf: str
+
+
+def _visit(request: Request, session: Session, parts: Services) -> Visit | None:
+    key = links.signing_key(session)
+    found = ui.load(key, request.cookies.get(ui.COOKIE))
+    if found is None:
+        return None
+    principal = ui.principal_of(session, found, now=parts.clock.now_us())
+    if principal is None or principal.role not in STAFF:
+        return None
+    return Visit(principal, found, ui.csrf_token(key, found.nonce))
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        path="/ui",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+# -- signing in and out --------------------------------------------------------------------------
+
+
+def _sign_in_form(
+    request: Request, key: str, *, error: str | None = None, status_code: int = 200
+) -> HTMLResponse:
+    nonce = ui.new_nonce()
+    response = _page(
+        "sign_in.html",
+        status_code,
+        visit=None,
+        error=error,
+        csrf=ui.csrf_token(key, nonce),
+    )
+    _set_cookie(request, response, ui.SIGN_IN_COOKIE, nonce, ui.SIGN_IN_MAX_AGE_SECONDS)
+    return response
+
+
+@router.get("", response_class=HTMLResponse)
+def home() -> Response:
+    """The dashboard's front door: the queue."""
+    return _redirect(QUEUE)
+
+
+@router.get("/sign-in", response_class=HTMLResponse)
+def sign_in_page(request: Request, parts: Parts) -> Response:
+    """The sign-in form (or the queue, for someone already signed in)."""
+    with parts.database.read() as session:
+        if _visit(request, session, parts) is not None:
+            return _redirect(QUEUE)
+        key = links.signing_key(session)
+    return _sign_in_form(request, key)
+
+
+@router.post("/sign-in", response_class=HTMLResponse)
+def sign_in(
+    request: Request,
+    parts: Parts,
+    token: Annotated[str, Form(max_length=500)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Check the pasted API token; a session cookie when it is valid."""
+    now = parts.clock.now_us()
+    with parts.database.read() as session:
+        key = links.signing_key(session)
+        if not ui.csrf_ok(key, request.cookies.get(ui.SIGN_IN_COOKIE), csrf_token):
+            return _csrf_failed()
+        token = token.strip()
+        try:
+            if not token:
+                raise Unauthenticated("paste an API token")
+            principal = auth.authenticate(
+                session, token, now=now, cache_seconds=parts.settings.token_cache_seconds
+            )
+        except Unauthenticated as error:
+            return _sign_in_form(
+                request, key, error=f"That token was not accepted: {error}.", status_code=401
+            )
+    if principal.role not in STAFF:
+        return _sign_in_form(
+            request,
+            key,
+            error="Integration tokens are for programs; sign in with a person's token.",
+            status_code=403,
+        )
+    response = _redirect(QUEUE)
+    value = ui.dump(key, ui.new_session(principal))
+    _set_cookie(request, response, ui.COOKIE, value, ui.MAX_AGE_SECONDS)
+    response.delete_cookie(ui.SIGN_IN_COOKIE, path="/ui")
+    return response
+
+
+@router.post("/sign-out", response_class=HTMLResponse)
+def sign_out(
+    request: Request,
+    parts: Parts,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """End the session (the API token itself stays valid)."""
+    with parts.database.read() as session:
+        key = links.signing_key(session)
+    found = ui.load(key, request.cookies.get(ui.COOKIE))
+    if found is None:
+        return _redirect(SIGN_IN)
+    if not ui.csrf_ok(key, found.nonce, csrf_token):
+        return _csrf_failed()
+    response = _redirect(SIGN_IN)
+    response.delete_cookie(ui.COOKIE, path="/ui")
+    return response
+
+
+# -- the queues ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One case as a queue row shows it."""
+
+    case: CaseOut
+    due: str
+    due_class: str
+
+
+@dataclass(frozen=True, slots=True)
+class Queue:
+    """A queue page's content."""
+
+    title: str
+    rows: list[Row]
+    next_cursor: str | None
+    my_teams: list[str]
+    all_teams: list[str]
+    team: str
+    status: str
+    priority: str
+    level: str
+
+
+def _duration(us: int) -> str:
+    minutes = max(us // MINUTE_US, 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def countdown(due_us: int | None, now: int) -> tuple[str, str]:
+    """The SLA countdown of a case and its CSS class: red when overdue, amber within 30 min."""
+    if due_us is None:
+        return "—", ""
+    left = due_us - now
+    if left <= 0:
+        return f"overdue {_duration(-left)}", "due-breach"
+    return f"in {_duration(left)}", "due-warning" if left <= WARNING_US else ""
+
+
+def _agent_teams(session: Session, handle: str | None) -> list[str]:
+    if handle is None:
+        return []
+    agent = session.scalars(select(Agent).where(Agent.handle == handle)).first()
+    return [] if agent is None else [team.name for team in agent.teams]
+
+
+def _one(value: str | None) -> list[str] | None:
+    value = (value or "").strip()
+    return [value] if value else None
+
+
+def _queue(
+    session: Session,
+    principal: auth.Principal,
+    now: int,
+    *,
+    team: str | None,
+    status: str | None,
+    priority: str | None,
+    level: str | None,
+    cursor: str | None,
+) -> Queue | HTMLResponse:
+    team = (team or "").strip()
+    status = (status or "").strip()
+    my_teams = _agent_teams(session, principal.agent)
+    supervisor = principal.role in ("admin", "supervisor")
+    all_teams = list(session.scalars(select(Team.name).order_by(Team.name))) if supervisor else []
+    if team and not supervisor and team not in my_teams:
+        return _forbidden(f"You may see the queues of your own teams only, not {team!r}.")
+    if status and status != "any" and status not in STATUSES:
+        status = ""
+    filters = queries.CaseFilters(
+        status=None if status == "any" else ([status] if status else list(OPEN_STATUSES)),
+        priority=_one(priority),
+        level=_one(level),
+        team=[team] if team else None,
+        assignee=principal.agent if not team and principal.agent else None,
+    )
+    if team:
+        title = f"Team queue: {team}"
+    elif principal.agent:
+        title = "My queue"
+    else:
+        title = "All teams"
+    page = queries.list_cases(session, filters, sort="due", limit=PAGE_SIZE, cursor=cursor or None)
+    rows = []
+    for case in page.items:
+        due_us = None if case.due_at is None else to_us(case.due_at)
+        text, css = countdown(due_us, now)
+        rows.append(Row(case, text, css))
+    return Queue(
+        title,
+        rows,
+        page.next_cursor,
+        my_teams,
+        all_teams,
+        team,
+        status,
+        (priority or "").strip(),
+        (level or "").strip(),
+    )
+
+
+def _queue_response(
+    request: Request,
+    parts: Parts,
+    template: str,
+    *,
+    team: str | None,
+    status: str | None,
+    priority: str | None,
+    level: str | None,
+    cursor: str | None,
+) -> Response:
+    with parts.database.read() as session:
+        visit = _visit(request, session, parts)
+        if visit is None:
+            return _redirect(SIGN_IN)
+        try:
+            queue = _queue(
+                session,
+                visit.principal,
+                parts.clock.now_us(),
+                team=team,
+                status=status,
+                priority=priority,
+                level=level,
+                cursor=cursor,
+            )
+        except EscalonError as error:
+            return _page(
+                "notice.html", 400, title="Cannot show this queue", text=str(error), visit=visit
+            )
+    if isinstance(queue, HTMLResponse):
+        return queue
+    return _page(template, visit=visit, queue=queue, statuses=STATUSES)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(
+    request: Request,
+    parts: Parts,
+    team: Text = None,
+    status: Text = None,
+    priority: Text = None,
+    level: Text = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """My queue (no team), or a team's queue: open cases, soonest due first."""
+    return _queue_response(
+        request,
+        parts,
+        "queue.html",
+        team=team,
+        status=status,
+        priority=priority,
+        level=level,
+        cursor=cursor,
+    )
+
+
+@router.get("/queue/rows", response_class=HTMLResponse)
+def queue_rows(
+    request: Request,
+    parts: Parts,
+    team: Text = None,
+    status: Text = None,
+    priority: Text = None,
+    level: Text = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """The queue table's body alone, for the page's refresh every 15 s."""
+    return _queue_response(
+        request,
+        parts,
+        "rows.html",
+        team=team,
+        status=status,
+        priority=priority,
+        level=level,
+        cursor=cursor,
+    )
