@@ -171,10 +171,17 @@ def cached_principal(token: str, *, now: int, cache_seconds: float) -> Principal
 
 def authenticate(session: Session, token: str, *, now: int, cache_seconds: float) -> Principal:
     """The principal a bearer token belongs to; Unauthenticated when it is unknown or dead."""
-    found = cached_principal(token, now=now, cache_seconds=cache_seconds)
-    if found is not None:
-        return found
-    token_hash = hash_token(token)
+    return authenticate_hash(session, hash_token(token), now=now, cache_seconds=cache_seconds)
+
+
+def authenticate_hash(
+    session: Session, token_hash: str, *, now: int, cache_seconds: float
+) -> Principal:
+    """`authenticate` for a caller that keeps only the token's hash (a dashboard session)."""
+    if cache_seconds > 0:
+        cached = _cache.get(token_hash, cache_seconds)
+        if cached is not None and (cached.expires_at is None or cached.expires_at > now):
+            return cached.principal
     row = session.execute(
         select(
             ApiToken.id,

@@ -19,12 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon.auth import service as auth
-from escalon.auth.models import ApiToken, User
-from escalon.people.models import Agent
+from escalon.errors import Unauthenticated
 
 COOKIE = "escalon_session"
 SIGN_IN_COOKIE = "escalon_sign_in"
@@ -89,35 +87,23 @@ def csrf_ok(key: str, nonce: str | None, sent: str | None) -> bool:
     return hmac.compare_digest(csrf_token(key, nonce), sent)
 
 
-def principal_of(session: Session, ui: UiSession, *, now: int) -> auth.Principal | None:
+def principal_of(
+    session: Session, ui: UiSession, *, now: int, cache_seconds: float = 0
+) -> auth.Principal | None:
     """The principal of a session's token when it is still alive; None otherwise.
 
-    The same checks as `auth.authenticate` (unknown, revoked, expired, deactivated user), made
-    by the token's hash, since the cookie does not hold the token.
+    The API's own check (`auth.authenticate_hash`: unknown, revoked, expired, deactivated
+    user), by the token's hash, since the cookie does not hold the token.
     """
-    row = session.execute(
-        select(
-            ApiToken.id,
-            ApiToken.expires_at,
-            ApiToken.revoked_at,
-            User.id,
-            User.username,
-            User.role,
-            User.active,
-            Agent.handle,
+    try:
+        principal = auth.authenticate_hash(
+            session, ui.token_hash, now=now, cache_seconds=cache_seconds
         )
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(Agent, Agent.id == User.agent_id)
-        .where(ApiToken.token_hash == ui.token_hash, ApiToken.id == ui.token_id)
-    ).first()
-    if row is None:
+    except Unauthenticated:
         return None
-    token_id, expires_at, revoked_at, user_id, username, role, active, agent = row
-    if revoked_at is not None or (expires_at is not None and expires_at <= now) or not active:
+    if principal.token_id != ui.token_id or principal.user_id != ui.user_id:
         return None
-    if user_id != ui.user_id:
-        return None
-    return auth.Principal(user_id, username, role, agent, token_id, ui.token_hash)
+    return principal
 
 
 def new_nonce() -> str:

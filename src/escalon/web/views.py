@@ -92,7 +92,9 @@ def _visit(request: Request, session: Session, parts: Services) -> Visit | None:
     found = ui.load(key, request.cookies.get(ui.COOKIE))
     if found is None:
         return None
-    principal = ui.principal_of(session, found, now=parts.clock.now_us())
+    principal = ui.principal_of(
+        session, found, now=parts.clock.now_us(), cache_seconds=parts.settings.token_cache_seconds
+    )
     if principal is None or principal.role not in STAFF:
         return None
     return Visit(principal, found, ui.csrf_token(key, found.nonce))
