@@ -6,18 +6,20 @@ the same as `GET /api/v1/cases`, so the page and the API agree. Not part of the 
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalon.api.deps import STAFF, Services, services
 from escalon.auth import service as auth
-from escalon.cases import queries
+from escalon.cases import flows, queries
+from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.channels import links
 from escalon.core.state import to_us
@@ -394,3 +396,108 @@ def queue_rows(
         level=level,
         cursor=cursor,
     )
+
+
+# -- the escalations board -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An escalation waiting for acknowledgement, as the board shows it."""
+
+    case: CaseOut
+    escalated_at: int | None
+    waited: str
+    waited_class: str
+    may_acknowledge: bool
+
+
+def _waiting(session: Session, principal: auth.Principal, now: int) -> dict[str, list[Waiting]]:
+    """Cases waiting for acknowledgement, by level (top level first), longest waiting first."""
+    page = queries.list_cases(
+        session,
+        queries.CaseFilters(awaiting_acknowledgement=True, status=list(OPEN_STATUSES)),
+        sort="due",
+        limit=500,
+        cursor=None,
+    )
+    ids = [case.id for case in page.items]
+    since: dict[int, int] = {}
+    ranks: dict[int, int] = {}
+    if ids:
+        ranks = {
+            int(case_id): int(rank)
+            for case_id, rank in session.execute(
+                select(Case.id, Case.level_rank).where(Case.id.in_(ids))
+            ).all()
+        }
+        since = {
+            int(case_id): int(at)
+            for case_id, at in session.execute(
+                select(Escalation.case_id, func.max(Escalation.at))
+                .where(Escalation.case_id.in_(ids), Escalation.action == "escalate")
+                .group_by(Escalation.case_id)
+            ).all()
+        }
+    teams = set(_agent_teams(session, principal.agent))
+    level = None
+    if principal.agent is not None:
+        level = session.scalar(select(Agent.level).where(Agent.handle == principal.agent))
+    board: dict[str, list[Waiting]] = {}
+    for case in page.items:
+        at = since.get(case.id)
+        waited = now - at if at is not None else 0
+        css = "due-breach" if waited >= WARNING_US else "due-warning" if waited > 0 else ""
+        allowed = (principal.agent is None and principal.role in ("admin", "supervisor")) or (
+            case.team in teams or case.level == level
+        )
+        board.setdefault(case.level, []).append(
+            Waiting(case, at, _duration(waited) if at is not None else "—", css, allowed)
+        )
+    for items in board.values():
+        items.sort(key=lambda item: item.escalated_at or now)
+    # The highest level first: what waits there has waited through every level below.
+    return dict(sorted(board.items(), key=lambda entry: -ranks.get(entry[1][0].case.id, 0)))
+
+
+@router.get("/escalations", response_class=HTMLResponse)
+def escalations_board(request: Request, parts: Parts) -> Response:
+    """Open escalations by level: who must acknowledge and how long each has waited."""
+    with parts.database.read() as session:
+        visit = _visit(request, session, parts)
+        if visit is None:
+            return _redirect(SIGN_IN)
+        board = _waiting(session, visit.principal, parts.clock.now_us())
+    return _page("escalations.html", visit=visit, board=board)
+
+
+@router.post("/cases/{case_id}/acknowledge", response_class=HTMLResponse)
+def acknowledge_case(
+    case_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    parts: Parts,
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Acknowledge a case's escalation in one click; back to the board."""
+    with parts.database.read() as session:
+        visit = _visit(request, session, parts)
+    if visit is None:
+        return _redirect(SIGN_IN)
+    if not hmac.compare_digest(visit.csrf, csrf_token):
+        return _csrf_failed()
+    principal = visit.principal
+    actor = flows.Actor(principal.user_id, principal.name, principal.role, principal.agent)
+    try:
+        with parts.database.write() as session:
+            flows.acknowledge(
+                session, case_id=case_id, actor=actor, now=parts.clock.now_us(), if_match=None
+            )
+    except EscalonError as error:
+        return _page(
+            "notice.html",
+            error.status,
+            title=f"Case #{case_id} was not acknowledged",
+            text=str(error),
+            visit=visit,
+        )
+    return _redirect("/ui/escalations")
