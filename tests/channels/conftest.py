@@ -7,3 +7,6 @@ from tests.service.conftest import (  # noqa: F401 (fixtures used by name)
     sqlite_template,
     workspace,
 )
+
+# A real SMTP server that records what Escalon sends.
+from tests.service.test_outbox import smtp_server  # noqa: F401 (fixture used by name)

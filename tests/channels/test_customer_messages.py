@@ -3,44 +3,19 @@ handles an escalated case, the resolution and a follow-up; by e-mail in their ow
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import select
 
 from escalon.channels.mail import receive_email
 from escalon.config import Settings
 from escalon.notifications.delivery import deliver_due
-from escalon.notifications.models import OutboxMessage
 from escalon.notifications.outbox import configure_customer_messages
 from tests.channels.test_mail import mail
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
-from tests.service.test_outbox import SmtpRecorder, SmtpServer, free_port
+from tests.service.test_outbox import SmtpServer, outbox
 
 HOUR = 3600 * 1_000_000
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    recorder = SmtpRecorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    try:
-        yield SmtpServer("127.0.0.1", controller.port, recorder)
-    finally:
-        controller.stop()
-
-
-def outbox(ws: Workspace, **where: Any) -> list[OutboxMessage]:
-    with ws.database.read() as session:
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        for name, value in where.items():
-            query = query.where(getattr(OutboxMessage, name) == value)
-        return list(session.scalars(query))
 
 
 def deliver(ws: Workspace, server: SmtpServer) -> None:

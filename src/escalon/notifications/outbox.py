@@ -143,14 +143,6 @@ class CustomerMessages:
     public_url: str = ""  # where customers reach Escalon's pages; "": messages carry no links
     templates_dir: str | None = None  # a team's edited templates, looked up before Escalon's
 
-    def wanted(self, kind: str) -> bool:
-        """Whether messages of this kind are sent."""
-        if kind == "acknowledgement":
-            return self.acknowledgement
-        if kind == "resolved":
-            return self.resolution
-        return kind == "follow_up" and self.follow_up_hours > 0
-
 
 CUSTOMER_MESSAGES = CustomerMessages()
 
@@ -248,7 +240,7 @@ def _customer_row(
         action,
         context,
         now,
-        kind if kind != "notify_customer" else "notify_customer",
+        kind,
         template,
         channel,
         f"customer:{context.customer_ref}",

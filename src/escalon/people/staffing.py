@@ -146,11 +146,6 @@ def staffing(session: Session) -> Staffing:
     return Staffing(_Loader(session))
 
 
-def load_team(session: Session, name: str) -> TeamStaff | None:
-    """A team with its active members, their open cases, its rotation and strategy."""
-    return _Loader(session)(name)
-
-
 def save(session: Session, crew: Staffing) -> None:
     """Write back each round robin's turn where this transaction's choices moved it."""
     loader = crew.load
