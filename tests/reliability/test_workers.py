@@ -214,7 +214,9 @@ def test_workers_wait_out_a_database_restart_and_fire_what_fell_due(
     database = postgresql_database
     count = 2_000
     start = now_us()
-    dues = seed_due(database, count, start + 6 * US, start + 12 * US, "level_team")
+    # Seeding and starting two workers took over 6 s on a slow CI machine; the margin keeps every
+    # due instant after the server has stopped.
+    dues = seed_due(database, count, start + 20 * US, start + 26 * US, "level_team")
     workers = [
         load.start_worker(database.url, tmp_path / f"worker{n}.log", arguments=["--no-outbox"])
         for n in range(2)
@@ -225,12 +227,12 @@ def test_workers_wait_out_a_database_restart_and_fire_what_fell_due(
             timeout=60,
             what="the workers to start",
         )
-        assert fired(database) == 0
+        assert fired(database) == 0, "the workers started after the first case fell due"
         database.dispose()
         _pg_ctl("stop")
         try:
             # Everything falls due while the server is down.
-            while now_us() < start + 14 * US:
+            while now_us() < start + 28 * US:
                 time.sleep(0.5)
             assert all(w.process.poll() is None for w in workers), "a worker died with the server"
         finally:
