@@ -12,7 +12,7 @@ from sqlalchemy import select
 from escalon.auth import service as auth
 from escalon.auth.models import ApiToken
 from escalon.core.state import to_us
-from escalon.web.views import countdown
+from escalon.web.common import countdown
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
 

@@ -6,17 +6,15 @@ the same as `GET /api/v1/cases`, so the page and the API agree. Not part of the 
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import STAFF, Services, services
+from escalon.api.deps import STAFF
 from escalon.auth import service as auth
 from escalon.cases import flows, queries
 from escalon.cases.models import Case, Escalation
@@ -26,92 +24,26 @@ from escalon.core.state import to_us
 from escalon.errors import EscalonError, Unauthenticated
 from escalon.people.models import Agent, Team
 from escalon.web import session as ui
-
-router = APIRouter(prefix="/ui", include_in_schema=False)
-Parts = Annotated[Services, Depends(services)]
-
-SIGN_IN = "/ui/sign-in"
-QUEUE = "/ui/queue"
-OPEN_STATUSES = ("open", "pending_customer", "on_hold")
-STATUSES = (*OPEN_STATUSES, "resolved", "closed")
-PAGE_SIZE = 100
-MINUTE_US = 60 * 1_000_000
-WARNING_US = 30 * MINUTE_US
-HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
-
-_templates = Environment(
-    loader=PackageLoader("escalon.web", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
+from escalon.web.common import (
+    OPEN_STATUSES,
+    QUEUE,
+    SIGN_IN,
+    STATUSES,
+    WARNING_US,
+    Parts,
+    Text,
+    countdown,
+    csrf_failed,
+    duration,
+    forbidden,
+    page,
+    redirect,
+    set_cookie,
+    visit_of,
 )
 
-Text = Annotated[str | None, Query(max_length=200)]
-
-
-def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
-
-
-def _redirect(to: str) -> RedirectResponse:
-    return RedirectResponse(to, status_code=303, headers=HEADERS)
-
-
-def _forbidden(text: str) -> HTMLResponse:
-    return _page("notice.html", 403, title="Not allowed", text=text, visit=None)
-
-
-def _csrf_failed() -> HTMLResponse:
-    return _page(
-        "notice.html",
-        403,
-        title="This form could not be accepted",
-        text="The form was missing its security token or it did not match your session "
-        "(it may be from an old page, or from another site). Go back, reload the page and "
-        "try again.",
-        visit=None,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class Visit:
-    """A signed-in request: who, their session, and the CSRF token of its forms."""
-
-    principal: auth.Principal
-    session: ui.UiSession
-    csrf: str
-
-
-def _visit(request: Request, session: Session, parts: Services) -> Visit | None:
-    key = links.signing_key(session)
-    found = ui.load(key, request.cookies.get(ui.COOKIE))
-    if found is None:
-        return None
-    principal = ui.principal_of(
-        session, found, now=parts.clock.now_us(), cache_seconds=parts.settings.token_cache_seconds
-    )
-    if principal is None or principal.role not in STAFF:
-        return None
-    return Visit(principal, found, ui.csrf_token(key, found.nonce))
-
-
-def _set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=age,
-        path="/ui",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+router = APIRouter(prefix="/ui", include_in_schema=False)
+PAGE_SIZE = 100
 
 
 # -- signing in and out --------------------------------------------------------------------------
@@ -121,29 +53,29 @@ def _sign_in_form(
     request: Request, key: str, *, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
     nonce = ui.new_nonce()
-    response = _page(
+    response = page(
         "sign_in.html",
         status_code,
         visit=None,
         error=error,
         csrf=ui.csrf_token(key, nonce),
     )
-    _set_cookie(request, response, ui.SIGN_IN_COOKIE, nonce, ui.SIGN_IN_MAX_AGE_SECONDS)
+    set_cookie(request, response, ui.SIGN_IN_COOKIE, nonce, ui.SIGN_IN_MAX_AGE_SECONDS)
     return response
 
 
 @router.get("", response_class=HTMLResponse)
 def home() -> Response:
     """The dashboard's front door: the queue."""
-    return _redirect(QUEUE)
+    return redirect(QUEUE)
 
 
 @router.get("/sign-in", response_class=HTMLResponse)
 def sign_in_page(request: Request, parts: Parts) -> Response:
     """The sign-in form (or the queue, for someone already signed in)."""
     with parts.database.read() as session:
-        if _visit(request, session, parts) is not None:
-            return _redirect(QUEUE)
+        if visit_of(request, session, parts) is not None:
+            return redirect(QUEUE)
         key = links.signing_key(session)
     return _sign_in_form(request, key)
 
@@ -160,7 +92,7 @@ def sign_in(
     with parts.database.read() as session:
         key = links.signing_key(session)
         if not ui.csrf_ok(key, request.cookies.get(ui.SIGN_IN_COOKIE), csrf_token):
-            return _csrf_failed()
+            return csrf_failed()
         token = token.strip()
         try:
             if not token:
@@ -179,9 +111,9 @@ def sign_in(
             error="Integration tokens are for programs; sign in with a person's token.",
             status_code=403,
         )
-    response = _redirect(QUEUE)
+    response = redirect(QUEUE)
     value = ui.dump(key, ui.new_session(principal))
-    _set_cookie(request, response, ui.COOKIE, value, ui.MAX_AGE_SECONDS)
+    set_cookie(request, response, ui.COOKIE, value, ui.MAX_AGE_SECONDS)
     response.delete_cookie(ui.SIGN_IN_COOKIE, path="/ui")
     return response
 
@@ -197,10 +129,10 @@ def sign_out(
         key = links.signing_key(session)
     found = ui.load(key, request.cookies.get(ui.COOKIE))
     if found is None:
-        return _redirect(SIGN_IN)
+        return redirect(SIGN_IN)
     if not ui.csrf_ok(key, found.nonce, csrf_token):
-        return _csrf_failed()
-    response = _redirect(SIGN_IN)
+        return csrf_failed()
+    response = redirect(SIGN_IN)
     response.delete_cookie(ui.COOKIE, path="/ui")
     return response
 
@@ -232,27 +164,6 @@ class Queue:
     level: str
 
 
-def _duration(us: int) -> str:
-    minutes = max(us // MINUTE_US, 0)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    if days:
-        return f"{days} d {hours} h"
-    if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min"
-
-
-def countdown(due_us: int | None, now: int) -> tuple[str, str]:
-    """The SLA countdown of a case and its CSS class: red when overdue, amber within 30 min."""
-    if due_us is None:
-        return "—", ""
-    left = due_us - now
-    if left <= 0:
-        return f"overdue {_duration(-left)}", "due-breach"
-    return f"in {_duration(left)}", "due-warning" if left <= WARNING_US else ""
-
-
 def _agent_teams(session: Session, handle: str | None) -> list[str]:
     if handle is None:
         return []
@@ -282,7 +193,7 @@ def _queue(
     supervisor = principal.role in ("admin", "supervisor")
     all_teams = list(session.scalars(select(Team.name).order_by(Team.name))) if supervisor else []
     if team and not supervisor and team not in my_teams:
-        return _forbidden(f"You may see the queues of your own teams only, not {team!r}.")
+        return forbidden(f"You may see the queues of your own teams only, not {team!r}.")
     if status and status != "any" and status not in STATUSES:
         status = ""
     filters = queries.CaseFilters(
@@ -329,9 +240,9 @@ def _queue_response(
     cursor: str | None,
 ) -> Response:
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = visit_of(request, session, parts)
         if visit is None:
-            return _redirect(SIGN_IN)
+            return redirect(SIGN_IN)
         try:
             queue = _queue(
                 session,
@@ -344,12 +255,12 @@ def _queue_response(
                 cursor=cursor,
             )
         except EscalonError as error:
-            return _page(
+            return page(
                 "notice.html", 400, title="Cannot show this queue", text=str(error), visit=visit
             )
     if isinstance(queue, HTMLResponse):
         return queue
-    return _page(template, visit=visit, queue=queue, statuses=STATUSES)
+    return page(template, visit=visit, queue=queue, statuses=STATUSES)
 
 
 @router.get("/queue", response_class=HTMLResponse)
@@ -452,7 +363,7 @@ def _waiting(session: Session, principal: auth.Principal, now: int) -> dict[str,
             case.team in teams or case.level == level
         )
         board.setdefault(case.level, []).append(
-            Waiting(case, at, _duration(waited) if at is not None else "—", css, allowed)
+            Waiting(case, at, duration(waited) if at is not None else "—", css, allowed)
         )
     for items in board.values():
         items.sort(key=lambda item: item.escalated_at or now)
@@ -464,11 +375,11 @@ def _waiting(session: Session, principal: auth.Principal, now: int) -> dict[str,
 def escalations_board(request: Request, parts: Parts) -> Response:
     """Open escalations by level: who must acknowledge and how long each has waited."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = visit_of(request, session, parts)
         if visit is None:
-            return _redirect(SIGN_IN)
+            return redirect(SIGN_IN)
         board = _waiting(session, visit.principal, parts.clock.now_us())
-    return _page("escalations.html", visit=visit, board=board)
+    return page("escalations.html", visit=visit, board=board)
 
 
 @router.post("/cases/{case_id}/acknowledge", response_class=HTMLResponse)
@@ -480,24 +391,23 @@ def acknowledge_case(
 ) -> Response:
     """Acknowledge a case's escalation in one click; back to the board."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = visit_of(request, session, parts)
     if visit is None:
-        return _redirect(SIGN_IN)
-    if not hmac.compare_digest(visit.csrf, csrf_token):
-        return _csrf_failed()
-    principal = visit.principal
-    actor = flows.Actor(principal.user_id, principal.name, principal.role, principal.agent)
+        return redirect(SIGN_IN)
+    if not visit.csrf_ok(csrf_token):
+        return csrf_failed()
+    actor = visit.actor
     try:
         with parts.database.write() as session:
             flows.acknowledge(
                 session, case_id=case_id, actor=actor, now=parts.clock.now_us(), if_match=None
             )
     except EscalonError as error:
-        return _page(
+        return page(
             "notice.html",
             error.status,
             title=f"Case #{case_id} was not acknowledged",
             text=str(error),
             visit=visit,
         )
-    return _redirect("/ui/escalations")
+    return redirect("/ui/escalations")

@@ -1,0 +1,144 @@
+"""What every dashboard page shares: templates, headers, the signed-in visit, small formatters."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy.orm import Session
+
+from escalon.api.deps import STAFF, Services, services
+from escalon.auth import service as auth
+from escalon.cases import flows
+from escalon.channels import links
+from escalon.web import session as ui
+
+Parts = Annotated[Services, Depends(services)]
+Text = Annotated[str | None, Query(max_length=200)]
+
+SIGN_IN = "/ui/sign-in"
+QUEUE = "/ui/queue"
+OPEN_STATUSES = ("open", "pending_customer", "on_hold")
+STATUSES = (*OPEN_STATUSES, "resolved", "closed")
+MINUTE_US = 60 * 1_000_000
+WARNING_US = 30 * MINUTE_US
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+templates = Environment(
+    loader=PackageLoader("escalon.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A rendered template with the dashboard's headers."""
+    html = templates.get_template(name).render(**context)
+    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
+
+
+def redirect(to: str) -> RedirectResponse:
+    """See other: where a form sends the browser after it has done its work."""
+    return RedirectResponse(to, status_code=303, headers=HEADERS)
+
+
+def forbidden(text: str) -> HTMLResponse:
+    """A page that says what the person may not do."""
+    return page("notice.html", 403, title="Not allowed", text=text, visit=None)
+
+
+def csrf_failed() -> HTMLResponse:
+    """The answer to a form whose CSRF token is missing or wrong."""
+    return page(
+        "notice.html",
+        403,
+        title="This form could not be accepted",
+        text="The form was missing its security token or it did not match your session "
+        "(it may be from an old page, or from another site). Go back, reload the page and "
+        "try again.",
+        visit=None,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """A signed-in request: who, their session, and the CSRF token of its forms."""
+
+    principal: auth.Principal
+    session: ui.UiSession
+    csrf: str
+
+    @property
+    def actor(self) -> flows.Actor:
+        """The person as the case flows name them."""
+        p = self.principal
+        return flows.Actor(p.user_id, p.name, p.role, p.agent)
+
+    @property
+    def supervises(self) -> bool:
+        """Whether the person may do what supervisors do (de-escalate, decide approvals)."""
+        return self.principal.role in ("admin", "supervisor")
+
+    def csrf_ok(self, sent: str) -> bool:
+        """Whether a form's CSRF token is this session's."""
+        return hmac.compare_digest(self.csrf, sent)
+
+
+def visit_of(request: Request, session: Session, parts: Services) -> Visit | None:
+    """The signed-in staff member behind a request, or None (send them to sign in)."""
+    key = links.signing_key(session)
+    found = ui.load(key, request.cookies.get(ui.COOKIE))
+    if found is None:
+        return None
+    principal = ui.principal_of(
+        session, found, now=parts.clock.now_us(), cache_seconds=parts.settings.token_cache_seconds
+    )
+    if principal is None or principal.role not in STAFF:
+        return None
+    return Visit(principal, found, ui.csrf_token(key, found.nonce))
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
+    """A dashboard cookie: HTTP only, same-site lax, secure over HTTPS, scoped to /ui."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=age,
+        path="/ui",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+
+
+def duration(us: int) -> str:
+    """A span as people say it: 3 d 4 h, 2 h 5 min, 12 min."""
+    minutes = max(us // MINUTE_US, 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min"
+
+
+def countdown(due_us: int | None, now: int) -> tuple[str, str]:
+    """The SLA countdown of a case and its CSS class: red when overdue, amber within 30 min."""
+    if due_us is None:
+        return "—", ""
+    left = due_us - now
+    if left <= 0:
+        return f"overdue {duration(-left)}", "due-breach"
+    return f"in {duration(left)}", "due-warning" if left <= WARNING_US else ""
