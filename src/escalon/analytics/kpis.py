@@ -38,6 +38,13 @@ class Csat(BaseModel):
     mean: float | None
 
 
+class RootCause(BaseModel):
+    """Resolved cases that named one root cause."""
+
+    cases: int
+    escalated: int
+
+
 class Now(BaseModel):
     """How things stand at this instant."""
 
@@ -64,6 +71,9 @@ class KpiSummary(BaseModel):
     csat: dict[str, Csat]
     first_contact_resolution: float | None = Field(
         description="resolved cases closed without escalation after at most one public reply"
+    )
+    root_causes: dict[str, RootCause] = Field(
+        default_factory=dict, description="resolved cases by the root cause named, most first"
     )
     now: Now
 
@@ -172,6 +182,19 @@ def summary(session: Session, *, since: int, until: int, now: int) -> KpiSummary
             ),
         ).where(window, Case.resolved_at.isnot(None))
     ).one()
+    causes = session.execute(
+        select(
+            Case.root_cause,
+            func.count(),
+            func.coalesce(func.sum(case((escalated, 1), else_=0)), 0),
+        )
+        .where(window, Case.root_cause.isnot(None))
+        .group_by(Case.root_cause)
+    ).all()
+    root_causes = {
+        str(cause): RootCause(cases=count, escalated=escalated_count)
+        for cause, count, escalated_count in sorted(causes, key=lambda row: (-row[1], row[0]))
+    }
     return KpiSummary(
         since=from_us(since),
         until=from_us(until),
@@ -186,6 +209,7 @@ def summary(session: Session, *, since: int, until: int, now: int) -> KpiSummary
         sla=sla,
         csat=csat,
         first_contact_resolution=_ratio(first_contact, resolved),
+        root_causes=root_causes,
         now=_now(session, now),
     )
 

@@ -19,7 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalon.cases import service
-from escalon.cases.models import ApprovalRequest, Customer, Escalation, IdempotencyKey, Message
+from escalon.cases.models import (
+    ApprovalRequest,
+    Case,
+    Customer,
+    Escalation,
+    IdempotencyKey,
+    Message,
+)
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
     ApprovalIn,
@@ -439,7 +446,21 @@ def update_case(
     change = service.Change(case, case.state, actor.name)
     for event in events:
         _apply_into(session, change, case, event, at, None)
+        change.entries.append({"kind": event.type, "at": at, "data": _event_data(event)})
+    if request.root_cause is not None:
+        if not events:
+            change.state = case.state.copy()
+            change.state.updated_at = at
+        change.entries.append(
+            {"kind": "case.root_cause", "at": at, "data": {"root_cause": request.root_cause}}
+        )
     _write(session, [change], now)
+    if request.root_cause is not None:
+        session.execute(
+            update(table_of(Case))
+            .where(table_of(Case).c.id == case_id)
+            .values(root_cause=request.root_cause)
+        )
 
 
 def assign_case(

@@ -65,6 +65,8 @@ class Case(Base):
     resolved_at: Mapped[int | None] = mapped_column(Instant)
     resolution_business_seconds: Mapped[float | None] = mapped_column(Float)
     survey_score: Mapped[int | None] = mapped_column(Integer)
+    # Named by the person who resolves the case; not engine state, so the core never sees it.
+    root_cause: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[int | None] = mapped_column(Instant)
     next_check_at: Mapped[int | None] = mapped_column(Instant)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -81,6 +81,7 @@ def case_out(row: Mapping[Any, Any], tags: Sequence[str] | None = None) -> CaseO
         opened_at=from_us(row["opened_at"]),
         updated_at=from_us(row["updated_at"]),
         resolved_at=instant(row["resolved_at"]),
+        root_cause=row.get("root_cause"),
         due_at=instant(row["due_at"]),
         next_check_at=instant(row["next_check_at"]),
         version=row["version"],

@@ -151,6 +151,7 @@ class CaseOut(BaseModel):
     opened_at: datetime
     updated_at: datetime
     resolved_at: datetime | None
+    root_cause: str | None = Field(None, description="named when the case was resolved")
     due_at: datetime | None = Field(description="earliest due instant of its running SLA clocks")
     next_check_at: datetime | None = Field(description="when Escalon looks at it again by itself")
     version: int = Field(description="also sent as the ETag; send it back in If-Match")
@@ -171,6 +172,9 @@ class CasePatch(Strict):
     category: Name | None = None
     tier: Name | None = None
     channel: Name | None = None
+    root_cause: Annotated[str, StringConstraints(min_length=1, max_length=200), Trimmed] | None = (
+        Field(None, description="what caused the problem, named when resolving (for the numbers)")
+    )
 
     @model_validator(mode="after")
     def _something(self) -> CasePatch:
