@@ -40,7 +40,7 @@ def _rows(html: str) -> list[tuple[int, str]]:
     return [
         (int(case_id), css.strip())
         for case_id, css in re.findall(
-            r'href="/api/v1/cases/(\d+)">.*?class="due ([^"]*)"', html, flags=re.S
+            r'href="/ui/cases/(\d+)">.*?class="due ([^"]*)"', html, flags=re.S
         )
     ]
 

@@ -31,6 +31,7 @@ from escalon.people import staffing
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.triage.lazy import LazyAnalyzer
+from escalon.web import case_page
 from escalon.web import views as web_views
 
 log = logging.getLogger("escalon.api")
@@ -185,6 +186,7 @@ def create_app(
         channel_views.router,
         channel_pages.router,
         web_views.router,
+        case_page.router,
     ):
         app.include_router(router)
     return app

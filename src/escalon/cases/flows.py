@@ -551,6 +551,7 @@ def acknowledge(
     _check_acknowledger(session, case.policy, change.state, actor)
     event = EscalationAcknowledged(at=from_us(at), case=str(case_id), agent=actor.name)
     _apply_into(session, change, case, event, at, None)
+    change.entries.append({"kind": event.type, "at": at, "data": _event_data(event)})
     if actor.agent is not None and change.state.assignee != actor.agent:
         previous = change.state.assignee
         change.state = engine.assign(change.state, actor.agent)

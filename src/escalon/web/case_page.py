@@ -1,0 +1,620 @@
+"""The case page: a case's whole timeline, its clocks, and every action an agent takes on it.
+
+Every form posts to a small view that calls the same flow as the API (`escalon.cases.flows`),
+then sends the browser back to the page (post/redirect/get). Forms that change the case's state
+carry the version the person saw, so a change made meanwhile by someone else (or by the engine)
+is refused instead of overwritten; replies and notes never need it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalon.cases import flows, queries
+from escalon.cases.models import Case
+from escalon.cases.schemas import (
+    ApprovalDecisionIn,
+    ApprovalIn,
+    ApprovalOut,
+    AuditEntryOut,
+    CaseOut,
+    CasePatch,
+    DeEscalateIn,
+    EscalateIn,
+    MessageIn,
+    MessageOut,
+    SlaOut,
+)
+from escalon.channels import links
+from escalon.core.policy import Policy
+from escalon.core.state import from_us, to_us
+from escalon.core.text import one_line
+from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.people.models import Agent
+from escalon.policies import service as policies
+from escalon.policies.models import PolicyVersion
+from escalon.web.common import (
+    SIGN_IN,
+    STATUSES,
+    Parts,
+    Visit,
+    countdown,
+    csrf_failed,
+    duration,
+    page,
+    redirect,
+    visit_of,
+)
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+CaseId = Annotated[int, Path(ge=1, le=2**62)]
+Csrf = Annotated[str, Form(max_length=200)]
+Version = Annotated[int | None, Form(ge=1, le=2**62)]
+US = 1_000_000
+
+# What the page says after a form did its work; the query string names one, never free text.
+DONE = {
+    "reply": "Your reply was sent to the customer.",
+    "note": "Your internal note was added.",
+    "escalate": "The case was escalated.",
+    "route": "The case was handed to the other team.",
+    "acknowledge": "You acknowledged the escalation; the case is yours.",
+    "de-escalate": "The case went back down with your hand-over note.",
+    "approval": "The approval request was recorded.",
+    "decision": "Your decision on the approval was recorded.",
+    "update": "The case was updated.",
+    "resolve": "The case was resolved.",
+    "take": "The case is assigned to you.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One line of the timeline: when, who, what happened, and a message's text when it is one."""
+
+    at: str
+    at_iso: str
+    who: str
+    what: str
+    kind: str  # a CSS hook: customer, reply, note, escalation, sla, system
+    body: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """An SLA clock as the page shows it."""
+
+    metric: str
+    target: str
+    state: str
+    due: str
+    due_iso: str
+    countdown: str
+    css: str
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """What the forms may offer for this case under its policy."""
+
+    levels_above: list[str]
+    levels_below: list[str]
+    teams: list[str]
+    priorities: list[str]
+    authority_kinds: list[str]
+    root_causes: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """Everything the case page shows."""
+
+    case: CaseOut
+    clocks: list[Clock]
+    timezone: str
+    timeline: list[Entry]
+    approvals: list[ApprovalOut]
+    choices: Choices
+    status_url: str
+    handler: str
+
+
+def _when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
+    moment = from_us(moment_us).astimezone(zone)
+    return f"{moment:%a %d %b %H:%M}", moment.isoformat()
+
+
+def _metric(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _details(data: dict[str, Any], *skip: str) -> str:
+    shown = [
+        f"{key.replace('_', ' ')} {value}"
+        for key, value in data.items()
+        if key not in skip and value not in (None, "", [], {})
+    ]
+    return "; ".join(shown)
+
+
+def describe(entry: AuditEntryOut) -> tuple[str, str]:
+    """What an audit entry says in words, and its kind for the page's colours."""
+    data: dict[str, Any] = dict(entry.data or {})
+    kind = entry.kind
+    rule = f" (rule {entry.rule})" if entry.rule and entry.rule != "manual" else ""
+    if kind == "case.opened":
+        return f"Case opened{_suffix(_details(data, 'case', 'at', 'type', 'customer'))}", "system"
+    if kind == "status.changed":
+        return f"Status set to {str(data.get('status', '?')).replace('_', ' ')}", "system"
+    if kind == "case.updated":
+        return f"Changed {_details(data, 'case', 'at', 'type', 'agent')}", "system"
+    if kind == "case.root_cause":
+        return f"Root cause: {data.get('root_cause')}", "system"
+    if kind == "case.escalated":
+        return f"Escalated to {data.get('to')}: {data.get('reason') or 'no reason given'}", (
+            "escalation"
+        )
+    if kind == "case.routed":
+        return f"Handed to team {data.get('team')}: {data.get('reason') or 'no reason'}", (
+            "escalation"
+        )
+    if kind == "case.de-escalated":
+        return f"De-escalated to {data.get('to')}", "escalation"
+    if kind == "escalation.acknowledged":
+        return "Acknowledged the escalation", "escalation"
+    if kind == "case.assigned":
+        return f"Assigned to {data.get('to') or 'the team queue'}", "system"
+    if kind in ("approval.requested", "approval.granted", "approval.approved", "approval.rejected"):
+        verb = kind.split(".")[1]
+        amount = data.get("amount")
+        return f"Approval {verb}: {data.get('kind')} {amount:g}" if isinstance(
+            amount, int | float
+        ) else f"Approval {verb}", "approval"
+    if kind == "survey.answered":
+        return f"Customer rated the support {data.get('score')}/5", "system"
+    if kind.startswith("sla."):
+        return f"SLA {_metric(str(data.get('metric', '')))}: {kind[4:]}", "sla"
+    if kind == "escalate":
+        where = f"{data.get('from_level')} → {data.get('to_level')}"
+        return f"Escalated {where}{rule}: {data.get('trigger')}", "escalation"
+    if kind == "route":
+        return f"Routed to team {data.get('to_team')}{rule}: {data.get('trigger')}", "escalation"
+    if kind == "assign":
+        who = data.get("assignee") or "nobody available; waits in the queue"
+        return f"Assigned to {who}{rule}{_suffix(str(data.get('reason') or ''))}", "system"
+    if kind == "notify":
+        reached = data.get("reached")
+        to = ", ".join(reached) if isinstance(reached, list) and reached else data.get("target")
+        return f"Notified {to}{rule}", "system"
+    if kind == "skip_level":
+        return f"Skipped level {data.get('level')}: nobody present{rule}", "escalation"
+    return f"{kind.replace('_', ' ')}{rule}{_suffix(_details(data, 'trigger'))}", "system"
+
+
+def _suffix(text: str) -> str:
+    return f" ({text})" if text else ""
+
+
+def _timeline(messages: list[MessageOut], audit: list[AuditEntryOut], zone: tzinfo) -> list[Entry]:
+    """Messages with their text, and every other audit entry in words; the newest first."""
+    lines: list[tuple[int, int, Entry]] = []
+    for order, message in enumerate(messages):
+        at, iso = _when(to_us(message.at), zone)
+        if message.author_kind == "customer":
+            what, css = "Customer wrote", "customer"
+        elif message.public:
+            what, css = "Replied to the customer", "reply"
+        else:
+            what, css = message.subject or "Internal note", "note"
+        subject = f": {one_line(message.subject)}" if message.subject and message.public else ""
+        entry = Entry(at, iso, message.author, what + subject, css, message.body, message.channel)
+        lines.append((to_us(message.at), order, entry))
+    for entry_out in audit:
+        if entry_out.kind in ("customer.message", "agent.message"):
+            continue  # the message itself is on the timeline, with its text
+        at, iso = _when(to_us(entry_out.at), zone)
+        what, css = describe(entry_out)
+        lines.append(
+            (to_us(entry_out.at), 10**9 + entry_out.id, Entry(at, iso, entry_out.actor, what, css))
+        )
+    lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
+    return [entry for _at, _order, entry in lines]
+
+
+def _clocks(sla: SlaOut, now: int) -> list[Clock]:
+    shown = []
+    for clock in sla.clocks:
+        if clock.breached:
+            state = "breached"
+        elif not clock.running:
+            state = "stopped"
+        elif clock.paused:
+            state = "paused"
+        elif clock.warned:
+            state = "warning"
+        else:
+            state = "running"
+        due_us = None if clock.due_at is None else to_us(clock.due_at)
+        text, css = countdown(due_us, now) if clock.running and not clock.paused else ("—", "")
+        if clock.breached:
+            css = "due-breach"
+        target = "—" if clock.target_seconds is None else duration(round(clock.target_seconds * US))
+        shown.append(
+            Clock(
+                _metric(clock.metric),
+                target,
+                state,
+                "—" if clock.due_at is None else f"{clock.due_at:%a %d %b %H:%M}",
+                "" if clock.due_at is None else clock.due_at.isoformat(),
+                text,
+                css,
+            )
+        )
+    return shown
+
+
+def _policy(session: Session, version_id: int) -> Policy:
+    fingerprint = session.scalar(
+        select(PolicyVersion.fingerprint).where(PolicyVersion.id == version_id)
+    )
+    return policies.compiled(session, version_id, fingerprint)
+
+
+def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
+    rank = policy.level_index.get(case.level, 0)
+    names = [level.name for level in policy.levels]
+    kinds = sorted({kind for level in policy.levels for kind in level.authority})
+    causes = session.scalars(
+        select(Case.root_cause).where(Case.root_cause.isnot(None)).distinct().limit(200)
+    )
+    return Choices(
+        levels_above=names[rank + 1 :],
+        levels_below=names[:rank],
+        teams=sorted(team for team in policy.teams if team != case.team),
+        priorities=list(policy.priorities),
+        authority_kinds=kinds,
+        root_causes=sorted(str(cause) for cause in causes),
+    )
+
+
+def _handler(session: Session, case: CaseOut) -> str:
+    if case.assignee:
+        name = session.scalar(select(Agent.name).where(Agent.handle == case.assignee))
+        return f"{name} ({case.assignee})" if name else case.assignee
+    return f"team {case.team} (unassigned)"
+
+
+def load_view(session: Session, parts: Parts, case_id: int) -> CaseView:
+    """Read everything the case page shows, in one transaction."""
+    now = parts.clock.now_us()
+    case = queries.get_case(session, case_id)
+    sla = queries.sla(session, case_id, now)
+    zone = ZoneInfo(sla.timezone)
+    messages = queries.messages(session, case_id, public_only=False)
+    audit = queries.audit(session, case_id, after=None, limit=1000).items
+    policy = _policy(session, case.policy.id)
+    base = parts.settings.public_url or ""
+    return CaseView(
+        case=case,
+        clocks=_clocks(sla, now),
+        timezone=sla.timezone,
+        timeline=_timeline(messages, audit, zone),
+        approvals=queries.approvals(session, case_id),
+        choices=_choices(session, policy, case),
+        status_url=links.status_url(session, case_id, base, now=now / US),
+        handler=_handler(session, case),
+    )
+
+
+def _show(
+    request: Request,
+    parts: Parts,
+    case_id: int,
+    *,
+    template: str = "case.html",
+    error: str | None = None,
+    status_code: int = 200,
+    done: str | None = None,
+) -> Response:
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+        if visit is None:
+            return redirect(SIGN_IN)
+        try:
+            view = load_view(session, parts, case_id)
+        except NotFound as missing:
+            return page("notice.html", 404, title="No such case", text=str(missing), visit=visit)
+    return page(
+        template,
+        status_code,
+        visit=visit,
+        view=view,
+        case=view.case,
+        error=error,
+        done=DONE.get(done or ""),
+        statuses=STATUSES,
+    )
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(case_id: CaseId, request: Request, parts: Parts, done: str | None = None) -> Response:
+    """A case: summary, clocks, timeline and actions."""
+    return _show(request, parts, case_id, done=done)
+
+
+@router.get("/cases/{case_id}/live", response_class=HTMLResponse)
+def case_live(case_id: CaseId, request: Request, parts: Parts) -> Response:
+    """The changing part of the case page (summary, clocks, timeline), for its refresh."""
+    return _show(request, parts, case_id, template="case_live.html")
+
+
+def _act(
+    request: Request,
+    parts: Parts,
+    case_id: int,
+    csrf_token: str,
+    done: str,
+    action: Any,
+) -> Response:
+    """Check the session and CSRF token, run `action(session, visit)`, and go back to the page."""
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+    if visit is None:
+        return redirect(SIGN_IN)
+    if not visit.csrf_ok(csrf_token):
+        return csrf_failed()
+    try:
+        with parts.database.write() as session:
+            action(session, visit)
+    except ValidationError as invalid:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in problem['loc']) or 'form'}: {problem['msg']}"
+            for problem in invalid.errors()
+        )
+        return _show(request, parts, case_id, error=problems, status_code=422)
+    except EscalonError as error:
+        text = str(error)
+        if error.status in (409, 412):
+            text += " The page now shows the case as it stands; check it and try again."
+        return _show(request, parts, case_id, error=text, status_code=error.status)
+    return redirect(f"/ui/cases/{case_id}?done={done}")
+
+
+@router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
+def post_message(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    body: Annotated[str, Form(max_length=100_000)] = "",
+    kind: Annotated[Literal["reply", "note"], Form()] = "reply",
+    csrf_token: Csrf = "",
+) -> Response:
+    """Reply to the customer, or add an internal note."""
+
+    def run(session: Session, visit: Visit) -> None:
+        message = MessageIn(author="agent", body=body, public=kind == "reply")
+        flows.post_message(
+            session,
+            case_id=case_id,
+            request=message,
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+            analyzer=parts.analyzer,
+        )
+
+    return _act(request, parts, case_id, csrf_token, kind, run)
+
+
+@router.post("/cases/{case_id}/escalate", response_class=HTMLResponse)
+def escalate(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    target: Annotated[str, Form(max_length=200)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    version: Version = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Escalate up to a level (`level:NAME`) or across to a team (`team:NAME`), with a reason."""
+    kind, _, name = target.partition(":")
+
+    def run(session: Session, visit: Visit) -> None:
+        if kind == "team":
+            escalation = EscalateIn(kind="functional", to_team=name, reason=reason)
+        else:
+            escalation = EscalateIn(kind="hierarchical", to_level=name or None, reason=reason)
+        flows.escalate_case(
+            session,
+            case_id=case_id,
+            request=escalation,
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+            if_match=version,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "route" if kind == "team" else "escalate", run)
+
+
+@router.post("/cases/{case_id}/acknowledgement", response_class=HTMLResponse)
+def acknowledge(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "") -> Response:
+    """Acknowledge the escalation: the case is yours."""
+
+    def run(session: Session, visit: Visit) -> None:
+        flows.acknowledge(
+            session, case_id=case_id, actor=visit.actor, now=parts.clock.now_us(), if_match=None
+        )
+
+    return _act(request, parts, case_id, csrf_token, "acknowledge", run)
+
+
+@router.post("/cases/{case_id}/de-escalation", response_class=HTMLResponse)
+def de_escalate(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    to_level: Annotated[str, Form(max_length=200)] = "",
+    note: Annotated[str, Form(max_length=10_000)] = "",
+    version: Version = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Return the case to a lower level with a hand-over note (supervisors)."""
+
+    def run(session: Session, visit: Visit) -> None:
+        if not visit.supervises:
+            raise Forbidden("only supervisors and admins return a case to a lower level")
+        flows.de_escalate(
+            session,
+            case_id=case_id,
+            request=DeEscalateIn(to_level=to_level, note=note),
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+            if_match=version,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "de-escalate", run)
+
+
+@router.post("/cases/{case_id}/approvals", response_class=HTMLResponse)
+def request_approval(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    kind: Annotated[str, Form(max_length=100)] = "",
+    amount: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=10_000)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """Ask to grant an amount: granted within your authority, else it waits for a decider."""
+
+    def run(session: Session, visit: Visit) -> None:
+        try:
+            value = float(amount.replace(",", "").strip())
+        except ValueError:
+            raise Invalid(f"the amount must be a number, not {amount!r}") from None
+        flows.request_approval(
+            session,
+            case_id=case_id,
+            request=ApprovalIn(kind=kind, amount=value, note=note),
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+            if_match=None,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "approval", run)
+
+
+@router.post("/cases/{case_id}/approvals/{approval_id}/decision", response_class=HTMLResponse)
+def decide_approval(
+    case_id: CaseId,
+    approval_id: CaseId,
+    request: Request,
+    parts: Parts,
+    decision: Annotated[Literal["approve", "reject"], Form()] = "approve",
+    note: Annotated[str, Form(max_length=10_000)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """Approve or reject a pending request on this case (supervisors)."""
+
+    def run(session: Session, visit: Visit) -> None:
+        if not visit.supervises:
+            raise Forbidden("only supervisors and admins decide approval requests")
+        found = queries.get_approval(session, approval_id)
+        if found.case_id != case_id:
+            raise NotFound(f"approval request {approval_id} is not on case {case_id}")
+        flows.decide_approval(
+            session,
+            approval_id=approval_id,
+            request=ApprovalDecisionIn(decision=decision, note=note),
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+        )
+
+    return _act(request, parts, case_id, csrf_token, "decision", run)
+
+
+@router.post("/cases/{case_id}/update", response_class=HTMLResponse)
+def update_case(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    status: Annotated[str, Form(max_length=40)] = "",
+    priority: Annotated[str, Form(max_length=100)] = "",
+    version: Version = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Change the status and the priority (only what differs from the case's)."""
+
+    def run(session: Session, visit: Visit) -> None:
+        current = queries.get_case(session, case_id)
+        fields: dict[str, str] = {}
+        if status and status != current.status:
+            fields["status"] = status
+        if priority and priority != current.priority:
+            fields["priority"] = priority
+        if not fields:
+            raise Invalid("nothing changed: pick another status or priority")
+        flows.update_case(
+            session,
+            case_id=case_id,
+            request=CasePatch.model_validate(fields),
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+            if_match=version,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "update", run)
+
+
+@router.post("/cases/{case_id}/resolve", response_class=HTMLResponse)
+def resolve(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    root_cause: Annotated[str, Form(max_length=200)] = "",
+    version: Version = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Resolve the case, naming its root cause (the numbers page counts them)."""
+
+    def run(session: Session, visit: Visit) -> None:
+        if not root_cause.strip():
+            raise Invalid("name the root cause: what caused the customer's problem")
+        flows.update_case(
+            session,
+            case_id=case_id,
+            request=CasePatch(status="resolved", root_cause=root_cause),
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+            if_match=version,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "resolve", run)
+
+
+@router.post("/cases/{case_id}/take", response_class=HTMLResponse)
+def take(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "") -> Response:
+    """Assign the case to yourself."""
+
+    def run(session: Session, visit: Visit) -> None:
+        if visit.principal.agent is None:
+            raise Invalid("your user is not linked to an agent, so no case can be yours")
+        flows.assign_case(
+            session,
+            case_id=case_id,
+            assignee=visit.principal.agent,
+            actor=visit.actor,
+            now=parts.clock.now_us(),
+            if_match=None,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "take", run)

@@ -1,0 +1,238 @@
+"""The case page through HTTP: its timeline and clocks, and every action's form."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from escalon.worker.timers import tick
+from tests.service.conftest import Workspace
+from tests.service.test_cases_api import open_case
+from tests.web.test_dashboard import _csrf, _sign_in
+
+MINUTE_US = 60 * 1_000_000
+
+
+def _signed_in(ws: Workspace, role: str) -> TestClient:
+    client = TestClient(ws.client.app, raise_server_exceptions=False)
+    assert _sign_in(client, ws.tokens[role]).status_code == 303
+    return client
+
+
+def _page(client: TestClient, case_id: int) -> str:
+    response = client.get(f"/ui/cases/{case_id}")
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def _version(html: str) -> str:
+    found = re.search(r'name="version" value="(\d+)"', html)
+    assert found is not None
+    return found.group(1)
+
+
+def _post(client: TestClient, case_id: int, path: str, **form: str) -> Any:
+    html = _page(client, case_id)
+    data = {"csrf_token": _csrf(html), **form}
+    if "version" not in form and 'name="version"' in html:
+        data["version"] = _version(html)
+    return client.post(f"/ui/cases/{case_id}/{path}", data=data, follow_redirects=False)
+
+
+def _timeline(html: str) -> str:
+    start = html.index('id="timeline"')
+    return html[start : html.index("</ol>", start)]
+
+
+def test_the_page_shows_the_case_its_clocks_and_its_first_message(workspace: Workspace) -> None:
+    case = open_case(workspace, priority="P1", body="The printer <b>is</b> on fire.")
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case["id"])
+    assert f"Case #{case['id']}: Printer on fire" in html
+    assert 'id="case-priority">P1<' in html
+    assert "first response" in html
+    # The customer's text is shown as text, never as markup.
+    assert "The printer &lt;b&gt;is&lt;/b&gt; on fire." in _timeline(html)
+    assert "Customer wrote" in html
+    assert "/status/" in html  # the customer's status page, for the agent to share
+
+
+def test_a_reply_and_a_note_land_on_the_timeline_as_what_they_are(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    sent = _post(agent, case_id, "messages", body="We are on it.", kind="reply")
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/ui/cases/{case_id}?done=reply"
+    assert _post(agent, case_id, "messages", body="Looks like bug 12.", kind="note").is_redirect
+    html = agent.get(f"/ui/cases/{case_id}?done=note").text
+    assert "Your internal note was added." in html
+    timeline = _timeline(html)
+    assert timeline.index("Looks like bug 12.") < timeline.index("We are on it.")  # newest first
+    messages = workspace.client.get(
+        f"/api/v1/cases/{case_id}/messages", headers=workspace.headers()
+    ).json()
+    assert [(m["body"], m["public"], m["author"]) for m in messages[1:]] == [
+        ("We are on it.", True, "ana"),
+        ("Looks like bug 12.", False, "ana"),
+    ]
+
+
+def test_an_escalation_waits_for_the_next_level_which_acknowledges_it(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    escalated = _post(
+        agent, case_id, "escalate", target="level:supervisor", reason="Customer wants a refund"
+    )
+    assert escalated.status_code == 303, escalated.text
+    supervisor = _signed_in(workspace, "supervisor")
+    html = _page(supervisor, case_id)
+    assert 'id="case-level">supervisor<' in html
+    assert "waiting for acknowledgement" in html
+    assert "Escalated to supervisor: Customer wants a refund" in _timeline(html)
+    assert _post(supervisor, case_id, "acknowledgement").status_code == 303
+    html = _page(supervisor, case_id)
+    assert "waiting for acknowledgement" not in html
+    assert "Acknowledged the escalation" in html
+    assert 'id="case-handler">Sara (sara)<' in html
+
+
+def test_a_functional_escalation_hands_the_case_to_the_other_team(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    assert _post(agent, case_id, "escalate", target="team:finance", reason="invoice").is_redirect
+    html = _page(agent, case_id)
+    assert 'id="case-team">finance<' in html
+    assert "Handed to team finance: invoice" in html
+
+
+def test_a_stale_form_is_refused_and_the_page_shows_the_case_as_it_stands(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    old = _version(html)
+    assert _post(agent, case_id, "update", status="pending_customer", priority="P3").is_redirect
+    stale = agent.post(
+        f"/ui/cases/{case_id}/update",
+        data={"csrf_token": _csrf(html), "version": old, "status": "on_hold", "priority": "P3"},
+    )
+    assert stale.status_code == 412
+    assert "That did not work" in stale.text
+    assert 'id="case-status">pending customer<' in stale.text
+
+
+def test_de_escalation_is_for_supervisors_and_leaves_a_hand_over_note(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    assert _post(agent, case_id, "escalate", target="level:supervisor", reason="x").is_redirect
+    assert "De-escalate" not in _page(agent, case_id)
+    refused = _post(agent, case_id, "de-escalation", to_level="frontline", note="back")
+    assert refused.status_code == 403
+    supervisor = _signed_in(workspace, "supervisor")
+    done = _post(
+        supervisor, case_id, "de-escalation", to_level="frontline", note="Known issue, see KB 7"
+    )
+    assert done.status_code == 303, done.text
+    html = _page(supervisor, case_id)
+    assert 'id="case-level">frontline<' in html
+    assert "Known issue, see KB 7" in _timeline(html)
+    assert "De-escalated to frontline" in html
+
+
+def test_an_approval_above_authority_waits_and_a_supervisor_decides_it(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    bad = _post(agent, case_id, "approvals", kind="refund", amount="lots", note="")
+    assert bad.status_code == 422
+    assert "the amount must be a number" in bad.text
+    assert _post(agent, case_id, "approvals", kind="refund", amount="5,000", note="").is_redirect
+    html = _page(agent, case_id)
+    assert "refund 5000 by ana: <strong>pending</strong>" in html
+    assert "Approve" not in html  # agents do not decide
+    approval = workspace.client.get(
+        f"/api/v1/cases/{case_id}/approvals", headers=workspace.headers()
+    ).json()[0]
+    supervisor = _signed_in(workspace, "supervisor")
+    decided = _post(
+        supervisor,
+        case_id,
+        f"approvals/{approval['id']}/decision",
+        decision="reject",
+        note="too much",
+    )
+    assert decided.status_code == 303, decided.text
+    assert "<strong>rejected</strong> by sara" in _page(supervisor, case_id)
+
+
+def test_resolving_needs_a_root_cause_which_the_next_resolution_can_reuse(
+    workspace: Workspace,
+) -> None:
+    first, second = open_case(workspace)["id"], open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    missing = _post(agent, first, "resolve", root_cause="  ")
+    assert missing.status_code == 422
+    assert "name the root cause" in missing.text
+    assert _post(agent, first, "resolve", root_cause="expired card").is_redirect
+    html = _page(agent, first)
+    assert 'id="case-status">resolved<' in html
+    assert 'id="case-root-cause">expired card<' in html
+    assert "Root cause: expired card" in _timeline(html)
+    assert '<option value="expired card">' in _page(agent, second)
+
+
+def test_a_breach_shows_on_the_clocks_and_the_timeline(workspace: Workspace) -> None:
+    case_id = open_case(workspace, priority="P1")["id"]
+    workspace.clock.advance(minutes=120)
+    tick(workspace.database, now=workspace.clock.now_us(), batch=10)
+    html = _page(_signed_in(workspace, "agent"), case_id)
+    assert "breached" in html
+    assert "due-breach" in html
+    assert "SLA first response: breach" in _timeline(html)
+    assert "Escalated frontline → supervisor (rule " in _timeline(html)
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("messages", {"body": "hi", "kind": "reply"}),
+        ("resolve", {"root_cause": "x"}),
+        ("acknowledgement", {}),
+    ],
+)
+def test_forms_without_the_session_csrf_token_change_nothing(
+    workspace: Workspace, path: str, form: dict[str, str]
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    response = agent.post(
+        f"/ui/cases/{case_id}/{path}", data={"csrf_token": "forged", **form}
+    )
+    assert response.status_code == 403
+    case = workspace.client.get(f"/api/v1/cases/{case_id}", headers=workspace.headers()).json()
+    assert case["version"] == 1
+
+
+def test_the_live_part_and_the_page_need_a_session_and_an_existing_case(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    anonymous = TestClient(workspace.client.app)
+    assert anonymous.get(f"/ui/cases/{case_id}", follow_redirects=False).headers[
+        "location"
+    ] == "/ui/sign-in"
+    agent = _signed_in(workspace, "agent")
+    live = agent.get(f"/ui/cases/{case_id}/live")
+    assert live.status_code == 200
+    assert live.text.startswith('<div id="live" data-version="1">')
+    assert "<html" not in live.text
+    assert agent.get("/ui/cases/999999").status_code == 404
