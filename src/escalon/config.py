@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     # The limiter lives in each API process: N processes let N times as many through.
     form_rate_limit: int = Field(5, ge=0, le=100_000)
     form_rate_window_seconds: float = Field(600.0, gt=0, le=86_400)
+    # How often the dashboard's open pages (queues, board, case page) ask for what changed.
+    dashboard_refresh_seconds: float = Field(15.0, ge=0.5, le=3600)
     log_level: str = "INFO"
     # FastAPI's OpenTelemetry traces, metrics and logs (needs providers configured in the
     # environment); off by default, since checking for them costs every request.

@@ -343,6 +343,7 @@ def _show(
         error=error,
         done=DONE.get(done or ""),
         statuses=STATUSES,
+        refresh=round(parts.settings.dashboard_refresh_seconds * 1000),
     )
 
 

@@ -46,6 +46,10 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 PAGE_SIZE = 100
 
 
+def _refresh_ms(parts: Parts) -> int:
+    return round(parts.settings.dashboard_refresh_seconds * 1000)
+
+
 # -- signing in and out --------------------------------------------------------------------------
 
 
@@ -260,7 +264,9 @@ def _queue_response(
             )
     if isinstance(queue, HTMLResponse):
         return queue
-    return page(template, visit=visit, queue=queue, statuses=STATUSES)
+    return page(
+        template, visit=visit, queue=queue, statuses=STATUSES, refresh=_refresh_ms(parts)
+    )
 
 
 @router.get("/queue", response_class=HTMLResponse)
@@ -296,7 +302,7 @@ def queue_rows(
     level: Text = None,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> Response:
-    """The queue table's body alone, for the page's refresh every 15 s."""
+    """The queue table's body alone, for the page's periodic refresh."""
     return _queue_response(
         request,
         parts,
@@ -379,7 +385,7 @@ def escalations_board(request: Request, parts: Parts) -> Response:
         if visit is None:
             return redirect(SIGN_IN)
         board = _waiting(session, visit.principal, parts.clock.now_us())
-    return page("escalations.html", visit=visit, board=board)
+    return page("escalations.html", visit=visit, board=board, refresh=_refresh_ms(parts))
 
 
 @router.post("/cases/{case_id}/acknowledge", response_class=HTMLResponse)
