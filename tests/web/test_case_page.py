@@ -214,9 +214,7 @@ def test_forms_without_the_session_csrf_token_change_nothing(
 ) -> None:
     case_id = open_case(workspace)["id"]
     agent = _signed_in(workspace, "agent")
-    response = agent.post(
-        f"/ui/cases/{case_id}/{path}", data={"csrf_token": "forged", **form}
-    )
+    response = agent.post(f"/ui/cases/{case_id}/{path}", data={"csrf_token": "forged", **form})
     assert response.status_code == 403
     case = workspace.client.get(f"/api/v1/cases/{case_id}", headers=workspace.headers()).json()
     assert case["version"] == 1
@@ -227,12 +225,59 @@ def test_the_live_part_and_the_page_need_a_session_and_an_existing_case(
 ) -> None:
     case_id = open_case(workspace)["id"]
     anonymous = TestClient(workspace.client.app)
-    assert anonymous.get(f"/ui/cases/{case_id}", follow_redirects=False).headers[
-        "location"
-    ] == "/ui/sign-in"
+    assert (
+        anonymous.get(f"/ui/cases/{case_id}", follow_redirects=False).headers["location"]
+        == "/ui/sign-in"
+    )
     agent = _signed_in(workspace, "agent")
     live = agent.get(f"/ui/cases/{case_id}/live")
     assert live.status_code == 200
     assert live.text.startswith('<div id="live" data-version="1">')
     assert "<html" not in live.text
     assert agent.get("/ui/cases/999999").status_code == 404
+
+
+def _entry(kind: str, data: dict[str, Any], rule: str | None = "r1") -> Any:
+    from datetime import UTC, datetime
+
+    from escalon.cases.schemas import AuditEntryOut
+
+    moment = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    return AuditEntryOut(
+        id=1,
+        at=moment,
+        recorded_at=moment,
+        actor="escalon",
+        kind=kind,
+        rule=rule,
+        key=None,
+        data=data,
+    )
+
+
+def test_audit_entries_read_as_sentences() -> None:
+    from escalon.web.case_page import describe
+
+    notify = _entry(
+        "notify",
+        {
+            "recipients": ["level_team", "assignee"],
+            "reached": {"level_team": ["sara"], "assignee": []},
+        },
+    )
+    assert describe(notify) == (
+        "Notified level_team (sara), assignee (nobody present) (rule r1)",
+        "system",
+    )
+    assert describe(_entry("set_priority", {"from": "P3", "to": "P2"}))[0] == (
+        "Priority P3 → P2 (rule r1)"
+    )
+    assert describe(_entry("sla.warning", {"metric": "next_response"}, None)) == (
+        "SLA next response: warning",
+        "sla",
+    )
+    # A kind the page does not know still reads as something, with its details.
+    assert describe(_entry("brand_new_action", {"trigger": "x", "size": 3})) == (
+        "brand new action (rule r1) (size 3)",
+        "system",
+    )

@@ -193,12 +193,30 @@ def describe(entry: AuditEntryOut) -> tuple[str, str]:
         who = data.get("assignee") or "nobody available; waits in the queue"
         return f"Assigned to {who}{rule}{_suffix(str(data.get('reason') or ''))}", "system"
     if kind == "notify":
-        reached = data.get("reached")
-        to = ", ".join(reached) if isinstance(reached, list) and reached else data.get("target")
-        return f"Notified {to}{rule}", "system"
+        return f"Notified {_recipients(data)}{rule}", "system"
+    if kind == "notify_customer":
+        return f"Told the customer ({data.get('template')} message){rule}", "system"
+    if kind == "set_priority":
+        return f"Priority {data.get('from')} → {data.get('to')}{rule}", "system"
+    if kind == "tag":
+        return f"Tagged {', '.join(str(t) for t in data.get('tags') or [])}{rule}", "system"
     if kind == "skip_level":
         return f"Skipped level {data.get('level')}: nobody present{rule}", "escalation"
     return f"{kind.replace('_', ' ')}{rule}{_suffix(_details(data, 'trigger'))}", "system"
+
+
+def _recipients(data: dict[str, Any]) -> str:
+    """Who a notification was for, and the people it reached when the engine knew them."""
+    recipients = data.get("recipients") or []
+    reached = data.get("reached")
+    named = []
+    for recipient in recipients:
+        if isinstance(reached, dict) and recipient in reached:
+            people = reached[recipient] or []
+            named.append(f"{recipient} ({', '.join(map(str, people)) or 'nobody present'})")
+        else:
+            named.append(str(recipient))
+    return ", ".join(named) or "nobody"
 
 
 def _suffix(text: str) -> str:
@@ -206,27 +224,44 @@ def _suffix(text: str) -> str:
 
 
 def _timeline(messages: list[MessageOut], audit: list[AuditEntryOut], zone: tzinfo) -> list[Entry]:
-    """Messages with their text, and every other audit entry in words; the newest first."""
-    lines: list[tuple[int, int, Entry]] = []
-    for order, message in enumerate(messages):
-        at, iso = _when(to_us(message.at), zone)
+    """Messages with their text, and every other audit entry in words; the newest first.
+
+    A message takes the place of the audit entry its arrival wrote (or, for the case's first
+    message, just after the opening), so the order is the order things were recorded in.
+    """
+    anchors: dict[tuple[int, str], list[int]] = {}
+    lines: list[tuple[int, float, Entry]] = []
+    for entry_out in audit:
+        at_us = to_us(entry_out.at)
+        if entry_out.kind in ("customer.message", "agent.message", "case.opened"):
+            anchors.setdefault((at_us, entry_out.kind), []).append(entry_out.id)
+            if entry_out.kind != "case.opened":
+                continue  # the message itself is on the timeline, with its text
+        at, iso = _when(at_us, zone)
+        what, css = describe(entry_out)
+        lines.append((at_us, entry_out.id, Entry(at, iso, entry_out.actor, what, css)))
+    for message in messages:
+        kinds: tuple[str, ...]
+        at_us = to_us(message.at)
+        at, iso = _when(at_us, zone)
         if message.author_kind == "customer":
             what, css = "Customer wrote", "customer"
+            kinds = ("customer.message", "case.opened")
         elif message.public:
             what, css = "Replied to the customer", "reply"
+            kinds = ("agent.message",)
         else:
             what, css = message.subject or "Internal note", "note"
+            kinds = ("agent.message",)
+        order = float("inf")
+        for kind in kinds:
+            found = anchors.get((at_us, kind))
+            if found:
+                order = found.pop(0) + (0.5 if kind == "case.opened" else 0)
+                break
         subject = f": {one_line(message.subject)}" if message.subject and message.public else ""
         entry = Entry(at, iso, message.author, what + subject, css, message.body, message.channel)
-        lines.append((to_us(message.at), order, entry))
-    for entry_out in audit:
-        if entry_out.kind in ("customer.message", "agent.message"):
-            continue  # the message itself is on the timeline, with its text
-        at, iso = _when(to_us(entry_out.at), zone)
-        what, css = describe(entry_out)
-        lines.append(
-            (to_us(entry_out.at), 10**9 + entry_out.id, Entry(at, iso, entry_out.actor, what, css))
-        )
+        lines.append((at_us, order, entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
     return [entry for _at, _order, entry in lines]
 
