@@ -264,9 +264,7 @@ def _queue_response(
             )
     if isinstance(queue, HTMLResponse):
         return queue
-    return page(
-        template, visit=visit, queue=queue, statuses=STATUSES, refresh=_refresh_ms(parts)
-    )
+    return page(template, visit=visit, queue=queue, statuses=STATUSES, refresh=_refresh_ms(parts))
 
 
 @router.get("/queue", response_class=HTMLResponse)
