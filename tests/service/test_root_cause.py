@@ -45,9 +45,12 @@ def test_a_root_cause_alone_can_be_named_later_and_an_empty_one_is_refused(
 ) -> None:
     case_id = open_case(workspace)["id"]
     assert _patch(workspace, case_id, {"status": "resolved"}).status_code == 200
-    assert workspace.client.get(f"/api/v1/cases/{case_id}", headers=workspace.headers()).json()[
-        "root_cause"
-    ] is None
+    assert (
+        workspace.client.get(f"/api/v1/cases/{case_id}", headers=workspace.headers()).json()[
+            "root_cause"
+        ]
+        is None
+    )
     empty = _patch(workspace, case_id, {"root_cause": "   "})
     assert empty.status_code == 422
     assert "root_cause" in empty.text
