@@ -89,8 +89,14 @@ def test_an_escalation_waits_for_the_next_level_which_acknowledges_it(
         agent, case_id, "escalate", target="level:supervisor", reason="Customer wants a refund"
     )
     assert escalated.status_code == 303, escalated.text
+    # The frontline agent is told who acknowledges instead of being offered a button.
+    assert 'id="acknowledge"' not in _page(agent, case_id)
+    assert "A person of level supervisor or team supervisors acknowledges it." in _page(
+        agent, case_id
+    )
     supervisor = _signed_in(workspace, "supervisor")
     html = _page(supervisor, case_id)
+    assert 'id="acknowledge"' in html
     assert 'id="case-level">supervisor<' in html
     assert "waiting for acknowledgement" in html
     assert "Escalated to supervisor: Customer wants a refund" in _timeline(html)

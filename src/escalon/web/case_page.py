@@ -127,6 +127,7 @@ class CaseView:
     choices: Choices
     status_url: str
     handler: str
+    may_acknowledge: bool
 
 
 def _when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
@@ -329,7 +330,18 @@ def _handler(session: Session, case: CaseOut) -> str:
     return f"team {case.team} (unassigned)"
 
 
-def load_view(session: Session, parts: Parts, case_id: int) -> CaseView:
+def _may_acknowledge(session: Session, visit: Visit, case: CaseOut) -> bool:
+    """Whether the acknowledge flow would accept this person (it checks again)."""
+    handle = visit.principal.agent
+    if handle is None:
+        return visit.supervises
+    agent = session.scalars(select(Agent).where(Agent.handle == handle)).first()
+    if agent is None or not agent.active:
+        return False
+    return agent.level == case.level or case.team in {team.name for team in agent.teams}
+
+
+def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> CaseView:
     """Read everything the case page shows, in one transaction."""
     now = parts.clock.now_us()
     case = queries.get_case(session, case_id)
@@ -348,6 +360,7 @@ def load_view(session: Session, parts: Parts, case_id: int) -> CaseView:
         choices=_choices(session, policy, case),
         status_url=links.status_url(session, case_id, base, now=now / US),
         handler=_handler(session, case),
+        may_acknowledge=case.awaiting_acknowledgement and _may_acknowledge(session, visit, case),
     )
 
 
@@ -366,7 +379,7 @@ def _show(
         if visit is None:
             return redirect(SIGN_IN)
         try:
-            view = load_view(session, parts, case_id)
+            view = load_view(session, parts, case_id, visit)
         except NotFound as missing:
             return page("notice.html", 404, title="No such case", text=str(missing), visit=visit)
     return page(
