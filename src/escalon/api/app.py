@@ -32,6 +32,7 @@ from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.triage.lazy import LazyAnalyzer
 from escalon.web import case_page
+from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
 from escalon.web import views as web_views
 
@@ -187,6 +188,7 @@ def create_app(
         channel_views.router,
         channel_pages.router,
         web_views.router,
+        web_numbers.router,
         web_policy.router,
         case_page.router,
     ):

@@ -1,0 +1,366 @@
+"""The dashboard's numbers page: the KPIs of a window of days, as headline figures and over time.
+
+Every figure is `escalon.analytics.kpis.summary`, the same as `GET /api/v1/kpis`: once for the
+whole window, then once a bucket (a day, or a week for long windows) for the charts. All of them
+are about the cases opened in the window (or the bucket), whenever their escalations came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from escalon.analytics.kpis import KpiSummary, summary
+from escalon.core.state import CLOCK_METRICS, from_us
+from escalon.web import charts
+from escalon.web.charts import Buckets, Chart, Series
+from escalon.web.common import SIGN_IN, Parts, page, redirect, visit_of
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+DAY_US = 86_400_000_000
+WINDOWS = {"7": 7, "30": 30, "90": 90}
+DEFAULT_DAYS = 30
+DAILY_UP_TO = 30  # longer windows are shown by week: 13 points read better than 90
+BUCKET_DAYS = {"day": 1, "week": 7}
+STACKED_LAYERS = 5  # past it the rest share one layer: more colours would not be told apart
+Param = Annotated[str | None, Query()]
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """A stretch of UTC days, [since, until) in microseconds, with its labels."""
+
+    since: int
+    until: int
+    short: str
+    long: str
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A headline number: what it is, its value, and what it is made of."""
+
+    key: str
+    label: str
+    value: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A chart of the page, with the id its heading and tests find it by."""
+
+    key: str
+    chart: Chart
+
+
+@dataclass(frozen=True, slots=True)
+class Numbers:
+    """The page's content."""
+
+    days: int
+    bucket: str
+    windows: tuple[int, ...]
+    period: str
+    figures: tuple[Figure, ...]
+    sla: tuple[Figure, ...]
+    sections: tuple[Section, ...]
+
+
+def _date(us: int) -> str:
+    moment = from_us(us)
+    return f"{moment.day} {moment:%b} {moment.year}"
+
+
+def buckets(now: int, days: int, width: int) -> list[Bucket]:
+    """The `days` UTC days up to today, in buckets of `width` days counted back from the newest."""
+    # Counting back keeps the newest bucket whole; the earliest takes what is left (6 of 90).
+    end = (now // DAY_US + 1) * DAY_US
+    start = end - days * DAY_US
+    found: list[Bucket] = []
+    until = end
+    while until > start:
+        since = max(until - width * DAY_US, start)
+        first, last = from_us(since), from_us(until - DAY_US)
+        if width == 1:
+            long = f"{first:%a} {_date(since)}"
+        elif first.year == last.year:
+            long = f"{first.day} {first:%b} – {_date(until - DAY_US)}"
+        else:
+            long = f"{_date(since)} – {_date(until - DAY_US)}"
+        found.append(Bucket(since, until, f"{first.day} {first:%b}", long))
+        until = since
+    return found[::-1]
+
+
+def _rate(part: int, whole: int, what: str) -> str:
+    return f"{part} of {whole} {what}{'' if whole == 1 else 's'}"
+
+
+def _plural(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _figures(total: KpiSummary) -> tuple[Figure, ...]:
+    times = total.resolution_time
+    csat = total.csat
+    escalations = sum(total.escalations_by_rule.values())
+    return (
+        Figure("cases", "Cases opened", str(total.cases), "in the window"),
+        Figure(
+            "escalation-rate",
+            "Escalation rate",
+            charts.shown(total.escalation_rate, charts.percent),
+            _rate(total.escalated_cases, total.cases, "case") + " escalated",
+        ),
+        Figure(
+            "escalations",
+            "Escalations",
+            str(escalations),
+            f"{_plural(total.functional_escalations, 'routing')} to other teams, "
+            f"{_plural(total.de_escalations, 'de-escalation')}",
+        ),
+        Figure(
+            "resolve-escalated",
+            "Time to resolve, escalated",
+            charts.shown(times["escalated"].median_hours, charts.hours),
+            f"median business hours of {_plural(times['escalated'].cases, 'resolved case')}",
+        ),
+        Figure(
+            "resolve-other",
+            "Time to resolve, not escalated",
+            charts.shown(times["other"].median_hours, charts.hours),
+            f"median business hours of {_plural(times['other'].cases, 'resolved case')}",
+        ),
+        Figure(
+            "first-contact",
+            "First-contact resolution",
+            charts.shown(total.first_contact_resolution, charts.percent),
+            "of resolved cases: not escalated, at most one public reply",
+        ),
+        Figure(
+            "csat-escalated",
+            "Satisfaction, escalated",
+            charts.shown(csat["escalated"].mean, charts.score),
+            f"mean score (1–5) of {_plural(csat['escalated'].responses, 'response')}",
+        ),
+        Figure(
+            "csat-other",
+            "Satisfaction, not escalated",
+            charts.shown(csat["other"].mean, charts.score),
+            f"mean score (1–5) of {_plural(csat['other'].responses, 'response')}",
+        ),
+    )
+
+
+def _metric(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _sla(total: KpiSummary) -> tuple[Figure, ...]:
+    return tuple(
+        Figure(
+            f"sla-{metric}",
+            _metric(metric),
+            charts.shown(total.sla[metric].compliance, charts.percent),
+            f"{total.sla[metric].met} met, {total.sla[metric].breached} breached",
+        )
+        for metric in CLOCK_METRICS
+        if metric in total.sla
+    )
+
+
+def _layers(totals: dict[str, int], limit: int) -> list[str]:
+    """The names with the most escalations first; past `limit`, the rest share the last layer."""
+    names = sorted(totals, key=lambda name: (-totals[name], name))
+    return names if len(names) <= limit else names[: limit - 1]
+
+
+def _per_bucket(
+    title: str,
+    axis: Buckets,
+    counts: list[dict[str, int]],
+    totals: dict[str, int],
+    rest: str,
+) -> Chart:
+    names = _layers(totals, STACKED_LAYERS)
+    series = [Series(name, tuple(float(c.get(name, 0)) for c in counts)) for name in names]
+    if len(names) < len(totals):
+        kept = set(names)
+        others = tuple(float(sum(n for name, n in c.items() if name not in kept)) for c in counts)
+        series.append(Series(rest, others))
+    return charts.stacked_bars(title, axis, series)
+
+
+def _over(name: str, values: Iterable[float | None]) -> Series:
+    return Series(name, tuple(values))
+
+
+def _counts(values: Iterable[int]) -> tuple[str, ...]:
+    return tuple(str(value) for value in values)
+
+
+def _sections(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[Section, ...]:
+    escalated = [p.resolution_time["escalated"] for p in parts]
+    other = [p.resolution_time["other"] for p in parts]
+    rate = charts.line_chart(
+        "Escalation rate",
+        axis,
+        [_over("Escalated cases / cases opened", (p.escalation_rate for p in parts))],
+        top=1,
+        extra=[
+            ("Escalated", _counts(p.escalated_cases for p in parts)),
+            ("Opened", _counts(p.cases for p in parts)),
+        ],
+    )
+    resolve = charts.line_chart(
+        "Time to resolve (median business hours)",
+        axis,
+        [
+            _over("Escalated", (q.median_hours for q in escalated)),
+            _over("Not escalated", (q.median_hours for q in other)),
+        ],
+        fmt=charts.hours,
+        extra=[
+            ("Resolved, escalated", _counts(q.cases for q in escalated)),
+            ("Resolved, other", _counts(q.cases for q in other)),
+        ],
+    )
+    sla = charts.line_chart(
+        "SLA compliance",
+        axis,
+        [
+            _over(_metric(metric), (p.sla[metric].compliance for p in parts))
+            for metric in CLOCK_METRICS
+            if metric in total.sla
+        ],
+        top=1,
+    )
+    csat = charts.line_chart(
+        "Customer satisfaction (mean score, 1–5)",
+        axis,
+        [
+            _over("Escalated", (p.csat["escalated"].mean for p in parts)),
+            _over("Not escalated", (p.csat["other"].mean for p in parts)),
+        ],
+        fmt=charts.score,
+        top=5,
+        extra=[
+            ("Responses, escalated", _counts(p.csat["escalated"].responses for p in parts)),
+            ("Responses, other", _counts(p.csat["other"].responses for p in parts)),
+        ],
+    )
+    fcr = charts.line_chart(
+        "First-contact resolution",
+        axis,
+        [_over("Share of resolved cases", (p.first_contact_resolution for p in parts))],
+        top=1,
+    )
+    by_rule = charts.bar_chart(
+        "Escalations by rule",
+        [(name, float(n)) for name, n in total.escalations_by_rule.items()],
+        heading="Rule",
+        value_heading="Escalations",
+    )
+    by_level = charts.bar_chart(
+        "Escalations by level reached",
+        [(name, float(n)) for name, n in total.escalations_by_level.items()],
+        heading="Level",
+        value_heading="Escalations",
+    )
+    rules_over = _per_bucket(
+        "Escalations by rule, over time",
+        axis,
+        [p.escalations_by_rule for p in parts],
+        total.escalations_by_rule,
+        "Other rules",
+    )
+    levels_over = _per_bucket(
+        "Escalations by level, over time",
+        axis,
+        [p.escalations_by_level for p in parts],
+        total.escalations_by_level,
+        "Other levels",
+    )
+    causes = charts.bar_chart(
+        "Root causes of resolved cases",
+        [(name, float(cause.cases)) for name, cause in total.root_causes.items()],
+        heading="Root cause",
+        value_heading="Cases",
+    )
+    escalated_causes = charts.bar_chart(
+        "Root causes of escalated cases",
+        [
+            (name, float(cause.escalated))
+            for name, cause in total.root_causes.items()
+            if cause.escalated
+        ],
+        heading="Root cause",
+        value_heading="Escalated cases",
+    )
+    return (
+        Section("escalation-rate", rate),
+        Section("resolution-time", resolve),
+        Section("sla-compliance", sla),
+        Section("satisfaction", csat),
+        Section("first-contact", fcr),
+        Section("by-rule", by_rule),
+        Section("by-rule-over-time", rules_over),
+        Section("by-level", by_level),
+        Section("by-level-over-time", levels_over),
+        Section("root-causes", causes),
+        Section("root-causes-escalated", escalated_causes),
+    )
+
+
+def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
+    """The page's figures and charts for the `days` days up to now, by `bucket` (day or week)."""
+    cut = buckets(now, days, BUCKET_DAYS[bucket])
+    total = summary(session, since=cut[0].since, until=cut[-1].until, now=now)
+    parts = [summary(session, since=b.since, until=b.until, now=now) for b in cut]
+    axis = Buckets(bucket.capitalize(), tuple(b.short for b in cut), tuple(b.long for b in cut))
+    return Numbers(
+        days,
+        bucket,
+        tuple(WINDOWS.values()),
+        f"{_date(cut[0].since)} – {_date(cut[-1].until - DAY_US)}",
+        _figures(total),
+        _sla(total),
+        _sections(total, axis, parts),
+    )
+
+
+def _window(days: str | None, bucket: str | None) -> tuple[int, str] | str:
+    """The window's days and bucket from the query, or what is wrong with them."""
+    days_text = (days or "").strip()
+    bucket_text = (bucket or "").strip()
+    if days_text and days_text not in WINDOWS:
+        return "The window must be 7, 30 or 90 days (for example ?days=90)."
+    if bucket_text and bucket_text not in BUCKET_DAYS:
+        return "The buckets must be by day or by week (?bucket=day or ?bucket=week)."
+    chosen = WINDOWS[days_text] if days_text else DEFAULT_DAYS
+    return chosen, bucket_text or ("day" if chosen <= DAILY_UP_TO else "week")
+
+
+@router.get("/numbers", response_class=HTMLResponse)
+def numbers_page(
+    request: Request, parts: Parts, days: Param = None, bucket: Param = None
+) -> Response:
+    """Escalation rate, time to resolve, SLA, CSAT, escalations by rule and level, FCR."""
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+        if visit is None:
+            return redirect(SIGN_IN)
+        window = _window(days, bucket)
+        if isinstance(window, str):
+            return page(
+                "notice.html", 400, title="Cannot show these numbers", text=window, visit=visit
+            )
+        content = numbers(session, now=parts.clock.now_us(), days=window[0], bucket=window[1])
+    return page("numbers.html", visit=visit, numbers=content)
