@@ -48,8 +48,8 @@ from escalon.web.common import (
     Parts,
     Visit,
     countdown,
-    csrf_failed,
     duration,
+    form_visit,
     page,
     redirect,
     visit_of,
@@ -416,12 +416,9 @@ def _act(
     action: Any,
 ) -> Response:
     """Check the session and CSRF token, run `action(session, visit)`, and go back to the page."""
-    with parts.database.read() as session:
-        visit = visit_of(request, session, parts)
-    if visit is None:
-        return redirect(SIGN_IN)
-    if not visit.csrf_ok(csrf_token):
-        return csrf_failed()
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
     try:
         with parts.database.write() as session:
             action(session, visit)

@@ -109,6 +109,17 @@ def visit_of(request: Request, session: Session, parts: Services) -> Visit | Non
     return Visit(principal, found, ui.csrf_token(key, found.nonce))
 
 
+def form_visit(request: Request, parts: Services, csrf_token: str) -> Visit | Response:
+    """The visit behind a posted form, or the answer when it has no session or a wrong token."""
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+    if visit is None:
+        return redirect(SIGN_IN)
+    if not visit.csrf_ok(csrf_token):
+        return csrf_failed()
+    return visit
+
+
 def set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
     """A dashboard cookie: HTTP only, same-site lax, secure over HTTPS, scoped to /ui."""
     response.set_cookie(

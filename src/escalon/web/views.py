@@ -32,10 +32,12 @@ from escalon.web.common import (
     WARNING_US,
     Parts,
     Text,
+    Visit,
     countdown,
     csrf_failed,
     duration,
     forbidden,
+    form_visit,
     page,
     redirect,
     set_cookie,
@@ -394,12 +396,9 @@ def acknowledge_case(
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Acknowledge a case's escalation in one click; back to the board."""
-    with parts.database.read() as session:
-        visit = visit_of(request, session, parts)
-    if visit is None:
-        return redirect(SIGN_IN)
-    if not visit.csrf_ok(csrf_token):
-        return csrf_failed()
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
     actor = visit.actor
     try:
         with parts.database.write() as session:
