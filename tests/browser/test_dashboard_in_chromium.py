@@ -12,16 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from escalon.worker.timers import tick
 from tests.browser.conftest import Server
 
-pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-from playwright.sync_api import Browser, Page, expect
-
-LAPTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+LAPTOP = ViewportSize(width=1280, height=800)
+PHONE = ViewportSize(width=390, height=844)
 MINUTE_US = 60 * 1_000_000
 
 # Controls a person must be able to name: every visible one needs a label (or aria-label).

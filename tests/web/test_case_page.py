@@ -25,7 +25,7 @@ def _signed_in(ws: Workspace, role: str) -> TestClient:
 def _page(client: TestClient, case_id: int) -> str:
     response = client.get(f"/ui/cases/{case_id}")
     assert response.status_code == 200, response.text
-    return response.text
+    return str(response.text)
 
 
 def _version(html: str) -> str:
