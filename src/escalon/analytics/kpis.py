@@ -93,8 +93,13 @@ def _quantiles(hours: list[float]) -> Quantiles:
     )
 
 
-def summary(session: Session, *, since: int, until: int, now: int) -> KpiSummary:
-    """Every KPI for cases opened in [since, until), plus the state of things at `now`."""
+def summary(
+    session: Session, *, since: int, until: int, now: int, state: Now | None = None
+) -> KpiSummary:
+    """Every KPI for cases opened in [since, until), plus the state of things at `now`.
+
+    `state`, when given, is that state already measured (a series of windows shares one).
+    """
     window = and_(Case.opened_at >= since, Case.opened_at < until)
     escalated = Case.escalations > 0
     cases, escalated_cases = session.execute(
@@ -210,7 +215,7 @@ def summary(session: Session, *, since: int, until: int, now: int) -> KpiSummary
         csat=csat,
         first_contact_resolution=_ratio(first_contact, resolved),
         root_causes=root_causes,
-        now=_now(session, now),
+        now=state if state is not None else _now(session, now),
     )
 
 

@@ -323,7 +323,7 @@ def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
     """The page's figures and charts for the `days` days up to now, by `bucket` (day or week)."""
     cut = buckets(now, days, BUCKET_DAYS[bucket])
     total = summary(session, since=cut[0].since, until=cut[-1].until, now=now)
-    parts = [summary(session, since=b.since, until=b.until, now=now) for b in cut]
+    parts = [summary(session, since=b.since, until=b.until, now=now, state=total.now) for b in cut]
     axis = Buckets(bucket.capitalize(), tuple(b.short for b in cut), tuple(b.long for b in cut))
     return Numbers(
         days,
