@@ -87,15 +87,21 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     agent_context = chromium.new_context(viewport=LAPTOP)
     agent = agent_context.new_page()
 
-    # The agent signs in: the case is in the frontline queue, due soon (amber).
+    # The agent signs in: the case is in the frontline queue, due in 15 minutes.
     agent.goto(f"{server.url}/ui/sign-in")
     _shoot(agent, screenshots, "01-sign-in")
     _sign_in(agent, server, server.tokens["agent"])
     agent.get_by_role("link", name="frontline").first.click()
     row = agent.locator("#queue-rows tr", has_text=f"#{case_id}")
     expect(row).to_contain_text("Charged twice for my order")
-    expect(row.locator("td.due")).to_have_class(re.compile("due-warning"))
-    _shoot(agent, screenshots, "02-team-queue")
+    due = row.locator("td.due")
+    expect(due).to_have_text("in 15 min")
+    expect(due).not_to_have_class(re.compile("due-warning|due-breach"))
+    # Past the SLA's warning instant (75% of 15 min) the open page turns it amber by itself.
+    server.clock.advance(minutes=12)
+    expect(due).to_have_class(re.compile("due-warning"), timeout=10_000)
+    expect(due).to_have_text("in 3 min")
+    _shoot(agent, screenshots, "02-team-queue-warning")
 
     agent.get_by_role("link", name=f"#{case_id}").click()
     expect(agent.locator("#case-level")).to_have_text("frontline")
@@ -104,7 +110,7 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
 
     # Time passes past the first-response target; the worker fires the breach rule. The open
     # case page shows the breach and the escalation without a reload.
-    server.clock.advance(minutes=20)
+    server.clock.advance(minutes=8)
     tick(server.database, now=server.clock.now_us(), batch=10)
     expect(agent.locator("#case-level")).to_have_text("supervisor", timeout=10_000)
     expect(agent.locator("#awaiting")).to_be_visible()

@@ -318,3 +318,37 @@ def test_clock_views_show_due_remaining_and_pause() -> None:
         view.metric: view for view in clock_views(policy, decision.state, us("2026-12-01 10:00"))
     }
     assert running["first_response"].due_at == us("2026-12-01 13:00")
+
+
+def test_the_first_due_clock_comes_with_its_warning_instant_in_business_time() -> None:
+    from escalon.core.sla import first_due
+
+    policy = make_policy(
+        slas="""
+        slas:
+          - name: s
+            calendar: office
+            warn_at: 75%
+            targets: {first_response: 4h, resolution: 16h}
+        """,
+    )
+    waiting = drive(policy, [opened("2026-12-01 09:00")], until="2026-12-01 09:01")
+    assert first_due(policy, waiting.states["C1"]) == (
+        us("2026-12-01 13:00"),
+        us("2026-12-01 12:00"),
+    )
+    # Answered: resolution is due first now, two office days on; its warning three quarters in.
+    answered = drive(
+        policy,
+        [opened("2026-12-01 09:00"), ev("agent.message", "2026-12-01 09:30", agent="a")],
+        until="2026-12-01 09:31",
+    )
+    assert first_due(policy, answered.states["C1"]) == (
+        us("2026-12-02 17:00"),
+        us("2026-12-02 13:00"),
+    )
+    resolved = drive(
+        policy,
+        [opened("2026-12-01 09:00"), ev("status.changed", "2026-12-01 09:30", status="resolved")],
+    )
+    assert first_due(policy, resolved.states["C1"]) == (None, None)

@@ -167,9 +167,13 @@ def test_the_queue_lists_the_agents_cases_soonest_due_first_with_countdown_class
     assert "Older case" in page.text
     assert "Newer case" in page.text
 
-    # Ten minutes before the earlier case is due: amber.
+    # Just before the earlier case's SLA warning instant: not yet amber; just after: amber.
+    warning_us = to_us(datetime.fromisoformat(cases[by_due[0]]["warning_at"]))
     due_us = to_us(datetime.fromisoformat(cases[by_due[0]]["due_at"]))
-    workspace.clock.advance(seconds=(due_us - workspace.clock.now_us()) / 1_000_000 - 600)
+    assert workspace.clock.now_us() < warning_us < due_us
+    workspace.clock.advance(seconds=(warning_us - workspace.clock.now_us()) / 1_000_000 - 60)
+    assert _rows(workspace.client.get("/ui/queue").text)[0] == (by_due[0], "")
+    workspace.clock.advance(seconds=120)
     rows = _rows(workspace.client.get("/ui/queue").text)
     assert rows[0] == (by_due[0], "due-warning")
 
@@ -182,8 +186,13 @@ def test_the_queue_lists_the_agents_cases_soonest_due_first_with_countdown_class
     assert "overdue" in fragment.text
 
 
-def test_the_countdown_is_amber_within_30_minutes_and_red_when_overdue() -> None:
+def test_the_countdown_is_amber_from_the_warning_instant_and_red_when_overdue() -> None:
     now = 1_000 * MINUTE_US
+    # The SLA's warning instant decides, however far the due instant is.
+    assert countdown(now + 5 * 60 * MINUTE_US, now, now - MINUTE_US) == ("in 5 h", "due-warning")
+    assert countdown(now + 10 * MINUTE_US, now, now + MINUTE_US) == ("in 10 min", "")
+    assert countdown(now - MINUTE_US, now, now + MINUTE_US) == ("overdue 1 min", "due-breach")
+    # Without one (a case not written since the upgrade), 30 minutes before the due instant.
     assert countdown(None, now) == ("—", "")
     assert countdown(now + 90 * MINUTE_US, now) == ("in 1 h 30 min", "")
     assert countdown(now + 30 * MINUTE_US, now) == ("in 30 min", "due-warning")

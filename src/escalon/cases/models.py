@@ -68,6 +68,8 @@ class Case(Base):
     # Named by the person who resolves the case; not engine state, so the core never sees it.
     root_cause: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[int | None] = mapped_column(Instant)
+    # When the clock that falls due first reaches its SLA's warning share (for the dashboard).
+    warn_at: Mapped[int | None] = mapped_column(Instant)
     next_check_at: Mapped[int | None] = mapped_column(Instant)
     version: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[str] = mapped_column(Text)

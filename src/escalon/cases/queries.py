@@ -83,6 +83,7 @@ def case_out(row: Mapping[Any, Any], tags: Sequence[str] | None = None) -> CaseO
         resolved_at=instant(row["resolved_at"]),
         root_cause=row.get("root_cause"),
         due_at=instant(row["due_at"]),
+        warning_at=instant(row.get("warn_at")),
         next_check_at=instant(row["next_check_at"]),
         version=row["version"],
     )

@@ -153,6 +153,9 @@ class CaseOut(BaseModel):
     resolved_at: datetime | None
     root_cause: str | None = Field(None, description="named when the case was resolved")
     due_at: datetime | None = Field(description="earliest due instant of its running SLA clocks")
+    warning_at: datetime | None = Field(
+        None, description="when the clock due first reaches its SLA's warning threshold"
+    )
     next_check_at: datetime | None = Field(description="when Escalon looks at it again by itself")
     version: int = Field(description="also sent as the ETag; send it back in If-Match")
 

@@ -29,7 +29,7 @@ from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.engine import Action, Decision
 from escalon.core.engine import ClockEvent as CoreClockEvent
 from escalon.core.policy import Policy
-from escalon.core.sla import RESPONSE_METRICS, earliest_due
+from escalon.core.sla import RESPONSE_METRICS, earliest_due, first_due
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, CaseState
 from escalon.core.text import one_line
@@ -256,6 +256,7 @@ def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
     """The case row's columns that mirror the engine state."""
     stopped = state.status in STOPPED_STATUSES
     resolution = state.resolution_business_us
+    due, warning = first_due(policy, state)
     return {
         "status": state.status,
         "priority": state.priority,
@@ -274,7 +275,8 @@ def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
             resolution / 1_000_000 if stopped and resolution is not None else None
         ),
         "survey_score": state.survey_score,
-        "due_at": earliest_due(policy, state),
+        "due_at": due,
+        "warn_at": warning,
         "next_check_at": state.next_check_at,
         "state": state_to_json(state),
     }

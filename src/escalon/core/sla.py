@@ -198,6 +198,27 @@ def is_running(state: CaseState, cycle: Cycle) -> bool:
 RESPONSE_METRICS = ("first_response", "next_response", "periodic_update")
 
 
+def first_due(policy: Policy, state: CaseState) -> tuple[int | None, int | None]:
+    """(due, warning) instants of the running clock that falls due first; Nones without one.
+
+    The warning instant is where the SLA's `warn_at` share of the target is used up, so a
+    dashboard can colour a case the moment the policy itself would warn.
+    """
+    due = earliest_due(policy, state)
+    if due is None or state.sla is None:
+        return due, None
+    sla = policy.slas[state.sla]
+    warning: int | None = None
+    for metric, cycle in state.clocks.items():
+        target = sla.targets.get(metric)
+        if target is None or not is_running(state, cycle):
+            continue
+        if reach(policy, state, cycle.started_at, target) == due:
+            warning = reach(policy, state, cycle.started_at, round(target * sla.warn_at))
+            break
+    return due, warning
+
+
 def earliest_due(
     policy: Policy,
     state: CaseState,

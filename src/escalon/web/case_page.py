@@ -281,7 +281,9 @@ def _clocks(sla: SlaOut, now: int) -> list[Clock]:
         else:
             state = "running"
         due_us = None if clock.due_at is None else to_us(clock.due_at)
-        text, css = countdown(due_us, now) if clock.running and not clock.paused else ("—", "")
+        warning_us = None if clock.warning_at is None else to_us(clock.warning_at)
+        running = clock.running and not clock.paused
+        text, css = countdown(due_us, now, warning_us) if running else ("—", "")
         if clock.breached:
             css = "due-breach"
         target = "—" if clock.target_seconds is None else duration(round(clock.target_seconds * US))

@@ -145,11 +145,13 @@ def duration(us: int) -> str:
     return f"{minutes} min"
 
 
-def countdown(due_us: int | None, now: int) -> tuple[str, str]:
-    """The SLA countdown of a case and its CSS class: red when overdue, amber within 30 min."""
+def countdown(due_us: int | None, now: int, warning_us: int | None = None) -> tuple[str, str]:
+    """The SLA countdown of a case and its CSS class: red when overdue, amber from the SLA's
+    warning instant (within 30 min of the due instant when the warning instant is unknown)."""
     if due_us is None:
         return "—", ""
     left = due_us - now
     if left <= 0:
         return f"overdue {duration(-left)}", "due-breach"
-    return f"in {duration(left)}", "due-warning" if left <= WARNING_US else ""
+    warned = left <= WARNING_US if warning_us is None else warning_us <= now
+    return f"in {duration(left)}", "due-warning" if warned else ""

@@ -219,7 +219,8 @@ def _queue(
     rows = []
     for case in page.items:
         due_us = None if case.due_at is None else to_us(case.due_at)
-        text, css = countdown(due_us, now)
+        warning_us = None if case.warning_at is None else to_us(case.warning_at)
+        text, css = countdown(due_us, now, warning_us)
         rows.append(Row(case, text, css))
     return Queue(
         title,
