@@ -204,19 +204,21 @@ def first_due(policy: Policy, state: CaseState) -> tuple[int | None, int | None]
     The warning instant is where the SLA's `warn_at` share of the target is used up, so a
     dashboard can colour a case the moment the policy itself would warn.
     """
-    due = earliest_due(policy, state)
-    if due is None or state.sla is None:
-        return due, None
+    if state.sla is None:
+        return None, None
     sla = policy.slas[state.sla]
-    warning: int | None = None
+    first: tuple[int, Cycle, int] | None = None
     for metric, cycle in state.clocks.items():
         target = sla.targets.get(metric)
         if target is None or not is_running(state, cycle):
             continue
-        if reach(policy, state, cycle.started_at, target) == due:
-            warning = reach(policy, state, cycle.started_at, round(target * sla.warn_at))
-            break
-    return due, warning
+        due = reach(policy, state, cycle.started_at, target)
+        if due is not None and (first is None or due < first[0]):
+            first = (due, cycle, target)
+    if first is None:
+        return None, None
+    due, cycle, target = first
+    return due, reach(policy, state, cycle.started_at, round(target * sla.warn_at))
 
 
 def earliest_due(
