@@ -223,3 +223,33 @@ def test_the_team_queue_matches_the_api_list(workspace: Workspace) -> None:
     _sign_in(workspace.client, workspace.tokens["supervisor"])
     page = workspace.client.get("/ui/queue", params={"team": "frontline", "priority": ""})
     assert [case_id for case_id, _ in _rows(page.text)] == [c["id"] for c in api["items"]]
+
+
+def test_the_queue_filters_by_priority_and_level_chosen_from_the_policy(
+    workspace: Workspace,
+) -> None:
+    urgent = open_case(workspace, priority="P1", subject="Urgent one")["id"]
+    calm = open_case(workspace, priority="P3", subject="Calm one")["id"]
+    escalated = open_case(workspace, priority="P3", subject="Escalated one")["id"]
+    response = workspace.client.post(
+        f"/api/v1/cases/{escalated}/escalations",
+        json={"kind": "hierarchical", "to_level": "supervisor", "reason": "needs more"},
+        headers=workspace.headers("agent"),
+    )
+    assert response.status_code == 200, response.text
+    _sign_in(workspace.client, workspace.tokens["admin"])
+
+    def shown(query: str) -> set[int]:
+        page = workspace.client.get(f"/ui/queue?{query}")
+        assert page.status_code == 200, page.text
+        return {case_id for case_id, _css in _rows(page.text)}
+
+    assert shown("") == {urgent, calm, escalated}
+    assert shown("priority=P1") == {urgent}
+    assert shown("priority=P3") == {calm, escalated}
+    assert shown("level=supervisor") == {escalated}
+    assert shown("priority=P1&level=supervisor") == set()
+    page = workspace.client.get("/ui/queue?priority=P3").text
+    options = re.findall(r'<option value="(P\d)"( selected)?>', page)
+    assert options == [("P1", ""), ("P2", ""), ("P3", " selected"), ("P4", "")]
+    assert '<option value="supervisor">supervisor</option>' in page

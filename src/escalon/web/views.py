@@ -23,6 +23,8 @@ from escalon.channels import links
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Unauthenticated
 from escalon.people.models import Agent, Team
+from escalon.policies import service as policies
+from escalon.policies.models import PolicyVersion
 from escalon.web import session as ui
 from escalon.web.common import (
     OPEN_STATUSES,
@@ -168,6 +170,19 @@ class Queue:
     status: str
     priority: str
     level: str
+    priorities: list[str]
+    levels: list[str]
+
+
+def _policy_names(session: Session) -> tuple[list[str], list[str]]:
+    """The active policy's priorities and levels, for the filters' choices."""
+    found = session.execute(
+        select(PolicyVersion.id, PolicyVersion.fingerprint).where(PolicyVersion.active)
+    ).first()
+    if found is None:
+        return [], []
+    policy = policies.compiled(session, found[0], found[1])
+    return list(policy.priorities), [level.name for level in policy.levels]
 
 
 def _agent_teams(session: Session, handle: str | None) -> list[str]:
@@ -222,6 +237,7 @@ def _queue(
         warning_us = None if case.warning_at is None else to_us(case.warning_at)
         text, css = countdown(due_us, now, warning_us)
         rows.append(Row(case, text, css))
+    priorities, levels = _policy_names(session)
     return Queue(
         title,
         rows,
@@ -232,6 +248,8 @@ def _queue(
         status,
         (priority or "").strip(),
         (level or "").strip(),
+        priorities,
+        levels,
     )
 
 
