@@ -56,7 +56,7 @@ def test_the_page_shows_the_case_its_clocks_and_its_first_message(workspace: Wor
     assert "first response" in html
     # The customer's text is shown as text, never as markup.
     assert "The printer &lt;b&gt;is&lt;/b&gt; on fire." in _timeline(html)
-    assert "Customer wrote" in html
+    assert "<strong>Kim</strong> · Customer wrote" in html  # by name, not by reference
     assert "/status/" in html  # the customer's status page, for the agent to share
 
 

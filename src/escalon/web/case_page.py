@@ -224,7 +224,9 @@ def _suffix(text: str) -> str:
     return f" ({text})" if text else ""
 
 
-def _timeline(messages: list[MessageOut], audit: list[AuditEntryOut], zone: tzinfo) -> list[Entry]:
+def _timeline(
+    messages: list[MessageOut], audit: list[AuditEntryOut], zone: tzinfo, customer: str
+) -> list[Entry]:
     """Messages with their text, and every other audit entry in words; the newest first.
 
     A message takes the place of the audit entry its arrival wrote (or, for the case's first
@@ -261,7 +263,8 @@ def _timeline(messages: list[MessageOut], audit: list[AuditEntryOut], zone: tzin
                 order = found.pop(0) + (0.5 if kind == "case.opened" else 0)
                 break
         subject = f": {one_line(message.subject)}" if message.subject and message.public else ""
-        entry = Entry(at, iso, message.author, what + subject, css, message.body, message.channel)
+        who = customer if message.author_kind == "customer" else message.author
+        entry = Entry(at, iso, who, what + subject, css, message.body, message.channel)
         lines.append((at_us, order, entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
     return [entry for _at, _order, entry in lines]
@@ -357,7 +360,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         case=case,
         clocks=_clocks(sla, now),
         timezone=sla.timezone,
-        timeline=_timeline(messages, audit, zone),
+        timeline=_timeline(messages, audit, zone, case.customer.name or case.customer.ref),
         approvals=queries.approvals(session, case_id),
         choices=_choices(session, policy, case),
         status_url=links.status_url(session, case_id, base, now=now / US),
