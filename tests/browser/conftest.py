@@ -105,8 +105,10 @@ def server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
 def chromium() -> Iterator[object]:
     """Debian's Chromium, headless, through Playwright."""
     _require_browser()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Generous: on a loaded CI machine a page refresh can take a few seconds to come round.
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]

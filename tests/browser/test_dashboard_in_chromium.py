@@ -99,7 +99,7 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     expect(due).not_to_have_class(re.compile("due-warning|due-breach"))
     # Past the SLA's warning instant (75% of 15 min) the open page turns it amber by itself.
     server.clock.advance(minutes=12)
-    expect(due).to_have_class(re.compile("due-warning"), timeout=10_000)
+    expect(due).to_have_class(re.compile("due-warning"))
     expect(due).to_have_text("in 3 min")
     _shoot(agent, screenshots, "02-team-queue-warning")
 
@@ -112,7 +112,7 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     # case page shows the breach and the escalation without a reload.
     server.clock.advance(minutes=8)
     tick(server.database, now=server.clock.now_us(), batch=10)
-    expect(agent.locator("#case-level")).to_have_text("supervisor", timeout=10_000)
+    expect(agent.locator("#case-level")).to_have_text("supervisor")
     expect(agent.locator("#awaiting")).to_be_visible()
     expect(agent.locator("#timeline")).to_contain_text("SLA first response: breach")
     expect(agent.locator("#timeline")).to_contain_text("Escalated frontline → supervisor")
@@ -145,7 +145,7 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     _shoot(supervisor, screenshots, "06-case-acknowledged-and-replied")
 
     # The agent's open case page follows without a reload.
-    expect(agent.locator("#case-handler")).to_have_text("Sara (sara)", timeout=10_000)
+    expect(agent.locator("#case-handler")).to_have_text("Sara (sara)")
     expect(agent.locator("#awaiting")).to_have_count(0)
 
     # The customer's status page names the new handler and shows the reply.
