@@ -8,6 +8,7 @@ is refused instead of overwritten; replies and notes never need it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Annotated, Any, Literal
@@ -418,7 +419,7 @@ def _act(
     case_id: int,
     csrf_token: str,
     done: str,
-    action: Any,
+    action: Callable[[Session, Visit], None],
 ) -> Response:
     """Check the session and CSRF token, run `action(session, visit)`, and go back to the page."""
     visit = form_visit(request, parts, csrf_token)
