@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from escalon import __version__
+from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
 from escalon.api import errors
 from escalon.api.deps import Services
@@ -183,6 +184,7 @@ def create_app(
         policy_views.router,
         people_views.router,
         auth_views.router,
+        admin_audit_views.router,
         notification_views.router,
         analytics_views.router,
         channel_views.router,

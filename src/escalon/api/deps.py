@@ -6,13 +6,15 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BeforeValidator
+from sqlalchemy.orm import Session
 
+from escalon.admin_audit import service as admin_audit
 from escalon.auth import service as auth
 from escalon.cases.flows import Actor
 from escalon.clock import Clock
@@ -61,6 +63,21 @@ class Context:
     def now(self) -> int:
         """The current instant (µs)."""
         return self.services.clock.now_us()
+
+    def audit(
+        self, session: Session, action: str, target: str, data: dict[str, Any] | None = None
+    ) -> None:
+        """Record an administrative change by the caller in the admin audit trail."""
+        admin_audit.record(
+            session,
+            actor=self.principal.username,
+            user_id=self.principal.user_id,
+            via="api",
+            action=action,
+            target=target,
+            at=self.now(),
+            data=data,
+        )
 
 
 def services(request: Request) -> Services:

@@ -81,6 +81,12 @@ def create_user(body: UserIn, context: Admin) -> UserOut:
             email=body.email,
             agent=body.agent,
         )
+        context.audit(
+            session,
+            "user.created",
+            f"user:{user.username}",
+            {"role": user.role, "agent": body.agent},
+        )
         return _user_out(session, user)
 
 
@@ -99,6 +105,12 @@ def create_token(username: Username, body: TokenIn, context: Reader) -> TokenCre
         expires = None if body.expires_in_days is None else now + body.expires_in_days * US_PER_DAY
         record, token = service.create_token(
             session, user=user, now=now, name=body.name, expires_at=expires
+        )
+        context.audit(
+            session,
+            "token.created",
+            f"token:{record.id}",
+            {"user": user.username, "name": record.name, "expires_at": record.expires_at},
         )
         return TokenCreated(**_token_out(record, user.username).model_dump(), token=token)
 
@@ -122,6 +134,14 @@ def revoke_token(token_id: Annotated[int, Path(ge=1, le=2**62)], context: Reader
         mine = found is None or found.user_id == context.principal.user_id
         if context.principal.role != "admin" and not mine:
             raise Forbidden("only admins revoke other users' tokens")
+        was_revoked = found is not None and found.revoked_at is not None
         record = service.revoke_token(session, token_id=token_id, now=context.now())
         user = session.get(User, record.user_id)
+        if not was_revoked:
+            context.audit(
+                session,
+                "token.revoked",
+                f"token:{record.id}",
+                {"user": user.username if user else None},
+            )
         return _token_out(record, user.username if user else "")

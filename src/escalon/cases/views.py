@@ -101,10 +101,17 @@ def update_customer(customer_id: Id, body: CustomerPatch, context: Reader) -> Cu
     """Change a customer's name, e-mail or tier (open cases keep the tier they were opened with)."""
     with context.db.write() as session:
         customer = _customer(session, customer_id)
+        changes = {
+            name: [getattr(customer, name), getattr(body, name)]
+            for name in body.model_fields_set
+            if getattr(customer, name) != getattr(body, name)
+        }
         for name in body.model_fields_set:
             setattr(customer, name, getattr(body, name))
         customer.updated_at = context.now()
         session.flush()
+        if changes:
+            context.audit(session, "customer.updated", f"customer:{customer.ref}", changes)
         return queries.customer_out(customer)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from escalon.cli import audit as audit_cli
 from escalon.cli import calendar as calendar_cli
 from escalon.cli import importers as importers_cli
 from escalon.cli import mail as mail_cli
@@ -36,6 +37,7 @@ app.add_typer(service_cli.tokens_app, name="tokens")
 app.add_typer(service_cli.cases_app, name="cases")
 app.add_typer(people_cli.teams_app, name="teams")
 app.add_typer(people_cli.agents_app, name="agents")
+app.add_typer(audit_cli.app, name="audit")
 
 
 def main() -> None:

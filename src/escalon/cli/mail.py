@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from escalon.cli.service import _database, _fail, _ready
+from escalon.cli.service import _database, _ready, fail
 from escalon.config import get_settings
 
 
@@ -108,9 +108,9 @@ def mail_poll(
     from escalon.triage.lazy import LazyAnalyzer
 
     if ssl and starttls:
-        _fail("choose either --ssl or --starttls, not both")
+        fail("choose either --ssl or --starttls, not both")
     if not password:
-        _fail("no IMAP password: set ESCALON_IMAP_PASSWORD (or pass --password)")
+        fail("no IMAP password: set ESCALON_IMAP_PASSWORD (or pass --password)")
     assert password is not None
     settings = get_settings()
     logs.configure(settings.log_level)
@@ -118,7 +118,7 @@ def mail_poll(
     try:
         _ready(database)
     except SQLAlchemyError as error:
-        _fail(f"cannot use the database: {str(error).splitlines()[0]}")
+        fail(f"cannot use the database: {str(error).splitlines()[0]}")
     port = port or (993 if ssl else 143)
     poll = functools.partial(
         poll_once,
@@ -143,7 +143,7 @@ def mail_poll(
             try:
                 report = poll()
             except MailboxError as error:
-                _fail(str(error))
+                fail(str(error))
             typer.echo(report.summary())
             if report.failed or report.left:
                 raise typer.Exit(1)

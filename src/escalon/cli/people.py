@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from escalon.cli.service import audit
 from escalon.config import get_settings
 from escalon.errors import Detail, EscalonError
 from escalon.people.schemas import AgentStatus, Strategy
@@ -123,10 +124,9 @@ def _invalid_options(
 @contextmanager
 def _session(*, write: bool, options: bool = False) -> Iterator[Session]:
     """A transaction on the configured database; a refusal ends the command with its problems."""
-    from escalon.cli.service import _database, _ready
+    from escalon.cli.service import database_ready
 
-    database = _database(get_settings())
-    _ready(database)
+    database = database_ready(get_settings())
     try:
         with database.write() if write else database.read() as session:
             yield session
@@ -281,6 +281,7 @@ def teams_add(
         _invalid_options(error, data, TeamIn)
     with _session(write=True) as session:
         team = service.create_team(session, data=team_in, now=_now())
+        audit(session, "team.created", f"team:{team.name}", team_in.model_dump(mode="json"))
         _out().print(f"team {escape(team.name)} added")
 
 
@@ -310,6 +311,12 @@ def teams_set(
         _invalid_options(error, data, TeamPatch)
     with _session(write=True) as session:
         team = service.update_team(session, name=name, data=patch)
+        audit(
+            session,
+            "team.updated",
+            f"team:{name}",
+            patch.model_dump(mode="json", exclude_unset=True),
+        )
         _out().print(f"team {escape(team.name)} changed: {', '.join(sorted(data))}")
 
 
@@ -330,6 +337,8 @@ def _import(file: Path, dry_run: bool) -> None:
         _refused(error)
     with _session(write=not dry_run) as session:
         report = import_roster(session, roster, now=_now(), dry_run=dry_run)
+        if not dry_run:
+            audit(session, "roster.imported", f"roster:{file.name}", report.model_dump(mode="json"))
     table = _table("kind", "name", "outcome", "changed")
     for kind, items in (("team", report.teams), ("agent", report.agents)):
         for item in items:
@@ -539,6 +548,7 @@ def agents_add(
         _invalid_options(error, data, AgentIn)
     with _session(write=True, options=True) as session:
         agent = service.create_agent(session, data=agent_in, now=_now())
+        audit(session, "agent.created", f"agent:{agent.handle}", agent_in.model_dump(mode="json"))
         _out().print(f"agent {escape(agent.handle)} added")
 
 
@@ -596,4 +606,10 @@ def agents_set(
         _invalid_options(error, data, AgentPatch)
     with _session(write=True, options=True) as session:
         agent = service.update_agent(session, handle=handle, data=patch)
+        audit(
+            session,
+            "agent.updated",
+            f"agent:{handle}",
+            patch.model_dump(mode="json", exclude_unset=True),
+        )
         _out().print(f"agent {escape(agent.handle)} changed: {', '.join(sorted(data))}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -25,7 +25,8 @@ def _database(settings: Settings) -> Any:
     return Database(settings.database_url)
 
 
-def _fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
+    """Print an error for the person at the terminal and exit with status 1."""
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error[/red] {message}")
     raise typer.Exit(1)
 
@@ -36,7 +37,40 @@ def _ready(database: Any) -> None:
     try:
         require_current(database)
     except SchemaOutOfDate as error:
-        _fail(str(error))
+        fail(str(error))
+
+
+def operator() -> str:
+    """How the admin audit trail names whoever runs a command on the server itself."""
+    import getpass
+
+    try:
+        return f"operator:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "operator"
+
+
+def audit(session: Any, action: str, target: str, data: dict[str, Any] | None = None) -> None:
+    """Record an administrative change made from the command line."""
+    from escalon.admin_audit import service as admin_audit
+    from escalon.clock import SystemClock
+
+    admin_audit.record(
+        session,
+        actor=operator(),
+        via="cli",
+        action=action,
+        target=target,
+        at=SystemClock().now_us(),
+        data=data,
+    )
+
+
+def database_ready(settings: Settings) -> Any:
+    """The configured database, refused (exit 1) unless its schema is this release's."""
+    database = _database(settings)
+    _ready(database)
+    return database
 
 
 @db_app.command("upgrade")
@@ -230,9 +264,10 @@ def users_create(
                 agent=agent,
                 display_name=display_name,
             )
+            audit(session, "user.created", f"user:{user.username}", {"role": role, "agent": agent})
             Console(highlight=False).print(f"user {user.username} ({user.role}) created")
     except EscalonError as error:
-        _fail(error.message)
+        fail(error.message)
 
 
 @tokens_app.command("create")
@@ -255,11 +290,17 @@ def tokens_create(
     try:
         with database.write() as session:
             user = auth.user_by_name(session, username)
-            _record, token = auth.create_token(
+            record, token = auth.create_token(
                 session, user=user, now=now, name=name, expires_at=expires
             )
+            audit(
+                session,
+                "token.created",
+                f"token:{record.id}",
+                {"user": user.username, "name": name, "expires_at": expires},
+            )
     except EscalonError as error:
-        _fail(error.message)
+        fail(error.message)
     print(token)
 
 
@@ -275,8 +316,9 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id."
     try:
         with database.write() as session:
             auth.revoke_token(session, token_id=token_id, now=SystemClock().now_us())
+            audit(session, "token.revoked", f"token:{token_id}")
     except EscalonError as error:
-        _fail(error.message)
+        fail(error.message)
     Console(highlight=False).print(f"token {token_id} revoked")
 
 

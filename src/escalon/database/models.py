@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from escalon.admin_audit.models import AdminAuditEntry
 from escalon.auth.models import ApiToken, User
 from escalon.cases.models import (
     ApprovalRequest,
@@ -26,6 +27,7 @@ from escalon.people.models import Agent, Team, team_members
 from escalon.policies.models import PolicyVersion
 
 __all__ = [
+    "AdminAuditEntry",
     "Agent",
     "ApiToken",
     "ApprovalRequest",

@@ -94,6 +94,7 @@ def retry(message_id: Id, context: Admin) -> OutboxOut:
         message.attempts = 0
         message.next_attempt_at = context.now()
         session.flush()
+        context.audit(session, "outbox.retried", f"outbox:{message.id}", {"key": message.key})
         return _outbox_out(message)
 
 
@@ -126,6 +127,7 @@ def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
         )
         session.add(webhook)
         session.flush()
+        context.audit(session, "webhook.created", f"webhook:{webhook.name}", {"url": webhook.url})
         return WebhookCreated(**_webhook_out(webhook).model_dump(), secret=secret)
 
 
@@ -138,6 +140,8 @@ def deactivate_webhook(
         webhook = session.scalars(select(Webhook).where(Webhook.name == name)).first()
         if webhook is None:
             raise NotFound(f"no webhook is named {name!r}")
+        if webhook.active:
+            context.audit(session, "webhook.deleted", f"webhook:{webhook.name}")
         webhook.active = False
         session.flush()
         return _webhook_out(webhook)

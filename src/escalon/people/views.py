@@ -49,7 +49,9 @@ def list_teams(context: Reader) -> list[TeamOut]:
 def create_team(body: TeamIn, context: Admin) -> TeamOut:
     """Add a team."""
     with context.db.write() as session:
-        return service.team_out(service.create_team(session, data=body, now=context.now()))
+        team = service.create_team(session, data=body, now=context.now())
+        context.audit(session, "team.created", f"team:{team.name}", body.model_dump(mode="json"))
+        return service.team_out(team)
 
 
 @router.get("/teams/{name}", tags=["people"], responses=error_responses(401, 403, 404, 422))
@@ -63,7 +65,14 @@ def get_team(name: Name, context: Reader) -> TeamOut:
 def update_team(name: Name, body: TeamPatch, context: Admin) -> TeamOut:
     """Change a team's description or how it assigns its cases."""
     with context.db.write() as session:
-        return service.team_out(service.update_team(session, name=name, data=body))
+        team = service.update_team(session, name=name, data=body)
+        context.audit(
+            session,
+            "team.updated",
+            f"team:{name}",
+            body.model_dump(mode="json", exclude_unset=True),
+        )
+        return service.team_out(team)
 
 
 @router.get("/agents", tags=["people"], responses=error_responses(401, 403))
@@ -83,7 +92,11 @@ def list_agents(context: Reader) -> list[AgentOut]:
 def create_agent(body: AgentIn, context: Admin) -> AgentOut:
     """Add an agent."""
     with context.db.write() as session:
-        return service.agent_out(service.create_agent(session, data=body, now=context.now()))
+        agent = service.create_agent(session, data=body, now=context.now())
+        context.audit(
+            session, "agent.created", f"agent:{agent.handle}", body.model_dump(mode="json")
+        )
+        return service.agent_out(agent)
 
 
 @router.get("/agents/{handle}", tags=["people"], responses=error_responses(401, 403, 404, 422))
@@ -99,7 +112,14 @@ def get_agent(handle: Name, context: Reader) -> AgentOut:
 def update_agent(handle: Name, body: AgentPatch, context: Admin) -> AgentOut:
     """Change an agent."""
     with context.db.write() as session:
-        return service.agent_out(service.update_agent(session, handle=handle, data=body))
+        agent = service.update_agent(session, handle=handle, data=body)
+        context.audit(
+            session,
+            "agent.updated",
+            f"agent:{handle}",
+            body.model_dump(mode="json", exclude_unset=True),
+        )
+        return service.agent_out(agent)
 
 
 @router.put(
@@ -111,7 +131,9 @@ def set_rotation(name: Name, body: RotationIn, context: Admin) -> TeamOut:
     """Set the team's on-call rotation (checked whole; every problem named by field)."""
     with context.db.write() as session:
         team = service.team_by_name(session, name)
-        return service.team_out(service.set_rotation(session, team=team, data=body))
+        updated = service.set_rotation(session, team=team, data=body)
+        context.audit(session, "rotation.set", f"team:{name}", body.model_dump(mode="json"))
+        return service.team_out(updated)
 
 
 @router.delete(
@@ -121,7 +143,9 @@ def clear_rotation(name: Name, context: Admin) -> TeamOut:
     """Remove the team's on-call rotation: nobody is on call for it any more."""
     with context.db.write() as session:
         team = service.team_by_name(session, name)
-        return service.team_out(service.clear_rotation(session, team=team))
+        cleared = service.clear_rotation(session, team=team)
+        context.audit(session, "rotation.cleared", f"team:{name}")
+        return service.team_out(cleared)
 
 
 @router.get("/teams/{name}/on-call", tags=["people"], responses=error_responses(401, 403, 404, 422))
@@ -171,7 +195,10 @@ def post_roster(
     is a 422 naming each one by field, and nothing is written (see docs/people.md)."""
     session_of = context.db.read if dry_run else context.db.write
     with session_of() as session:
-        return import_roster(session, body, now=context.now(), dry_run=dry_run)
+        report = import_roster(session, body, now=context.now(), dry_run=dry_run)
+        if not dry_run:
+            context.audit(session, "roster.imported", "roster", report.model_dump(mode="json"))
+        return report
 
 
 def _instant(moment: datetime | None, name: str, default: int) -> int:

@@ -87,10 +87,20 @@ def upload(body: PolicyUpload, response: Response, context: Admin) -> PolicyVers
             user_id=context.principal.user_id,
             now=now,
         )
+        if created:
+            context.audit(
+                session,
+                "policy.uploaded",
+                f"policy:{version.id}",
+                {"name": version.name, "version": version.version, "filename": version.filename},
+            )
         if body.activate:
+            was_active = version.active
             version = service.activate(
                 session, version_id=version.id, user_id=context.principal.user_id, now=now
             )
+            if not was_active:
+                context.audit(session, "policy.activated", f"policy:{version.id}")
         if not created:
             response.status_code = status.HTTP_200_OK
         response.headers["Location"] = f"/api/v1/policies/{version.id}"
@@ -127,7 +137,10 @@ def get_version(version_id: Id, context: Reader) -> PolicyVersionDetail:
 def activate(version_id: Id, context: Admin) -> PolicyVersionOut:
     """Open new cases under this version from now on (open cases keep theirs)."""
     with context.db.write() as session:
+        was_active = service.get(session, version_id).active
         version = service.activate(
             session, version_id=version_id, user_id=context.principal.user_id, now=context.now()
         )
+        if not was_active:
+            context.audit(session, "policy.activated", f"policy:{version.id}")
         return _out(version)

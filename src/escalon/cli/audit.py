@@ -1,0 +1,67 @@
+"""`escalon audit`: the admin audit trail on the command line."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from escalon.config import get_settings
+
+app = typer.Typer(help="The admin audit trail (users, tokens, policies, webhooks...).")
+
+
+@app.command("list")
+def audit_list(
+    subject: Annotated[str | None, typer.Option(help="user, token, policy, webhook...")] = None,
+    action: Annotated[str | None, typer.Option(help="One action, e.g. user.disabled.")] = None,
+    actor: Annotated[str | None, typer.Option(help="Only changes by this user.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Administrative changes, newest first."""
+    from escalon.admin_audit import service
+    from escalon.cli.service import database_ready, fail
+    from escalon.core.state import from_us
+    from escalon.errors import EscalonError
+
+    database = database_ready(get_settings())
+    try:
+        with database.read() as session:
+            rows = service.entries(
+                session, subject=subject, action=action, actor=actor, limit=limit
+            )
+    except EscalonError as error:
+        fail(error.message)
+    if as_json:
+        for row in rows:
+            print(
+                json.dumps(
+                    {
+                        "id": row.id,
+                        "at": from_us(row.at).isoformat(),
+                        "actor": row.actor,
+                        "via": row.via,
+                        "action": row.action,
+                        "target": row.target,
+                        "data": row.data,
+                    },
+                    sort_keys=True,
+                )
+            )
+        return
+    table = Table("id", "at (UTC)", "actor", "via", "action", "target", "details")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            from_us(row.at).strftime("%Y-%m-%d %H:%M:%S"),
+            row.actor,
+            row.via,
+            row.action,
+            row.target,
+            json.dumps(row.data, sort_keys=True) if row.data else "",
+        )
+    Console(highlight=False).print(table)
