@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from escalon.cli import audit as audit_cli
+from escalon.cli import backup as backup_cli
 from escalon.cli import calendar as calendar_cli
 from escalon.cli import importers as importers_cli
 from escalon.cli import mail as mail_cli
@@ -38,6 +39,8 @@ app.add_typer(service_cli.cases_app, name="cases")
 app.add_typer(people_cli.teams_app, name="teams")
 app.add_typer(people_cli.agents_app, name="agents")
 app.add_typer(audit_cli.app, name="audit")
+app.command("backup")(backup_cli.backup)
+app.command("restore")(backup_cli.restore)
 
 
 def main() -> None:
