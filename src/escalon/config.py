@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # The limiter lives in each API process: N processes let N times as many through.
     form_rate_limit: int = Field(5, ge=0, le=100_000)
     form_rate_window_seconds: float = Field(600.0, gt=0, le=86_400)
+    # Which cases staff see, in the API and the dashboard: `all` (every case) or `teams` (the
+    # cases of their teams, at their level or assigned to them; admins and integrations see
+    # every case). A case someone may not see answers 404. See docs/api.md.
+    case_visibility: Literal["all", "teams"] = "all"
     # How often the dashboard's open pages (queues, board, case page) ask for what changed.
     dashboard_refresh_seconds: float = Field(15.0, ge=0.5, le=3600)
     log_level: str = "INFO"
