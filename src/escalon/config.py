@@ -65,13 +65,32 @@ class Settings(BaseSettings):
     roster_cache_seconds: float = Field(5.0, ge=0, le=300)
     # The public contact form: at most `form_rate_limit` posts per client address, and as many
     # per e-mail address, in any window of `form_rate_window_seconds` (0 turns the limit off).
-    # The limiter lives in each API process: N processes let N times as many through.
+    # Counted in the database with the other rate limits below, so every API process shares it.
     form_rate_limit: int = Field(5, ge=0, le=100_000)
     form_rate_window_seconds: float = Field(600.0, gt=0, le=86_400)
-    # Which cases staff see, in the API and the dashboard: `all` (every case) or `teams` (the
-    # cases of their teams, at their level or assigned to them; admins and integrations see
-    # every case). A case someone may not see answers 404. See docs/api.md.
-    case_visibility: Literal["all", "teams"] = "all"
+    # Rate limits shared by every API process (counters in the database; 0 turns one off):
+    # requests per API token, and requests to the public pages (status, survey, sign-in) per
+    # client address, in any window of `rate_limit_window_seconds`; failed authentications
+    # (bad or missing API tokens, sign-in attempts) per client address in any window of
+    # `rate_limit_auth_window_seconds`, so guessing tokens is slow. See docs/operations.md.
+    rate_limit_window_seconds: float = Field(60.0, gt=0, le=86_400)
+    rate_limit_token: int = Field(6_000, ge=0, le=100_000_000)
+    rate_limit_client: int = Field(1_200, ge=0, le=100_000_000)
+    rate_limit_auth_failures: int = Field(20, ge=0, le=100_000_000)
+    rate_limit_auth_window_seconds: float = Field(600.0, gt=0, le=86_400)
+    # Each process adds its hits to the shared counters after this many hits on one counter
+    # (fewer for small limits) and at least this often: a request far below its limit costs
+    # no database write. N processes may let (N - 1) x hits through beyond a limit.
+    rate_limit_sync_hits: int = Field(20, ge=1, le=10_000)
+    rate_limit_sync_seconds: float = Field(1.0, gt=0, le=60)
+    # Reverse proxies whose forwarding header is believed (addresses or CIDR networks, comma
+    # separated): the client is the right-most address in the header that is not one of them.
+    # Requests from any other peer are counted by the peer's own address.
+    trusted_proxies: str = Field("", max_length=10_000)
+    proxy_header: Literal["x-forwarded-for", "forwarded"] = "x-forwarded-for"
+    # Webhooks to loopback, private, link-local and other non-public addresses (or names that
+    # resolve to them) are refused unless this is set: a receiver on the same host or network.
+    webhook_allow_private: bool = False
     # How often the dashboard's open pages (queues, board, case page) ask for what changed.
     dashboard_refresh_seconds: float = Field(15.0, ge=0.5, le=3600)
     log_level: str = "INFO"

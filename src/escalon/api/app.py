@@ -18,6 +18,7 @@ from escalon import __version__
 from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
 from escalon.api import errors
+from escalon.api import limits as rate_limits
 from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
@@ -66,6 +67,7 @@ def create_app(
         settings=settings,
         analyzer=LazyAnalyzer(settings.triage_model),
     )
+    limits = rate_limits.RateLimits(settings, database, services.clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -74,6 +76,7 @@ def create_app(
         # and collect young objects less often (each request allocates thousands).
         gc.freeze()
         gc.set_threshold(50_000, 50, 100)
+        limits.start()
         runner = None
         if embedded_worker:
             from escalon.worker.runner import WorkerThread
@@ -85,6 +88,7 @@ def create_app(
         finally:
             if runner is not None:
                 runner.stop()
+            limits.stop()
 
     app = FastAPI(
         title="Escalon",
@@ -93,6 +97,8 @@ def create_app(
         lifespan=lifespan,
         docs_url="/docs",
         openapi_url="/openapi.json",
+        # Any operation may meet a rate limit (docs/operations.md, "Rate limits").
+        responses=rate_limits.TOO_MANY_REQUESTS,
         telemetry={
             "tracing": settings.telemetry,
             "metrics": settings.telemetry,
@@ -101,6 +107,7 @@ def create_app(
     )
     app.state.services = services
     errors.install(app)
+    rate_limits.install(app, limits)
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, error: OperationalError) -> JSONResponse:

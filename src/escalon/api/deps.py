@@ -15,8 +15,8 @@ from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 
 from escalon.admin_audit import service as admin_audit
+from escalon.api.limits import limits_of
 from escalon.auth import service as auth
-from escalon.cases import visibility
 from escalon.cases.flows import Actor
 from escalon.clock import Clock
 from escalon.config import Settings
@@ -59,23 +59,7 @@ class Context:
     def actor(self) -> Actor:
         """The caller as flows and the audit trail see them."""
         principal = self.principal
-        return Actor(
-            principal.user_id,
-            principal.name,
-            principal.role,
-            principal.agent,
-            visibility=self.services.settings.case_visibility,
-        )
-
-    def scope(self, session: Session) -> visibility.Scope:
-        """The cases the caller may see (`ESCALON_CASE_VISIBILITY`)."""
-        principal = self.principal
-        return visibility.scope(
-            session,
-            role=principal.role,
-            agent=principal.agent,
-            mode=self.services.settings.case_visibility,
-        )
+        return Actor(principal.user_id, principal.name, principal.role, principal.agent)
 
     def now(self) -> int:
         """The current instant (µs)."""
@@ -110,10 +94,14 @@ async def authenticated(
     """The caller, from the bearer token; 401 without a valid one.
 
     Asynchronous so that a recently verified token costs no trip to a worker thread; the
-    database is only asked (in a thread) when the token is not in the cache.
+    database is only asked (in a thread) when the token is not in the cache. A client that
+    failed too often gets 429 before its token is checked; a token over its own limit too.
     """
     parts = services(request)
+    limits = limits_of(request)
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        await limits.refuse_guessing(request)
+        await limits.count_failure(request)
         raise Unauthenticated("send an API token: Authorization: Bearer <token>")
     now = parts.clock.now_us()
     token = credentials.credentials
@@ -121,7 +109,13 @@ async def authenticated(
         token, now=now, cache_seconds=parts.settings.token_cache_seconds
     )
     if principal is None:
-        principal = await run_in_threadpool(_verify, parts, token, now)
+        await limits.refuse_guessing(request)
+        try:
+            principal = await run_in_threadpool(_verify, parts, token, now)
+        except Unauthenticated:
+            await limits.count_failure(request)
+            raise
+    await limits.count_token(principal)
     if auth.needs_last_used(principal, now=now):
         await run_in_threadpool(_mark_used, parts, principal, now)
     return Context(parts, principal)

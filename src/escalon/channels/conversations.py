@@ -20,9 +20,6 @@ what the other one stored).
 from __future__ import annotations
 
 import logging
-import math
-import threading
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -43,7 +40,6 @@ from escalon.channels.schemas import (
     InboundCallIn,
     SocialPostIn,
 )
-from escalon.clock import Clock
 from escalon.core.signals import MANAGER_REQUEST, TextAnalyzer
 from escalon.errors import Invalid
 from escalon.people.directory import Directory
@@ -123,59 +119,6 @@ def receive_contact_form(
         message_details=details,
     )
     return opened.case_id
-
-
-class SlidingWindowLimiter:
-    """At most `limit` hits per key in any window of `window_seconds`, on an injected clock.
-
-    It lives in the memory of one process: each API process counts on its own.
-    """
-
-    SWEEP_EVERY = 512  # checks between sweeps of keys whose hits have all left the window
-
-    def __init__(self, *, limit: int, window_seconds: float, clock: Clock) -> None:
-        self.limit = limit
-        self.window_us = round(window_seconds * 1_000_000)
-        self.clock = clock
-        self._hits: dict[str, deque[int]] = {}
-        self._lock = threading.Lock()
-        self._checks = 0
-
-    def hit(self, keys: Iterable[str]) -> float | None:
-        """Count a hit on every key and return None; or, if any key is at its limit, count
-        nothing and return the seconds until it may try again."""
-        if self.limit <= 0:
-            return None
-        now = self.clock.now_us()
-        horizon = now - self.window_us
-        with self._lock:
-            self._checks += 1
-            if self._checks % self.SWEEP_EVERY == 0:
-                self._sweep(horizon)
-            wait = 0
-            queues = []
-            for key in dict.fromkeys(keys):
-                hits = self._hits.setdefault(key, deque())
-                while hits and hits[0] <= horizon:
-                    hits.popleft()
-                if len(hits) >= self.limit:
-                    wait = max(wait, hits[len(hits) - self.limit] - horizon)
-                queues.append(hits)
-            if wait > 0:
-                return wait / 1_000_000
-            for hits in queues:
-                hits.append(now)
-            return None
-
-    def _sweep(self, horizon: int) -> None:
-        stale = [key for key, hits in self._hits.items() if not hits or hits[-1] <= horizon]
-        for key in stale:
-            del self._hits[key]
-
-
-def retry_after(seconds: float) -> str:
-    """A Retry-After header value: whole seconds, at least 1."""
-    return str(max(1, math.ceil(seconds)))
 
 
 # -- chat --------------------------------------------------------------------------------------

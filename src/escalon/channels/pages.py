@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon.api.deps import Services, services
-from escalon.cases import flows, queries, visibility
+from escalon.api.limits import public_page
+from escalon.cases import flows, queries
 from escalon.cases import service as case_service
 from escalon.cases.models import Case
 from escalon.cases.schemas import SurveyIn
@@ -28,7 +29,8 @@ from escalon.core.state import STOPPED_STATUSES, from_us
 from escalon.errors import Conflict, NotFound
 from escalon.people.models import Agent
 
-router = APIRouter(include_in_schema=False)
+# Anyone may open these pages: each request counts against its client's limit (429 page).
+router = APIRouter(include_in_schema=False, dependencies=[Depends(public_page)])
 Parts = Annotated[Services, Depends(services)]
 
 CUSTOMER = flows.Actor(None, "customer", "integration")
@@ -266,9 +268,7 @@ def status_page(token: str, parts: Parts) -> HTMLResponse:
         zone = context.timezone
         shown = [
             m
-            for m in queries.messages(
-                session, case_id, public_only=True, scope=visibility.EVERYTHING
-            )
+            for m in queries.messages(session, case_id, public_only=True)
             if m.author_kind in ("customer", "agent")
         ]
         handles = {m.author for m in shown if m.author_kind == "agent"}

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from escalon.api.deps import Context, IfMatch, Services, Staff, require, services
 from escalon.api.errors import ErrorBody, error_responses
-from escalon.cases import flows, queries, visibility
+from escalon.api.limits import limits_of
+from escalon.cases import flows, queries
 from escalon.cases.schemas import CaseOut, MessageOut
 from escalon.channels import conversations
 from escalon.channels.schemas import (
@@ -104,23 +103,6 @@ async def _as_json(request: Request) -> Request:
 
 
 _forms = APIRouter(route_class=_FormOrJson)  # joins `router`, which adds /api/v1
-_limiter_lock = threading.Lock()
-
-
-def _limiter(request: Request, parts: Services) -> conversations.SlidingWindowLimiter:
-    """The process's limiter of contact form posts, made on first use from the settings."""
-    state = request.app.state
-    found: conversations.SlidingWindowLimiter | None = getattr(state, "contact_limiter", None)
-    if found is None:
-        with _limiter_lock:
-            found = getattr(state, "contact_limiter", None)
-            if found is None:
-                found = state.contact_limiter = conversations.SlidingWindowLimiter(
-                    limit=parts.settings.form_rate_limit,
-                    window_seconds=parts.settings.form_rate_window_seconds,
-                    clock=parts.clock,
-                )
-    return found
 
 
 @_forms.post(
@@ -142,22 +124,13 @@ def contact_form(
     Posts are limited per client address and per e-mail address (429 with Retry-After). A
     filled honeypot (`website`) is answered like a success and nothing is stored.
     """
-    client = request.client.host if request.client is not None else "unknown"
-    wait = _limiter(request, parts).hit((f"ip:{client}", f"email:{body.email.lower()}"))
-    if wait is not None:
-        after = conversations.retry_after(wait)
-        return JSONResponse(
-            {
-                "error": "rate_limited",
-                "message": f"too many messages; try again in {after} s",
-                "details": [],
-            },
-            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
-            headers={"Retry-After": after},
-        )
+    limits = limits_of(request)
+    limits.contact_form(request, body.email)  # 429 over the limit (shared by every process)
     thanks = "Thank you: we received your message and will answer by e-mail."
     if body.website is not None and body.website.strip():
-        log.info("contact form from %s filled the honeypot: nothing stored", client)
+        log.info(
+            "contact form from %s filled the honeypot: nothing stored", limits.client_of(request)
+        )
         accepted = ContactAccepted(case_id=None, message=thanks)
     else:
         with parts.database.write() as session:
@@ -265,8 +238,7 @@ def log_call(
             now=context.now(),
             if_match=version,
         )
-        written = queries.get_case(session, case_id, scope=visibility.EVERYTHING)
-        response.headers["ETag"] = f'"{written.version}"'
+        response.headers["ETag"] = f'"{queries.get_case(session, case_id).version}"'
         return queries.get_message(session, message_id)
 
 
@@ -305,7 +277,7 @@ def open_call(
                 analyzer=context.services.analyzer,
                 idempotency_key=idempotency_key,
             )
-            case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
+            case = queries.get_case(session, opened.case_id)
             replayed = opened.replayed
     except flows.IdempotencyRace:
         # A request with the same key committed first: answer with its case.
@@ -320,8 +292,7 @@ def open_call(
                 raise Conflict(
                     "a request with this Idempotency-Key is in progress; retry"
                 ) from None
-            case = queries.get_case(session, earlier, scope=visibility.EVERYTHING)
-            replayed = True
+            case, replayed = queries.get_case(session, earlier), True
     headers = {"Location": f"/api/v1/cases/{case.id}", "ETag": f'"{case.version}"'}
     if replayed:
         headers["Idempotent-Replayed"] = "true"

@@ -135,6 +135,9 @@ def serve(
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=30,
+        # The client address is Escalon's to work out, from ESCALON_TRUSTED_PROXIES only:
+        # uvicorn's own reading of X-Forwarded-For (trusting 127.0.0.1) would come first.
+        proxy_headers=False,
     )
 
 

@@ -25,6 +25,7 @@ from escalon.database.base import Base
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.people.models import Agent, Team, team_members
 from escalon.policies.models import PolicyVersion
+from escalon.ratelimits.models import RateCounter
 
 __all__ = [
     "AdminAuditEntry",
@@ -44,6 +45,7 @@ __all__ = [
     "Message",
     "OutboxMessage",
     "PolicyVersion",
+    "RateCounter",
     "StaffNotification",
     "Team",
     "ThreadRef",

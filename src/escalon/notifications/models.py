@@ -35,6 +35,9 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[int | None] = mapped_column(Instant)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # What a webhook's receiver answered (its first 200 characters) when it refused: the
+    # receiver's words, shown to admins only, never logged.
+    last_response: Mapped[str | None] = mapped_column(Text)
     transport: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[int] = mapped_column(Instant)
     delivered_at: Mapped[int | None] = mapped_column(Instant)

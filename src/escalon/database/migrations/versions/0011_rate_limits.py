@@ -6,6 +6,9 @@ Revises: 0010
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0011"
 down_revision = "0010"
 branch_labels = None
@@ -14,7 +17,24 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
+    op.create_table(
+        "rate_counters",
+        sa.Column("key", sa.String(length=80), nullable=False),
+        sa.Column("window_start", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.BigInteger(), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("key", "window_start", name=op.f("pk_rate_counters")),
+    )
+    op.create_index("ix_rate_counters_expires_at", "rate_counters", ["expires_at"], unique=False)
+    # What a webhook's receiver answered to a failed delivery: for admins only (last_error
+    # says what happened without the receiver's words).
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_response", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     """Undo this revision."""
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_column("last_response")
+    op.drop_index("ix_rate_counters_expires_at", table_name="rate_counters")
+    op.drop_table("rate_counters")

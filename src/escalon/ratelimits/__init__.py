@@ -1,0 +1,1 @@
+"""Rate limits shared by every process: counters in the database, and who the client is."""
