@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # Webhooks to loopback, private, link-local and other non-public addresses (or names that
     # resolve to them) are refused unless this is set: a receiver on the same host or network.
     webhook_allow_private: bool = False
+    # Which cases staff see, in the API and the dashboard: `all` (every case) or `teams` (the
+    # cases of their teams, at their level or assigned to them; admins and integrations see
+    # every case). A case someone may not see answers 404. See docs/api.md.
+    case_visibility: Literal["all", "teams"] = "all"
     # How often the dashboard's open pages (queues, board, case page) ask for what changed.
     dashboard_refresh_seconds: float = Field(15.0, ge=0.5, le=3600)
     log_level: str = "INFO"

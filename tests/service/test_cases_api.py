@@ -392,26 +392,25 @@ def test_an_approval_above_authority_climbs_to_the_level_that_may_grant_it(
     assert again.status_code == 409
 
 
-def test_approving_above_the_case_levels_authority_is_refused(workspace: Workspace) -> None:
+def test_approving_needs_an_authority_of_ones_own_not_the_case_levels(
+    workspace: Workspace,
+) -> None:
     case = open_case(workspace)
     approval = workspace.client.post(
         f"/api/v1/cases/{case['id']}/approvals",
         json={"kind": "refund", "amount": 300},
         headers=workspace.headers("agent"),
     ).json()
-    workspace.client.post(
-        f"/api/v1/cases/{case['id']}/de-escalation",
-        json={"to_level": "frontline", "note": "back to you"},
-        headers=workspace.headers("supervisor"),
-    )
-    # The admin is no agent: the level the case is at (frontline, 50) is what they may approve.
+    # The admin is no agent: whatever level the case is at, they may approve nothing.
     response = workspace.client.post(
         f"/api/v1/approvals/{approval['id']}/decision",
         json={"decision": "approve"},
         headers=workspace.headers("admin"),
     )
-    assert response.status_code == 409
-    assert "it needs level 'supervisor'" in response.json()["message"]
+    assert response.status_code == 403
+    message = response.json()["message"]
+    assert "not linked to an agent" in message
+    assert "it needs the authority of level 'supervisor' or above (who may: sara)" in message
 
 
 def test_a_supervisor_approves_by_their_own_levels_authority(workspace: Workspace) -> None:

@@ -246,7 +246,8 @@ def test_a_refund_inside_the_agents_own_limit_is_granted_and_recorded(
         for entry in read(workspace, f"/cases/{case['id']}/audit")["items"]
         if entry["kind"] == "approval.granted"
     )
-    assert (entry["data"]["authority"], entry["data"]["by"]) == (200, "agent")
+    assert (entry["data"]["authority"], entry["data"]["basis"]) == (200, "own limit")
+    assert entry["data"]["by"] == "ana"
 
 
 def test_new_cases_are_handed_out_in_turn_and_the_turn_is_remembered(workspace: Workspace) -> None:

@@ -161,14 +161,20 @@ def test_an_approval_above_authority_waits_and_a_supervisor_decides_it(
     bad = _post(agent, case_id, "approvals", kind="refund", amount="lots", note="")
     assert bad.status_code == 422
     assert "the amount must be a number" in bad.text
-    assert _post(agent, case_id, "approvals", kind="refund", amount="5,000", note="").is_redirect
+    assert _post(agent, case_id, "approvals", kind="refund", amount="1,000", note="").is_redirect
+    assert _post(agent, case_id, "approvals", kind="refund", amount="300", note="").is_redirect
     html = _page(agent, case_id)
-    assert "refund 5000 by ana: <strong>pending</strong>" in html
+    assert "refund 300 by ana: <strong>pending</strong>" in html
     assert "Approve" not in html  # agents do not decide
-    approval = workspace.client.get(
+    assert "Needs an authority of 300 (level supervisor or above). Who may decide: sara." in html
+    first, approval = workspace.client.get(
         f"/api/v1/cases/{case_id}/approvals", headers=workspace.headers()
-    ).json()[0]
+    ).json()
     supervisor = _signed_in(workspace, "supervisor")
+    # 1,000 is above sara's 500: she sees who may decide it instead of the buttons.
+    html = _page(supervisor, case_id)
+    assert f"approvals/{first['id']}/decision" not in html
+    assert f"approvals/{approval['id']}/decision" in html
     decided = _post(
         supervisor,
         case_id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from escalon.admin_audit import service as admin_audit
 from escalon.api.limits import limits_of
 from escalon.auth import service as auth
+from escalon.cases import visibility
 from escalon.cases.flows import Actor
 from escalon.clock import Clock
 from escalon.config import Settings
@@ -59,7 +60,23 @@ class Context:
     def actor(self) -> Actor:
         """The caller as flows and the audit trail see them."""
         principal = self.principal
-        return Actor(principal.user_id, principal.name, principal.role, principal.agent)
+        return Actor(
+            principal.user_id,
+            principal.name,
+            principal.role,
+            principal.agent,
+            visibility=self.services.settings.case_visibility,
+        )
+
+    def scope(self, session: Session) -> visibility.Scope:
+        """The cases the caller may see (`ESCALON_CASE_VISIBILITY`)."""
+        principal = self.principal
+        return visibility.scope(
+            session,
+            role=principal.role,
+            agent=principal.agent,
+            mode=self.services.settings.case_visibility,
+        )
 
     def now(self) -> int:
         """The current instant (µs)."""

@@ -18,7 +18,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from escalon.cases import service
+from escalon.cases import authority, service, visibility
 from escalon.cases.models import (
     ApprovalRequest,
     Case,
@@ -73,6 +73,9 @@ class Actor:
     name: str
     role: str
     agent: str | None = None  # the agent this user acts as, if linked to one
+    # Which cases they may act on (`escalon.cases.visibility`): the setting for people; Escalon's
+    # own actors (intake, the worker, the operator's CLI) see every case.
+    visibility: str = "all"
 
 
 # A change whose next timer falls this close wakes listening workers instead of waiting a poll.
@@ -96,35 +99,31 @@ class IdempotencyRace(Exception):
 
 
 def find_or_create_customer(session: Session, *, data: CustomerIn, now: int) -> Customer:
-    """The customer with `data.ref`, created if new; given fields update a known one."""
+    """The customer with `data.ref`, created from `data` if new; a known one is not changed
+    (changing a customer is `PATCH /customers/{id}`, a supervisor's act)."""
     customer = session.scalars(select(Customer).where(Customer.ref == data.ref)).first()
-    if customer is None:
-        customer = Customer(
-            ref=data.ref,
-            name=data.name,
-            email=data.email,
-            tier=data.tier,
-            created_at=now,
-            updated_at=now,
-        )
-        try:
-            with session.begin_nested():
-                session.add(customer)
-        except IntegrityError:
-            # Created meanwhile by a concurrent request: use that one.
-            customer = session.scalars(select(Customer).where(Customer.ref == data.ref)).one()
-        else:
-            return customer
-    changed = False
-    for name in ("name", "email", "tier"):
-        value = getattr(data, name)
-        if value is not None and getattr(customer, name) != value:
-            setattr(customer, name, value)
-            changed = True
-    if changed:
-        customer.updated_at = now
-        session.flush()
+    if customer is not None:
+        return customer
+    customer = Customer(
+        ref=data.ref,
+        name=data.name,
+        email=data.email,
+        tier=data.tier,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(customer)
+    except IntegrityError:
+        # Created meanwhile by a concurrent request: use that one.
+        customer = session.scalars(select(Customer).where(Customer.ref == data.ref)).one()
     return customer
+
+
+# Who may change a known customer's name, address or tier by opening a case with other values.
+CUSTOMER_EDITORS = ("admin", "supervisor")
+CUSTOMER_FIELDS = ("name", "email", "tier")
 
 
 # -- opening -----------------------------------------------------------------------------------
@@ -194,7 +193,7 @@ def open_case(
     if facts is None:
         raise Conflict("no policy is active: upload one and activate it (POST /api/v1/policies)")
     policy = policies.compiled(session, facts.policy_version_id, facts.policy_fingerprint)
-    customer = _customer_of(session, request, facts, now)
+    customer, differences = _customer_of(session, request, facts, now, actor)
     _check_names(
         policy,
         priority=request.priority,
@@ -242,6 +241,8 @@ def open_case(
     change.entries.append(
         {"kind": "case.opened", "at": now, "data": _event_data(event, skip=("subject", "body"))}
     )
+    if differences:
+        change.entries.append(_customer_entry(actor, differences, now))
     if request.body or request.subject:
         change.messages.append(
             _message_row(
@@ -296,9 +297,15 @@ class _CustomerFacts:
 
 
 def _customer_of(
-    session: Session, request: CaseCreate, facts: service.OpeningFacts, now: int
-) -> _CustomerFacts:
-    """The case's customer: found by the opening facts, created or updated from the request."""
+    session: Session, request: CaseCreate, facts: service.OpeningFacts, now: int, actor: Actor
+) -> tuple[_CustomerFacts, dict[str, tuple[str | None, str | None]]]:
+    """The case's customer, found by the opening facts or created from the request, and how
+    the request's customer data differs from a known customer's (field: (stored, given)).
+
+    Only supervisors and admins change a known customer so; for anyone else (an integration, a
+    channel, an agent) the stored values stay: anyone may type anyone's reference, and a
+    changed address would send that customer's replies to a stranger.
+    """
     data = request.customer
     if facts.customer_id is None:
         if data is None:
@@ -316,42 +323,58 @@ def _customer_of(
             .returning(Customer.id)
         ).first()
         if created is not None:
-            return _CustomerFacts(created[0], data.ref, data.name, data.email, data.tier)
+            return _CustomerFacts(created[0], data.ref, data.name, data.email, data.tier), {}
         # Created meanwhile by a concurrent request: use that one.
         customer = find_or_create_customer(session, data=data, now=now)
-        return _CustomerFacts(
+        found = _CustomerFacts(
             customer.id, customer.ref, customer.name, customer.email, customer.tier
         )
-    assert facts.customer_ref is not None
-    found = _CustomerFacts(
-        facts.customer_id,
-        facts.customer_ref,
-        facts.customer_name,
-        facts.customer_email,
-        facts.customer_tier,
-    )
+    else:
+        assert facts.customer_ref is not None
+        found = _CustomerFacts(
+            facts.customer_id,
+            facts.customer_ref,
+            facts.customer_name,
+            facts.customer_email,
+            facts.customer_tier,
+        )
     if data is None:
-        return found
-    changes = {
-        name: getattr(data, name)
-        for name in ("name", "email", "tier")
+        return found, {}
+    differences = {
+        name: (getattr(found, name), getattr(data, name))
+        for name in CUSTOMER_FIELDS
         if getattr(data, name) is not None and getattr(data, name) != getattr(found, name)
     }
-    if not changes:
-        return found
+    if not differences or actor.role not in CUSTOMER_EDITORS:
+        return found, differences
     session.execute(
         update(Customer)
         .where(Customer.id == found.id)
-        .values(**changes, updated_at=now)
+        .values(**{name: given for name, (_stored, given) in differences.items()}, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    changed = {name: given for name, (_stored, given) in differences.items()}
     return _CustomerFacts(
         found.id,
         found.ref,
-        changes.get("name", found.name),
-        changes.get("email", found.email),
-        changes.get("tier", found.tier),
-    )
+        changed.get("name", found.name),
+        changed.get("email", found.email),
+        changed.get("tier", found.tier),
+    ), differences
+
+
+def _customer_entry(
+    actor: Actor, differences: dict[str, tuple[str | None, str | None]], at: int
+) -> dict[str, Any]:
+    """The case's audit entry for customer data that differed from the stored customer's:
+    `customer.updated` when the actor may change customers, else `customer.differs` (kept)."""
+    if actor.role in CUSTOMER_EDITORS:
+        data = {
+            name: {"from": stored, "to": given} for name, (stored, given) in differences.items()
+        }
+        return {"kind": "customer.updated", "at": at, "data": data}
+    data = {name: {"kept": stored, "given": given} for name, (stored, given) in differences.items()}
+    return {"kind": "customer.differs", "at": at, "data": data}
 
 
 def _insert_ignoring_conflict(session: Session, model: type[Any]) -> Any:
@@ -378,19 +401,22 @@ def post_message(
     analyzer: TextAnalyzer | None,
     if_match: int | None = None,
     details: dict[str, Any] | None = None,
+    written_by: str | None = None,
 ) -> int:
     """Add a message from the customer or an agent; returns the message's id.
 
     `details` are stored with the message (a call's duration and outcome, e-mail headers...).
+    `written_by` names who wrote a customer-side message when it is not the customer (a
+    participant of the case): the message is stored under that name, never the customer's.
     """
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     at = _at(case, now)
     event: Event
     if request.author == "customer":
         event = CustomerMessage(
             at=from_us(at), case=str(case_id), body=request.body, channel=request.channel
         )
-        author = case.customer_ref
+        author = written_by or case.customer_ref
     else:
         event = AgentMessage(
             at=from_us(at),
@@ -430,7 +456,7 @@ def update_case(
     if_match: int | None,
 ) -> None:
     """Change status and triage fields (status first, then the others, as two events)."""
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     _check_names(case.policy, priority=request.priority)
     at = _at(case, now)
     events: list[Event] = []
@@ -473,7 +499,7 @@ def assign_case(
     if_match: int | None,
 ) -> None:
     """Give the case to an agent, or back to its team's queue."""
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     if assignee is not None:
         exists = session.scalar(select(Agent.id).where(Agent.handle == assignee, Agent.active))
         if exists is None:
@@ -500,7 +526,7 @@ def escalate_case(
     if_match: int | None,
 ) -> None:
     """A person escalates: up to a level (hierarchical) or across to a team (functional)."""
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     policy = case.policy
     at = _at(case, now)
     event: Event
@@ -541,7 +567,7 @@ def acknowledge(
 ) -> None:
     """Take ownership of the case's latest escalation: the acknowledging agent, who must be of
     the level or team the case is at now, becomes its assignee."""
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     at = _at(case, now)
     # Fire what fell due first: an escalation that climbed meanwhile is the one acknowledged.
     change = service.Change(case, case.state, actor.name)
@@ -613,7 +639,7 @@ def de_escalate(
     if_match: int | None,
 ) -> None:
     """Return the case to a lower level with a hand-over note (an internal note on the case)."""
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     policy = case.policy
     target = _level(policy, request.to_level)
     if target >= case.state.level:
@@ -657,39 +683,46 @@ def request_approval(
     now: int,
     if_match: int | None,
 ) -> int:
-    """Ask to grant an amount: granted at once within the requester's authority, else pending
-    (and the policy's `approval.requested` rules may escalate the case to a level that can).
+    """Ask to grant an amount: granted at once within the requester's own authority, else
+    pending until someone whose authority covers it decides (and the policy's
+    `approval.requested` rules may escalate the case to a level that can).
 
-    The requester's authority is their own limit for the kind when their agent profile sets
-    one, else the authority of the level the case is at.
+    The requester's authority is their own (`escalon.cases.authority`), never the case level's,
+    and the engine is given it so that `above_authority` compares with the person's.
     """
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     policy = case.policy
     at = _at(case, now)
-    level = case.state.level
-    personal = _personal_authority(session, actor, request.kind)
-    limit = policy.authority(level, request.kind) if personal is None else personal
-    within = request.amount <= limit
+    own = authority.of_person(session, policy, agent=actor.agent, kind=request.kind)
+    within = own.covers(request.amount)
     event = ApprovalRequested(
         at=from_us(at),
         case=str(case_id),
         agent=actor.name,
         kind=request.kind,
         amount=request.amount,
-        authority=personal,
+        authority=own.amount,
     )
-    change = _apply(session, case, event, at, actor, None, data=_event_data(event))
+    data = _event_data(event) | {"authority": own.shown(), "basis": own.basis}
+    change = _apply(session, case, event, at, actor, None, data=data)
     approval = ApprovalRequest(
         case_id=case_id,
         kind=request.kind,
         amount=request.amount,
         note=request.note,
         requested_by=actor.name,
+        requested_by_user_id=actor.user_id,
         requested_at=at,
-        level=policy.levels[level].name,
+        level=policy.levels[case.state.level].name,
+        requester_authority=own.amount,
+        requester_basis=own.basis,
+        needed_level=authority.needed_level(policy, request.kind, request.amount),
         status="granted" if within else "pending",
         decided_by=actor.name if within else None,
+        decided_by_user_id=actor.user_id if within else None,
         decided_at=at if within else None,
+        decider_authority=own.amount if within else None,
+        decider_basis=own.basis if within else None,
     )
     session.add(approval)
     session.flush()
@@ -702,8 +735,9 @@ def request_approval(
                     "approval": approval.id,
                     "kind": request.kind,
                     "amount": request.amount,
-                    "authority": limit,
-                    "by": "agent" if personal is not None else "level",
+                    "by": actor.name,
+                    "authority": own.shown(),
+                    "basis": own.basis,
                 },
             }
         )
@@ -714,37 +748,41 @@ def request_approval(
 def decide_approval(
     session: Session, *, approval_id: int, request: ApprovalDecisionIn, actor: Actor, now: int
 ) -> int:
-    """Approve or reject a pending request; approving needs a level whose authority covers it."""
-    approval = session.get(ApprovalRequest, approval_id, with_for_update=True)
-    if approval is None:
-        raise NotFound(f"approval request {approval_id} does not exist")
-    if approval.status != "pending":
-        raise Conflict(f"approval request {approval_id} is already {approval.status}")
-    case = _locked(session, approval.case_id, None)
+    """Approve or reject a pending request: a supervisor or admin other than the requester,
+    whose own authority covers the amount. Of two deciders at once, one wins (409 for the
+    other). Returns the case's id."""
+    approval, case = _pending_approval(session, approval_id, actor)
     policy = case.policy
-    authority, whose = _decider_authority(session, policy, case.state.level, actor, approval.kind)
-    if request.decision == "approve" and approval.amount > authority:
-        needed = policy.levels[policy.level_covering(approval.kind, approval.amount)].name
-        raise Conflict(
-            f"{approval.kind} of {approval.amount:g} is above the authority of {whose} "
-            f"({authority:g}); it needs level {needed!r}"
-        )
+    theirs = authority.of_person(session, policy, agent=actor.agent, kind=approval.kind)
+    refusal = _refusal(approval, actor, theirs)
+    if refusal is not None:
+        raise Forbidden(f"{refusal}; {_who_may(session, policy, approval)}")
+    status = "approved" if request.decision == "approve" else "rejected"
     at = _at(case, now)
-    approval.status = "approved" if request.decision == "approve" else "rejected"
-    approval.decided_by = actor.name
-    approval.decided_at = at
-    approval.decision_note = request.note
+    _settle(
+        session,
+        approval,
+        status=status,
+        actor=actor,
+        at=at,
+        note=request.note,
+        decider=theirs,
+    )
     state = case.state.copy()
     state.updated_at = at
     change = service.Change(case, state, actor.name)
     change.entries.append(
         {
-            "kind": f"approval.{approval.status}",
+            "kind": f"approval.{status}",
             "at": at,
             "data": {
                 "approval": approval.id,
                 "kind": approval.kind,
                 "amount": approval.amount,
+                "requested_by": approval.requested_by,
+                "by": actor.name,
+                "authority": theirs.shown(),
+                "basis": theirs.basis,
                 "note": request.note,
             },
         }
@@ -753,41 +791,182 @@ def decide_approval(
     return approval.case_id
 
 
-def _personal_authority(session: Session, actor: Actor, kind: str) -> float | None:
-    """The actor's own limit for a kind, when their agent profile sets one."""
+def withdraw_approval(session: Session, *, approval_id: int, actor: Actor, now: int) -> int:
+    """The requester takes back their own pending request; returns the case's id."""
+    approval, case = _pending_approval(session, approval_id, actor)
+    if not _asked_by(approval, actor):
+        raise Forbidden(
+            f"only {approval.requested_by}, who asked for approval request {approval_id}, "
+            "may withdraw it; others approve or reject it"
+        )
+    at = _at(case, now)
+    _settle(session, approval, status="withdrawn", actor=actor, at=at, note="", decider=None)
+    state = case.state.copy()
+    state.updated_at = at
+    change = service.Change(case, state, actor.name)
+    change.entries.append(
+        {
+            "kind": "approval.withdrawn",
+            "at": at,
+            "data": {
+                "approval": approval.id,
+                "kind": approval.kind,
+                "amount": approval.amount,
+                "by": actor.name,
+            },
+        }
+    )
+    _write(session, [change], now, flush_first=True)
+    return approval.case_id
+
+
+def _pending_approval(
+    session: Session, approval_id: int, actor: Actor
+) -> tuple[ApprovalRequest, service.LoadedCase]:
+    """A request that still waits, and its case, locked (the case first, as every case write
+    locks it, so two decisions on one request queue up and the second sees the first)."""
+    case_id = session.scalar(
+        select(ApprovalRequest.case_id).where(ApprovalRequest.id == approval_id)
+    )
+    if case_id is None or not visibility.visible(session, _scope(session, actor), case_id):
+        raise NotFound(f"approval request {approval_id} does not exist")
+    case = _locked(session, case_id, None, actor)
+    approval = session.get(
+        ApprovalRequest, approval_id, with_for_update=True, populate_existing=True
+    )
+    assert approval is not None  # requests are never deleted
+    if approval.status != "pending":
+        raise Conflict(f"approval request {approval_id} is already {approval.status}")
+    return approval, case
+
+
+def _settle(
+    session: Session,
+    approval: ApprovalRequest,
+    *,
+    status: str,
+    actor: Actor,
+    at: int,
+    note: str,
+    decider: authority.Authority | None,
+) -> None:
+    """Write a decision, only if the request still waits (one decision ever, whatever races)."""
+    settled = session.execute(
+        update(ApprovalRequest)
+        .where(ApprovalRequest.id == approval.id, ApprovalRequest.status == "pending")
+        .values(
+            status=status,
+            decided_by=actor.name,
+            decided_by_user_id=actor.user_id,
+            decided_at=at,
+            decision_note=note,
+            decider_authority=None if decider is None else decider.amount,
+            decider_basis=None if decider is None else decider.basis,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(settled, "rowcount", 1) != 1:
+        raise Conflict(f"approval request {approval.id} was decided meanwhile")
+    session.expire(approval)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingRights:
+    """What a person may do about a pending request, and who may decide it."""
+
+    may_decide: bool
+    may_withdraw: bool
+    refusal: str | None  # why they may not decide
+    deciders: tuple[str, ...]
+    needed_level: str | None
+
+
+def pending_rights(
+    session: Session, *, case_id: int, policy: Policy, actor: Actor
+) -> dict[int, PendingRights]:
+    """For each pending request of a case: what the actor may do about it (the same checks
+    as deciding and withdrawing), and who may decide it."""
+    pending = session.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.case_id == case_id, ApprovalRequest.status == "pending"
+        )
+    )
+    rights = {}
+    for approval in pending:
+        theirs = authority.of_person(session, policy, agent=actor.agent, kind=approval.kind)
+        refusal = _refusal(approval, actor, theirs)
+        people = authority.deciders(
+            session,
+            policy,
+            kind=approval.kind,
+            amount=approval.amount,
+            requester=approval.requested_by,
+        )
+        rights[approval.id] = PendingRights(
+            may_decide=refusal is None,
+            may_withdraw=_asked_by(approval, actor),
+            refusal=refusal,
+            deciders=tuple(people),
+            needed_level=authority.needed_level(policy, approval.kind, approval.amount),
+        )
+    return rights
+
+
+def _refusal(approval: ApprovalRequest, actor: Actor, theirs: authority.Authority) -> str | None:
+    """Why the actor may not decide a request (None: they may)."""
+    if actor.role not in authority.DECIDING_ROLES:
+        return "only supervisors and admins decide approval requests"
+    if _asked_by(approval, actor):
+        return (
+            f"you asked for it: approval request {approval.id} must be decided by someone "
+            "else whose authority covers it"
+        )
+    if not theirs.covers(approval.amount):
+        return (
+            f"{approval.kind} of {approval.amount:g} is above your authority: "
+            f"{_whose(actor, theirs)}"
+        )
+    return None
+
+
+def _asked_by(approval: ApprovalRequest, actor: Actor) -> bool:
+    """Whether the actor made the request: the same user, or the same name (an agent's handle
+    is one person's, whichever user acts as it now)."""
+    if approval.requested_by_user_id is not None and approval.requested_by_user_id == actor.user_id:
+        return True
+    return approval.requested_by == actor.name
+
+
+def _whose(actor: Actor, held: authority.Authority) -> str:
+    """The actor's authority in words, for a refusal."""
     if actor.agent is None:
-        return None
-    limits = session.scalar(select(Agent.authority).where(Agent.handle == actor.agent))
-    if not limits or kind not in limits:
-        return None
-    value = limits[kind]
-    return float("inf") if value == "unlimited" else float(value)
+        return f"user {actor.name!r} is not linked to an agent, so may grant nothing"
+    return f"{actor.agent} may decide up to {held.words()} ({held.basis})"
 
 
-def _decider_authority(
-    session: Session, policy: Policy, case_level: int, actor: Actor, kind: str
-) -> tuple[float, str]:
-    """How much the actor may approve of a kind, and whose authority that is (for messages).
-
-    Their own limit if their profile sets one; else their level's, when they have one the
-    policy knows; else (users not linked to an agent) the level the case is at.
-    """
-    personal = _personal_authority(session, actor, kind)
-    if personal is not None:
-        return personal, f"{actor.agent}'s own limit"
-    if actor.agent is not None:
-        own_level = session.scalar(select(Agent.level).where(Agent.handle == actor.agent))
-        if own_level is not None and own_level in policy.level_index:
-            return policy.authority(policy.level_index[own_level], kind), f"level {own_level!r}"
-    name = policy.levels[case_level].name
-    return policy.authority(case_level, kind), f"level {name!r}"
+def _who_may(session: Session, policy: Policy, approval: ApprovalRequest) -> str:
+    """Who may decide a request, for a refusal."""
+    level = authority.needed_level(policy, approval.kind, approval.amount)
+    needed = (
+        f"it needs the authority of level {level!r} or above"
+        if level is not None
+        else "no level's authority covers it: it needs someone whose own limit does"
+    )
+    people = authority.deciders(
+        session,
+        policy,
+        kind=approval.kind,
+        amount=approval.amount,
+        requester=approval.requested_by,
+    )
+    return f"{needed} ({'who may: ' + ', '.join(people) if people else 'nobody may now'})"
 
 
 def answer_survey(
     session: Session, *, case_id: int, request: SurveyIn, actor: Actor, now: int
 ) -> None:
     """Record the customer's satisfaction score."""
-    case = _locked(session, case_id, None)
+    case = _locked(session, case_id, None, actor)
     if case.state.status not in ("resolved", "closed"):
         raise Conflict(f"case {case_id} is {case.state.status}: a survey follows its resolution")
     at = _at(case, now)
@@ -808,7 +987,7 @@ def migrate_case(
     if_match: int | None,
 ) -> None:
     """Move a case to another stored policy version (an operator's decision)."""
-    case = _locked(session, case_id, if_match)
+    case = _locked(session, case_id, if_match, actor)
     if case.policy_version_id == policy_version_id:
         raise Conflict(f"case {case_id} is already under policy version {policy_version_id}")
     target = policies.get(session, policy_version_id)
@@ -847,8 +1026,19 @@ def migrate_case(
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def _locked(session: Session, case_id: int, if_match: int | None) -> service.LoadedCase:
+def _scope(session: Session, actor: Actor) -> visibility.Scope:
+    """The cases the actor may see and act on."""
+    return visibility.scope(session, role=actor.role, agent=actor.agent, mode=actor.visibility)
+
+
+def _locked(
+    session: Session, case_id: int, if_match: int | None, actor: Actor
+) -> service.LoadedCase:
+    """The case, locked for a change by the actor: NotFound when they may not see it."""
     case = service.lock_case(session, case_id)
+    scope = _scope(session, actor)
+    if not scope.everything:  # checked on the locked row: it cannot move out of scope meanwhile
+        visibility.require(session, scope, case_id)
     if if_match is not None and if_match != case.version:
         raise StaleVersion(
             f"case {case_id} is at version {case.version}, not {if_match}: "

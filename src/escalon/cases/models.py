@@ -185,10 +185,23 @@ class ApprovalRequest(Base):
     requested_by: Mapped[str] = mapped_column(String(200))
     requested_at: Mapped[int] = mapped_column(Instant)
     level: Mapped[str] = mapped_column(String(100))  # the case's level when asked
-    status: Mapped[str] = mapped_column(String(20))  # granted, pending, approved, rejected
+    # granted, pending, approved, rejected, withdrawn
+    status: Mapped[str] = mapped_column(String(20))
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[int | None] = mapped_column(Instant)
     decision_note: Mapped[str | None] = mapped_column(Text)
+    # Who asked and who decided, as users: nobody decides their own request, whatever name
+    # they act under. NULL on requests made before authority belonged to people.
+    requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The requester's authority for the kind when they asked (infinite: unlimited) and what gave
+    # it to them ("own limit", "level 'frontline'"); the same for whoever decided.
+    requester_authority: Mapped[float | None] = mapped_column(Float)
+    requester_basis: Mapped[str | None] = mapped_column(String(200))
+    decider_authority: Mapped[float | None] = mapped_column(Float)
+    decider_basis: Mapped[str | None] = mapped_column(String(200))
+    # The lowest level of the case's policy whose authority covers the amount (NULL: none does).
+    needed_level: Mapped[str | None] = mapped_column(String(100))
 
 
 class IdempotencyKey(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,11 +13,13 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from escalon.cases import visibility
 from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Escalation, Message
 from escalon.cases.schemas import (
     ApprovalOut,
     AuditEntryOut,
     AuditPage,
+    AuthorityOut,
     CaseOut,
     CasePage,
     ClockOut,
@@ -24,6 +27,7 @@ from escalon.cases.schemas import (
     CustomerRef,
     EscalationOut,
     MessageOut,
+    NeedsOut,
     PolicyRef,
     SlaOut,
     instant,
@@ -89,9 +93,13 @@ def case_out(row: Mapping[Any, Any], tags: Sequence[str] | None = None) -> CaseO
     )
 
 
-def get_case(session: Session, case_id: int) -> CaseOut:
-    """One case; NotFound otherwise."""
-    row = session.execute(_ONE_CASE, {"case_id": case_id}).first()
+def get_case(session: Session, case_id: int, *, scope: visibility.Scope) -> CaseOut:
+    """One case; NotFound otherwise, or when it is not in `scope`."""
+    query = _ONE_CASE
+    condition = scope.where()
+    if condition is not None:
+        query = query.where(condition)
+    row = session.execute(query, {"case_id": case_id}).first()
     if row is None:
         raise NotFound(f"case {case_id} does not exist")
     return case_out(row._mapping)
@@ -141,11 +149,20 @@ def _encode_cursor(sort: str, value: int | None, last_id: int) -> str:
 
 
 def list_cases(
-    session: Session, filters: CaseFilters, *, sort: str, limit: int, cursor: str | None
+    session: Session,
+    filters: CaseFilters,
+    *,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    scope: visibility.Scope,
 ) -> CasePage:
-    """A page of cases matching the filters, in a stable order (keyset pagination)."""
+    """A page of the cases in `scope` matching the filters, in a stable order (keyset
+    pagination)."""
     query = _CASE_SELECT
     conditions: list[Any] = []
+    if (condition := scope.where()) is not None:
+        conditions.append(condition)
     for column, values in (
         (Case.status, filters.status),
         (Case.priority, filters.priority),
@@ -205,9 +222,8 @@ def list_cases(
     return CasePage(items=items, next_cursor=next_cursor)
 
 
-def _require_case(session: Session, case_id: int) -> None:
-    if session.get(Case, case_id) is None:
-        raise NotFound(f"case {case_id} does not exist")
+def _require_case(session: Session, case_id: int, scope: visibility.Scope) -> None:
+    visibility.require(session, scope, case_id)
 
 
 def message_out(m: Message) -> MessageOut:
@@ -226,9 +242,11 @@ def message_out(m: Message) -> MessageOut:
     )
 
 
-def messages(session: Session, case_id: int, *, public_only: bool) -> list[MessageOut]:
+def messages(
+    session: Session, case_id: int, *, public_only: bool, scope: visibility.Scope
+) -> list[MessageOut]:
     """A case's messages, oldest first."""
-    _require_case(session, case_id)
+    _require_case(session, case_id, scope)
     query = select(Message).where(Message.case_id == case_id).order_by(Message.at, Message.id)
     if public_only:
         query = query.where(Message.public)
@@ -266,9 +284,9 @@ def escalation_out(e: Escalation) -> EscalationOut:
     )
 
 
-def escalations(session: Session, case_id: int) -> list[EscalationOut]:
+def escalations(session: Session, case_id: int, *, scope: visibility.Scope) -> list[EscalationOut]:
     """A case's escalations, de-escalations and routings, oldest first."""
-    _require_case(session, case_id)
+    _require_case(session, case_id, scope)
     query = select(Escalation).where(Escalation.case_id == case_id).order_by(Escalation.id)
     return [escalation_out(e) for e in session.scalars(query)]
 
@@ -288,31 +306,45 @@ def approval_out(a: ApprovalRequest) -> ApprovalOut:
         decided_by=a.decided_by,
         decided_at=instant(a.decided_at),
         decision_note=a.decision_note,
+        requester_authority=_authority_out(a.requester_authority, a.requester_basis),
+        needs=None
+        if a.requester_basis is None
+        else NeedsOut(amount=a.amount, level=a.needed_level),
+        decider_authority=_authority_out(a.decider_authority, a.decider_basis),
     )
 
 
-def approvals(session: Session, case_id: int) -> list[ApprovalOut]:
+def _authority_out(amount: float | None, basis: str | None) -> AuthorityOut | None:
+    if amount is None or basis is None:
+        return None  # a request made before authority belonged to people
+    return AuthorityOut(amount="unlimited" if math.isinf(amount) else amount, basis=basis)
+
+
+def approvals(session: Session, case_id: int, *, scope: visibility.Scope) -> list[ApprovalOut]:
     """A case's approval requests, oldest first."""
-    _require_case(session, case_id)
+    _require_case(session, case_id, scope)
     query = select(ApprovalRequest).where(ApprovalRequest.case_id == case_id)
     return [approval_out(a) for a in session.scalars(query.order_by(ApprovalRequest.id))]
 
 
-def get_approval(session: Session, approval_id: int) -> ApprovalOut:
-    """One approval request; NotFound otherwise."""
+def get_approval(session: Session, approval_id: int, *, scope: visibility.Scope) -> ApprovalOut:
+    """One approval request; NotFound otherwise, or when its case is not in `scope`."""
     found = session.get(ApprovalRequest, approval_id)
-    if found is None:
+    if found is None or not visibility.visible(session, scope, found.case_id):
         raise NotFound(f"approval request {approval_id} does not exist")
     return approval_out(found)
 
 
-def sla(session: Session, case_id: int, now: int) -> SlaOut:
+def sla(session: Session, case_id: int, now: int, *, scope: visibility.Scope) -> SlaOut:
     """Every SLA clock of a case, measured at `now`."""
-    row = session.execute(
+    query = (
         select(Case.state, Case.policy_version_id, Case.status, PolicyVersion.fingerprint)
         .join(PolicyVersion, PolicyVersion.id == Case.policy_version_id)
         .where(Case.id == case_id)
-    ).first()
+    )
+    if (condition := scope.where()) is not None:
+        query = query.where(condition)
+    row = session.execute(query).first()
     if row is None:
         raise NotFound(f"case {case_id} does not exist")
     state = state_from_json(row[0])
@@ -350,9 +382,11 @@ def sla(session: Session, case_id: int, now: int) -> SlaOut:
     )
 
 
-def audit(session: Session, case_id: int, *, after: int | None, limit: int) -> AuditPage:
+def audit(
+    session: Session, case_id: int, *, after: int | None, limit: int, scope: visibility.Scope
+) -> AuditPage:
     """Part of a case's audit trail, in the order it was written."""
-    _require_case(session, case_id)
+    _require_case(session, case_id, scope)
     query = select(AuditEntry).where(AuditEntry.case_id == case_id)
     if after is not None:
         query = query.where(AuditEntry.id > after)

@@ -288,6 +288,26 @@ class ApprovalDecisionIn(Strict):
     note: Annotated[str, StringConstraints(max_length=10_000)] = ""
 
 
+class AuthorityOut(BaseModel):
+    """How much of a kind someone may grant on their own, and what gives it to them."""
+
+    amount: float | Literal["unlimited"]
+    basis: str = Field(
+        description="`own limit` (their agent profile's), `level 'NAME'` (the level they staff), "
+        "or why they have none (`not linked to an agent`)"
+    )
+
+
+class NeedsOut(BaseModel):
+    """What authority deciding a request takes."""
+
+    amount: float = Field(description="an authority of at least this amount of the kind")
+    level: str | None = Field(
+        description="the lowest level whose authority covers it (null: no level's does; only "
+        "someone whose own limit covers it may decide)"
+    )
+
+
 class ApprovalOut(BaseModel):
     """An approval request and where it stands."""
 
@@ -298,11 +318,21 @@ class ApprovalOut(BaseModel):
     note: str
     requested_by: str
     requested_at: datetime
-    level: str
-    status: Literal["granted", "pending", "approved", "rejected"]
-    decided_by: str | None
+    level: str = Field(description="the level the case was at when asked")
+    status: Literal["granted", "pending", "approved", "rejected", "withdrawn"]
+    decided_by: str | None = Field(
+        description="who granted, approved, rejected or withdrew it (the requester when granted "
+        "at once)"
+    )
     decided_at: datetime | None
     decision_note: str | None
+    requester_authority: AuthorityOut | None = Field(
+        None, description="the requester's own authority for the kind when they asked"
+    )
+    needs: NeedsOut | None = Field(None, description="the authority deciding it takes")
+    decider_authority: AuthorityOut | None = Field(
+        None, description="the authority it was granted, approved or rejected by"
+    )
 
 
 class SurveyIn(Strict):

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import Admin, DateTime, IfMatch, Reader, Staff, Supervisor
+from escalon.api.deps import STAFF, Admin, DateTime, IfMatch, Reader, Staff, Supervisor
 from escalon.api.errors import error_responses
-from escalon.cases import flows, queries
+from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Customer
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
@@ -48,6 +48,12 @@ _WRITE = error_responses(400, 401, 403, 404, 409, 412, 422)
 def _etag(response: Response, case: CaseOut) -> CaseOut:
     response.headers["ETag"] = f'"{case.version}"'
     return case
+
+
+def _written(session: Session, case_id: int) -> CaseOut:
+    """A case as a change just left it: the flow checked the caller may act on it, and they
+    see the outcome of their own change even when it moved the case out of their sight."""
+    return queries.get_case(session, case_id, scope=visibility.EVERYTHING)
 
 
 # -- customers ---------------------------------------------------------------------------------
@@ -97,8 +103,9 @@ def get_customer(customer_id: Id, context: Reader) -> CustomerOut:
     tags=["customers"],
     responses=error_responses(400, 401, 403, 404, 422),
 )
-def update_customer(customer_id: Id, body: CustomerPatch, context: Reader) -> CustomerOut:
-    """Change a customer's name, e-mail or tier (open cases keep the tier they were opened with)."""
+def update_customer(customer_id: Id, body: CustomerPatch, context: Supervisor) -> CustomerOut:
+    """Change a customer's name, e-mail or tier (supervisors; in the admin audit trail). Open
+    cases keep the tier they were opened with."""
     with context.db.write() as session:
         customer = _customer(session, customer_id)
         changes = {
@@ -163,7 +170,7 @@ def create_case(
             if opened.row is not None:  # as just written: no need to read it back
                 case = queries.case_out(opened.row, opened.row["tags"])
             else:
-                case = queries.get_case(session, opened.case_id)
+                case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
     except flows.IdempotencyRace:
         with context.db.read() as session:
             earlier = flows.replayed_case(
@@ -173,7 +180,7 @@ def create_case(
                 raise Conflict(
                     "a request with this Idempotency-Key is in progress; retry"
                 ) from None
-            case, replayed = queries.get_case(session, earlier), True
+            case, replayed = queries.get_case(session, earlier, scope=visibility.EVERYTHING), True
     headers = {"Location": f"/api/v1/cases/{case.id}", "ETag": f'"{case.version}"'}
     if replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -227,7 +234,9 @@ def list_cases(
         opened_before=_aware_us(opened_before, "opened_before"),
     )
     with context.db.read() as session:
-        return queries.list_cases(session, filters, sort=sort, limit=limit, cursor=cursor)
+        return queries.list_cases(
+            session, filters, sort=sort, limit=limit, cursor=cursor, scope=context.scope(session)
+        )
 
 
 def _aware_us(moment: datetime | None, name: str) -> int | None:
@@ -245,7 +254,7 @@ def _aware_us(moment: datetime | None, name: str) -> int | None:
 def get_case(case_id: Id, response: Response, context: Reader) -> CaseOut:
     """One case, with its version as the ETag."""
     with context.db.read() as session:
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, queries.get_case(session, case_id, scope=context.scope(session)))
 
 
 @router.patch("/cases/{case_id}", tags=["cases"], responses={**_WRITE, **error_responses(428)})
@@ -266,7 +275,7 @@ def update_case(
             now=context.now(),
             if_match=version,
         )
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, _written(session, case_id))
 
 
 @router.put("/cases/{case_id}/assignee", tags=["cases"], responses=_WRITE)
@@ -283,7 +292,7 @@ def assign_case(
             now=context.now(),
             if_match=version,
         )
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, _written(session, case_id))
 
 
 @router.post(
@@ -308,16 +317,18 @@ def post_message(
             analyzer=context.services.analyzer,
             if_match=version,
         )
-        case = queries.get_case(session, case_id)
-        response.headers["ETag"] = f'"{case.version}"'
+        response.headers["ETag"] = f'"{_written(session, case_id).version}"'
         return queries.get_message(session, message_id)
 
 
 @router.get("/cases/{case_id}/messages", tags=["cases"], responses=_READ)
 def list_messages(case_id: Id, context: Reader, public_only: bool = False) -> list[MessageOut]:
-    """A case's messages, oldest first."""
+    """A case's messages, oldest first (an integration reads only the public ones)."""
+    public_only = public_only or context.principal.role not in STAFF
     with context.db.read() as session:
-        return queries.messages(session, case_id, public_only=public_only)
+        return queries.messages(
+            session, case_id, public_only=public_only, scope=context.scope(session)
+        )
 
 
 @router.post("/cases/{case_id}/escalations", tags=["escalations"], responses=_WRITE)
@@ -334,14 +345,14 @@ def escalate(
             now=context.now(),
             if_match=version,
         )
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, _written(session, case_id))
 
 
 @router.get("/cases/{case_id}/escalations", tags=["escalations"], responses=_READ)
-def list_escalations(case_id: Id, context: Reader) -> list[EscalationOut]:
+def list_escalations(case_id: Id, context: Staff) -> list[EscalationOut]:
     """A case's escalations, de-escalations and routings, oldest first."""
     with context.db.read() as session:
-        return queries.escalations(session, case_id)
+        return queries.escalations(session, case_id, scope=context.scope(session))
 
 
 @router.post("/cases/{case_id}/acknowledgement", tags=["escalations"], responses=_WRITE)
@@ -351,7 +362,7 @@ def acknowledge(case_id: Id, response: Response, context: Staff, version: IfMatc
         flows.acknowledge(
             session, case_id=case_id, actor=context.actor, now=context.now(), if_match=version
         )
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, _written(session, case_id))
 
 
 @router.post("/cases/{case_id}/de-escalation", tags=["escalations"], responses=_WRITE)
@@ -368,7 +379,7 @@ def de_escalate(
             now=context.now(),
             if_match=version,
         )
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, _written(session, case_id))
 
 
 @router.post(
@@ -380,7 +391,9 @@ def de_escalate(
 def request_approval(
     case_id: Id, body: ApprovalIn, response: Response, context: Staff, version: IfMatch
 ) -> ApprovalOut:
-    """Ask to grant an amount: granted within the case level's authority, else pending."""
+    """Ask to grant an amount: granted at once within your own authority (your own limit, else
+    the level you staff; never the case's level), else pending until someone else whose
+    authority covers it decides."""
     with context.db.write() as session:
         approval_id = flows.request_approval(
             session,
@@ -390,32 +403,43 @@ def request_approval(
             now=context.now(),
             if_match=version,
         )
-        response.headers["ETag"] = f'"{queries.get_case(session, case_id).version}"'
-        return queries.get_approval(session, approval_id)
+        response.headers["ETag"] = f'"{_written(session, case_id).version}"'
+        return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
 
 
 @router.get("/cases/{case_id}/approvals", tags=["approvals"], responses=_READ)
-def list_approvals(case_id: Id, context: Reader) -> list[ApprovalOut]:
+def list_approvals(case_id: Id, context: Staff) -> list[ApprovalOut]:
     """A case's approval requests."""
     with context.db.read() as session:
-        return queries.approvals(session, case_id)
+        return queries.approvals(session, case_id, scope=context.scope(session))
 
 
 @router.get("/approvals/{approval_id}", tags=["approvals"], responses=_READ)
-def get_approval(approval_id: Id, context: Reader) -> ApprovalOut:
+def get_approval(approval_id: Id, context: Staff) -> ApprovalOut:
     """One approval request."""
     with context.db.read() as session:
-        return queries.get_approval(session, approval_id)
+        return queries.get_approval(session, approval_id, scope=context.scope(session))
 
 
 @router.post("/approvals/{approval_id}/decision", tags=["approvals"], responses=_WRITE)
 def decide_approval(approval_id: Id, body: ApprovalDecisionIn, context: Supervisor) -> ApprovalOut:
-    """Approve or reject a pending request (the approver's own limit or level must cover it)."""
+    """Approve or reject a pending request: not your own, and only when your own authority
+    (your own limit, else the level you staff) covers it (403 otherwise, naming who may)."""
     with context.db.write() as session:
         flows.decide_approval(
             session, approval_id=approval_id, request=body, actor=context.actor, now=context.now()
         )
-        return queries.get_approval(session, approval_id)
+        return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
+
+
+@router.post("/approvals/{approval_id}/withdrawal", tags=["approvals"], responses=_WRITE)
+def withdraw_approval(approval_id: Id, context: Staff) -> ApprovalOut:
+    """Take back your own pending request (only the requester may)."""
+    with context.db.write() as session:
+        flows.withdraw_approval(
+            session, approval_id=approval_id, actor=context.actor, now=context.now()
+        )
+        return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
 
 
 @router.post("/cases/{case_id}/survey", tags=["cases"], responses=_WRITE)
@@ -425,26 +449,28 @@ def answer_survey(case_id: Id, body: SurveyIn, response: Response, context: Read
         flows.answer_survey(
             session, case_id=case_id, request=body, actor=context.actor, now=context.now()
         )
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, _written(session, case_id))
 
 
 @router.get("/cases/{case_id}/sla", tags=["cases"], responses=_READ)
-def get_sla(case_id: Id, context: Reader) -> SlaOut:
+def get_sla(case_id: Id, context: Staff) -> SlaOut:
     """Each SLA clock: due instant, remaining business time, paused or not."""
     with context.db.read() as session:
-        return queries.sla(session, case_id, context.now())
+        return queries.sla(session, case_id, context.now(), scope=context.scope(session))
 
 
 @router.get("/cases/{case_id}/audit", tags=["cases"], responses=_READ)
 def get_audit(
     case_id: Id,
-    context: Reader,
+    context: Staff,
     after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> AuditPage:
     """The case's audit trail, in the order it was written."""
     with context.db.read() as session:
-        return queries.audit(session, case_id, after=after, limit=limit)
+        return queries.audit(
+            session, case_id, after=after, limit=limit, scope=context.scope(session)
+        )
 
 
 @router.post("/cases/{case_id}/policy", tags=["cases"], responses=_WRITE)
@@ -461,4 +487,4 @@ def migrate_policy(
             now=context.now(),
             if_match=version,
         )
-        return _etag(response, queries.get_case(session, case_id))
+        return _etag(response, _written(session, case_id))

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from escalon.api.deps import Services, services
 from escalon.api.limits import public_page
-from escalon.cases import flows, queries
+from escalon.cases import flows, queries, visibility
 from escalon.cases import service as case_service
 from escalon.cases.models import Case
 from escalon.cases.schemas import SurveyIn
@@ -268,7 +268,9 @@ def status_page(token: str, parts: Parts) -> HTMLResponse:
         zone = context.timezone
         shown = [
             m
-            for m in queries.messages(session, case_id, public_only=True)
+            for m in queries.messages(
+                session, case_id, public_only=True, scope=visibility.EVERYTHING
+            )
             if m.author_kind in ("customer", "agent")
         ]
         handles = {m.author for m in shown if m.author_kind == "agent"}

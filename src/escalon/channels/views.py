@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from escalon.api.deps import Context, IfMatch, Services, Staff, require, services
 from escalon.api.errors import ErrorBody, error_responses
 from escalon.api.limits import limits_of
-from escalon.cases import flows, queries
+from escalon.cases import flows, queries, visibility
 from escalon.cases.schemas import CaseOut, MessageOut
 from escalon.channels import conversations
 from escalon.channels.schemas import (
@@ -238,7 +238,8 @@ def log_call(
             now=context.now(),
             if_match=version,
         )
-        response.headers["ETag"] = f'"{queries.get_case(session, case_id).version}"'
+        written = queries.get_case(session, case_id, scope=visibility.EVERYTHING)
+        response.headers["ETag"] = f'"{written.version}"'
         return queries.get_message(session, message_id)
 
 
@@ -277,7 +278,7 @@ def open_call(
                 analyzer=context.services.analyzer,
                 idempotency_key=idempotency_key,
             )
-            case = queries.get_case(session, opened.case_id)
+            case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
             replayed = opened.replayed
     except flows.IdempotencyRace:
         # A request with the same key committed first: answer with its case.
@@ -292,7 +293,8 @@ def open_call(
                 raise Conflict(
                     "a request with this Idempotency-Key is in progress; retry"
                 ) from None
-            case, replayed = queries.get_case(session, earlier), True
+            case = queries.get_case(session, earlier, scope=visibility.EVERYTHING)
+            replayed = True
     headers = {"Location": f"/api/v1/cases/{case.id}", "ETag": f'"{case.version}"'}
     if replayed:
         headers["Idempotent-Replayed"] = "true"

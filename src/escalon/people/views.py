@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
-from escalon.api.deps import Admin, DateTime, Reader
+from escalon.api.deps import Admin, Context, DateTime, Reader
 from escalon.api.errors import error_responses
 from escalon.core.state import from_us, to_us
-from escalon.errors import Invalid
+from escalon.errors import Forbidden, Invalid
 from escalon.people import service
 from escalon.people.models import Agent, Team
 from escalon.people.roster import ImportReport, Roster, import_roster
@@ -110,7 +110,9 @@ def get_agent(handle: Name, context: Reader) -> AgentOut:
     "/agents/{handle}", tags=["people"], responses=error_responses(400, 401, 403, 404, 422)
 )
 def update_agent(handle: Name, body: AgentPatch, context: Admin) -> AgentOut:
-    """Change an agent."""
+    """Change an agent (the authority, level, teams and active state of the agent you act as
+    are another admin's to change)."""
+    _not_own_authority(context, handle, body.model_fields_set)
     with context.db.write() as session:
         agent = service.update_agent(session, handle=handle, data=body)
         context.audit(
@@ -196,9 +198,26 @@ def post_roster(
     session_of = context.db.read if dry_run else context.db.write
     with session_of() as session:
         report = import_roster(session, body, now=context.now(), dry_run=dry_run)
+        for item in report.agents:  # raising here rolls the whole import back
+            _not_own_authority(context, item.name, set(item.changed))
         if not dry_run:
             context.audit(session, "roster.imported", "roster", report.model_dump(mode="json"))
         return report
+
+
+# What gives a person authority to grant money (escalon.cases.authority): nobody changes their own.
+AUTHORITY_FIELDS = frozenset({"authority", "level", "teams", "active"})
+
+
+def _not_own_authority(context: Context, handle: str, fields: set[str]) -> None:
+    """403 when an admin would change what gives the agent they act as its authority."""
+    own = context.principal.agent
+    touched = sorted(AUTHORITY_FIELDS & fields)
+    if own is not None and own == handle and touched:
+        raise Forbidden(
+            f"you act as agent {handle!r}: another admin must change its {', '.join(touched)} "
+            "(nobody raises their own authority to grant money)"
+        )
 
 
 def _instant(moment: datetime | None, name: str, default: int) -> int:

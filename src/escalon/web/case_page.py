@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows, queries
+from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Case
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
@@ -43,6 +43,7 @@ from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
+from escalon.web.access import acting, scope_of
 from escalon.web.common import (
     SIGN_IN,
     STATUSES,
@@ -72,6 +73,7 @@ DONE = {
     "de-escalate": "The case went back down with your hand-over note.",
     "approval": "The approval request was recorded.",
     "decision": "Your decision on the approval was recorded.",
+    "withdrawal": "Your approval request was withdrawn.",
     "update": "The case was updated.",
     "resolve": "The case was resolved.",
     "take": "The case is assigned to you.",
@@ -117,6 +119,19 @@ class Choices:
 
 
 @dataclass(frozen=True, slots=True)
+class ApprovalView:
+    """An approval request as the page shows it: what the person may do about it, and who may
+    decide it when they may not."""
+
+    approval: ApprovalOut
+    may_decide: bool = False
+    may_withdraw: bool = False
+    refusal: str | None = None
+    deciders: tuple[str, ...] = ()
+    needs: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CaseView:
     """Everything the case page shows."""
 
@@ -124,7 +139,7 @@ class CaseView:
     clocks: list[Clock]
     timezone: str
     timeline: list[Entry]
-    approvals: list[ApprovalOut]
+    approvals: list[ApprovalView]
     choices: Choices
     status_url: str
     handler: str
@@ -347,14 +362,50 @@ def _may_acknowledge(session: Session, visit: Visit, case: CaseOut) -> bool:
     return agent.level == case.level or case.team in {team.name for team in agent.teams}
 
 
+def _approvals(
+    session: Session, parts: Parts, visit: Visit, policy: Policy, case_id: int
+) -> list[ApprovalView]:
+    """The case's approval requests; for the pending ones, what the flows would let the person
+    do (they check again) and who may decide."""
+    scope = visibility.EVERYTHING  # the case itself was read in the person's scope
+    rights = flows.pending_rights(
+        session, case_id=case_id, policy=policy, actor=acting(visit, parts)
+    )
+    shown = []
+    for approval in queries.approvals(session, case_id, scope=scope):
+        found = rights.get(approval.id)
+        if found is None:
+            shown.append(ApprovalView(approval))
+            continue
+        level = found.needed_level
+        needs = f"an authority of {approval.amount:g}" + (
+            f" (level {level} or above)" if level else " (no level has it; an own limit may)"
+        )
+        shown.append(
+            ApprovalView(
+                approval,
+                may_decide=found.may_decide,
+                may_withdraw=found.may_withdraw,
+                refusal=found.refusal,
+                deciders=found.deciders,
+                needs=needs,
+            )
+        )
+    return shown
+
+
 def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> CaseView:
-    """Read everything the case page shows, in one transaction."""
+    """Read everything the case page shows, in one transaction: NotFound for a case the person
+    may not see, as for one that does not exist."""
     now = parts.clock.now_us()
-    case = queries.get_case(session, case_id)
-    sla = queries.sla(session, case_id, now)
+    case = queries.get_case(session, case_id, scope=scope_of(session, visit, parts))
+    # The case is in the person's scope: its parts are read without asking again.
+    sla = queries.sla(session, case_id, now, scope=visibility.EVERYTHING)
     zone = ZoneInfo(sla.timezone)
-    messages = queries.messages(session, case_id, public_only=False)
-    audit = queries.audit(session, case_id, after=None, limit=1000).items
+    messages = queries.messages(session, case_id, public_only=False, scope=visibility.EVERYTHING)
+    audit = queries.audit(
+        session, case_id, after=None, limit=1000, scope=visibility.EVERYTHING
+    ).items
     policy = _policy(session, case.policy.id)
     base = parts.settings.public_url or ""
     return CaseView(
@@ -362,7 +413,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         clocks=_clocks(sla, now),
         timezone=sla.timezone,
         timeline=_timeline(messages, audit, zone, case.customer.name or case.customer.ref),
-        approvals=queries.approvals(session, case_id),
+        approvals=_approvals(session, parts, visit, policy, case_id),
         choices=_choices(session, policy, case),
         status_url=links.status_url(session, case_id, base, now=now / US),
         handler=_handler(session, case),
@@ -459,7 +510,7 @@ def post_message(
             session,
             case_id=case_id,
             request=message,
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
             analyzer=parts.analyzer,
         )
@@ -489,7 +540,7 @@ def escalate(
             session,
             case_id=case_id,
             request=escalation,
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
             if_match=version,
         )
@@ -503,7 +554,11 @@ def acknowledge(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csr
 
     def run(session: Session, visit: Visit) -> None:
         flows.acknowledge(
-            session, case_id=case_id, actor=visit.actor, now=parts.clock.now_us(), if_match=None
+            session,
+            case_id=case_id,
+            actor=acting(visit, parts),
+            now=parts.clock.now_us(),
+            if_match=None,
         )
 
     return _act(request, parts, case_id, csrf_token, "acknowledge", run)
@@ -528,7 +583,7 @@ def de_escalate(
             session,
             case_id=case_id,
             request=DeEscalateIn(to_level=to_level, note=note),
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
             if_match=version,
         )
@@ -557,7 +612,7 @@ def request_approval(
             session,
             case_id=case_id,
             request=ApprovalIn(kind=kind, amount=value, note=note),
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
             if_match=None,
         )
@@ -578,20 +633,43 @@ def decide_approval(
     """Approve or reject a pending request on this case (supervisors)."""
 
     def run(session: Session, visit: Visit) -> None:
-        if not visit.supervises:
-            raise Forbidden("only supervisors and admins decide approval requests")
-        found = queries.get_approval(session, approval_id)
-        if found.case_id != case_id:
-            raise NotFound(f"approval request {approval_id} is not on case {case_id}")
+        _on_case(session, parts, visit, approval_id, case_id)
         flows.decide_approval(
             session,
             approval_id=approval_id,
             request=ApprovalDecisionIn(decision=decision, note=note),
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
         )
 
     return _act(request, parts, case_id, csrf_token, "decision", run)
+
+
+@router.post("/cases/{case_id}/approvals/{approval_id}/withdrawal", response_class=HTMLResponse)
+def withdraw_approval(
+    case_id: CaseId,
+    approval_id: CaseId,
+    request: Request,
+    parts: Parts,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Take back your own pending approval request."""
+
+    def run(session: Session, visit: Visit) -> None:
+        _on_case(session, parts, visit, approval_id, case_id)
+        flows.withdraw_approval(
+            session, approval_id=approval_id, actor=acting(visit, parts), now=parts.clock.now_us()
+        )
+
+    return _act(request, parts, case_id, csrf_token, "withdrawal", run)
+
+
+def _on_case(session: Session, parts: Parts, visit: Visit, approval_id: int, case_id: int) -> None:
+    """NotFound unless the approval request is one of this case's, and the case is the
+    person's to see (a form names both; they must agree)."""
+    found = queries.get_approval(session, approval_id, scope=scope_of(session, visit, parts))
+    if found.case_id != case_id:
+        raise NotFound(f"approval request {approval_id} is not on case {case_id}")
 
 
 @router.post("/cases/{case_id}/update", response_class=HTMLResponse)
@@ -607,7 +685,7 @@ def update_case(
     """Change the status and the priority (only what differs from the case's)."""
 
     def run(session: Session, visit: Visit) -> None:
-        current = queries.get_case(session, case_id)
+        current = queries.get_case(session, case_id, scope=scope_of(session, visit, parts))
         fields: dict[str, str] = {}
         if status and status != current.status:
             fields["status"] = status
@@ -619,7 +697,7 @@ def update_case(
             session,
             case_id=case_id,
             request=CasePatch.model_validate(fields),
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
             if_match=version,
         )
@@ -645,7 +723,7 @@ def resolve(
             session,
             case_id=case_id,
             request=CasePatch(status="resolved", root_cause=root_cause),
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
             if_match=version,
         )
@@ -664,7 +742,7 @@ def take(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "")
             session,
             case_id=case_id,
             assignee=visit.principal.agent,
-            actor=visit.actor,
+            actor=acting(visit, parts),
             now=parts.clock.now_us(),
             if_match=None,
         )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from escalon.api.deps import STAFF
 from escalon.auth import service as auth
-from escalon.cases import flows, queries
+from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.channels import links
@@ -26,6 +26,7 @@ from escalon.people.models import Agent, Team
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 from escalon.web import session as ui
+from escalon.web.access import acting, scope_of
 from escalon.web.common import (
     OPEN_STATUSES,
     QUEUE,
@@ -202,6 +203,7 @@ def _queue(
     principal: auth.Principal,
     now: int,
     *,
+    scope: visibility.Scope,
     team: str | None,
     status: str | None,
     priority: str | None,
@@ -213,6 +215,8 @@ def _queue(
     my_teams = _agent_teams(session, principal.agent)
     supervisor = principal.role in ("admin", "supervisor")
     all_teams = list(session.scalars(select(Team.name).order_by(Team.name))) if supervisor else []
+    if not scope.everything:  # only the teams whose cases they may see are worth offering
+        all_teams = [name for name in all_teams if name in scope.teams]
     if team and not supervisor and team not in my_teams:
         return forbidden(f"You may see the queues of your own teams only, not {team!r}.")
     if status and status != "any" and status not in STATUSES:
@@ -230,7 +234,9 @@ def _queue(
         title = "My queue"
     else:
         title = "All teams"
-    page = queries.list_cases(session, filters, sort="due", limit=PAGE_SIZE, cursor=cursor or None)
+    page = queries.list_cases(
+        session, filters, sort="due", limit=PAGE_SIZE, cursor=cursor or None, scope=scope
+    )
     rows = []
     for case in page.items:
         due_us = None if case.due_at is None else to_us(case.due_at)
@@ -273,6 +279,7 @@ def _queue_response(
                 session,
                 visit.principal,
                 parts.clock.now_us(),
+                scope=scope_of(session, visit, parts),
                 team=team,
                 status=status,
                 priority=priority,
@@ -348,14 +355,18 @@ class Waiting:
     may_acknowledge: bool
 
 
-def _waiting(session: Session, principal: auth.Principal, now: int) -> dict[str, list[Waiting]]:
-    """Cases waiting for acknowledgement, by level (top level first), longest waiting first."""
+def _waiting(
+    session: Session, principal: auth.Principal, now: int, scope: visibility.Scope
+) -> dict[str, list[Waiting]]:
+    """Cases in `scope` waiting for acknowledgement, by level (top level first), longest waiting
+    first."""
     page = queries.list_cases(
         session,
         queries.CaseFilters(awaiting_acknowledgement=True, status=list(OPEN_STATUSES)),
         sort="due",
         limit=500,
         cursor=None,
+        scope=scope,
     )
     ids = [case.id for case in page.items]
     since: dict[int, int] = {}
@@ -403,7 +414,9 @@ def escalations_board(request: Request, parts: Parts) -> Response:
         visit = visit_of(request, session, parts)
         if visit is None:
             return redirect(SIGN_IN)
-        board = _waiting(session, visit.principal, parts.clock.now_us())
+        board = _waiting(
+            session, visit.principal, parts.clock.now_us(), scope_of(session, visit, parts)
+        )
     return page("escalations.html", visit=visit, board=board, refresh=_refresh_ms(parts))
 
 
@@ -418,7 +431,7 @@ def acknowledge_case(
     visit = form_visit(request, parts, csrf_token)
     if not isinstance(visit, Visit):
         return visit
-    actor = visit.actor
+    actor = acting(visit, parts)
     try:
         with parts.database.write() as session:
             flows.acknowledge(

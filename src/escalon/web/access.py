@@ -1,0 +1,28 @@
+"""Which cases a signed-in person sees and acts on in the dashboard: the same scope as the API's
+(`escalon.cases.visibility`, set by ESCALON_CASE_VISIBILITY)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from escalon.api.deps import Services
+from escalon.cases import flows, visibility
+from escalon.web.common import Visit
+
+
+def acting(visit: Visit, parts: Services) -> flows.Actor:
+    """The person as the case flows see them, limited to the cases they may see."""
+    return replace(visit.actor, visibility=parts.settings.case_visibility)
+
+
+def scope_of(session: Session, visit: Visit, parts: Services) -> visibility.Scope:
+    """The cases the person may see."""
+    principal = visit.principal
+    return visibility.scope(
+        session,
+        role=principal.role,
+        agent=principal.agent,
+        mode=parts.settings.case_visibility,
+    )
