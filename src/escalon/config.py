@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     # and the largest attachment kept apart from the stored original.
     mail_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, le=1024**3)
     mail_attachment_max_bytes: int = Field(10 * 1024 * 1024, ge=0, le=1024**3)
+    # The authserv-id of the mail server that receives support mail and writes its DMARC/DKIM/SPF
+    # verdicts in Authentication-Results (RFC 8601). When set, a mail joins an existing case only
+    # if that server says its From passed (dmarc=pass, or an aligned dkim or spf pass); unset,
+    # Escalon believes the From header as delivered (see docs/mail.md).
+    mail_authserv_id: str | None = Field(None, max_length=255)
+    # Inbound mail per sender: at most this many in any window of the seconds below (0: no
+    # limit). Over it, `mail-in` answers MAIL FROM with a temporary 451 and `mail-poll` holds
+    # the mail for review instead of opening cases.
+    mail_sender_limit: int = Field(30, ge=0, le=1_000_000)
+    mail_sender_window_seconds: int = Field(3600, ge=1, le=7 * 86_400)
     # What Escalon tells the customer by itself: an acknowledgement of each new case with the
     # expected first answer, a notice when it is resolved, and a follow-up this long after.
     customer_acknowledgement: bool = True

@@ -22,6 +22,7 @@ from escalon.api import limits as rate_limits
 from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
+from escalon.channels import inbound_views as inbound_mail_views
 from escalon.channels import pages as channel_pages
 from escalon.channels import views as channel_views
 from escalon.clock import Clock, SystemClock
@@ -34,6 +35,7 @@ from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.triage.lazy import LazyAnalyzer
 from escalon.web import case_page
+from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
 from escalon.web import views as web_views
@@ -195,11 +197,13 @@ def create_app(
         notification_views.router,
         analytics_views.router,
         channel_views.router,
+        inbound_mail_views.router,
         channel_pages.router,
         web_views.router,
         web_numbers.router,
         web_policy.router,
         case_page.router,
+        web_mail_review.router,
     ):
         app.include_router(router)
     return app

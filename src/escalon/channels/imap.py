@@ -6,6 +6,8 @@ once that has returned marks the message \\Seen (and moves it to the processed f
 configured). So the mailbox itself is the queue:
 
 - a database error leaves the message unseen and the next poll takes it again: nothing dropped;
+- a stored message ends in a case or, held, in the review list (no active policy, its sender over
+  the per-sender limit, a failure): it is marked \\Seen either way, since Escalon keeps it;
 - a message above the size limit is refused (nothing is stored), marked \\Seen and \\Flagged (and
   the `$EscalonRefused` keyword, where the server allows keywords) so that a person sees it and it
   is not fetched forever; refused mail stays in the folder rather than moving on;
@@ -21,14 +23,23 @@ from __future__ import annotations
 import contextlib
 import logging
 import ssl as ssl_module
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
-from escalon.channels.mail import MailLimits, MailTooLarge, Received, receive_email
+from escalon.channels.mail import (
+    NO_SENDER_LIMIT,
+    TRUST_FROM,
+    MailLimits,
+    MailTooLarge,
+    MailTrust,
+    Received,
+    SenderLimit,
+    receive_email,
+)
 from escalon.clock import Clock
 from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
@@ -147,6 +158,8 @@ def poll_once(
     processed_folder: str | None = None,
     timeout_seconds: float = 30.0,
     ssl_context: ssl_module.SSLContext | None = None,
+    trust: MailTrust = TRUST_FROM,
+    sender_limit: SenderLimit = NO_SENDER_LIMIT,
 ) -> PollReport:
     """Take the folder's unseen mail into Escalon once; see the module for what happens to each.
 
@@ -164,6 +177,8 @@ def poll_once(
         analyzer=analyzer,
         limits=limits or MailLimits(),
         processed_folder=processed_folder,
+        trust=trust,
+        sender_limit=sender_limit,
     )
     server = f"{host}:{port}"
     try:
@@ -208,10 +223,14 @@ def poll_forever(
     ssl_context: ssl_module.SSLContext | None = None,
     interval_seconds: float,
     stop_event: StopEvent,
+    trust: MailTrust = TRUST_FROM,
+    sender_limit: SenderLimit = NO_SENDER_LIMIT,
+    after_poll: Callable[[], object] | None = None,
 ) -> int:
     """Poll every `interval_seconds` until `stop_event` is set; returns how many polls ran.
 
     A poll that fails is logged and the next one tries again: the mail waits on the server.
+    `after_poll` runs after each poll (the CLI retries held mail whose cause is gone there).
     """
     polls = 0
     while not stop_event.is_set():
@@ -232,6 +251,8 @@ def poll_forever(
                 processed_folder=processed_folder,
                 timeout_seconds=timeout_seconds,
                 ssl_context=ssl_context,
+                trust=trust,
+                sender_limit=sender_limit,
             )
         except MailboxError as error:
             log.error("%s; trying again in %g s", error, interval_seconds)
@@ -242,6 +263,8 @@ def poll_forever(
                 log.warning("%s", report.summary())
             elif report.unseen:
                 log.info("%s", report.summary())
+        if after_poll is not None:
+            after_poll()
         stop_event.wait(interval_seconds)
     return polls
 
@@ -258,8 +281,12 @@ class _Poll:
         analyzer: TextAnalyzer | None,
         limits: MailLimits,
         processed_folder: str | None,
+        trust: MailTrust = TRUST_FROM,
+        sender_limit: SenderLimit = NO_SENDER_LIMIT,
     ) -> None:
         self.db = db
+        self.trust = trust
+        self.sender_limit = sender_limit
         self.folder = folder
         self.clock = clock
         self.analyzer = analyzer
@@ -323,6 +350,8 @@ class _Poll:
                 source=SOURCE,
                 analyzer=self.analyzer,
                 limits=self.limits,
+                trust=self.trust,
+                sender_limit=self.sender_limit,
             )
         except MailTooLarge as error:
             self._refuse(client, uid, len(raw), str(error))
@@ -332,12 +361,12 @@ class _Poll:
             self.report.failed.append(FailedMail(uid, f"{type(error).__name__}: {error}"))
             return False
         self.report.received.append(PolledMail(uid, received))
-        self.step = f"mark message UID {uid} seen (it is stored as case {received.case_id})"
+        stored = _stored_as(received)
+        self.step = f"mark message UID {uid} seen (it is stored {stored})"
         client.add_flags([uid], [_SEEN])
         if self.processed_folder is not None:
             self.step = (
-                f"move message UID {uid} to {self.processed_folder!r} "
-                f"(it is stored as case {received.case_id})"
+                f"move message UID {uid} to {self.processed_folder!r} (it is stored {stored})"
             )
             _move(client, uid, self.processed_folder)
         return True
@@ -393,6 +422,12 @@ def _body(fetched: dict[bytes, Any]) -> bytes:
     if body is None:  # some servers answer with the RFC822 name
         body = fetched.get(b"RFC822", b"")
     return body if isinstance(body, bytes) else str(body).encode("utf-8", "surrogateescape")
+
+
+def _stored_as(received: Received) -> str:
+    if received.case_id is not None:
+        return f"as case {received.case_id}"
+    return f"as inbound mail {received.inbound_id}, held for review"
 
 
 def _too_large(size: int, limits: MailLimits) -> str:

@@ -1,46 +1,96 @@
-"""E-mail intake: store the raw mail first, then thread it into its case or open a new one.
+"""E-mail intake: store the raw mail first, then thread it into its case, open one, or hold it.
 
-Both inbound paths (the SMTP endpoint and IMAP polling) end here. The raw bytes are committed in
-a transaction of their own before anything reads them, so a mail that breaks the parser, or a
-database hiccup half-way, loses nothing: an unreadable mail opens a case flagged `needs-review`
-that points at the stored original.
+Both inbound paths (the SMTP endpoint and IMAP polling) end here. Every delivery is committed as
+it came, in a transaction of its own, before anything reads it. From then on the mail ends in a
+case or in the review list staff see (`status = held`); nothing stored is dropped:
 
-A mail whose Message-ID was already taken (a server or poller delivering it again) is not taken
-twice. Threading, in order: a Message-ID the mail answers (In-Reply-To, then References) that Escalon
-sent or received on a case; else a "[#123]" case token in the subject, when the mail comes from
-that case's customer; else a new case. A closed case is never reopened by mail: the mail opens a
-new case that says which one it follows.
+- The same mail delivered twice (a server or poller sending it again, at once or later) is taken
+  once. A mail's fingerprint is its header and body, less the trace fields each delivery adds
+  (Received, Delivered-To...); the delivery that takes the mail claims the fingerprint under a
+  unique constraint, in the transaction that writes its case, and the others point at it. So a
+  different mail that reuses a Message-ID is still taken.
+- An unreadable mail opens a case tagged `needs-review` that points at the stored original.
+- A mail that would open a case while no policy is active, that fails, or whose sender is over the
+  per-sender limit is held for review; held mail is taken again by `retry` (no-policy mail also
+  by `retry_waiting` once a policy is active).
+
+Threading, in order: a Message-ID the mail answers (In-Reply-To, then References) that Escalon
+sent or received on a case, else a "[#123]" case token in the subject. Either way the mail joins
+the case only when its From address is the case's customer or a participant the case knows (and,
+with `MailTrust.authserv_id` set, when the receiving server verified that From). Anything else
+opens a case of its own under its sender's address, tagged for review, with a note naming the case
+it claimed to answer. A closed case is never reopened by mail: its customer's reply opens a new
+case that says which one it follows.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import parseaddr
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalon.cases import flows
-from escalon.cases.models import Case, Customer, Message
+from escalon.cases.models import Case, Message
 from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
-from escalon.channels.email import ParsedEmail, UnreadableEmail, parse_email
+from escalon.channels import participants
+from escalon.channels.email import (
+    ParsedEmail,
+    UnreadableEmail,
+    domain_of,
+    normalise_address,
+    parse_email,
+)
 from escalon.channels.models import Attachment, InboundEmail, ThreadRef
+from escalon.config import Settings
 from escalon.core.signals import TextAnalyzer
-from escalon.core.text import one_line
 from escalon.database import Database
 from escalon.database.base import table_of
+from escalon.errors import Conflict, NotFound
 from escalon.notifications.models import OutboxMessage
+from escalon.policies.models import PolicyVersion
 
 log = logging.getLogger(__name__)
 
+US = 1_000_000
 REVIEW_TAG = "needs-review"
 INTAKE_ACTOR = flows.Actor(None, "mail-intake", "integration")
-# Escalon's own Message-IDs: the outbox key at a domain that exists nowhere else.
-_OWN_ID = re.compile(r"^<([0-9a-f]{64})@escalon\.invalid>$")
 _BODY_LIMIT = 100_000  # what a message body may hold (the API's limit)
+# A delivery still `received` after this long was interrupted (its process died mid-way).
+INTERRUPTED_US = 5 * 60 * US
+# Why a held mail is not in a case.
+HOLD_REASONS = {
+    "no_policy": "no policy is active, so the mail cannot open a case",
+    "failed": "taking the mail into a case failed",
+    "sender_limit": "its sender is over the per-sender limit",
+}
+# Fields each delivery adds on its way (trace and verdicts): not part of a mail's fingerprint.
+TRACE_FIELDS = frozenset(
+    {
+        b"received",
+        b"return-path",
+        b"delivered-to",
+        b"x-original-to",
+        b"x-delivered-to",
+        b"envelope-to",
+        b"x-envelope-from",
+        b"x-envelope-to",
+        b"authentication-results",
+        b"arc-authentication-results",
+        b"arc-seal",
+        b"arc-message-signature",
+        b"received-spf",
+        b"x-received",
+        b"x-virus-scanned",
+    }
+)
+_TRACE_PREFIXES = (b"x-spam-", b"x-virus-", b"x-rspamd-", b"x-amavis-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,18 +102,76 @@ class MailLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class MailTrust:
+    """Whom a mail's From is believed to be, and which addresses are Escalon's own.
+
+    `authserv_id` names the receiving mail server whose Authentication-Results count: when set,
+    a mail joins an existing case only if that server found its From verified. `own` are
+    addresses that are never made participants (the support address and the sender of replies).
+    """
+
+    authserv_id: str | None = None
+    own: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SenderLimit:
+    """At most `count` mails from one sender in any window of `window_us` (0: no limit)."""
+
+    count: int = 0
+    window_us: int = 3600 * US
+
+
+@dataclass(frozen=True, slots=True)
 class Received:
     """What became of a mail: its stored original, its case and message, and how it got there."""
 
     inbound_id: int
-    case_id: int
+    case_id: int | None
     message_row_id: int | None
-    outcome: str  # opened, threaded, review, duplicate (taken before: nothing new written)
+    # opened, threaded, review (an unreadable mail's case), duplicate (taken before by another
+    # delivery: nothing new written), held (in the review list), received (stored; taking it
+    # was interrupted: in the review list as well)
+    outcome: str
     note: str = ""
+
+    def answer(self) -> str:
+        """What the SMTP endpoint tells the sending server (always a success: it is stored)."""
+        if self.case_id is not None:
+            return f"250 2.0.0 Stored as case {self.case_id} ({self.outcome})"
+        return f"250 2.0.0 Stored as inbound mail {self.inbound_id}, held for review"
+
+
+# The defaults: From believed as delivered, and no per-sender limit.
+TRUST_FROM = MailTrust()
+NO_SENDER_LIMIT = SenderLimit()
 
 
 class MailTooLarge(ValueError):
     """A mail above the size limit: refused before anything is stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """Everything that decides how mail is taken, besides the mail itself."""
+
+    analyzer: TextAnalyzer | None = None
+    limits: MailLimits = MailLimits()
+    trust: MailTrust = MailTrust()
+    sender_limit: SenderLimit = SenderLimit()
+
+
+@dataclass(slots=True)
+class _Job:
+    """One stored delivery on its way into a case."""
+
+    inbound_id: int
+    fingerprint: str
+    parsed: ParsedEmail | None
+    problem: str | None
+    sender: str | None
+    envelope_to: tuple[str, ...] = ()
+    own: frozenset[str] = field(default_factory=frozenset)
 
 
 def receive_email(
@@ -76,21 +184,21 @@ def receive_email(
     envelope_to: list[str] | None = None,
     analyzer: TextAnalyzer | None = None,
     limits: MailLimits = MailLimits(),
+    trust: MailTrust = MailTrust(),
+    sender_limit: SenderLimit = SenderLimit(),
 ) -> Received:
-    """Store a mail as it came, then thread it into a case (or open one); see the module."""
+    """Store a mail as it came, then take it into a case or hold it; see the module.
+
+    Raises only MailTooLarge (nothing stored) or when the raw mail cannot be stored at all;
+    once it is stored, the answer says where it went (a failure leaves it in the review list).
+    """
     if len(raw) > limits.message_bytes:
         raise MailTooLarge(
             f"the message is {len(raw):,} bytes; the limit is {limits.message_bytes:,}"
         )
-    try:
-        parsed: ParsedEmail | None = parse_email(raw)
-        problem = None
-    except UnreadableEmail as error:
-        parsed, problem = None, str(error)
-    if parsed is not None and parsed.message_id:
-        earlier = _already_taken(db, parsed.message_id)
-        if earlier is not None:
-            return earlier
+    parsed, problem = _parse(raw)
+    sender = (parsed.sender if parsed else None) or normalise_address(envelope_from)
+    fingerprint = content_fingerprint(raw)
     with db.write() as session:
         inbound_id = session.scalar(
             insert(table_of(InboundEmail)).returning(table_of(InboundEmail).c.id),
@@ -104,51 +212,416 @@ def receive_email(
                 "raw": raw,
                 "status": "received",
                 "error": problem,
+                "sender": sender[:320] if sender else None,
+                "fingerprint": fingerprint,
             },
         )
     assert inbound_id is not None
-    if parsed is not None:
+    recipients = tuple(
+        found for found in (normalise_address(a) for a in envelope_to or ()) if found is not None
+    )
+    job = _Job(inbound_id, fingerprint, parsed, problem, sender, recipients, trust.own)
+    intake = Intake(analyzer, limits, trust, sender_limit)
+    return _settle_job(db, job, intake, now=now, states=("received",))
+
+
+def retry(db: Database, inbound_id: int, *, now: int, by: str, intake: Intake) -> Received:
+    """Take a held (or interrupted, or dismissed) mail again; NotFound or Conflict otherwise."""
+    with db.read() as session:
+        row = session.get(InboundEmail, inbound_id)
+        if row is None:
+            raise NotFound(f"inbound e-mail {inbound_id} does not exist")
+        if not retryable(row.status, row.received_at, now):
+            raise Conflict(
+                f"inbound e-mail {inbound_id} is {row.status}"
+                + (f" (case {row.case_id})" if row.case_id else "")
+                + ": only held, dismissed or interrupted mail is taken again"
+            )
+        raw, envelope_to = row.raw, row.envelope_to
+    parsed, problem = _parse(raw)
+    recipients = tuple(
+        found
+        for found in (normalise_address(a) for a in (envelope_to or "").split(","))
+        if found is not None
+    )
+    sender = (parsed.sender if parsed else None) or row.sender
+    job = _Job(
+        inbound_id,
+        row.fingerprint or content_fingerprint(raw),
+        parsed,
+        problem,
+        sender,
+        recipients,
+        intake.trust.own,
+    )
+    states = ("held", "dismissed", "received")
+    # A retry is staff's decision: the sender limit that held the mail no longer applies.
+    unlimited = Intake(intake.analyzer, intake.limits, intake.trust, SenderLimit())
+    received = _settle_job(db, job, unlimited, now=now, states=states, by=by)
+    if received.outcome == "gone":
+        raise Conflict(f"inbound e-mail {inbound_id} was taken meanwhile; reload it")
+    return received
+
+
+def dismiss(session: Session, inbound_id: int, *, now: int, by: str, note: str | None) -> None:
+    """Mark a held or interrupted mail as needing no case (it stays stored; it can be retried)."""
+    row = session.get(InboundEmail, inbound_id)
+    if row is None:
+        raise NotFound(f"inbound e-mail {inbound_id} does not exist")
+    if row.status != "held" and not (
+        row.status == "received" and now - row.received_at >= INTERRUPTED_US
+    ):
+        raise Conflict(
+            f"inbound e-mail {inbound_id} is {row.status}: only held or interrupted mail "
+            "can be dismissed"
+        )
+    row.status = "dismissed"
+    row.handled_by = by[:200]
+    row.handled_at = now
+    if note:
+        row.error = f"{row.error or ''}\ndismissed: {note}".strip()[:10_000]
+
+
+def retryable(status: str, received_at: int, now: int) -> bool:
+    """Whether a stored mail in this state can be taken again."""
+    if status in ("held", "dismissed"):
+        return True
+    return status == "received" and now - received_at >= INTERRUPTED_US
+
+
+def retry_waiting(db: Database, *, now: int, intake: Intake, limit: int = 100) -> list[Received]:
+    """Take again, by themselves, the held mails whose cause is gone: those held for want of a
+    policy (once one is active) and deliveries interrupted mid-way."""
+    with db.read() as session:
+        policy = _has_active_policy(session)
+        interrupted = (InboundEmail.status == "received") & (
+            InboundEmail.received_at <= now - INTERRUPTED_US
+        )
+        unheld = (InboundEmail.status == "held") & (InboundEmail.hold_reason == "no_policy")
+        which = (interrupted | unheld) if policy else interrupted
+        ids = list(
+            session.scalars(
+                select(InboundEmail.id).where(which).order_by(InboundEmail.id).limit(limit)
+            )
+        )
+    done = []
+    for inbound_id in ids:
+        try:
+            done.append(retry(db, inbound_id, now=now, by="mail-intake", intake=intake))
+        except (NotFound, Conflict):
+            continue  # taken by someone else meanwhile
+    return done
+
+
+def sender_over_limit(
+    session: Session, sender: str | None, *, now: int, limit: SenderLimit, besides: int = 0
+) -> bool:
+    """Whether `sender` (a normalised address) has reached its limit of mails in the window,
+    counting every stored delivery from them except `besides` (an inbound id)."""
+    if not limit.count or not sender:
+        return False
+    count = session.scalar(
+        select(func.count())
+        .select_from(InboundEmail)
+        .where(
+            InboundEmail.sender == sender[:320],
+            InboundEmail.received_at > now - limit.window_us,
+            InboundEmail.id != besides,
+        )
+    )
+    return int(count or 0) >= limit.count
+
+
+def waiting_count(db: Database, *, now: int) -> int:
+    """How many stored mails wait in the review list (held or interrupted)."""
+    with db.read() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(InboundEmail)
+                .where(
+                    (InboundEmail.status == "held")
+                    | (
+                        (InboundEmail.status == "received")
+                        & (InboundEmail.received_at <= now - INTERRUPTED_US)
+                    )
+                )
+            )
+            or 0
+        )
+
+
+def has_active_policy(db: Database) -> bool:
+    """Whether a policy is active (without one, new mail is held rather than opening cases)."""
+    with db.read() as session:
+        return _has_active_policy(session)
+
+
+def content_fingerprint(raw: bytes) -> str:
+    """The mail's identity across deliveries: SHA-256 of its header fields (trace fields such as
+    Received and Delivered-To left out) and its body, line endings made alike. It covers the
+    Message-ID field, so two mails match only with the same Message-ID and the same content."""
+    text = raw.replace(b"\r\n", b"\n")
+    head, _blank, body = text.partition(b"\n\n")
+    digest = hashlib.sha256()
+    skipping = False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):  # a folded continuation of the field above
+            if not skipping:
+                digest.update(line.rstrip() + b"\n")
+            continue
+        name = line.partition(b":")[0].strip().lower()
+        skipping = name in TRACE_FIELDS or name.startswith(_TRACE_PREFIXES)
+        if not skipping:
+            digest.update(line.rstrip() + b"\n")
+    digest.update(b"\n")
+    digest.update(body.rstrip(b"\n"))
+    return digest.hexdigest()
+
+
+def sender_verified(mail: ParsedEmail, authserv_id: str) -> bool:
+    """Whether the named server's Authentication-Results vouch for the mail's From: dmarc=pass
+    for its domain, or a dkim or spf pass for a domain aligned with it."""
+    domain = domain_of(mail.sender)
+    if domain is None:
+        return False
+    wanted = authserv_id.strip().lower()
+    for result in mail.auth_results:
+        if result.authserv_id != wanted or result.result != "pass":
+            continue
+        if result.method == "dmarc":
+            checked = domain_of(result.get("header.from"))
+            if checked is None or checked == domain:
+                return True
+        elif result.method == "dkim":
+            identity = result.get("header.i") or ""
+            signer = result.get("header.d") or identity.rpartition("@")[2] or None
+            if _aligned(domain_of(signer), domain):
+                return True
+        elif result.method == "spf":
+            bounce = result.get("smtp.mailfrom") or ""
+            if _aligned(domain_of(bounce.rpartition("@")[2] or None), domain):
+                return True
+    return False
+
+
+def _aligned(checked: str | None, domain: str) -> bool:
+    """DMARC's relaxed alignment, approximated without the public suffix list: the same domain,
+    or one a subdomain of the other (never two sibling subdomains)."""
+    if not checked:
+        return False
+    return checked == domain or domain.endswith("." + checked) or checked.endswith("." + domain)
+
+
+def intake_from(settings: Settings, analyzer: TextAnalyzer | None) -> Intake:
+    """How mail is taken under these settings (`ESCALON_MAIL_*`)."""
+    own = normalise_address(parseaddr(settings.mail_from)[1])
+    return Intake(
+        analyzer=analyzer,
+        limits=MailLimits(
+            message_bytes=settings.mail_max_bytes,
+            attachment_bytes=settings.mail_attachment_max_bytes,
+        ),
+        trust=MailTrust(
+            authserv_id=settings.mail_authserv_id or None,
+            own=frozenset({own} if own else ()),
+        ),
+        sender_limit=SenderLimit(
+            count=settings.mail_sender_limit,
+            window_us=settings.mail_sender_window_seconds * US,
+        ),
+    )
+
+
+def readiness(db: Database, settings: Settings, *, now: int) -> list[str]:
+    """What mail intake cannot do yet under these settings, in words for the operator."""
+    found = []
+    if not has_active_policy(db):
+        found.append(
+            "no policy is active: mail is stored and held for review instead of opening "
+            "cases; once a policy is activated, held mail is taken by itself"
+        )
+    if not settings.smtp_host:
+        found.append(
+            "ESCALON_SMTP_HOST is not set: acknowledgements and answers to customers are "
+            "written to the log instead of sent"
+        )
+    if not settings.mail_authserv_id:
+        found.append(
+            "ESCALON_MAIL_AUTHSERV_ID is not set: the From of each mail is believed as "
+            "delivered, so the mail server in front must refuse forged senders (docs/mail.md)"
+        )
+    waiting = waiting_count(db, now=now)
+    if waiting:
+        found.append(
+            f"{waiting} stored mail{'s wait' if waiting != 1 else ' waits'} in the review "
+            "list (escalon mail review)"
+        )
+    return found
+
+
+def _parse(raw: bytes) -> tuple[ParsedEmail | None, str | None]:
+    try:
+        return parse_email(raw), None
+    except UnreadableEmail as error:
+        return None, str(error)
+
+
+# -- taking a stored mail ------------------------------------------------------------------------
+
+_Work = Callable[[Session, _Job], Received]
+
+
+def _settle_job(
+    db: Database,
+    job: _Job,
+    intake: Intake,
+    *,
+    now: int,
+    states: tuple[str, ...],
+    by: str | None = None,
+) -> Received:
+    """Take the stored mail into a case, or hold it; a failure falls back to a review case, then
+    to holding it; a failure of that too leaves it `received` (interrupted, in the review list)."""
+
+    def take(session: Session, job: _Job) -> Received:
+        return _take(session, job, intake, now)
+
+    def review(session: Session, job: _Job) -> Received:
+        if not _has_active_policy(session):
+            return _hold(session, job, "no_policy", problem, now)
+        return _review(session, job, problem, now)
+
+    def hold(session: Session, job: _Job) -> Received:
+        return _hold(session, job, "failed", problem, now)
+
+    problem = job.problem or ""
+    for work in (take, review, hold):
         try:
             with db.write() as session:
-                return _take(session, inbound_id, parsed, now, analyzer, limits)
-        except Exception as error:  # kept: the review case below points at the stored original
-            log.exception("inbound e-mail %s could not be taken into a case", inbound_id)
-            problem = f"{type(error).__name__}: {error}"
-    with db.write() as session:
-        return _review(session, inbound_id, parsed, envelope_from, problem or "", now)
-
-
-def _already_taken(db: Database, message_id: str) -> Received | None:
-    """The earlier delivery of the same mail (a server or poller that sent it again), if any."""
-    with db.read() as session:
-        row = session.execute(
-            select(InboundEmail.id, InboundEmail.case_id, InboundEmail.message_row_id)
-            .where(
-                InboundEmail.message_id == message_id[:998],
-                InboundEmail.status.in_(("opened", "threaded")),
+                outcome = _claimed(session, job, states, work)
+                if by is not None and outcome.outcome not in ("duplicate", "gone"):
+                    _handled(session, job.inbound_id, by, now)
+                return outcome
+        except Exception as error:  # kept: the stored original waits in the review list
+            # Only the kind of error: its text may quote the customer's mail.
+            log.error(
+                "inbound e-mail %s: %s while taking it (%s)",
+                job.inbound_id,
+                type(error).__name__,
+                work.__name__,
             )
-            .order_by(InboundEmail.id)
-            .limit(1)
-        ).first()
-    if row is None or row[1] is None:
-        return None
-    return Received(row[0], row[1], row[2], "duplicate", "the same Message-ID was taken before")
+            problem = f"{type(error).__name__}: {error}"[:2000]
+    return Received(job.inbound_id, None, None, "received", problem)
 
 
-def _take(
-    session: Session,
-    inbound_id: int,
-    mail: ParsedEmail,
-    now: int,
-    analyzer: TextAnalyzer | None,
-    limits: MailLimits,
-) -> Received:
+def _claimed(session: Session, job: _Job, states: tuple[str, ...], work: _Work) -> Received:
+    """Run `work` once this delivery holds the mail's claim, in the caller's transaction.
+
+    The delivery's row is locked in one of `states` first (two retries of one row queue here;
+    the second finds it settled: outcome `gone`). A delivery whose mail another delivery has
+    claimed becomes its duplicate; on PostgreSQL a concurrent claim waits for the claimer's
+    transaction and fails (unique `taken`) when it commits.
+    """
+    locked = session.execute(
+        update(InboundEmail)
+        .where(InboundEmail.id == job.inbound_id, InboundEmail.status.in_(states))
+        .values(status="received")
+        .returning(InboundEmail.taken)
+    ).first()
+    if locked is None:
+        return _current(session, job.inbound_id)
+    if locked[0] != job.fingerprint:
+        winner = _claimer(session, job.fingerprint)
+        if winner is None:
+            try:
+                with session.begin_nested():
+                    session.execute(
+                        update(InboundEmail)
+                        .where(InboundEmail.id == job.inbound_id)
+                        .values(taken=job.fingerprint)
+                    )
+            except IntegrityError:
+                winner = _claimer(session, job.fingerprint)
+        if winner is not None:
+            return _duplicate(session, job.inbound_id, winner)
+    return work(session, job)
+
+
+def _claimer(session: Session, fingerprint: str) -> int | None:
+    found = session.scalar(select(InboundEmail.id).where(InboundEmail.taken == fingerprint))
+    return None if found is None else int(found)
+
+
+def _current(session: Session, inbound_id: int) -> Received:
+    row = session.execute(
+        select(InboundEmail.case_id, InboundEmail.message_row_id, InboundEmail.status).where(
+            InboundEmail.id == inbound_id
+        )
+    ).first()
+    case_id, message_row_id, status = row if row is not None else (None, None, "gone")
+    return Received(inbound_id, case_id, message_row_id, "gone", f"already {status}")
+
+
+def _duplicate(session: Session, inbound_id: int, winner: int) -> Received:
+    row = session.execute(
+        select(InboundEmail.case_id, InboundEmail.message_row_id, InboundEmail.status).where(
+            InboundEmail.id == winner
+        )
+    ).one()
+    note = f"the same mail as inbound e-mail {winner} ({row[2]})"
+    session.execute(
+        update(InboundEmail)
+        .where(InboundEmail.id == inbound_id)
+        .values(
+            status="duplicate",
+            duplicate_of=winner,
+            case_id=row[0],
+            message_row_id=row[1],
+            error=note,
+        )
+    )
+    return Received(inbound_id, row[0], row[1], "duplicate", note)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """Where a readable mail goes."""
+
+    case_id: int | None = None  # the case it joins
+    participant: str | None = None  # who wrote, when a participant rather than the customer
+    follows: int | None = None  # a closed case of the sender's that it answers
+    claimed: int | None = None  # a case it names but may not join
+    why: str = ""  # why not, for the note on its own case
+
+
+def _take(session: Session, job: _Job, intake: Intake, now: int) -> Received:
+    mail = job.parsed
+    if mail is None:
+        if not _has_active_policy(session):
+            return _hold(session, job, "no_policy", HOLD_REASONS["no_policy"], now)
+        return _review(session, job, job.problem or "", now)
+    if sender_over_limit(
+        session, job.sender, now=now, limit=intake.sender_limit, besides=job.inbound_id
+    ):
+        limit = intake.sender_limit
+        problem = (
+            f"{job.sender} sent {limit.count} or more mails in {limit.window_us // US} s: held so "
+            "that a flood opens no cases; retry it to take it"
+        )
+        return _hold(session, job, "sender_limit", problem, now)
+    trust = intake.trust
+    verified = trust.authserv_id is None or sender_verified(mail, trust.authserv_id)
+    plan = _plan(session, mail, verified)
+    if plan.case_id is None and not _has_active_policy(session):
+        return _hold(session, job, "no_policy", HOLD_REASONS["no_policy"], now)
     body = (mail.reply or mail.text or "(no text)")[:_BODY_LIMIT]
-    details = _details(mail, inbound_id)
+    details = _details(mail, job.inbound_id)
     message_row_id: int | None
-    threaded, follows = _thread(session, mail)
-    if threaded is not None:
-        case_id = threaded
+    if plan.case_id is not None:
+        case_id = plan.case_id
+        if plan.participant is not None:
+            details["participant"] = True
         message_row_id = flows.post_message(
             session,
             case_id=case_id,
@@ -160,13 +633,22 @@ def _take(
             ),
             actor=INTAKE_ACTOR,
             now=now,
-            analyzer=analyzer,
+            analyzer=intake.analyzer,
             details=details,
+            written_by=plan.participant,
         )
         outcome = "threaded"
+        writer: str | None = "participant" if plan.participant else "customer"
     else:
-        if follows is not None:
-            details["follows_case"] = follows
+        tags: list[str] = []
+        if plan.follows is not None:
+            details["follows_case"] = plan.follows
+        if plan.claimed is not None:
+            details["claimed_case"] = plan.claimed
+            tags.append(REVIEW_TAG)
+        if not verified:
+            details["unverified_sender"] = True
+            tags.append(REVIEW_TAG)
         opened = flows.open_case(
             session,
             request=CaseCreate(
@@ -177,116 +659,184 @@ def _take(
             ),
             actor=INTAKE_ACTOR,
             now=now,
-            analyzer=analyzer,
+            analyzer=intake.analyzer,
+            tags=tuple(dict.fromkeys(tags)),
             message_details=details,
         )
         case_id = opened.case_id
         message_row_id = _opening_message(session, case_id)
         outcome = "opened"
-    refused = _store_attachments(session, case_id, message_row_id, mail, now, limits)
+        writer = participants.writer_of(session, case_id, mail.sender) if verified else None
+        if plan.claimed is not None:
+            _note_claim(session, case_id, plan, mail.sender, now)
+    if writer == "customer":
+        _add_copied(session, case_id, mail, job, now)
+    refused = _store_attachments(session, case_id, message_row_id, mail, now, intake.limits)
     if mail.message_id:
         _remember(session, mail.message_id, case_id, now)
     note = "; ".join(refused)
-    _settle(session, inbound_id, outcome, case_id, message_row_id, note or None)
-    return Received(inbound_id, case_id, message_row_id, outcome, note)
+    _settle(session, job.inbound_id, outcome, case_id, message_row_id, note or None)
+    return Received(job.inbound_id, case_id, message_row_id, outcome, note)
 
 
-def _review(
-    session: Session,
-    inbound_id: int,
-    mail: ParsedEmail | None,
-    envelope_from: str | None,
-    problem: str,
-    now: int,
-) -> Received:
-    sender = (mail.sender if mail else None) or _address(envelope_from) or "unknown-sender"
+def _plan(session: Session, mail: ParsedEmail, verified: bool) -> _Plan:
+    """The case the mail joins, or why it opens its own (see the module for the rules)."""
+    named: list[tuple[int, str]] = []
+    for reference in mail.thread_ids:
+        case_id = _case_of_reference(session, reference)
+        if case_id is not None:
+            named.append((case_id, f"answers {reference}"))
+    if mail.case_token is not None:
+        named.append((mail.case_token, f"names [#{mail.case_token}] in its subject"))
+    follows: int | None = None
+    claimed: tuple[int, str] | None = None
+    for case_id, how in named:
+        status = session.scalar(select(Case.status).where(Case.id == case_id))
+        if status is None:
+            continue  # a token naming no case
+        writer = participants.writer_of(session, case_id, mail.sender)
+        if writer is None or not verified:
+            if claimed is None:
+                who = mail.sender or "an unknown sender"
+                why = (
+                    f"its sender {who} is neither that case's customer nor a participant it knows"
+                    if writer is None
+                    else f"the receiving mail server did not verify its sender {who}"
+                )
+                claimed = (case_id, f"It {how}, but {why}")
+            continue
+        if status == "closed":
+            follows = follows or case_id
+            continue
+        return _Plan(case_id, mail.sender if writer == "participant" else None)
+    if claimed is None:
+        return _Plan(follows=follows)
+    return _Plan(follows=follows, claimed=claimed[0], why=claimed[1])
+
+
+def _note_claim(session: Session, case_id: int, plan: _Plan, sender: str | None, now: int) -> None:
+    """An internal note on the stranger's own case: which case the mail claimed to answer."""
+    text = (
+        f"This mail names case #{plan.claimed}. {plan.why}, so it opened a case of its own. "
+        f"If it belongs with #{plan.claimed}, add {sender or 'its sender'} there as a participant "
+        f"(POST /api/v1/cases/{plan.claimed}/participants) and link the two cases."
+    )
+    flows.post_message(
+        session,
+        case_id=case_id,
+        request=MessageIn(author="agent", body=text[:_BODY_LIMIT], public=False, channel="email"),
+        actor=INTAKE_ACTOR,
+        now=now,
+        analyzer=None,
+        details={"claimed_case": plan.claimed},
+    )
+
+
+def _add_copied(session: Session, case_id: int, mail: ParsedEmail, job: _Job, now: int) -> None:
+    """The people the customer copied in (Cc) may write into the case too: not those the mail
+    was addressed to (To, the envelope, Delivered-To: the support address itself)."""
+    own = set(job.own) | set(job.envelope_to) | set(mail.delivered_to) | set(mail.to)
+    own.add(mail.sender or "")
+    copied = [address for address in mail.cc if address not in own]
+    if copied:
+        participants.add(
+            session,
+            case_id=case_id,
+            addresses=copied[: participants.CC_LIMIT],
+            source="cc",
+            by=f"cc from {mail.sender}"[:200],
+            now=now,
+        )
+
+
+def _review(session: Session, job: _Job, problem: str, now: int) -> Received:
+    """A case tagged for review that points at the stored original (an unreadable mail)."""
+    mail = job.parsed
+    sender = job.sender or "unknown-sender"
     subject = (mail.subject if mail and mail.subject else "E-mail that could not be read")[:500]
+    try:
+        customer = CustomerIn(ref=sender[:200], email=sender if "@" in sender else None)
+    except ValueError:  # an address the customer fields refuse: the original keeps it
+        customer = CustomerIn(ref="unknown-sender")
     opened = flows.open_case(
         session,
         request=CaseCreate(
-            customer=CustomerIn(ref=sender[:200], email=sender if "@" in sender else None),
+            customer=customer,
             subject=subject,
             body=(
                 f"An e-mail arrived that Escalon could not read ({problem or 'unknown problem'}). "
-                f"Its original is stored as inbound e-mail {inbound_id}; "
+                f"Its original is stored as inbound e-mail {job.inbound_id}; "
                 "read it and answer the customer."
-            ),
+            )[:_BODY_LIMIT],
             channel="email",
         ),
         actor=INTAKE_ACTOR,
         now=now,
         analyzer=None,
         tags=(REVIEW_TAG,),
-        message_details={"inbound_email": inbound_id, "problem": problem},
+        message_details={"inbound_email": job.inbound_id, "problem": problem[:2000]},
     )
     message_row_id = _opening_message(session, opened.case_id)
-    _settle(session, inbound_id, "review", opened.case_id, message_row_id, problem)
-    return Received(inbound_id, opened.case_id, message_row_id, "review", problem)
+    _settle(session, job.inbound_id, "review", opened.case_id, message_row_id, problem)
+    return Received(job.inbound_id, opened.case_id, message_row_id, "review", problem)
 
 
-def _thread(session: Session, mail: ParsedEmail) -> tuple[int | None, int | None]:
-    """(the case the mail belongs to, or None; a closed case it answers, if that is why not)."""
-    closed: int | None = None
-    for reference in mail.thread_ids:
-        case_id = _case_of_reference(session, reference)
-        if case_id is None:
-            continue
-        if _status(session, case_id) == "closed":
-            closed = closed or case_id
-            continue
-        return case_id, None
-    token = mail.case_token
-    if token is not None and mail.sender is not None:
-        row = session.execute(
-            select(Case.status, Customer.email)
-            .join(Customer, Customer.id == Case.customer_id)
-            .where(Case.id == token)
-        ).first()
-        if row is not None and (row[1] or "").lower() == mail.sender:
-            if row[0] != "closed":
-                return token, None
-            closed = closed or token
-    return None, closed
+def _hold(session: Session, job: _Job, reason: str, problem: str, now: int) -> Received:
+    """Keep the mail in the review list (it holds its claim: a redelivery is its duplicate)."""
+    text = problem or HOLD_REASONS[reason]
+    session.execute(
+        update(InboundEmail)
+        .where(InboundEmail.id == job.inbound_id)
+        .values(status="held", hold_reason=reason, error=text[:10_000])
+    )
+    return Received(job.inbound_id, None, None, "held", text)
+
+
+def _handled(session: Session, inbound_id: int, by: str, now: int) -> None:
+    session.execute(
+        update(InboundEmail)
+        .where(InboundEmail.id == inbound_id)
+        .values(handled_by=by[:200], handled_at=now)
+    )
+
+
+def _has_active_policy(session: Session) -> bool:
+    return session.scalar(select(PolicyVersion.id).where(PolicyVersion.active)) is not None
 
 
 def _case_of_reference(session: Session, reference: str) -> int | None:
-    own = _OWN_ID.match(reference)
-    if own is not None:
-        found = session.scalar(select(OutboxMessage.case_id).where(OutboxMessage.key == own[1]))
-        if found is not None:
-            return int(found)
+    found = session.scalar(
+        select(OutboxMessage.case_id).where(OutboxMessage.message_id == reference[:200])
+    )
+    if found is not None:
+        return int(found)
     found = session.scalar(
         select(ThreadRef.case_id).where(ThreadRef.channel == "email", ThreadRef.ref == reference)
     )
     return None if found is None else int(found)
 
 
-def _status(session: Session, case_id: int) -> str | None:
-    return session.scalar(select(Case.status).where(Case.id == case_id))
-
-
 def _remember(session: Session, message_id: str, case_id: int, now: int) -> None:
+    """The mail's own Message-ID leads later replies to its case (the first case it named)."""
     reference = message_id[:998]
-    known = session.scalar(
-        select(ThreadRef.id).where(ThreadRef.channel == "email", ThreadRef.ref == reference)
-    )
-    if known is None:
-        session.execute(
-            insert(ThreadRef),
-            {"channel": "email", "ref": reference, "case_id": case_id, "created_at": now},
-        )
+    values = {"channel": "email", "ref": reference, "case_id": case_id, "created_at": now}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(ThreadRef).values(**values).on_conflict_do_nothing())
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(ThreadRef).values(**values).on_conflict_do_nothing())
 
 
 def _customer(mail: ParsedEmail) -> CustomerIn:
     address = mail.sender or "unknown-sender"
     name = mail.sender_name[:200] if mail.sender_name else None
-    return CustomerIn(ref=address[:200], name=name, email=address if "@" in address else None)
-
-
-def _address(value: str | None) -> str | None:
-    if not value or "@" not in value:
-        return None
-    return one_line(value).strip("<>").lower()[:200]
+    try:
+        return CustomerIn(ref=address[:200], name=name, email=address if "@" in address else None)
+    except ValueError:  # an address the customer fields refuse (no dot in the domain...)
+        return CustomerIn(ref=address[:200], name=name)
 
 
 def _opening_message(session: Session, case_id: int) -> int | None:
@@ -300,8 +850,12 @@ def _details(mail: ParsedEmail, inbound_id: int) -> dict[str, Any]:
         details["message_id"] = mail.message_id
     if mail.sender:
         details["from"] = mail.sender
+    if mail.reply_to and mail.reply_to != mail.sender:
+        details["reply_to"] = mail.reply_to
     if mail.to:
         details["to"] = list(mail.to)
+    if mail.cc:
+        details["cc"] = list(mail.cc)
     if mail.html_only:
         details["html"] = True
     if mail.reply != mail.text.strip():
@@ -360,5 +914,11 @@ def _settle(
     session.execute(
         update(InboundEmail)
         .where(InboundEmail.id == inbound_id)
-        .values(status=status, case_id=case_id, message_row_id=message_row_id, error=error)
+        .values(
+            status=status,
+            case_id=case_id,
+            message_row_id=message_row_id,
+            error=error,
+            hold_reason=None,
+        )
     )

@@ -10,7 +10,12 @@ from escalon.database.base import Base, Id, Instant
 
 
 class InboundEmail(Base):
-    """An e-mail exactly as it arrived, stored before anything reads it, so nothing is lost."""
+    """An e-mail exactly as it arrived, stored before anything reads it, so nothing is lost.
+
+    Every delivery is a row. The one that takes a mail into a case sets `taken` to the mail's
+    fingerprint (its Message-ID and content, trace headers aside): unique, so the same mail
+    delivered twice, at once or later, is taken once; the other deliveries point at it.
+    """
 
     __tablename__ = "inbound_emails"
 
@@ -22,11 +27,41 @@ class InboundEmail(Base):
     message_id: Mapped[str | None] = mapped_column(String(998), index=True)
     size: Mapped[int] = mapped_column(Integer)
     raw: Mapped[bytes] = mapped_column(LargeBinary)
-    # threaded (added to a case), opened (a new case), review (unreadable: a case to look at)
-    status: Mapped[str] = mapped_column(String(20))
+    # received (stored, being taken), threaded (added to a case), opened (a new case), review
+    # (unreadable: a case to look at), duplicate (taken before, see duplicate_of), held (in the
+    # review list: see hold_reason), dismissed (staff decided it needs no case)
+    status: Mapped[str] = mapped_column(String(20), index=True)
     error: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     message_row_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
+    sender: Mapped[str | None] = mapped_column(String(320))  # the From address, normalised
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    taken: Mapped[str | None] = mapped_column(String(64), unique=True)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("inbound_emails.id"))
+    # no_policy, failed, sender_limit: why a held mail is not in a case
+    hold_reason: Mapped[str | None] = mapped_column(String(30))
+    handled_by: Mapped[str | None] = mapped_column(String(200))  # who last retried or dismissed
+    handled_at: Mapped[int | None] = mapped_column(Instant)
+
+    __table_args__ = (Index("ix_inbound_emails_sender_received_at", "sender", "received_at"),)
+
+
+class CaseParticipant(Base):
+    """Someone besides the customer whose mail may join a case: added by staff, or copied in
+    by the customer on a mail of theirs. Their mail is stored under their own address."""
+
+    __tablename__ = "case_participants"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    address: Mapped[str] = mapped_column(String(320))  # normalised (normalise_address)
+    source: Mapped[str] = mapped_column(String(20))  # staff, cc
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[int] = mapped_column(Instant)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "address", name="uq_case_participants_case_address"),
+    )
 
 
 class Attachment(Base):

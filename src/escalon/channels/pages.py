@@ -297,7 +297,11 @@ def status_page(token: str, parts: Parts) -> HTMLResponse:
     lines = [
         _Line(
             at=_when(m.at, zone),
-            author="You" if m.author_kind == "customer" else names.get(m.author, "Support"),
+            author=(
+                (m.author if (m.details or {}).get("participant") else "You")
+                if m.author_kind == "customer"
+                else names.get(m.author, "Support")
+            ),
             from_customer=m.author_kind == "customer",
             subject=m.subject,
             body=m.body,

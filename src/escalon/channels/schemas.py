@@ -206,3 +206,69 @@ class SocialOut(BaseModel):
     message_id: int | None = Field(description="the post's message")
     opened: bool = Field(description="this post opened the case")
     duplicate: bool = Field(description="delivered before: nothing was stored again")
+
+
+# -- the review list of inbound mail, and case participants -------------------------------------
+
+InboundStatus = Literal[
+    "waiting", "held", "received", "dismissed", "duplicate", "opened", "threaded", "review", "all"
+]
+
+
+class InboundEmailOut(BaseModel):
+    """A stored inbound e-mail, as the review list shows it."""
+
+    id: int
+    received_at: datetime
+    source: str = Field(description="smtp, imap or api")
+    status: str = Field(
+        description="held (in the review list: see reason), received (being taken, or "
+        "interrupted), opened, threaded, review (an unreadable mail's case), duplicate, dismissed"
+    )
+    sender: str | None = Field(description="the From address, normalised")
+    subject: str | None
+    message_id: str | None
+    size: int
+    reason: str | None = Field(description="why it is held, or what happened to it")
+    hold_reason: str | None = Field(description="no_policy, failed or sender_limit")
+    case_id: int | None
+    duplicate_of: int | None = Field(description="the delivery of the same mail that took it")
+    handled_by: str | None = Field(description="who last retried or dismissed it")
+    handled_at: datetime | None
+    can_retry: bool
+    can_dismiss: bool
+
+
+class InboundEmailDetail(InboundEmailOut):
+    """A stored inbound e-mail with its header fields (the raw mail is a separate download)."""
+
+    headers: list[tuple[str, str]]
+
+
+class RetryOut(BaseModel):
+    """What a retry did with a held mail."""
+
+    outcome: str = Field(description="opened, threaded, review, duplicate or held (again)")
+    note: str
+    email: InboundEmailOut
+
+
+class DismissIn(Strict):
+    """Why a held mail needs no case (optional)."""
+
+    note: Annotated[str, StringConstraints(max_length=2000), NoNul] | None = None
+
+
+class ParticipantIn(Strict):
+    """An address whose mail may join the case, besides the customer's."""
+
+    address: Email
+
+
+class ParticipantOut(BaseModel):
+    """Someone whose mail may join the case."""
+
+    address: str
+    source: str = Field(description="staff (added by a person) or cc (copied in by the customer)")
+    added_by: str
+    added_at: datetime

@@ -1,16 +1,61 @@
-"""`escalon mail-in` (the SMTP endpoint) and `mail-poll` (IMAP polling): inbound support mail."""
+"""`escalon mail-in` (the SMTP endpoint), `mail-poll` (IMAP polling), and `escalon mail review`,
+`retry` and `dismiss` (the review list of stored mail that is not in a case)."""
 
 from __future__ import annotations
 
 import functools
+import json
+import logging
 import signal
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from escalon.cli.service import _database, _ready, fail
-from escalon.config import get_settings
+from escalon.config import Settings, get_settings
+
+app = typer.Typer(
+    help="The review list: stored mail that is not in a case (held, interrupted).",
+    no_args_is_help=True,
+)
+log = logging.getLogger("escalon.channels")
+# How often the intake processes look for held mail whose cause is gone.
+RETRY_SECONDS = 60.0
+
+
+def _intake(settings: Settings, max_bytes: int | None) -> Any:
+    from escalon.channels.mail import MailLimits, intake_from
+    from escalon.triage.lazy import LazyAnalyzer
+
+    intake = intake_from(settings, LazyAnalyzer(settings.triage_model))
+    if max_bytes:
+        limits = MailLimits(max_bytes, intake.limits.attachment_bytes)
+        intake = type(intake)(intake.analyzer, limits, intake.trust, intake.sender_limit)
+    return intake
+
+
+def _say_what_is_missing(database: Any, settings: Settings) -> None:
+    """Tell the operator at start what intake cannot do yet (one warning line each)."""
+    from escalon.channels.mail import readiness
+    from escalon.clock import SystemClock
+
+    for line in readiness(database, settings, now=SystemClock().now_us()):
+        log.warning("%s", line)
+
+
+def _retry_waiting(database: Any, intake: Any) -> None:
+    """Take held mail whose cause is gone (a policy activated, an interrupted delivery)."""
+    from escalon.channels.mail import retry_waiting
+    from escalon.clock import SystemClock
+
+    try:
+        done = retry_waiting(database, now=SystemClock().now_us(), intake=intake)
+    except Exception as error:  # the next round tries again
+        log.error("held mail could not be retried: %s", type(error).__name__)
+        return
+    if done:
+        log.info("took %d held mail(s) from the review list", len(done))
 
 
 def mail_in(
@@ -23,40 +68,42 @@ def mail_in(
 ) -> None:
     """Receive support mail over SMTP until SIGTERM: each message is stored, then threaded."""
     from escalon import logs
-    from escalon.channels.mail import MailLimits
     from escalon.channels.smtp import mail_endpoint
     from escalon.clock import SystemClock
-    from escalon.triage.lazy import LazyAnalyzer
 
     settings = get_settings()
     logs.configure(settings.log_level)
     database = _database(settings)
     _ready(database)
-    limits = MailLimits(
-        message_bytes=max_bytes or settings.mail_max_bytes,
-        attachment_bytes=settings.mail_attachment_max_bytes,
-    )
+    intake = _intake(settings, max_bytes)
     endpoint = mail_endpoint(
         database,
         host=host,
         port=port,
         clock=SystemClock(),
-        analyzer=LazyAnalyzer(settings.triage_model),
-        limits=limits,
+        analyzer=intake.analyzer,
+        limits=intake.limits,
+        trust=intake.trust,
+        sender_limit=intake.sender_limit,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    _say_what_is_missing(database, settings)
     endpoint.start()
-    import logging
-
-    logging.getLogger("escalon.channels").info(
-        "receiving mail on %s:%d (largest message %d bytes)", host, port, limits.message_bytes
+    log.info(
+        "receiving mail on %s:%d (largest message %d bytes)",
+        host,
+        port,
+        intake.limits.message_bytes,
     )
     try:
-        stop.wait()
+        while not stop.is_set():
+            _retry_waiting(database, intake)
+            stop.wait(RETRY_SECONDS)
     finally:
         endpoint.stop()
+        database.dispose()
 
 
 def mail_poll(
@@ -103,9 +150,7 @@ def mail_poll(
 
     from escalon import logs
     from escalon.channels.imap import MailboxError, poll_forever, poll_once
-    from escalon.channels.mail import MailLimits
     from escalon.clock import SystemClock
-    from escalon.triage.lazy import LazyAnalyzer
 
     if ssl and starttls:
         fail("choose either --ssl or --starttls, not both")
@@ -120,6 +165,7 @@ def mail_poll(
     except SQLAlchemyError as error:
         fail(f"cannot use the database: {str(error).splitlines()[0]}")
     port = port or (993 if ssl else 143)
+    intake = _intake(settings, max_bytes)
     poll = functools.partial(
         poll_once,
         database,
@@ -132,12 +178,12 @@ def mail_poll(
         starttls=starttls,
         processed_folder=processed_folder,
         clock=SystemClock(),
-        analyzer=LazyAnalyzer(settings.triage_model),
-        limits=MailLimits(
-            message_bytes=max_bytes or settings.mail_max_bytes,
-            attachment_bytes=settings.mail_attachment_max_bytes,
-        ),
+        analyzer=intake.analyzer,
+        limits=intake.limits,
+        trust=intake.trust,
+        sender_limit=intake.sender_limit,
     )
+    _say_what_is_missing(database, settings)
     try:
         if once:
             try:
@@ -151,11 +197,144 @@ def mail_poll(
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         signal.signal(signal.SIGINT, lambda *_: stop.set())
-        import logging
-
-        logging.getLogger("escalon.channels").info(
-            "polling %s on %s:%d every %g s", folder, host, port, interval
+        log.info("polling %s on %s:%d every %g s", folder, host, port, interval)
+        poll_forever(
+            database,
+            **poll.keywords,
+            interval_seconds=interval,
+            stop_event=stop,
+            after_poll=lambda: _retry_waiting(database, intake),
         )
-        poll_forever(database, **poll.keywords, interval_seconds=interval, stop_event=stop)
     finally:
         database.dispose()
+
+
+@app.command("review")
+def review(
+    status: Annotated[
+        str,
+        typer.Option(
+            help="held (default), waiting (held and interrupted), dismissed, duplicate, "
+            "opened, threaded, review, received or all."
+        ),
+    ] = "waiting",
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """Stored mail by status, newest first: by default what waits for someone to look at it."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from escalon.channels import review as review_list
+    from escalon.cli.service import database_ready
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    database = database_ready(get_settings())
+    try:
+        with database.read() as session:
+            rows = review_list.listed(
+                session, status=status, now=SystemClock().now_us(), limit=limit
+            )
+    except EscalonError as error:
+        fail(error.message)
+    if as_json:
+        for row in rows:
+            print(json.dumps(review_list.as_json(row), sort_keys=True))
+        return
+    table = Table("id", "received (UTC)", "status", "from", "subject", "why")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.received_at.strftime("%Y-%m-%d %H:%M:%S"),
+            row.status,
+            row.sender or "",
+            row.subject or "",
+            row.reason or "",
+        )
+    Console(soft_wrap=True).print(table)
+
+
+@app.command("retry")
+def retry(
+    inbound_id: Annotated[
+        int | None, typer.Argument(help="The stored mail's id (escalon mail review).")
+    ] = None,
+    waiting: Annotated[
+        bool,
+        typer.Option(
+            "--waiting", help="Every mail held for want of a policy, and interrupted ones."
+        ),
+    ] = False,
+) -> None:
+    """Take held mail into a case again (after its cause is fixed, e.g. a policy activated)."""
+    from escalon.channels import mail
+    from escalon.cli.service import audit, database_ready, operator
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    if (inbound_id is None) == (not waiting):
+        fail("name one stored mail's id, or --waiting")
+    settings = get_settings()
+    database = database_ready(settings)
+    intake = _intake(settings, None)
+    now = SystemClock().now_us()
+    if waiting:
+        done = mail.retry_waiting(database, now=now, intake=intake)
+        for received in done:
+            with database.write() as session:
+                audit(session, "inbound_email.retried", f"inbound_email:{received.inbound_id}")
+            typer.echo(_outcome(received))
+        if not done:
+            typer.echo("nothing to retry")
+        return
+    assert inbound_id is not None
+    try:
+        received = mail.retry(database, inbound_id, now=now, by=operator(), intake=intake)
+    except EscalonError as error:
+        fail(error.message)
+    with database.write() as session:
+        audit(
+            session,
+            "inbound_email.retried",
+            f"inbound_email:{inbound_id}",
+            {"outcome": received.outcome, "case_id": received.case_id},
+        )
+    typer.echo(_outcome(received))
+
+
+@app.command("dismiss")
+def dismiss(
+    inbound_id: Annotated[int, typer.Argument(help="The stored mail's id.")],
+    note: Annotated[str | None, typer.Option(help="Why it needs no case.")] = None,
+) -> None:
+    """Mark a held mail as needing no case (it stays stored and can be retried)."""
+    from escalon.channels import mail
+    from escalon.cli.service import audit, database_ready, operator
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    database = database_ready(get_settings())
+    try:
+        with database.write() as session:
+            mail.dismiss(
+                session,
+                inbound_id,
+                now=SystemClock().now_us(),
+                by=operator(),
+                note=(note or "")[:2000] or None,
+            )
+            audit(
+                session,
+                "inbound_email.dismissed",
+                f"inbound_email:{inbound_id}",
+                {"note": note} if note else None,
+            )
+    except EscalonError as error:
+        fail(error.message)
+    typer.echo(f"inbound mail {inbound_id} dismissed")
+
+
+def _outcome(received: Any) -> str:
+    where = f"case {received.case_id}" if received.case_id is not None else "still held for review"
+    return f"inbound mail {received.inbound_id}: {received.outcome}, {where}"

@@ -16,6 +16,7 @@ from escalon.cases.models import (
 )
 from escalon.channels.models import (
     Attachment,
+    CaseParticipant,
     InboundEmail,
     InstanceSecret,
     StaffNotification,
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Case",
+    "CaseParticipant",
     "ClockEvent",
     "Customer",
     "Escalation",

@@ -66,6 +66,7 @@ def claim(db: Database, *, now: int, limit: int, lease_us: int) -> list[Outgoing
                 OutboxMessage.body,
                 OutboxMessage.payload,
                 OutboxMessage.attempts,
+                OutboxMessage.message_id,
             )
             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.next_attempt_at)
@@ -81,8 +82,8 @@ def claim(db: Database, *, now: int, limit: int, lease_us: int) -> list[Outgoing
             .execution_options(synchronize_session=False)
         )
     return [
-        Outgoing(id, key, channel, address, subject, body, payload, attempts + 1)
-        for id, key, channel, address, subject, body, payload, attempts in rows
+        Outgoing(id, key, channel, address, subject, body, payload, attempts + 1, message_id)
+        for id, key, channel, address, subject, body, payload, attempts, message_id in rows
     ]
 
 

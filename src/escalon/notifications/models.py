@@ -21,6 +21,9 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
+    # An e-mail's Message-ID: random, chosen when the row is written and sent with every try.
+    # Nobody can compute it, so a reply that names it was written by someone who received it.
+    message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))  # notify, notify_customer
     channel: Mapped[str] = mapped_column(String(20))  # log, email, webhook

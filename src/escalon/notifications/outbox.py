@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
@@ -78,6 +79,12 @@ def _templates() -> Environment:
 def message_key(firing_key: str, recipient: str, address: str) -> str:
     """The idempotency key of one message: stable for a firing and an address."""
     return hashlib.sha256(f"{firing_key}\x1f{recipient}\x1f{address}".encode()).hexdigest()
+
+
+def new_message_id() -> str:
+    """A Message-ID for an e-mail Escalon sends: random (128 bits), so that nobody can name it
+    in a reply without having received the mail; stored on its outbox row."""
+    return f"<{secrets.token_hex(16)}@escalon.invalid>"
 
 
 # Notifications that never wait for working hours: something has already gone wrong.
@@ -344,6 +351,7 @@ def _row(
         payload["note"] = note
     return {
         "key": key,
+        "message_id": new_message_id() if channel == "email" else None,
         "case_id": context.case_id,
         "kind": kind,
         "channel": channel,

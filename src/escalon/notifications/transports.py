@@ -13,9 +13,10 @@ from email.utils import formatdate
 from typing import Any, Protocol
 
 import httpx
+import idna
 
 from escalon.config import Settings
-from escalon.notifications.outbox import render_body
+from escalon.notifications.outbox import new_message_id, render_body
 from escalon.notifications.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -38,6 +39,7 @@ class Outgoing:
     body: str
     payload: dict[str, Any]
     attempt: int
+    message_id: str | None = None  # an e-mail's Message-ID, chosen when its row was written
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +130,18 @@ class WebhookTransport:
         self.client.close()
 
 
+def ascii_domain(address: str) -> str:
+    """The address with its domain in ASCII (IDNA), so that only a non-ASCII local part needs
+    SMTPUTF8; unchanged when the domain is ASCII already or not a valid IDNA name."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except (idna.IDNAError, UnicodeError):
+        return address
+
+
 class EmailTransport:
     """Sends plain-text e-mail through the configured SMTP server (or logs it without one)."""
 
@@ -143,12 +157,14 @@ class EmailTransport:
         # Header lines up to RFC 5322's hard limit: folding the 64-character idempotency key
         # onto a continuation line makes parsers read it with a leading space.
         email = EmailMessage(policy=SMTP_POLICY.clone(max_line_length=998))
+        recipient = ascii_domain(message.address)
         email["From"] = settings.mail_from
-        email["To"] = message.address
+        email["To"] = recipient
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False)
-        # The same key gives the same Message-ID: receivers drop a redelivered copy.
-        email["Message-ID"] = f"<{message.key}@escalon.invalid>"
+        # The Message-ID stored on the row: every try sends the same one, so receivers drop a
+        # redelivered copy, and a reply naming it finds its case. Random, never derived.
+        email["Message-ID"] = message.message_id or new_message_id()
         email["X-Escalon-Idempotency-Key"] = message.key
         thread = message.payload.get("thread")
         if thread:
@@ -158,7 +174,15 @@ class EmailTransport:
         email.set_content(message.body)
         try:
             with self._connect() as smtp:
-                smtp.send_message(email)
+                # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks
+                # for (and sends the message as UTF-8) when the server offers it.
+                smtp.send_message(email, to_addrs=[recipient])
+        except smtplib.SMTPNotSupportedError:
+            raise DeliveryFailed(
+                f"SMTP {settings.smtp_host} does not offer SMTPUTF8, which the address "
+                f"{message.address!r} needs",
+                permanent=True,
+            ) from None
         except smtplib.SMTPResponseException as error:
             permanent = 500 <= error.smtp_code < 600
             raise DeliveryFailed(

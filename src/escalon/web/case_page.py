@@ -279,11 +279,17 @@ def _timeline(
                 order = found.pop(0) + (0.5 if kind == "case.opened" else 0)
                 break
         subject = f": {one_line(message.subject)}" if message.subject and message.public else ""
-        who = customer if message.author_kind == "customer" else message.author
+        # A participant of the case (not its customer) is named by their own address.
+        by_customer = message.author_kind == "customer" and not _by_participant(message)
+        who = customer if by_customer else message.author
         entry = Entry(at, iso, who, what + subject, css, message.body, message.channel)
         lines.append((at_us, order, entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
     return [entry for _at, _order, entry in lines]
+
+
+def _by_participant(message: MessageOut) -> bool:
+    return bool((message.details or {}).get("participant"))
 
 
 def _clocks(sla: SlaOut, now: int) -> list[Clock]:

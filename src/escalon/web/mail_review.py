@@ -1,0 +1,222 @@
+"""The dashboard's mail review page: stored inbound mail that is not in a case (held for want of
+a policy, after a failure, or over a sender's limit; interrupted deliveries), with retry and
+dismiss. Supervisors and admins only, like `GET /api/v1/inbound-emails`. Not in the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, get_args
+from urllib.parse import quote_plus
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
+
+from escalon.admin_audit import service as admin_audit
+from escalon.channels import mail, review
+from escalon.channels.email import UnreadableEmail, parse_email
+from escalon.channels.schemas import InboundStatus
+from escalon.errors import EscalonError
+from escalon.web.access import scope_of
+from escalon.web.common import (
+    HEADERS,
+    SIGN_IN,
+    Parts,
+    Visit,
+    forbidden,
+    form_visit,
+    page,
+    redirect,
+    visit_of,
+)
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+InboundId = Annotated[int, Path(ge=1, le=2**62)]
+Csrf = Annotated[str, Form(max_length=200)]
+STATUSES: tuple[str, ...] = get_args(InboundStatus)
+LIST = "/ui/mail-review"
+_PREVIEW_CHARS = 20_000
+_WHO = "Only supervisors and admins see the mail review list."
+
+
+def _supervisor(request: Request, parts: Parts) -> Visit | Response:
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+    if visit is None:
+        return redirect(SIGN_IN)
+    if not visit.supervises:
+        return forbidden(_WHO)
+    return visit
+
+
+@router.get("/mail-review", response_class=HTMLResponse)
+def mail_review(
+    request: Request, parts: Parts, status: str = "waiting", done: str | None = None
+) -> Response:
+    """Stored mail by status; by default what waits for a person."""
+    visit = _supervisor(request, parts)
+    if not isinstance(visit, Visit):
+        return visit
+    wanted = status if status in STATUSES else "waiting"
+    with parts.database.read() as session:
+        rows = review.listed(
+            session,
+            status=wanted,
+            now=parts.clock.now_us(),
+            limit=200,
+            scope=scope_of(session, visit, parts),
+        )
+    return page(
+        "mail_review.html",
+        visit=visit,
+        rows=rows,
+        status=wanted,
+        statuses=STATUSES,
+        done=(done or "")[:200] or None,
+    )
+
+
+@router.get("/mail-review/{inbound_id}", response_class=HTMLResponse)
+def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
+    """One stored mail: its header fields and its text (as text, never as HTML)."""
+    visit = _supervisor(request, parts)
+    if not isinstance(visit, Visit):
+        return visit
+    try:
+        with parts.database.read() as session:
+            row, raw = review.one(
+                session, inbound_id, now=parts.clock.now_us(), scope=scope_of(session, visit, parts)
+            )
+    except EscalonError as error:
+        return page("notice.html", error.status, title="No such mail", text=str(error), visit=visit)
+    try:
+        text = parse_email(raw).text[:_PREVIEW_CHARS]
+    except UnreadableEmail as error:
+        text = f"(the mail cannot be read: {error})"
+    return page("mail_detail.html", visit=visit, row=row, headers=review.headers(raw), text=text)
+
+
+@router.get("/mail-review/{inbound_id}/raw")
+def mail_raw(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
+    """The mail as it arrived, as a download (never shown inline)."""
+    visit = _supervisor(request, parts)
+    if not isinstance(visit, Visit):
+        return visit
+    try:
+        with parts.database.read() as session:
+            _row, raw = review.one(
+                session, inbound_id, now=parts.clock.now_us(), scope=scope_of(session, visit, parts)
+            )
+    except EscalonError as error:
+        return page("notice.html", error.status, title="No such mail", text=str(error), visit=visit)
+    return Response(
+        raw,
+        media_type="message/rfc822",
+        headers={
+            **HEADERS,
+            "Content-Disposition": f'attachment; filename="inbound-{inbound_id}.eml"',
+        },
+    )
+
+
+@router.post("/mail-review/{inbound_id}/retry", response_class=HTMLResponse)
+def mail_retry(
+    inbound_id: InboundId, request: Request, parts: Parts, csrf_token: Csrf = ""
+) -> Response:
+    """Take a held mail again; back to the list, which says what happened."""
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
+    if not visit.supervises:
+        return forbidden(_WHO)
+    now = parts.clock.now_us()
+    try:
+        with parts.database.read() as session:
+            review.one(session, inbound_id, now=now, scope=scope_of(session, visit, parts))
+        received = mail.retry(
+            parts.database,
+            inbound_id,
+            now=now,
+            by=visit.principal.username,
+            intake=mail.intake_from(parts.settings, parts.analyzer),
+        )
+        with parts.database.write() as session:
+            _audit(
+                session,
+                visit,
+                now,
+                "inbound_email.retried",
+                inbound_id,
+                {"outcome": received.outcome, "case_id": received.case_id},
+            )
+    except EscalonError as error:
+        return page(
+            "notice.html",
+            error.status,
+            title=f"Mail {inbound_id} was not retried",
+            text=str(error),
+            visit=visit,
+        )
+    where = f"case {received.case_id}" if received.case_id is not None else "still held for review"
+    said = quote_plus(f"Mail {inbound_id}: {received.outcome}, {where}")
+    return redirect(f"{LIST}?done={said}")
+
+
+@router.post("/mail-review/{inbound_id}/dismiss", response_class=HTMLResponse)
+def mail_dismiss(
+    inbound_id: InboundId,
+    request: Request,
+    parts: Parts,
+    note: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """Mark a held mail as needing no case; back to the list."""
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
+    if not visit.supervises:
+        return forbidden(_WHO)
+    now = parts.clock.now_us()
+    try:
+        with parts.database.write() as session:
+            review.one(session, inbound_id, now=now, scope=scope_of(session, visit, parts))
+            mail.dismiss(
+                session, inbound_id, now=now, by=visit.principal.username, note=note or None
+            )
+            _audit(
+                session,
+                visit,
+                now,
+                "inbound_email.dismissed",
+                inbound_id,
+                {"note": note} if note else None,
+            )
+    except EscalonError as error:
+        return page(
+            "notice.html",
+            error.status,
+            title=f"Mail {inbound_id} was not dismissed",
+            text=str(error),
+            visit=visit,
+        )
+    return redirect(f"{LIST}?done=Mail+{inbound_id}+dismissed")
+
+
+def _audit(
+    session: Session,
+    visit: Visit,
+    now: int,
+    action: str,
+    inbound_id: int,
+    data: dict[str, Any] | None,
+) -> None:
+    admin_audit.record(
+        session,
+        actor=visit.principal.username,
+        user_id=visit.principal.user_id,
+        via="ui",
+        action=action,
+        target=f"inbound_email:{inbound_id}",
+        at=now,
+        data=data,
+    )
