@@ -13,8 +13,14 @@ import pytest
 from sqlalchemy import select
 
 from escalon.cases.models import Message
-from escalon.channels.email import html_to_text, parse_email, reply_text
-from escalon.channels.mail import MailLimits, receive_email
+from escalon.channels.email import (
+    authentication_results,
+    html_to_text,
+    normalise_address,
+    parse_email,
+    reply_text,
+)
+from escalon.channels.mail import MailLimits, content_fingerprint, receive_email
 from escalon.channels.models import Attachment, InboundEmail
 from escalon.channels.smtp import mail_endpoint
 from escalon.core.text import one_line
@@ -286,3 +292,49 @@ def test_the_same_mail_delivered_twice_is_taken_once(endpoint: Endpoint) -> None
     endpoint.send(mail())
     (case,) = cases(endpoint.ws)
     assert len(messages(endpoint.ws, case["id"])) == 1
+
+
+# -- addresses, verdicts and fingerprints ---------------------------------------------------------
+
+
+def test_the_sender_is_the_from_address_not_the_reply_to() -> None:
+    parsed = parse_email(mail(Reply_To="Other <other@example.net>").as_bytes())
+    assert (parsed.sender, parsed.reply_to) == ("kim@example.org", "other@example.net")
+
+
+def test_addresses_are_normalised_in_case_and_idna_form() -> None:
+    assert normalise_address("Kim@EXAMPLE.Org") == "kim@example.org"
+    assert normalise_address("<jörg@XN--BCHER-KVA.example>") == "jörg@bücher.example"
+    assert normalise_address("not an address") is None
+
+
+def test_raw_utf8_header_fields_are_read_as_utf8() -> None:
+    raw = "From: Jörg <jörg@bücher.example>\r\nSubject: Grüße\r\n\r\nHallo\r\n".encode()
+    parsed = parse_email(raw)
+    assert (parsed.sender, parsed.sender_name, parsed.subject) == (
+        "jörg@bücher.example",
+        "Jörg",
+        "Grüße",
+    )
+
+
+def test_authentication_results_are_read_with_comments_quotes_and_utf8() -> None:
+    (dmarc, dkim) = authentication_results(
+        [
+            'mx.example.net; dmarc=pass (p=reject; "x") header.from=bücher.example; '
+            'dkim=pass (good) header.d=bücher.example header.s="s 1"',
+            "mx.example.net; dmarc=fail header.from=bücher.example",  # an earlier field: ignored
+            "spf=pass smtp.mailfrom=x@y",  # no authserv-id: ignored
+        ]
+    )
+    assert (dmarc.authserv_id, dmarc.method, dmarc.result) == ("mx.example.net", "dmarc", "pass")
+    assert dmarc.get("header.from") == "bücher.example"
+    assert dkim.get("header.s") == "s 1"
+
+
+def test_the_fingerprint_ignores_trace_fields_and_line_endings_but_not_content() -> None:
+    plain = mail().as_bytes()
+    relayed = b"Received: from mx2\r\nDelivered-To: support@x\r\n" + plain.replace(b"\r\n", b"\n")
+    other = mail("Something else").as_bytes()
+    assert content_fingerprint(plain) == content_fingerprint(relayed)
+    assert content_fingerprint(plain) != content_fingerprint(other)
