@@ -45,6 +45,8 @@ rules:
       - notify: [level_team, webhook:team-chat]
 """
 OFFICE = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+# The webhook receiver listens on 127.0.0.1: webhooks to it are allowed explicitly.
+WORKSPACE_SETTINGS: dict[str, Any] = {"webhook_allow_private": True}
 MINUTE = 60 * 1_000_000
 
 
@@ -157,7 +159,7 @@ def test_a_slack_compatible_webhook_gets_the_message_as_text(
     open_case(workspace)
     workspace.clock.advance(minutes=60)
     tick(workspace.database, now=workspace.clock.now_us(), batch=10)
-    settings = Settings(database_url=workspace.database.url)
+    settings = Settings(database_url=workspace.database.url, **WORKSPACE_SETTINGS)
     report = deliver_due(workspace.database, clock=workspace.clock, settings=settings)
     assert report.errors == []
     (request,) = receiver.requests

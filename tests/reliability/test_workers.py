@@ -133,7 +133,11 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     start = now_us()
     load.add_webhook(database, name="ops", url=receiver.url, secret="s" * 32, now=start)
     dues = seed_due(database, count, start - 20 * US, start + 5 * US, "webhook:ops")
-    env = {"ESCALON_OUTBOX_LEASE_SECONDS": "1", "ESCALON_OUTBOX_BATCH": "50"}
+    env = {
+        "ESCALON_OUTBOX_LEASE_SECONDS": "1",
+        "ESCALON_OUTBOX_BATCH": "50",
+        "ESCALON_WEBHOOK_ALLOW_PRIVATE": "true",  # the receiver listens on loopback
+    }
     rng = random.Random(11)
     log = tmp_path / "worker.log"
     kills = 0

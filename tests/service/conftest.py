@@ -132,10 +132,16 @@ def seed(database: Database, clock: ManualClock) -> tuple[dict[str, str], int]:
 
 
 @pytest.fixture
-def workspace(database: Database, clock: ManualClock) -> Iterator[Workspace]:
-    """The API over a seeded database, driven by a manual clock."""
+def workspace(
+    request: pytest.FixtureRequest, database: Database, clock: ManualClock
+) -> Iterator[Workspace]:
+    """The API over a seeded database, driven by a manual clock.
+
+    A test module may set `WORKSPACE_SETTINGS` (a dict) to run its API with other settings.
+    """
     tokens, policy_id = seed(database, clock)
-    settings = Settings(database_url=database.url, token_cache_seconds=0)
+    overrides = getattr(request.module, "WORKSPACE_SETTINGS", {})
+    settings = Settings(database_url=database.url, token_cache_seconds=0, **overrides)
     app = create_app(settings=settings, database=database, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Workspace(client, database, clock, tokens, policy_id)

@@ -120,6 +120,7 @@ def deliver_due(
         targets,
         timeout=settings.webhook_timeout_seconds,
         clock_seconds=lambda: clock.now_us() / US,
+        allow_private=settings.webhook_allow_private,
     )
     transports: dict[str, Transport] = {
         "log": LogTransport(),
@@ -157,6 +158,7 @@ def deliver_due(
                             "id": message.id,
                             "status": "dead",
                             "last_error": str(error),
+                            "last_response": error.response,
                             "next_attempt_at": None,
                         }
                     )
@@ -168,6 +170,7 @@ def deliver_due(
                             "id": message.id,
                             "status": "pending",
                             "last_error": str(error),
+                            "last_response": error.response,
                             "next_attempt_at": finished + delay,
                         }
                     )
@@ -182,6 +185,7 @@ def deliver_due(
                     "delivered_at": clock.now_us(),
                     "next_attempt_at": None,
                     "last_error": None,
+                    "last_response": None,
                     "body": message.body,
                 }
             )

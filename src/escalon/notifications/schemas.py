@@ -25,6 +25,11 @@ class OutboxOut(BaseModel):
     attempts: int
     next_attempt_at: datetime | None
     last_error: str | None
+    last_response: str | None = Field(
+        None,
+        description="What a webhook's receiver answered when it refused (its first 200 "
+        "characters); shown to admins only, null for everyone else",
+    )
     transport: str | None
     created_at: datetime
     delivered_at: datetime | None
@@ -37,7 +42,10 @@ class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[\w.-]+$")]
-    url: AnyHttpUrl
+    url: AnyHttpUrl = Field(
+        description="http(s) URL of the receiver; its host must be (or resolve to) public "
+        "addresses only, unless ESCALON_WEBHOOK_ALLOW_PRIVATE is set (422 otherwise)",
+    )
     secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
     format: Literal["escalon", "slack"] = Field(
         "escalon",

@@ -23,6 +23,7 @@ from escalon.notifications.signing import (
     TIMESTAMP_HEADER,
     sign,
 )
+from escalon.notifications.targets import TargetRefused, public_addresses
 
 log = logging.getLogger("escalon.outbox")
 
@@ -54,9 +55,13 @@ class WebhookTarget:
 class DeliveryFailed(Exception):
     """A delivery did not happen; `permanent` when retrying cannot help."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(
+        self, message: str, *, permanent: bool = False, response: str | None = None
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
+        # What the receiver answered, apart from the message: its words are for admins only.
+        self.response = response
 
 
 class Transport(Protocol):
@@ -86,11 +91,19 @@ class WebhookTransport:
     """POSTs the message's JSON payload, signed, with its idempotency key."""
 
     def __init__(
-        self, targets: dict[str, WebhookTarget], *, timeout: float, clock_seconds: Any
+        self,
+        targets: dict[str, WebhookTarget],
+        *,
+        timeout: float,
+        clock_seconds: Any,
+        allow_private: bool = False,
+        transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.targets = targets
-        self.client = httpx.Client(timeout=timeout, follow_redirects=False)
+        # No redirects: a public receiver could otherwise send the request on to a private one.
+        self.client = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
         self.clock_seconds = clock_seconds
+        self.allow_private = allow_private
 
     def send(self, message: Outgoing) -> str:
         """POST it; 2xx is delivered, 4xx (but 408/429) is permanent, anything else is retried."""
@@ -113,17 +126,44 @@ class WebhookTransport:
             SIGNATURE_HEADER: sign(target.secret, timestamp, body),
             "X-Escalon-Attempt": str(message.attempt),
         }
+        # The webhook by name, never its URL (a chat tool's URL is its credential).
+        name = f"webhook {message.address!r}"
         try:
-            response = self.client.post(target.url, content=body, headers=headers)
+            response = self._post(target.url, body, headers)
+        except TargetRefused as error:
+            raise DeliveryFailed(f"{name} refused: {error}", permanent=True) from None
         except httpx.HTTPError as error:
-            raise DeliveryFailed(f"POST {target.url} failed: {error!r}") from None
+            raise DeliveryFailed(f"{name} could not be reached ({type(error).__name__})") from None
         if 200 <= response.status_code < 300:
             return "webhook"
         permanent = 400 <= response.status_code < 500 and response.status_code not in (408, 429)
         raise DeliveryFailed(
-            f"POST {target.url} answered {response.status_code}: {response.text[:200]!r}",
+            f"{name} answered {response.status_code}",
             permanent=permanent,
+            response=response.text[:200],
         )
+
+    def _post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST to the URL; unless private addresses are allowed, to an address its host
+        resolves to now and that is public, the name kept for Host and TLS."""
+        if self.allow_private:
+            return self.client.post(url, content=body, headers=headers)
+        target = httpx.URL(url)
+        failure: httpx.HTTPError | None = None
+        for address in public_addresses(url):
+            pinned = target.copy_with(host=str(address))
+            extensions = {"sni_hostname": target.raw_host.decode("ascii")}
+            try:
+                return self.client.post(
+                    pinned,
+                    content=body,
+                    headers={**headers, "Host": target.netloc.decode("ascii")},
+                    extensions=extensions if target.scheme == "https" else None,
+                )
+            except httpx.ConnectError as error:  # the next address, if the host has more
+                failure = error
+        assert failure is not None  # public_addresses returns at least one address
+        raise failure
 
     def close(self) -> None:
         """Close the HTTP connections."""

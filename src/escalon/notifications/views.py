@@ -13,7 +13,8 @@ from escalon.api.errors import error_responses
 from escalon.cases.schemas import instant
 from escalon.channels.models import StaffNotification
 from escalon.core.state import from_us
-from escalon.errors import Conflict, NotFound
+from escalon.errors import Conflict, Detail, Invalid, NotFound
+from escalon.notifications import targets
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.notifications.schemas import (
     OutboxOut,
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def _outbox_out(m: OutboxMessage) -> OutboxOut:
+def _outbox_out(m: OutboxMessage, *, admin: bool) -> OutboxOut:
     return OutboxOut(
         id=m.id,
         key=m.key,
@@ -43,6 +44,8 @@ def _outbox_out(m: OutboxMessage) -> OutboxOut:
         attempts=m.attempts,
         next_attempt_at=instant(m.next_attempt_at),
         last_error=m.last_error,
+        # A receiver's answer may say anything (its internals, data of others): admins only.
+        last_response=m.last_response if admin else None,
         transport=m.transport,
         created_at=from_us(m.created_at),
         delivered_at=instant(m.delivered_at),
@@ -78,7 +81,8 @@ def list_outbox(
             query = query.where(OutboxMessage.case_id == case_id)
         if after is not None:
             query = query.where(OutboxMessage.id > after)
-        return [_outbox_out(m) for m in session.scalars(query)]
+        admin = context.principal.role == "admin"
+        return [_outbox_out(m, admin=admin) for m in session.scalars(query)]
 
 
 @router.post("/outbox/{message_id}/retry", responses=error_responses(401, 403, 404, 409, 422))
@@ -95,7 +99,7 @@ def retry(message_id: Id, context: Admin) -> OutboxOut:
         message.next_attempt_at = context.now()
         session.flush()
         context.audit(session, "outbox.retried", f"outbox:{message.id}", {"key": message.key})
-        return _outbox_out(message)
+        return _outbox_out(message, admin=True)
 
 
 @router.get("/webhooks", responses=error_responses(401, 403))
@@ -111,7 +115,16 @@ def list_webhooks(context: Admin) -> list[WebhookOut]:
     responses=error_responses(400, 401, 403, 409, 422),
 )
 def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
-    """Add a webhook endpoint; the answer carries the signing secret, shown this once."""
+    """Add a webhook endpoint; the answer carries the signing secret, shown this once.
+
+    Its host must be (or resolve to) public addresses only, unless ESCALON_WEBHOOK_ALLOW_PRIVATE
+    is set: 422 names the address and why it is refused.
+    """
+    if not context.services.settings.webhook_allow_private:
+        try:
+            targets.public_addresses(str(body.url))
+        except targets.TargetRefused as error:
+            raise Invalid(f"url: {error}", [Detail(problem=str(error), field="body.url")]) from None
     with context.db.write() as session:
         if session.scalar(select(Webhook.id).where(Webhook.name == body.name)) is not None:
             raise Conflict(f"a webhook named {body.name!r} already exists")
