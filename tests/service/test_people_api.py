@@ -31,13 +31,14 @@ def new_agent(ws: Workspace, handle: str = "lou", **fields: Any) -> dict[str, An
 # -- teams --------------------------------------------------------------------------------------
 
 
-def test_an_admin_creates_a_team_that_everyone_can_read(workspace: Workspace) -> None:
+def test_an_admin_creates_a_team_that_all_staff_can_read(workspace: Workspace) -> None:
     created = post(workspace, "/teams", {"name": "night-shift", "description": "22:00-06:00"})
 
     assert created.status_code == 201
     assert created.json()["name"] == "night-shift"
     assert created.json()["members"] == []
-    one = get(workspace, "/teams/night-shift", role="integration")
+    assert get(workspace, "/teams/night-shift", role="integration").status_code == 403
+    one = get(workspace, "/teams/night-shift", role="agent")
     assert one.status_code == 200
     assert one.json()["description"] == "22:00-06:00"
     names = [team["name"] for team in get(workspace, "/teams", role="agent").json()]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from escalon.analytics.kpis import KpiSummary, summary
-from escalon.api.deps import DateTime, Reader
+from escalon.api.deps import DateTime, Staff
 from escalon.api.errors import error_responses
 from escalon.core.state import to_us
 from escalon.errors import Invalid
@@ -22,7 +22,7 @@ LAST_US = to_us(datetime.max.replace(tzinfo=UTC))
 
 @router.get("/kpis", responses=error_responses(401, 403, 422))
 def kpis(
-    context: Reader,
+    context: Staff,
     since: Annotated[
         DateTime | None, Query(description="start of the window (default: 30 days ago)")
     ] = None,

@@ -1,9 +1,9 @@
 """Which cases a person may see: the one predicate every case read and write goes through.
 
 With `ESCALON_CASE_VISIBILITY=all` everyone sees every case. With `teams`, staff see the cases of
-their teams, the cases at their level (escalated to them) and the cases assigned to them; admins
-and integrations (intake, which reads only the public part of a case) see every case. A case
-someone may not see answers exactly like one that does not exist.
+their teams, the cases escalated to their level (above the first) and the cases assigned to
+them; admins and integrations (intake, which reads only the public part of a case) see every
+case. A case someone may not see answers exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case
@@ -40,7 +40,8 @@ class Scope:
         if self.teams:
             conditions.append(Case.team.in_(sorted(self.teams)))
         if self.level is not None:
-            conditions.append(Case.level == self.level)
+            # Escalated to their level: a case still at the first level belongs to its team.
+            conditions.append(and_(Case.level == self.level, Case.level_rank > 0))
         if self.assignee is not None:
             conditions.append(Case.assignee == self.assignee)
         return or_(*conditions) if conditions else false()

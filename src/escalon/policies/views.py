@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 from sqlalchemy import select
 
-from escalon.api.deps import Admin, Reader
+from escalon.api.deps import Admin, Reader, Staff
 from escalon.api.errors import ErrorDetail, error_responses
 from escalon.cases.schemas import instant
 from escalon.core.policy import compile_checked
@@ -108,7 +108,7 @@ def upload(body: PolicyUpload, response: Response, context: Admin) -> PolicyVers
 
 
 @router.get("", responses=error_responses(401, 403))
-def list_versions(context: Reader) -> list[PolicyVersionOut]:
+def list_versions(context: Staff) -> list[PolicyVersionOut]:
     """Every stored version, newest first."""
     with context.db.read() as session:
         rows = session.scalars(select(PolicyVersion).order_by(PolicyVersion.id.desc()))
@@ -116,7 +116,7 @@ def list_versions(context: Reader) -> list[PolicyVersionOut]:
 
 
 @router.get("/active", responses=error_responses(401, 403, 404))
-def get_active(context: Reader) -> PolicyVersionDetail:
+def get_active(context: Staff) -> PolicyVersionDetail:
     """The version new cases are opened under."""
     with context.db.read() as session:
         version = session.scalars(select(PolicyVersion).where(PolicyVersion.active)).first()
@@ -127,7 +127,7 @@ def get_active(context: Reader) -> PolicyVersionDetail:
 
 # Only digits match, so GET /policies/validate is a 405 (POST only), not a 422 about the id.
 @router.get("/{version_id:int}", responses=error_responses(401, 403, 404, 422))
-def get_version(version_id: Id, context: Reader) -> PolicyVersionDetail:
+def get_version(version_id: Id, context: Staff) -> PolicyVersionDetail:
     """One stored version with its text."""
     with context.db.read() as session:
         return _detail(service.get(session, version_id))
