@@ -80,7 +80,8 @@ def test_retry_from_the_page_takes_the_mail_and_is_audited(workspace: Workspace)
 
     assert refused.status_code == 403
     assert retried.status_code == 303
-    assert re.search(r"opened.*case", retried.headers["location"])
+    told = workspace.client.get(retried.headers["location"])
+    assert re.search(rf"Mail {inbound_id} is now opened \(case #\d+\)", told.text)
     with workspace.database.read() as session:
         status = session.scalar(select(InboundEmail.status).where(InboundEmail.id == inbound_id))
         via = session.scalar(

@@ -357,8 +357,11 @@ class _Poll:
             self._refuse(client, uid, len(raw), str(error))
             return True
         except Exception as error:  # left unseen: the next poll tries again
-            log.exception("IMAP message UID %d in %r could not be stored", uid, self.folder)
-            self.report.failed.append(FailedMail(uid, f"{type(error).__name__}: {error}"))
+            # The kind of error and its first line only: a database error goes on to quote the
+            # statement's parameters, which are the mail itself.
+            reason = f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            log.error("IMAP message UID %d in %r could not be stored: %s", uid, self.folder, reason)
+            self.report.failed.append(FailedMail(uid, reason[:500]))
             return False
         self.report.received.append(PolledMail(uid, received))
         stored = _stored_as(received)

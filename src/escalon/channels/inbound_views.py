@@ -183,8 +183,8 @@ def list_participants(case_id: Id, context: Staff) -> list[ParticipantOut]:
 def add_participant(case_id: Id, body: ParticipantIn, context: Staff) -> list[ParticipantOut]:
     """Let an address write into the case by e-mail (its mail is stored under its own name)."""
     address = normalise_address(body.address)
-    if address is None:
-        raise Invalid(f"{body.address!r} is not an e-mail address")
+    if address is None or len(address) > 320:
+        raise Invalid(f"{body.address!r} is not an e-mail address Escalon can keep")
     now = context.now()
     with context.db.write() as session:
         visibility.require(session, context.scope(session), case_id)

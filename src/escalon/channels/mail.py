@@ -737,7 +737,7 @@ def _add_copied(session: Session, case_id: int, mail: ParsedEmail, job: _Job, no
     was addressed to (To, the envelope, Delivered-To: the support address itself)."""
     own = set(job.own) | set(job.envelope_to) | set(mail.delivered_to) | set(mail.to)
     own.add(mail.sender or "")
-    copied = [address for address in mail.cc if address not in own]
+    copied = [address for address in mail.cc if address not in own and len(address) <= 320]
     if copied:
         participants.add(
             session,

@@ -6,7 +6,6 @@ dismiss. Supervisors and admins only, like `GET /api/v1/inbound-emails`. Not in 
 from __future__ import annotations
 
 from typing import Annotated, Any, get_args
-from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, Response
@@ -53,26 +52,27 @@ def _supervisor(request: Request, parts: Parts) -> Visit | Response:
 def mail_review(
     request: Request, parts: Parts, status: str = "waiting", done: str | None = None
 ) -> Response:
-    """Stored mail by status; by default what waits for a person."""
+    """Stored mail by status; by default what waits for a person. `done` names a mail just
+    retried or dismissed: the page says what it is now (read here, never taken from the link)."""
     visit = _supervisor(request, parts)
     if not isinstance(visit, Visit):
         return visit
     wanted = status if status in STATUSES else "waiting"
+    now = parts.clock.now_us()
+    said = None
     with parts.database.read() as session:
-        rows = review.listed(
-            session,
-            status=wanted,
-            now=parts.clock.now_us(),
-            limit=200,
-            scope=scope_of(session, visit, parts),
-        )
+        scope = scope_of(session, visit, parts)
+        rows = review.listed(session, status=wanted, now=now, limit=200, scope=scope)
+        if done is not None and done.isdigit() and len(done) <= 18:
+            try:
+                row, _raw = review.one(session, int(done), now=now, scope=scope)
+            except EscalonError:
+                row = None
+            if row is not None:
+                where = f"case #{row.case_id}" if row.case_id else "not in a case"
+                said = f"Mail {row.id} is now {row.status} ({where})."
     return page(
-        "mail_review.html",
-        visit=visit,
-        rows=rows,
-        status=wanted,
-        statuses=STATUSES,
-        done=(done or "")[:200] or None,
+        "mail_review.html", visit=visit, rows=rows, status=wanted, statuses=STATUSES, done=said
     )
 
 
@@ -157,9 +157,7 @@ def mail_retry(
             text=str(error),
             visit=visit,
         )
-    where = f"case {received.case_id}" if received.case_id is not None else "still held for review"
-    said = quote_plus(f"Mail {inbound_id}: {received.outcome}, {where}")
-    return redirect(f"{LIST}?done={said}")
+    return redirect(f"{LIST}?done={inbound_id}")
 
 
 @router.post("/mail-review/{inbound_id}/dismiss", response_class=HTMLResponse)
@@ -199,7 +197,7 @@ def mail_dismiss(
             text=str(error),
             visit=visit,
         )
-    return redirect(f"{LIST}?done=Mail+{inbound_id}+dismissed")
+    return redirect(f"{LIST}?done={inbound_id}")
 
 
 def _audit(
