@@ -9,15 +9,18 @@ import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from escalon.api.app import create_app
 from escalon.config import Settings
+from escalon.database import Database
+from escalon.database.migrate import upgrade
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.notifications.transports import (
@@ -26,6 +29,7 @@ from escalon.notifications.transports import (
     WebhookTarget,
     WebhookTransport,
 )
+from tests.postgres import scratch_database
 from tests.service.conftest import Workspace
 from tests.service.test_outbox import WEBHOOK_POLICY, open_case
 
@@ -334,3 +338,43 @@ def test_a_receiver_s_answer_is_shown_to_admins_only_and_never_logged(
     assert shown["last_response"] == SECRET_ANSWER
     assert "hunter2" not in caplog.text
     assert all("hunter2" not in error for error in report.errors)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A database of each kind with nothing in it, to migrate step by step."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+        yield db
+        db.dispose()
+        return
+    with scratch_database("escalon_webhook_errors") as url:
+        db = Database(url, pool_size=2)
+        yield db
+        db.dispose()
+
+
+def test_answers_stored_before_the_upgrade_move_out_of_the_supervisors_sight(
+    empty_database: Database,
+) -> None:
+    upgrade(empty_database, "0010")
+    old_error = f"POST https://hooks.example.org/T0/SECRET answered 500: {SECRET_ANSWER!r}"
+    with empty_database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO outbox (key, kind, channel, recipient, address, subject, body, "
+                "payload, status, attempts, last_error, created_at) VALUES ('k', 'notify', "
+                "'webhook', 'webhook:ops', 'ops', '', '', '{}', 'dead', 8, :error, 1)"
+            ),
+            {"error": old_error},
+        )
+
+    upgrade(empty_database)
+
+    with empty_database.engine.connect() as connection:
+        error, response = connection.execute(
+            text("SELECT last_error, last_response FROM outbox")
+        ).one()
+    assert "hunter2" not in error
+    assert "SECRET" not in error
+    assert response == old_error
