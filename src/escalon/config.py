@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     # A folder of the team's own notification templates (same names as Escalon's, e.g.
     # customer_escalated.txt): found there first, Escalon's own otherwise.
     templates_dir: Path | None = None
+    # The largest request body the API reads (413 past it, with or without Content-Length).
+    # The largest legitimate ones are roster imports: 10,000 agents are about 5 MB of JSON.
+    max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024**3)
     # Threads per API process that run requests' database work (more only add contention).
     api_threads: int = Field(4, ge=1, le=200)
     # How long a verified API token is trusted without asking the database again.

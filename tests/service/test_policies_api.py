@@ -104,7 +104,7 @@ def test_validate_reports_every_error_with_file_line_and_field(workspace: Worksp
     response = workspace.client.post(
         "/api/v1/policies/validate",
         json={"source": BROKEN, "filename": "broken.yaml"},
-        headers=workspace.headers("agent"),
+        headers=workspace.headers(),
     )
 
     assert response.status_code == 200

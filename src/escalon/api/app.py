@@ -19,6 +19,7 @@ from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
 from escalon.api import errors
 from escalon.api import limits as rate_limits
+from escalon.api.bodies import BodyLimits
 from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
@@ -109,6 +110,7 @@ def create_app(
     )
     app.state.services = services
     errors.install(app)
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     rate_limits.install(app, limits)
 
     @app.exception_handler(OperationalError)

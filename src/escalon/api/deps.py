@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.orm import Session
 
 from escalon.admin_audit import service as admin_audit
@@ -199,5 +199,19 @@ def _iso_8601(value: object) -> object:
     raise ValueError("expected an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z")
 
 
-DateTime = Annotated[datetime, BeforeValidator(_iso_8601)]
-"""A date-time query parameter: ISO 8601 only (the views require a UTC offset)."""
+# The instants the API reads: wider than any history or plan, and far enough inside the years
+# Python represents (1 to 9999) that a shift, a window or a time zone added to one still fits.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+
+
+def _supported(value: datetime) -> datetime:
+    if value.utcoffset() is None:
+        raise ValueError("needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
+    if not EARLIEST <= value < LATEST:
+        raise ValueError("must lie between 1900-01-01 and 2999-12-31 (UTC)")
+    return value
+
+
+DateTime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_supported)]
+"""A date-time query parameter: ISO 8601 with a UTC offset, between the years 1900 and 2999."""

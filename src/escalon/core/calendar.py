@@ -325,11 +325,21 @@ class Calendar:
         """Load one calendar mapping from a YAML file, or `name` from a file's `calendars:`."""
         import yaml
 
+        from escalon.core import documents
+
         file = Path(path)
+        limits = documents.CALENDAR
         try:
-            data = yaml.safe_load(file.read_text(encoding="utf-8"))
+            if file.stat().st_size > limits.max_bytes:
+                # Refused before reading: a file this large is never loaded.
+                most = f"{limits.max_bytes:,}"
+                raise CalendarError(f"{file}: is larger than {most} bytes (size limit)")
+            data = documents.load_yaml(file.read_text(encoding="utf-8"), limits)
         except OSError as exc:
             raise CalendarError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+        except documents.LimitExceeded as exc:
+            where = f"{file}:{exc.line}" if exc.line is not None else str(file)
+            raise CalendarError(f"{where}: the calendar {exc.message}") from None
         except yaml.YAMLError as exc:
             raise CalendarError(f"{file}: not valid YAML: {exc}") from exc
         if isinstance(data, Mapping) and "calendars" in data and "timezone" not in data:

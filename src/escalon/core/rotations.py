@@ -26,6 +26,8 @@ from escalon.core.calendar import Calendar, CalendarError
 from escalon.core.state import from_us, to_us
 
 MINIMUM_SHIFT = timedelta(minutes=15)
+# Longer shifts mean nothing for on-call, and 200 upcoming shifts of one must stay in the calendar.
+MAXIMUM_SHIFT = timedelta(weeks=52)
 OVERRIDE = "override"
 _SHIFT = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
 
@@ -179,7 +181,11 @@ def parse_shift(value: object) -> timedelta:
     if match is None or not any(match.groups()):
         raise ValueError(f"{value!r} is not a shift length: use w, d, h and m, e.g. '1d' or '12h'")
     weeks, days, hours, minutes = (int(group or 0) for group in match.groups())
-    length = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    # Counted in minutes first: a timedelta of 99999999999 weeks cannot even be made.
+    total = ((weeks * 7 + days) * 24 + hours) * 60 + minutes
+    if total > MAXIMUM_SHIFT // timedelta(minutes=1):
+        raise ValueError(f"{value!r} is longer than 52 weeks")
+    length = timedelta(minutes=total)
     if length < MINIMUM_SHIFT:
         raise ValueError(f"{value!r} is shorter than 15 minutes")
     return length

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from escalon.core import documents
 from escalon.core.calendar import WEEKDAYS, Calendar
 from escalon.core.policy.source import Path, SourceMap, format_path, read_yaml
 from escalon.core.rotations import RotationError, rotation_from_dict
@@ -165,6 +166,11 @@ def load_roster(path: str | FilePath) -> Roster:
             source, [Detail("a roster file ends in .yaml, .yml, .json or .csv", source=source)]
         )
     try:
+        size, most = file.stat().st_size, documents.ROSTER.max_bytes
+        if size > most:
+            # Said before reading: a file this large is refused without being loaded.
+            problem = f"the roster is {size:,} bytes; at most {most:,} are read (size limit)"
+            raise RosterError(source, [Detail(problem, source=source)])
         text = file.read_text(encoding="utf-8-sig")
     except OSError as error:
         raise RosterError(
@@ -197,11 +203,13 @@ def _order(detail: Detail) -> int:
 def _read_mapping(
     text: str, source: str, *, json_file: bool
 ) -> tuple[Any, SourceMap, list[Detail]]:
-    data, lines, problems = read_yaml(text, source)
-    if data is None and json_file:
+    data, lines, problems = read_yaml(text, source, documents.ROSTER)
+    if data is None and json_file and not any(p.limit for p in problems):
         # PyYAML reads YAML 1.1, which refuses a few things JSON allows (tabs, for one).
         try:
-            return json.loads(text), SourceMap(), []
+            return documents.load_json(text, documents.ROSTER), SourceMap(), []
+        except documents.LimitExceeded as error:
+            return None, SourceMap(), [Detail(f"the roster {error.message}", source=source)]
         except json.JSONDecodeError as error:
             problem = f"not valid JSON: {error.msg}"
             return None, SourceMap(), [Detail(problem, line=error.lineno, source=source)]

@@ -24,8 +24,16 @@ def problem_detail(problem: Problem) -> Detail:
 
 
 def check(text: str, filename: str) -> CheckResult:
-    """Check a policy's text without storing anything."""
-    return check_text(text, filename or "<policy>")
+    """Check a policy's text without storing anything.
+
+    A text past a reading limit (size, depth, aliases, expansion) is refused outright (Invalid,
+    naming the limit): it is not a policy with problems, it was never read.
+    """
+    result = check_text(text, filename or "<policy>")
+    exceeded = [problem for problem in result.errors if problem.limit]
+    if exceeded:
+        raise Invalid(f"{exceeded[0]}; nothing was checked", [problem_detail(p) for p in exceeded])
+    return result
 
 
 def upload(

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 from sqlalchemy import select
 
-from escalon.api.deps import Admin, Reader, Staff
+from escalon.api.deps import Admin, Staff
 from escalon.api.errors import ErrorDetail, error_responses
 from escalon.cases.schemas import instant
 from escalon.core.policy import compile_checked
@@ -46,8 +46,9 @@ def _detail(version: PolicyVersion) -> PolicyVersionDetail:
 
 
 @router.post("/validate", responses=error_responses(400, 401, 403, 422))
-def validate(body: PolicyUpload, context: Reader) -> ValidationResult:
-    """Check a policy and report every problem at once; nothing is stored."""
+def validate(body: PolicyUpload, context: Admin) -> ValidationResult:
+    """Check a policy and report every problem at once; nothing is stored (admins: checking
+    costs the server work, so only those who may store policies ask for it)."""
     result = service.check(body.source, body.filename)
     summary = None
     if result.ok:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
+from escalon.core import documents
 from escalon.core.signals import TextAnalyzer, TextSignals
 
 SENTIMENT_DECIMALS = 4
@@ -25,7 +26,9 @@ def parse_line(line: str) -> str | dict[str, str]:
     if not stripped:
         return {"error": "empty line"}
     try:
-        value = json.loads(stripped)
+        # Bounded: a line nested thousands deep would exhaust the stack (LimitExceeded is a
+        # ValueError, so it is reported like any other unreadable line).
+        value = documents.load_json(stripped, documents.POLICY)
     except ValueError as error:
         return {"error": f"invalid JSON: {error}"}
     if not isinstance(value, dict):

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from escalon.core import documents
 from escalon.core.signals import KNOWN_INTENTS, TextSignals
 from escalon.triage.default import DefaultDetector
 
@@ -64,8 +65,8 @@ class LabelMapping:
     def from_yaml(cls, path: str | Path) -> LabelMapping:
         """Read a mapping file with optional `intents:` and `sentiment:` sections."""
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
+            data = documents.load_yaml(Path(path).read_text(encoding="utf-8"), documents.POLICY)
+        except (OSError, yaml.YAMLError, documents.LimitExceeded) as error:
             raise ModelError(f"{path}: cannot read the label mapping: {error}") from error
         if data is None:
             data = {}

@@ -7,6 +7,15 @@ from typing import Any
 
 import yaml
 
+from escalon.core.documents import (
+    POLICY,
+    BoundedLoader,
+    LimitExceeded,
+    Limits,
+    check_size,
+    depth_problem,
+)
+
 Path = tuple[str | int, ...]
 
 
@@ -18,6 +27,8 @@ class Problem:
     line: int | None
     path: str
     message: str
+    # Which reading limit the document went past (size, depth, aliases, values), if any.
+    limit: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line is not None else self.source
@@ -53,7 +64,7 @@ def format_path(path: Path) -> str:
 class _Reader:
     """Walks composed YAML nodes into plain data while recording each node's line."""
 
-    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+    def __init__(self, loader: BoundedLoader, source: str) -> None:
         self.loader = loader
         self.source = source
         self.map = SourceMap()
@@ -61,6 +72,12 @@ class _Reader:
         self._active: set[int] = set()
 
     def read(self, node: yaml.Node, path: Path) -> Any:
+        # Every visit counts, so an alias read a million times costs a million values.
+        self.loader.spend(1, node)
+        if len(path) > self.loader.limits.max_depth:
+            # Aliases nest what refers to them: the text may be shallow and its meaning not.
+            line = node.start_mark.line + 1
+            raise LimitExceeded("depth", depth_problem(self.loader.limits), line)
         self.map.lines.setdefault(path, node.start_mark.line + 1)
         if id(node) in self._active:
             self.problems.append(
@@ -88,8 +105,16 @@ class _Reader:
         result: dict[Any, Any] = {}
         first_line: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                kind = "a list" if isinstance(key_node, yaml.SequenceNode) else "a mapping"
+                self.problems.append(
+                    Problem(
+                        self.source, line, format_path(path), f"a key must be a name, not {kind}"
+                    )
+                )
+                continue
+            key = self.loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int | float | bool) or key is None:
                 self.problems.append(
                     Problem(
@@ -124,10 +149,20 @@ class _Reader:
         return result
 
 
-def read_yaml(text: str, source: str) -> tuple[Any, SourceMap, list[Problem]]:
-    """Parse one YAML (or JSON) document into plain data with its source map and problems."""
+def read_yaml(
+    text: str, source: str, limits: Limits = POLICY
+) -> tuple[Any, SourceMap, list[Problem]]:
+    """Parse one YAML (or JSON) document into plain data with its source map and problems.
+
+    The document is read within `limits` (size, depth, aliases, expanded values): past one, the
+    only problem is the limit, with `Problem.limit` naming it.
+    """
     try:
-        loader = yaml.SafeLoader(text)
+        check_size(text, limits)
+    except LimitExceeded as error:
+        return None, SourceMap(), [_limit_problem(source, error)]
+    try:
+        loader = BoundedLoader(text, limits)
     except yaml.reader.ReaderError as error:
         # The reader refuses control characters (and lone surrogates) before parsing starts.
         where = text.count("\n", 0, error.position) + 1
@@ -136,6 +171,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, SourceMap, list[Problem]]:
     try:
         try:
             node = loader.get_single_node()
+        except LimitExceeded as error:
+            return None, SourceMap(), [_limit_problem(source, error)]
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line = mark.line + 1 if mark is not None else None
@@ -148,6 +185,8 @@ def read_yaml(text: str, source: str) -> tuple[Any, SourceMap, list[Problem]]:
         reader = _Reader(loader, source)
         try:
             data = reader.read(node, ())
+        except LimitExceeded as error:
+            return None, reader.map, [_limit_problem(source, error)]
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark
             line = mark.line + 1 if mark is not None else None
@@ -155,3 +194,7 @@ def read_yaml(text: str, source: str) -> tuple[Any, SourceMap, list[Problem]]:
         return data, reader.map, reader.problems
     finally:
         loader.dispose()
+
+
+def _limit_problem(source: str, error: LimitExceeded) -> Problem:
+    return Problem(source, error.line, "", f"the document {error.message}", limit=error.limit)
