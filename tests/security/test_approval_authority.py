@@ -7,9 +7,17 @@ PostgreSQL."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
+from sqlalchemy import select, text
+
 from escalon.auth import service as auth
+from escalon.auth.models import User
+from escalon.cases import flows
+from escalon.cases.schemas import ApprovalDecisionIn
+from escalon.database import Database
+from escalon.errors import Conflict
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
 
@@ -262,6 +270,82 @@ def test_two_deciders_at_once_one_wins(workspace: Workspace) -> None:
         if e["kind"] in ("approval.approved", "approval.rejected")
     ]
     assert len(decisions) == 1
+
+
+def _blocked_on_a_lock(database: Database) -> bool:
+    """Whether some transaction waits for a row lock (PostgreSQL; SQLite queues whole writers)."""
+    if database.engine.dialect.name != "postgresql":
+        return True
+    with database.engine.connect() as connection:
+        waiting = connection.scalar(
+            text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+        )
+    return bool(waiting)
+
+
+def test_a_decision_waiting_on_anothers_transaction_finds_the_request_decided(
+    workspace: Workspace,
+) -> None:
+    case = open_case(workspace)
+    asked = _ask(workspace, case["id"], 300, workspace.headers("agent"))
+    _user(workspace, "omar", "supervisor", "omar")
+    database, now = workspace.database, workspace.clock.now_us()
+    with database.read() as session:
+        ids: dict[str, int] = dict(session.execute(select(User.username, User.id)).all())
+    sara = flows.Actor(ids["supervisor"], "sara", "supervisor", "sara")
+    omar = flows.Actor(ids["omar"], "omar", "supervisor", "omar")
+    first_decided, release_first, second_started = (threading.Event() for _ in range(3))
+    outcome: dict[str, str] = {}
+
+    def first() -> None:
+        with database.write() as session:
+            flows.decide_approval(
+                session,
+                approval_id=asked["id"],
+                request=ApprovalDecisionIn(decision="approve"),
+                actor=sara,
+                now=now,
+            )
+            first_decided.set()
+            release_first.wait(30)
+        outcome["first"] = "approved"
+
+    def second() -> None:
+        first_decided.wait(30)
+        second_started.set()
+        try:
+            with database.write() as session:
+                flows.decide_approval(
+                    session,
+                    approval_id=asked["id"],
+                    request=ApprovalDecisionIn(decision="reject"),
+                    actor=omar,
+                    now=now,
+                )
+            outcome["second"] = "rejected"
+        except Conflict as refused:
+            outcome["second"] = str(refused)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    second_started.wait(30)
+    deadline = time.monotonic() + 30
+    while not _blocked_on_a_lock(database):  # the second decision waits for the first's lock
+        assert time.monotonic() < deadline, "the second decision never waited"
+        time.sleep(0.01)
+    release_first.set()
+    for thread in threads:
+        thread.join()
+    assert outcome == {
+        "first": "approved",
+        "second": f"approval request {asked['id']} is already approved",
+    }
+    final = workspace.client.get(f"/api/v1/approvals/{asked['id']}", headers=workspace.headers())
+    assert (final.json()["status"], final.json()["decided_by"]) == ("approved", "sara")
 
 
 # -- raising one's own authority -------------------------------------------------------------

@@ -212,6 +212,27 @@ def test_an_approval_on_a_case_out_of_sight_is_not_found(
     assert state.json()["status"] == "pending"
 
 
+def test_the_outbox_lists_only_messages_of_cases_in_sight(
+    workspace: Workspace, teams: TestClient, cases: Cases
+) -> None:
+    for case_id in (cases.supervisor, cases.management):
+        reply = workspace.client.post(
+            f"/api/v1/cases/{case_id}/messages",
+            json={"author": "agent", "body": f"About case {case_id}", "public": True},
+            headers=workspace.headers(),
+        )
+        assert reply.status_code == 201
+    listed = teams.get(
+        "/api/v1/outbox", params={"limit": 500}, headers=workspace.headers("supervisor")
+    )
+    assert listed.status_code == 200
+    seen = {message["case_id"] for message in listed.json()}
+    assert cases.supervisor in seen
+    assert seen <= {cases.supervisor}
+    everything = teams.get("/api/v1/outbox", params={"limit": 500}, headers=workspace.headers())
+    assert cases.management in {message["case_id"] for message in everything.json()}
+
+
 # -- the dashboard -------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from escalon.api.deps import Admin, Context, Staff, Supervisor
 from escalon.api.errors import error_responses
+from escalon.cases.models import Case
 from escalon.cases.schemas import instant
 from escalon.channels.models import StaffNotification
 from escalon.core.state import from_us
@@ -81,6 +82,9 @@ def list_outbox(
             query = query.where(OutboxMessage.case_id == case_id)
         if after is not None:
             query = query.where(OutboxMessage.id > after)
+        if (in_sight := context.scope(session).where()) is not None:
+            # ESCALON_CASE_VISIBILITY: only messages of the cases the supervisor may see.
+            query = query.where(OutboxMessage.case_id.in_(select(Case.id).where(in_sight)))
         admin = context.principal.role == "admin"
         return [_outbox_out(m, admin=admin) for m in session.scalars(query)]
 
