@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalon.api.deps import STAFF
+from escalon.api.limits import limits_of, public_page
 from escalon.auth import service as auth
 from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Case, Escalation
@@ -79,7 +80,7 @@ def home() -> Response:
     return redirect(QUEUE)
 
 
-@router.get("/sign-in", response_class=HTMLResponse)
+@router.get("/sign-in", response_class=HTMLResponse, dependencies=[Depends(public_page)])
 def sign_in_page(request: Request, parts: Parts) -> Response:
     """The sign-in form (or the queue, for someone already signed in)."""
     with parts.database.read() as session:
@@ -104,11 +105,13 @@ def sign_in(
             return csrf_failed()
         token = token.strip()
         try:
-            if not token:
-                raise Unauthenticated("paste an API token")
-            principal = auth.authenticate(
-                session, token, now=now, cache_seconds=parts.settings.token_cache_seconds
-            )
+            # Failures count per client address; too many of them: 429 before any checking.
+            with limits_of(request).sign_in_attempt(request):
+                if not token:
+                    raise Unauthenticated("paste an API token")
+                principal = auth.authenticate(
+                    session, token, now=now, cache_seconds=parts.settings.token_cache_seconds
+                )
         except Unauthenticated as error:
             return _sign_in_form(
                 request, key, error=f"That token was not accepted: {error}.", status_code=401
