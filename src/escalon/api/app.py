@@ -20,6 +20,7 @@ from escalon.analytics import views as analytics_views
 from escalon.api import errors
 from escalon.api import limits as rate_limits
 from escalon.api.bodies import BodyLimits
+from escalon.api.bodies import BodyLimits
 from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
@@ -29,6 +30,7 @@ from escalon.channels import views as channel_views
 from escalon.clock import Clock, SystemClock
 from escalon.config import Settings, get_settings
 from escalon.database import Database
+from escalon.http_headers import SecurityHeaders
 from escalon.notifications import views as notification_views
 from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
@@ -111,7 +113,10 @@ def create_app(
     app.state.services = services
     errors.install(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     rate_limits.install(app, limits)
+    # Outermost, so that every answer (a 413, a 429, a page) carries the headers.
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(OperationalError)
     async def database_down(_request: Request, error: OperationalError) -> JSONResponse:

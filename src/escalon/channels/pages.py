@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon import http_headers
 from escalon.api.deps import Services, services
 from escalon.api.limits import public_page
 from escalon.cases import flows, queries, visibility
@@ -67,8 +68,11 @@ _templates = Environment(
 
 
 def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    html = _templates.get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
+    # The pages have no script, but their stylesheet runs only with this response's nonce.
+    nonce = http_headers.new_nonce()
+    html = _templates.get_template(name).render(csp_nonce=nonce, **context)
+    headers = {**HEADERS, "Content-Security-Policy": http_headers.page_policy(nonce)}
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def _notice(title: str, text: str, status_code: int = 200) -> HTMLResponse:

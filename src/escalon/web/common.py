@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from escalon import http_headers
 from escalon.api.deps import STAFF, Services, services
 from escalon.auth import service as auth
 from escalon.cases import flows
@@ -43,9 +44,12 @@ templates = Environment(
 
 
 def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A rendered template with the dashboard's headers."""
-    html = templates.get_template(name).render(**context)
-    return HTMLResponse(html, status_code=status_code, headers=HEADERS)
+    """A rendered template with the dashboard's headers; its scripts and styles carry a nonce
+    made for this response, the only one its Content-Security-Policy lets run."""
+    nonce = http_headers.new_nonce()
+    html = templates.get_template(name).render(csp_nonce=nonce, **context)
+    headers = {**HEADERS, "Content-Security-Policy": http_headers.page_policy(nonce)}
+    return HTMLResponse(html, status_code=status_code, headers=headers)
 
 
 def redirect(to: str) -> RedirectResponse:
