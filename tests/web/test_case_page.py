@@ -183,7 +183,9 @@ def test_an_approval_above_authority_waits_and_a_supervisor_decides_it(
         note="too much",
     )
     assert decided.status_code == 303, decided.text
-    assert "<strong>rejected</strong> by sara" in _page(supervisor, case_id)
+    html = _page(supervisor, case_id)
+    assert "<strong>rejected</strong> by sara (authority 500, level &#39;supervisor&#39;)" in html
+    assert "Approval rejected: refund 300 (authority 500, level &#39;supervisor&#39;)" in html
 
 
 def test_resolving_needs_a_root_cause_which_the_next_resolution_can_reuse(

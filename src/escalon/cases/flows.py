@@ -347,13 +347,13 @@ def _customer_of(
     }
     if not differences or actor.role not in CUSTOMER_EDITORS:
         return found, differences
+    changed = {name: given for name, (_stored, given) in differences.items()}
     session.execute(
         update(Customer)
         .where(Customer.id == found.id)
-        .values(**{name: given for name, (_stored, given) in differences.items()}, updated_at=now)
+        .values(**changed, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    changed = {name: given for name, (_stored, given) in differences.items()}
     return _CustomerFacts(
         found.id,
         found.ref,

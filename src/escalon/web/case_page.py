@@ -191,12 +191,16 @@ def describe(entry: AuditEntryOut) -> tuple[str, str]:
         return "Acknowledged the escalation", "escalation"
     if kind == "case.assigned":
         return f"Assigned to {data.get('to') or 'the team queue'}", "system"
-    if kind in ("approval.requested", "approval.granted", "approval.approved", "approval.rejected"):
-        verb = kind.split(".")[1]
-        amount = data.get("amount")
-        return f"Approval {verb}: {data.get('kind')} {amount:g}" if isinstance(
-            amount, int | float
-        ) else f"Approval {verb}", "approval"
+    if kind.startswith("approval."):
+        return _approval(kind.split(".", 1)[1], data), "approval"
+    if kind == "customer.differs":
+        return (
+            "Intake named the customer with other details; the stored ones were kept "
+            f"({_fields(data, 'kept', 'given')})",
+            "system",
+        )
+    if kind == "customer.updated":
+        return f"Customer details changed ({_fields(data, 'from', 'to')})", "system"
     if kind == "survey.answered":
         return f"Customer rated the support {data.get('score')}/5", "system"
     if kind.startswith("sla."):
@@ -220,6 +224,31 @@ def describe(entry: AuditEntryOut) -> tuple[str, str]:
     if kind == "skip_level":
         return f"Skipped level {data.get('level')}: nobody present{rule}", "escalation"
     return f"{kind.replace('_', ' ')}{rule}{_suffix(_details(data, 'trigger'))}", "system"
+
+
+def _approval(verb: str, data: dict[str, Any]) -> str:
+    """An approval entry in words: what, how much, and by which authority."""
+    amount = data.get("amount")
+    what = (
+        f"Approval {verb}: {data.get('kind')} {amount:g}"
+        if isinstance(amount, int | float)
+        else f"Approval {verb}"
+    )
+    held, basis = data.get("authority"), data.get("basis")
+    if basis is None:
+        return what
+    shown = f"{held:g}" if isinstance(held, int | float) else str(held)
+    return f"{what} (authority {shown}, {basis})"
+
+
+def _fields(data: dict[str, Any], first: str, second: str) -> str:
+    """Customer fields in words: `email from a@x to b@y`, or `email kept a@x, given b@y`."""
+    joiner = " " if first == "from" else ", "
+    return "; ".join(
+        f"{name} {first} {value.get(first) or '—'}{joiner}{second} {value.get(second) or '—'}"
+        for name, value in data.items()
+        if isinstance(value, dict)
+    )
 
 
 def _recipients(data: dict[str, Any]) -> str:
