@@ -21,8 +21,10 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, text
 
+from escalon import keys
 from escalon.cases.models import Case, Customer
 from escalon.cases.service import case_columns
+from escalon.config import Settings
 from escalon.core import engine
 from escalon.core.events import CaseOpened
 from escalon.core.policy import Policy, parse_policy
@@ -109,9 +111,10 @@ def prepare(database: Database, *, notify: str = "level_team", now: int) -> Work
 
 
 def add_webhook(database: Database, *, name: str, url: str, secret: str, now: int) -> None:
-    """Register a webhook endpoint."""
+    """Register a webhook endpoint, its secret sealed with the keys the database's workers use."""
+    sealed = keys.load(Settings(database_url=database.url)).seal(secret)
     with database.write() as session:
-        session.add(Webhook(name=name, url=url, secret=secret, active=True, created_at=now))
+        session.add(Webhook(name=name, url=url, secret_sealed=sealed, active=True, created_at=now))
 
 
 def next_ids(database: Database, count: int) -> range:

@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///escalon.db"
@@ -71,8 +71,23 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024**3)
     # Threads per API process that run requests' database work (more only add contention).
     api_threads: int = Field(4, ge=1, le=200)
-    # How long a verified API token is trusted without asking the database again.
+    # How long a verified API token is trusted without asking the database again (the bound on
+    # how late another process notices a revoked token or a disabled user).
     token_cache_seconds: float = Field(5.0, ge=0, le=300)
+    # Days a new API token lives unless its creator says otherwise (only admins and the CLI may
+    # ask for a token that never expires).
+    token_lifetime_days: int = Field(90, ge=1, le=3650)
+    # Dashboard sessions end this long after sign-in, or after this long without a request.
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    session_idle_minutes: float = Field(120.0, gt=0, le=24 * 60 * 30)
+    # The session cookie's Secure flag: auto (over HTTPS, or when public_url is https),
+    # always, or never (a test set-up on plain HTTP).
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # Keys live outside the database: a key file (made on first run beside a SQLite file;
+    # required with PostgreSQL, shared by every host) or ESCALON_KEYS (keys separated by
+    # commas, the signing one first). See docs/operations.md, "Keys".
+    key_file: Path | None = None
+    keys: SecretStr | None = None
     # How long a team's make-up (members, profiles, rotation) is trusted by assignment and
     # escalation before it is read again; open cases are always read fresh.
     roster_cache_seconds: float = Field(5.0, ge=0, le=300)

@@ -6,12 +6,11 @@ from typing import Any
 
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
+from escalon import keys
 from escalon.cases.models import Case
 from escalon.channels import links
-from escalon.channels.models import InstanceSecret
-from escalon.database import Database
 from escalon.notifications.models import OutboxMessage
 from tests.service.conftest import Workspace
 
@@ -57,13 +56,11 @@ def now_seconds(ws: Workspace) -> float:
 
 
 def survey_token(ws: Workspace, case_id: int) -> str:
-    with ws.database.read() as session:
-        return links.survey_token(session, case_id, now=now_seconds(ws))
+    return links.survey_token(case_id, now=now_seconds(ws))
 
 
 def status_token(ws: Workspace, case_id: int) -> str:
-    with ws.database.read() as session:
-        return links.status_token(session, case_id, now=now_seconds(ws))
+    return links.status_token(case_id, now=now_seconds(ws))
 
 
 def audit_kinds(ws: Workspace, case_id: int) -> list[str]:
@@ -295,61 +292,34 @@ def test_what_the_customer_wrote_is_shown_as_text(workspace: Workspace) -> None:
 
 def test_links_are_built_on_the_public_address(workspace: Workspace) -> None:
     case_id = open_case(workspace)
-    with workspace.database.read() as session:
-        survey = links.survey_url(session, case_id, "https://help.example.org/")
-        status = links.status_url(session, case_id, "https://help.example.org")
-        assert survey.startswith("https://help.example.org/survey/")
-        assert status.startswith("https://help.example.org/status/")
-        token = survey.rsplit("/", 1)[1]
-        assert links.read_token(session, token, purpose="survey", max_age_seconds=60) == case_id
-        with pytest.raises(links.LinkInvalid):
-            links.read_token(session, token, purpose="status", max_age_seconds=60)
+    survey = links.survey_url(case_id, "https://help.example.org/")
+    status = links.status_url(case_id, "https://help.example.org")
+    assert survey.startswith("https://help.example.org/survey/")
+    assert status.startswith("https://help.example.org/status/")
+    token = survey.rsplit("/", 1)[1]
+    assert links.read_token(token, purpose="survey", max_age_seconds=60) == case_id
+    with pytest.raises(links.LinkInvalid):
+        links.read_token(token, purpose="status", max_age_seconds=60)
 
 
-def test_read_token_tells_an_expired_link_from_a_forged_one(database: Database) -> None:
-    with database.read() as session:
-        token = links.survey_token(session, 7, now=1_000_000)
-        assert (
-            links.read_token(session, token, purpose="survey", max_age_seconds=100, now=1_000_100)
-            == 7
+def test_read_token_tells_an_expired_link_from_a_forged_one() -> None:
+    token = links.survey_token(7, now=1_000_000)
+    assert links.read_token(token, purpose="survey", max_age_seconds=100, now=1_000_100) == 7
+    with pytest.raises(links.LinkExpired):
+        links.read_token(token, purpose="survey", max_age_seconds=100, now=1_000_101)
+    with pytest.raises(links.LinkInvalid):
+        links.read_token(token + "x", purpose="survey", max_age_seconds=100)
+
+
+def test_a_link_signed_with_another_installations_keys_is_refused() -> None:
+    elsewhere = keys.Keyring.generate()
+    token = links.status_token(3, now=1_000_000, keyring=elsewhere)
+
+    assert (
+        links.read_token(
+            token, purpose="status", max_age_seconds=60, now=1_000_000, keyring=elsewhere
         )
-        with pytest.raises(links.LinkExpired):
-            links.read_token(session, token, purpose="survey", max_age_seconds=100, now=1_000_101)
-        with pytest.raises(links.LinkInvalid):
-            links.read_token(session, token + "x", purpose="survey", max_age_seconds=100)
-
-
-def test_a_missing_signing_key_is_made_and_kept(database: Database) -> None:
-    with database.write() as session:
-        session.execute(delete(InstanceSecret))
-    links.forget_keys()
-
-    with database.read() as session:
-        token = links.status_token(session, 3, now=1_000_000)
-    with database.read() as session:
-        stored = session.scalar(select(InstanceSecret.value))
-    links.forget_keys()  # read it again from the database, as another process would
-
-    assert stored is not None
-    assert len(stored) >= 40
-    with database.read() as session:
-        assert (
-            links.read_token(session, token, purpose="status", max_age_seconds=60, now=1_000_000)
-            == 3
-        )
-
-
-def test_a_key_made_inside_a_write_transaction_is_kept_with_it(database: Database) -> None:
-    with database.write() as session:
-        session.execute(delete(InstanceSecret))
-    links.forget_keys()
-
-    with database.write() as session:
-        token = links.survey_token(session, 5, now=1_000_000)
-    links.forget_keys()
-
-    with database.read() as session:
-        assert (
-            links.read_token(session, token, purpose="survey", max_age_seconds=60, now=1_000_000)
-            == 5
-        )
+        == 3
+    )
+    with pytest.raises(links.LinkInvalid):
+        links.read_token(token, purpose="status", max_age_seconds=60, now=1_000_000)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -252,7 +253,10 @@ def test_a_user_creates_a_token_for_themselves_and_it_works(workspace: Workspace
     assert body["name"] == "cli"
     assert body["token"].startswith("esc_")
     assert body["token"].startswith(body["prefix"])
-    assert body["expires_at"] is None
+    # Tokens have a lifetime now: ESCALON_TOKEN_LIFETIME_DAYS (90) when none is asked for.
+    assert body["expires_at"] == (workspace.clock.now() + timedelta(days=90)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"
+    )
     me = get(workspace, "/me", token=body["token"])
     assert me.json() == {"username": "agent", "role": "agent", "agent": "ana"}
 

@@ -172,6 +172,7 @@ def test_the_queue_lists_the_agents_cases_soonest_due_first_with_countdown_class
     due_us = to_us(datetime.fromisoformat(cases[by_due[0]]["due_at"]))
     assert workspace.clock.now_us() < warning_us < due_us
     workspace.clock.advance(seconds=(warning_us - workspace.clock.now_us()) / 1_000_000 - 60)
+    _sign_in(workspace.client, workspace.tokens["agent"])  # hours later: the session idled out
     assert _rows(workspace.client.get("/ui/queue").text)[0] == (by_due[0], "")
     workspace.clock.advance(seconds=120)
     rows = _rows(workspace.client.get("/ui/queue").text)
@@ -179,6 +180,7 @@ def test_the_queue_lists_the_agents_cases_soonest_due_first_with_countdown_class
 
     # Long past both due instants: red, in the rows fragment the page polls as well.
     workspace.clock.advance(hours=720)
+    _sign_in(workspace.client, workspace.tokens["agent"])
     fragment = workspace.client.get("/ui/queue/rows")
     assert fragment.status_code == 200
     assert "<html" not in fragment.text

@@ -40,6 +40,7 @@ ACTIONS = frozenset(
         "inbound_email.retried",
         "inbound_email.dismissed",
         "keys.rotated",
+        "keys.retired",
         "backup.made",
         "backup.restored",
     }

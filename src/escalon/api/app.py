@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
-from escalon import __version__
+from escalon import __version__, keys
 from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
 from escalon.api import errors
@@ -66,6 +66,8 @@ def create_app(
     database = database or Database(settings.database_url)
     staffing.configure(settings.roster_cache_seconds)
     customer_messages_from(settings)
+    # The keys kept outside the database; refused (no start) when the key file is not private.
+    keys.install(keys.load(settings))
     services = Services(
         database=database,
         clock=clock or SystemClock(),

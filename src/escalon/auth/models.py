@@ -38,3 +38,22 @@ class ApiToken(Base):
     expires_at: Mapped[int | None] = mapped_column(Instant)
     last_used_at: Mapped[int | None] = mapped_column(Instant)
     revoked_at: Mapped[int | None] = mapped_column(Instant)
+
+
+class DashboardSession(Base):
+    """A signed-in dashboard session. The cookie holds a random secret; only its SHA-256 is
+    stored, so a copy of the database opens no session."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The token the person signed in with: revoking it ends the session.
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), index=True)
+    created_at: Mapped[int] = mapped_column(Instant)
+    last_seen_at: Mapped[int] = mapped_column(Instant)
+    expires_at: Mapped[int] = mapped_column(Instant)
+    ended_at: Mapped[int | None] = mapped_column(Instant)
+    # signed_out, token_revoked, user_disabled, role_changed, ended_by_admin
+    ended_reason: Mapped[str | None] = mapped_column(String(30))

@@ -45,7 +45,42 @@ class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, StringConstraints(max_length=200)] = ""
-    expires_in_days: int | None = Field(None, ge=1, le=3650, strict=True)
+    expires_in_days: int | None = Field(
+        None,
+        ge=1,
+        le=3650,
+        strict=True,
+        description="days until it expires; ESCALON_TOKEN_LIFETIME_DAYS (90) when not given",
+    )
+    never_expires: bool = Field(
+        False,
+        strict=True,
+        description="a token without expiry (admins only, and only with a "
+        "token that does not expire either)",
+    )
+
+
+class UserPatch(BaseModel):
+    """A change to a user: a new role, or disabled/enabled. Either ends their tokens and
+    sessions (a disabled user's, or one with a new role)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role | None = None
+    active: bool | None = Field(None, strict=True, description="false disables, true enables")
+
+
+class SessionOut(BaseModel):
+    """A dashboard session (never its secret)."""
+
+    id: int
+    user: str
+    token_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+    ended_reason: str | None
 
 
 class TokenOut(BaseModel):

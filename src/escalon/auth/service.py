@@ -8,10 +8,12 @@ import threading
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from escalon.auth import sessions
 from escalon.auth.models import ApiToken, User
+from escalon.core.state import from_us
 from escalon.errors import Conflict, Invalid, NotFound, Unauthenticated
 from escalon.people.models import Agent
 
@@ -19,6 +21,7 @@ ROLES = ("admin", "supervisor", "agent", "integration")
 TOKEN_PREFIX = "esc_"
 # last_used_at is a hint for operators, not an audit record: write it at most this often.
 LAST_USED_EVERY_US = 60 * 1_000_000
+US_PER_DAY = 86_400_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,7 @@ class Principal:
     agent: str | None  # the handle of the agent this user acts as
     token_id: int
     token_hash: str = ""
+    token_expires_at: int | None = None  # µs; None: the token never expires
 
     @property
     def name(self) -> str:
@@ -92,10 +96,38 @@ def user_by_name(session: Session, username: str) -> User:
     return user
 
 
+def token_expiry(
+    *,
+    now: int,
+    lifetime_days: int | None,
+    never_expires: bool,
+    default_days: int,
+    minted_by: Principal | None,
+) -> int | None:
+    """When a new token expires: after `lifetime_days`, else the default lifetime; never only
+    when asked for (the caller checks who may ask). A token minted with another token cannot
+    outlive it: a default lifetime is shortened to the minting token's, an explicit one beyond
+    it is refused."""
+    if never_expires and lifetime_days is not None:
+        raise Invalid("a token either expires after some days or never expires, not both")
+    expires = None if never_expires else now + (lifetime_days or default_days) * US_PER_DAY
+    limit = None if minted_by is None else minted_by.token_expires_at
+    if limit is None or (expires is not None and expires <= limit):
+        return expires
+    if lifetime_days is None and not never_expires:
+        return limit
+    raise Invalid(
+        "a token cannot outlive the token that creates it: yours expires at "
+        f"{from_us(limit).isoformat()}; ask for fewer days, or use a longer-lived token"
+    )
+
+
 def create_token(
     session: Session, *, user: User, now: int, name: str = "", expires_at: int | None = None
 ) -> tuple[ApiToken, str]:
     """A new token for a user: (the stored record, the token itself, shown this once only)."""
+    if not user.active:
+        raise Conflict(f"user {user.username!r} is disabled: enable them first")
     token = new_token()
     record = ApiToken(
         user_id=user.id,
@@ -111,15 +143,92 @@ def create_token(
 
 
 def revoke_token(session: Session, *, token_id: int, now: int) -> ApiToken:
-    """Revoke a token; it stops working within the token cache's lifetime."""
+    """Revoke a token and end the dashboard sessions opened with it. This process stops
+    accepting it at once; other processes within ESCALON_TOKEN_CACHE_SECONDS."""
     record = session.get(ApiToken, token_id)
     if record is None:
         raise NotFound(f"token {token_id} does not exist")
     if record.revoked_at is None:
         record.revoked_at = now
         session.flush()
+    sessions.end_for_token(session, token_id=token_id, now=now, reason="token_revoked")
     _cache.clear()
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class UserChange:
+    """What `update_user` changed, for the audit trail."""
+
+    user: User
+    role_from: str | None  # the old role, when it changed
+    disabled: bool
+    enabled: bool
+    revoked_tokens: list[int]
+    ended_sessions: int
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything changed at all."""
+        return self.role_from is not None or self.disabled or self.enabled
+
+
+def update_user(
+    session: Session,
+    *,
+    username: str,
+    now: int,
+    role: str | None = None,
+    active: bool | None = None,
+) -> UserChange:
+    """Change a user's role or disable/enable them. A new role or a disabled user ends every
+    token and dashboard session they hold (they get new tokens for the new role); the last
+    active admin can be neither disabled nor demoted."""
+    if role is not None and role not in ROLES:
+        raise Invalid(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
+    # Locked for the change: two admins demoting each other at once cannot both succeed.
+    user = session.scalars(select(User).where(User.username == username).with_for_update()).first()
+    if user is None:
+        raise NotFound(f"no user is named {username!r}")
+    role_from = user.role if role is not None and role != user.role else None
+    disabled = active is False and user.active
+    enabled = active is True and not user.active
+    losing_admin = user.role == "admin" and user.active and (role_from is not None or disabled)
+    if losing_admin and _active_admins(session) <= 1:
+        raise Conflict(
+            f"{username!r} is the last active admin: make another admin first, so someone "
+            "can still manage users"
+        )
+    revoked: list[int] = []
+    ended = 0
+    if role_from is not None or disabled:
+        reason = "user_disabled" if disabled else "role_changed"
+        revoked = list(
+            session.scalars(
+                select(ApiToken.id).where(
+                    ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)
+                )
+            )
+        )
+        if revoked:
+            session.execute(update(ApiToken).where(ApiToken.id.in_(revoked)).values(revoked_at=now))
+        ended = sessions.end_for_user(session, user_id=user.id, now=now, reason=reason)
+    if role_from is not None:
+        user.role = str(role)
+    if disabled or enabled:
+        user.active = bool(active)
+    session.flush()
+    _cache.clear()
+    return UserChange(user, role_from, disabled, enabled, revoked, ended)
+
+
+def _active_admins(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).select_from(User).where(User.role == "admin", User.active)
+        )
+        or 0
+    )
 
 
 @dataclass(slots=True)
@@ -209,7 +318,7 @@ def authenticate_hash(
         raise Unauthenticated("this API token has expired")
     if not active:
         raise Unauthenticated(f"user {username!r} is deactivated")
-    principal = Principal(user_id, username, role, agent, token_id, token_hash)
+    principal = Principal(user_id, username, role, agent, token_id, token_hash, expires_at)
     _cache.put(token_hash, _Cached(principal, expires_at, time.monotonic()))
     return principal
 

@@ -4,23 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import Admin, Reader
+from escalon.api.deps import Admin, Context, Reader
 from escalon.api.errors import error_responses
-from escalon.auth import service
-from escalon.auth.models import ApiToken, User
-from escalon.auth.schemas import Me, TokenCreated, TokenIn, TokenOut, UserIn, UserOut
+from escalon.auth import service, sessions
+from escalon.auth.models import ApiToken, DashboardSession, User
+from escalon.auth.schemas import (
+    Me,
+    SessionOut,
+    TokenCreated,
+    TokenIn,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 from escalon.cases.schemas import instant
 from escalon.core.state import from_us
-from escalon.errors import Forbidden
+from escalon.errors import Forbidden, NotFound
 from escalon.people.models import Agent
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 Username = Annotated[str, Path(min_length=1, max_length=100)]
-US_PER_DAY = 86_400_000_000
 
 
 def _user_out(session: Session, user: User) -> UserOut:
@@ -90,19 +98,69 @@ def create_user(body: UserIn, context: Admin) -> UserOut:
         return _user_out(session, user)
 
 
+@router.patch("/users/{username}", responses=error_responses(400, 401, 403, 404, 409, 422))
+def update_user(username: Username, body: UserPatch, context: Admin) -> UserOut:
+    """Change a user's role, or disable or enable them (admins). A new role or disabling ends
+    every token and dashboard session the user holds; they need a new token afterwards."""
+    now = context.now()
+    with context.db.write() as session:
+        change = service.update_user(
+            session, username=username, now=now, role=body.role, active=body.active
+        )
+        _audit_change(context, session, change)
+        return _user_out(session, change.user)
+
+
+def _audit_change(context: Context, session: Session, change: service.UserChange) -> None:
+    """The admin audit entries of a user change: the change, and each token it revoked."""
+    target = f"user:{change.user.username}"
+    ended = {"tokens_revoked": change.revoked_tokens, "sessions_ended": change.ended_sessions}
+    if change.role_from is not None:
+        context.audit(
+            session,
+            "user.updated",
+            target,
+            {"role": {"from": change.role_from, "to": change.user.role}, **ended},
+        )
+    if change.disabled:
+        context.audit(session, "user.disabled", target, ended)
+    if change.enabled:
+        context.audit(session, "user.enabled", target)
+    reason = "user disabled" if change.disabled else "role changed"
+    for token_id in change.revoked_tokens:
+        context.audit(
+            session,
+            "token.revoked",
+            f"token:{token_id}",
+            {"user": change.user.username, "reason": reason},
+        )
+
+
 @router.post(
     "/users/{username}/tokens",
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(400, 401, 403, 404, 422),
 )
 def create_token(username: Username, body: TokenIn, context: Reader) -> TokenCreated:
-    """A new token for a user (admins, or users for themselves); the secret is shown once."""
+    """A new token for a user (admins, or users for themselves); the secret is shown once.
+
+    It expires after `expires_in_days`, else the installation's default lifetime, and never
+    outlives the token that asks for it; `never_expires` is for admins only.
+    """
     if context.principal.role != "admin" and context.principal.username != username:
         raise Forbidden("only admins create tokens for other users")
+    if body.never_expires and context.principal.role != "admin":
+        raise Forbidden("only admins create tokens that never expire")
     now = context.now()
+    expires = service.token_expiry(
+        now=now,
+        lifetime_days=body.expires_in_days,
+        never_expires=body.never_expires,
+        default_days=context.services.settings.token_lifetime_days,
+        minted_by=context.principal,
+    )
     with context.db.write() as session:
         user = service.user_by_name(session, username)
-        expires = None if body.expires_in_days is None else now + body.expires_in_days * US_PER_DAY
         record, token = service.create_token(
             session, user=user, now=now, name=body.name, expires_at=expires
         )
@@ -145,3 +203,63 @@ def revoke_token(token_id: Annotated[int, Path(ge=1, le=2**62)], context: Reader
                 {"user": user.username if user else None},
             )
         return _token_out(record, user.username if user else "")
+
+
+# -- dashboard sessions --------------------------------------------------------------------------
+
+
+def _session_out(row: DashboardSession, username: str) -> SessionOut:
+    return SessionOut(
+        id=row.id,
+        user=username,
+        token_id=row.token_id,
+        created_at=from_us(row.created_at),
+        last_seen_at=from_us(row.last_seen_at),
+        expires_at=from_us(row.expires_at),
+        ended_at=instant(row.ended_at),
+        ended_reason=row.ended_reason,
+    )
+
+
+@router.get("/sessions", responses=error_responses(401, 403, 404, 422))
+def list_sessions(
+    context: Reader,
+    user: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    ended: Annotated[bool, Query(description="include ended and expired sessions")] = False,
+) -> list[SessionOut]:
+    """Live dashboard sessions: your own (admins: everyone's, or one user's with `user`)."""
+    idle = round(context.services.settings.session_idle_minutes * 60 * 1_000_000)
+    with context.db.read() as session:
+        user_id: int | None = context.principal.user_id
+        if context.principal.role == "admin":
+            user_id = None if user is None else service.user_by_name(session, user).id
+        elif user is not None and user != context.principal.username:
+            raise Forbidden("only admins list other users' sessions")
+        rows = sessions.listed(
+            session, now=context.now(), idle_us=idle, user_id=user_id, include_ended=ended
+        )
+        return [_session_out(row, username) for row, username in rows]
+
+
+@router.delete("/sessions/{session_id}", responses=error_responses(401, 403, 404, 422))
+def end_session(session_id: Annotated[int, Path(ge=1, le=2**62)], context: Reader) -> SessionOut:
+    """End a dashboard session (admins, or the session's owner): its cookie opens nothing more."""
+    with context.db.write() as session:
+        found = session.get(DashboardSession, session_id)
+        if found is None or (
+            context.principal.role != "admin" and found.user_id != context.principal.user_id
+        ):
+            # Someone else's session is not even confirmed to exist.
+            raise NotFound(f"session {session_id} does not exist")
+        was_open = found.ended_at is None
+        row = sessions.end(
+            session,
+            session_id=session_id,
+            now=context.now(),
+            reason="ended_by_admin" if found.user_id != context.principal.user_id else "signed_out",
+        )
+        owner = session.get(User, row.user_id)
+        username = owner.username if owner else ""
+        if was_open:
+            context.audit(session, "session.ended", f"session:{row.id}", {"user": username})
+        return _session_out(row, username)

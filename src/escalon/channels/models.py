@@ -111,12 +111,3 @@ class StaffNotification(Base):
     read_at: Mapped[int | None] = mapped_column(Instant)
 
     __table_args__ = (Index("ix_staff_notifications_agent_id", "agent", "id"),)
-
-
-class InstanceSecret(Base):
-    """Secrets this installation generated for itself (the key that signs customers' links)."""
-
-    __tablename__ = "instance_secrets"
-
-    name: Mapped[str] = mapped_column(String(50), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)

@@ -104,7 +104,6 @@ def _case_id(session: Session, parts: Services, token: str, purpose: links.Purpo
         parts.settings.survey_link_days if purpose == "survey" else parts.settings.status_link_days
     )
     return links.read_token(
-        session,
         token,
         purpose=purpose,
         max_age_seconds=days * links.DAY_SECONDS,

@@ -8,6 +8,7 @@ from escalon.cli import audit as audit_cli
 from escalon.cli import backup as backup_cli
 from escalon.cli import calendar as calendar_cli
 from escalon.cli import importers as importers_cli
+from escalon.cli import keys as keys_cli
 from escalon.cli import mail as mail_cli
 from escalon.cli import people as people_cli
 from escalon.cli import policy as policy_cli
@@ -35,6 +36,7 @@ app.command("mail-poll")(mail_cli.mail_poll)
 app.add_typer(service_cli.db_app, name="db")
 app.add_typer(service_cli.users_app, name="users")
 app.add_typer(service_cli.tokens_app, name="tokens")
+app.add_typer(keys_cli.app, name="keys")
 app.add_typer(service_cli.cases_app, name="cases")
 app.add_typer(people_cli.teams_app, name="teams")
 app.add_typer(people_cli.agents_app, name="agents")

@@ -66,6 +66,16 @@ def audit(session: Any, action: str, target: str, data: dict[str, Any] | None = 
     )
 
 
+def load_keys(settings: Settings) -> Any:
+    """Install this installation's keys (kept outside the database), or exit 1 saying why."""
+    from escalon import keys
+
+    try:
+        return keys.install(keys.load(settings))
+    except keys.KeysUnavailable as error:
+        fail(str(error))
+
+
 def database_ready(settings: Settings) -> Any:
     """The configured database, refused (exit 1) unless its schema is this release's."""
     database = _database(settings)
@@ -125,6 +135,7 @@ def serve(
     settings = get_settings()
     logs.configure(settings.log_level)
     _ready(_database(settings))
+    load_keys(settings)
     os.environ["ESCALON_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
     uvicorn.run(
         "escalon.api.main:app_from_environment",
@@ -147,6 +158,17 @@ def worker(
         bool, typer.Option("--outbox/--no-outbox", help="Deliver the outbox.")
     ] = True,
     batch: Annotated[int | None, typer.Option(help="Due cases per transaction.")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve this worker's Prometheus metrics (timer firing lag) on this port.",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(help="The address --metrics-port listens on (loopback by default).")
+    ] = "127.0.0.1",
 ) -> None:
     """Fire due escalations and deliver notifications until SIGTERM (then finish the batch)."""
     from escalon import logs
@@ -161,8 +183,14 @@ def worker(
     logs.configure(settings.log_level)
     database = _database(settings)
     _ready(database)
+    load_keys(settings)
     services = Services(database, SystemClock(), settings, LazyAnalyzer(settings.triage_model))
-    running = Worker(services, timers=timers, outbox=outbox)
+    metrics = None
+    if metrics_port is not None:
+        from escalon.worker.runner import serve_metrics
+
+        metrics = serve_metrics(metrics_host, metrics_port)
+    running = Worker(services, timers=timers, outbox=outbox, metrics=metrics)
 
     def install(handler: Any) -> None:
         signal.signal(signal.SIGTERM, handler)
@@ -212,6 +240,7 @@ def demo(
     get_settings.cache_clear()
     settings = get_settings()
     logs.configure(settings.log_level)
+    load_keys(settings)
     database = Database(database_url)
     upgrade(database)
     workspace = demo_workspace.ensure(
@@ -225,6 +254,7 @@ def demo(
         + (" (just seeded)" if workspace.seeded else "")
     )
     out.print(f"  API and its docs:   {base}/docs")
+    out.print("  (each run mints new tokens, valid for a day)")
     out.print(f"  admin token:        {workspace.admin_token}")
     out.print(f"  supervisor (sara):  {workspace.supervisor_token}")
     out.print(f"  agent (ana):        {workspace.agent_token}")
@@ -278,19 +308,34 @@ def tokens_create(
     username: Annotated[str, typer.Argument(help="Whose token.")],
     name: Annotated[str, typer.Option(help="What the token is for.")] = "",
     expires_in_days: Annotated[
-        int | None, typer.Option(help="Expire after this many days.")
+        int | None,
+        typer.Option(
+            min=1,
+            max=3650,
+            help="Expire after this many days (default ESCALON_TOKEN_LIFETIME_DAYS).",
+        ),
     ] = None,
+    never_expires: Annotated[
+        bool, typer.Option("--never-expires", help="A token that never expires (use sparingly).")
+    ] = False,
 ) -> None:
     """Create an API token and print it (it is shown this once)."""
     from escalon.auth import service as auth
     from escalon.clock import SystemClock
     from escalon.errors import EscalonError
 
-    database = _database(get_settings())
+    settings = get_settings()
+    database = _database(settings)
     _ready(database)
     now = SystemClock().now_us()
-    expires = None if expires_in_days is None else now + expires_in_days * 86_400_000_000
     try:
+        expires = auth.token_expiry(
+            now=now,
+            lifetime_days=expires_in_days,
+            never_expires=never_expires,
+            default_days=settings.token_lifetime_days,
+            minted_by=None,
+        )
         with database.write() as session:
             user = auth.user_by_name(session, username)
             record, token = auth.create_token(
@@ -307,10 +352,191 @@ def tokens_create(
     print(token)
 
 
+@tokens_app.command("list")
+def tokens_list(
+    username: Annotated[str | None, typer.Argument(help="Only this user's tokens.")] = None,
+    all_tokens: Annotated[
+        bool, typer.Option("--all", help="Revoked and expired tokens too.")
+    ] = False,
+) -> None:
+    """List API tokens (never their secrets): id, user, name, prefix, expiry, last use."""
+    from sqlalchemy import or_, select
+
+    from escalon.auth import service as auth
+    from escalon.auth.models import ApiToken, User
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    database = database_ready(get_settings())
+    now = SystemClock().now_us()
+    out = Console(highlight=False, soft_wrap=True)
+    try:
+        with database.read() as session:
+            query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+            if username is not None:
+                query = query.where(ApiToken.user_id == auth.user_by_name(session, username).id)
+            if not all_tokens:
+                query = query.where(
+                    ApiToken.revoked_at.is_(None),
+                    or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+                )
+            rows = session.execute(query.order_by(ApiToken.id)).all()
+    except EscalonError as error:
+        fail(error.message)
+    for token, owner in rows:
+        state = "revoked" if token.revoked_at is not None else "live"
+        if token.revoked_at is None and token.expires_at is not None and token.expires_at <= now:
+            state = "expired"
+        out.print(
+            f"{token.id}\t{owner}\t{token.prefix}…\t{token.name or '-'}\t{state}\t"
+            f"expires {_when(token.expires_at) or 'never'}\tlast used {_when(token.last_used_at) or '-'}"
+        )
+
+
+def _when(us: int | None) -> str | None:
+    """An instant for a person at a terminal (UTC, to the minute)."""
+    if us is None:
+        return None
+    from escalon.core.state import from_us
+
+    return from_us(us).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users: name, role, agent, and whether they are enabled."""
+    from sqlalchemy import select
+
+    from escalon.auth.models import User
+    from escalon.people.models import Agent
+
+    database = database_ready(get_settings())
+    out = Console(highlight=False, soft_wrap=True)
+    with database.read() as session:
+        rows = session.execute(
+            select(User.username, User.role, Agent.handle, User.active)
+            .outerjoin(Agent, Agent.id == User.agent_id)
+            .order_by(User.username)
+        ).all()
+    for name, role, agent, active in rows:
+        out.print(f"{name}\t{role}\t{agent or '-'}\t{'enabled' if active else 'disabled'}")
+
+
+@users_app.command("set")
+def users_set(
+    username: Annotated[str, typer.Argument(help="The user's name.")],
+    role: Annotated[
+        str | None, typer.Option(help="A new role: admin, supervisor, agent or integration.")
+    ] = None,
+    enable: Annotated[
+        bool | None,
+        typer.Option("--enable/--disable", help="Enable or disable the user.", show_default=False),
+    ] = None,
+) -> None:
+    """Change a user's role, or disable/enable them. A new role or disabling revokes every token
+    and ends every dashboard session they hold."""
+    from escalon.auth import service as auth
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    if role is None and enable is None:
+        fail("say what to change: --role ROLE, --disable or --enable")
+    database = database_ready(get_settings())
+    try:
+        with database.write() as session:
+            change = auth.update_user(
+                session, username=username, now=SystemClock().now_us(), role=role, active=enable
+            )
+            target = f"user:{change.user.username}"
+            ended = {
+                "tokens_revoked": change.revoked_tokens,
+                "sessions_ended": change.ended_sessions,
+            }
+            if change.role_from is not None:
+                audit(
+                    session,
+                    "user.updated",
+                    target,
+                    {"role": {"from": change.role_from, "to": change.user.role}, **ended},
+                )
+            if change.disabled:
+                audit(session, "user.disabled", target, ended)
+            if change.enabled:
+                audit(session, "user.enabled", target)
+            reason = "user disabled" if change.disabled else "role changed"
+            for token_id in change.revoked_tokens:
+                audit(
+                    session,
+                    "token.revoked",
+                    f"token:{token_id}",
+                    {"user": change.user.username, "reason": reason},
+                )
+    except EscalonError as error:
+        fail(error.message)
+    out = Console(highlight=False, soft_wrap=True)
+    if not change.changed:
+        out.print(f"user {username}: nothing to change")
+        return
+    state = "enabled" if change.user.active else "disabled"
+    out.print(
+        f"user {username}: {change.user.role}, {state}; {len(change.revoked_tokens)} token(s) "
+        f"revoked, {change.ended_sessions} session(s) ended"
+    )
+
+
+@users_app.command("sessions")
+def users_sessions(
+    username: Annotated[str | None, typer.Argument(help="Only this user's sessions.")] = None,
+    end: Annotated[int | None, typer.Option(help="End the session with this id.", min=1)] = None,
+    end_all: Annotated[
+        bool, typer.Option("--end-all", help="End every live session of USERNAME.")
+    ] = False,
+) -> None:
+    """List live dashboard sessions, or end one (--end ID) or all of a user's (--end-all)."""
+    from escalon.auth import service as auth
+    from escalon.auth import sessions
+    from escalon.clock import SystemClock
+    from escalon.errors import EscalonError
+
+    settings = get_settings()
+    database = database_ready(settings)
+    now = SystemClock().now_us()
+    out = Console(highlight=False, soft_wrap=True)
+    if end_all and username is None:
+        fail("--end-all needs a USERNAME")
+    try:
+        if end is not None or end_all:
+            with database.write() as session:
+                if end is not None:
+                    row = sessions.end(session, session_id=end, now=now, reason="ended_by_admin")
+                    audit(session, "session.ended", f"session:{row.id}")
+                    out.print(f"session {row.id} ended")
+                    return
+                user = auth.user_by_name(session, str(username))
+                count = sessions.end_for_user(
+                    session, user_id=user.id, now=now, reason="ended_by_admin"
+                )
+                audit(session, "session.ended", f"user:{user.username}", {"sessions": count})
+                out.print(f"{count} session(s) of {user.username} ended")
+                return
+        idle = round(settings.session_idle_minutes * 60 * 1_000_000)
+        with database.read() as session:
+            user_id = None if username is None else auth.user_by_name(session, username).id
+            rows = sessions.listed(session, now=now, idle_us=idle, user_id=user_id)
+    except EscalonError as error:
+        fail(error.message)
+    for row, owner in rows:
+        out.print(
+            f"{row.id}\t{owner}\ttoken {row.token_id}\tsince {_when(row.created_at)}\t"
+            f"last seen {_when(row.last_seen_at)}\tuntil {_when(row.expires_at)}"
+        )
+
+
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
-    """Revoke a token."""
+    """Revoke a token (and end the dashboard sessions opened with it)."""
     from escalon.auth import service as auth
+    from escalon.auth.models import ApiToken
     from escalon.clock import SystemClock
     from escalon.errors import EscalonError
 
@@ -318,8 +544,11 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id."
     _ready(database)
     try:
         with database.write() as session:
+            found = session.get(ApiToken, token_id)
+            was_live = found is not None and found.revoked_at is None
             auth.revoke_token(session, token_id=token_id, now=SystemClock().now_us())
-            audit(session, "token.revoked", f"token:{token_id}")
+            if was_live:
+                audit(session, "token.revoked", f"token:{token_id}")
     except EscalonError as error:
         fail(error.message)
     Console(highlight=False).print(f"token {token_id} revoked")

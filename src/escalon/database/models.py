@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from escalon.admin_audit.models import AdminAuditEntry
-from escalon.auth.models import ApiToken, User
+from escalon.auth.models import ApiToken, DashboardSession, User
 from escalon.cases.models import (
     ApprovalRequest,
     AuditEntry,
@@ -18,7 +18,6 @@ from escalon.channels.models import (
     Attachment,
     CaseParticipant,
     InboundEmail,
-    InstanceSecret,
     StaffNotification,
     ThreadRef,
 )
@@ -40,10 +39,10 @@ __all__ = [
     "CaseParticipant",
     "ClockEvent",
     "Customer",
+    "DashboardSession",
     "Escalation",
     "IdempotencyKey",
     "InboundEmail",
-    "InstanceSecret",
     "Message",
     "OutboxMessage",
     "PolicyVersion",

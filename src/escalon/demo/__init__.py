@@ -66,9 +66,13 @@ def policy_text() -> str:
     return files("escalon.demo").joinpath(POLICY_FILE).read_text(encoding="utf-8")
 
 
-def ensure(db: Database, *, clock: Clock, analyzer: TextAnalyzer | None) -> DemoWorkspace:
-    """Seed the workspace if the database is empty; mint fresh tokens for the demo users."""
+def ensure(
+    db: Database, *, clock: Clock, analyzer: TextAnalyzer | None, token_days: int = 1
+) -> DemoWorkspace:
+    """Seed the workspace if the database is empty; mint fresh tokens for the demo users
+    (each run mints new ones, valid `token_days`: a demo's tokens need not live long)."""
     now = clock.now_us()
+    expires = now + token_days * auth.US_PER_DAY
     with db.write() as session:
         seeded = session.scalar(select(User.id).limit(1)) is None
     if seeded:
@@ -77,7 +81,9 @@ def ensure(db: Database, *, clock: Clock, analyzer: TextAnalyzer | None) -> Demo
     with db.write() as session:
         for username, _role, _agent in USERS:
             user = auth.user_by_name(session, username)
-            _record, tokens[username] = auth.create_token(session, user=user, now=now, name="demo")
+            _record, tokens[username] = auth.create_token(
+                session, user=user, now=now, name="demo", expires_at=expires
+            )
         count = len(session.scalars(select(Case.id)).all())
     return DemoWorkspace(tokens["admin"], tokens["sara"], tokens["ana"], count, seeded)
 

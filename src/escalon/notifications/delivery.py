@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select, update
 
+from escalon import keys
 from escalon.cases.models import Case
 from escalon.clock import Clock
 from escalon.config import Settings
@@ -109,9 +110,9 @@ def deliver_due(
         return report
     with db.read() as session:
         targets = {
-            name: WebhookTarget(url, secret, format)
-            for name, url, secret, format in session.execute(
-                select(Webhook.name, Webhook.url, Webhook.secret, Webhook.format).where(
+            name: WebhookTarget(url, _unsealed(sealed), format)
+            for name, url, sealed, format in session.execute(
+                select(Webhook.name, Webhook.url, Webhook.secret_sealed, Webhook.format).where(
                     Webhook.active
                 )
             )
@@ -193,6 +194,15 @@ def deliver_due(
         webhooks.close()
         _record(db, outcomes)
     return report
+
+
+def _unsealed(sealed: str) -> str | None:
+    """A webhook's signing secret, opened with the keys kept outside the database (None, and
+    its deliveries wait, when none of the keys held opens it)."""
+    try:
+        return keys.current().unseal(sealed)
+    except keys.SecretUnreadable:
+        return None
 
 
 def _reopened_follow_ups(db: Database, messages: list[Outgoing]) -> set[int]:

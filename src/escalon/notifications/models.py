@@ -64,7 +64,9 @@ class Webhook(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     url: Mapped[str] = mapped_column(String(2000))
-    secret: Mapped[str] = mapped_column(String(200))
+    # The signing secret, sealed with the key kept outside the database (`escalon.keys`): a
+    # copy of the database does not reveal it. Read it with `keys.current().unseal(...)`.
+    secret_sealed: Mapped[str] = mapped_column(Text)
     # escalon: the signed JSON payload; slack: a Slack-compatible incoming webhook ({"text"}).
     format: Mapped[str] = mapped_column(String(20), default="escalon", server_default="escalon")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

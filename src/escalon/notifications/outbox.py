@@ -264,10 +264,10 @@ def _customer_row(
         payload["thread"] = context.customer_thread
     base = CUSTOMER_MESSAGES.public_url
     if base:
-        session, seconds = directory.session, now / 1_000_000
-        links = {"status": status_url(session, context.case_id, base, now=seconds)}
+        seconds = now / 1_000_000
+        links = {"status": status_url(context.case_id, base, now=seconds)}
         if kind in ("resolved", "follow_up"):
-            links["survey"] = survey_url(session, context.case_id, base, now=seconds)
+            links["survey"] = survey_url(context.case_id, base, now=seconds)
         payload["links"] = links
     return row
 

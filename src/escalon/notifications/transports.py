@@ -48,7 +48,7 @@ class WebhookTarget:
     """Where a named webhook goes and the secret it is signed with."""
 
     url: str
-    secret: str
+    secret: str | None  # None: sealed under a key this installation no longer holds
     format: str = "escalon"
 
 
@@ -110,6 +110,11 @@ class WebhookTransport:
         target = self.targets.get(message.address)
         if target is None:
             raise DeliveryFailed(f"no active webhook named {message.address!r}", permanent=True)
+        if target.secret is None:
+            raise DeliveryFailed(
+                f"the secret of webhook {message.address!r} does not open with this "
+                "installation's keys (see `escalon keys status`)"
+            )
         if target.format == "slack":
             # Chat tools' incoming webhooks take the message as text (no signature checked).
             text = message.body or render_body(message.payload)

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import func, select, update
 
+from escalon import keys
 from escalon.api.deps import Admin, Context, Staff, Supervisor
 from escalon.api.errors import error_responses
 from escalon.cases.models import Case
@@ -136,7 +137,7 @@ def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
         webhook = Webhook(
             name=body.name,
             url=str(body.url),
-            secret=secret,
+            secret_sealed=keys.current().seal(secret),
             format=body.format,
             active=True,
             created_at=context.now(),

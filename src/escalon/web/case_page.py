@@ -450,7 +450,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         timeline=_timeline(messages, audit, zone, case.customer.name or case.customer.ref),
         approvals=_approvals(session, parts, visit, policy, case_id),
         choices=_choices(session, policy, case),
-        status_url=links.status_url(session, case_id, base, now=now / US),
+        status_url=links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
         may_acknowledge=case.awaiting_acknowledgement and _may_acknowledge(session, visit, case),
     )

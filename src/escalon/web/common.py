@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -14,8 +13,8 @@ from sqlalchemy.orm import Session
 from escalon import http_headers
 from escalon.api.deps import STAFF, Services, services
 from escalon.auth import service as auth
+from escalon.auth import sessions
 from escalon.cases import flows
-from escalon.channels import links
 from escalon.web import session as ui
 
 Parts = Annotated[Services, Depends(services)]
@@ -80,8 +79,9 @@ class Visit:
     """A signed-in request: who, their session, and the CSRF token of its forms."""
 
     principal: auth.Principal
-    session: ui.UiSession
+    session: sessions.Opened
     csrf: str
+    at: int  # when the session was checked (µs)
 
     @property
     def actor(self) -> flows.Actor:
@@ -96,21 +96,36 @@ class Visit:
 
     def csrf_ok(self, sent: str) -> bool:
         """Whether a form's CSRF token is this session's."""
-        return hmac.compare_digest(self.csrf, sent)
+        return ui.csrf_ok(self.session.secret_hash, sent, now=self.at)
 
 
 def visit_of(request: Request, session: Session, parts: Services) -> Visit | None:
-    """The signed-in staff member behind a request, or None (send them to sign in)."""
-    key = links.signing_key(session)
-    found = ui.load(key, request.cookies.get(ui.COOKIE))
-    if found is None:
+    """The signed-in staff member behind a request, or None (send them to sign in).
+
+    The session row is read on every request (no cache): an ended session, a revoked token or
+    a disabled user is refused at once, in every process.
+    """
+    secret = request.cookies.get(ui.COOKIE)
+    if not secret:
         return None
-    principal = ui.principal_of(
-        session, found, now=parts.clock.now_us(), cache_seconds=parts.settings.token_cache_seconds
+    now = parts.clock.now_us()
+    idle_us = round(parts.settings.session_idle_minutes * 60 * 1_000_000)
+    found = sessions.opened(session, secret, now=now, idle_us=idle_us)
+    if found is None or found.role not in STAFF:
+        return None
+    if found.needs_touch(now):
+        with parts.database.write() as writing:
+            sessions.touch(writing, session_id=found.id, now=now)
+    principal = auth.Principal(
+        found.user_id,
+        found.username,
+        found.role,
+        found.agent,
+        found.token_id,
+        found.token_hash,
+        found.token_expires_at,
     )
-    if principal is None or principal.role not in STAFF:
-        return None
-    return Visit(principal, found, ui.csrf_token(key, found.nonce))
+    return Visit(principal, found, ui.csrf_token(found.secret_hash), now)
 
 
 def form_visit(request: Request, parts: Services, csrf_token: str) -> Visit | Response:
@@ -124,8 +139,18 @@ def form_visit(request: Request, parts: Services, csrf_token: str) -> Visit | Re
     return visit
 
 
+def cookie_secure(request: Request) -> bool:
+    """Whether dashboard cookies carry the Secure flag (ESCALON_COOKIE_SECURE): always, never,
+    or (auto) when the request came over HTTPS or customers reach Escalon at an https address
+    (behind a proxy that ends TLS, the request itself looks like plain HTTP)."""
+    settings = services(request).settings
+    if settings.cookie_secure != "auto":
+        return settings.cookie_secure == "always"
+    return request.url.scheme == "https" or settings.public_url.lower().startswith("https://")
+
+
 def set_cookie(request: Request, response: Response, name: str, value: str, age: int) -> None:
-    """A dashboard cookie: HTTP only, same-site lax, secure over HTTPS, scoped to /ui."""
+    """A dashboard cookie: HTTP only, same-site lax, Secure by ESCALON_COOKIE_SECURE, under /ui."""
     response.set_cookie(
         name,
         value,
@@ -133,7 +158,14 @@ def set_cookie(request: Request, response: Response, name: str, value: str, age:
         path="/ui",
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=cookie_secure(request),
+    )
+
+
+def delete_cookie(request: Request, response: Response, name: str) -> None:
+    """Remove a dashboard cookie (with the attributes it was set with, so browsers drop it)."""
+    response.delete_cookie(
+        name, path="/ui", httponly=True, samesite="lax", secure=cookie_secure(request)
     )
 
 

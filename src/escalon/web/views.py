@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from escalon.api.deps import STAFF
 from escalon.api.limits import limits_of, public_page
 from escalon.auth import service as auth
+from escalon.auth import sessions
 from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
-from escalon.channels import links
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Unauthenticated
 from escalon.people.models import Agent, Team
@@ -39,6 +39,7 @@ from escalon.web.common import (
     Visit,
     countdown,
     csrf_failed,
+    delete_cookie,
     duration,
     forbidden,
     form_visit,
@@ -60,7 +61,7 @@ def _refresh_ms(parts: Parts) -> int:
 
 
 def _sign_in_form(
-    request: Request, key: str, *, error: str | None = None, status_code: int = 200
+    request: Request, *, error: str | None = None, status_code: int = 200
 ) -> HTMLResponse:
     nonce = ui.new_nonce()
     response = page(
@@ -68,7 +69,7 @@ def _sign_in_form(
         status_code,
         visit=None,
         error=error,
-        csrf=ui.csrf_token(key, nonce),
+        csrf=ui.csrf_token(nonce),
     )
     set_cookie(request, response, ui.SIGN_IN_COOKIE, nonce, ui.SIGN_IN_MAX_AGE_SECONDS)
     return response
@@ -86,8 +87,7 @@ def sign_in_page(request: Request, parts: Parts) -> Response:
     with parts.database.read() as session:
         if visit_of(request, session, parts) is not None:
             return redirect(QUEUE)
-        key = links.signing_key(session)
-    return _sign_in_form(request, key)
+    return _sign_in_form(request)
 
 
 @router.post("/sign-in", response_class=HTMLResponse)
@@ -97,36 +97,43 @@ def sign_in(
     token: Annotated[str, Form(max_length=500)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """Check the pasted API token; a session cookie when it is valid."""
+    """Check the pasted API token; a new session (a row, and its secret in the cookie)."""
     now = parts.clock.now_us()
+    if not ui.csrf_ok(request.cookies.get(ui.SIGN_IN_COOKIE), csrf_token, now=now):
+        return csrf_failed()
+    token = token.strip()
     with parts.database.read() as session:
-        key = links.signing_key(session)
-        if not ui.csrf_ok(key, request.cookies.get(ui.SIGN_IN_COOKIE), csrf_token):
-            return csrf_failed()
-        token = token.strip()
         try:
             # Failures count per client address; too many of them: 429 before any checking.
             with limits_of(request).sign_in_attempt(request):
                 if not token:
                     raise Unauthenticated("paste an API token")
-                principal = auth.authenticate(
-                    session, token, now=now, cache_seconds=parts.settings.token_cache_seconds
-                )
+                # Straight from the database, not the token cache: a session outlives the cache.
+                principal = auth.authenticate(session, token, now=now, cache_seconds=0)
         except Unauthenticated as error:
             return _sign_in_form(
-                request, key, error=f"That token was not accepted: {error}.", status_code=401
+                request, error=f"That token was not accepted: {error}.", status_code=401
             )
     if principal.role not in STAFF:
         return _sign_in_form(
             request,
-            key,
             error="Integration tokens are for programs; sign in with a person's token.",
             status_code=403,
         )
+    lifetime = round(parts.settings.session_hours * 3600 * 1_000_000)
+    with parts.database.write() as session:
+        row, secret = sessions.start(
+            session,
+            user_id=principal.user_id,
+            token_id=principal.token_id,
+            token_expires_at=principal.token_expires_at,
+            now=now,
+            lifetime_us=lifetime,
+        )
+        age = max(1, (row.expires_at - now) // 1_000_000)
     response = redirect(QUEUE)
-    value = ui.dump(key, ui.new_session(principal))
-    set_cookie(request, response, ui.COOKIE, value, ui.MAX_AGE_SECONDS)
-    response.delete_cookie(ui.SIGN_IN_COOKIE, path="/ui")
+    set_cookie(request, response, ui.COOKIE, secret, age)
+    delete_cookie(request, response, ui.SIGN_IN_COOKIE)
     return response
 
 
@@ -136,16 +143,20 @@ def sign_out(
     parts: Parts,
     csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """End the session (the API token itself stays valid)."""
+    """End the session: its row is marked ended, so the cookie opens nothing any more (the API
+    token itself stays valid)."""
     with parts.database.read() as session:
-        key = links.signing_key(session)
-    found = ui.load(key, request.cookies.get(ui.COOKIE))
-    if found is None:
-        return redirect(SIGN_IN)
-    if not ui.csrf_ok(key, found.nonce, csrf_token):
+        visit = visit_of(request, session, parts)
+    if visit is None:
+        response = redirect(SIGN_IN)
+        delete_cookie(request, response, ui.COOKIE)
+        return response
+    if not visit.csrf_ok(csrf_token):
         return csrf_failed()
+    with parts.database.write() as session:
+        sessions.end(session, session_id=visit.session.id, now=visit.at, reason="signed_out")
     response = redirect(SIGN_IN)
-    response.delete_cookie(ui.COOKIE, path="/ui")
+    delete_cookie(request, response, ui.COOKIE)
     return response
 
 
