@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from escalon.cli.service import _database, _ready, fail
+from escalon.cli.service import _database, _ready, fail, load_keys
 from escalon.config import Settings, get_settings
 
 app = typer.Typer(
@@ -75,6 +75,7 @@ def mail_in(
     logs.configure(settings.log_level)
     database = _database(settings)
     _ready(database)
+    load_keys(settings)  # acknowledgements carry signed status links
     intake = _intake(settings, max_bytes)
     endpoint = mail_endpoint(
         database,
@@ -164,6 +165,7 @@ def mail_poll(
         _ready(database)
     except SQLAlchemyError as error:
         fail(f"cannot use the database: {str(error).splitlines()[0]}")
+    load_keys(settings)  # acknowledgements carry signed status links
     port = port or (993 if ssl else 143)
     intake = _intake(settings, max_bytes)
     poll = functools.partial(
