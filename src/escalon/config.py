@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     # How often the dashboard's open pages (queues, board, case page) ask for what changed.
     dashboard_refresh_seconds: float = Field(15.0, ge=0.5, le=3600)
     log_level: str = "INFO"
+    # The bearer token a Prometheus scraper sends to read /metrics (admins' API tokens work
+    # too); unset, only admins may read it. Business volumes are not for every role.
+    metrics_token: str | None = Field(None, min_length=16)
     # FastAPI's OpenTelemetry traces, metrics and logs (needs providers configured in the
     # environment); off by default, since checking for them costs every request.
     telemetry: bool = False

@@ -11,15 +11,13 @@ import anyio.to_thread
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 
 from escalon import __version__, keys
 from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
-from escalon.api import errors
+from escalon.api import errors, health
 from escalon.api import limits as rate_limits
-from escalon.api.bodies import BodyLimits
 from escalon.api.bodies import BodyLimits
 from escalon.api.deps import Services
 from escalon.auth import views as auth_views
@@ -31,6 +29,7 @@ from escalon.clock import Clock, SystemClock
 from escalon.config import Settings, get_settings
 from escalon.database import Database
 from escalon.http_headers import SecurityHeaders
+from escalon.metrics import Metrics
 from escalon.notifications import views as notification_views
 from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
@@ -76,6 +75,9 @@ def create_app(
     )
     limits = rate_limits.RateLimits(settings, database, services.clock)
 
+    # This process's metrics: the database's counts at each scrape, the embedded worker's lag.
+    metrics = Metrics(database)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
@@ -88,7 +90,7 @@ def create_app(
         if embedded_worker:
             from escalon.worker.runner import WorkerThread
 
-            runner = WorkerThread(services)
+            runner = WorkerThread(services, metrics)
             runner.start()
         try:
             yield
@@ -113,8 +115,8 @@ def create_app(
         },
     )
     app.state.services = services
+    app.state.metrics = metrics
     errors.install(app)
-    app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     rate_limits.install(app, limits)
     # Outermost, so that every answer (a 413, a 429, a page) carries the headers.
@@ -188,16 +190,8 @@ def create_app(
             status_code=500,
         )
 
-    @app.get("/healthz", tags=["health"], include_in_schema=False)
-    def health() -> JSONResponse:
-        try:
-            with database.read() as session:
-                session.execute(text("SELECT 1"))
-        except DBAPIError:
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
-
     for router in (
+        health.router,
         case_views.router,
         policy_views.router,
         people_views.router,

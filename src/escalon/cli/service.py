@@ -158,6 +158,17 @@ def worker(
         bool, typer.Option("--outbox/--no-outbox", help="Deliver the outbox.")
     ] = True,
     batch: Annotated[int | None, typer.Option(help="Due cases per transaction.")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="Serve this worker's Prometheus metrics (timer firing lag) on this port.",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option(help="The address --metrics-port listens on (loopback by default).")
+    ] = "127.0.0.1",
 ) -> None:
     """Fire due escalations and deliver notifications until SIGTERM (then finish the batch)."""
     from escalon import logs
@@ -174,7 +185,12 @@ def worker(
     _ready(database)
     load_keys(settings)
     services = Services(database, SystemClock(), settings, LazyAnalyzer(settings.triage_model))
-    running = Worker(services, timers=timers, outbox=outbox)
+    metrics = None
+    if metrics_port is not None:
+        from escalon.worker.runner import serve_metrics
+
+        metrics = serve_metrics(metrics_host, metrics_port)
+    running = Worker(services, timers=timers, outbox=outbox, metrics=metrics)
 
     def install(handler: Any) -> None:
         signal.signal(signal.SIGTERM, handler)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from escalon.api.deps import Services
+from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
@@ -67,8 +68,17 @@ class Loop:
 class Worker:
     """The timer loop and the outbox loop over one database."""
 
-    def __init__(self, services: Services, *, timers: bool = True, outbox: bool = True) -> None:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        timers: bool = True,
+        outbox: bool = True,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.services = services
+        # Where the firing lag of every tick is observed (the process's /metrics).
+        self.metrics = metrics
         staffing.configure(services.settings.roster_cache_seconds)
         customer_messages_from(services.settings)
         self.stop_event = threading.Event()
@@ -96,6 +106,8 @@ class Worker:
         )
         self.fired += report.escalations
         self.ticks += 1
+        if self.metrics is not None:
+            self.metrics.observe_tick(report.lags_us)
         if report.actions:
             log.info(
                 "timers: %d case(s) claimed, %d action(s), %d escalation(s)%s",
@@ -177,8 +189,8 @@ class Worker:
 class WorkerThread:
     """The worker embedded in `escalon serve`."""
 
-    def __init__(self, services: Services) -> None:
-        self.worker = Worker(services)
+    def __init__(self, services: Services, metrics: Metrics | None = None) -> None:
+        self.worker = Worker(services, metrics=metrics)
 
     def start(self) -> None:
         """Start the loops."""
@@ -189,6 +201,20 @@ class WorkerThread:
         """Stop the loops after their current step."""
         self.worker.stop()
         log.info("embedded worker stopped")
+
+
+def serve_metrics(host: str, port: int) -> Metrics:
+    """This worker's metrics (its timers' firing lag) over HTTP for Prometheus, in a thread.
+
+    No token is asked: the server listens on loopback unless told otherwise, and it shows only
+    how this process runs, no business volumes (those are the API's /metrics).
+    """
+    from prometheus_client import start_http_server
+
+    metrics = Metrics()
+    start_http_server(port, addr=host, registry=metrics.registry)
+    log.info("worker metrics on http://%s:%d/metrics", host, port)
+    return metrics
 
 
 def run_until_signalled(worker: Worker, install: Callable[[Any], None]) -> None:
