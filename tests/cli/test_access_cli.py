@@ -158,3 +158,41 @@ def test_serve_refuses_a_key_file_others_can_read(database_url: str, tmp_path: P
 
     assert result.exit_code == 1
     assert "chmod 600" in result.output
+
+
+def test_users_sessions_lists_and_ends_dashboard_sessions(database_url: str) -> None:
+    from escalon.auth import service as auth
+    from escalon.auth import sessions
+    from escalon.clock import SystemClock
+
+    now = SystemClock().now_us()
+    database = Database(database_url)
+    with database.write() as session:
+        user = auth.user_by_name(session, "bo")
+        record, _token = auth.create_token(session, user=user, now=now)
+        opened = [
+            sessions.start(
+                session,
+                user_id=user.id,
+                token_id=record.id,
+                token_expires_at=None,
+                now=now,
+                lifetime_us=3_600_000_000,
+            )[0].id
+            for _ in range(3)
+        ]
+    database.dispose()
+
+    listed = runner.invoke(app, ["users", "sessions", "bo"])
+    one = runner.invoke(app, ["users", "sessions", "--end", str(opened[0])])
+    rest = runner.invoke(app, ["users", "sessions", "bo", "--end-all"])
+    after = runner.invoke(app, ["users", "sessions"])
+    nobody = runner.invoke(app, ["users", "sessions", "--end-all"])
+
+    assert listed.exit_code == 0, listed.output
+    assert len(listed.output.strip().splitlines()) == 3
+    assert f"session {opened[0]} ended" in one.output
+    assert "2 session(s) of bo ended" in rest.output
+    assert after.output.strip() == ""
+    assert nobody.exit_code == 1
+    assert [a for a, _ in _actions(database_url)].count("session.ended") == 2

@@ -27,6 +27,7 @@ ACTIONS = frozenset(
         "policy.activated",
         "webhook.created",
         "webhook.deleted",
+        "webhook.secret_replaced",
         "roster.imported",
         "team.created",
         "team.updated",

@@ -54,6 +54,14 @@ class WebhookIn(BaseModel):
     )
 
 
+class WebhookSecretIn(BaseModel):
+    """A new signing secret for a webhook; one is generated when not given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
+
+
 class WebhookOut(BaseModel):
     """A webhook endpoint (its secret is only shown when created)."""
 

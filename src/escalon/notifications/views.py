@@ -26,6 +26,7 @@ from escalon.notifications.schemas import (
     WebhookCreated,
     WebhookIn,
     WebhookOut,
+    WebhookSecretIn,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -146,6 +147,25 @@ def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
         session.add(webhook)
         session.flush()
         context.audit(session, "webhook.created", f"webhook:{webhook.name}", {"url": webhook.url})
+        return WebhookCreated(**_webhook_out(webhook).model_dump(), secret=secret)
+
+
+@router.post("/webhooks/{name}/secret", responses=error_responses(401, 403, 404, 422))
+def replace_webhook_secret(
+    name: Annotated[str, Path(min_length=1, max_length=100)],
+    body: WebhookSecretIn,
+    context: Admin,
+) -> WebhookCreated:
+    """Give a webhook a new signing secret (a leaked one, or one sealed under keys that are
+    gone); the answer carries it, shown this once. Deliveries from now on are signed with it."""
+    with context.db.write() as session:
+        webhook = session.scalars(select(Webhook).where(Webhook.name == name)).first()
+        if webhook is None:
+            raise NotFound(f"no webhook is named {name!r}")
+        secret = body.secret or secrets.token_urlsafe(32)
+        webhook.secret_sealed = keys.current().seal(secret)
+        session.flush()
+        context.audit(session, "webhook.secret_replaced", f"webhook:{webhook.name}")
         return WebhookCreated(**_webhook_out(webhook).model_dump(), secret=secret)
 
 
