@@ -145,6 +145,8 @@ def serve(
         workers=workers,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # Every server process logs through Escalon's handler: one line a record, no secrets.
+        log_config=logs.config(settings.log_level),
         timeout_graceful_shutdown=30,
         # The client address is Escalon's to work out, from ESCALON_TRUSTED_PROXIES only:
         # uvicorn's own reading of X-Forwarded-For (trusting 127.0.0.1) would come first.
