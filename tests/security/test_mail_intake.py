@@ -585,3 +585,49 @@ def test_a_limit_of_zero_turns_the_sender_limit_off(workspace: Workspace) -> Non
     assert outcomes == {"opened"}
     with workspace.database.read() as session:
         assert session.scalar(select(func.count()).select_from(InboundEmail)) == 5
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_escalon_mail_review_retry_and_dismiss_on_the_command_line(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from escalon.cli import app
+    from escalon.config import get_settings
+
+    first = held(workspace)
+    second = receive_email(
+        workspace.database,
+        mail("another", message_id="<m2@example.org>"),
+        now=workspace.clock.now_us(),
+        source="smtp",
+    ).inbound_id
+    activate(workspace)
+    monkeypatch.setenv("ESCALON_DATABASE_URL", workspace.database.url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        listed = runner.invoke(app, ["mail", "review", "--json"])
+        retried = runner.invoke(app, ["mail", "retry", str(first)])
+        dismissed = runner.invoke(app, ["mail", "dismiss", str(second), "--note", "test"])
+        neither = runner.invoke(app, ["mail", "retry"])
+    finally:
+        get_settings.cache_clear()
+
+    assert listed.exit_code == 0, listed.output
+    assert {line.count('"status": "held"') for line in listed.output.splitlines()} == {1}
+    assert retried.exit_code == 0, retried.output
+    assert f"inbound mail {first}: opened, case" in retried.output
+    assert dismissed.exit_code == 0, dismissed.output
+    assert neither.exit_code == 1
+    with workspace.database.read() as session:
+        entries = session.execute(
+            select(AdminAuditEntry.action, AdminAuditEntry.via).order_by(AdminAuditEntry.id)
+        ).all()
+    assert [tuple(entry) for entry in entries] == [
+        ("inbound_email.retried", "cli"),
+        ("inbound_email.dismissed", "cli"),
+    ]

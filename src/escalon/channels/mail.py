@@ -523,28 +523,22 @@ def _claimed(session: Session, job: _Job, states: tuple[str, ...], work: _Work) 
     claimed becomes its duplicate; on PostgreSQL a concurrent claim waits for the claimer's
     transaction and fails (unique `taken`) when it commits.
     """
-    locked = session.execute(
-        update(InboundEmail)
-        .where(InboundEmail.id == job.inbound_id, InboundEmail.status.in_(states))
-        .values(status="received")
-        .returning(InboundEmail.taken)
-    ).first()
+    try:
+        # One statement locks the row and claims the fingerprint (a held row holds it already).
+        with session.begin_nested():
+            locked = session.execute(
+                update(InboundEmail)
+                .where(InboundEmail.id == job.inbound_id, InboundEmail.status.in_(states))
+                .values(status="received", taken=job.fingerprint)
+                .returning(InboundEmail.id)
+            ).first()
+    except IntegrityError:
+        winner = _claimer(session, job.fingerprint)
+        if winner is None:  # the claim is held by a committed row, so this cannot be
+            raise
+        return _duplicate(session, job.inbound_id, winner)
     if locked is None:
         return _current(session, job.inbound_id)
-    if locked[0] != job.fingerprint:
-        winner = _claimer(session, job.fingerprint)
-        if winner is None:
-            try:
-                with session.begin_nested():
-                    session.execute(
-                        update(InboundEmail)
-                        .where(InboundEmail.id == job.inbound_id)
-                        .values(taken=job.fingerprint)
-                    )
-            except IntegrityError:
-                winner = _claimer(session, job.fingerprint)
-        if winner is not None:
-            return _duplicate(session, job.inbound_id, winner)
     return work(session, job)
 
 
@@ -613,8 +607,6 @@ def _take(session: Session, job: _Job, intake: Intake, now: int) -> Received:
     trust = intake.trust
     verified = trust.authserv_id is None or sender_verified(mail, trust.authserv_id)
     plan = _plan(session, mail, verified)
-    if plan.case_id is None and not _has_active_policy(session):
-        return _hold(session, job, "no_policy", HOLD_REASONS["no_policy"], now)
     body = (mail.reply or mail.text or "(no text)")[:_BODY_LIMIT]
     details = _details(mail, job.inbound_id)
     message_row_id: int | None
@@ -649,24 +641,32 @@ def _take(session: Session, job: _Job, intake: Intake, now: int) -> Received:
         if not verified:
             details["unverified_sender"] = True
             tags.append(REVIEW_TAG)
-        opened = flows.open_case(
-            session,
-            request=CaseCreate(
-                customer=_customer(mail),
-                subject=mail.subject[:500] or "(no subject)",
-                body=body,
-                channel="email",
-            ),
-            actor=INTAKE_ACTOR,
-            now=now,
-            analyzer=intake.analyzer,
-            tags=tuple(dict.fromkeys(tags)),
-            message_details=details,
-        )
+        try:
+            opened = flows.open_case(
+                session,
+                request=CaseCreate(
+                    customer=_customer(mail),
+                    subject=mail.subject[:500] or "(no subject)",
+                    body=body,
+                    channel="email",
+                ),
+                actor=INTAKE_ACTOR,
+                now=now,
+                analyzer=intake.analyzer,
+                tags=tuple(dict.fromkeys(tags)),
+                message_details=details,
+            )
+        except Conflict:
+            # Refused before it wrote anything; without a policy the mail waits for one.
+            if not _has_active_policy(session):
+                return _hold(session, job, "no_policy", HOLD_REASONS["no_policy"], now)
+            raise
         case_id = opened.case_id
         message_row_id = _opening_message(session, case_id)
         outcome = "opened"
-        writer = participants.writer_of(session, case_id, mail.sender) if verified else None
+        writer = None
+        if verified and mail.cc:  # only then does it matter whether the sender is the customer
+            writer = participants.writer_of(session, case_id, mail.sender)
         if plan.claimed is not None:
             _note_claim(session, case_id, plan, mail.sender, now)
     if writer == "customer":
