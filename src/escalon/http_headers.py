@@ -25,6 +25,11 @@ DEFAULTS = {
 }
 
 
+def for_answers() -> dict[str, str]:
+    """The headers of an answer that is not a page (for those made outside the middleware)."""
+    return {**DEFAULTS, "Content-Security-Policy": NOT_A_PAGE}
+
+
 def new_nonce() -> str:
     """A nonce for one response's scripts and styles (128 random bits)."""
     return secrets.token_urlsafe(16)

@@ -13,6 +13,7 @@ import re
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 from playwright.sync_api import Browser
@@ -193,3 +194,17 @@ def test_in_a_browser_no_page_breaks_its_own_policy(
     assert [
         text for text in refused if "Content Security Policy" in text or "Refused" in text
     ] == []
+
+
+def test_a_server_error_carries_the_headers_too(workspace: Workspace) -> None:
+    app = workspace.client.app
+    assert isinstance(app, FastAPI)
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/v1/broken-for-this-test", broken)
+    response = workspace.client.get("/api/v1/broken-for-this-test")
+    assert response.status_code == 500
+    assert_not_framed(response)
+    assert directives(response)["default-src"] == "'none'"

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from escalon import http_headers
 from escalon.errors import EscalonError
 
 log = logging.getLogger("escalon.api")
@@ -101,4 +102,6 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             _body("internal", "Escalon failed to handle this request; it has been logged"),
             status_code=500,
+            # Answered outside the middleware (Starlette's last resort): the headers come here.
+            headers=http_headers.for_answers(),
         )
