@@ -150,7 +150,7 @@ def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
         return WebhookCreated(**_webhook_out(webhook).model_dump(), secret=secret)
 
 
-@router.post("/webhooks/{name}/secret", responses=error_responses(401, 403, 404, 422))
+@router.post("/webhooks/{name}/secret", responses=error_responses(400, 401, 403, 404, 422))
 def replace_webhook_secret(
     name: Annotated[str, Path(min_length=1, max_length=100)],
     body: WebhookSecretIn,
