@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -63,6 +64,7 @@ class SecretUnreadable(ValueError):
 # -- keys ----------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
 def _derive(secret: bytes, purpose: str) -> bytes:
     # HKDF's "info" separates uses: one master key, unrelated keys for each purpose.
     return HKDF(
