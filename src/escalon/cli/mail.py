@@ -279,6 +279,7 @@ def retry(
         fail("name one stored mail's id, or --waiting")
     settings = get_settings()
     database = database_ready(settings)
+    load_keys(settings)  # a case it opens is acknowledged with a signed status link
     intake = _intake(settings, None)
     now = SystemClock().now_us()
     if waiting:
