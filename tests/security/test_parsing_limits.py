@@ -80,15 +80,18 @@ def test_the_399_byte_alias_bomb_is_refused_fast_and_small_naming_the_limit(
     bomb = alias_bomb()
     assert len(bomb.encode()) == 399
 
-    tracemalloc.start()
     started = time.process_time()
     status, body = validate(workspace, bomb)
     cpu = time.process_time() - started
+    # Measured again with allocations traced (tracing slows it down, so not timed).
+    tracemalloc.start()
+    validate(workspace, bomb)
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     record_property("cpu_seconds", round(cpu, 3))
     record_property("peak_mib", round(peak / 2**20, 1))
+    # Before the fix: 22.8 s of CPU and 2.4 GB (seven levels; eight would take ten times more).
     print(f"alias bomb: {status} in {cpu:.3f} s CPU, peak {peak / 2**20:.1f} MiB traced")
     assert status == 422
     assert "expansion limit" in str(body["message"])
