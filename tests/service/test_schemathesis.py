@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.meta import CoveragePhaseData, CoverageScenario
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     missing_required_header,
@@ -40,14 +41,14 @@ from sqlalchemy import update
 
 from escalon.api.app import create_app
 from escalon.auth import service as auth
-from escalon.auth.models import ApiToken
+from escalon.auth.models import ApiToken, User
 from escalon.clock import ManualClock
 from escalon.config import Settings
 from escalon.database import Database
 from escalon.database.migrate import upgrade
 from escalon.notifications.models import OutboxMessage
 from tests.postgres import scratch_database
-from tests.service.conftest import START, seed
+from tests.service.conftest import ROLES, START, seed
 
 MAX_EXAMPLES = int(os.environ.get("ESCALON_FUZZ_EXAMPLES", "20"))
 LARGEST_ID = 2**62
@@ -63,8 +64,12 @@ CHECKS = [
 
 
 # The bearer token every request carries: an admin's, fixed so that cases schemathesis builds while
-# collecting (the coverage phase) carry it too.
+# collecting (the coverage phase) carry it too. Each operation is also fuzzed with the token of
+# every other role (swapped in per call), so what a role may not do is refused, never a 500.
 TOKEN = "esc_schemathesis-fuzzing-admin-token"
+ROLE_TOKENS = {role: f"esc_schemathesis-fuzzing-{role}-token" for role in ROLES}
+# Other roles get a share of the budget: their requests mostly end in 403 early.
+ROLE_EXAMPLES = max(MAX_EXAMPLES // 2, 5)
 # Rows the fixture seeds (ids count up from 1 in a fresh database): drawn path parameters are
 # sometimes swapped for these, so requests hit real data and not only 404s.
 EXISTING: dict[str, list[Any]] = {
@@ -103,6 +108,25 @@ schema = schemathesis.openapi.from_asgi(
             # Positive and negative (schema-violating) data, in every phase.
             "generation": {"mode": "all"},
             "auth": {"openapi": {"HTTPBearer": {"bearer": TOKEN}}},
+            # A body past ESCALON_MAX_BODY_BYTES is refused whole (413) before it is read.
+            "checks": {
+                "negative_data_rejection": {
+                    "expected-statuses": [
+                        "400",
+                        "401",
+                        "403",
+                        "404",
+                        "405",
+                        "406",
+                        "409",
+                        "413",
+                        "415",
+                        "422",
+                        "428",
+                        "429",
+                    ]
+                }
+            },
         }
     ),
 )
@@ -116,13 +140,17 @@ class Fuzzed:
     database: Database
 
     def keep_token_alive(self) -> None:
-        """Undo a fuzzed DELETE /tokens/{id} of the run's own token, or every later call is a 401."""
+        """Undo fuzzed revocations of the run's own tokens (and of their users, by a fuzzed
+        PATCH /users), or every later call is a 401."""
+        hashes = [auth.hash_token(token) for token in ROLE_TOKENS.values()]
         with self.database.write() as session:
             session.execute(
-                update(ApiToken)
-                .where(ApiToken.token_hash == auth.hash_token(TOKEN))
-                .values(revoked_at=None)
+                update(ApiToken).where(ApiToken.token_hash.in_(hashes)).values(revoked_at=None)
             )
+            for role in ROLES:
+                session.execute(
+                    update(User).where(User.username == role).values(role=role, active=True)
+                )
 
 
 def _seed_rows(client: TestClient, headers: dict[str, str]) -> None:
@@ -198,16 +226,17 @@ def fuzzed_app(fuzzed_database: Database) -> Fuzzed:
     clock = ManualClock(START)
     seed(database, clock)
     with database.write() as session:
-        admin = auth.user_by_name(session, "admin")
-        session.add(
-            ApiToken(
-                user_id=admin.id,
-                name="schemathesis",
-                prefix=TOKEN[:12],
-                token_hash=auth.hash_token(TOKEN),
-                created_at=clock.now_us(),
+        for role, token in ROLE_TOKENS.items():
+            user = auth.user_by_name(session, role)
+            session.add(
+                ApiToken(
+                    user_id=user.id,
+                    name="schemathesis",
+                    prefix=token[:12],
+                    token_hash=auth.hash_token(token),
+                    created_at=clock.now_us(),
+                )
             )
-        )
         # A pending and a dead message (the worker does not run here to make any).
         for number, status in enumerate(("pending", "dead")):
             session.add(
@@ -264,12 +293,50 @@ def flatmap_path_parameters(
 def test_every_operation_answers_as_its_schema_says(
     case: schemathesis.Case[Any], fuzzed_app: Fuzzed
 ) -> None:
+    _call(case, fuzzed_app)
+
+
+@schema.parametrize()
+@settings(
+    max_examples=ROLE_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@pytest.mark.parametrize("role", [role for role in ROLES if role != "admin"])
+def test_every_operation_answers_every_role_as_its_schema_says(
+    case: schemathesis.Case[Any], fuzzed_app: Fuzzed, role: str
+) -> None:
+    _call(case, fuzzed_app, ROLE_TOKENS[role])
+
+
+def _without_authorization(case: schemathesis.Case[Any]) -> bool:
+    """Whether the case is the fuzzer's check that a request without a token gets 401."""
+    data = case.meta.phase.data if case.meta is not None else None
+    return (
+        isinstance(data, CoveragePhaseData)
+        and (data.parameter or "").lower() == "authorization"
+        and data.scenario == CoverageScenario.MISSING_PARAMETER
+    )
+
+
+def _call(case: schemathesis.Case[Any], fuzzed_app: Fuzzed, token: str = TOKEN) -> None:
     fuzzed_app.keep_token_alive()
+    if token != TOKEN and not _without_authorization(case):
+        case.headers["Authorization"] = f"Bearer {token}"
     excluded: list[schemathesis.CheckFunction] = []
     if _valid_once_sent(case):
         # Query strings carry only strings; see `_valid_once_sent` for what reads as valid.
         excluded.append(negative_data_rejection)
     case.call_and_validate(app=fuzzed_app.app, checks=CHECKS, excluded_checks=excluded)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "agent", "integration"])
+def test_the_fuzzer_calls_with_the_role_token_it_is_given(fuzzed_app: Fuzzed, role: str) -> None:
+    case = schema["/api/v1/users"]["GET"].Case()
+    case.headers["Authorization"] = f"Bearer {ROLE_TOKENS[role]}"
+    assert case.call(app=fuzzed_app.app).status_code == 403
+    case.headers["Authorization"] = f"Bearer {TOKEN}"
+    assert case.call(app=fuzzed_app.app).status_code == 200
 
 
 @cache

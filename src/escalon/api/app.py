@@ -117,6 +117,7 @@ def create_app(
     app.state.services = services
     app.state.metrics = metrics
     errors.install(app)
+    errors.declare_body_errors(app)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     rate_limits.install(app, limits)
     # Outermost, so that every answer (a 413, a 429, a page) carries the headers.

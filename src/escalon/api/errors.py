@@ -51,6 +51,31 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def declare_body_errors(app: FastAPI) -> None:
+    """Declare, on every operation that takes a body, the two answers any body may get before
+    the operation sees it: 400 when it is not JSON at all, 413 past ESCALON_MAX_BODY_BYTES."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if not isinstance(operation, dict) or "requestBody" not in operation:
+                    continue
+                responses = operation.setdefault("responses", {})
+                responses.setdefault("400", {"description": "Malformed request", "content": error})
+                responses.setdefault(
+                    "413",
+                    {"description": "The body is larger than the server accepts", "content": error},
+                )
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _body(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     return {"error": code, "message": message, "details": details or []}
 
