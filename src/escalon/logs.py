@@ -21,7 +21,9 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 # A record's message longer than this is cut: logs are not where customers' letters are kept.
 MAX_MESSAGE = 4000
-QUIET = ("sqlalchemy", "httpx", "alembic")  # their INFO lines are every statement or request
+# Their INFO lines are every statement or request; aiosmtpd's ("mail.log") every SMTP command
+# with the senders' and recipients' addresses.
+QUIET = ("sqlalchemy", "httpx", "alembic", "mail.log")
 
 # Secrets a message may quote by accident: each is kept recognisable, its value is not.
 _SECRETS = (

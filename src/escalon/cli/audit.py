@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -24,6 +25,7 @@ def audit_list(
 ) -> None:
     """Administrative changes, newest first."""
     from escalon.admin_audit import service
+    from escalon.admin_audit.service import ACTIONS
     from escalon.cli.service import database_ready, fail
     from escalon.core.state import from_us
     from escalon.errors import EscalonError
@@ -53,15 +55,30 @@ def audit_list(
                 )
             )
         return
-    table = Table("id", "at (UTC)", "actor", "via", "action", "target", "details")
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("at (UTC)", no_wrap=True, min_width=16)
+    table.add_column("who", min_width=10)
+    table.add_column("action", no_wrap=True, min_width=max(len(a) for a in ACTIONS))
+    table.add_column("target", min_width=10)
+    table.add_column("details", overflow="fold")
     for row in rows:
         table.add_row(
             str(row.id),
-            from_us(row.at).strftime("%Y-%m-%d %H:%M:%S"),
-            row.actor,
-            row.via,
+            from_us(row.at).strftime("%Y-%m-%d %H:%M"),
+            f"{row.actor} ({row.via})",
             row.action,
             row.target,
-            json.dumps(row.data, sort_keys=True) if row.data else "",
+            _details(row.data),
         )
     Console(highlight=False).print(table)
+
+
+def _details(data: dict[str, Any] | None) -> str:
+    """An entry's data on one line: `role=agent, agent=ana`."""
+    if not data:
+        return ""
+    return ", ".join(
+        f"{name}={value if isinstance(value, str | int | float) else json.dumps(value)}"
+        for name, value in data.items()
+    )

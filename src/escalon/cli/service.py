@@ -260,6 +260,7 @@ def demo(
     out.print(f"  admin token:        {workspace.admin_token}")
     out.print(f"  supervisor (sara):  {workspace.supervisor_token}")
     out.print(f"  agent (ana):        {workspace.agent_token}")
+    out.print(f"  manager (mia):      {workspace.manager_token}")
     out.print(
         "  Three critical cases breach their first response within minutes; watch them climb:"
     )

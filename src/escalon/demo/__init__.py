@@ -47,7 +47,14 @@ AGENTS = [
     ("fiona", "Fiona Finance", "frontline", ["finance"]),
     ("mia", "Mia Manager", "management", ["management"]),
 ]
-USERS = [("admin", "admin", None), ("sara", "supervisor", "sara"), ("ana", "agent", "ana")]
+# Mia is a manager: a supervisor's rights with management's authority, so the demo has someone
+# who may decide the large refunds a frontline agent or a supervisor may only ask for.
+USERS = [
+    ("admin", "admin", None),
+    ("sara", "supervisor", "sara"),
+    ("ana", "agent", "ana"),
+    ("mia", "supervisor", "mia"),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +64,7 @@ class DemoWorkspace:
     admin_token: str
     supervisor_token: str
     agent_token: str
+    manager_token: str
     cases: int
     seeded: bool
 
@@ -79,13 +87,18 @@ def ensure(
         _seed(db, now=now, analyzer=analyzer)
     tokens: dict[str, str] = {}
     with db.write() as session:
-        for username, _role, _agent in USERS:
+        known = set(session.scalars(select(User.username)))
+        for username, role, agent in USERS:
+            if username not in known:  # a demo seeded by an older release
+                auth.create_user(session, username=username, role=role, now=now, agent=agent)
             user = auth.user_by_name(session, username)
             _record, tokens[username] = auth.create_token(
                 session, user=user, now=now, name="demo", expires_at=expires
             )
         count = len(session.scalars(select(Case.id)).all())
-    return DemoWorkspace(tokens["admin"], tokens["sara"], tokens["ana"], count, seeded)
+    return DemoWorkspace(
+        tokens["admin"], tokens["sara"], tokens["ana"], tokens["mia"], count, seeded
+    )
 
 
 def _rotation(now: int) -> RotationIn:
