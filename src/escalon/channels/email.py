@@ -30,7 +30,7 @@ import idna
 from bs4 import BeautifulSoup
 from mailparser_reply import EmailReplyParser
 
-from escalon.core.text import one_line
+from escalon.core.text import one_line, split_outside_quotes
 
 # Languages whose reply headers and signatures the reply parser recognises.
 REPLY_LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "sv", "da", "pl")
@@ -290,7 +290,7 @@ def authentication_results(values: list[str]) -> tuple[AuthResult, ...]:
     found: list[AuthResult] = []
     servers: set[str] = set()
     for value in values:
-        parts = _split_outside_quotes(_without_comments(one_line(value)), ";")
+        parts = split_outside_quotes(_without_comments(one_line(value)), ";")
         head = parts[0].split() if parts else []
         if not head or "=" in head[0]:
             continue  # no authserv-id: nobody vouches for these results
@@ -345,26 +345,6 @@ def _without_comments(text: str) -> str:
         elif depth == 0:
             kept.append(char)
     return "".join(kept)
-
-
-def _split_outside_quotes(text: str, separator: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = escaped = False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif char == separator and not quoted:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return [part.strip() for part in parts]
 
 
 def _first_id(value: str) -> str | None:

@@ -12,6 +12,8 @@ import ipaddress
 from collections.abc import Sequence
 from typing import Literal
 
+from escalon.core.text import split_outside_quotes
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 ProxyHeader = Literal["x-forwarded-for", "forwarded"]
@@ -115,12 +117,12 @@ def _hops(values: Sequence[str], header: ProxyHeader) -> list[str]:
     """The hops of every value of the header, left to right."""
     hops: list[str] = []
     for value in values:
-        for element in _split(value, ","):
+        for element in _parts(value, ","):
             if header == "x-forwarded-for":
                 hops.append(element.strip())
                 continue
             found = UNKNOWN  # an element without `for=` says nothing of who sent it
-            for pair in _split(element, ";"):
+            for pair in _parts(element, ";"):
                 name, _, raw = pair.partition("=")
                 if name.strip().lower() == "for":
                     found = raw.strip()
@@ -128,23 +130,6 @@ def _hops(values: Sequence[str], header: ProxyHeader) -> list[str]:
     return hops
 
 
-def _split(text: str, separator: str) -> list[str]:
-    """Split outside double quotes (a quoted value may hold the separator)."""
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = False
-    escaped = False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif char == "\\" and quoted:
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif char == separator and not quoted:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return [part for part in parts if part.strip()]
+def _parts(text: str, separator: str) -> list[str]:
+    """The non-empty parts of a header value split outside its quoted strings."""
+    return [part for part in split_outside_quotes(text, separator) if part]

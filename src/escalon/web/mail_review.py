@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from escalon.admin_audit import service as admin_audit
+from escalon.api.deps import Services
 from escalon.channels import mail, review
 from escalon.channels.email import UnreadableEmail, parse_email
 from escalon.channels.schemas import InboundStatus
@@ -76,9 +77,11 @@ def mail_review(
     )
 
 
-@router.get("/mail-review/{inbound_id}", response_class=HTMLResponse)
-def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
-    """One stored mail: its header fields and its text (as text, never as HTML)."""
+def _stored(
+    inbound_id: int, request: Request, parts: Services
+) -> tuple[Visit, review.Row, bytes] | Response:
+    """The supervisor's visit, the stored mail's row and its bytes; or the page that says why
+    not (no session, not a supervisor, no such mail or one in a case they may not see)."""
     visit = _supervisor(request, parts)
     if not isinstance(visit, Visit):
         return visit
@@ -89,6 +92,16 @@ def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Respon
             )
     except EscalonError as error:
         return page("notice.html", error.status, title="No such mail", text=str(error), visit=visit)
+    return visit, row, raw
+
+
+@router.get("/mail-review/{inbound_id}", response_class=HTMLResponse)
+def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
+    """One stored mail: its header fields and its text (as text, never as HTML)."""
+    found = _stored(inbound_id, request, parts)
+    if isinstance(found, Response):
+        return found
+    visit, row, raw = found
     try:
         text = parse_email(raw).text[:_PREVIEW_CHARS]
     except UnreadableEmail as error:
@@ -99,18 +112,11 @@ def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Respon
 @router.get("/mail-review/{inbound_id}/raw")
 def mail_raw(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
     """The mail as it arrived, as a download (never shown inline)."""
-    visit = _supervisor(request, parts)
-    if not isinstance(visit, Visit):
-        return visit
-    try:
-        with parts.database.read() as session:
-            _row, raw = review.one(
-                session, inbound_id, now=parts.clock.now_us(), scope=scope_of(session, visit, parts)
-            )
-    except EscalonError as error:
-        return page("notice.html", error.status, title="No such mail", text=str(error), visit=visit)
+    found = _stored(inbound_id, request, parts)
+    if isinstance(found, Response):
+        return found
     return Response(
-        raw,
+        found[2],
         media_type="message/rfc822",
         headers={
             **HEADERS,
