@@ -28,6 +28,7 @@ import httpx
 import psycopg
 from sqlalchemy import func, select
 
+from bench import load
 from escalon.auth import service as auth
 from escalon.cases.models import Case
 from escalon.database import Database
@@ -122,6 +123,7 @@ def count_cases(url: str) -> int:
 
 def serve(url: str, port: int, processes: int, log: Path) -> subprocess.Popen[bytes]:
     """Start `escalon serve` and wait until it answers."""
+    load.bench_keys()
     env = {
         **os.environ,
         "ESCALON_DATABASE_URL": url,

@@ -112,6 +112,7 @@ def prepare(database: Database, *, notify: str = "level_team", now: int) -> Work
 
 def add_webhook(database: Database, *, name: str, url: str, secret: str, now: int) -> None:
     """Register a webhook endpoint, its secret sealed with the keys the database's workers use."""
+    bench_keys()
     sealed = keys.load(Settings(database_url=database.url)).seal(secret)
     with database.write() as session:
         session.add(Webhook(name=name, url=url, secret_sealed=sealed, active=True, created_at=now))
@@ -262,6 +263,13 @@ class WorkerProcess:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
+def bench_keys() -> None:
+    """Give this run's processes one set of keys, as an operator gives them (ESCALON_KEYS):
+    made once per run, unless the environment has keys already. A benchmark's database is
+    thrown away, and its keys with it."""
+    os.environ.setdefault("ESCALON_KEYS", keys.encode_secret(keys.new_master_key().secret))
+
+
 def start_worker(
     database_url: str,
     log: Path,
@@ -271,6 +279,7 @@ def start_worker(
     arguments: Sequence[str] = (),
 ) -> WorkerProcess:
     """Start `escalon worker` on a database, logging to `log`."""
+    bench_keys()
     env = {
         **os.environ,
         "ESCALON_DATABASE_URL": database_url,
