@@ -7,7 +7,6 @@ sealed, so nothing in the copy opens a session, makes a link or reveals a secret
 from __future__ import annotations
 
 import hashlib
-import re
 import secrets
 import sqlite3
 from pathlib import Path
@@ -19,26 +18,9 @@ from sqlalchemy import inspect, text
 
 from escalon.database import Database
 from tests.service.conftest import Workspace
+from tests.web.dashboard import sign_in
 
 ADMIN_ONLY_PAGE = "/ui/queue?team=management"
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
-
-
-def _sign_in(client: TestClient, token: str) -> str:
-    """Sign in through the dashboard; the session cookie's value."""
-    form = client.get("/ui/sign-in")
-    response = client.post(
-        "/ui/sign-in",
-        data={"token": token, "csrf_token": _csrf(form.text)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return str(client.cookies["escalon_session"])
 
 
 def _copy(database: Database, tmp_path: Path) -> dict[str, list[dict[str, Any]]]:
@@ -97,7 +79,7 @@ def test_a_copy_of_the_database_opens_no_dashboard_session(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     ws = workspace
-    admin_cookie = _sign_in(ws.client, ws.tokens["admin"])
+    admin_cookie = sign_in(ws.client, ws.tokens["admin"])
     assert ws.client.get(ADMIN_ONLY_PAGE, follow_redirects=False).status_code == 200
 
     copy = _copy(ws.database, tmp_path)

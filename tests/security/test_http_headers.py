@@ -14,25 +14,13 @@ import re
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from httpx import Response
 from playwright.sync_api import Browser
 
 from tests.browser.conftest import Server, chromium, server  # noqa: F401 (fixtures)
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
-
-
-def sign_in(client: TestClient, token: str) -> None:
-    form = client.get("/ui/sign-in")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert csrf is not None
-    done = client.post(
-        "/ui/sign-in",
-        data={"token": token, "csrf_token": csrf.group(1)},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303, done.text
+from tests.web.dashboard import sign_in
 
 
 def directives(response: Response) -> dict[str, str]:

@@ -13,25 +13,9 @@ from fastapi.testclient import TestClient
 from escalon.api.app import create_app
 from escalon.config import Settings
 from tests.service.conftest import Workspace
+from tests.web.dashboard import csrf_of, sign_in
 
 QUEUE = "/ui/queue"
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, "the page has no CSRF token"
-    return found.group(1)
-
-
-def _sign_in(client: TestClient, token: str) -> str:
-    form = client.get("/ui/sign-in")
-    response = client.post(
-        "/ui/sign-in",
-        data={"token": token, "csrf_token": _csrf(form.text)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return str(client.cookies["escalon_session"])
 
 
 def _opens(ws: Workspace, cookie: str) -> bool:
@@ -49,17 +33,17 @@ def _token_id(ws: Workspace, role: str) -> int:
 
 def test_signing_out_ends_the_session_even_for_a_copy_of_the_cookie(workspace: Workspace) -> None:
     ws = workspace
-    cookie = _sign_in(ws.client, ws.tokens["agent"])
+    cookie = sign_in(ws.client, ws.tokens["agent"])
     page = ws.client.get(QUEUE)
 
-    ws.client.post("/ui/sign-out", data={"csrf_token": _csrf(page.text)})
+    ws.client.post("/ui/sign-out", data={"csrf_token": csrf_of(page.text)})
 
     assert not _opens(ws, cookie)
 
 
 def test_revoking_the_token_ends_its_sessions(workspace: Workspace) -> None:
     ws = workspace
-    cookie = _sign_in(ws.client, ws.tokens["agent"])
+    cookie = sign_in(ws.client, ws.tokens["agent"])
     assert _opens(ws, cookie)
 
     revoked = ws.client.delete(
@@ -76,7 +60,7 @@ def test_revoking_the_token_ends_its_sessions(workspace: Workspace) -> None:
 
 def test_disabling_the_user_ends_their_sessions(workspace: Workspace) -> None:
     ws = workspace
-    cookie = _sign_in(ws.client, ws.tokens["agent"])
+    cookie = sign_in(ws.client, ws.tokens["agent"])
 
     changed = ws.client.patch(
         "/api/v1/users/agent", json={"active": False}, headers=ws.headers("admin")
@@ -88,7 +72,7 @@ def test_disabling_the_user_ends_their_sessions(workspace: Workspace) -> None:
 
 def test_changing_the_users_role_ends_their_sessions(workspace: Workspace) -> None:
     ws = workspace
-    cookie = _sign_in(ws.client, ws.tokens["agent"])
+    cookie = sign_in(ws.client, ws.tokens["agent"])
 
     changed = ws.client.patch(
         "/api/v1/users/agent", json={"role": "supervisor"}, headers=ws.headers("admin")
@@ -100,7 +84,7 @@ def test_changing_the_users_role_ends_their_sessions(workspace: Workspace) -> No
 
 def test_an_admin_ends_someone_elses_session_and_it_is_audited(workspace: Workspace) -> None:
     ws = workspace
-    cookie = _sign_in(ws.client, ws.tokens["agent"])
+    cookie = sign_in(ws.client, ws.tokens["agent"])
     live = ws.client.get(
         "/api/v1/sessions", params={"user": "agent"}, headers=ws.headers("admin")
     ).json()
@@ -121,7 +105,7 @@ def test_an_admin_ends_someone_elses_session_and_it_is_audited(workspace: Worksp
 
 def test_nobody_but_an_admin_lists_or_ends_another_persons_sessions(workspace: Workspace) -> None:
     ws = workspace
-    _sign_in(ws.client, ws.tokens["agent"])
+    sign_in(ws.client, ws.tokens["agent"])
     session_id = ws.client.get(
         "/api/v1/sessions", params={"user": "agent"}, headers=ws.headers("admin")
     ).json()[0]["id"]
@@ -140,7 +124,7 @@ def test_nobody_but_an_admin_lists_or_ends_another_persons_sessions(workspace: W
 
 def test_a_session_ends_after_its_lifetime_even_when_in_use(workspace: Workspace) -> None:
     ws = workspace
-    cookie = _sign_in(ws.client, ws.tokens["agent"])
+    cookie = sign_in(ws.client, ws.tokens["agent"])
     for _ in range(11):  # an hour at a time: never idle, 11 hours in all
         ws.clock.advance(hours=1)
         assert _opens(ws, cookie)
@@ -152,7 +136,7 @@ def test_a_session_ends_after_its_lifetime_even_when_in_use(workspace: Workspace
 
 def test_a_session_left_idle_ends(workspace: Workspace) -> None:
     ws = workspace
-    cookie = _sign_in(ws.client, ws.tokens["agent"])
+    cookie = sign_in(ws.client, ws.tokens["agent"])
     ws.clock.advance(minutes=119)
     assert _opens(ws, cookie)  # used again: another two hours from here
 
@@ -173,7 +157,7 @@ def test_a_session_never_outlives_the_token_it_was_opened_with(workspace: Worksp
     short = created.json()["token"]
     ws.clock.advance(hours=23)
     browser = TestClient(ws.client.app)
-    response_cookie = _sign_in(browser, short)
+    response_cookie = sign_in(browser, short)
 
     ws.clock.advance(hours=1, seconds=1)
 
@@ -207,7 +191,7 @@ def test_the_cookies_secure_flag_follows_the_setting(
         assert nonce
         signed_in = client.post(
             "/ui/sign-in",
-            data={"token": workspace.tokens["agent"], "csrf_token": _csrf(form.text)},
+            data={"token": workspace.tokens["agent"], "csrf_token": csrf_of(form.text)},
             headers={"Cookie": f"escalon_sign_in={nonce.group(1)}"},
             follow_redirects=False,
         )

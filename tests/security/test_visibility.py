@@ -17,7 +17,7 @@ from escalon.api.app import create_app
 from escalon.auth import service as auth
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
-from tests.web.test_dashboard import _csrf, _sign_in
+from tests.web.dashboard import csrf_of, sign_in
 
 
 @dataclass
@@ -238,7 +238,7 @@ def test_the_outbox_lists_only_messages_of_cases_in_sight(
 
 def _signed_in(teams: TestClient, token: str) -> TestClient:
     client = TestClient(teams.app, raise_server_exceptions=False)
-    assert _sign_in(client, token).status_code == 303
+    sign_in(client, token)
     return client
 
 
@@ -251,7 +251,7 @@ def test_the_dashboard_shows_a_case_out_of_sight_as_no_case(
         hidden = ana.get(f"/ui/cases/{cases.finance}{path}")
         assert hidden.status_code == 404
         assert "Invoice for the printer" not in hidden.text
-    csrf = _csrf(ana.get(f"/ui/cases/{cases.frontline}").text)
+    csrf = csrf_of(ana.get(f"/ui/cases/{cases.frontline}").text)
     for path, form in (
         ("messages", {"body": "psst", "kind": "note"}),
         ("take", {}),

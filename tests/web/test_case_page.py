@@ -11,14 +11,14 @@ from fastapi.testclient import TestClient
 from escalon.worker.timers import tick
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
-from tests.web.test_dashboard import _csrf, _sign_in
+from tests.web.dashboard import csrf_of, sign_in
 
 MINUTE_US = 60 * 1_000_000
 
 
 def _signed_in(ws: Workspace, role: str) -> TestClient:
     client = TestClient(ws.client.app, raise_server_exceptions=False)
-    assert _sign_in(client, ws.tokens[role]).status_code == 303
+    sign_in(client, ws.tokens[role])
     return client
 
 
@@ -36,7 +36,7 @@ def _version(html: str) -> str:
 
 def _post(client: TestClient, case_id: int, path: str, **form: str) -> Any:
     html = _page(client, case_id)
-    data = {"csrf_token": _csrf(html), **form}
+    data = {"csrf_token": csrf_of(html), **form}
     if "version" not in form and 'name="version"' in html:
         data["version"] = _version(html)
     return client.post(f"/ui/cases/{case_id}/{path}", data=data, follow_redirects=False)
@@ -126,7 +126,7 @@ def test_a_stale_form_is_refused_and_the_page_shows_the_case_as_it_stands(
     assert _post(agent, case_id, "update", status="pending_customer", priority="P3").is_redirect
     stale = agent.post(
         f"/ui/cases/{case_id}/update",
-        data={"csrf_token": _csrf(html), "version": old, "status": "on_hold", "priority": "P3"},
+        data={"csrf_token": csrf_of(html), "version": old, "status": "on_hold", "priority": "P3"},
     )
     assert stale.status_code == 412
     assert "That did not work" in stale.text

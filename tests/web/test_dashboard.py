@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from escalon.auth import service as auth
@@ -15,24 +13,9 @@ from escalon.core.state import to_us
 from escalon.web.common import countdown
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
+from tests.web.dashboard import csrf_of, sign_in, submit_sign_in
 
 MINUTE_US = 60 * 1_000_000
-
-
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found is not None, html
-    return found.group(1)
-
-
-def _sign_in(client: TestClient, token: str) -> Any:
-    form = client.get("/ui/sign-in")
-    assert form.status_code == 200
-    return client.post(
-        "/ui/sign-in",
-        data={"token": token, "csrf_token": _csrf(form.text)},
-        follow_redirects=False,
-    )
 
 
 def _rows(html: str) -> list[tuple[int, str]]:
@@ -48,7 +31,7 @@ def _rows(html: str) -> list[tuple[int, str]]:
 def test_signing_in_with_a_valid_token_sets_the_session_and_opens_the_queue(
     workspace: Workspace,
 ) -> None:
-    response = _sign_in(workspace.client, workspace.tokens["agent"])
+    response = submit_sign_in(workspace.client, workspace.tokens["agent"])
     assert response.status_code == 303
     assert response.headers["location"] == "/ui/queue"
     cookie = response.headers["set-cookie"]
@@ -63,7 +46,7 @@ def test_signing_in_with_a_valid_token_sets_the_session_and_opens_the_queue(
 
 
 def test_a_bad_token_shows_an_error_and_sets_no_session(workspace: Workspace) -> None:
-    response = _sign_in(workspace.client, "esc_not-a-real-token")
+    response = submit_sign_in(workspace.client, "esc_not-a-real-token")
     assert response.status_code == 401
     assert "That token was not accepted" in response.text
     assert "escalon_session" not in workspace.client.cookies
@@ -71,7 +54,7 @@ def test_a_bad_token_shows_an_error_and_sets_no_session(workspace: Workspace) ->
 
 
 def test_an_integration_token_cannot_sign_in(workspace: Workspace) -> None:
-    response = _sign_in(workspace.client, workspace.tokens["integration"])
+    response = submit_sign_in(workspace.client, workspace.tokens["integration"])
     assert response.status_code == 403
     assert "escalon_session" not in workspace.client.cookies
 
@@ -84,7 +67,7 @@ def test_unauthenticated_pages_redirect_to_sign_in(workspace: Workspace) -> None
 
 
 def test_a_tampered_session_cookie_is_not_accepted(workspace: Workspace) -> None:
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     value = workspace.client.cookies["escalon_session"]
     workspace.client.cookies.set("escalon_session", value[:-2] + "xx", path="/ui")
     response = workspace.client.get("/ui/queue", follow_redirects=False)
@@ -92,7 +75,7 @@ def test_a_tampered_session_cookie_is_not_accepted(workspace: Workspace) -> None
 
 
 def test_revoking_the_token_ends_the_session(workspace: Workspace) -> None:
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     assert workspace.client.get("/ui/queue").status_code == 200
     with workspace.database.write() as session:
         token_id = session.scalar(
@@ -114,9 +97,9 @@ def test_posts_without_the_right_csrf_token_are_refused(workspace: Workspace) ->
     assert missing.status_code == 403
     assert "security token" in missing.text
     assert "escalon_session" not in workspace.client.cookies
-    assert _csrf(form.text)
+    assert csrf_of(form.text)
 
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     for data in ({}, {"csrf_token": "0" * 64}):
         response = workspace.client.post("/ui/sign-out", data=data, follow_redirects=False)
         assert response.status_code == 403
@@ -124,10 +107,10 @@ def test_posts_without_the_right_csrf_token_are_refused(workspace: Workspace) ->
 
 
 def test_signing_out_clears_the_session(workspace: Workspace) -> None:
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     page = workspace.client.get("/ui/queue")
     response = workspace.client.post(
-        "/ui/sign-out", data={"csrf_token": _csrf(page.text)}, follow_redirects=False
+        "/ui/sign-out", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False
     )
     assert response.status_code == 303
     assert response.headers["location"] == "/ui/sign-in"
@@ -159,7 +142,7 @@ def test_the_queue_lists_the_agents_cases_soonest_due_first_with_countdown_class
     assert all(c["due_at"] is not None and c["assignee"] == "ana" for c in cases.values())
     by_due = sorted(ids, key=lambda i: (cases[i]["due_at"], i))
 
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     page = workspace.client.get("/ui/queue")
     assert page.status_code == 200
     rows = _rows(page.text)
@@ -172,7 +155,7 @@ def test_the_queue_lists_the_agents_cases_soonest_due_first_with_countdown_class
     due_us = to_us(datetime.fromisoformat(cases[by_due[0]]["due_at"]))
     assert workspace.clock.now_us() < warning_us < due_us
     workspace.clock.advance(seconds=(warning_us - workspace.clock.now_us()) / 1_000_000 - 60)
-    _sign_in(workspace.client, workspace.tokens["agent"])  # hours later: the session idled out
+    sign_in(workspace.client, workspace.tokens["agent"])  # hours later: the session idled out
     assert _rows(workspace.client.get("/ui/queue").text)[0] == (by_due[0], "")
     workspace.clock.advance(seconds=120)
     rows = _rows(workspace.client.get("/ui/queue").text)
@@ -180,7 +163,7 @@ def test_the_queue_lists_the_agents_cases_soonest_due_first_with_countdown_class
 
     # Long past both due instants: red, in the rows fragment the page polls as well.
     workspace.clock.advance(hours=720)
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     fragment = workspace.client.get("/ui/queue/rows")
     assert fragment.status_code == 200
     assert "<html" not in fragment.text
@@ -205,12 +188,12 @@ def test_the_countdown_is_amber_from_the_warning_instant_and_red_when_overdue() 
 
 def test_agents_see_only_their_teams_queues_and_supervisors_any(workspace: Workspace) -> None:
     open_case(workspace)
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     assert workspace.client.get("/ui/queue?team=frontline").status_code == 200
     assert workspace.client.get("/ui/queue?team=finance").status_code == 403
 
     workspace.client.cookies.clear()
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     page = workspace.client.get("/ui/queue?team=finance")
     assert page.status_code == 200
     assert "Team queue: finance" in page.text
@@ -222,7 +205,7 @@ def test_the_team_queue_matches_the_api_list(workspace: Workspace) -> None:
     api = workspace.client.get(
         "/api/v1/cases", params={"team": "frontline", "sort": "due"}, headers=workspace.headers()
     ).json()
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     page = workspace.client.get("/ui/queue", params={"team": "frontline", "priority": ""})
     assert [case_id for case_id, _ in _rows(page.text)] == [c["id"] for c in api["items"]]
 
@@ -239,7 +222,7 @@ def test_the_queue_filters_by_priority_and_level_chosen_from_the_policy(
         headers=workspace.headers("agent"),
     )
     assert response.status_code == 200, response.text
-    _sign_in(workspace.client, workspace.tokens["admin"])
+    sign_in(workspace.client, workspace.tokens["admin"])
 
     def shown(query: str) -> set[int]:
         page = workspace.client.get(f"/ui/queue?{query}")

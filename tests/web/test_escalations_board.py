@@ -7,7 +7,7 @@ import re
 from escalon.worker.timers import tick
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
-from tests.web.test_dashboard import _csrf, _sign_in
+from tests.web.dashboard import csrf_of, sign_in
 
 MINUTE_US = 60 * 1_000_000
 
@@ -24,7 +24,7 @@ def test_the_board_shows_each_waiting_escalation_with_how_long_it_has_waited(
     workspace: Workspace,
 ) -> None:
     case = breached(workspace)
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     page = workspace.client.get("/ui/escalations")
     assert page.status_code == 200
     assert re.search(r"<h2[^>]*>supervisor", page.text)
@@ -36,11 +36,11 @@ def test_the_board_shows_each_waiting_escalation_with_how_long_it_has_waited(
 
 def test_a_supervisor_acknowledges_in_one_click_and_takes_the_case(workspace: Workspace) -> None:
     case = breached(workspace)
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     board = workspace.client.get("/ui/escalations")
     done = workspace.client.post(
         f"/ui/cases/{case['id']}/acknowledge",
-        data={"csrf_token": _csrf(board.text)},
+        data={"csrf_token": csrf_of(board.text)},
         follow_redirects=False,
     )
     assert done.status_code == 303
@@ -54,12 +54,12 @@ def test_a_frontline_agent_cannot_acknowledge_the_supervisors_escalation(
     workspace: Workspace,
 ) -> None:
     case = breached(workspace)
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     board = workspace.client.get("/ui/escalations")
     assert f'aria-label="Acknowledge case {case["id"]}"' not in board.text
     refused = workspace.client.post(
         f"/ui/cases/{case['id']}/acknowledge",
-        data={"csrf_token": _csrf(board.text)},
+        data={"csrf_token": csrf_of(board.text)},
         follow_redirects=False,
     )
     assert refused.status_code == 403
@@ -68,7 +68,7 @@ def test_a_frontline_agent_cannot_acknowledge_the_supervisors_escalation(
 
 def test_acknowledging_without_the_csrf_token_is_refused(workspace: Workspace) -> None:
     case = breached(workspace)
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     refused = workspace.client.post(
         f"/ui/cases/{case['id']}/acknowledge", data={}, follow_redirects=False
     )

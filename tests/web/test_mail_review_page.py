@@ -13,7 +13,7 @@ from escalon.channels.mail import receive_email
 from escalon.channels.models import InboundEmail
 from escalon.policies.models import PolicyVersion
 from tests.service.conftest import Workspace
-from tests.web.test_dashboard import _csrf, _sign_in
+from tests.web.dashboard import csrf_of, sign_in
 
 
 def held_mail(ws: Workspace, subject: str = "Printer <b>on fire</b>") -> int:
@@ -38,7 +38,7 @@ def test_a_supervisor_sees_held_mail_escaped_and_linked_from_the_navigation(
     workspace: Workspace,
 ) -> None:
     inbound_id = held_mail(workspace)
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
 
     listed = workspace.client.get("/ui/mail-review")
     detail = workspace.client.get(f"/ui/mail-review/{inbound_id}")
@@ -55,7 +55,7 @@ def test_a_supervisor_sees_held_mail_escaped_and_linked_from_the_navigation(
 
 def test_an_agent_is_refused_and_not_shown_the_link(workspace: Workspace) -> None:
     held_mail(workspace)
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
 
     refused = workspace.client.get("/ui/mail-review")
     queue = workspace.client.get("/ui/queue")
@@ -66,7 +66,7 @@ def test_an_agent_is_refused_and_not_shown_the_link(workspace: Workspace) -> Non
 
 def test_retry_from_the_page_takes_the_mail_and_is_audited(workspace: Workspace) -> None:
     inbound_id = held_mail(workspace)
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     listed = workspace.client.get("/ui/mail-review")
 
     refused = workspace.client.post(
@@ -74,7 +74,7 @@ def test_retry_from_the_page_takes_the_mail_and_is_audited(workspace: Workspace)
     )
     retried = workspace.client.post(
         f"/ui/mail-review/{inbound_id}/retry",
-        data={"csrf_token": _csrf(listed.text)},
+        data={"csrf_token": csrf_of(listed.text)},
         follow_redirects=False,
     )
 
@@ -92,12 +92,12 @@ def test_retry_from_the_page_takes_the_mail_and_is_audited(workspace: Workspace)
 
 def test_dismiss_from_the_page_keeps_the_mail_stored(workspace: Workspace) -> None:
     inbound_id = held_mail(workspace)
-    _sign_in(workspace.client, workspace.tokens["admin"])
+    sign_in(workspace.client, workspace.tokens["admin"])
     detail = workspace.client.get(f"/ui/mail-review/{inbound_id}")
 
     dismissed = workspace.client.post(
         f"/ui/mail-review/{inbound_id}/dismiss",
-        data={"csrf_token": _csrf(detail.text), "note": "a test"},
+        data={"csrf_token": csrf_of(detail.text), "note": "a test"},
         follow_redirects=False,
     )
     raw = workspace.client.get(f"/ui/mail-review/{inbound_id}/raw")

@@ -12,7 +12,7 @@ from escalon.core.state import to_us
 from escalon.web.numbers_page import DAY_US, buckets
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
-from tests.web.test_dashboard import _sign_in
+from tests.web.dashboard import sign_in
 
 DAY_HOURS = 24
 
@@ -110,7 +110,7 @@ def history(workspace: Workspace) -> Workspace:
     _escalate(ws, open_case(ws)["id"], "specialist")
     open_case(ws)
     ws.clock.advance(hours=1)
-    assert _sign_in(ws.client, ws.tokens["supervisor"]).status_code == 303
+    sign_in(ws.client, ws.tokens["supervisor"])
     return ws
 
 
@@ -205,13 +205,13 @@ def test_cases_opened_before_the_window_are_left_out(workspace: Workspace) -> No
     open_case(workspace)
     workspace.clock.advance(hours=8 * DAY_HOURS)
     open_case(workspace)
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     assert _figure(_numbers(workspace, "?days=7"), "cases")[0] == "1"
     assert _figure(_numbers(workspace, "?days=30"), "cases")[0] == "2"
 
 
 def test_an_empty_window_shows_dashes_and_no_charts(workspace: Workspace) -> None:
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     soup = _numbers(workspace, "?days=7")
     assert _figure(soup, "escalation-rate") == ("—", "0 of 0 cases escalated")
     assert soup.find("svg") is None
@@ -220,7 +220,7 @@ def test_an_empty_window_shows_dashes_and_no_charts(workspace: Workspace) -> Non
 
 @pytest.mark.parametrize("query", ["?days=14", "?days=abc", "?days=-30", "?bucket=month"])
 def test_an_unknown_window_gets_a_notice(workspace: Workspace, query: str) -> None:
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     response = workspace.client.get(f"/ui/numbers{query}")
     assert response.status_code == 400
     assert "Cannot show these numbers" in response.text
@@ -265,7 +265,7 @@ def test_root_causes_are_counted_for_all_and_for_escalated_cases(workspace: Work
                 headers=workspace.headers("agent", **{"If-Match": _version(workspace, case_id)}),
             )
             assert response.status_code == 200, response.text
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     soup = _numbers(workspace, "?days=7")
     assert _table(soup, "root-causes") == {
         "expired card": {"Cases": "2"},

@@ -25,7 +25,7 @@ from escalon.web.policy_text import (
     trigger_clause,
 )
 from tests.service.conftest import Workspace
-from tests.web.test_dashboard import _sign_in
+from tests.web.dashboard import sign_in, submit_sign_in
 
 # -- reading the page ----------------------------------------------------------------------------
 
@@ -65,7 +65,7 @@ def _rules(page: str) -> dict[str, str]:
 
 
 def _signed_in_page(workspace: Workspace, path: str = "/ui/policy", role: str = "agent") -> str:
-    assert _sign_in(workspace.client, workspace.tokens[role]).status_code == 303
+    sign_in(workspace.client, workspace.tokens[role])
     response = workspace.client.get(path)
     text: str = response.text
     assert response.status_code == 200, text
@@ -202,7 +202,7 @@ def test_the_page_says_the_stored_version_is_valid_and_lists_its_warnings(
 def test_the_versions_list_links_every_version_and_shows_a_version_that_is_not_active(
     workspace: Workspace,
 ) -> None:
-    _sign_in(workspace.client, workspace.tokens["supervisor"])
+    sign_in(workspace.client, workspace.tokens["supervisor"])
     newer = _upload(workspace, _second_version())
 
     active_page = workspace.client.get("/ui/policy").text
@@ -234,7 +234,7 @@ def test_the_versions_list_links_every_version_and_shows_a_version_that_is_not_a
 
 
 def test_an_unknown_version_is_a_404_page(workspace: Workspace) -> None:
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     for wanted in ("999", "0", str(2**62 + 1)):
         response = workspace.client.get(f"/ui/policy?version={wanted}")
         assert response.status_code == 404, wanted
@@ -243,7 +243,7 @@ def test_an_unknown_version_is_a_404_page(workspace: Workspace) -> None:
 
 
 def test_a_version_that_is_not_a_number_is_a_400_page(workspace: Workspace) -> None:
-    _sign_in(workspace.client, workspace.tokens["agent"])
+    sign_in(workspace.client, workspace.tokens["agent"])
     for wanted in ("abc", "-1", "1.5", "1e3", "9" * 40, "%C2%B2"):
         response = workspace.client.get(f"/ui/policy?version={wanted}")
         assert response.status_code == 400, wanted
@@ -268,7 +268,7 @@ def test_the_policy_page_needs_a_signed_in_staff_member(workspace: Workspace) ->
         response = workspace.client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"] == "/ui/sign-in"
-    assert _sign_in(workspace.client, workspace.tokens["integration"]).status_code == 403
+    assert submit_sign_in(workspace.client, workspace.tokens["integration"]).status_code == 403
     assert workspace.client.get("/ui/policy", follow_redirects=False).status_code == 303
 
 
