@@ -36,6 +36,7 @@ from escalon.core.text import one_line
 from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
+from escalon.notifications import notices
 from escalon.notifications.models import OutboxMessage
 from escalon.notifications.outbox import (
     CUSTOMER_MESSAGES,
@@ -367,6 +368,10 @@ def _customer_thread(change: Change, earlier: dict[int, str]) -> str | None:
     return None if change.new else earlier.get(change.case.id)
 
 
+def _notifies(change: Change) -> bool:
+    return any(action.action == "notify" for action in change.actions)
+
+
 def _tells_customer(change: Change, lifecycle: list[Any]) -> bool:
     return bool(lifecycle) or any(a.action == "notify_customer" for a in change.actions)
 
@@ -405,6 +410,10 @@ def write_changes(
             if not change.new and _tells_customer(change, lifecycle)
         ]
     )
+    # Staff notices quote the customer's latest words: read for all the cases at once.
+    words = notices.latest_customer_words(
+        session, [change.case.id for change in changes if not change.new and _notifies(change)]
+    )
     for change, lifecycle in zip(changes, moments, strict=True):
         case = change.case
         before = None if change.new else case.holder
@@ -442,6 +451,12 @@ def write_changes(
         context = case_context(case, change.state) if change.actions or lifecycle else None
         if context is not None and _tells_customer(change, lifecycle):
             context = replace(context, customer_thread=_customer_thread(change, threads))
+        if context is not None and _notifies(change):
+            context = replace(
+                context,
+                customer_words=notices.words_written_now(change.messages) or words.get(case.id),
+                dues=notices.clock_dues(case.policy, change.state),
+            )
         for moment, at, occurrence, send_at in lifecycle:
             assert context is not None
             outbox.extend(
