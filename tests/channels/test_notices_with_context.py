@@ -12,7 +12,7 @@ from sqlalchemy import insert
 from escalon.cases.models import Message
 from escalon.notifications.chat_formats import ADAPTIVE_CARD
 from escalon.notifications.delivery import deliver_due
-from escalon.notifications.notices import WORDS_LIMIT
+from escalon.notifications.notices import WORDS_LIMIT, shorten
 from escalon.worker.timers import tick
 from tests.channels.test_staff_notifications import (
     WORKSPACE_SETTINGS,
@@ -273,3 +273,15 @@ def test_hostile_customer_text_stays_text_in_a_teams_card(
     runs = [inline["text"] for block in card["body"] for inline in block.get("inlines", ())]
     assert HOSTILE in runs
     assert card["actions"][0]["url"] == f"{PUBLIC}/ui/cases/{case['id']}"
+
+
+def test_the_customers_words_are_their_first_own_paragraph_on_one_line() -> None:
+    mail = "> On Monday you wrote:\r\n> something\r\n\r\nStill\r\nbroken.\r\n\r\nRegards, Kim"
+    assert shorten(mail) == "Still broken."
+    assert shorten("   \n\n> only a quotation") is None
+    assert shorten(None) is None
+    long = "word " * 200
+    cut = shorten(long)
+    assert cut is not None
+    assert len(cut) <= WORDS_LIMIT
+    assert cut.endswith("word…")

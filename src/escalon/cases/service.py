@@ -32,7 +32,6 @@ from escalon.core.policy import Policy
 from escalon.core.sla import RESPONSE_METRICS, earliest_due, first_due
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, CaseState
-from escalon.core.text import one_line
 from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
@@ -341,8 +340,8 @@ def _in_app(
     if not reached:
         return []
     people = dict.fromkeys(handle for handles in reached.values() for handle in handles)
-    subject = one_line(
-        f"#{case_id} {action.rule} ({action.trigger}): {context.subject or '(no subject)'}"
+    subject = notices.staff_subject(
+        action, case_id=case_id, subject=context.subject, priority=context.priority
     )[:500]
     return [
         {

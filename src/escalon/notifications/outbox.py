@@ -34,12 +34,7 @@ from escalon.core.text import one_line
 from escalon.notifications import notices
 from escalon.people.directory import Directory, Person
 
-METRIC_LABELS = {
-    "first_response": "first response",
-    "next_response": "next response",
-    "periodic_update": "periodic update",
-    "resolution": "resolution",
-}
+METRIC_LABELS = notices.METRIC_WORDS
 
 
 @dataclass(frozen=True, slots=True)
