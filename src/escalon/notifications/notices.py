@@ -179,7 +179,7 @@ def reason(payload: Mapping[str, Any]) -> str:
             if trigger == "case.escalated"
             else f"sent the case to team {details.get('to_team')}"
         )
-        why = one_line(str(details.get("reason") or ""))
+        why = one_line(str(details.get("reason") or "")).rstrip(".")
         return f"{details.get('agent')} {moved}: {why or 'no reason given'}."
     cause = {
         "sla.breach": f"the {label} target was missed",
