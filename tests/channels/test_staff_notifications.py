@@ -144,7 +144,7 @@ def test_a_user_without_an_agent_has_no_in_app_list(workspace: Workspace) -> Non
     assert "not linked to an agent" in response.json()["message"]
 
 
-def test_a_slack_compatible_webhook_gets_the_message_as_text(
+def test_a_slack_webhook_gets_blocks_with_the_message_as_text_too(
     workspace: Workspace,
     receiver: Receiver,  # noqa: F811 (fixture)
 ) -> None:
@@ -164,6 +164,6 @@ def test_a_slack_compatible_webhook_gets_the_message_as_text(
     assert report.errors == []
     (request,) = receiver.requests
     document: dict[str, Any] = json.loads(request.body)
-    assert list(document) == ["text"]
+    assert {"text", "blocks"} <= set(document)
     assert "first response" in document["text"]
     assert "Printer on fire" in document["text"]

@@ -324,7 +324,7 @@ def test_a_first_response_breach_emails_every_member_of_the_new_level_team(
     assert sorted(row.address for row in staff) == ["sam@example.org", "sara@example.org"]
     assert report.delivered == len(staff) + 1  # and the customer's notice
     by_address = {mail.rcpt_tos[0]: mail.message for mail in smtp_server.recorder.received}
-    expected_subject = f"[Escalon] #{case['id']} first response breached: Printer on fire"
+    expected_subject = f"#{case['id']} first response breached - Printer on fire (P3)"
     for row in staff:
         mail = by_address[row.address]
         assert mail["To"] == row.address

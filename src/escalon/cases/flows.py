@@ -58,6 +58,7 @@ from escalon.core.staffing import Staffing
 from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
+from escalon.notifications import notices
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 from escalon.people.models import Agent
@@ -429,7 +430,6 @@ def post_message(
     change = _apply(
         session, case, event, at, actor, analyzer, data=_event_data(event, skip=("body",))
     )
-    _write(session, [change], now)
     row = _message_row(
         at=at,
         author_kind=request.author,
@@ -440,9 +440,11 @@ def post_message(
         body=request.body,
         details=details,
     )
+    # Written before the change, so the notices it makes quote these very words.
     message_id = session.scalar(
         insert(table_of(Message)).returning(table_of(Message).c.id), {"case_id": case_id, **row}
     )
+    _write(session, [change], now)
     return int(message_id or 0)
 
 
@@ -559,6 +561,12 @@ def escalate_case(
             reason=request.reason,
         )
     change = _apply(session, case, event, at, actor, None, data=_event_data(event))
+    # The team that has the case now hears who moved it there and why.
+    change.actions.extend(
+        notices.manual_notice(action, change.state.team, _crew(session))
+        for action in list(change.actions)
+        if action.rule == "manual" and action.action in ("escalate", "route")
+    )
     _write(session, [change], now)
 
 

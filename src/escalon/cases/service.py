@@ -32,10 +32,10 @@ from escalon.core.policy import Policy
 from escalon.core.sla import RESPONSE_METRICS, earliest_due, first_due
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, CaseState
-from escalon.core.text import one_line
 from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
+from escalon.notifications import notices
 from escalon.notifications.models import OutboxMessage
 from escalon.notifications.outbox import (
     CUSTOMER_MESSAGES,
@@ -340,8 +340,8 @@ def _in_app(
     if not reached:
         return []
     people = dict.fromkeys(handle for handles in reached.values() for handle in handles)
-    subject = one_line(
-        f"#{case_id} {action.rule} ({action.trigger}): {context.subject or '(no subject)'}"
+    subject = notices.staff_subject(
+        action, case_id=case_id, subject=context.subject, priority=context.priority
     )[:500]
     return [
         {
@@ -365,6 +365,10 @@ def _customer_thread(change: Change, earlier: dict[int, str]) -> str | None:
         if message.get("author_kind") == "customer" and found:
             return str(found)
     return None if change.new else earlier.get(change.case.id)
+
+
+def _notifies(change: Change) -> bool:
+    return any(action.action == "notify" for action in change.actions)
 
 
 def _tells_customer(change: Change, lifecycle: list[Any]) -> bool:
@@ -405,6 +409,10 @@ def write_changes(
             if not change.new and _tells_customer(change, lifecycle)
         ]
     )
+    # Staff notices quote the customer's latest words: read for all the cases at once.
+    words = notices.latest_customer_words(
+        session, [change.case.id for change in changes if not change.new and _notifies(change)]
+    )
     for change, lifecycle in zip(changes, moments, strict=True):
         case = change.case
         before = None if change.new else case.holder
@@ -442,6 +450,12 @@ def write_changes(
         context = case_context(case, change.state) if change.actions or lifecycle else None
         if context is not None and _tells_customer(change, lifecycle):
             context = replace(context, customer_thread=_customer_thread(change, threads))
+        if context is not None and _notifies(change):
+            context = replace(
+                context,
+                customer_words=notices.words_written_now(change.messages) or words.get(case.id),
+                dues=notices.clock_dues(case.policy, change.state),
+            )
         for moment, at, occurrence, send_at in lifecycle:
             assert context is not None
             outbox.extend(

@@ -67,7 +67,8 @@ class Webhook(Base):
     # The signing secret, sealed with the key kept outside the database (`escalon.keys`): a
     # copy of the database does not reveal it. Read it with `keys.current().unseal(...)`.
     secret_sealed: Mapped[str] = mapped_column(Text)
-    # escalon: the signed JSON payload; slack: a Slack-compatible incoming webhook ({"text"}).
+    # escalon: the signed JSON payload; slack: a Slack incoming webhook (Block Kit and `text`);
+    # teams: a Microsoft Teams Workflows webhook (an Adaptive Card). See chat_formats.
     format: Mapped[str] = mapped_column(String(20), default="escalon", server_default="escalon")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[int] = mapped_column(Instant)

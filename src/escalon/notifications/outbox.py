@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
 from typing import Any
@@ -30,14 +31,10 @@ from escalon.config import Settings
 from escalon.core.engine import Action
 from escalon.core.state import from_us
 from escalon.core.text import one_line
+from escalon.notifications import notices
 from escalon.people.directory import Directory, Person
 
-METRIC_LABELS = {
-    "first_response": "first response",
-    "next_response": "next response",
-    "periodic_update": "periodic update",
-    "resolution": "resolution",
-}
+METRIC_LABELS = notices.METRIC_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +56,10 @@ class CaseContext:
     assignee: str | None = None
     # The latest Message-ID the customer wrote from, so e-mail to them answers in that thread.
     customer_thread: str | None = None
+    # For staff notices: the customer's latest words (shortened) and each running clock's due
+    # instant by metric, gathered only for a change that notifies staff.
+    customer_words: str | None = None
+    dues: Mapping[str, int] = field(default_factory=dict)
 
 
 @cache
@@ -106,7 +107,10 @@ def outbox_rows(
     `urgent` waits for its recipient's working hours.
     """
     if action.action == "notify":
-        subject = _staff_subject(action, context)
+        subject = notices.staff_subject(
+            action, case_id=context.case_id, subject=context.subject, priority=context.priority
+        )
+        facts = _staff_facts(action, context)
         rows = []
         reached = action.details.get("reached")
         sent: set[tuple[str, str]] = set()
@@ -132,6 +136,12 @@ def outbox_rows(
                     row["next_attempt_at"] = person.next_at_work(now)
                     row["payload"]["held_until_working_hours"] = True
                 row["payload"]["urgent"] = urgent
+                row["payload"].update(facts)
+                # Times in the reader's zone: a person's own, else the calendar's (a webhook).
+                zone = person.timezone if person is not None else None
+                row["payload"]["recipient_timezone"] = zone or getattr(
+                    context.timezone, "key", None
+                )
                 rows.append(row)
         return rows
     if action.action == "notify_customer":
@@ -372,15 +382,17 @@ def _iso(at: int, zone: tzinfo) -> str:
     return from_us(at).astimezone(zone).isoformat()
 
 
-def _staff_subject(action: Action, context: CaseContext) -> str:
-    label = METRIC_LABELS.get(action.metric or "", action.metric or "")
-    if action.trigger == "sla.breach":
-        what = f"{label} breached"
-    elif action.trigger == "sla.warning":
-        what = f"{label} at risk"
-    else:
-        what = action.rule
-    return f"[Escalon] #{context.case_id} {what}: {context.subject or '(no subject)'}"
+def _staff_facts(action: Action, context: CaseContext) -> dict[str, Any]:
+    """What a staff notice tells beyond the case: its link, the customer's latest words and
+    the due instant of the clock that matters."""
+    facts: dict[str, Any] = {"customer_words": context.customer_words}
+    link = notices.case_link(context.case_id, CUSTOMER_MESSAGES.public_url)
+    if link is not None:
+        facts["links"] = {"case": link}
+    due = notices.due_of(action, context.dues)
+    if due is not None:
+        facts["due"] = {"metric": due[0], "at": _iso(due[1], context.timezone)}
+    return facts
 
 
 def render_body(payload: dict[str, Any]) -> str:
@@ -398,6 +410,7 @@ def render_body(payload: dict[str, Any]) -> str:
         rule=payload.get("rule", ""),
         trigger=payload.get("trigger", ""),
         metric_label=METRIC_LABELS.get(str(payload.get("metric")), payload.get("metric") or ""),
+        notice=notices.notice_of(payload) if payload.get("type") == "escalon.notify" else None,
         at_local=_readable(payload.get("at"), zone=case.get("timezone")),
         expected=_readable(
             case.get("expected_answer_at"), "%A %d %B %Y, %H:%M %Z", zone=case.get("timezone")

@@ -47,10 +47,11 @@ class WebhookIn(BaseModel):
         "addresses only, unless ESCALON_WEBHOOK_ALLOW_PRIVATE is set (422 otherwise)",
     )
     secret: Annotated[str, StringConstraints(min_length=16, max_length=200)] | None = None
-    format: Literal["escalon", "slack"] = Field(
+    format: Literal["escalon", "slack", "teams"] = Field(
         "escalon",
-        description="escalon: the signed JSON payload; slack: a Slack-compatible incoming "
-        "webhook (a JSON object with the message as `text`)",
+        description="escalon: the signed JSON payload; slack: a Slack incoming webhook (Block "
+        "Kit blocks with a plain `text` fallback); teams: a Microsoft Teams Workflows webhook "
+        "(a message carrying an Adaptive Card)",
     )
 
 

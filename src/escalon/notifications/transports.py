@@ -16,6 +16,7 @@ import httpx
 import idna
 
 from escalon.config import Settings
+from escalon.notifications.chat_formats import CHAT_FORMATS, chat_message
 from escalon.notifications.outbox import new_message_id, render_body
 from escalon.notifications.signing import (
     IDEMPOTENCY_HEADER,
@@ -120,10 +121,15 @@ class WebhookTransport:
                 f"the secret of webhook {message.address!r} does not open with this "
                 "installation's keys (see `escalon keys status`)"
             )
-        if target.format == "slack":
-            # Chat tools' incoming webhooks take the message as text (no signature checked).
-            text = message.body or render_body(message.payload)
-            document: Any = {"text": f"*{message.subject}*\n{text}".rstrip()}
+        if target.format in CHAT_FORMATS:
+            # Chat tools' incoming webhooks take a message of their own layout (and check no
+            # signature); a staff notice is laid out from its payload, anything else as text.
+            document: Any = chat_message(
+                target.format,
+                subject=message.subject,
+                payload=message.payload,
+                text=message.body or render_body(message.payload),
+            )
         else:
             document = message.payload
         body = json.dumps(document, separators=(",", ":"), sort_keys=True).encode()

@@ -24,6 +24,7 @@ class Person:
     name: str
     email: str | None
     working_hours: Calendar | None = None  # None: always working
+    timezone: str = "UTC"  # where they read the times a notice gives
 
     def at_work(self, at_us: int) -> bool:
         """Whether the instant falls in their working hours."""
@@ -39,7 +40,7 @@ _PERSON = (Agent.handle, Agent.name, Agent.email, Agent.timezone, Agent.working_
 
 def _person(row: Any) -> Person:
     handle, name, email, timezone, hours = row
-    return Person(handle, name, email, working_calendar(timezone, hours))
+    return Person(handle, name, email, working_calendar(timezone, hours), timezone or "UTC")
 
 
 @dataclass(slots=True)
