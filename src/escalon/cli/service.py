@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -21,6 +22,10 @@ DEMO_DATABASE = "sqlite:///escalon-demo.db"
 
 def _database(settings: Settings) -> Any:
     from escalon.database import Database
+
+    # Every table, so a foreign key (policy_versions.uploaded_by -> users) resolves in a command
+    # that imports only its own domain's models.
+    importlib.import_module("escalon.database.models")
 
     return Database(settings.database_url)
 

@@ -164,6 +164,14 @@ def by_version(session: Session, *, version: str, name: str | None = None) -> Po
     raise NotFound(f"no stored policy version {version!r}{whose}; stored versions: {known}")
 
 
+def active(session: Session) -> Policy | None:
+    """The compiled policy new cases open under, or None when no version is active."""
+    row = session.execute(
+        select(PolicyVersion.id, PolicyVersion.fingerprint).where(PolicyVersion.active)
+    ).first()
+    return None if row is None else compiled(session, row.id, row.fingerprint)
+
+
 def get(session: Session, version_id: int) -> PolicyVersion:
     """One stored version; NotFound otherwise."""
     version = session.get(PolicyVersion, version_id)
