@@ -267,7 +267,9 @@ def demo(
     out.print(f"  agent (ana):        {workspace.agent_token}")
     out.print(f"  manager (mia):      {workspace.manager_token}")
     out.print(
-        "  Three critical cases breach their first response within minutes; watch them climb:"
+        f"  This start opened {workspace.timed} cases that escalate within minutes (every start"
+        " does): three critical ones breach their first response, one escalation nobody"
+        " acknowledges climbs. Watch them:"
     )
     out.print(
         f"    curl -s -H 'Authorization: Bearer {workspace.admin_token}' "
