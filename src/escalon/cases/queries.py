@@ -421,6 +421,7 @@ def customer_out(customer: Customer) -> CustomerOut:
         name=customer.name,
         email=customer.email,
         tier=customer.tier,
+        timezone=customer.timezone,
         created_at=from_us(customer.created_at),
         updated_at=from_us(customer.updated_at),
     )

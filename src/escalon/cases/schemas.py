@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -45,6 +46,20 @@ def _email(value: str | None) -> str | None:
 Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
 
 
+def _zone(value: str) -> str:
+    value = value.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not a time zone: give an IANA name such as Europe/Berlin"
+        ) from None
+    return value
+
+
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields are refused, so a typo is an error, not silence."""
 
@@ -66,6 +81,9 @@ class CustomerIn(Strict):
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     email: Email | None = None
     tier: Name | None = None
+    timezone: TimeZoneName | None = Field(
+        None, description="their IANA time zone; messages to them say times in it"
+    )
 
 
 class CustomerPatch(Strict):
@@ -74,6 +92,7 @@ class CustomerPatch(Strict):
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     email: Email | None = None
     tier: Name | None = None
+    timezone: TimeZoneName | None = None
 
 
 class CustomerOut(BaseModel):
@@ -84,6 +103,7 @@ class CustomerOut(BaseModel):
     name: str | None
     email: str | None
     tier: str | None
+    timezone: str | None = None
     created_at: datetime
     updated_at: datetime
 

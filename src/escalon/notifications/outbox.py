@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
 from typing import Any
@@ -59,6 +59,13 @@ class CaseContext:
     assignee: str | None = None
     # The latest Message-ID the customer wrote from, so e-mail to them answers in that thread.
     customer_thread: str | None = None
+    # The customer's own zone, when known; their messages and status page say times in it.
+    customer_timezone: tzinfo | None = None
+
+    @property
+    def customer_zone(self) -> tzinfo:
+        """The zone times shown to the customer are in: theirs, else the SLA calendar's."""
+        return self.customer_timezone or self.timezone
 
 
 @cache
@@ -245,7 +252,8 @@ def _customer_row(
         note = "the customer has no e-mail address: written to the log"
     row = _row(
         action,
-        context,
+        # Times in a message to the customer are in their zone; staff rows keep the calendar's.
+        replace(context, timezone=context.customer_zone),
         now,
         kind,
         template,
