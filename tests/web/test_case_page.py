@@ -200,7 +200,7 @@ def test_resolving_needs_a_root_cause_which_the_next_resolution_can_reuse(
     html = _page(agent, first)
     assert 'id="case-status">resolved<' in html
     assert 'id="case-root-cause">expired card<' in html
-    assert "Root cause: expired card" in _timeline(html)
+    assert "Resolved, root cause: expired card" in _timeline(html)
     assert '<option value="expired card">' in _page(agent, second)
 
 

@@ -144,6 +144,18 @@ def test_audit_entries_read_as_sentences() -> None:
     )
 
 
+def test_a_resolution_is_one_line_with_its_root_cause(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+
+    html = _follow(agent, _post(agent, case_id, "resolve", root_cause="duplicate charge"))
+
+    assert _flash(html) == "Resolved, root cause: duplicate charge."
+    timeline = _timeline(html)
+    assert timeline.count("duplicate charge") == 1
+    assert "Resolved, root cause: duplicate charge" in timeline
+
+
 # -- what an action did ---------------------------------------------------------------------------
 
 

@@ -215,6 +215,31 @@ def _echoes(audit: Iterable[AuditEntryOut]) -> set[int]:
     }
 
 
+def _folded(audit: Iterable[AuditEntryOut]) -> tuple[set[int], dict[int, str]]:
+    """Acts written as two entries, read as one: a resolution with its root cause.
+
+    Returns the entries to leave out and the new words of the entries that say both.
+    """
+    entries = list(audit)
+    causes = {
+        (entry.at, entry.actor): (entry.id, (entry.data or {}).get("root_cause"))
+        for entry in entries
+        if entry.kind == "case.root_cause"
+    }
+    skipped: set[int] = set()
+    words: dict[int, str] = {}
+    for entry in entries:
+        found = causes.get((entry.at, entry.actor)) if entry.kind == "status.changed" else None
+        if found is None:
+            continue
+        cause_id, cause = found
+        status = _words((entry.data or {}).get("status", "?"))
+        said = "Resolved" if status == "resolved" else f"Status set to {status}"
+        words[entry.id] = f"{said}, root cause: {cause}"
+        skipped.add(cause_id)
+    return skipped, words
+
+
 def _places(audit: list[AuditEntryOut]) -> dict[int, tuple[int, int, int]]:
     """Each entry's place at its instant: (anchor id, 0 for a cause or 1 for an effect, id).
 
@@ -246,7 +271,8 @@ def timeline(
     message, just after the opening), so the order is the order things were recorded in; at
     one instant a cause comes before what it caused.
     """
-    echoes = _echoes(audit)
+    folded, words = _folded(audit)
+    echoes = _echoes(audit) | folded
     places = _places(audit)
     anchors: dict[tuple[int, str], list[int]] = {}
     lines: list[tuple[int, tuple[float, int, int], Entry]] = []
@@ -260,6 +286,7 @@ def timeline(
             continue
         at, iso = when(at_us, zone)
         what, css = describe(entry_out)
+        what = words.get(entry_out.id, what)
         lines.append((at_us, places[entry_out.id], Entry(at, iso, entry_out.actor, what, css)))
     for message in messages:
         kinds: tuple[str, ...]
@@ -295,9 +322,10 @@ def what_it_did(done: str | None, entries: list[AuditEntryOut]) -> str | None:
     decided because of it (`Escalated to specialists: ... Then: Assigned to omar; Notified team
     specialists (omar).`). `done` says it for acts whose entry is a message (a reply, a note).
     """
-    echoes = _echoes(entries)
+    folded, words = _folded(entries)
+    echoes = _echoes(entries) | folded
     said = [
-        describe(entry)[0]
+        words.get(entry.id) or describe(entry)[0]
         for entry in entries
         if entry.id not in echoes and entry.kind not in _MESSAGE_KINDS
     ]
