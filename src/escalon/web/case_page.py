@@ -278,7 +278,9 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         choices=_choices(session, policy, case),
         status_url=links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
-        may_acknowledge=case.awaiting_acknowledgement and _may_acknowledge(session, visit, case),
+        may_acknowledge=case.awaiting_acknowledgement
+        and case.status not in SETTLED
+        and _may_acknowledge(session, visit, case),
     )
 
 
