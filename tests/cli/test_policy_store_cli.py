@@ -4,28 +4,14 @@ change in the admin audit trail, nothing stored when the file has errors."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from escalon.cli import app
-from escalon.config import get_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 runner = CliRunner(env={"COLUMNS": "200"})
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated SQLite file named by ESCALON_DATABASE_URL."""
-    url = f"sqlite:///{tmp_path / 'escalon.db'}"
-    monkeypatch.setenv("ESCALON_DATABASE_URL", url)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
-    yield url
-    get_settings.cache_clear()
 
 
 def audit_entries() -> list[tuple[str, str]]:
@@ -36,7 +22,7 @@ def audit_entries() -> list[tuple[str, str]]:
     return [(entry["action"], entry["target"]) for entry in reversed(entries)]
 
 
-def test_upload_stores_a_version_without_activating_it(database_url: str) -> None:
+def test_upload_stores_a_version_without_activating_it(migrated_url: str) -> None:
     result = runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
 
     assert result.exit_code == 0, result.output
@@ -45,7 +31,7 @@ def test_upload_stores_a_version_without_activating_it(database_url: str) -> Non
     assert audit_entries() == [("policy.uploaded", "policy:1")]
 
 
-def test_upload_with_activate_records_both_changes(database_url: str) -> None:
+def test_upload_with_activate_records_both_changes(migrated_url: str) -> None:
     result = runner.invoke(app, ["policy", "upload", str(EXAMPLE), "--activate"])
 
     assert result.exit_code == 0, result.output
@@ -56,7 +42,7 @@ def test_upload_with_activate_records_both_changes(database_url: str) -> None:
     ]
 
 
-def test_uploading_the_same_text_again_stores_nothing_new(database_url: str) -> None:
+def test_uploading_the_same_text_again_stores_nothing_new(migrated_url: str) -> None:
     runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
 
     result = runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
@@ -67,7 +53,7 @@ def test_uploading_the_same_text_again_stores_nothing_new(database_url: str) -> 
 
 
 def test_a_file_with_errors_names_each_and_stores_nothing(
-    database_url: str, tmp_path: Path
+    migrated_url: str, tmp_path: Path
 ) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text(EXAMPLE.read_text().replace("calendar: office", "calendar: offise"))
@@ -82,7 +68,7 @@ def test_a_file_with_errors_names_each_and_stores_nothing(
 
 
 def test_a_changed_file_under_a_stored_version_is_refused(
-    database_url: str, tmp_path: Path
+    migrated_url: str, tmp_path: Path
 ) -> None:
     runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
     changed = tmp_path / "changed.yaml"
@@ -94,7 +80,7 @@ def test_a_changed_file_under_a_stored_version_is_refused(
     assert "give the changed policy a new version" in result.stderr
 
 
-def test_activate_names_the_version_the_file_gives_itself(database_url: str) -> None:
+def test_activate_names_the_version_the_file_gives_itself(migrated_url: str) -> None:
     runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
 
     result = runner.invoke(app, ["policy", "activate", "1"])
@@ -107,7 +93,7 @@ def test_activate_names_the_version_the_file_gives_itself(database_url: str) -> 
     assert len(audit_entries()) == 2
 
 
-def test_activating_an_unknown_version_names_the_stored_ones(database_url: str) -> None:
+def test_activating_an_unknown_version_names_the_stored_ones(migrated_url: str) -> None:
     runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
 
     result = runner.invoke(app, ["policy", "activate", "7"])
@@ -117,7 +103,7 @@ def test_activating_an_unknown_version_names_the_stored_ones(database_url: str) 
     assert audit_entries() == [("policy.uploaded", "policy:1")]
 
 
-def test_a_missing_file_is_one_line(database_url: str, tmp_path: Path) -> None:
+def test_a_missing_file_is_one_line(migrated_url: str, tmp_path: Path) -> None:
     result = runner.invoke(app, ["policy", "upload", str(tmp_path / "nope.yaml")])
 
     assert result.exit_code == 1

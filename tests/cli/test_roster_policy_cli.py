@@ -3,7 +3,6 @@ suggestion, every problem in one run, each unknown name once however many agents
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,11 @@ runner = CliRunner(env={"COLUMNS": "200"})
 
 
 @pytest.fixture
-def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def database_url(migrated_url: str) -> str:
     """A migrated SQLite file with the example policy active."""
-    url = f"sqlite:///{tmp_path / 'escalon.db'}"
-    monkeypatch.setenv("ESCALON_DATABASE_URL", url)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     uploaded = runner.invoke(app, ["policy", "upload", str(EXAMPLES / "policy.yaml"), "--activate"])
     assert uploaded.exit_code == 0, uploaded.output
-    yield url
-    get_settings.cache_clear()
+    return migrated_url
 
 
 def problems(output: str) -> list[str]:
