@@ -242,3 +242,20 @@ def test_a_resolved_case_offers_no_escalation_assignment_or_approval(
         assert f"/ui/cases/{case_id}/de-escalation" not in html
         assert 'value="approve"' not in html
         assert "reopen it first" in html
+
+
+def test_approve_and_reject_show_only_to_those_who_may_decide(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    supervisor = _signed_in(workspace, "supervisor")
+    assert _post(supervisor, case_id, "approvals", kind="refund", amount="700", note="").is_redirect
+    agent = _signed_in(workspace, "agent")
+    assert _post(agent, case_id, "approvals", kind="refund", amount="200", note="").is_redirect
+
+    own, other = (_page(client, case_id) for client in (supervisor, _signed_in(workspace, "admin")))
+
+    # Sara asked for 700 herself (and it is above her 500): she may decide only Ana's 200.
+    assert own.count('value="approve"') == 1
+    assert "you asked for it" in own
+    # An admin not linked to an agent holds no authority of their own: no buttons at all.
+    assert 'value="approve"' not in other
+    assert 'value="approve"' not in _page(agent, case_id)
