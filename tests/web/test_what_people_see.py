@@ -196,7 +196,7 @@ def test_an_escalation_says_where_it_went_and_what_followed(workspace: Workspace
     )
 
     flash = _flash(html)
-    assert flash.startswith("Escalated to supervisor: A refund. Then: Assigned to sara")
+    assert flash.startswith("Escalated to supervisor: A refund. Then: Assigned to Sara")
     assert "least loaded" in flash
 
 
@@ -206,7 +206,7 @@ def test_taking_a_case_says_to_whom_it_went(workspace: Workspace) -> None:
 
     flash = _flash(_follow(supervisor, _post(supervisor, case_id, "take")))
 
-    assert flash == "Assigned to sara."
+    assert flash == "Assigned to Sara."  # by name, as the summary shows people
 
 
 def test_a_hand_made_range_in_the_link_says_no_more_than_the_fixed_sentence(

@@ -56,7 +56,7 @@ from escalon.web.common import (
     visit_of,
 )
 from escalon.web.policy_text import metric_name
-from escalon.web.timeline import Entry, timeline, what_it_did, when
+from escalon.web.timeline import Entry, assignees, timeline, what_it_did, when
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
@@ -200,6 +200,14 @@ def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
     )
 
 
+def _names(session: Session, handles: set[str]) -> dict[str, str]:
+    """Agents' names by handle, for the handles given."""
+    if not handles:
+        return {}
+    rows = session.execute(select(Agent.handle, Agent.name).where(Agent.handle.in_(handles)))
+    return {str(handle): str(name) for handle, name in rows if name}
+
+
 def _handler(session: Session, case: CaseOut) -> str:
     if case.assignee:
         name = session.scalar(select(Agent.name).where(Agent.handle == case.assignee))
@@ -273,7 +281,13 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         clock_caption=clock_words.caption(
             business=business, calendar=sla.calendar, zone=sla.timezone
         ),
-        timeline=timeline(messages, audit, zone, case.customer.name or case.customer.ref),
+        timeline=timeline(
+            messages,
+            audit,
+            zone,
+            case.customer.name or case.customer.ref,
+            _names(session, assignees(audit)),
+        ),
         approvals=_approvals(session, parts, visit, policy, case_id),
         choices=_choices(session, policy, case),
         status_url=links.status_url(case_id, base, now=now / US),
@@ -305,7 +319,8 @@ def _show(
             return page("notice.html", 404, title="No such case", text=str(missing), visit=visit)
         said = DONE.get(done or "")
         if said is not None and change is not None:
-            said = what_it_did(said, _written(session, case_id, change))
+            written = _written(session, case_id, change)
+            said = what_it_did(said, written, _names(session, assignees(written)))
     return page(
         template,
         status_code,

@@ -3,7 +3,7 @@ entry per act, causes before what they caused."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
@@ -38,9 +38,11 @@ def when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
     return f"{moment:%a %d %b %H:%M}", moment.isoformat()
 
 
-def describe(entry: AuditEntryOut) -> tuple[str, str]:
-    """What an audit entry says in words, and its kind for the page's colours."""
+def describe(entry: AuditEntryOut, names: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """What an audit entry says in words, and its kind for the page's colours; `names` are
+    agents' names by handle, to say who a case went to."""
     data: dict[str, Any] = dict(entry.data or {})
+    names = names or {}
     kind = entry.kind
     rule = f" (rule {entry.rule})" if entry.rule and entry.rule != "manual" else ""
     if kind == "case.opened":
@@ -68,7 +70,8 @@ def describe(entry: AuditEntryOut) -> tuple[str, str]:
     if kind == "escalation.acknowledged":
         return "Acknowledged the escalation", "escalation"
     if kind == "case.assigned":
-        return f"Assigned to {data.get('to') or 'the team queue'}", "system"
+        to = data.get("to")
+        return f"Assigned to {names.get(str(to), to) if to else 'the team queue'}", "system"
     if kind.startswith("approval."):
         return _approval(kind.split(".", 1)[1], data), "approval"
     if kind.startswith("participant."):
@@ -93,7 +96,7 @@ def describe(entry: AuditEntryOut) -> tuple[str, str]:
     if kind == "route":
         return f"Routed to team {data.get('to_team')}{_because(data)}{rule}", "escalation"
     if kind == "assign":
-        return _assign(data, rule), "system"
+        return _assign(data, rule, names), "system"
     if kind == "notify":
         return f"Notified {_recipients(data)}{rule}", "system"
     if kind == "notify_customer":
@@ -130,8 +133,9 @@ def _because(data: dict[str, Any]) -> str:
     return f": {trigger_clause(trigger, data.get('metric'))}"
 
 
-def _assign(data: dict[str, Any], rule: str) -> str:
-    who = data.get("assignee")
+def _assign(data: dict[str, Any], rule: str, names: Mapping[str, str]) -> str:
+    handle = data.get("assignee")
+    who = names.get(str(handle), handle)
     if not who:
         return f"Nobody available to assign; the case waits in the team queue{rule}"
     reason = data.get("reason")
@@ -262,8 +266,25 @@ def _places(audit: list[AuditEntryOut]) -> dict[int, tuple[int, int, int]]:
     return places
 
 
+def assignees(audit: Iterable[AuditEntryOut]) -> set[str]:
+    """The handles the entries assign cases to, to look their names up."""
+    found = set()
+    for entry in audit:
+        data = entry.data or {}
+        handle = data.get("assignee") if entry.kind == "assign" else None
+        if entry.kind == "case.assigned":
+            handle = data.get("to")
+        if isinstance(handle, str) and handle:
+            found.add(handle)
+    return found
+
+
 def timeline(
-    messages: list[MessageOut], audit: list[AuditEntryOut], zone: tzinfo, customer: str
+    messages: list[MessageOut],
+    audit: list[AuditEntryOut],
+    zone: tzinfo,
+    customer: str,
+    names: Mapping[str, str] | None = None,
 ) -> list[Entry]:
     """Messages with their text, and every other audit entry in words; the newest first.
 
@@ -285,7 +306,7 @@ def timeline(
         if entry_out.id in echoes:
             continue
         at, iso = when(at_us, zone)
-        what, css = describe(entry_out)
+        what, css = describe(entry_out, names)
         what = words.get(entry_out.id, what)
         lines.append((at_us, places[entry_out.id], Entry(at, iso, entry_out.actor, what, css)))
     for message in messages:
@@ -317,7 +338,9 @@ def timeline(
     return [entry for _at, _place, entry in lines]
 
 
-def what_it_did(done: str | None, entries: list[AuditEntryOut]) -> str | None:
+def what_it_did(
+    done: str | None, entries: list[AuditEntryOut], names: Mapping[str, str] | None = None
+) -> str | None:
     """What an action did, from the audit entries it wrote: the act, then what the engine
     decided because of it (`Escalated to specialists: ... Then: Assigned to omar; Notified team
     specialists (omar).`). `done` says it for acts whose entry is a message (a reply, a note).
@@ -325,7 +348,7 @@ def what_it_did(done: str | None, entries: list[AuditEntryOut]) -> str | None:
     folded, words = _folded(entries)
     echoes = _echoes(entries) | folded
     said = [
-        words.get(entry.id) or describe(entry)[0]
+        words.get(entry.id) or describe(entry, names)[0]
         for entry in entries
         if entry.id not in echoes and entry.kind not in _MESSAGE_KINDS
     ]
