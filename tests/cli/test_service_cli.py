@@ -64,7 +64,8 @@ def test_the_demo_seeds_once_and_mints_tokens_each_time(tmp_path: Path) -> None:
     assert first.exit_code == 0, first.output
     assert "9 cases (just seeded)" in first.output
     second = runner.invoke(app, ["demo", "--database", url, "--seed-only"])
-    assert "9 cases" in second.output
+    assert "13 cases" in second.output  # the four timed cases are opened again
+    assert "This start opened 4 cases that escalate within minutes" in second.output
     assert "just seeded" not in second.output
     assert _tokens(first.output)
     assert len(_tokens(second.output)) == 4  # admin, supervisor, agent, manager

@@ -110,6 +110,7 @@ def find_or_create_customer(session: Session, *, data: CustomerIn, now: int) -> 
         name=data.name,
         email=data.email,
         tier=data.tier,
+        timezone=data.timezone,
         created_at=now,
         updated_at=now,
     )
@@ -124,7 +125,7 @@ def find_or_create_customer(session: Session, *, data: CustomerIn, now: int) -> 
 
 # Who may change a known customer's name, address or tier by opening a case with other values.
 CUSTOMER_EDITORS = ("admin", "supervisor")
-CUSTOMER_FIELDS = ("name", "email", "tier")
+CUSTOMER_FIELDS = ("name", "email", "tier", "timezone")
 
 
 # -- opening -----------------------------------------------------------------------------------
@@ -232,6 +233,7 @@ def open_case(
         customer_ref=customer.ref,
         customer_name=customer.name,
         customer_email=customer.email,
+        customer_timezone=customer.timezone,
         state=decision.state,
         policy=policy,
     )
@@ -295,6 +297,7 @@ class _CustomerFacts:
     name: str | None
     email: str | None
     tier: str | None
+    timezone: str | None = None
 
 
 def _customer_of(
@@ -318,17 +321,26 @@ def _customer_of(
                 name=data.name,
                 email=data.email,
                 tier=data.tier,
+                timezone=data.timezone,
                 created_at=now,
                 updated_at=now,
             )
             .returning(Customer.id)
         ).first()
         if created is not None:
-            return _CustomerFacts(created[0], data.ref, data.name, data.email, data.tier), {}
+            facts_of_new = _CustomerFacts(
+                created[0], data.ref, data.name, data.email, data.tier, data.timezone
+            )
+            return facts_of_new, {}
         # Created meanwhile by a concurrent request: use that one.
         customer = find_or_create_customer(session, data=data, now=now)
         found = _CustomerFacts(
-            customer.id, customer.ref, customer.name, customer.email, customer.tier
+            customer.id,
+            customer.ref,
+            customer.name,
+            customer.email,
+            customer.tier,
+            customer.timezone,
         )
     else:
         assert facts.customer_ref is not None
@@ -338,6 +350,7 @@ def _customer_of(
             facts.customer_name,
             facts.customer_email,
             facts.customer_tier,
+            facts.customer_timezone,
         )
     if data is None:
         return found, {}
@@ -361,6 +374,7 @@ def _customer_of(
         changed.get("name", found.name),
         changed.get("email", found.email),
         changed.get("tier", found.tier),
+        changed.get("timezone", found.timezone),
     ), differences
 
 
@@ -1014,6 +1028,7 @@ def migrate_case(
         customer_ref=case.customer_ref,
         customer_name=case.customer_name,
         customer_email=case.customer_email,
+        customer_timezone=case.customer_timezone,
         state=case.state,
         policy=new_policy,
         holder=case.holder,

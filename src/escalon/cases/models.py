@@ -31,6 +31,8 @@ class Customer(Base):
     name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     tier: Mapped[str | None] = mapped_column(String(100))
+    # An IANA zone name: the times in messages to them and on their status page.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[int] = mapped_column(Instant)
     updated_at: Mapped[int] = mapped_column(Instant)
 

@@ -407,6 +407,12 @@ def audit(
     return AuditPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
+def last_audit_id(session: Session, case_id: int) -> int:
+    """The id of the case's latest audit entry (0 when it has none): where a change begins."""
+    found = session.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.case_id == case_id))
+    return int(found or 0)
+
+
 def customer_out(customer: Customer) -> CustomerOut:
     """A customer as the API shows it."""
     return CustomerOut(
@@ -415,6 +421,7 @@ def customer_out(customer: Customer) -> CustomerOut:
         name=customer.name,
         email=customer.email,
         tier=customer.tier,
+        timezone=customer.timezone,
         created_at=from_us(customer.created_at),
         updated_at=from_us(customer.updated_at),
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any, Literal
+from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
@@ -45,6 +47,23 @@ def _email(value: str | None) -> str | None:
 Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
 
 
+@cache
+def _zone_names() -> frozenset[str]:
+    # The IANA names this machine knows (read once): not `localtime` or other files that
+    # happen to lie in the zone folder.
+    return frozenset(available_timezones()) - {"localtime"}
+
+
+def _zone(value: str) -> str:
+    value = value.strip()
+    if value not in _zone_names():
+        raise ValueError(f"{value!r} is not a time zone: give an IANA name such as Europe/Berlin")
+    return value
+
+
+TimeZoneName = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_zone)]
+
+
 class Strict(BaseModel):
     """Request bodies: unknown fields are refused, so a typo is an error, not silence."""
 
@@ -66,6 +85,9 @@ class CustomerIn(Strict):
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     email: Email | None = None
     tier: Name | None = None
+    timezone: TimeZoneName | None = Field(
+        None, description="their IANA time zone; messages to them say times in it"
+    )
 
 
 class CustomerPatch(Strict):
@@ -74,6 +96,7 @@ class CustomerPatch(Strict):
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     email: Email | None = None
     tier: Name | None = None
+    timezone: TimeZoneName | None = None
 
 
 class CustomerOut(BaseModel):
@@ -84,6 +107,7 @@ class CustomerOut(BaseModel):
     name: str | None
     email: str | None
     tier: str | None
+    timezone: str | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -70,6 +71,8 @@ class LoadedCase:
     customer_email: str | None
     state: CaseState
     policy: Policy
+    # The customer's own IANA zone, when known: the times in messages to them.
+    customer_timezone: str | None = None
     # Whose open case this was when loaded (its assignee, unless resolved or closed): the
     # agents' open-case counts move by what a change does to it.
     holder: str | None = None
@@ -116,6 +119,7 @@ _LOAD_COLUMNS = (
     Customer.name,
     Customer.email,
     PolicyVersion.fingerprint,
+    Customer.timezone,
 )
 
 
@@ -148,6 +152,7 @@ def loaded_from_row(row: Any, policy: Policy) -> LoadedCase:
         customer_ref=row[6],
         customer_name=row[7],
         customer_email=row[8],
+        customer_timezone=row[10],
         policy=policy,
         holder=holder_of(state),
         status=state.status,
@@ -181,6 +186,7 @@ class OpeningFacts:
     customer_tier: str | None
     replay_case_id: int | None
     replay_hash: str | None
+    customer_timezone: str | None = None
 
 
 def opening_facts(
@@ -244,6 +250,7 @@ def _opening_facts_statement(dialect: str, by_ref: bool) -> Any:
             Customer.tier,
             IdempotencyKey.case_id,
             IdempotencyKey.request_hash,
+            Customer.timezone,
         )
         .select_from(PolicyVersion)
         .outerjoin(Customer, which)
@@ -289,6 +296,16 @@ def case_timezone(policy: Policy, state: CaseState) -> tzinfo:
     return policy.sla_calendars[state.sla].timezone
 
 
+def _zone_or_none(name: str | None) -> tzinfo | None:
+    """A stored zone name as a zone (None when unset, or no longer known to this machine)."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def case_context(case: LoadedCase, state: CaseState) -> CaseContext:
     """What messages about the case say about it, as it stands after the change."""
     policy = case.policy
@@ -305,6 +322,7 @@ def case_context(case: LoadedCase, state: CaseState) -> CaseContext:
         channel=state.channel,
         assignee=state.assignee,
         timezone=case_timezone(policy, state),
+        customer_timezone=_zone_or_none(case.customer_timezone),
         # What the customer may expect next: the soonest answer still to come.
         expected_answer_at=earliest_due(policy, state, RESPONSE_METRICS, after=state.updated_at),
     )

@@ -268,7 +268,7 @@ def status_page(token: str, parts: Parts) -> HTMLResponse:
         case = case_service.loaded_from_row(row, case_service.policy_of_row(session, row))
         state = case.state
         context = case_service.case_context(case, state)
-        zone = context.timezone
+        zone = context.customer_zone
         shown = [
             m
             for m in queries.messages(

@@ -329,10 +329,13 @@ _DRY_RUN = Annotated[
 
 
 def _import(file: Path, dry_run: bool) -> None:
-    from escalon.people.roster import import_roster, load_roster
+    from escalon.people.roster import import_roster, known_names, load_roster
 
+    with _session(write=False) as session:
+        names = known_names(session)
     try:
-        roster = load_roster(file)
+        # Levels and teams are checked with the file's other problems, so one run says all.
+        roster = load_roster(file, names=names)
     except EscalonError as error:
         _refused(error)
     with _session(write=not dry_run) as session:

@@ -1,18 +1,21 @@
-"""`escalon policy`: check a policy file and summarise it on one screen."""
+"""`escalon policy`: check a policy file, summarise it on one screen, upload and activate it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from escalon.core.durations import format_duration
 from escalon.core.policy import CheckResult, check_text, read_policy_file
 from escalon.core.policy.model import METRICS, ActionSpec, RuleSpec
 
-app = typer.Typer(help="Policies: check a file and see what it says.", no_args_is_help=True)
+app = typer.Typer(
+    help="Policies: check a file, see what it says, upload and activate it.", no_args_is_help=True
+)
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -24,15 +27,7 @@ def check(
     """Report every error at once (exit 1), or summarise the policy (exit 0)."""
     out = Console(highlight=False, soft_wrap=True)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    try:
-        text = read_policy_file(file)
-    except OSError as error:
-        err.print(f"{file}: cannot read the policy: {error.strerror or error}")
-        raise typer.Exit(1) from None
-    except UnicodeDecodeError:
-        err.print(f"{file}: cannot read the policy: it is not UTF-8 text")
-        raise typer.Exit(1) from None
-    result = check_text(text, str(file))
+    result = check_text(_read(file, err), str(file))
     if not result.ok:
         for problem in result.errors:
             err.print(f"[red]error[/red] {problem}", markup=True, soft_wrap=True)
@@ -41,6 +36,110 @@ def check(
         err.print(f"{file}: {len(result.errors)} error(s); nothing of this policy can be applied")
         raise typer.Exit(1)
     print_summary(out, result)
+
+
+@app.command("upload")
+def upload(
+    file: Annotated[Path, typer.Argument(help="The policy file (YAML or JSON).")],
+    activate_now: Annotated[
+        bool, typer.Option("--activate", help="Open new cases under it from now on.")
+    ] = False,
+) -> None:
+    """Store a policy version in the database (ESCALON_DATABASE_URL); nothing if it has errors."""
+    from escalon.cli.service import audit, database_ready
+    from escalon.clock import SystemClock
+    from escalon.config import get_settings
+    from escalon.errors import EscalonError
+    from escalon.policies import service
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    text = _read(file, err)
+    database = database_ready(get_settings())
+    try:
+        with database.write() as session:
+            version, created = service.store(
+                session,
+                text=text,
+                filename=str(file),
+                activate_now=activate_now,
+                user_id=None,
+                now=SystemClock().now_us(),
+                audit=audit,
+            )
+            stored = "stored" if created else "was already stored (same text)"
+            state = "; active: new cases open under it" if version.active else ""
+            line = f"policy {version.name} version {version.version} {stored} as #{version.id}"
+            warnings = list(version.warnings or [])
+            label = version.version
+    except EscalonError as error:
+        _refuse(err, error)
+    out = Console(highlight=False, soft_wrap=True)
+    out.print(line + state, markup=False)
+    for warning in warnings:
+        out.print(f"[yellow]warning[/yellow] {_detail_line(warning)}")
+    if not activate_now:
+        out.print(f"activate it with: escalon policy activate {label}", markup=False)
+
+
+@app.command("activate")
+def activate(
+    version: Annotated[str, typer.Argument(help="The `version:` the policy file gives itself.")],
+    name: Annotated[
+        str | None, typer.Option(help="The policy's `name:`, when versions are shared.")
+    ] = None,
+) -> None:
+    """Open new cases under a stored version from now on (open cases keep theirs)."""
+    from escalon.cli.service import audit, database_ready
+    from escalon.clock import SystemClock
+    from escalon.config import get_settings
+    from escalon.errors import EscalonError
+    from escalon.policies import service
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    database = database_ready(get_settings())
+    try:
+        with database.write() as session:
+            found = service.by_version(session, version=version, name=name)
+            was_active = found.active
+            found = service.switch_on(
+                session, version=found, user_id=None, now=SystemClock().now_us(), audit=audit
+            )
+            line = f"policy {found.name} version {found.version} (#{found.id})"
+    except EscalonError as error:
+        _refuse(err, error)
+    word = "was already active" if was_active else "is active: new cases open under it"
+    Console(highlight=False, soft_wrap=True).print(f"{line} {word}", markup=False)
+
+
+def _read(file: Path, err: Console) -> str:
+    """The policy file's text, or exit 1 saying why it cannot be read."""
+    try:
+        return read_policy_file(file)
+    except OSError as error:
+        err.print(f"{file}: cannot read the policy: {error.strerror or error}", markup=False)
+    except UnicodeDecodeError:
+        err.print(f"{file}: cannot read the policy: it is not UTF-8 text", markup=False)
+    raise typer.Exit(1)
+
+
+def _detail_line(detail: dict[str, Any]) -> str:
+    """A stored problem as `file:line: field: problem`, like `policy check` prints it."""
+    where = detail.get("source") or ""
+    if detail.get("line") is not None:
+        where = f"{where}:{detail['line']}"
+    field = f"{detail['field']}: " if detail.get("field") else ""
+    return f"{where}: {field}{detail['problem']}" if where else f"{field}{detail['problem']}"
+
+
+def _refuse(err: Console, error: Exception) -> NoReturn:
+    """Print a refused change (every problem, one a line) and exit 1."""
+    from escalon.errors import EscalonError
+
+    assert isinstance(error, EscalonError)
+    for detail in error.details:
+        err.print(f"[red]error[/red] {escape(_detail_line(detail.as_dict()))}")
+    err.print(f"[red]error[/red] {escape(error.message)}")
+    raise typer.Exit(1)
 
 
 def print_summary(console: Console, result: CheckResult) -> None:

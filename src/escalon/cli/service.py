@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import signal
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -21,6 +22,10 @@ DEMO_DATABASE = "sqlite:///escalon-demo.db"
 
 def _database(settings: Settings) -> Any:
     from escalon.database import Database
+
+    # Every table, so a foreign key (policy_versions.uploaded_by -> users) resolves in a command
+    # that imports only its own domain's models.
+    importlib.import_module("escalon.database.models")
 
     return Database(settings.database_url)
 
@@ -262,7 +267,9 @@ def demo(
     out.print(f"  agent (ana):        {workspace.agent_token}")
     out.print(f"  manager (mia):      {workspace.manager_token}")
     out.print(
-        "  Three critical cases breach their first response within minutes; watch them climb:"
+        f"  This start opened {workspace.timed} cases that escalate within minutes (every start"
+        " does): three critical ones breach their first response, one escalation nobody"
+        " acknowledges climbs. Watch them:"
     )
     out.print(
         f"    curl -s -H 'Authorization: Bearer {workspace.admin_token}' "

@@ -3,6 +3,10 @@
 Everything goes through the same flows as the API, at instants a few minutes in the past, so
 the audit trail reads as if the cases had arrived for real and the worker fires their first
 escalations within the next minutes.
+
+The first start seeds the whole workspace. Every start (the first included) opens the timed
+cases again relative to its own clock: a visitor who comes back sees the breaches and the
+climbing escalation happen again, and keeps whatever they did in the earlier runs.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class DemoWorkspace:
     manager_token: str
     cases: int
     seeded: bool
+    timed: int  # cases opened by this start that breach or climb within minutes
 
 
 def policy_text() -> str:
@@ -85,6 +90,7 @@ def ensure(
         seeded = session.scalar(select(User.id).limit(1)) is None
     if seeded:
         _seed(db, now=now, analyzer=analyzer)
+    timed = _timed(db, now=now, analyzer=analyzer)
     tokens: dict[str, str] = {}
     with db.write() as session:
         known = set(session.scalars(select(User.username)))
@@ -97,7 +103,7 @@ def ensure(
             )
         count = len(session.scalars(select(Case.id)).all())
     return DemoWorkspace(
-        tokens["admin"], tokens["sara"], tokens["ana"], tokens["mia"], count, seeded
+        tokens["admin"], tokens["sara"], tokens["ana"], tokens["mia"], count, seeded, timed
     )
 
 
@@ -148,24 +154,40 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
             session, text=policy_text(), filename="examples/policy.yaml", user_id=None, now=start
         )
         policies.activate(session, version_id=version.id, user_id=None, now=start)
-    system = flows.Actor(None, "demo", "admin")
-    ana = flows.Actor(None, "ana", "agent", "ana")
+    _seed_cases(db, now=now, analyzer=analyzer)
+
+
+SYSTEM = flows.Actor(None, "demo", "admin")
+ANA = flows.Actor(None, "ana", "agent", "ana")
+
+
+def _open(
+    db: Database, *, now: int, minutes_ago: float, analyzer: TextAnalyzer | None, **fields: object
+) -> int:
+    """Open a case through the API's flow as if it had arrived `minutes_ago`."""
+    with db.write() as session:
+        opened = flows.open_case(
+            session,
+            request=CaseCreate.model_validate(fields),
+            actor=SYSTEM,
+            now=now - round(minutes_ago * US_PER_MINUTE),
+            analyzer=analyzer,
+        )
+        return opened.case_id
+
+
+def _customer_of(ref: str, name: str, tier: str = "standard") -> dict[str, str]:
+    """A demo customer as the API takes it."""
+    return CustomerIn(ref=ref, name=name, email=f"{ref}@customer.example", tier=tier).model_dump(
+        exclude_none=True
+    )
+
+
+def _timed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> int:
+    """Open the cases that breach or climb within minutes of `now`; how many."""
 
     def open_at(minutes_ago: float, **fields: object) -> int:
-        with db.write() as session:
-            opened = flows.open_case(
-                session,
-                request=CaseCreate.model_validate(fields),
-                actor=system,
-                now=now - round(minutes_ago * US_PER_MINUTE),
-                analyzer=analyzer,
-            )
-            return opened.case_id
-
-    def customer(ref: str, name: str, tier: str = "standard") -> dict[str, str]:
-        return CustomerIn(
-            ref=ref, name=name, email=f"{ref}@customer.example", tier=tier
-        ).model_dump(exclude_none=True)
+        return _open(db, now=now, minutes_ago=minutes_ago, analyzer=analyzer, **fields)
 
     # Critical cases whose 15-minute first response runs out in the next minutes.
     for minutes_ago, ref, name, subject in (
@@ -175,7 +197,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
     ):
         open_at(
             minutes_ago,
-            customer=customer(ref, name, "enterprise"),
+            customer=_customer_of(ref, name, "enterprise"),
             subject=subject,
             body=f"{subject}. This is blocking our business, please help now.",
             channel="email",
@@ -186,7 +208,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
     # Escalated by hand 29 minutes ago and not acknowledged: climbs at the 30-minute mark.
     waiting = open_at(
         45,
-        customer=customer("litware", "Litware Ltd", "enterprise"),
+        customer=_customer_of("litware", "Litware Ltd", "enterprise"),
         priority="P1",
         subject="Data export stuck for two days",
         body="Our nightly export has not run since Monday.",
@@ -198,7 +220,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
             session,
             case_id=waiting,
             request=MessageIn(author="agent", body="Looking into it now."),
-            actor=ana,
+            actor=ANA,
             now=now - 40 * US_PER_MINUTE,
             analyzer=analyzer,
         )
@@ -210,14 +232,24 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
                 to_level="supervisor",
                 reason="Needs a database fix I cannot approve",
             ),
-            actor=ana,
+            actor=ANA,
             now=now - 29 * US_PER_MINUTE,
             if_match=None,
         )
+    return 4
+
+
+def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
+    """The cases that set the scene once: a billing case, an angry customer, quiet questions,
+    and a resolved case with its root cause and survey answer."""
+
+    def open_at(minutes_ago: float, **fields: object) -> int:
+        return _open(db, now=now, minutes_ago=minutes_ago, analyzer=analyzer, **fields)
+
     # A billing case routed to finance on arrival, and a customer who asks for a manager.
     open_at(
         20,
-        customer=customer("tailspin", "Tailspin Toys"),
+        customer=_customer_of("tailspin", "Tailspin Toys"),
         subject="Invoice charged twice",
         body="You charged my card twice for invoice 2291, third time I write.",
         channel="email",
@@ -225,7 +257,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
     )
     angry = open_at(
         25,
-        customer=customer("adatum", "Adatum Corp"),
+        customer=_customer_of("adatum", "Adatum Corp"),
         subject="Order never arrived",
         body="My order 5521 has not arrived after three weeks.",
         channel="chat",
@@ -238,7 +270,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
             request=MessageIn(
                 author="customer", body="This is useless. I want to speak to a manager now!"
             ),
-            actor=system,
+            actor=SYSTEM,
             now=now - 5 * US_PER_MINUTE,
             analyzer=analyzer,
         )
@@ -249,7 +281,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
     ):
         open_at(
             minutes_ago,
-            customer=customer(ref, name),
+            customer=_customer_of(ref, name),
             subject=subject,
             body=subject,
             channel="web",
@@ -257,7 +289,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
         )
     done = open_at(
         38,
-        customer=customer("wingtip", "Wingtip Toys"),
+        customer=_customer_of("wingtip", "Wingtip Toys"),
         subject="Password reset link expired",
         body="The reset link says it has expired.",
         channel="email",
@@ -270,15 +302,15 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
             request=MessageIn(
                 author="agent", body="I have sent you a new link; it is valid for a day."
             ),
-            actor=ana,
+            actor=ANA,
             now=now - 33 * US_PER_MINUTE,
             analyzer=analyzer,
         )
         flows.update_case(
             session,
             case_id=done,
-            request=CasePatch(status="resolved"),
-            actor=ana,
+            request=CasePatch(status="resolved", root_cause="reset link expired before use"),
+            actor=ANA,
             now=now - 32 * US_PER_MINUTE,
             if_match=None,
         )
@@ -286,6 +318,6 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
             session,
             case_id=done,
             request=SurveyIn(score=4, comment="Quick, thanks"),
-            actor=system,
+            actor=SYSTEM,
             now=now - 20 * US_PER_MINUTE,
         )

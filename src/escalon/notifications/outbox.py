@@ -11,7 +11,7 @@ import contextlib
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
 from typing import Any
@@ -60,6 +60,13 @@ class CaseContext:
     # instant by metric, gathered only for a change that notifies staff.
     customer_words: str | None = None
     dues: Mapping[str, int] = field(default_factory=dict)
+    # The customer's own zone, when known; their messages and status page say times in it.
+    customer_timezone: tzinfo | None = None
+
+    @property
+    def customer_zone(self) -> tzinfo:
+        """The zone times shown to the customer are in: theirs, else the SLA calendar's."""
+        return self.customer_timezone or self.timezone
 
 
 @cache
@@ -255,7 +262,8 @@ def _customer_row(
         note = "the customer has no e-mail address: written to the log"
     row = _row(
         action,
-        context,
+        # Times in a message to the customer are in their zone; staff rows keep the calendar's.
+        replace(context, timezone=context.customer_zone),
         now,
         kind,
         template,

@@ -14,7 +14,7 @@ import difflib
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path as FilePath
@@ -32,6 +32,7 @@ from escalon.errors import Detail, Invalid
 from escalon.people import service
 from escalon.people.models import Agent, Team
 from escalon.people.schemas import AgentIn, AgentPatch, RotationIn, TeamIn, TeamPatch
+from escalon.policies import service as policy_service
 
 MAX_TEAMS = 1000
 MAX_AGENTS = 10_000
@@ -152,11 +153,12 @@ class ImportReport(BaseModel):
 # -- reading a file -----------------------------------------------------------------------------
 
 
-def load_roster(path: str | FilePath) -> Roster:
+def load_roster(path: str | FilePath, *, names: KnownNames | None = None) -> Roster:
     """Read and check a roster file (.yaml, .yml, .json or .csv); RosterError lists every problem.
 
-    What depends on the database (teams and people named but not in the file) is checked by
-    `import_roster`.
+    With `names` (known_names), the levels and teams the file gives are checked against the
+    active policy and the stored teams too, so one run reports them with the file's other
+    problems. `import_roster` checks them (and the people rotations name) again.
     """
     file = FilePath(path)
     source = str(path)
@@ -186,7 +188,7 @@ def load_roster(path: str | FilePath) -> Roster:
         data, lines, problems = _read_mapping(text, source, json_file=suffix == ".json")
     if data is None and not problems:
         problems.append(Detail("the roster is empty: give teams, agents or both", source=source))
-    roster, found = _build(data, _Where(source, lines))
+    roster, found = _build(data, _Where(source, lines), names)
     problems.extend(found)
     if problems:
         located = [replace(detail, source=detail.source or source) for detail in problems]
@@ -403,7 +405,9 @@ def parse_authority(text: str) -> dict[str, str]:
 # -- checking a document ------------------------------------------------------------------------
 
 
-def _build(data: Any, where: _Where) -> tuple[Roster | None, list[Detail]]:
+def _build(
+    data: Any, where: _Where, names: KnownNames | None = None
+) -> tuple[Roster | None, list[Detail]]:
     """Validate each entry on its own, so one bad entry hides nothing about the others, then
     check the sound entries against each other."""
     problems: list[Detail] = []
@@ -420,6 +424,8 @@ def _build(data: Any, where: _Where) -> tuple[Roster | None, list[Detail]]:
     teams = _entries(data, "teams", TeamEntry, MAX_TEAMS, where, problems)
     agents = _entries(data, "agents", AgentIn, MAX_AGENTS, where, problems)
     problems.extend(_checks(teams, agents, where, duplicates=False))
+    if names is not None:
+        problems.extend(names.check(teams, agents, where))
     # Names given twice are found among every entry, sound or not.
     teams_named = _raw_names(data, "teams", "name")
     problems.extend(_duplicates(teams_named, _raw_names(data, "agents", "handle"), where))
@@ -655,6 +661,106 @@ def split_path(text: str) -> Path:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class KnownNames:
+    """What a roster's names are checked against: the teams stored and, when a policy is
+    active, its levels and teams."""
+
+    stored_teams: frozenset[str]
+    policy: str | None = None
+    levels: tuple[str, ...] = ()
+    policy_teams: frozenset[str] = frozenset()
+
+    def check(
+        self,
+        teams: list[tuple[int, TeamEntry]],
+        agents: list[tuple[int, AgentIn]],
+        where: _Where,
+    ) -> list[Detail]:
+        """One problem per unknown name, however many entries give it, with a suggestion.
+
+        A level must be one of the policy's. A team an agent joins must be in the roster or
+        stored. A new team outside the policy is allowed (the policy never routes to it), unless
+        its name is so close to one of the policy's that it reads as a slip.
+        """
+        in_file = {team.name for _, team in teams}
+        levels: dict[str, list[Path]] = {}
+        slips: dict[str, list[Path]] = {}
+        missing: dict[str, list[Path]] = {}
+        for index, team in teams:
+            if self._slip(team.name):
+                slips.setdefault(team.name, []).append(("teams", index, "name"))
+        for index, agent in agents:
+            if self.policy and agent.level is not None and agent.level not in self.levels:
+                levels.setdefault(agent.level, []).append(("agents", index, "level"))
+            for number, name in enumerate(agent.teams):
+                if name not in in_file and name not in self.stored_teams:
+                    missing.setdefault(name, []).append(("agents", index, "teams", number))
+        every_team = in_file | self.stored_teams | self.policy_teams
+        return [
+            *_once(
+                where,
+                levels,
+                lambda name: (
+                    f"{self.policy} has no level {name!r}"
+                    f"{_suggest(name, self.levels)}; its levels: {', '.join(self.levels)}"
+                ),
+            ),
+            *_once(
+                where,
+                slips,
+                lambda name: (
+                    f"{self.policy} has no team {name!r}"
+                    f"{_suggest(name, self.policy_teams)}; its teams: "
+                    f"{', '.join(sorted(self.policy_teams))}"
+                ),
+            ),
+            *_once(
+                where,
+                missing,
+                lambda name: (
+                    f"no team is named {name!r}, in the roster or in the database"
+                    f"{_suggest(name, every_team)}"
+                ),
+            ),
+        ]
+
+    def _slip(self, name: str) -> bool:
+        """A team name outside the policy that is close to one of the policy's teams."""
+        if not self.policy or name in self.policy_teams or name in self.stored_teams:
+            return False
+        return bool(_suggest(name, self.policy_teams))
+
+
+def known_names(session: Session) -> KnownNames:
+    """The stored teams, and the active policy's levels and teams when one is active."""
+    stored = frozenset(session.scalars(select(Team.name)))
+    policy = policy_service.active(session)
+    if policy is None:
+        return KnownNames(stored_teams=stored)
+    return KnownNames(
+        stored_teams=stored,
+        policy=f"the active policy ({policy.name} version {policy.version})",
+        levels=tuple(level.name for level in policy.levels),
+        policy_teams=frozenset(policy.teams),
+    )
+
+
+def _once(
+    where: _Where, found: dict[str, list[Path]], problem: Callable[[str], str]
+) -> list[Detail]:
+    """A problem per name, at its first place, saying how many other places give it."""
+    details = []
+    for name, paths in found.items():
+        also = ""
+        if len(paths) > 1:
+            shown = ", ".join(format_path(path) for path in paths[1:4])
+            more = f" and {len(paths) - 4} more" if len(paths) > 4 else ""
+            also = f" (also at {shown}{more})"
+        details.append(where.detail(paths[0], problem(name) + also))
+    return details
+
+
 # -- importing ----------------------------------------------------------------------------------
 
 
@@ -675,8 +781,10 @@ def import_roster(
     nothing.
     """
     where = _Where(roster._source, roster._lines)
-    problems = _checks(list(enumerate(roster.teams)), list(enumerate(roster.agents)), where)
-    problems.extend(_against_database(session, roster))
+    teams, agents = list(enumerate(roster.teams)), list(enumerate(roster.agents))
+    problems = _checks(teams, agents, where)
+    problems.extend(known_names(session).check(teams, agents, where))
+    problems.extend(_people_in_rotations(session, roster))
     if problems:
         problems.sort(key=_order)
         raise Invalid(f"the roster has {len(problems)} problem(s): {_first(problems)}", problems)
@@ -700,21 +808,9 @@ def _changed(outcome: Outcome, changes: dict[str, Any]) -> list[str]:
     return sorted(changes) if outcome == "updated" else []
 
 
-def _against_database(session: Session, roster: Roster) -> list[Detail]:
-    """Teams and people the roster names that are neither in it nor in the database."""
+def _people_in_rotations(session: Session, roster: Roster) -> list[Detail]:
+    """People the roster's rotations name that are neither in it nor in the database."""
     problems: list[Detail] = []
-    in_file_teams = {team.name for team in roster.teams}
-    named_teams = {name for agent in roster.agents for name in agent.teams} - in_file_teams
-    known_teams = in_file_teams | _existing(session, Team.name, named_teams)
-    for index, agent in enumerate(roster.agents):
-        for number, name in enumerate(agent.teams):
-            if name not in known_teams:
-                problems.append(
-                    roster.locate(
-                        ("agents", index, "teams", number),
-                        f"no team is named {name!r}, in the roster or in the database",
-                    )
-                )
     people: dict[str, list[Path]] = {}
     for index, team in enumerate(roster.teams):
         if team.rotation is None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -93,6 +95,81 @@ def activate(session: Session, *, version_id: int, user_id: int | None, now: int
     version.activated_by = user_id
     session.flush()
     return version
+
+
+# How a caller records an administrative change: (session, action, target, data).
+Audit = Callable[[Session, str, str, "dict[str, Any] | None"], None]
+
+
+def store(
+    session: Session,
+    *,
+    text: str,
+    filename: str,
+    activate_now: bool,
+    user_id: int | None,
+    now: int,
+    audit: Audit,
+) -> tuple[PolicyVersion, bool]:
+    """Upload (and, if asked, activate) a version, recording each change in the audit trail.
+
+    The one flow behind `POST /api/v1/policies` and `escalon policy upload`.
+    """
+    version, created = upload(session, text=text, filename=filename, user_id=user_id, now=now)
+    if created:
+        audit(
+            session,
+            "policy.uploaded",
+            f"policy:{version.id}",
+            {"name": version.name, "version": version.version, "filename": version.filename},
+        )
+    if activate_now:
+        version = switch_on(session, version=version, user_id=user_id, now=now, audit=audit)
+    return version, created
+
+
+def switch_on(
+    session: Session, *, version: PolicyVersion, user_id: int | None, now: int, audit: Audit
+) -> PolicyVersion:
+    """Activate a stored version, recording it unless it already was the active one."""
+    if version.active:
+        return version
+    activated = activate(session, version_id=version.id, user_id=user_id, now=now)
+    audit(session, "policy.activated", f"policy:{activated.id}", None)
+    return activated
+
+
+def by_version(session: Session, *, version: str, name: str | None = None) -> PolicyVersion:
+    """The stored version whose file says `version:` VERSION (and `name:` NAME, if given).
+
+    NotFound names the stored versions; Invalid when several policies share the version and no
+    name tells them apart.
+    """
+    query = select(PolicyVersion).where(PolicyVersion.version == version)
+    if name is not None:
+        query = query.where(PolicyVersion.name == name)
+    found = list(session.scalars(query.order_by(PolicyVersion.id)))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        names = ", ".join(sorted(row.name for row in found))
+        raise Invalid(
+            f"version {version!r} is stored for several policies ({names}): say which with --name"
+        )
+    stored = session.execute(
+        select(PolicyVersion.name, PolicyVersion.version).order_by(PolicyVersion.id)
+    ).all()
+    known = ", ".join(f"{row.name} {row.version}" for row in stored) or "none yet"
+    whose = f" of policy {name!r}" if name is not None else ""
+    raise NotFound(f"no stored policy version {version!r}{whose}; stored versions: {known}")
+
+
+def active(session: Session) -> Policy | None:
+    """The compiled policy new cases open under, or None when no version is active."""
+    row = session.execute(
+        select(PolicyVersion.id, PolicyVersion.fingerprint).where(PolicyVersion.active)
+    ).first()
+    return None if row is None else compiled(session, row.id, row.fingerprint)
 
 
 def get(session: Session, version_id: int) -> PolicyVersion:

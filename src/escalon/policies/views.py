@@ -81,27 +81,15 @@ def upload(body: PolicyUpload, response: Response, context: Admin) -> PolicyVers
     """Store a new policy version (and activate it if asked); a policy with errors is refused."""
     now = context.now()
     with context.db.write() as session:
-        version, created = service.upload(
+        version, created = service.store(
             session,
             text=body.source,
             filename=body.filename,
+            activate_now=body.activate,
             user_id=context.principal.user_id,
             now=now,
+            audit=context.audit,
         )
-        if created:
-            context.audit(
-                session,
-                "policy.uploaded",
-                f"policy:{version.id}",
-                {"name": version.name, "version": version.version, "filename": version.filename},
-            )
-        if body.activate:
-            was_active = version.active
-            version = service.activate(
-                session, version_id=version.id, user_id=context.principal.user_id, now=now
-            )
-            if not was_active:
-                context.audit(session, "policy.activated", f"policy:{version.id}")
         if not created:
             response.status_code = status.HTTP_200_OK
         response.headers["Location"] = f"/api/v1/policies/{version.id}"
@@ -138,10 +126,11 @@ def get_version(version_id: Id, context: Staff) -> PolicyVersionDetail:
 def activate(version_id: Id, context: Admin) -> PolicyVersionOut:
     """Open new cases under this version from now on (open cases keep theirs)."""
     with context.db.write() as session:
-        was_active = service.get(session, version_id).active
-        version = service.activate(
-            session, version_id=version_id, user_id=context.principal.user_id, now=context.now()
+        version = service.switch_on(
+            session,
+            version=service.get(session, version_id),
+            user_id=context.principal.user_id,
+            now=context.now(),
+            audit=context.audit,
         )
-        if not was_active:
-            context.audit(session, "policy.activated", f"policy:{version.id}")
         return _out(version)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -32,17 +32,16 @@ from escalon.cases.schemas import (
     DeEscalateIn,
     EscalateIn,
     MessageIn,
-    MessageOut,
     SlaOut,
 )
 from escalon.channels import links
 from escalon.core.policy import Policy
-from escalon.core.state import from_us, to_us
-from escalon.core.text import one_line
+from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
+from escalon.web import clocks as clock_words
 from escalon.web.access import acting, scope_of
 from escalon.web.common import (
     SIGN_IN,
@@ -56,6 +55,8 @@ from escalon.web.common import (
     redirect,
     visit_of,
 )
+from escalon.web.policy_text import metric_name
+from escalon.web.timeline import Entry, assignees, timeline, what_it_did, when
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
@@ -78,19 +79,6 @@ DONE = {
     "resolve": "The case was resolved.",
     "take": "The case is assigned to you.",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One line of the timeline: when, who, what happened, and a message's text when it is one."""
-
-    at: str
-    at_iso: str
-    who: str
-    what: str
-    kind: str  # a CSS hook: customer, reply, note, escalation, sla, system
-    body: str | None = None
-    channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +126,7 @@ class CaseView:
     case: CaseOut
     clocks: list[Clock]
     timezone: str
+    clock_caption: str
     timeline: list[Entry]
     approvals: list[ApprovalView]
     choices: Choices
@@ -145,183 +134,19 @@ class CaseView:
     handler: str
     may_acknowledge: bool
 
-
-def _when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
-    moment = from_us(moment_us).astimezone(zone)
-    return f"{moment:%a %d %b %H:%M}", moment.isoformat()
-
-
-def _metric(name: str) -> str:
-    return name.replace("_", " ")
+    @property
+    def settled(self) -> bool:
+        """Resolved or closed: nothing to escalate, assign or approve until it is reopened."""
+        return self.case.status in SETTLED
 
 
-def _details(data: dict[str, Any], *skip: str) -> str:
-    shown = [
-        f"{key.replace('_', ' ')} {value}"
-        for key, value in data.items()
-        if key not in skip and value not in (None, "", [], {})
-    ]
-    return "; ".join(shown)
+SETTLED = frozenset({"resolved", "closed"})
 
 
-def describe(entry: AuditEntryOut) -> tuple[str, str]:
-    """What an audit entry says in words, and its kind for the page's colours."""
-    data: dict[str, Any] = dict(entry.data or {})
-    kind = entry.kind
-    rule = f" (rule {entry.rule})" if entry.rule and entry.rule != "manual" else ""
-    if kind == "case.opened":
-        return f"Case opened{_suffix(_details(data, 'case', 'at', 'type', 'customer'))}", "system"
-    if kind == "status.changed":
-        return f"Status set to {str(data.get('status', '?')).replace('_', ' ')}", "system"
-    if kind == "case.updated":
-        return f"Changed {_details(data, 'case', 'at', 'type', 'agent')}", "system"
-    if kind == "case.root_cause":
-        return f"Root cause: {data.get('root_cause')}", "system"
-    if kind == "case.escalated":
-        return f"Escalated to {data.get('to')}: {data.get('reason') or 'no reason given'}", (
-            "escalation"
-        )
-    if kind == "case.routed":
-        return f"Handed to team {data.get('team')}: {data.get('reason') or 'no reason'}", (
-            "escalation"
-        )
-    if kind == "case.de-escalated":
-        return f"De-escalated to {data.get('to')}", "escalation"
-    if kind == "escalation.acknowledged":
-        return "Acknowledged the escalation", "escalation"
-    if kind == "case.assigned":
-        return f"Assigned to {data.get('to') or 'the team queue'}", "system"
-    if kind.startswith("approval."):
-        return _approval(kind.split(".", 1)[1], data), "approval"
-    if kind == "customer.differs":
-        return (
-            "Intake named the customer with other details; the stored ones were kept "
-            f"({_fields(data, 'kept', 'given')})",
-            "system",
-        )
-    if kind == "customer.updated":
-        return f"Customer details changed ({_fields(data, 'from', 'to')})", "system"
-    if kind == "survey.answered":
-        return f"Customer rated the support {data.get('score')}/5", "system"
-    if kind.startswith("sla."):
-        return f"SLA {_metric(str(data.get('metric', '')))}: {kind[4:]}", "sla"
-    if kind == "escalate":
-        where = f"{data.get('from_level')} → {data.get('to_level')}"
-        return f"Escalated {where}{rule}: {data.get('trigger')}", "escalation"
-    if kind == "route":
-        return f"Routed to team {data.get('to_team')}{rule}: {data.get('trigger')}", "escalation"
-    if kind == "assign":
-        who = data.get("assignee") or "nobody available; waits in the queue"
-        return f"Assigned to {who}{rule}{_suffix(str(data.get('reason') or ''))}", "system"
-    if kind == "notify":
-        return f"Notified {_recipients(data)}{rule}", "system"
-    if kind == "notify_customer":
-        return f"Told the customer ({data.get('template')} message){rule}", "system"
-    if kind == "set_priority":
-        return f"Priority {data.get('from')} → {data.get('to')}{rule}", "system"
-    if kind == "tag":
-        return f"Tagged {', '.join(str(t) for t in data.get('tags') or [])}{rule}", "system"
-    if kind == "skip_level":
-        return f"Skipped level {data.get('level')}: nobody present{rule}", "escalation"
-    return f"{kind.replace('_', ' ')}{rule}{_suffix(_details(data, 'trigger'))}", "system"
-
-
-def _approval(verb: str, data: dict[str, Any]) -> str:
-    """An approval entry in words: what, how much, and by which authority."""
-    amount = data.get("amount")
-    what = (
-        f"Approval {verb}: {data.get('kind')} {amount:g}"
-        if isinstance(amount, int | float)
-        else f"Approval {verb}"
-    )
-    held, basis = data.get("authority"), data.get("basis")
-    if basis is None:
-        return what
-    shown = f"{held:g}" if isinstance(held, int | float) else str(held)
-    return f"{what} (authority {shown}, {basis})"
-
-
-def _fields(data: dict[str, Any], first: str, second: str) -> str:
-    """Customer fields in words: `email from a@x to b@y`, or `email kept a@x, given b@y`."""
-    joiner = " " if first == "from" else ", "
-    return "; ".join(
-        f"{name} {first} {value.get(first) or '—'}{joiner}{second} {value.get(second) or '—'}"
-        for name, value in data.items()
-        if isinstance(value, dict)
-    )
-
-
-def _recipients(data: dict[str, Any]) -> str:
-    """Who a notification was for, and the people it reached when the engine knew them."""
-    recipients = data.get("recipients") or []
-    reached = data.get("reached")
-    named = []
-    for recipient in recipients:
-        if isinstance(reached, dict) and recipient in reached:
-            people = reached[recipient] or []
-            named.append(f"{recipient} ({', '.join(map(str, people)) or 'nobody present'})")
-        else:
-            named.append(str(recipient))
-    return ", ".join(named) or "nobody"
-
-
-def _suffix(text: str) -> str:
-    return f" ({text})" if text else ""
-
-
-def _timeline(
-    messages: list[MessageOut], audit: list[AuditEntryOut], zone: tzinfo, customer: str
-) -> list[Entry]:
-    """Messages with their text, and every other audit entry in words; the newest first.
-
-    A message takes the place of the audit entry its arrival wrote (or, for the case's first
-    message, just after the opening), so the order is the order things were recorded in.
-    """
-    anchors: dict[tuple[int, str], list[int]] = {}
-    lines: list[tuple[int, float, Entry]] = []
-    for entry_out in audit:
-        at_us = to_us(entry_out.at)
-        if entry_out.kind in ("customer.message", "agent.message", "case.opened"):
-            anchors.setdefault((at_us, entry_out.kind), []).append(entry_out.id)
-            if entry_out.kind != "case.opened":
-                continue  # the message itself is on the timeline, with its text
-        at, iso = _when(at_us, zone)
-        what, css = describe(entry_out)
-        lines.append((at_us, entry_out.id, Entry(at, iso, entry_out.actor, what, css)))
-    for message in messages:
-        kinds: tuple[str, ...]
-        at_us = to_us(message.at)
-        at, iso = _when(at_us, zone)
-        if message.author_kind == "customer":
-            what, css = "Customer wrote", "customer"
-            kinds = ("customer.message", "case.opened")
-        elif message.public:
-            what, css = "Replied to the customer", "reply"
-            kinds = ("agent.message",)
-        else:
-            what, css = message.subject or "Internal note", "note"
-            kinds = ("agent.message",)
-        order = float("inf")
-        for kind in kinds:
-            found = anchors.get((at_us, kind))
-            if found:
-                order = found.pop(0) + (0.5 if kind == "case.opened" else 0)
-                break
-        subject = f": {one_line(message.subject)}" if message.subject and message.public else ""
-        # A participant of the case (not its customer) is named by their own address.
-        by_customer = message.author_kind == "customer" and not _by_participant(message)
-        who = customer if by_customer else message.author
-        entry = Entry(at, iso, who, what + subject, css, message.body, message.channel)
-        lines.append((at_us, order, entry))
-    lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
-    return [entry for _at, _order, entry in lines]
-
-
-def _by_participant(message: MessageOut) -> bool:
-    return bool((message.details or {}).get("participant"))
-
-
-def _clocks(sla: SlaOut, now: int) -> list[Clock]:
+def _clocks(sla: SlaOut, now: int, *, business: bool, zone: tzinfo) -> list[Clock]:
+    """The SLA table: business time (targets in business hours, business time left) when the
+    SLA's calendar keeps office hours, wall time (time until the due instant) when it is always
+    open."""
     shown = []
     for clock in sla.clocks:
         if clock.breached:
@@ -338,20 +163,16 @@ def _clocks(sla: SlaOut, now: int) -> list[Clock]:
         warning_us = None if clock.warning_at is None else to_us(clock.warning_at)
         running = clock.running and not clock.paused
         text, css = countdown(due_us, now, warning_us) if running else ("—", "")
+        if running and business and clock.remaining_seconds is not None:
+            text = clock_words.business_left(round(clock.remaining_seconds * US))
         if clock.breached:
             css = "due-breach"
-        target = "—" if clock.target_seconds is None else duration(round(clock.target_seconds * US))
-        shown.append(
-            Clock(
-                _metric(clock.metric),
-                target,
-                state,
-                "—" if clock.due_at is None else f"{clock.due_at:%a %d %b %H:%M}",
-                "" if clock.due_at is None else clock.due_at.isoformat(),
-                text,
-                css,
-            )
-        )
+        target = "—"
+        if clock.target_seconds is not None:
+            target_us = round(clock.target_seconds * US)
+            target = clock_words.business_target(target_us) if business else duration(target_us)
+        due, due_iso = ("—", "") if due_us is None else when(due_us, zone)
+        shown.append(Clock(metric_name(clock.metric), target, state, due, due_iso, text, css))
     return shown
 
 
@@ -377,6 +198,14 @@ def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
         authority_kinds=kinds,
         root_causes=sorted(str(cause) for cause in causes),
     )
+
+
+def _names(session: Session, handles: set[str]) -> dict[str, str]:
+    """Agents' names by handle, for the handles given."""
+    if not handles:
+        return {}
+    rows = session.execute(select(Agent.handle, Agent.name).where(Agent.handle.in_(handles)))
+    return {str(handle): str(name) for handle, name in rows if name}
 
 
 def _handler(session: Session, case: CaseOut) -> str:
@@ -442,17 +271,30 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         session, case_id, after=None, limit=1000, scope=visibility.EVERYTHING
     ).items
     policy = _policy(session, case.policy.id)
+    calendar = policy.calendars.get(sla.calendar) if sla.calendar else None
+    business = calendar is not None and not calendar.always
     base = parts.settings.public_url or ""
     return CaseView(
         case=case,
-        clocks=_clocks(sla, now),
+        clocks=_clocks(sla, now, business=business, zone=zone),
         timezone=sla.timezone,
-        timeline=_timeline(messages, audit, zone, case.customer.name or case.customer.ref),
+        clock_caption=clock_words.caption(
+            business=business, calendar=sla.calendar, zone=sla.timezone
+        ),
+        timeline=timeline(
+            messages,
+            audit,
+            zone,
+            case.customer.name or case.customer.ref,
+            _names(session, assignees(audit)),
+        ),
         approvals=_approvals(session, parts, visit, policy, case_id),
         choices=_choices(session, policy, case),
         status_url=links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
-        may_acknowledge=case.awaiting_acknowledgement and _may_acknowledge(session, visit, case),
+        may_acknowledge=case.awaiting_acknowledgement
+        and case.status not in SETTLED
+        and _may_acknowledge(session, visit, case),
     )
 
 
@@ -465,6 +307,7 @@ def _show(
     error: str | None = None,
     status_code: int = 200,
     done: str | None = None,
+    change: tuple[int, int] | None = None,
 ) -> Response:
     with parts.database.read() as session:
         visit = visit_of(request, session, parts)
@@ -474,6 +317,10 @@ def _show(
             view = load_view(session, parts, case_id, visit)
         except NotFound as missing:
             return page("notice.html", 404, title="No such case", text=str(missing), visit=visit)
+        said = DONE.get(done or "")
+        if said is not None and change is not None:
+            written = _written(session, case_id, change)
+            said = what_it_did(said, written, _names(session, assignees(written)))
     return page(
         template,
         status_code,
@@ -481,16 +328,41 @@ def _show(
         view=view,
         case=view.case,
         error=error,
-        done=DONE.get(done or ""),
+        done=said,
         statuses=STATUSES,
         refresh=round(parts.settings.dashboard_refresh_seconds * 1000),
     )
 
 
+# An action writes a handful of entries; a longer range in a hand-made link is not read.
+MOST_WRITTEN = 50
+AuditId = Annotated[int | None, Query(ge=0, le=2**62)]
+
+
+def _written(session: Session, case_id: int, change: tuple[int, int]) -> list[AuditEntryOut]:
+    """The case's audit entries in (after, upto]: what one action wrote."""
+    after, upto = change
+    if not 0 < upto - after <= MOST_WRITTEN:
+        return []
+    found = queries.audit(
+        session, case_id, after=after, limit=MOST_WRITTEN, scope=visibility.EVERYTHING
+    )
+    return [entry for entry in found.items if entry.id <= upto]
+
+
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: CaseId, request: Request, parts: Parts, done: str | None = None) -> Response:
-    """A case: summary, clocks, timeline and actions."""
-    return _show(request, parts, case_id, done=done)
+def case_page(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    done: str | None = None,
+    after: AuditId = None,
+    upto: AuditId = None,
+) -> Response:
+    """A case: summary, clocks, timeline and actions; after an action (`done`), what it did,
+    read from the audit entries it wrote (`after` < id <= `upto`)."""
+    change = None if after is None or upto is None else (after, upto)
+    return _show(request, parts, case_id, done=done, change=change)
 
 
 @router.get("/cases/{case_id}/live", response_class=HTMLResponse)
@@ -513,7 +385,10 @@ def _act(
         return visit
     try:
         with parts.database.write() as session:
+            before = queries.last_audit_id(session, case_id)
             action(session, visit)
+            session.flush()
+            written = queries.last_audit_id(session, case_id)
     except ValidationError as invalid:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in problem['loc']) or 'form'}: {problem['msg']}"
@@ -525,7 +400,7 @@ def _act(
         if error.status in (409, 412):
             text += " The page now shows the case as it stands; check it and try again."
         return _show(request, parts, case_id, error=text, status_code=error.status)
-    return redirect(f"/ui/cases/{case_id}?done={done}")
+    return redirect(f"/ui/cases/{case_id}?done={done}&after={before}&upto={written}")
 
 
 @router.post("/cases/{case_id}/messages", response_class=HTMLResponse)

@@ -1,0 +1,45 @@
+"""SLA clocks in words: business time where the SLA counts office hours, wall time where it
+counts every hour, and never days for business time (a business day has no fixed length)."""
+
+from __future__ import annotations
+
+MINUTE_US = 60 * 1_000_000
+
+
+def hours_minutes(us: int) -> str:
+    """A span in hours and minutes, never days: 26 h 5 min, 3 h, 12 min."""
+    minutes = max(us, 0) // MINUTE_US
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return f"{hours} h {minutes} min"
+    return f"{hours} h" if hours else f"{minutes} min"
+
+
+def business_target(us: int) -> str:
+    """A business-time target: 6 business hours, 1 business hour, 90 -> 1 h 30 min of business
+    time, 30 business minutes."""
+    minutes = max(us, 0) // MINUTE_US
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return f"{hours} h {rest} min of business time"
+    if hours:
+        return f"{hours} business hour{'s' if hours != 1 else ''}"
+    return f"{rest} business minute{'s' if rest != 1 else ''}"
+
+
+def business_left(remaining_us: int) -> str:
+    """What is left of a business-time clock: `2 h 10 min of business time left`, or how far
+    past its target it is."""
+    if remaining_us < 0:
+        return f"overdue by {hours_minutes(-remaining_us)} of business time"
+    return f"{hours_minutes(remaining_us)} of business time left"
+
+
+def caption(*, business: bool, calendar: str | None, zone: str) -> str:
+    """What the clock table counts, and the zone its instants are shown in."""
+    if business:
+        return (
+            f"Targets and time left count business hours (calendar {calendar}); "
+            f"due times in {zone}."
+        )
+    return f"Targets and time left count every hour (wall-clock time); due times in {zone}."
