@@ -210,6 +210,22 @@ class MessageIn(Strict):
         return self
 
 
+class DeliveryOut(BaseModel):
+    """How far an agent's reply got on its way to the customer (from its outbox row)."""
+
+    state: Literal["queued", "sent", "failed", "not_sent", "cancelled"] = Field(
+        description="queued: waiting or retrying; sent: handed to the mail server or webhook; "
+        "failed: given up (see reason); not_sent: written to the log only (no mail server, "
+        "or no way to reach the customer)"
+    )
+    channel: str = Field(description="email, webhook or log")
+    to: str = Field(description="the e-mail address, or the webhook's name")
+    reason: str | None = Field(None, description="why it failed or waits (the latest error)")
+    attempts: int
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+
+
 class MessageOut(BaseModel):
     """A message on a case."""
 
@@ -224,6 +240,9 @@ class MessageOut(BaseModel):
     body: str
     details: dict[str, Any] | None = Field(
         None, description="what the channel knows of it (e-mail headers, a call's duration...)"
+    )
+    delivery: DeliveryOut | None = Field(
+        None, description="an agent's reply sent from Escalon: how far it got (staff only)"
     )
 
 

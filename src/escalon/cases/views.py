@@ -302,9 +302,25 @@ def assign_case(
     responses=_WRITE,
 )
 def post_message(
-    case_id: Id, body: MessageIn, response: Response, context: Reader, version: IfMatch
+    case_id: Id,
+    body: MessageIn,
+    response: Response,
+    context: Reader,
+    version: IfMatch,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Send the same key when retrying a reply: it is sent to the customer once",
+        ),
+    ] = None,
 ) -> MessageOut:
-    """Add a customer message, an agent's public reply or an internal note."""
+    """Add a customer message, an agent's public reply or an internal note.
+
+    A public agent message without a `channel` is a reply written here: it is queued for the
+    customer on the case's own channel, and its `delivery` says how far it got."""
     if body.author == "agent" and context.principal.role == "integration":
         raise Forbidden("an integration posts customer messages; agents reply as themselves")
     with context.db.write() as session:
@@ -316,6 +332,8 @@ def post_message(
             now=context.now(),
             analyzer=context.services.analyzer,
             if_match=version,
+            deliver=body.channel is None,
+            request_key=idempotency_key,
         )
         response.headers["ETag"] = f'"{_written(session, case_id).version}"'
         return queries.get_message(session, message_id)
@@ -327,7 +345,11 @@ def list_messages(case_id: Id, context: Reader, public_only: bool = False) -> li
     public_only = public_only or context.principal.role not in STAFF
     with context.db.read() as session:
         return queries.messages(
-            session, case_id, public_only=public_only, scope=context.scope(session)
+            session,
+            case_id,
+            public_only=public_only,
+            scope=context.scope(session),
+            with_delivery=context.principal.role in STAFF,
         )
 
 

@@ -208,7 +208,8 @@ class EmailTransport:
         # onto a continuation line makes parsers read it with a leading space.
         email = EmailMessage(policy=SMTP_POLICY.clone(max_line_length=998))
         recipient = ascii_domain(message.address)
-        email["From"] = settings.mail_from
+        # The team's own support address when the message names one (never an agent's own).
+        email["From"] = str(message.payload.get("from") or settings.mail_from)
         email["To"] = recipient
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False)
@@ -216,12 +217,18 @@ class EmailTransport:
         # redelivered copy, and a reply naming it finds its case. Random, never derived.
         email["Message-ID"] = message.message_id or new_message_id()
         email["X-Escalon-Idempotency-Key"] = message.key
+        if not message.payload.get("human"):
+            # RFC 3834: mail Escalon writes by itself, so that responders do not answer it.
+            email["Auto-Submitted"] = "auto-generated"
         thread = message.payload.get("thread")
         if thread:
             # A reply in the customer's own thread: their mail program groups it with theirs.
             email["In-Reply-To"] = str(thread)
             email["References"] = str(thread)
-        email.set_content(message.body)
+        # smtplib flattens with mbox "From " quoting, which would turn a line of the text that
+        # starts with "From " into ">From ": such a text travels in base64, unchanged.
+        mangled = any(line.startswith("From ") for line in message.body.splitlines())
+        email.set_content(message.body, cte="base64" if mangled else None)
         try:
             with self._connect() as smtp:
                 # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks

@@ -1,0 +1,107 @@
+"""An agent's public reply on its way to the customer: one outbox row, on the case's own channel.
+
+The row is written in the transaction that stores the reply, so a reply is either both recorded
+and queued or neither. Its key comes from the request that made it (an Idempotency-Key, or the
+dashboard form's token) when there is one, else from the stored message: a retried request
+finds the row it already made and never sends twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from escalon.core.text import one_line
+from escalon.notifications.outbox import (
+    CaseContext,
+    case_payload,
+    customer_envelope,
+    new_message_id,
+)
+from escalon.people.directory import Directory
+
+# Channels whose customers are answered by e-mail even when a webhook carries their name: the
+# contact form collects an address, a phone note has no way back but the customer's mail.
+MAIL_CHANNELS = frozenset({"email", "web", "phone", "api"})
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a reply goes: e-mail to an address, a webhook by name, or nowhere (the log)."""
+
+    channel: str  # email, webhook, log
+    address: str
+    note: str | None = None
+
+
+def reply_key(case_id: int, source: str) -> str:
+    """The idempotency key of a reply: stable for the request (or message) that made it."""
+    return hashlib.sha256(f"reply\x1f{case_id}\x1f{source}".encode()).hexdigest()
+
+
+def route(context: CaseContext, directory: Directory) -> Route:
+    """The customer's own channel: a chat or social case through the webhook named after its
+    channel, anything else (and a chat without such a webhook) by e-mail, else the log."""
+    own = context.channel
+    if own and own not in MAIL_CHANNELS and directory.has_webhook(own):
+        return Route("webhook", own)
+    if context.customer_email:
+        return Route("email", context.customer_email)
+    if own and directory.has_webhook(own):
+        return Route("webhook", own)
+    where = f"no webhook named {own!r}" if own and own not in MAIL_CHANNELS else "no webhook"
+    return Route("log", "log", f"not sent: the customer has no e-mail address and {where}")
+
+
+def reply_row(
+    *,
+    context: CaseContext,
+    directory: Directory,
+    key: str,
+    message_row_id: int,
+    text: str,
+    author_name: str,
+    subject: str | None,
+    at: str,
+    now: int,
+    attachments: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The outbox row that carries an agent's reply (`text`, exactly as written) to the customer."""
+    way = route(context, directory)
+    # The case's token always leads, so the customer's answer finds its case; the agent's own
+    # subject (if any) is one line, so it cannot add header lines.
+    topic = one_line(subject or "") or context.subject or "Your request"
+    payload: dict[str, Any] = {
+        "id": key,
+        "type": "escalon.reply",
+        "at": at,
+        "case": case_payload(context),
+        "recipient": f"customer:{context.customer_ref}",
+        "template": "customer_reply.txt",
+        # Written by a person: no Auto-Submitted header (RFC 3834), unlike every other message.
+        "human": True,
+        "reply": {"text": text, "author": author_name, "message": message_row_id},
+    }
+    if attachments:
+        payload["attachments"] = attachments
+    if way.note:
+        payload["note"] = way.note
+    customer_envelope(payload, context, directory, now=now)
+    return {
+        "key": key,
+        "message_id": new_message_id() if way.channel == "email" else None,
+        "case_id": context.case_id,
+        "case_message_id": message_row_id,
+        "kind": "reply",
+        "channel": way.channel,
+        "recipient": payload["recipient"],
+        "address": way.address,
+        "subject": one_line(f"Re: [#{context.case_id}] {topic}")[:500],
+        "body": "",
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
