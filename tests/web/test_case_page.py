@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
+from escalon.api.app import create_app
+from escalon.notifications.models import OutboxMessage
 from escalon.worker.timers import tick
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
@@ -65,7 +69,11 @@ def test_a_reply_and_a_note_land_on_the_timeline_as_what_they_are(workspace: Wor
     agent = _signed_in(workspace, "agent")
     sent = _post(agent, case_id, "messages", body="We are on it.", kind="reply")
     assert sent.status_code == 303
-    assert sent.headers["location"] == f"/ui/cases/{case_id}?done=reply"
+    assert sent.headers["location"].startswith(f"/ui/cases/{case_id}?done=reply&message=")
+    said = agent.get(sent.headers["location"]).text
+    # Said as it stands: queued, not sent.
+    assert "Your reply was saved. Queued for e-mail to kim@example.org." in said
+    assert "was sent" not in said
     assert _post(agent, case_id, "messages", body="Looks like bug 12.", kind="note").is_redirect
     html = agent.get(f"/ui/cases/{case_id}?done=note").text
     assert "Your internal note was added." in html
@@ -295,3 +303,70 @@ def test_audit_entries_read_as_sentences() -> None:
         "brand new action (rule r1) (size 3)",
         "system",
     )
+
+
+def test_a_reply_form_sent_twice_makes_one_reply(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    token = re.search(r'name="reply_token" value="([^"]+)"', html)
+    assert token is not None
+    form = {"csrf_token": csrf_of(html), "body": "On it.", "reply_token": token[1]}
+    for _ in range(2):
+        sent = agent.post(f"/ui/cases/{case_id}/messages", data=form, follow_redirects=False)
+        assert sent.status_code == 303
+    messages = workspace.client.get(
+        f"/api/v1/cases/{case_id}/messages", headers=workspace.headers()
+    ).json()
+    assert [m["body"] for m in messages if m["author_kind"] == "agent"] == ["On it."]
+
+
+def test_a_reply_that_failed_says_why_on_the_case_and_in_the_queue(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    assert _post(agent, case_id, "messages", body="We are on it.", kind="reply").is_redirect
+    with workspace.database.write() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.kind == "reply")
+            .values(status="dead", last_error="SMTP mail.test answered 550")
+        )
+    shown = _timeline(_page(agent, case_id))
+    assert 'data-delivery="failed"' in shown
+    assert "Not delivered to kim@example.org: SMTP mail.test answered 550" in shown
+    queue = agent.get("/ui/queue?team=frontline").text
+    assert "reply not delivered" in queue
+    assert 'title="SMTP mail.test answered 550"' in queue
+
+
+def test_an_agent_cannot_reply_on_a_case_they_may_not_see(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    running = cast(FastAPI, workspace.client.app)
+    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
+    moved = workspace.client.post(
+        f"/api/v1/cases/{case_id}/escalations",
+        json={"kind": "hierarchical", "to_level": "management", "reason": "x"},
+        headers=workspace.headers(),
+    )
+    assert moved.status_code == 200, moved.text
+    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
+    with TestClient(app, raise_server_exceptions=False) as teams:
+        sign_in(teams, workspace.tokens["agent"])
+        html = teams.get("/ui/queue").text
+        form = {"csrf_token": csrf_of(html), "body": "sneaky", "kind": "reply"}
+        sent = teams.post(f"/ui/cases/{case_id}/messages", data=form, follow_redirects=False)
+        assert sent.status_code == 404
+        by_api = teams.post(
+            f"/api/v1/cases/{case_id}/messages",
+            json={"author": "agent", "body": "sneaky"},
+            headers=workspace.headers("agent"),
+        )
+        assert by_api.status_code == 404
+    with workspace.database.read() as session:
+        assert (
+            session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).all() == []
+        )

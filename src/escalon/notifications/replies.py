@@ -9,10 +9,15 @@ finds the row it already made and never sends twice.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from escalon.core.text import one_line
+from escalon.notifications.models import OutboxMessage
 from escalon.notifications.outbox import (
     CaseContext,
     case_payload,
@@ -105,3 +110,19 @@ def reply_row(
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def undelivered(session: Session, case_ids: Collection[int]) -> dict[int, str]:
+    """The cases among these with a reply that could not be delivered: why (the latest)."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.case_id, OutboxMessage.last_error)
+        .where(
+            OutboxMessage.case_id.in_(case_ids),
+            OutboxMessage.kind == "reply",
+            OutboxMessage.status == "dead",
+        )
+        .order_by(OutboxMessage.id)
+    ).all()
+    return {int(case_id): error or "not delivered" for case_id, error in rows if case_id}

@@ -8,13 +8,14 @@ is refused instead of overwritten; replies and notes never need it.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from escalon.cases.schemas import (
     CaseOut,
     CasePatch,
     DeEscalateIn,
+    DeliveryOut,
     EscalateIn,
     MessageIn,
     MessageOut,
@@ -65,7 +67,7 @@ US = 1_000_000
 
 # What the page says after a form did its work; the query string names one, never free text.
 DONE = {
-    "reply": "Your reply was sent to the customer.",
+    "reply": "Your reply was saved.",
     "note": "Your internal note was added.",
     "escalate": "The case was escalated.",
     "route": "The case was handed to the other team.",
@@ -91,6 +93,13 @@ class Entry:
     kind: str  # a CSS hook: customer, reply, note, escalation, sla, system
     body: str | None = None
     channel: str | None = None
+    message_id: int | None = None
+    delivery: DeliveryOut | None = None  # a reply sent from Escalon: how far it got
+
+    @property
+    def delivery_text(self) -> str:
+        """The reply's delivery state in words (empty for any other entry)."""
+        return "" if self.delivery is None else delivery_words(self.delivery)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +153,9 @@ class CaseView:
     status_url: str
     handler: str
     may_acknowledge: bool
+    # Names the reply form's one submission: sent twice (a double click, a resent form), it
+    # makes one reply.
+    reply_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
 
 def _when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
@@ -311,10 +323,45 @@ def _timeline(
         # A participant of the case (not its customer) is named by their own address.
         by_customer = message.author_kind == "customer" and not _by_participant(message)
         who = customer if by_customer else message.author
-        entry = Entry(at, iso, who, what + subject, css, message.body, message.channel)
+        entry = Entry(
+            at,
+            iso,
+            who,
+            what + subject,
+            css,
+            message.body,
+            message.channel,
+            message.id,
+            message.delivery,
+        )
         lines.append((at_us, order, entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
     return [entry for _at, _order, entry in lines]
+
+
+def delivery_words(delivery: DeliveryOut) -> str:
+    """Where a reply stands, as the agent reads it: never "sent" before it is."""
+    how = "e-mail to" if delivery.channel == "email" else "the webhook"
+    if delivery.state == "sent":
+        return f"Sent by {how} {delivery.to}."
+    if delivery.state == "queued":
+        if delivery.reason:
+            return f"Queued for {how} {delivery.to}; retrying after: {delivery.reason}"
+        return f"Queued for {how} {delivery.to}."
+    if delivery.state == "failed":
+        return f"Not delivered to {delivery.to}: {delivery.reason or 'gave up'}"
+    if delivery.state == "cancelled":
+        return f"Cancelled: {delivery.reason or 'not sent'}"
+    return f"Not sent: {delivery.reason or 'written to the log only'}"
+
+
+def _said(view: CaseView, done: str | None, message: int | None) -> str | None:
+    """What the page says after a form: for a reply, what really became of it."""
+    if done == "reply" and message is not None:
+        for entry in view.timeline:
+            if entry.message_id == message and entry.delivery is not None:
+                return f"Your reply was saved. {entry.delivery_text}"
+    return DONE.get(done or "")
 
 
 def _by_participant(message: MessageOut) -> bool:
@@ -465,6 +512,7 @@ def _show(
     error: str | None = None,
     status_code: int = 200,
     done: str | None = None,
+    message: int | None = None,
 ) -> Response:
     with parts.database.read() as session:
         visit = visit_of(request, session, parts)
@@ -481,16 +529,22 @@ def _show(
         view=view,
         case=view.case,
         error=error,
-        done=DONE.get(done or ""),
+        done=_said(view, done, message),
         statuses=STATUSES,
         refresh=round(parts.settings.dashboard_refresh_seconds * 1000),
     )
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: CaseId, request: Request, parts: Parts, done: str | None = None) -> Response:
+def case_page(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    done: str | None = None,
+    message: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> Response:
     """A case: summary, clocks, timeline and actions."""
-    return _show(request, parts, case_id, done=done)
+    return _show(request, parts, case_id, done=done, message=message)
 
 
 @router.get("/cases/{case_id}/live", response_class=HTMLResponse)
@@ -505,15 +559,16 @@ def _act(
     case_id: int,
     csrf_token: str,
     done: str,
-    action: Callable[[Session, Visit], None],
+    action: Callable[[Session, Visit], int | None],
 ) -> Response:
-    """Check the session and CSRF token, run `action(session, visit)`, and go back to the page."""
+    """Check the session and CSRF token, run `action(session, visit)`, and go back to the page
+    (to what it made, when it returns a message's id)."""
     visit = form_visit(request, parts, csrf_token)
     if not isinstance(visit, Visit):
         return visit
     try:
         with parts.database.write() as session:
-            action(session, visit)
+            made = action(session, visit)
     except ValidationError as invalid:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in problem['loc']) or 'form'}: {problem['msg']}"
@@ -525,7 +580,8 @@ def _act(
         if error.status in (409, 412):
             text += " The page now shows the case as it stands; check it and try again."
         return _show(request, parts, case_id, error=text, status_code=error.status)
-    return redirect(f"/ui/cases/{case_id}?done={done}")
+    shown = f"&message={made}" if made is not None else ""
+    return redirect(f"/ui/cases/{case_id}?done={done}{shown}")
 
 
 @router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
@@ -535,19 +591,22 @@ def post_message(
     parts: Parts,
     body: Annotated[str, Form(max_length=100_000)] = "",
     kind: Annotated[Literal["reply", "note"], Form()] = "reply",
+    reply_token: Annotated[str, Form(max_length=100)] = "",
     csrf_token: Csrf = "",
 ) -> Response:
-    """Reply to the customer, or add an internal note."""
+    """Reply to the customer (queued for their channel), or add an internal note."""
 
-    def run(session: Session, visit: Visit) -> None:
+    def run(session: Session, visit: Visit) -> int:
         message = MessageIn(author="agent", body=body, public=kind == "reply")
-        flows.post_message(
+        return flows.post_message(
             session,
             case_id=case_id,
             request=message,
             actor=acting(visit, parts),
             now=parts.clock.now_us(),
             analyzer=parts.analyzer,
+            deliver=True,
+            request_key=f"form|{reply_token}" if reply_token else None,
         )
 
     return _act(request, parts, case_id, csrf_token, kind, run)
