@@ -138,6 +138,8 @@ def serve(
     load_keys(settings)
     os.environ["ESCALON_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
     _banner(listening_url(host, port), settings.public_url)
+    # The server processes read their settings from the environment.
+    os.environ["ESCALON_PUBLIC_URL"] = settings.public_url
     uvicorn.run(
         "escalon.api.main:app_from_environment",
         factory=True,
@@ -165,15 +167,11 @@ def listening_url(host: str, port: int) -> str:
 
 def _served_at(host: str, port: int) -> Settings:
     """This process's settings, the public address following --host/--port unless
-    ESCALON_PUBLIC_URL names one (the server processes read it from the environment)."""
-    import os
-
+    ESCALON_PUBLIC_URL names one."""
     settings = get_settings()
-    if "public_url" not in settings.model_fields_set:
-        os.environ["ESCALON_PUBLIC_URL"] = listening_url(host, port)
-        get_settings.cache_clear()
-        settings = get_settings()
-    return settings
+    if "public_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"public_url": listening_url(host, port)})
 
 
 def _banner(base: str, public_url: str) -> None:
@@ -290,6 +288,7 @@ def demo(
     )
     out.print(f"  dashboard:          {base}/ui/sign-in  (sign in with a token below)")
     out.print(f"  API and its docs:   {base}/docs")
+    out.print(f"  customers' links:   {settings.public_url}  (ESCALON_PUBLIC_URL)")
     out.print("  (each run mints new tokens, valid for a day)")
     out.print(f"  admin token:        {workspace.admin_token}")
     out.print(f"  supervisor (sara):  {workspace.supervisor_token}")
