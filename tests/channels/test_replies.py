@@ -4,6 +4,7 @@ the reply's delivery state is on the case's messages. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from typing import Any
@@ -12,6 +13,7 @@ import pytest
 
 from escalon.channels.mail import receive_email
 from escalon.config import Settings
+from escalon.notifications import replies
 from escalon.notifications.delivery import deliver_due
 from tests.channels.test_mail import mail
 from tests.service.conftest import Workspace
@@ -204,3 +206,75 @@ def test_a_subject_cannot_add_header_lines(workspace: Workspace, smtp_server: Sm
     assert mailed.message["Bcc"] is None
     assert mailed.message["X-Evil"] is None
     assert mailed.message["Subject"].startswith(f"Re: [#{case_id}] Hello")
+
+
+def _file(name: str, data: bytes, content_type: str = "application/pdf") -> dict[str, str]:
+    return {
+        "filename": name,
+        "content_type": content_type,
+        "content_base64": base64.b64encode(data).decode(),
+    }
+
+
+def test_a_replys_files_go_as_attachments_with_safe_names(
+    workspace: Workspace, smtp_server: SmtpServer
+) -> None:
+    case_id = open_case(workspace)["id"]
+    files = [
+        _file("invoice.pdf", b"%PDF-1.7 invoice"),
+        _file("../../etc/pass\r\nwd.html", b"<script>x</script>", "text/html; charset=utf-8"),
+    ]
+    response = reply(workspace, case_id, "Attached.", attachments=files)
+    assert response.status_code == 201, response.text
+    shown = response.json()["attachments"]
+    assert [(f["filename"], f["size"]) for f in shown] == [
+        ("invoice.pdf", 16),
+        ("pass_wd.html", 18),
+    ]
+    smtp_server.recorder.received.clear()
+    deliver(workspace, smtp_server)
+    (sent,) = [s for s in smtp_server.recorder.received if s.message["Subject"].startswith("Re:")]
+    parts = list(sent.message.iter_attachments())
+    assert [(p.get_filename(), p.get_content_type()) for p in parts] == [
+        ("invoice.pdf", "application/pdf"),
+        ("pass_wd.html", "text/html"),
+    ]
+    assert parts[0].get_content() == b"%PDF-1.7 invoice"
+    assert parts[1]["Content-Disposition"].startswith("attachment")
+    body = sent.message.get_body(("plain",))
+    assert body is not None
+    assert body.get_content().startswith("Attached.")
+
+
+def test_attachments_past_the_limits_are_refused(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_id = open_case(workspace)["id"]
+    monkeypatch.setattr(replies, "MAX_ATTACHMENT_BYTES", 1000)
+    too_large = reply(workspace, case_id, "x", attachments=[_file("big.bin", b"x" * 1001)])
+    assert too_large.status_code == 413, too_large.text
+    assert too_large.json()["error"] == "too_large"
+    assert "big.bin" in too_large.json()["message"]
+    too_many = reply(workspace, case_id, "x", attachments=[_file("a.txt", b"a")] * 11)
+    assert too_many.status_code == 422
+    not_base64 = reply(
+        workspace,
+        case_id,
+        "x",
+        attachments=[{"filename": "a.txt", "content_base64": "!!!not base64"}],
+    )
+    assert not_base64.status_code == 422
+    by_customer = workspace.client.post(
+        f"/api/v1/cases/{case_id}/messages",
+        json={"author": "customer", "body": "x", "attachments": [_file("a.txt", b"a")]},
+        headers=workspace.headers("integration"),
+    )
+    assert by_customer.status_code == 422
+    # Nothing of the refused requests was kept or queued.
+    assert outbox(workspace, kind="reply") == []
+    huge = workspace.client.post(
+        f"/api/v1/cases/{case_id}/messages",
+        json={"author": "agent", "body": "x", "attachments": [_file("h.bin", b"x" * 9_000_000)]},
+        headers=workspace.headers("agent"),
+    )
+    assert huge.status_code == 413  # past the request size limit before anything is read

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from escalon.api.app import create_app
+from escalon.notifications import replies
 from escalon.notifications.models import OutboxMessage
 from escalon.worker.timers import tick
 from tests.service.conftest import Workspace
@@ -370,3 +371,60 @@ def test_an_agent_cannot_reply_on_a_case_they_may_not_see(workspace: Workspace) 
         assert (
             session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).all() == []
         )
+
+
+def test_files_sent_with_a_reply_are_listed_and_downloaded_by_staff_only(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    sent = agent.post(
+        f"/ui/cases/{case_id}/messages",
+        data={"csrf_token": csrf_of(html), "body": "See the label.", "kind": "reply"},
+        files=[("files", ("../label <1>.html", b"<script>alert(1)</script>", "text/html"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    timeline = _timeline(_page(agent, case_id))
+    link = re.search(rf'href="(/ui/cases/{case_id}/attachments/\d+)"[^>]*>([^<]+)<', timeline)
+    assert link is not None
+    assert link[2] == "label _1_.html"
+    download = agent.get(link[1])
+    assert download.status_code == 200
+    assert download.content == b"<script>alert(1)</script>"
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    # Another case's number in the path does not reach the file.
+    other = open_case(workspace)["id"]
+    wrong = link[1].replace(f"/cases/{case_id}/", f"/cases/{other}/")
+    assert agent.get(wrong).status_code == 404
+    # Nor does a person who may not see the case.
+    running = cast(FastAPI, workspace.client.app)
+    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
+    workspace.client.post(
+        f"/api/v1/cases/{case_id}/escalations",
+        json={"kind": "hierarchical", "to_level": "management", "reason": "x"},
+        headers=workspace.headers(),
+    )
+    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
+    with TestClient(app, raise_server_exceptions=False) as teams:
+        sign_in(teams, workspace.tokens["agent"])
+        assert teams.get(link[1]).status_code == 404
+
+
+def test_a_file_too_large_is_refused_with_a_clear_413(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "MAX_ATTACHMENT_BYTES", 100)
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    sent = agent.post(
+        f"/ui/cases/{case_id}/messages",
+        data={"csrf_token": csrf_of(html), "body": "Big.", "kind": "reply"},
+        files=[("files", ("big.bin", b"x" * 101, "application/octet-stream"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 413
+    assert "attachment &#39;big.bin&#39; is" in sent.text or "attachment 'big.bin' is" in sent.text

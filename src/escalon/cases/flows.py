@@ -406,6 +406,7 @@ def post_message(
     written_by: str | None = None,
     deliver: bool = False,
     request_key: str | None = None,
+    files: Sequence[replies.ReplyFile] = (),
 ) -> int:
     """Add a message from the customer or an agent; returns the message's id.
 
@@ -415,7 +416,12 @@ def post_message(
     With `deliver`, an agent's public reply is queued for the customer in the same transaction
     (without it, the message records an answer given elsewhere: a call, a chat); `request_key`
     (the caller's Idempotency-Key) makes a retried request return the reply it already made.
+    `files` are kept with an agent's message and go with the reply as attachments.
     """
+    if files:
+        if request.author != "agent":
+            raise Invalid("attachments come with an agent's message")
+        replies.check_attachments(files)
     replying = deliver and request.author == "agent" and request.public
     key = None
     if replying and request_key:
@@ -465,8 +471,17 @@ def post_message(
         )
         or 0
     )
+    attached = (
+        replies.store_attachments(
+            session, case_id=case_id, message_row_id=message_id, files=files, now=now
+        )
+        if files
+        else []
+    )
     if replying:
-        _queue_reply(session, case, change, message_id, request, actor, key, at=at, now=now)
+        _queue_reply(
+            session, case, change, message_id, request, actor, key, attached, at=at, now=now
+        )
     return message_id
 
 
@@ -488,6 +503,7 @@ def _queue_reply(
     request: MessageIn,
     actor: Actor,
     key: str | None,
+    attached: list[dict[str, Any]],
     *,
     at: int,
     now: int,
@@ -508,6 +524,7 @@ def _queue_reply(
         subject=request.subject,
         at=from_us(at).astimezone(context.timezone).isoformat(),
         now=now,
+        attachments=attached,
     )
     try:
         with session.begin_nested():

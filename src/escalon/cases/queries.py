@@ -17,6 +17,7 @@ from escalon.cases import visibility
 from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Escalation, Message
 from escalon.cases.schemas import (
     ApprovalOut,
+    AttachmentOut,
     AuditEntryOut,
     AuditPage,
     AuthorityOut,
@@ -34,6 +35,7 @@ from escalon.cases.schemas import (
     instant,
 )
 from escalon.cases.service import case_timezone
+from escalon.channels.models import Attachment
 from escalon.core.codec import state_from_json
 from escalon.core.sla import clock_views
 from escalon.core.state import from_us
@@ -228,7 +230,11 @@ def _require_case(session: Session, case_id: int, scope: visibility.Scope) -> No
     visibility.require(session, scope, case_id)
 
 
-def message_out(m: Message, delivery: DeliveryOut | None = None) -> MessageOut:
+def message_out(
+    m: Message,
+    delivery: DeliveryOut | None = None,
+    attachments: list[AttachmentOut] | None = None,
+) -> MessageOut:
     """A message as the API shows it."""
     return MessageOut(
         id=m.id,
@@ -241,6 +247,7 @@ def message_out(m: Message, delivery: DeliveryOut | None = None) -> MessageOut:
         subject=m.subject,
         body=m.body,
         details=m.details,
+        attachments=attachments or [],
         delivery=delivery,
     )
 
@@ -298,7 +305,33 @@ def messages(
         query = query.where(Message.public)
     found = list(session.scalars(query))
     states = deliveries(session, [m.id for m in found if m.author_kind == "agent" and m.public])
-    return [message_out(m, states.get(m.id) if with_delivery else None) for m in found]
+    files = attachments_of(session, [m.id for m in found])
+    return [
+        message_out(m, states.get(m.id) if with_delivery else None, files.get(m.id)) for m in found
+    ]
+
+
+def attachments_of(session: Session, message_ids: Sequence[int]) -> dict[int, list[AttachmentOut]]:
+    """The files kept with each of these messages (without their content)."""
+    if not message_ids:
+        return {}
+    found: dict[int, list[AttachmentOut]] = {}
+    rows = session.execute(
+        select(
+            Attachment.message_row_id,
+            Attachment.id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+        )
+        .where(Attachment.message_row_id.in_(message_ids))
+        .order_by(Attachment.id)
+    )
+    for message_id, file_id, filename, content_type, size in rows:
+        found.setdefault(int(message_id or 0), []).append(
+            AttachmentOut(id=file_id, filename=filename, content_type=content_type, size=size)
+        )
+    return found
 
 
 def get_message(session: Session, message_id: int) -> MessageOut:
@@ -306,7 +339,11 @@ def get_message(session: Session, message_id: int) -> MessageOut:
     found = session.get(Message, message_id)
     if found is None:
         raise NotFound(f"message {message_id} does not exist")
-    return message_out(found, deliveries(session, [message_id]).get(message_id))
+    return message_out(
+        found,
+        deliveries(session, [message_id]).get(message_id),
+        attachments_of(session, [message_id]).get(message_id),
+    )
 
 
 def escalation_out(e: Escalation) -> EscalationOut:

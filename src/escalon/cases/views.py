@@ -38,6 +38,7 @@ from escalon.cases.schemas import (
 )
 from escalon.core.state import to_us
 from escalon.errors import Conflict, Forbidden, Invalid, NotFound, VersionRequired
+from escalon.notifications import replies
 
 router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
@@ -299,7 +300,7 @@ def assign_case(
     "/cases/{case_id}/messages",
     status_code=status.HTTP_201_CREATED,
     tags=["cases"],
-    responses=_WRITE,
+    responses=_WRITE,  # and 413 (every operation with a body): an attachment too large
 )
 def post_message(
     case_id: Id,
@@ -334,6 +335,10 @@ def post_message(
             if_match=version,
             deliver=body.channel is None,
             request_key=idempotency_key,
+            files=[
+                replies.ReplyFile(file.filename, file.content_type, file.content_base64)
+                for file in body.attachments
+            ],
         )
         response.headers["ETag"] = f'"{_written(session, case_id).version}"'
         return queries.get_message(session, message_id)

@@ -9,14 +9,20 @@ finds the row it already made and never sends twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+import mimetypes
+import re
+import unicodedata
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon.channels.models import Attachment
 from escalon.core.text import one_line
+from escalon.errors import Invalid, TooLarge
 from escalon.notifications.models import OutboxMessage
 from escalon.notifications.outbox import (
     CaseContext,
@@ -25,6 +31,14 @@ from escalon.notifications.outbox import (
     new_message_id,
 )
 from escalon.people.directory import Directory
+
+# Files on one message: how many, and how large each (the request's own size is bounded too).
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# A declared content type is kept only when it is a plain `type/subtype`; it is never what a
+# download is served as (always application/octet-stream, as an attachment).
+_CONTENT_TYPE = re.compile(r"^[a-z0-9][a-z0-9.+-]{0,62}/[a-z0-9][a-z0-9.+-]{0,126}$")
+_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f"\\/:*?<>|;]+')
 
 # Channels whose customers are answered by e-mail even when a webhook carries their name: the
 # contact form collects an address, a phone note has no way back but the customer's mail.
@@ -126,3 +140,78 @@ def undelivered(session: Session, case_ids: Collection[int]) -> dict[int, str]:
         .order_by(OutboxMessage.id)
     ).all()
     return {int(case_id): error or "not delivered" for case_id, error in rows if case_id}
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFile:
+    """A file an agent attaches to a message, as it arrived."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def safe_filename(name: str) -> str:
+    """A file name that names a file and nothing else: no folders, no control or quoting
+    characters, no leading dots, at most 255 characters ("attachment" when nothing is left)."""
+    base = PureWindowsPath(PurePosixPath(name).name).name
+    base = unicodedata.normalize("NFC", base)
+    base = _UNSAFE_NAME.sub("_", base).strip().lstrip(".").strip()
+    if len(base) > 255:
+        stem, dot, suffix = base.rpartition(".")
+        base = f"{stem[: 250 - len(suffix)]}.{suffix}" if dot and len(suffix) < 20 else base[:255]
+    return base or "attachment"
+
+
+def safe_content_type(declared: str, filename: str) -> str:
+    """The type to label a file with: the declared one when it is a plain type, else the one its
+    name suggests, else application/octet-stream."""
+    declared = declared.strip().lower().split(";")[0].strip()
+    if _CONTENT_TYPE.match(declared):
+        return declared
+    guessed, _encoding = mimetypes.guess_type(filename)
+    return guessed or "application/octet-stream"
+
+
+def store_attachments(
+    session: Session,
+    *,
+    case_id: int,
+    message_row_id: int,
+    files: Sequence[ReplyFile],
+    now: int,
+) -> list[dict[str, Any]]:
+    """Keep the files with their message; what a reply's payload says of them (no content)."""
+    check_attachments(files)
+    kept = []
+    for file in files:
+        name = safe_filename(file.filename)
+        row = Attachment(
+            case_id=case_id,
+            message_row_id=message_row_id,
+            filename=name,
+            content_type=safe_content_type(file.content_type, name),
+            size=len(file.data),
+            sha256=hashlib.sha256(file.data).hexdigest(),
+            data=file.data,
+            created_at=now,
+        )
+        session.add(row)
+        kept.append(row)
+    session.flush()
+    return [
+        {"id": row.id, "filename": row.filename, "content_type": row.content_type, "size": row.size}
+        for row in kept
+    ]
+
+
+def check_attachments(files: Sequence[ReplyFile]) -> None:
+    """Refuse too many files (422) or one too large (413), before anything is written."""
+    if len(files) > MAX_ATTACHMENTS:
+        raise Invalid(f"at most {MAX_ATTACHMENTS} attachments on a message, not {len(files)}")
+    for file in files:
+        if len(file.data) > MAX_ATTACHMENT_BYTES:
+            raise TooLarge(
+                f"attachment {safe_filename(file.filename)!r} is {len(file.data)} bytes; "
+                f"the most is {MAX_ATTACHMENT_BYTES} bytes"
+            )

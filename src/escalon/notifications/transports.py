@@ -41,6 +41,8 @@ class Outgoing:
     payload: dict[str, Any]
     attempt: int
     message_id: str | None = None  # an e-mail's Message-ID, chosen when its row was written
+    # Files a reply carries: (file name, content type, content), read when it is sent.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +231,9 @@ class EmailTransport:
         # starts with "From " into ">From ": such a text travels in base64, unchanged.
         mangled = any(line.startswith("From ") for line in message.body.splitlines())
         email.set_content(message.body, cte="base64" if mangled else None)
+        for filename, content_type, data in message.attachments:
+            maintype, _, subtype = content_type.partition("/")
+            email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
         try:
             with self._connect() as smtp:
                 # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks

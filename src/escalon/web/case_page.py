@@ -13,20 +13,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon.api.deps import STAFF
 from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Case
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
     ApprovalIn,
     ApprovalOut,
+    AttachmentOut,
     AuditEntryOut,
     CaseOut,
     CasePatch,
@@ -38,10 +41,12 @@ from escalon.cases.schemas import (
     SlaOut,
 )
 from escalon.channels import links
+from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
 from escalon.core.state import from_us, to_us
 from escalon.core.text import one_line
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.notifications import replies
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -64,6 +69,8 @@ CaseId = Annotated[int, Path(ge=1, le=2**62)]
 Csrf = Annotated[str, Form(max_length=200)]
 Version = Annotated[int | None, Form(ge=1, le=2**62)]
 US = 1_000_000
+# A file is read no further than one byte past the largest kept, so that it is refused (413).
+MAX_READ = replies.MAX_ATTACHMENT_BYTES
 
 # What the page says after a form did its work; the query string names one, never free text.
 DONE = {
@@ -95,6 +102,7 @@ class Entry:
     channel: str | None = None
     message_id: int | None = None
     delivery: DeliveryOut | None = None  # a reply sent from Escalon: how far it got
+    attachments: tuple[AttachmentOut, ...] = ()
 
     @property
     def delivery_text(self) -> str:
@@ -333,6 +341,7 @@ def _timeline(
             message.channel,
             message.id,
             message.delivery,
+            tuple(message.attachments),
         )
         lines.append((at_us, order, entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
@@ -592,9 +601,18 @@ def post_message(
     body: Annotated[str, Form(max_length=100_000)] = "",
     kind: Annotated[Literal["reply", "note"], Form()] = "reply",
     reply_token: Annotated[str, Form(max_length=100)] = "",
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
     csrf_token: Csrf = "",
 ) -> Response:
-    """Reply to the customer (queued for their channel), or add an internal note."""
+    """Reply to the customer (queued for their channel), or add an internal note; with files."""
+    # A file input left empty still sends one part, nameless and empty.
+    chosen = [file for file in files if file.filename]
+    attached = [
+        replies.ReplyFile(
+            file.filename or "", file.content_type or "", file.file.read(MAX_READ + 1)
+        )
+        for file in chosen[: replies.MAX_ATTACHMENTS + 1]
+    ]
 
     def run(session: Session, visit: Visit) -> int:
         message = MessageIn(author="agent", body=body, public=kind == "reply")
@@ -607,6 +625,7 @@ def post_message(
             analyzer=parts.analyzer,
             deliver=True,
             request_key=f"form|{reply_token}" if reply_token else None,
+            files=attached,
         )
 
     return _act(request, parts, case_id, csrf_token, kind, run)
@@ -842,3 +861,41 @@ def take(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "")
         )
 
     return _act(request, parts, case_id, csrf_token, "take", run)
+
+
+@router.get("/cases/{case_id}/attachments/{attachment_id}")
+def attachment(
+    case_id: CaseId,
+    attachment_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    parts: Parts,
+) -> Response:
+    """A file kept with one of the case's messages, for staff who may see the case: always a
+    download, never shown in the page (its declared type is not trusted)."""
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+        if visit is None:
+            return redirect(SIGN_IN)
+        missing = page("notice.html", 404, title="No such file", text="No such file.", visit=visit)
+        if visit.principal.role not in STAFF:
+            return missing
+        try:
+            visibility.require(session, scope_of(session, visit, parts), case_id)
+        except NotFound:
+            return missing
+        found = session.execute(
+            select(Attachment.filename, Attachment.data).where(
+                Attachment.id == attachment_id, Attachment.case_id == case_id
+            )
+        ).first()
+    if found is None:
+        return missing
+    filename, data = found
+    return Response(
+        bytes(data),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+            "Cache-Control": "private, no-store",
+        },
+    )
