@@ -344,18 +344,7 @@ def test_a_reply_that_failed_says_why_on_the_case_and_in_the_queue(
 
 def test_an_agent_cannot_reply_on_a_case_they_may_not_see(workspace: Workspace) -> None:
     case_id = open_case(workspace)["id"]
-    agent = _signed_in(workspace, "agent")
-    html = _page(agent, case_id)
-    running = cast(FastAPI, workspace.client.app)
-    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
-    moved = workspace.client.post(
-        f"/api/v1/cases/{case_id}/escalations",
-        json={"kind": "hierarchical", "to_level": "management", "reason": "x"},
-        headers=workspace.headers(),
-    )
-    assert moved.status_code == 200, moved.text
-    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
-    with TestClient(app, raise_server_exceptions=False) as teams:
+    with TestClient(_teams_app(workspace, case_id), raise_server_exceptions=False) as teams:
         sign_in(teams, workspace.tokens["agent"])
         html = teams.get("/ui/queue").text
         form = {"csrf_token": csrf_of(html), "body": "sneaky", "kind": "reply"}
@@ -400,15 +389,7 @@ def test_files_sent_with_a_reply_are_listed_and_downloaded_by_staff_only(
     wrong = link[1].replace(f"/cases/{case_id}/", f"/cases/{other}/")
     assert agent.get(wrong).status_code == 404
     # Nor does a person who may not see the case.
-    running = cast(FastAPI, workspace.client.app)
-    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
-    workspace.client.post(
-        f"/api/v1/cases/{case_id}/escalations",
-        json={"kind": "hierarchical", "to_level": "management", "reason": "x"},
-        headers=workspace.headers(),
-    )
-    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
-    with TestClient(app, raise_server_exceptions=False) as teams:
+    with TestClient(_teams_app(workspace, case_id), raise_server_exceptions=False) as teams:
         sign_in(teams, workspace.tokens["agent"])
         assert teams.get(link[1]).status_code == 404
 
@@ -428,3 +409,16 @@ def test_a_file_too_large_is_refused_with_a_clear_413(
     )
     assert sent.status_code == 413
     assert "attachment &#39;big.bin&#39; is" in sent.text or "attachment 'big.bin' is" in sent.text
+
+
+def _teams_app(workspace: Workspace, case_id: int) -> FastAPI:
+    """The app with visibility `teams`, the case escalated out of the agent's sight."""
+    running = cast(FastAPI, workspace.client.app)
+    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
+    moved = workspace.client.post(
+        f"/api/v1/cases/{case_id}/escalations",
+        json={"kind": "hierarchical", "to_level": "management", "reason": "x"},
+        headers=workspace.headers(),
+    )
+    assert moved.status_code == 200, moved.text
+    return create_app(settings=settings, database=workspace.database, clock=workspace.clock)

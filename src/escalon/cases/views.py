@@ -44,6 +44,15 @@ router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
 _READ = error_responses(401, 403, 404, 422)
 _WRITE = error_responses(400, 401, 403, 404, 409, 412, 422)
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Send the same key when retrying: the case is created, the reply sent, once",
+    ),
+]
 
 
 def _etag(response: Response, case: CaseOut) -> CaseOut:
@@ -146,15 +155,7 @@ def _customer(session: Session, customer_id: int) -> Customer:
 def create_case(
     body: CaseCreate,
     context: Reader,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            description="Send the same key when retrying: the case is created once",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Open a case under the active policy; its opening rules fire at once."""
     try:
@@ -308,15 +309,7 @@ def post_message(
     response: Response,
     context: Reader,
     version: IfMatch,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            description="Send the same key when retrying a reply: it is sent to the customer once",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> MessageOut:
     """Add a customer message, an agent's public reply or an internal note.
 

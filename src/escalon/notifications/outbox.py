@@ -353,10 +353,36 @@ def _row(
     }
     if note is not None:
         payload["note"] = note
+    return pending_row(
+        key=key,
+        case_id=context.case_id,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        address=address,
+        subject=subject,
+        payload=payload,
+        now=now,
+    )
+
+
+def pending_row(
+    *,
+    key: str,
+    case_id: int,
+    kind: str,
+    channel: str,
+    recipient: str,
+    address: str,
+    subject: str,
+    payload: dict[str, Any],
+    now: int,
+) -> dict[str, Any]:
+    """An outbox row waiting to be sent now (an e-mail with its Message-ID chosen)."""
     return {
         "key": key,
         "message_id": new_message_id() if channel == "email" else None,
-        "case_id": context.case_id,
+        "case_id": case_id,
         "kind": kind,
         "channel": channel,
         "recipient": recipient,

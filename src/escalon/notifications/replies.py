@@ -28,7 +28,7 @@ from escalon.notifications.outbox import (
     CaseContext,
     case_payload,
     customer_envelope,
-    new_message_id,
+    pending_row,
 )
 from escalon.people.directory import Directory
 
@@ -107,23 +107,19 @@ def reply_row(
     if way.note:
         payload["note"] = way.note
     customer_envelope(payload, context, directory, now=now)
-    return {
-        "key": key,
-        "message_id": new_message_id() if way.channel == "email" else None,
-        "case_id": context.case_id,
-        "case_message_id": message_row_id,
-        "kind": "reply",
-        "channel": way.channel,
-        "recipient": payload["recipient"],
-        "address": way.address,
-        "subject": one_line(f"Re: [#{context.case_id}] {topic}")[:500],
-        "body": "",
-        "payload": payload,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
+    row = pending_row(
+        key=key,
+        case_id=context.case_id,
+        kind="reply",
+        channel=way.channel,
+        recipient=payload["recipient"],
+        address=way.address,
+        subject=f"Re: [#{context.case_id}] {topic}",
+        payload=payload,
+        now=now,
+    )
+    row["case_message_id"] = message_row_id
+    return row
 
 
 def undelivered(session: Session, case_ids: Collection[int]) -> dict[int, str]:
