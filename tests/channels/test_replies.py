@@ -7,9 +7,11 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from escalon.channels.mail import receive_email
 from escalon.config import Settings
@@ -18,7 +20,7 @@ from escalon.notifications.delivery import deliver_due
 from tests.channels.test_mail import mail
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
-from tests.service.test_outbox import Receiver, SmtpServer, outbox
+from tests.service.test_outbox import Receiver, SmtpServer, free_port, outbox
 
 PUBLIC = "https://help.test"
 # Tricky on purpose: non-ASCII, a line that looks like a header, a lone dot, "From " at a line's
@@ -278,3 +280,38 @@ def test_attachments_past_the_limits_are_refused(
         headers=workspace.headers("agent"),
     )
     assert huge.status_code == 413  # past the request size limit before anything is read
+
+
+@dataclass
+class Peers:
+    """An aiosmtpd handler that notes which connection each mail came over."""
+
+    peers: list[Any] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        """Accept the mail, noting its connection."""
+        self.peers.append(session.peer)
+        return "250 OK"
+
+
+def test_a_batch_of_replies_goes_over_one_smtp_connection(workspace: Workspace) -> None:
+    for number in range(3):
+        case_id = open_case(workspace, customer={"ref": f"K-{number}", "email": "k@example.org"})[
+            "id"
+        ]
+        reply(workspace, case_id, f"Reply {number}")
+    handler = Peers()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = Settings(
+            database_url=workspace.database.url,
+            smtp_host="127.0.0.1",
+            smtp_port=controller.port,
+        )
+        report = deliver_due(workspace.database, clock=workspace.clock, settings=settings)
+    finally:
+        controller.stop()
+    assert report.delivered == 6  # three acknowledgements, three replies
+    assert len(handler.peers) == 6
+    assert len(set(handler.peers)) == 1

@@ -125,9 +125,10 @@ def deliver_due(
         clock_seconds=lambda: clock.now_us() / US,
         allow_private=settings.webhook_allow_private,
     )
+    mail = EmailTransport(settings, keep_open=True)
     transports: dict[str, Transport] = {
         "log": LogTransport(),
-        "email": EmailTransport(settings),
+        "email": mail,
         "webhook": webhooks,
     }
     outcomes: list[dict[str, object]] = []
@@ -194,6 +195,7 @@ def deliver_due(
             )
     finally:
         webhooks.close()
+        mail.close()
         _record(db, outcomes)
     return report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import smtplib
@@ -197,9 +198,13 @@ def ascii_domain(address: str) -> str:
 class EmailTransport:
     """Sends plain-text e-mail through the configured SMTP server (or logs it without one)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, keep_open: bool = False) -> None:
         self.settings = settings
         self.fallback = LogTransport()
+        # A delivery batch sends its mails over one connection (close() ends it): a new
+        # connection, greeting and login per mail would cost more than the mail itself.
+        self.keep_open = keep_open
+        self._open: smtplib.SMTP | None = None
 
     def send(self, message: Outgoing) -> str:
         """Send one e-mail; SMTP 5xx is permanent, the rest is retried."""
@@ -235,10 +240,7 @@ class EmailTransport:
             maintype, _, subtype = content_type.partition("/")
             email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
         try:
-            with self._connect() as smtp:
-                # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks
-                # for (and sends the message as UTF-8) when the server offers it.
-                smtp.send_message(email, to_addrs=[recipient])
+            self._send(email, recipient)
         except smtplib.SMTPNotSupportedError:
             raise DeliveryFailed(
                 f"SMTP {settings.smtp_host} does not offer SMTPUTF8, which the address "
@@ -257,6 +259,46 @@ class EmailTransport:
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryFailed(f"SMTP {settings.smtp_host} failed: {error!r}") from None
         return "smtp"
+
+    def _send(self, email: EmailMessage, recipient: str) -> None:
+        """Hand the mail to the server: over the batch's open connection when there is one
+        (once more over a new one if the server had closed it), else over its own."""
+        if not self.keep_open:
+            with self._connect() as smtp:
+                # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks
+                # for (and sends the message as UTF-8) when the server offers it.
+                smtp.send_message(email, to_addrs=[recipient])
+            return
+        reused = self._open is not None
+        try:
+            if self._open is None:
+                self._open = self._connect()
+            self._open.send_message(email, to_addrs=[recipient])
+        except smtplib.SMTPServerDisconnected:
+            self._drop()
+            if not reused:
+                raise
+            self._open = self._connect()
+            self._open.send_message(email, to_addrs=[recipient])
+        except smtplib.SMTPResponseException:
+            raise  # a refusal: smtplib reset the session, which the next mail may use
+        except (OSError, smtplib.SMTPException):
+            self._drop()  # anything else: the session cannot be trusted
+            raise
+
+    def _drop(self) -> None:
+        found, self._open = self._open, None
+        if found is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                found.close()
+
+    def close(self) -> None:
+        """End the batch's connection, if one is open."""
+        found, self._open = self._open, None
+        if found is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                found.quit()
+            found.close()
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings
