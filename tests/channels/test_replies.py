@@ -315,3 +315,16 @@ def test_a_batch_of_replies_goes_over_one_smtp_connection(workspace: Workspace) 
     assert report.delivered == 6  # three acknowledgements, three replies
     assert len(handler.peers) == 6
     assert len(set(handler.peers)) == 1
+
+
+def test_a_web_form_case_is_answered_by_mail_even_beside_a_web_webhook(
+    workspace: Workspace, receiver: Receiver
+) -> None:
+    created = workspace.client.post(
+        "/api/v1/webhooks", json={"name": "web", "url": receiver.url}, headers=workspace.headers()
+    )
+    assert created.status_code == 201, created.text
+    case_id = open_case(workspace, channel="web")["id"]
+    sent = reply(workspace, case_id, "Thanks for the form.")
+    assert sent.json()["delivery"]["channel"] == "email"
+    assert sent.json()["delivery"]["to"] == "kim@example.org"
