@@ -126,8 +126,8 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(database_url: str, tmp_path:
     assert "embedded worker started" in output
     assert "embedded worker stopped" in output
     # The banner says where the dashboard is, and the customers' links follow --port.
-    assert f"dashboard:          {base}/ui/sign-in" in output
-    assert f"customers' links:   {base}" in output
+    assert f"escalon.serve: dashboard: {base}/ui/sign-in" in output
+    assert f"escalon.serve: customers' links: {base} " in output
 
 
 def test_the_public_address_follows_host_and_port_unless_set(

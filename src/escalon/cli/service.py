@@ -175,11 +175,13 @@ def _served_at(host: str, port: int) -> Settings:
 
 
 def _banner(base: str, public_url: str) -> None:
-    out = Console(highlight=False, soft_wrap=True)
-    out.print(f"[bold]Escalon[/bold] at {base}")
-    out.print(f"  dashboard:          {base}/ui/sign-in")
-    out.print(f"  API docs:           {base}/docs  (and {base}/redoc)")
-    out.print(f"  customers' links:   {public_url}  (ESCALON_PUBLIC_URL)")
+    """Where to go, as log records: a service's output is one record a line."""
+    import logging
+
+    log = logging.getLogger("escalon.serve")
+    log.info("dashboard: %s/ui/sign-in", base)
+    log.info("API docs: %s/docs and %s/redoc", base, base)
+    log.info("customers' links: %s (ESCALON_PUBLIC_URL)", public_url)
 
 
 def worker(
