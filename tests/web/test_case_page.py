@@ -340,6 +340,11 @@ def test_a_reply_that_failed_says_why_on_the_case_and_in_the_queue(
     queue = agent.get("/ui/queue?team=frontline").text
     assert "reply not delivered" in queue
     assert 'title="SMTP mail.test answered 550"' in queue
+    # On the escalations board too, once the case waits there.
+    assert _post(agent, case_id, "escalate", target="level:supervisor", reason="refund").is_redirect
+    board = agent.get("/ui/escalations").text
+    assert f"#{case_id}" in board
+    assert "reply not delivered" in board
 
 
 def test_an_agent_cannot_reply_on_a_case_they_may_not_see(workspace: Workspace) -> None:

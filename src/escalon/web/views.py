@@ -370,6 +370,7 @@ class Waiting:
     waited: str
     waited_class: str
     may_acknowledge: bool
+    undelivered: str | None = None  # why a reply on the case could not reach the customer
 
 
 def _waiting(
@@ -408,6 +409,7 @@ def _waiting(
     if principal.agent is not None:
         level = session.scalar(select(Agent.level).where(Agent.handle == principal.agent))
     board: dict[str, list[Waiting]] = {}
+    failed = replies.undelivered(session, ids)
     for case in page.items:
         at = since.get(case.id)
         waited = now - at if at is not None else 0
@@ -416,7 +418,14 @@ def _waiting(
             case.team in teams or case.level == level
         )
         board.setdefault(case.level, []).append(
-            Waiting(case, at, duration(waited) if at is not None else "—", css, allowed)
+            Waiting(
+                case,
+                at,
+                duration(waited) if at is not None else "—",
+                css,
+                allowed,
+                failed.get(case.id),
+            )
         )
     for items in board.values():
         items.sort(key=lambda item: item.escalated_at or now)
