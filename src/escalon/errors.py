@@ -60,6 +60,13 @@ class Conflict(EscalonError):
     code = "conflict"
 
 
+class TooLarge(EscalonError):
+    """Something the request carries is larger than Escalon takes (an attachment...)."""
+
+    status = 413
+    code = "too_large"
+
+
 class StaleVersion(EscalonError):
     """The client's copy is out of date: someone changed the case since (If-Match)."""
 

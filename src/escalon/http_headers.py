@@ -15,8 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Answers that are not pages (JSON, metrics, redirects) load nothing and show in no frame.
 NOT_A_PAGE = "default-src 'none'; frame-ancestors 'none'"
-# Pages Escalon does not render itself (Swagger UI and ReDoc at /docs and /redoc load their
-# assets from a CDN with an inline starter script): they may not be framed, nothing more.
+# A page that names no policy of its own (/docs and /redoc name theirs: escalon.api.docs): it
+# may not be framed, nothing more.
 OTHER_PAGES = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
 DEFAULTS = {
     "X-Content-Type-Options": "nosniff",

@@ -9,4 +9,7 @@ from tests.service.conftest import (  # noqa: F401 (fixtures used by name)
 )
 
 # A real SMTP server that records what Escalon sends.
-from tests.service.test_outbox import smtp_server  # noqa: F401 (fixture used by name)
+from tests.service.test_outbox import (  # noqa: F401 (fixtures used by name)
+    receiver,
+    smtp_server,
+)

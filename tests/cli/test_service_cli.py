@@ -58,6 +58,13 @@ def test_upgrade_then_users_and_tokens(database_url: str) -> None:
     assert runner.invoke(app, ["tokens", "create", "nobody"]).exit_code == 1
 
 
+@pytest.fixture(autouse=True)
+def own_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`serve` and `demo` write the address they serve at into the environment (their server
+    processes read it there): each test's change is undone after it."""
+    monkeypatch.delenv("ESCALON_PUBLIC_URL", raising=False)
+
+
 def test_the_demo_seeds_once_and_mints_tokens_each_time(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     first = runner.invoke(app, ["demo", "--database", url, "--seed-only"])
@@ -107,6 +114,8 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(database_url: str, tmp_path:
         assert me.json() == {"username": "ann", "role": "admin", "agent": None}
         assert httpx.get(f"{base}/api/v1/me").status_code == 401
         assert httpx.get(f"{base}/openapi.json").json()["info"]["title"] == "Escalon"
+        front = httpx.get(f"{base}/", follow_redirects=False)
+        assert (front.status_code, front.headers["location"]) == (303, "/ui/sign-in")
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(30)
@@ -117,3 +126,24 @@ def test_serve_answers_and_stops_cleanly_on_sigterm(database_url: str, tmp_path:
     assert "Application shutdown complete" in output
     assert "embedded worker started" in output
     assert "embedded worker stopped" in output
+    # The banner says where the dashboard is, and the customers' links follow --port.
+    assert f"escalon.serve: dashboard: {base}/ui/sign-in" in output
+    assert f"escalon.serve: customers' links: {base} " in output
+
+
+def test_the_public_address_follows_host_and_port_unless_set(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    get_settings.cache_clear()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    shown = runner.invoke(
+        app, ["demo", "--database", url, "--seed-only", "--host", "::1", "--port", "8123"]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "dashboard:          http://[::1]:8123/ui/sign-in" in shown.output
+    assert "customers' links:   http://[::1]:8123 " in shown.output
+    monkeypatch.setenv("ESCALON_PUBLIC_URL", "https://help.example.com")
+    get_settings.cache_clear()
+    shown = runner.invoke(app, ["demo", "--database", url, "--seed-only", "--port", "8124"])
+    assert "customers' links:   https://help.example.com " in shown.output
+    get_settings.cache_clear()

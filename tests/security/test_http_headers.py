@@ -132,18 +132,30 @@ def test_a_refused_body_carries_the_headers_too(workspace: Workspace) -> None:
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
-def test_the_api_docs_refuse_framing_but_still_load_their_assets(
-    workspace: Workspace, path: str
-) -> None:
+def test_the_api_docs_load_only_escalons_own_scripts(workspace: Workspace, path: str) -> None:
     response = workspace.client.get(path)
     assert response.status_code == 200
     assert_not_framed(response)
     policy = directives(response)
-    # Swagger UI and ReDoc come from a CDN and start with an inline script (issue 12 serves
-    # them locally): the policy leaves scripts and styles alone there.
-    assert "default-src" not in policy
-    assert "script-src" not in policy
-    assert "style-src" not in policy
+    # Swagger UI and ReDoc are served from here and start from files: no inline script, no
+    # other origin.
+    assert policy["default-src"] == "'none'"
+    assert policy["script-src"] == "'self'"
+    assert "http" not in response.text.replace("http-equiv", "")
+    for script in re.findall(r'src="([^"]+)"', response.text):
+        assert script.startswith("/docs/assets/")
+        assert workspace.client.get(script).status_code == 200
+
+
+def test_only_the_docs_own_files_are_served(workspace: Workspace) -> None:
+    assert workspace.client.get("/docs/assets/..%2Fdocs.py").status_code == 404
+    assert workspace.client.get("/docs/assets/core.py").status_code == 404
+
+
+def test_the_front_door_leads_to_the_sign_in(workspace: Workspace) -> None:
+    response = workspace.client.get("/", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/ui/sign-in"
 
 
 def test_in_a_browser_no_page_breaks_its_own_policy(

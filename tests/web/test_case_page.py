@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select, update
 
+from escalon.api.app import create_app
+from escalon.notifications import replies
+from escalon.notifications.models import OutboxMessage
 from escalon.worker.timers import tick
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
@@ -66,6 +71,11 @@ def test_a_reply_and_a_note_land_on_the_timeline_as_what_they_are(workspace: Wor
     sent = _post(agent, case_id, "messages", body="We are on it.", kind="reply")
     assert sent.status_code == 303
     assert sent.headers["location"].startswith(f"/ui/cases/{case_id}?done=reply&after=")
+    assert "&message=" in sent.headers["location"]
+    said = agent.get(sent.headers["location"]).text
+    # Said as it stands: queued, not sent.
+    assert "Your reply was saved. Queued for e-mail to kim@example.org." in said
+    assert "was sent" not in said
     assert _post(agent, case_id, "messages", body="Looks like bug 12.", kind="note").is_redirect
     html = agent.get(f"/ui/cases/{case_id}?done=note").text
     assert "Your internal note was added." in html
@@ -251,3 +261,126 @@ def test_the_live_part_and_the_page_need_a_session_and_an_existing_case(
     assert live.text.startswith('<div id="live" data-version="1">')
     assert "<html" not in live.text
     assert agent.get("/ui/cases/999999").status_code == 404
+
+
+def test_a_reply_form_sent_twice_makes_one_reply(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    token = re.search(r'name="reply_token" value="([^"]+)"', html)
+    assert token is not None
+    form = {"csrf_token": csrf_of(html), "body": "On it.", "reply_token": token[1]}
+    for _ in range(2):
+        sent = agent.post(f"/ui/cases/{case_id}/messages", data=form, follow_redirects=False)
+        assert sent.status_code == 303
+    messages = workspace.client.get(
+        f"/api/v1/cases/{case_id}/messages", headers=workspace.headers()
+    ).json()
+    assert [m["body"] for m in messages if m["author_kind"] == "agent"] == ["On it."]
+
+
+def test_a_reply_that_failed_says_why_on_the_case_and_in_the_queue(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    assert _post(agent, case_id, "messages", body="We are on it.", kind="reply").is_redirect
+    with workspace.database.write() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.kind == "reply")
+            .values(status="dead", last_error="SMTP mail.test answered 550")
+        )
+    shown = _timeline(_page(agent, case_id))
+    assert 'data-delivery="failed"' in shown
+    assert "Not delivered to kim@example.org: SMTP mail.test answered 550" in shown
+    queue = agent.get("/ui/queue?team=frontline").text
+    assert "reply not delivered" in queue
+    assert 'title="SMTP mail.test answered 550"' in queue
+    # On the escalations board too, once the case waits there.
+    assert _post(agent, case_id, "escalate", target="level:supervisor", reason="refund").is_redirect
+    board = agent.get("/ui/escalations").text
+    assert f"#{case_id}" in board
+    assert "reply not delivered" in board
+
+
+def test_an_agent_cannot_reply_on_a_case_they_may_not_see(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    with TestClient(_teams_app(workspace, case_id), raise_server_exceptions=False) as teams:
+        sign_in(teams, workspace.tokens["agent"])
+        html = teams.get("/ui/queue").text
+        form = {"csrf_token": csrf_of(html), "body": "sneaky", "kind": "reply"}
+        sent = teams.post(f"/ui/cases/{case_id}/messages", data=form, follow_redirects=False)
+        assert sent.status_code == 404
+        by_api = teams.post(
+            f"/api/v1/cases/{case_id}/messages",
+            json={"author": "agent", "body": "sneaky"},
+            headers=workspace.headers("agent"),
+        )
+        assert by_api.status_code == 404
+    with workspace.database.read() as session:
+        assert (
+            session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reply")).all() == []
+        )
+
+
+def test_files_sent_with_a_reply_are_listed_and_downloaded_by_staff_only(
+    workspace: Workspace,
+) -> None:
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    sent = agent.post(
+        f"/ui/cases/{case_id}/messages",
+        data={"csrf_token": csrf_of(html), "body": "See the label.", "kind": "reply"},
+        files=[("files", ("../label <1>.html", b"<script>alert(1)</script>", "text/html"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    timeline = _timeline(_page(agent, case_id))
+    link = re.search(rf'href="(/ui/cases/{case_id}/attachments/\d+)"[^>]*>([^<]+)<', timeline)
+    assert link is not None
+    assert link[2] == "label _1_.html"
+    download = agent.get(link[1])
+    assert download.status_code == 200
+    assert download.content == b"<script>alert(1)</script>"
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+    # Another case's number in the path does not reach the file.
+    other = open_case(workspace)["id"]
+    wrong = link[1].replace(f"/cases/{case_id}/", f"/cases/{other}/")
+    assert agent.get(wrong).status_code == 404
+    # Nor does a person who may not see the case.
+    with TestClient(_teams_app(workspace, case_id), raise_server_exceptions=False) as teams:
+        sign_in(teams, workspace.tokens["agent"])
+        assert teams.get(link[1]).status_code == 404
+
+
+def test_a_file_too_large_is_refused_with_a_clear_413(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(replies, "MAX_ATTACHMENT_BYTES", 100)
+    case_id = open_case(workspace)["id"]
+    agent = _signed_in(workspace, "agent")
+    html = _page(agent, case_id)
+    sent = agent.post(
+        f"/ui/cases/{case_id}/messages",
+        data={"csrf_token": csrf_of(html), "body": "Big.", "kind": "reply"},
+        files=[("files", ("big.bin", b"x" * 101, "application/octet-stream"))],
+        follow_redirects=False,
+    )
+    assert sent.status_code == 413
+    assert "attachment &#39;big.bin&#39; is" in sent.text or "attachment 'big.bin' is" in sent.text
+
+
+def _teams_app(workspace: Workspace, case_id: int) -> FastAPI:
+    """The app with visibility `teams`, the case escalated out of the agent's sight."""
+    running = cast(FastAPI, workspace.client.app)
+    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
+    moved = workspace.client.post(
+        f"/api/v1/cases/{case_id}/escalations",
+        json={"kind": "hierarchical", "to_level": "management", "reason": "x"},
+        headers=workspace.headers(),
+    )
+    assert moved.status_code == 200, moved.text
+    return create_app(settings=settings, database=workspace.database, clock=workspace.clock)

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from escalon import __version__, keys
 from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
+from escalon.api import docs as api_docs
 from escalon.api import errors, health
 from escalon.api import limits as rate_limits
 from escalon.api.bodies import BodyLimits
@@ -104,7 +105,9 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are escalon.api.docs: their assets served from here, not a CDN.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
         # Any operation may meet a rate limit (docs/operations.md, "Rate limits").
         responses=rate_limits.TOO_MANY_REQUESTS,
@@ -192,6 +195,7 @@ def create_app(
         )
 
     for router in (
+        api_docs.router,
         health.router,
         case_views.router,
         policy_views.router,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from psycopg.errors import UniqueViolation
@@ -58,7 +58,8 @@ from escalon.core.staffing import Staffing
 from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
-from escalon.notifications import notices
+from escalon.notifications import notices, replies
+from escalon.notifications.models import OutboxMessage
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 from escalon.people.models import Agent
@@ -417,14 +418,36 @@ def post_message(
     if_match: int | None = None,
     details: dict[str, Any] | None = None,
     written_by: str | None = None,
+    deliver: bool = False,
+    request_key: str | None = None,
+    files: Sequence[replies.ReplyFile] = (),
 ) -> int:
     """Add a message from the customer or an agent; returns the message's id.
 
     `details` are stored with the message (a call's duration and outcome, e-mail headers...).
     `written_by` names who wrote a customer-side message when it is not the customer (a
     participant of the case): the message is stored under that name, never the customer's.
+    With `deliver`, an agent's public reply is queued for the customer in the same transaction
+    (without it, the message records an answer given elsewhere: a call, a chat); `request_key`
+    (the caller's Idempotency-Key) makes a retried request return the reply it already made.
+    `files` are kept with an agent's message and go with the reply as attachments.
     """
-    case = _locked(session, case_id, if_match, actor)
+    if files:
+        if request.author != "agent":
+            raise Invalid("attachments come with an agent's message")
+        replies.check_attachments(files)
+    replying = deliver and request.author == "agent" and request.public
+    key = None
+    if replying and request_key:
+        key = replies.reply_key(case_id, f"request|{actor.user_id}|{request_key}")
+    case = _locked(session, case_id, None if key else if_match, actor)
+    if key:
+        # A retry of a request that went through answers with its reply: before the version
+        # check, since that reply moved the version on.
+        earlier = _earlier_reply(session, key, case_id)
+        if earlier is not None:
+            return earlier
+        _check_version(case, if_match)
     at = _at(case, now)
     event: Event
     if request.author == "customer":
@@ -455,11 +478,77 @@ def post_message(
         details=details,
     )
     # Written before the change, so the notices it makes quote these very words.
-    message_id = session.scalar(
-        insert(table_of(Message)).returning(table_of(Message).c.id), {"case_id": case_id, **row}
+    message_id = int(
+        session.scalar(
+            insert(table_of(Message)).returning(table_of(Message).c.id),
+            {"case_id": case_id, **row},
+        )
+        or 0
     )
     _write(session, [change], now)
-    return int(message_id or 0)
+    attached = (
+        replies.store_attachments(
+            session, case_id=case_id, message_row_id=message_id, files=files, now=now
+        )
+        if files
+        else []
+    )
+    if replying:
+        _queue_reply(
+            session, case, change, message_id, request, actor, key, attached, at=at, now=now
+        )
+    return message_id
+
+
+def _earlier_reply(session: Session, key: str, case_id: int) -> int | None:
+    """The message a reply with this key already carried, if one was queued."""
+    found = session.scalar(
+        select(OutboxMessage.case_message_id).where(
+            OutboxMessage.key == key, OutboxMessage.case_id == case_id
+        )
+    )
+    return None if found is None else int(found)
+
+
+def _queue_reply(
+    session: Session,
+    case: service.LoadedCase,
+    change: service.Change,
+    message_id: int,
+    request: MessageIn,
+    actor: Actor,
+    key: str | None,
+    attached: list[dict[str, Any]],
+    *,
+    at: int,
+    now: int,
+) -> None:
+    """Write the outbox row that takes an agent's public reply to the customer."""
+    directory = Directory(session)
+    context = service.case_context(case, change.state)
+    thread = directory.customer_threads([case.id]).get(case.id)
+    context = replace(context, customer_thread=thread)
+    person = directory.person(actor.agent) if actor.agent else None
+    row = replies.reply_row(
+        context=context,
+        directory=directory,
+        key=key or replies.reply_key(case.id, f"message|{message_id}"),
+        message_row_id=message_id,
+        text=request.body,
+        author_name=person.name if person is not None else actor.name,
+        subject=request.subject,
+        at=from_us(at).astimezone(context.timezone).isoformat(),
+        now=now,
+        attachments=attached,
+    )
+    try:
+        with session.begin_nested():
+            session.execute(insert(OutboxMessage), [row])
+    except IntegrityError:
+        # The same request, retried while the first was still being written: it wins.
+        raise Conflict(
+            "this reply is already being sent by an earlier request with the same key"
+        ) from None
 
 
 def update_case(
@@ -1062,12 +1151,17 @@ def _locked(
     scope = _scope(session, actor)
     if not scope.everything:  # checked on the locked row: it cannot move out of scope meanwhile
         visibility.require(session, scope, case_id)
+    _check_version(case, if_match)
+    return case
+
+
+def _check_version(case: service.LoadedCase, if_match: int | None) -> None:
+    """StaleVersion unless the case is at the version the caller based its request on."""
     if if_match is not None and if_match != case.version:
         raise StaleVersion(
-            f"case {case_id} is at version {case.version}, not {if_match}: "
+            f"case {case.id} is at version {case.version}, not {if_match}: "
             "someone changed it; read it again and retry"
         )
-    return case
 
 
 def _at(case: service.LoadedCase, now: int) -> int:

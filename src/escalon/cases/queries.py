@@ -17,6 +17,7 @@ from escalon.cases import visibility
 from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Escalation, Message
 from escalon.cases.schemas import (
     ApprovalOut,
+    AttachmentOut,
     AuditEntryOut,
     AuditPage,
     AuthorityOut,
@@ -25,6 +26,7 @@ from escalon.cases.schemas import (
     ClockOut,
     CustomerOut,
     CustomerRef,
+    DeliveryOut,
     EscalationOut,
     MessageOut,
     NeedsOut,
@@ -33,11 +35,13 @@ from escalon.cases.schemas import (
     instant,
 )
 from escalon.cases.service import case_timezone
+from escalon.channels.models import Attachment
 from escalon.core.codec import state_from_json
 from escalon.core.sla import clock_views
 from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import EscalonError, NotFound
+from escalon.notifications.models import OutboxMessage
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 
@@ -226,7 +230,11 @@ def _require_case(session: Session, case_id: int, scope: visibility.Scope) -> No
     visibility.require(session, scope, case_id)
 
 
-def message_out(m: Message) -> MessageOut:
+def message_out(
+    m: Message,
+    delivery: DeliveryOut | None = None,
+    attachments: list[AttachmentOut] | None = None,
+) -> MessageOut:
     """A message as the API shows it."""
     return MessageOut(
         id=m.id,
@@ -239,26 +247,103 @@ def message_out(m: Message) -> MessageOut:
         subject=m.subject,
         body=m.body,
         details=m.details,
+        attachments=attachments or [],
+        delivery=delivery,
     )
 
 
+def delivery_out(row: OutboxMessage) -> DeliveryOut:
+    """A reply's outbox row as its message's delivery state (never the receiver's answer,
+    which is for admins only)."""
+    sent = row.status == "delivered"
+    if sent and row.transport == "log":
+        state = "not_sent"
+    elif sent:
+        state = "sent"
+    elif row.status == "pending":
+        state = "queued"
+    elif row.status == "cancelled":
+        state = "cancelled"
+    else:
+        state = "failed"
+    note = (row.payload or {}).get("note")
+    if state == "not_sent" and not note:
+        note = "no mail server is configured: written to the log only"
+    return DeliveryOut(
+        state=state,
+        channel=row.channel,
+        to=row.address,
+        reason=row.last_error or note,
+        attempts=row.attempts,
+        sent_at=instant(row.delivered_at),
+        next_attempt_at=instant(row.next_attempt_at) if state == "queued" else None,
+    )
+
+
+def deliveries(session: Session, message_ids: Sequence[int]) -> dict[int, DeliveryOut]:
+    """The delivery state of each of these messages that is a reply sent from Escalon."""
+    if not message_ids:
+        return {}
+    rows = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.case_message_id.in_(message_ids))
+    )
+    return {int(row.case_message_id or 0): delivery_out(row) for row in rows}
+
+
 def messages(
-    session: Session, case_id: int, *, public_only: bool, scope: visibility.Scope
+    session: Session,
+    case_id: int,
+    *,
+    public_only: bool,
+    scope: visibility.Scope,
+    with_delivery: bool = True,
 ) -> list[MessageOut]:
-    """A case's messages, oldest first."""
+    """A case's messages, oldest first; replies with their delivery state (`with_delivery`)."""
     _require_case(session, case_id, scope)
     query = select(Message).where(Message.case_id == case_id).order_by(Message.at, Message.id)
     if public_only:
         query = query.where(Message.public)
-    return [message_out(m) for m in session.scalars(query)]
+    found = list(session.scalars(query))
+    states = deliveries(session, [m.id for m in found if m.author_kind == "agent" and m.public])
+    files = attachments_of(session, [m.id for m in found])
+    return [
+        message_out(m, states.get(m.id) if with_delivery else None, files.get(m.id)) for m in found
+    ]
+
+
+def attachments_of(session: Session, message_ids: Sequence[int]) -> dict[int, list[AttachmentOut]]:
+    """The files kept with each of these messages (without their content)."""
+    if not message_ids:
+        return {}
+    found: dict[int, list[AttachmentOut]] = {}
+    rows = session.execute(
+        select(
+            Attachment.message_row_id,
+            Attachment.id,
+            Attachment.filename,
+            Attachment.content_type,
+            Attachment.size,
+        )
+        .where(Attachment.message_row_id.in_(message_ids))
+        .order_by(Attachment.id)
+    )
+    for message_id, file_id, filename, content_type, size in rows:
+        found.setdefault(int(message_id or 0), []).append(
+            AttachmentOut(id=file_id, filename=filename, content_type=content_type, size=size)
+        )
+    return found
 
 
 def get_message(session: Session, message_id: int) -> MessageOut:
-    """One message; NotFound otherwise."""
+    """One message, with its delivery state; NotFound otherwise."""
     found = session.get(Message, message_id)
     if found is None:
         raise NotFound(f"message {message_id} does not exist")
-    return message_out(found)
+    return message_out(
+        found,
+        deliveries(session, [message_id]).get(message_id),
+        attachments_of(session, [message_id]).get(message_id),
+    )
 
 
 def escalation_out(e: Escalation) -> EscalationOut:

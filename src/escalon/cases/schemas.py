@@ -9,6 +9,7 @@ from zoneinfo import available_timezones
 
 from pydantic import (
     AfterValidator,
+    Base64Bytes,
     BaseModel,
     ConfigDict,
     Field,
@@ -216,6 +217,23 @@ class AssignIn(Strict):
     assignee: Name | None
 
 
+class AttachmentIn(Strict):
+    """A file on an agent's message, its content in base64 (at most 10 MB once decoded)."""
+
+    filename: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    content_type: Annotated[str, StringConstraints(max_length=255)] = "application/octet-stream"
+    content_base64: Base64Bytes = Field(description="the file's bytes, base64-encoded")
+
+
+class AttachmentOut(BaseModel):
+    """A file kept with a message (its content: the case page's download link, staff only)."""
+
+    id: int
+    filename: str
+    content_type: str
+    size: int
+
+
 class MessageIn(Strict):
     """A message on a case: from the customer, or from an agent (public reply or internal note)."""
 
@@ -226,12 +244,35 @@ class MessageIn(Strict):
     )
     channel: Name | None = None
     subject: Annotated[str, StringConstraints(max_length=500)] | None = None
+    attachments: list[AttachmentIn] = Field(
+        default_factory=list,
+        max_length=10,
+        description="agent messages only: files kept with it and sent with a reply",
+    )
 
     @model_validator(mode="after")
     def _customers_write_publicly(self) -> MessageIn:
         if self.author == "customer" and not self.public:
             raise ValueError("a customer's message is always public")
+        if self.author == "customer" and self.attachments:
+            raise ValueError("attachments come with an agent's message")
         return self
+
+
+class DeliveryOut(BaseModel):
+    """How far an agent's reply got on its way to the customer (from its outbox row)."""
+
+    state: Literal["queued", "sent", "failed", "not_sent", "cancelled"] = Field(
+        description="queued: waiting or retrying; sent: handed to the mail server or webhook; "
+        "failed: given up (see reason); not_sent: written to the log only (no mail server, "
+        "or no way to reach the customer)"
+    )
+    channel: str = Field(description="email, webhook or log")
+    to: str = Field(description="the e-mail address, or the webhook's name")
+    reason: str | None = Field(None, description="why it failed or waits (the latest error)")
+    attempts: int
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
 
 
 class MessageOut(BaseModel):
@@ -248,6 +289,10 @@ class MessageOut(BaseModel):
     body: str
     details: dict[str, Any] | None = Field(
         None, description="what the channel knows of it (e-mail headers, a call's duration...)"
+    )
+    attachments: list[AttachmentOut] = Field(default_factory=list)
+    delivery: DeliveryOut | None = Field(
+        None, description="an agent's reply sent from Escalon: how far it got (staff only)"
     )
 
 

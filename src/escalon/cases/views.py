@@ -38,11 +38,21 @@ from escalon.cases.schemas import (
 )
 from escalon.core.state import to_us
 from escalon.errors import Conflict, Forbidden, Invalid, NotFound, VersionRequired
+from escalon.notifications import replies
 
 router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
 _READ = error_responses(401, 403, 404, 422)
 _WRITE = error_responses(400, 401, 403, 404, 409, 412, 422)
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Send the same key when retrying: the case is created, the reply sent, once",
+    ),
+]
 
 
 def _etag(response: Response, case: CaseOut) -> CaseOut:
@@ -145,15 +155,7 @@ def _customer(session: Session, customer_id: int) -> Customer:
 def create_case(
     body: CaseCreate,
     context: Reader,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            description="Send the same key when retrying: the case is created once",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Open a case under the active policy; its opening rules fire at once."""
     try:
@@ -299,12 +301,20 @@ def assign_case(
     "/cases/{case_id}/messages",
     status_code=status.HTTP_201_CREATED,
     tags=["cases"],
-    responses=_WRITE,
+    responses=_WRITE,  # and 413 (every operation with a body): an attachment too large
 )
 def post_message(
-    case_id: Id, body: MessageIn, response: Response, context: Reader, version: IfMatch
+    case_id: Id,
+    body: MessageIn,
+    response: Response,
+    context: Reader,
+    version: IfMatch,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> MessageOut:
-    """Add a customer message, an agent's public reply or an internal note."""
+    """Add a customer message, an agent's public reply or an internal note.
+
+    A public agent message without a `channel` is a reply written here: it is queued for the
+    customer on the case's own channel, and its `delivery` says how far it got."""
     if body.author == "agent" and context.principal.role == "integration":
         raise Forbidden("an integration posts customer messages; agents reply as themselves")
     with context.db.write() as session:
@@ -316,6 +326,12 @@ def post_message(
             now=context.now(),
             analyzer=context.services.analyzer,
             if_match=version,
+            deliver=body.channel is None,
+            request_key=idempotency_key,
+            files=[
+                replies.ReplyFile(file.filename, file.content_type, file.content_base64)
+                for file in body.attachments
+            ],
         )
         response.headers["ETag"] = f'"{_written(session, case_id).version}"'
         return queries.get_message(session, message_id)
@@ -327,7 +343,11 @@ def list_messages(case_id: Id, context: Reader, public_only: bool = False) -> li
     public_only = public_only or context.principal.role not in STAFF
     with context.db.read() as session:
         return queries.messages(
-            session, case_id, public_only=public_only, scope=context.scope(session)
+            session,
+            case_id,
+            public_only=public_only,
+            scope=context.scope(session),
+            with_delivery=context.principal.role in STAFF,
         )
 
 

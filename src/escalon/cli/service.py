@@ -137,11 +137,14 @@ def serve(
 
     from escalon import logs
 
-    settings = get_settings()
+    settings = _served_at(host, port)
     logs.configure(settings.log_level)
     _ready(_database(settings))
     load_keys(settings)
     os.environ["ESCALON_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
+    _banner(listening_url(host, port), settings.public_url)
+    # The server processes read their settings from the environment.
+    os.environ["ESCALON_PUBLIC_URL"] = settings.public_url
     uvicorn.run(
         "escalon.api.main:app_from_environment",
         factory=True,
@@ -157,6 +160,33 @@ def serve(
         # uvicorn's own reading of X-Forwarded-For (trusting 127.0.0.1) would come first.
         proxy_headers=False,
     )
+
+
+def listening_url(host: str, port: int) -> str:
+    """Where a browser on this machine reaches a server listening on host:port."""
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "[::1]"}.get(host, host)
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}"
+
+
+def _served_at(host: str, port: int) -> Settings:
+    """This process's settings, the public address following --host/--port unless
+    ESCALON_PUBLIC_URL names one."""
+    settings = get_settings()
+    if "public_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"public_url": listening_url(host, port)})
+
+
+def _banner(base: str, public_url: str) -> None:
+    """Where to go, as log records: a service's output is one record a line."""
+    import logging
+
+    log = logging.getLogger("escalon.serve")
+    log.info("dashboard: %s/ui/sign-in", base)
+    log.info("API docs: %s/docs and %s/redoc", base, base)
+    log.info("customers' links: %s (ESCALON_PUBLIC_URL)", public_url)
 
 
 def worker(
@@ -237,6 +267,7 @@ def demo(
     from escalon.clock import SystemClock
     from escalon.database import Database
     from escalon.database.migrate import upgrade
+    from escalon.notifications.outbox import customer_messages_from
     from escalon.triage.lazy import LazyAnalyzer
 
     if fresh and database_url.startswith("sqlite:///"):
@@ -245,22 +276,26 @@ def demo(
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     os.environ["ESCALON_DATABASE_URL"] = database_url
     get_settings.cache_clear()
-    settings = get_settings()
+    settings = _served_at(host, port)
     logs.configure(settings.log_level)
     load_keys(settings)
+    # The seeded cases' messages carry links to where this demo is served.
+    customer_messages_from(settings)
     database = Database(database_url)
     upgrade(database)
     workspace = demo_workspace.ensure(
         database, clock=SystemClock(), analyzer=LazyAnalyzer(settings.triage_model)
     )
     database.dispose()
-    base = f"http://{host}:{port}"
+    base = listening_url(host, port)
     out = Console(highlight=False, soft_wrap=True)
     out.print(
         f"[bold]Escalon demo[/bold] on {_safe_url(database_url)}: {workspace.cases} cases"
         + (" (just seeded)" if workspace.seeded else "")
     )
+    out.print(f"  dashboard:          {base}/ui/sign-in  (sign in with a token below)")
     out.print(f"  API and its docs:   {base}/docs")
+    out.print(f"  customers' links:   {settings.public_url}  (ESCALON_PUBLIC_URL)")
     out.print("  (each run mints new tokens, valid for a day)")
     out.print(f"  admin token:        {workspace.admin_token}")
     out.print(f"  supervisor (sara):  {workspace.supervisor_token}")

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 
 from escalon import keys
 from escalon.cases.models import Case
+from escalon.channels.models import Attachment
 from escalon.clock import Clock
 from escalon.config import Settings
 from escalon.database import Database
@@ -108,6 +109,7 @@ def deliver_due(
     report = DeliveryReport()
     if not messages:
         return report
+    messages = _with_attachments(db, messages)
     with db.read() as session:
         targets = {
             name: WebhookTarget(url, _unsealed(sealed), format)
@@ -123,9 +125,10 @@ def deliver_due(
         clock_seconds=lambda: clock.now_us() / US,
         allow_private=settings.webhook_allow_private,
     )
+    mail = EmailTransport(settings, keep_open=True)
     transports: dict[str, Transport] = {
         "log": LogTransport(),
-        "email": EmailTransport(settings),
+        "email": mail,
         "webhook": webhooks,
     }
     outcomes: list[dict[str, object]] = []
@@ -192,8 +195,43 @@ def deliver_due(
             )
     finally:
         webhooks.close()
+        mail.close()
         _record(db, outcomes)
     return report
+
+
+def _with_attachments(db: Database, messages: list[Outgoing]) -> list[Outgoing]:
+    """The messages, each e-mail with the files its payload names read from the database."""
+    wanted = {
+        int(file["id"])
+        for message in messages
+        if message.channel == "email"
+        for file in message.payload.get("attachments") or ()
+    }
+    if not wanted:
+        return messages
+    with db.read() as session:
+        files = {
+            int(file_id): (filename, content_type, bytes(data))
+            for file_id, filename, content_type, data in session.execute(
+                select(
+                    Attachment.id, Attachment.filename, Attachment.content_type, Attachment.data
+                ).where(Attachment.id.in_(wanted))
+            )
+        }
+    return [
+        replace(
+            message,
+            attachments=tuple(
+                files[int(file["id"])]
+                for file in message.payload.get("attachments") or ()
+                if int(file["id"]) in files
+            ),
+        )
+        if message.channel == "email" and message.payload.get("attachments")
+        else message
+        for message in messages
+    ]
 
 
 def _unsealed(sealed: str) -> str | None:

@@ -25,7 +25,9 @@ class OutboxMessage(Base):
     # Nobody can compute it, so a reply that names it was written by someone who received it.
     message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(30))  # notify, notify_customer
+    # The agent's message a reply to the customer carries (None for every other message).
+    case_message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # notify, notify_customer, reply, ...
     channel: Mapped[str] = mapped_column(String(20))  # log, email, webhook
     recipient: Mapped[str] = mapped_column(String(300))  # as the policy named it
     address: Mapped[str] = mapped_column(String(500))  # e-mail address, webhook name or "log"

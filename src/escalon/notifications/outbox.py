@@ -278,16 +278,34 @@ def _customer_row(
         person = directory.person(context.assignee)
         if person is not None:
             payload["case"]["handler"] = {"name": person.name, "email": person.email}
+    customer_envelope(
+        payload, context, directory, now=now, survey=kind in ("resolved", "follow_up")
+    )
+    return row
+
+
+def customer_envelope(
+    payload: dict[str, Any],
+    context: CaseContext,
+    directory: Directory,
+    *,
+    now: int,
+    survey: bool = False,
+) -> None:
+    """What every message to the customer carries, whatever its channel: the thread it answers,
+    the team's own sender address, and the links to the case's status (and survey) page."""
     if context.customer_thread:
         payload["thread"] = context.customer_thread
+    sender = directory.support_address(context.team)
+    if sender:
+        payload["from"] = sender
     base = CUSTOMER_MESSAGES.public_url
     if base:
         seconds = now / 1_000_000
         links = {"status": status_url(context.case_id, base, now=seconds)}
-        if kind in ("resolved", "follow_up"):
+        if survey:
             links["survey"] = survey_url(context.case_id, base, now=seconds)
         payload["links"] = links
-    return row
 
 
 def _addresses(
@@ -339,25 +357,11 @@ def _row(
     note: str | None,
 ) -> dict[str, Any]:
     key = message_key(action.key, recipient, address)
-    zone = context.timezone
-    expected = context.expected_answer_at
     payload: dict[str, Any] = {
         "id": key,
         "type": f"escalon.{kind}",
-        "at": _iso(action.at, zone),
-        "case": {
-            "id": context.case_id,
-            "subject": context.subject,
-            "customer": context.customer_ref,
-            "customer_name": context.customer_name,
-            "priority": context.priority,
-            "status": context.status,
-            "level": context.level,
-            "team": context.team,
-            "expected_answer_at": None if expected is None else _iso(expected, zone),
-            # The zone's name, so texts say "CET" rather than "+01:00".
-            "timezone": getattr(zone, "key", None),
-        },
+        "at": _iso(action.at, context.timezone),
+        "case": case_payload(context),
         "rule": action.rule,
         "trigger": action.trigger,
         "metric": action.metric,
@@ -367,10 +371,36 @@ def _row(
     }
     if note is not None:
         payload["note"] = note
+    return pending_row(
+        key=key,
+        case_id=context.case_id,
+        kind=kind,
+        channel=channel,
+        recipient=recipient,
+        address=address,
+        subject=subject,
+        payload=payload,
+        now=now,
+    )
+
+
+def pending_row(
+    *,
+    key: str,
+    case_id: int,
+    kind: str,
+    channel: str,
+    recipient: str,
+    address: str,
+    subject: str,
+    payload: dict[str, Any],
+    now: int,
+) -> dict[str, Any]:
+    """An outbox row waiting to be sent now (an e-mail with its Message-ID chosen)."""
     return {
         "key": key,
         "message_id": new_message_id() if channel == "email" else None,
-        "case_id": context.case_id,
+        "case_id": case_id,
         "kind": kind,
         "channel": channel,
         "recipient": recipient,
@@ -382,6 +412,25 @@ def _row(
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
+    }
+
+
+def case_payload(context: CaseContext) -> dict[str, Any]:
+    """The case as a message's payload describes it."""
+    zone = context.timezone
+    expected = context.expected_answer_at
+    return {
+        "id": context.case_id,
+        "subject": context.subject,
+        "customer": context.customer_ref,
+        "customer_name": context.customer_name,
+        "priority": context.priority,
+        "status": context.status,
+        "level": context.level,
+        "team": context.team,
+        "expected_answer_at": None if expected is None else _iso(expected, zone),
+        # The zone's name, so texts say "CET" rather than "+01:00".
+        "timezone": getattr(zone, "key", None),
     }
 
 
@@ -414,6 +463,7 @@ def render_body(payload: dict[str, Any]) -> str:
     return template.render(
         case=case,
         handler=case.get("handler"),
+        reply=payload.get("reply"),
         links=dict(payload.get("links") or {}),
         rule=payload.get("rule", ""),
         trigger=payload.get("trigger", ""),

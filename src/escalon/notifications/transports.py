@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import smtplib
@@ -42,6 +43,8 @@ class Outgoing:
     payload: dict[str, Any]
     attempt: int
     message_id: str | None = None  # an e-mail's Message-ID, chosen when its row was written
+    # Files a reply carries: (file name, content type, content), read when it is sent.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,9 +204,13 @@ def ascii_domain(address: str) -> str:
 class EmailTransport:
     """Sends plain-text e-mail through the configured SMTP server (or logs it without one)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, keep_open: bool = False) -> None:
         self.settings = settings
         self.fallback = LogTransport()
+        # A delivery batch sends its mails over one connection (close() ends it): a new
+        # connection, greeting and login per mail would cost more than the mail itself.
+        self.keep_open = keep_open
+        self._open: smtplib.SMTP | None = None
 
     def send(self, message: Outgoing) -> str:
         """Send one e-mail; SMTP 5xx is permanent, the rest is retried."""
@@ -214,7 +221,8 @@ class EmailTransport:
         # onto a continuation line makes parsers read it with a leading space.
         email = EmailMessage(policy=SMTP_POLICY.clone(max_line_length=998))
         recipient = ascii_domain(message.address)
-        email["From"] = settings.mail_from
+        # The team's own support address when the message names one (never an agent's own).
+        email["From"] = str(message.payload.get("from") or settings.mail_from)
         email["To"] = recipient
         email["Subject"] = message.subject
         email["Date"] = formatdate(localtime=False)
@@ -222,17 +230,23 @@ class EmailTransport:
         # redelivered copy, and a reply naming it finds its case. Random, never derived.
         email["Message-ID"] = message.message_id or new_message_id()
         email["X-Escalon-Idempotency-Key"] = message.key
+        if not message.payload.get("human"):
+            # RFC 3834: mail Escalon writes by itself, so that responders do not answer it.
+            email["Auto-Submitted"] = "auto-generated"
         thread = message.payload.get("thread")
         if thread:
             # A reply in the customer's own thread: their mail program groups it with theirs.
             email["In-Reply-To"] = str(thread)
             email["References"] = str(thread)
-        email.set_content(message.body)
+        # smtplib flattens with mbox "From " quoting, which would turn a line of the text that
+        # starts with "From " into ">From ": such a text travels in base64, unchanged.
+        mangled = any(line.startswith("From ") for line in message.body.splitlines())
+        email.set_content(message.body, cte="base64" if mangled else None)
+        for filename, content_type, data in message.attachments:
+            maintype, _, subtype = content_type.partition("/")
+            email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
         try:
-            with self._connect() as smtp:
-                # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks
-                # for (and sends the message as UTF-8) when the server offers it.
-                smtp.send_message(email, to_addrs=[recipient])
+            self._send(email, recipient)
         except smtplib.SMTPNotSupportedError:
             raise DeliveryFailed(
                 f"SMTP {settings.smtp_host} does not offer SMTPUTF8, which the address "
@@ -251,6 +265,46 @@ class EmailTransport:
         except (OSError, smtplib.SMTPException) as error:
             raise DeliveryFailed(f"SMTP {settings.smtp_host} failed: {error!r}") from None
         return "smtp"
+
+    def _send(self, email: EmailMessage, recipient: str) -> None:
+        """Hand the mail to the server: over the batch's open connection when there is one
+        (once more over a new one if the server had closed it), else over its own."""
+        if not self.keep_open:
+            with self._connect() as smtp:
+                # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks
+                # for (and sends the message as UTF-8) when the server offers it.
+                smtp.send_message(email, to_addrs=[recipient])
+            return
+        reused = self._open is not None
+        try:
+            if self._open is None:
+                self._open = self._connect()
+            self._open.send_message(email, to_addrs=[recipient])
+        except smtplib.SMTPServerDisconnected:
+            self._drop()
+            if not reused:
+                raise
+            self._open = self._connect()
+            self._open.send_message(email, to_addrs=[recipient])
+        except smtplib.SMTPResponseException:
+            raise  # a refusal: smtplib reset the session, which the next mail may use
+        except (OSError, smtplib.SMTPException):
+            self._drop()  # anything else: the session cannot be trusted
+            raise
+
+    def _drop(self) -> None:
+        found, self._open = self._open, None
+        if found is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                found.close()
+
+    def close(self) -> None:
+        """End the batch's connection, if one is open."""
+        found, self._open = self._open, None
+        if found is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                found.quit()
+            found.close()
 
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings

@@ -51,6 +51,7 @@ class Directory:
     _teams: dict[str, list[Person]] = field(default_factory=dict)
     _people: dict[str, Person | None] = field(default_factory=dict)
     _webhooks: dict[str, bool] = field(default_factory=dict)
+    _senders: dict[str, str | None] = field(default_factory=dict)
 
     def team(self, name: str) -> list[Person]:
         """The active members of a team (none when the team is unknown)."""
@@ -99,6 +100,14 @@ class Directory:
             if message_id:
                 found[int(case_id)] = str(message_id)
         return found
+
+    def support_address(self, team: str) -> str | None:
+        """The address a team's mail to customers comes from (None: the installation's)."""
+        if team not in self._senders:
+            self._senders[team] = self.session.scalar(
+                select(Team.support_address).where(Team.name == team)
+            )
+        return self._senders[team]
 
     def has_webhook(self, name: str) -> bool:
         """Whether an active webhook of that name is configured."""

@@ -33,6 +33,8 @@ class Team(Base):
     assignment: Mapped[str | None] = mapped_column(String(20))
     # Whom the team's round robin gave its latest case.
     last_assignee: Mapped[str | None] = mapped_column(String(100))
+    # The address the team's mail to customers comes from (None: ESCALON_MAIL_FROM).
+    support_address: Mapped[str | None] = mapped_column(String(320))
     members: Mapped[list[Agent]] = relationship(
         secondary=team_members, back_populates="teams", order_by="Agent.handle"
     )

@@ -17,6 +17,11 @@ _ASSIGNMENT = (
     "null: they wait in the team's queue until someone takes them"
 )
 
+_SUPPORT_ADDRESS = (
+    "the address the team's mail to customers (replies, notices) comes from; "
+    "null: the installation's ESCALON_MAIL_FROM"
+)
+
 
 class TeamIn(BaseModel):
     """A new team."""
@@ -26,6 +31,7 @@ class TeamIn(BaseModel):
     name: Name
     description: Annotated[str, StringConstraints(max_length=2000)] = ""
     assignment: Strategy | None = Field(None, description=_ASSIGNMENT)
+    support_address: Email | None = Field(None, description=_SUPPORT_ADDRESS)
 
 
 class TeamPatch(BaseModel):
@@ -35,6 +41,7 @@ class TeamPatch(BaseModel):
 
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
     assignment: Strategy | None = Field(None, description=_ASSIGNMENT)
+    support_address: Email | None = Field(None, description=_SUPPORT_ADDRESS)
 
 
 class TeamOut(BaseModel):
@@ -46,6 +53,7 @@ class TeamOut(BaseModel):
     members: list[str]
     assignment: str | None = None
     rotation: dict[str, Any] | None = None
+    support_address: str | None = None
 
 
 class RotationIn(BaseModel):

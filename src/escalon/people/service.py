@@ -32,6 +32,7 @@ def team_out(team: Team) -> TeamOut:
         members=[agent.handle for agent in team.members],
         assignment=team.assignment,
         rotation=team.rotation,
+        support_address=team.support_address,
     )
 
 
@@ -62,7 +63,11 @@ def create_team(session: Session, *, data: TeamIn, now: int) -> Team:
     if session.scalar(select(Team.id).where(Team.name == data.name)) is not None:
         raise Conflict(f"a team named {data.name!r} already exists")
     team = Team(
-        name=data.name, description=data.description, assignment=data.assignment, created_at=now
+        name=data.name,
+        description=data.description,
+        assignment=data.assignment,
+        support_address=data.support_address,
+        created_at=now,
     )
     session.add(team)
     staffing.forget(session)
@@ -79,6 +84,8 @@ def update_team(session: Session, *, name: str, data: TeamPatch) -> Team:
         team.description = data.description
     if "assignment" in data.model_fields_set:
         team.assignment = data.assignment
+    if "support_address" in data.model_fields_set:
+        team.support_address = data.support_address
     staffing.forget(session)
     session.flush()
     return team

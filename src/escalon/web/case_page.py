@@ -8,18 +8,21 @@ is refused instead of overwritten; replies and notes never need it.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Annotated, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon.api.deps import STAFF
 from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Case
 from escalon.cases.schemas import (
@@ -35,9 +38,11 @@ from escalon.cases.schemas import (
     SlaOut,
 )
 from escalon.channels import links
+from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.notifications import replies
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -63,10 +68,12 @@ CaseId = Annotated[int, Path(ge=1, le=2**62)]
 Csrf = Annotated[str, Form(max_length=200)]
 Version = Annotated[int | None, Form(ge=1, le=2**62)]
 US = 1_000_000
+# A file is read no further than one byte past the largest kept, so that it is refused (413).
+MAX_READ = replies.MAX_ATTACHMENT_BYTES
 
 # What the page says after a form did its work; the query string names one, never free text.
 DONE = {
-    "reply": "Your reply was sent to the customer.",
+    "reply": "Your reply was saved.",
     "note": "Your internal note was added.",
     "escalate": "The case was escalated.",
     "route": "The case was handed to the other team.",
@@ -133,6 +140,9 @@ class CaseView:
     status_url: str
     handler: str
     may_acknowledge: bool
+    # Names the reply form's one submission: sent twice (a double click, a resent form), it
+    # makes one reply.
+    reply_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @property
     def settled(self) -> bool:
@@ -141,6 +151,15 @@ class CaseView:
 
 
 SETTLED = frozenset({"resolved", "closed"})
+
+
+def _said(view: CaseView, said: str | None, done: str | None, message: int | None) -> str | None:
+    """What the page says after a form: for a reply, what really became of it."""
+    if done == "reply" and message is not None:
+        for entry in view.timeline:
+            if entry.message_id == message and entry.delivery is not None:
+                return f"Your reply was saved. {entry.delivery_text}"
+    return said
 
 
 def _clocks(sla: SlaOut, now: int, *, business: bool, zone: tzinfo) -> list[Clock]:
@@ -308,6 +327,7 @@ def _show(
     status_code: int = 200,
     done: str | None = None,
     change: tuple[int, int] | None = None,
+    message: int | None = None,
 ) -> Response:
     with parts.database.read() as session:
         visit = visit_of(request, session, parts)
@@ -328,7 +348,7 @@ def _show(
         view=view,
         case=view.case,
         error=error,
-        done=said,
+        done=_said(view, said, done, message),
         statuses=STATUSES,
         refresh=round(parts.settings.dashboard_refresh_seconds * 1000),
     )
@@ -358,11 +378,12 @@ def case_page(
     done: str | None = None,
     after: AuditId = None,
     upto: AuditId = None,
+    message: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     """A case: summary, clocks, timeline and actions; after an action (`done`), what it did,
-    read from the audit entries it wrote (`after` < id <= `upto`)."""
+    read from the audit entries it wrote (`after` < id <= `upto`), and where a reply stands."""
     change = None if after is None or upto is None else (after, upto)
-    return _show(request, parts, case_id, done=done, change=change)
+    return _show(request, parts, case_id, done=done, change=change, message=message)
 
 
 @router.get("/cases/{case_id}/live", response_class=HTMLResponse)
@@ -377,16 +398,17 @@ def _act(
     case_id: int,
     csrf_token: str,
     done: str,
-    action: Callable[[Session, Visit], None],
+    action: Callable[[Session, Visit], int | None],
 ) -> Response:
-    """Check the session and CSRF token, run `action(session, visit)`, and go back to the page."""
+    """Check the session and CSRF token, run `action(session, visit)`, and go back to the page
+    (to what it made, when it returns a message's id)."""
     visit = form_visit(request, parts, csrf_token)
     if not isinstance(visit, Visit):
         return visit
     try:
         with parts.database.write() as session:
             before = queries.last_audit_id(session, case_id)
-            action(session, visit)
+            made = action(session, visit)
             session.flush()
             written = queries.last_audit_id(session, case_id)
     except ValidationError as invalid:
@@ -400,7 +422,8 @@ def _act(
         if error.status in (409, 412):
             text += " The page now shows the case as it stands; check it and try again."
         return _show(request, parts, case_id, error=text, status_code=error.status)
-    return redirect(f"/ui/cases/{case_id}?done={done}&after={before}&upto={written}")
+    shown = f"&message={made}" if made is not None else ""
+    return redirect(f"/ui/cases/{case_id}?done={done}&after={before}&upto={written}{shown}")
 
 
 @router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
@@ -410,19 +433,32 @@ def post_message(
     parts: Parts,
     body: Annotated[str, Form(max_length=100_000)] = "",
     kind: Annotated[Literal["reply", "note"], Form()] = "reply",
+    reply_token: Annotated[str, Form(max_length=100)] = "",
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
     csrf_token: Csrf = "",
 ) -> Response:
-    """Reply to the customer, or add an internal note."""
+    """Reply to the customer (queued for their channel), or add an internal note; with files."""
+    # A file input left empty still sends one part, nameless and empty.
+    chosen = [file for file in files if file.filename]
+    attached = [
+        replies.ReplyFile(
+            file.filename or "", file.content_type or "", file.file.read(MAX_READ + 1)
+        )
+        for file in chosen[: replies.MAX_ATTACHMENTS + 1]
+    ]
 
-    def run(session: Session, visit: Visit) -> None:
+    def run(session: Session, visit: Visit) -> int:
         message = MessageIn(author="agent", body=body, public=kind == "reply")
-        flows.post_message(
+        return flows.post_message(
             session,
             case_id=case_id,
             request=message,
             actor=acting(visit, parts),
             now=parts.clock.now_us(),
             analyzer=parts.analyzer,
+            deliver=True,
+            request_key=f"form|{reply_token}" if reply_token else None,
+            files=attached,
         )
 
     return _act(request, parts, case_id, csrf_token, kind, run)
@@ -658,3 +694,41 @@ def take(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "")
         )
 
     return _act(request, parts, case_id, csrf_token, "take", run)
+
+
+@router.get("/cases/{case_id}/attachments/{attachment_id}")
+def attachment(
+    case_id: CaseId,
+    attachment_id: Annotated[int, Path(ge=1, le=2**62)],
+    request: Request,
+    parts: Parts,
+) -> Response:
+    """A file kept with one of the case's messages, for staff who may see the case: always a
+    download, never shown in the page (its declared type is not trusted)."""
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+        if visit is None:
+            return redirect(SIGN_IN)
+        missing = page("notice.html", 404, title="No such file", text="No such file.", visit=visit)
+        if visit.principal.role not in STAFF:
+            return missing
+        try:
+            visibility.require(session, scope_of(session, visit, parts), case_id)
+        except NotFound:
+            return missing
+        found = session.execute(
+            select(Attachment.filename, Attachment.data).where(
+                Attachment.id == attachment_id, Attachment.case_id == case_id
+            )
+        ).first()
+    if found is None:
+        return missing
+    filename, data = found
+    return Response(
+        bytes(data),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}",
+            "Cache-Control": "private, no-store",
+        },
+    )

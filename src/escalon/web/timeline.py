@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from typing import Any
 
-from escalon.cases.schemas import AuditEntryOut, MessageOut
+from escalon.cases.schemas import AttachmentOut, AuditEntryOut, DeliveryOut, MessageOut
 from escalon.core.state import from_us, to_us
 from escalon.core.text import one_line
 from escalon.web.policy_text import metric_name, trigger_clause
@@ -30,6 +30,30 @@ class Entry:
     kind: str  # a CSS hook: customer, reply, note, escalation, sla, approval, system
     body: str | None = None
     channel: str | None = None
+    message_id: int | None = None
+    delivery: DeliveryOut | None = None  # a reply sent from Escalon: how far it got
+    attachments: tuple[AttachmentOut, ...] = ()
+
+    @property
+    def delivery_text(self) -> str:
+        """The reply's delivery state in words (empty for any other entry)."""
+        return "" if self.delivery is None else delivery_words(self.delivery)
+
+
+def delivery_words(delivery: DeliveryOut) -> str:
+    """Where a reply stands, as the agent reads it: never "sent" before it is."""
+    how = "e-mail to" if delivery.channel == "email" else "the webhook"
+    if delivery.state == "sent":
+        return f"Sent by {how} {delivery.to}."
+    if delivery.state == "queued":
+        if delivery.reason:
+            return f"Queued for {how} {delivery.to}; retrying after: {delivery.reason}"
+        return f"Queued for {how} {delivery.to}."
+    if delivery.state == "failed":
+        return f"Not delivered to {delivery.to}: {delivery.reason or 'gave up'}"
+    if delivery.state == "cancelled":
+        return f"Cancelled: {delivery.reason or 'not sent'}"
+    return f"Not sent: {delivery.reason or 'written to the log only'}"
 
 
 def when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
@@ -332,7 +356,18 @@ def timeline(
         # A participant of the case (not its customer) is named by their own address.
         participant = bool((message.details or {}).get("participant"))
         who = customer if message.author_kind == "customer" and not participant else message.author
-        entry = Entry(at, iso, who, what + subject, css, message.body, message.channel)
+        entry = Entry(
+            at,
+            iso,
+            who,
+            what + subject,
+            css,
+            message.body,
+            message.channel,
+            message.id,
+            message.delivery,
+            tuple(message.attachments),
+        )
         lines.append((at_us, (order, 0, 0), entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
     return [entry for _at, _place, entry in lines]

@@ -23,6 +23,7 @@ from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Unauthenticated
+from escalon.notifications import replies
 from escalon.people.models import Agent, Team
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -170,6 +171,7 @@ class Row:
     case: CaseOut
     due: str
     due_class: str
+    undelivered: str | None = None  # why a reply on the case could not reach the customer
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,11 +254,12 @@ def _queue(
         session, filters, sort="due", limit=PAGE_SIZE, cursor=cursor or None, scope=scope
     )
     rows = []
+    failed = replies.undelivered(session, [case.id for case in page.items])
     for case in page.items:
         due_us = None if case.due_at is None else to_us(case.due_at)
         warning_us = None if case.warning_at is None else to_us(case.warning_at)
         text, css = countdown(due_us, now, warning_us)
-        rows.append(Row(case, text, css))
+        rows.append(Row(case, text, css, failed.get(case.id)))
     priorities, levels = _policy_names(session)
     return Queue(
         title,
@@ -367,6 +370,7 @@ class Waiting:
     waited: str
     waited_class: str
     may_acknowledge: bool
+    undelivered: str | None = None  # why a reply on the case could not reach the customer
 
 
 def _waiting(
@@ -405,6 +409,7 @@ def _waiting(
     if principal.agent is not None:
         level = session.scalar(select(Agent.level).where(Agent.handle == principal.agent))
     board: dict[str, list[Waiting]] = {}
+    failed = replies.undelivered(session, ids)
     for case in page.items:
         at = since.get(case.id)
         waited = now - at if at is not None else 0
@@ -413,7 +418,14 @@ def _waiting(
             case.team in teams or case.level == level
         )
         board.setdefault(case.level, []).append(
-            Waiting(case, at, duration(waited) if at is not None else "—", css, allowed)
+            Waiting(
+                case,
+                at,
+                duration(waited) if at is not None else "—",
+                css,
+                allowed,
+                failed.get(case.id),
+            )
         )
     for items in board.values():
         items.sort(key=lambda item: item.escalated_at or now)
