@@ -69,6 +69,14 @@ class Policy:
             trigger: tuple(i for i, rule in enumerate(document.rules) if rule.trigger == trigger)
             for trigger in TRIGGERS
         }
+        # At opening, the customer's first message is read by the `customer.message` rules
+        # whose conditions read text too; all fire at the same instant, so in file order.
+        self.opening_rules: tuple[int, ...] = tuple(
+            index
+            for index, rule in enumerate(document.rules)
+            if rule.trigger == "case.opened"
+            or (rule.trigger == "customer.message" and rule.conditions.reads_text())
+        )
         # Timed rules with their `after`, in file order.
         self.timed_rules: dict[str, tuple[tuple[int, int], ...]] = {
             trigger: tuple(

@@ -173,6 +173,12 @@ class Conditions(Strict):
     above_authority: Name | None = None
     score_below: float | None = None
 
+    def reads_text(self) -> bool:
+        """Whether a condition reads the triggering text (intent, sentiment, phrases)."""
+        return (
+            self.intent is not None or self.sentiment_below is not None or self.contains is not None
+        )
+
     def listed(self) -> list[str]:
         """The names of the conditions this rule sets."""
         return [name for name in type(self).model_fields if getattr(self, name) is not None]
