@@ -66,6 +66,12 @@ def _non_empty(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+def _keyword(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a keyword must not be blank")
+    return value
+
+
 def _duration(value: object) -> int:
     return parse_duration(value)
 
@@ -95,6 +101,8 @@ DurationUs = Annotated[int, BeforeValidator(_duration)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 Amount = Annotated[float, BeforeValidator(_amount)]
 Name = Annotated[str, Field(min_length=1)]
+Keyword = Annotated[str, Field(max_length=200), AfterValidator(_keyword)]
+Keywords = Annotated[tuple[Keyword, ...], BeforeValidator(_as_names)]
 Version = Annotated[str, BeforeValidator(_version), Field(min_length=1)]
 
 
@@ -266,6 +274,12 @@ class RuleSpec(Strict):
     do: tuple[ActionSpec, ...] = Field(min_length=1)
 
 
+class CategorySpec(Strict):
+    """One entry of `categories`: the words and phrases that give a case this category."""
+
+    keywords: Keywords = ()
+
+
 class PolicyDocument(Strict):
     """A whole policy file, checked field by field."""
 
@@ -277,3 +291,4 @@ class PolicyDocument(Strict):
     teams: tuple[Name, ...] = ()
     slas: tuple[SlaSpec, ...]
     rules: tuple[RuleSpec, ...] = ()
+    categories: dict[Name, CategorySpec] = Field(default_factory=dict)
