@@ -28,7 +28,7 @@ def _intake(settings: Settings, max_bytes: int | None) -> Any:
     from escalon.channels.mail import MailLimits, intake_from
     from escalon.triage.lazy import LazyAnalyzer
 
-    intake = intake_from(settings, LazyAnalyzer(settings.triage_model))
+    intake = intake_from(settings, LazyAnalyzer.from_settings(settings))
     if max_bytes:
         limits = MailLimits(max_bytes, intake.limits.attachment_bytes)
         intake = type(intake)(intake.analyzer, limits, intake.trust, intake.sender_limit)

@@ -22,6 +22,7 @@ from escalon.core.policy.model import (
     TRIGGERS_WITH_AFTER,
     TRIGGERS_WITH_METRIC,
     ActionSpec,
+    CategoryName,
     CategorySpec,
     Conditions,
     EscalateSpec,
@@ -269,7 +270,7 @@ def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
     _check_rules(checker, data.get("rules", []), priority, levels, teams, categories, slas)
 
 
-_CATEGORIES: TypeAdapter[dict[str, CategorySpec]] = TypeAdapter(dict[Name, CategorySpec])
+_CATEGORIES: TypeAdapter[dict[str, CategorySpec]] = TypeAdapter(dict[CategoryName, CategorySpec])
 
 
 def _check_categories(checker: _Checker, value: Any) -> tuple[str, ...] | None:

@@ -101,6 +101,7 @@ DurationUs = Annotated[int, BeforeValidator(_duration)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 Amount = Annotated[float, BeforeValidator(_amount)]
 Name = Annotated[str, Field(min_length=1)]
+CategoryName = Annotated[str, Field(min_length=1, max_length=100)]  # a case's category column
 Keyword = Annotated[str, Field(max_length=200), AfterValidator(_keyword)]
 Keywords = Annotated[tuple[Keyword, ...], BeforeValidator(_as_names)]
 Version = Annotated[str, BeforeValidator(_version), Field(min_length=1)]
@@ -291,4 +292,4 @@ class PolicyDocument(Strict):
     teams: tuple[Name, ...] = ()
     slas: tuple[SlaSpec, ...]
     rules: tuple[RuleSpec, ...] = ()
-    categories: dict[Name, CategorySpec] = Field(default_factory=dict)
+    categories: dict[CategoryName, CategorySpec] = Field(default_factory=dict)
