@@ -75,6 +75,7 @@ DONE = {
     "decision": "Your decision on the approval was recorded.",
     "withdrawal": "Your approval request was withdrawn.",
     "update": "The case was updated.",
+    "category": "The category was changed.",
     "resolve": "The case was resolved.",
     "take": "The case is assigned to you.",
 }
@@ -116,6 +117,7 @@ class Choices:
     priorities: list[str]
     authority_kinds: list[str]
     root_causes: list[str]
+    categories: tuple[str, ...] = ()  # the policy's, offered when changing the category
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +378,7 @@ def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
         priorities=list(policy.priorities),
         authority_kinds=kinds,
         root_causes=sorted(str(cause) for cause in causes),
+        categories=policy.categories,
     )
 
 
@@ -738,6 +741,32 @@ def update_case(
         )
 
     return _act(request, parts, case_id, csrf_token, "update", run)
+
+
+@router.post("/cases/{case_id}/category", response_class=HTMLResponse)
+def change_category(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    category: Annotated[str, Form(max_length=100)] = "",
+    version: Version = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """A person sets the case's category (recorded as theirs, in place of a guessed one)."""
+
+    def run(session: Session, visit: Visit) -> None:
+        if not category.strip():
+            raise Invalid("give a category")
+        flows.update_case(
+            session,
+            case_id=case_id,
+            request=CasePatch(category=category.strip()),
+            actor=acting(visit, parts),
+            now=parts.clock.now_us(),
+            if_match=version,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "category", run)
 
 
 @router.post("/cases/{case_id}/resolve", response_class=HTMLResponse)
