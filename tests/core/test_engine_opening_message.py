@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from tests.core.engine_helpers import FakeAnalyzer, drive, ev, make_policy, opened
+import textwrap
+
+from escalon.core.policy import parse_policy
+from tests.core.engine_helpers import (
+    DEFAULT_SLAS,
+    POLICY_HEAD,
+    FakeAnalyzer,
+    drive,
+    ev,
+    make_policy,
+    opened,
+)
 
 MANAGER_RULE = """
 - name: customer asks for a manager
@@ -103,3 +114,38 @@ def test_manager_request_fires_once_when_the_same_text_comes_again_as_a_message(
 def test_opening_without_text_fires_no_message_rule() -> None:
     outcome = drive(make_policy(MANAGER_RULE), [opened("2026-12-01 10:00", subject="", body="")])
     assert outcome.actions == []
+
+
+CATEGORY_POLICY = """
+- name: billing to finance
+  trigger: case.opened
+  if: {category: [billing]}
+  do:
+    - route: {team: finance}
+"""
+CATEGORIES = """
+categories:
+  billing: {keywords: [invoice]}
+"""
+
+
+def test_the_replay_categorises_an_opening_by_the_policy_keywords() -> None:
+    rules = "rules:\n" + textwrap.indent(textwrap.dedent(CATEGORY_POLICY).strip(), "  ") + "\n"
+    policy = parse_policy(POLICY_HEAD + DEFAULT_SLAS + rules + CATEGORIES, "categories.yaml")
+    outcome = drive(
+        policy,
+        [
+            opened("2026-12-01 10:00", category=None, body="Your INVOICE is wrong"),
+            opened("2026-12-01 10:00", "C2", category="technical", body="Your invoice is wrong"),
+            opened("2026-12-01 10:00", "C3", category=None, body="Hello"),
+        ],
+    )
+    assert outcome.summary() == [
+        ("2026-12-01 10:00", "billing to finance", "route", "frontline->finance")
+    ]
+    assert outcome.actions[0].case == "C1"
+    assert [outcome.states[c].category for c in ("C1", "C2", "C3")] == [
+        "billing",
+        "technical",
+        None,
+    ]

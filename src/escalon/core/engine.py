@@ -172,6 +172,12 @@ def open_case(
         raise EventRejected(_unknown("priority", priority, policy.priorities))
     if event.team is not None and event.team not in policy.teams:
         raise EventRejected(_unknown("team", event.team, sorted(policy.teams)))
+    text = f"{event.subject}\n{event.body}" if event.subject else event.body
+    category = event.category
+    if category is None and text:
+        # The policy's keywords categorise a case opened without a category, before any rule.
+        found = policy.category_from_text(text)
+        category = found[0] if found is not None else None
     state = CaseState(
         case=event.case,
         policy=policy.fingerprint,
@@ -181,7 +187,7 @@ def open_case(
         team=event.team or policy.levels[0].team,
         tier=event.tier,
         channel=event.channel,
-        category=event.category,
+        category=category,
         updated_at=at,
         status_log=((at, "open"),),
         level_entered_at=at,
@@ -191,7 +197,6 @@ def open_case(
     run.select_sla(at, initial=True)
     run.start_cycle("first_response", at)
     run.start_cycle("resolution", at)
-    text = f"{event.subject}\n{event.body}" if event.subject else event.body
     opened = _Trigger("case.opened", f"event#{state.events}", text=text)
     run.fire_opening_rules(at, opened)
     if not run.moved:
