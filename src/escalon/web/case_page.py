@@ -75,7 +75,6 @@ DONE = {
     "decision": "Your decision on the approval was recorded.",
     "withdrawal": "Your approval request was withdrawn.",
     "update": "The case was updated.",
-    "category": "The category was changed.",
     "resolve": "The case was resolved.",
     "take": "The case is assigned to you.",
 }
@@ -717,10 +716,11 @@ def update_case(
     parts: Parts,
     status: Annotated[str, Form(max_length=40)] = "",
     priority: Annotated[str, Form(max_length=100)] = "",
+    category: Annotated[str, Form(max_length=100)] = "",
     version: Version = None,
     csrf_token: Csrf = "",
 ) -> Response:
-    """Change the status and the priority (only what differs from the case's)."""
+    """Change the status, the priority or the category (only what differs from the case's)."""
 
     def run(session: Session, visit: Visit) -> None:
         current = queries.get_case(session, case_id, scope=scope_of(session, visit, parts))
@@ -729,8 +729,10 @@ def update_case(
             fields["status"] = status
         if priority and priority != current.priority:
             fields["priority"] = priority
+        if category.strip() and category.strip() != current.category:
+            fields["category"] = category.strip()  # a person's choice, recorded as such
         if not fields:
-            raise Invalid("nothing changed: pick another status or priority")
+            raise Invalid("nothing changed: pick another status, priority or category")
         flows.update_case(
             session,
             case_id=case_id,
@@ -741,32 +743,6 @@ def update_case(
         )
 
     return _act(request, parts, case_id, csrf_token, "update", run)
-
-
-@router.post("/cases/{case_id}/category", response_class=HTMLResponse)
-def change_category(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
-    category: Annotated[str, Form(max_length=100)] = "",
-    version: Version = None,
-    csrf_token: Csrf = "",
-) -> Response:
-    """A person sets the case's category (recorded as theirs, in place of a guessed one)."""
-
-    def run(session: Session, visit: Visit) -> None:
-        if not category.strip():
-            raise Invalid("give a category")
-        flows.update_case(
-            session,
-            case_id=case_id,
-            request=CasePatch(category=category.strip()),
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=version,
-        )
-
-    return _act(request, parts, case_id, csrf_token, "category", run)
 
 
 @router.post("/cases/{case_id}/resolve", response_class=HTMLResponse)
