@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from escalon.core.durations import format_duration
 from escalon.core.policy import CheckResult, check_text, read_policy_file
@@ -92,6 +93,12 @@ def print_summary(console: Console, result: CheckResult) -> None:
         sla_rows.append([sla.name, when, sla.calendar, f"warn {sla.warn_at:.0%}", *targets])
     _columns(console, sla_rows)
 
+    if document.categories:
+        categories = "; ".join(
+            f"{name} ({len(spec.keywords)} keyword{'' if len(spec.keywords) == 1 else 's'})"
+            for name, spec in document.categories.items()
+        )
+        console.print(f"Categories (first keyword match wins): {escape(categories)}")
     console.print(f"Rules ({len(document.rules)}, in file order):")
     for number, rule in enumerate(document.rules, start=1):
         actions = "; ".join(_action_line(action) for action in rule.do)
