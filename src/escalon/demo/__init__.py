@@ -188,7 +188,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
         45,
         customer=customer("litware", "Litware Ltd", "enterprise"),
         priority="P1",
-        subject="Data export stuck for two days",
+        subject="Nightly data export",
         body="Our nightly export has not run since Monday.",
         channel="web",
         category="technical",
