@@ -8,6 +8,7 @@ import time
 from bench import (
     api,
     calendar_add,
+    category,
     dashboard,
     mail,
     people,
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
         ("calendar add()", calendar_add.main, ["--n", "2000"] if args.tiny else []),
         ("replay", replay.main, ["--cases", "500"] if args.tiny else []),
         ("triage evaluation", triage_eval.main, ["--quick"] if args.tiny else []),
+        ("category classifier", category.main, ["--tiny"] if args.tiny else []),
         ("worker (PostgreSQL)", worker.main, ["--tiny"] if args.tiny else []),
         ("REST API", api.main, ["--tiny"] if args.tiny else []),
         ("people: assignment and on-call schedules", people.main, ["--tiny"] if args.tiny else []),

@@ -25,6 +25,14 @@ class Settings(BaseSettings):
         None,
         description="A model trained with `escalon triage train`; the default detector if unset",
     )
+    category_model: str | None = Field(
+        None,
+        description="A category model from `escalon triage train --label category`: at intake, "
+        "a case no keyword categorises gets the model's category when it is sure enough",
+    )
+    category_min_confidence: float = Field(
+        0.6, ge=0, le=1, description="The probability the category model's guess needs"
+    )
     # The worker: how many due cases one transaction claims, and how long it sleeps at most.
     worker_batch: int = Field(500, ge=1, le=100_000)
     worker_poll_seconds: float = Field(1.0, gt=0, le=60)

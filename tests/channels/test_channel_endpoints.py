@@ -539,7 +539,9 @@ def test_a_direct_message_opens_a_private_social_case_the_public_rule_leaves_alo
     ).json()
     case = get(workspace, f"/cases/{answer['case_id']}")
     assert case["channel"] == "social_private"
-    assert case["level"] == "frontline"
+    # Only the customer-message rule reads this first message (it is angry); the public one, no.
+    rules = [e["rule"] for e in get(workspace, f"/cases/{answer['case_id']}/escalations")]
+    assert rules == ["frustrated customer"]
 
 
 def test_posts_of_a_thread_join_its_case_and_a_redelivery_is_stored_once(

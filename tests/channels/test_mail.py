@@ -23,6 +23,7 @@ from escalon.channels.email import (
 from escalon.channels.mail import MailLimits, content_fingerprint, receive_email
 from escalon.channels.models import Attachment, InboundEmail
 from escalon.channels.smtp import mail_endpoint
+from escalon.core.signals import TextAnalyzer
 from escalon.core.text import one_line
 from tests.service.conftest import Workspace
 
@@ -137,7 +138,9 @@ def free_port() -> int:
 class Endpoint:
     """Escalon's SMTP endpoint on loopback, and a client that speaks real SMTP to it."""
 
-    def __init__(self, ws: Workspace, limits: MailLimits) -> None:
+    def __init__(
+        self, ws: Workspace, limits: MailLimits | None = None, analyzer: TextAnalyzer | None = None
+    ) -> None:
         self.port = free_port()
         self.ws = ws
         self.controller = mail_endpoint(
@@ -145,7 +148,7 @@ class Endpoint:
             host="127.0.0.1",
             port=self.port,
             clock=ws.clock,
-            analyzer=None,
+            analyzer=analyzer,
             limits=limits,
         )
 

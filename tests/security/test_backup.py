@@ -39,7 +39,7 @@ def _fill(ws: Workspace) -> None:
             json={
                 "customer": {"ref": f"c{number}", "email": f"c{number}@example.com"},
                 "subject": f"Problem {number}",
-                "body": "It broke again.",
+                "body": "Please have a look.",
                 "priority": "P2",
             },
             headers=headers,

@@ -72,7 +72,7 @@ def create_app(
         database=database,
         clock=clock or SystemClock(),
         settings=settings,
-        analyzer=LazyAnalyzer(settings.triage_model),
+        analyzer=LazyAnalyzer.from_settings(settings),
     )
     limits = rate_limits.RateLimits(settings, database, services.clock)
 

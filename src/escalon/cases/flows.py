@@ -18,7 +18,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from escalon.cases import authority, service, visibility
+from escalon.cases import authority, categories, service, visibility
 from escalon.cases.models import (
     ApprovalRequest,
     Case,
@@ -205,13 +205,20 @@ def open_case(
         urgency=request.urgency,
     )
     case_id = facts.case_id
+    categorized = categories.at_intake(
+        policy,
+        given=request.category,
+        subject=request.subject,
+        body=request.body,
+        reader=analyzer,
+    )
     event = CaseOpened(
         at=from_us(now),
         case=str(case_id),
         customer=customer.ref,
         tier=request.tier if request.tier is not None else customer.tier,
         channel=request.channel,
-        category=request.category,
+        category=categorized.category,
         priority=request.priority,
         impact=request.impact,
         urgency=request.urgency,
@@ -241,10 +248,10 @@ def open_case(
     if tags:
         decision.state.tags = tuple(dict.fromkeys((*decision.state.tags, *tags)))
     change = service.Change(loaded, decision.state, actor.name, new=True)
+    change.category_origin = (categorized.source, categorized.confidence)
     change.add(decision)
-    change.entries.append(
-        {"kind": "case.opened", "at": now, "data": _event_data(event, skip=("subject", "body"))}
-    )
+    opening = _event_data(event, skip=("subject", "body")) | categorized.entry_data()
+    change.entries.append({"kind": "case.opened", "at": now, "data": opening})
     if differences:
         change.entries.append(_customer_entry(actor, differences, now))
     if request.body or request.subject:
@@ -577,7 +584,10 @@ def update_case(
     change = service.Change(case, case.state, actor.name)
     for event in events:
         _apply_into(session, change, case, event, at, None)
-        change.entries.append({"kind": event.type, "at": at, "data": _event_data(event)})
+        data = _event_data(event)
+        if isinstance(event, CaseUpdated) and event.category is not None:
+            data["category_source"] = "person"
+        change.entries.append({"kind": event.type, "at": at, "data": data})
     if request.root_cause is not None:
         if not events:
             change.state = case.state.copy()
@@ -586,6 +596,12 @@ def update_case(
             {"kind": "case.root_cause", "at": at, "data": {"root_cause": request.root_cause}}
         )
     _write(session, [change], now)
+    if request.category is not None:
+        session.execute(
+            update(table_of(Case))
+            .where(table_of(Case).c.id == case_id)
+            .values(category_source="person", category_confidence=None)
+        )
     if request.root_cause is not None:
         session.execute(
             update(table_of(Case))

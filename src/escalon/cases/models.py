@@ -52,6 +52,9 @@ class Case(Base):
     subject: Mapped[str] = mapped_column(String(500), default="")
     channel: Mapped[str | None] = mapped_column(String(100))
     category: Mapped[str | None] = mapped_column(String(100))
+    # Where the category came from: request, keyword, classifier or person (not engine state).
+    category_source: Mapped[str | None] = mapped_column(String(20))
+    category_confidence: Mapped[float | None] = mapped_column(Float)  # the classifier's
     tier: Mapped[str | None] = mapped_column(String(100))
     priority: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), index=True)

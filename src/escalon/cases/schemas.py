@@ -162,6 +162,10 @@ class CaseOut(BaseModel):
     subject: str
     channel: str | None
     category: str | None
+    # Where the category came from (request, keyword, classifier, person) and, from the
+    # classifier, its probability.
+    category_source: str | None = None
+    category_confidence: float | None = None
     tier: str | None
     priority: str
     status: str

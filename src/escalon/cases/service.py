@@ -100,6 +100,8 @@ class Change:
     new: bool = False
     # The case row's columns as written (set by `write_changes`).
     columns: dict[str, Any] | None = None
+    # A new case's category source and confidence (`escalon.cases.categories`).
+    category_origin: tuple[str | None, float | None] = (None, None)
 
     def add(self, decision: Decision) -> None:
         """Take one more decision on this case (the state moves on to the decision's)."""
@@ -563,6 +565,8 @@ def write_changes(
                 subject=change.case.subject,
                 opened_at=change.state.opened_at,
                 version=1,
+                category_source=change.category_origin[0],
+                category_confidence=change.category_origin[1],
             )
     if updates:
         matched = bulk.update_rows(session, _CASES, updates, guard="version")

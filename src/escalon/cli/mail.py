@@ -31,7 +31,7 @@ def _intake(settings: Settings, max_bytes: int | None) -> Any:
 
     # What the customer hears of the cases mail opens (their links included) is this process's.
     customer_messages_from(settings)
-    intake = intake_from(settings, LazyAnalyzer(settings.triage_model))
+    intake = intake_from(settings, LazyAnalyzer.from_settings(settings))
     if max_bytes:
         limits = MailLimits(max_bytes, intake.limits.attachment_bytes)
         intake = type(intake)(intake.analyzer, limits, intake.trust, intake.sender_limit)

@@ -191,6 +191,12 @@ def print_summary(console: Console, result: CheckResult) -> None:
         sla_rows.append([sla.name, when, sla.calendar, f"warn {sla.warn_at:.0%}", *targets])
     _columns(console, sla_rows)
 
+    if document.categories:
+        categories = "; ".join(
+            f"{name} ({len(spec.keywords)} keyword{'' if len(spec.keywords) == 1 else 's'})"
+            for name, spec in document.categories.items()
+        )
+        console.print(f"Categories (first keyword match wins): {escape(categories)}")
     console.print(f"Rules ({len(document.rules)}, in file order):")
     for number, rule in enumerate(document.rules, start=1):
         actions = "; ".join(_action_line(action) for action in rule.do)

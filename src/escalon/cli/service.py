@@ -221,7 +221,7 @@ def worker(
     database = _database(settings)
     _ready(database)
     load_keys(settings)
-    services = Services(database, SystemClock(), settings, LazyAnalyzer(settings.triage_model))
+    services = Services(database, SystemClock(), settings, LazyAnalyzer.from_settings(settings))
     metrics = None
     if metrics_port is not None:
         from escalon.worker.runner import serve_metrics
@@ -284,7 +284,7 @@ def demo(
     database = Database(database_url)
     upgrade(database)
     workspace = demo_workspace.ensure(
-        database, clock=SystemClock(), analyzer=LazyAnalyzer(settings.triage_model)
+        database, clock=SystemClock(), analyzer=LazyAnalyzer.from_settings(settings)
     )
     database.dispose()
     base = listening_url(host, port)

@@ -67,10 +67,26 @@ def main(
 
 @app.command()
 def train(
-    data: Annotated[Path, typer.Argument(help="CSV file with a header row.")],
-    text: Annotated[str, typer.Option("--text", help="Column holding the message text.")],
-    label: Annotated[str, typer.Option("--label", help="Column holding the label.")],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")],
+    data: Annotated[
+        Path | None,
+        typer.Argument(
+            help="CSV file with a header row (or JSON lines for --label category); without "
+            "it, --label category learns from the cases people categorised in the database."
+        ),
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option("--text", help="Column holding the message text ('text' for categories)."),
+    ] = None,
+    label: Annotated[
+        str,
+        typer.Option(
+            "--label",
+            help="Column holding the label; 'category' without --intent/--sentiment/--mapping "
+            "trains the category classifier instead of a detector.",
+        ),
+    ] = "",
+    out: Annotated[Path, typer.Option("--out", help="Where to write the model file.")] = Path(),
     intent: Annotated[
         list[str] | None,
         typer.Option("--intent", help="LABEL=INTENT, e.g. 1=complaint (repeatable)."),
@@ -97,6 +113,15 @@ def train(
     ] = "odds",
 ) -> None:
     """Fit a text classifier on a team's own labelled messages and save it."""
+    if out == Path():
+        raise typer.BadParameter("give --out FILE: where to write the model", param_hint="--out")
+    if label == "category" and not (intent or sentiment or mapping):
+        from escalon.cli.triage_category import train_categories
+
+        train_categories(data, text or "text", out, c=c, seed=seed)
+        return
+    if data is None or text is None or not label:
+        raise typer.BadParameter("a detector learns from DATA with --text and --label columns")
     from escalon.triage.trained import (
         LabelMapping,
         ModelError,

@@ -172,6 +172,12 @@ def open_case(
         raise EventRejected(_unknown("priority", priority, policy.priorities))
     if event.team is not None and event.team not in policy.teams:
         raise EventRejected(_unknown("team", event.team, sorted(policy.teams)))
+    text = f"{event.subject}\n{event.body}" if event.subject else event.body
+    category = event.category
+    if category is None and text:
+        # The policy's keywords categorise a case opened without a category, before any rule.
+        found = policy.category_from_text(text)
+        category = found[0] if found is not None else None
     state = CaseState(
         case=event.case,
         policy=policy.fingerprint,
@@ -181,7 +187,7 @@ def open_case(
         team=event.team or policy.levels[0].team,
         tier=event.tier,
         channel=event.channel,
-        category=event.category,
+        category=category,
         updated_at=at,
         status_log=((at, "open"),),
         level_entered_at=at,
@@ -191,9 +197,8 @@ def open_case(
     run.select_sla(at, initial=True)
     run.start_cycle("first_response", at)
     run.start_cycle("resolution", at)
-    text = f"{event.subject}\n{event.body}" if event.subject else event.body
     opened = _Trigger("case.opened", f"event#{state.events}", text=text)
-    run.fire_event_rules(at, opened)
+    run.fire_opening_rules(at, opened)
     if not run.moved:
         run.assign_in_team(at, "intake", opened, f"{state.case}|intake|case.opened|event#1")
     return run.decision(at)
@@ -606,6 +611,20 @@ class _Run:
     def fire_event_rules(self, at: int, trigger: _Trigger) -> None:
         for index in self.policy.rules_by_trigger[trigger.name]:
             self.fire_rule(index, at, trigger)
+
+    def fire_opening_rules(self, at: int, opened: _Trigger) -> None:
+        """Fire the `case.opened` rules and, when the customer wrote something, the
+        `customer.message` rules that read text: the opening text is the first message."""
+        if not opened.text:
+            self.fire_event_rules(at, opened)
+            return
+        message = _Trigger("customer.message", opened.key, text=opened.text)
+        for index in self.policy.opening_rules:
+            trigger = opened if self.policy.rules[index].trigger == "case.opened" else message
+            self.fire_rule(index, at, trigger)
+            # One reading of the text serves both triggers.
+            signals = opened._signals or message._signals
+            opened._signals = message._signals = signals
 
     def fire_rule(self, index: int, at: int, trigger: _Trigger) -> None:
         rule = self.policy.rules[index]

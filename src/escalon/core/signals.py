@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 MANAGER_REQUEST = "manager_request"
 COMPLAINT = "complaint"
@@ -29,3 +29,19 @@ class TextAnalyzer(Protocol):
 
 
 NO_SIGNALS = TextSignals()
+
+
+class CategoryGuess(NamedTuple):
+    """The likeliest category of a text and the classifier's probability for it."""
+
+    category: str
+    confidence: float
+
+
+@runtime_checkable
+class CategoryReader(Protocol):
+    """Anything that may guess a text's category (None: no guess sure enough)."""
+
+    def categorize(self, text: str) -> CategoryGuess | None:
+        """The category of `text` when the guess is sure enough."""
+        ...

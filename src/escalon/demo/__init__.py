@@ -210,7 +210,7 @@ def _timed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> int:
         45,
         customer=_customer_of("litware", "Litware Ltd", "enterprise"),
         priority="P1",
-        subject="Data export stuck for two days",
+        subject="Nightly data export",
         body="Our nightly export has not run since Monday.",
         channel="web",
         category="technical",

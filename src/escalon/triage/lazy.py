@@ -3,17 +3,37 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-from escalon.core.signals import TextAnalyzer, TextSignals
+from escalon.core.signals import CategoryGuess, TextAnalyzer, TextSignals
+
+if TYPE_CHECKING:
+    from escalon.config import Settings
+    from escalon.triage.category import CategoryClassifier
 
 
 class LazyAnalyzer:
     """Loads the default detector (or a trained model) the first time a text is analysed."""
 
-    def __init__(self, model_path: str | None = None) -> None:
+    def __init__(
+        self, model_path: str | None = None, categories: CategoryClassifier | None = None
+    ) -> None:
         self.model_path = model_path
+        self.categories = categories  # the team's category classifier, if it trained one
         self._loaded: TextAnalyzer | None = None
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LazyAnalyzer:
+        """The detector and category classifier an operator configured."""
+        categories = None
+        if settings.category_model is not None:
+            from escalon.triage.category import CategoryClassifier
+
+            categories = CategoryClassifier(
+                settings.category_model, settings.category_min_confidence
+            )
+        return cls(settings.triage_model, categories)
 
     def analyze(self, text: str) -> TextSignals:
         """Read one text."""
@@ -26,3 +46,7 @@ class LazyAnalyzer:
                     self._loaded = load_analyzer(self.model_path)
                 loaded = self._loaded
         return loaded.analyze(text)
+
+    def categorize(self, text: str) -> CategoryGuess | None:
+        """The category classifier's guess, when there is one and it is sure enough."""
+        return None if self.categories is None else self.categories.categorize(text)

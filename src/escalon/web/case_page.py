@@ -111,6 +111,7 @@ class Choices:
     priorities: list[str]
     authority_kinds: list[str]
     root_causes: list[str]
+    categories: tuple[str, ...] = ()  # the policy's, offered when changing the category
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,7 @@ def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
         priorities=list(policy.priorities),
         authority_kinds=kinds,
         root_causes=sorted(str(cause) for cause in causes),
+        categories=policy.categories,
     )
 
 
@@ -625,10 +627,11 @@ def update_case(
     parts: Parts,
     status: Annotated[str, Form(max_length=40)] = "",
     priority: Annotated[str, Form(max_length=100)] = "",
+    category: Annotated[str, Form(max_length=100)] = "",
     version: Version = None,
     csrf_token: Csrf = "",
 ) -> Response:
-    """Change the status and the priority (only what differs from the case's)."""
+    """Change the status, the priority or the category (only what differs from the case's)."""
 
     def run(session: Session, visit: Visit) -> None:
         current = queries.get_case(session, case_id, scope=scope_of(session, visit, parts))
@@ -637,8 +640,10 @@ def update_case(
             fields["status"] = status
         if priority and priority != current.priority:
             fields["priority"] = priority
+        if category.strip() and category.strip() != current.category:
+            fields["category"] = category.strip()  # a person's choice, recorded as such
         if not fields:
-            raise Invalid("nothing changed: pick another status or priority")
+            raise Invalid("nothing changed: pick another status, priority or category")
         flows.update_case(
             session,
             case_id=case_id,

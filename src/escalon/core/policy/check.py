@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -22,6 +22,8 @@ from escalon.core.policy.model import (
     TRIGGERS_WITH_AFTER,
     TRIGGERS_WITH_METRIC,
     ActionSpec,
+    CategoryName,
+    CategorySpec,
     Conditions,
     EscalateSpec,
     LevelSpec,
@@ -55,6 +57,7 @@ _ALL_FIELDS = sorted(
             RuleSpec,
             Conditions,
             ActionSpec,
+            CategorySpec,
             EscalateSpec,
         )
         for name, info in model.model_fields.items()
@@ -198,7 +201,17 @@ def _names_of(values: Iterable[str]) -> str:
     return ", ".join(values) or "none"
 
 
-_TOP_LEVEL = ("name", "version", "calendars", "priority", "levels", "teams", "slas", "rules")
+_TOP_LEVEL = (
+    "name",
+    "version",
+    "calendars",
+    "priority",
+    "levels",
+    "teams",
+    "slas",
+    "rules",
+    "categories",
+)
 _REQUIRED = ("name", "version", "calendars", "priority", "levels", "slas")
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
 _VERSION: TypeAdapter[str] = TypeAdapter(Version)
@@ -252,8 +265,51 @@ def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
         _check_priority(checker, priority)
     levels = _check_levels(checker, data.get("levels"))
     teams = _check_teams(checker, data.get("teams", []), levels)
-    _check_slas(checker, data.get("slas"), calendars, priority, teams)
-    _check_rules(checker, data.get("rules", []), priority, levels, teams)
+    categories = _check_categories(checker, data.get("categories", {}))
+    slas = _check_slas(checker, data.get("slas"), calendars, priority, teams, categories)
+    _check_rules(checker, data.get("rules", []), priority, levels, teams, categories, slas)
+
+
+_CATEGORIES: TypeAdapter[dict[str, CategorySpec]] = TypeAdapter(dict[CategoryName, CategorySpec])
+
+
+def _check_categories(checker: _Checker, value: Any) -> tuple[str, ...] | None:
+    """The declared categories (empty: none declared), or None when the section is broken."""
+    if value is None:
+        return ()
+    categories = checker.adapt(_CATEGORIES, value, ("categories",))
+    if categories is None:
+        return None
+    owners: dict[str, str] = {}
+    for name, spec in categories.items():
+        for index, keyword in enumerate(spec.keywords):
+            folded = " ".join(keyword.casefold().split())
+            first = owners.setdefault(folded, name)
+            if first != name:
+                checker.warn(
+                    ("categories", name, "keywords", index),
+                    f"keyword '{keyword}' is also a keyword of '{first}', which comes first "
+                    "and wins",
+                )
+    return tuple(categories)
+
+
+def _undeclared_categories(
+    warn: Callable[[Path, str], None],
+    names: Iterable[str],
+    declared: tuple[str, ...] | None,
+    path: Path,
+) -> None:
+    """Warn where a condition names a category that nothing in the policy gives a case."""
+    if not declared:
+        return  # without `categories`, category comes from the caller: any name may occur
+    for index, name in enumerate(names):
+        if name not in declared:
+            warn(
+                (*path, index),
+                f"category '{name}' is not under 'categories' ({_names_of(declared)}){_suggest(name, declared)}: "
+                "no keyword gives it, so only a classifier, an API client or a person can",
+            )
 
 
 def _items(checker: _Checker, value: Any, path: Path, *, required: bool = True) -> list[Any]:
@@ -384,9 +440,11 @@ def _check_slas(
     calendars: set[str] | None,
     priority: PrioritySpec | None,
     teams: set[str] | None,
-) -> None:
+    categories: tuple[str, ...] | None,
+) -> list[SlaSpec] | None:
+    """The sound SLAs (None when the section is missing)."""
     if value is None:
-        return
+        return None
     raw = _items(checker, value, ("slas",))
     if isinstance(value, list) and not value:
         checker.warn(("slas",), "no SLAs: cases will have no clocks")
@@ -410,6 +468,10 @@ def _check_slas(
             _known(checker, when.priority, priority.order, (*path, "when", "priority"), "priority")
         if when is not None and teams is not None and when.team is not None:
             _known(checker, when.team, sorted(teams), (*path, "when", "team"), "team")
+        if when is not None and when.category is not None:
+            _undeclared_categories(
+                checker.warn, when.category, categories, (*path, "when", "category")
+            )
         if not any(sla.targets.get(metric) is not None for metric in METRICS):
             checker.warn((*path, "targets"), "sets no targets: this SLA tracks no clock")
         if catch_all is not None:
@@ -421,6 +483,7 @@ def _check_slas(
             ("slas",),
             "no SLA without 'when' catches the remaining cases: a case that matches none has no clocks",
         )
+    return [sla for _, sla in slas]
 
 
 def _known(
@@ -441,11 +504,18 @@ def _check_rules(
     priority: PrioritySpec | None,
     levels: list[LevelSpec] | None,
     teams: set[str] | None,
+    categories: tuple[str, ...] | None = (),
+    slas: list[SlaSpec] | None = None,
 ) -> None:
     raw = _items(checker, value, ("rules",), required=False)
     rules: list[tuple[int, RuleSpec]] = []
     kinds = {kind for level in levels or [] for kind in level.authority}
-    context = _RuleContext(checker, priority, levels, teams, kinds)
+    targeted = (
+        None
+        if slas is None
+        else {metric for sla in slas for metric in METRICS if sla.targets.get(metric) is not None}
+    )
+    context = _RuleContext(checker, priority, levels, teams, kinds, categories, targeted)
     for index, item in enumerate(raw):
         rule = checker.section(RuleSpec, item, ("rules", index))
         if rule is not None:
@@ -464,9 +534,18 @@ class _RuleContext:
     levels: list[LevelSpec] | None
     teams: set[str] | None
     authority_kinds: set[str]
+    categories: tuple[str, ...] | None = ()
+    targeted_metrics: set[str] | None = None  # metrics some SLA sets a target for
+    rule_name: str | None = None  # the rule being checked, named in each warning
+
+    def _warn(self, path: Path, message: str) -> None:
+        named = f" (rule '{self.rule_name}')" if self.rule_name else ""
+        self.checker.warn(path, message + named)
 
     def check(self, path: Path, rule: RuleSpec) -> None:
         trigger = rule.trigger
+        self.rule_name = rule.name
+        self._source(path, rule)
         if rule.metric is not None and trigger not in TRIGGERS_WITH_METRIC:
             self.checker.error(
                 (*path, "metric"), f"only sla.warning and sla.breach take a metric, not {trigger}"
@@ -484,8 +563,27 @@ class _RuleContext:
         for index, action in enumerate(rule.do):
             self._action((*path, "do", index), action)
 
+    def _source(self, path: Path, rule: RuleSpec) -> None:
+        """Warn when nothing can ever set the rule's trigger off."""
+        targeted = self.targeted_metrics
+        if rule.trigger not in TRIGGERS_WITH_METRIC or targeted is None:
+            return
+        if rule.metric is not None and rule.metric not in targeted:
+            self._warn(
+                (*path, "metric"),
+                f"no SLA sets a {rule.metric} target, so its clock never warns or breaches: "
+                "the rule never fires",
+            )
+        elif rule.metric is None and not targeted:
+            self._warn(
+                (*path, "trigger"),
+                "no SLA sets a target, so no clock ever warns or breaches: the rule never fires",
+            )
+
     def check_sound_parts(self, path: Path, raw: dict[Any, Any]) -> None:
         """Cross-check the actions and conditions of a rule that failed elsewhere."""
+        name = raw.get("name")
+        self.rule_name = name if isinstance(name, str) else None
         actions = raw.get("do")
         for index, item in enumerate(actions if isinstance(actions, list) else []):
             action = _quietly(ActionSpec, item)
@@ -506,34 +604,38 @@ class _RuleContext:
             )
         if conditions.team is not None and self.teams is not None:
             known(conditions.team, sorted(self.teams), (*path, "team"), "team")
+        if conditions.category is not None:
+            _undeclared_categories(
+                self._warn, conditions.category, self.categories, (*path, "category")
+            )
         if conditions.intent is not None:
             for index, intent in enumerate(conditions.intent):
                 if intent not in KNOWN_INTENTS:
-                    self.checker.warn(
+                    self._warn(
                         (*path, "intent", index),
                         f"intent '{intent}' is not one the default detector finds "
                         f"({_names_of(sorted(KNOWN_INTENTS))}); only a trained model mapped to it can",
                     )
         for name in ("intent", "sentiment_below", "contains"):
             if getattr(conditions, name) is not None and trigger not in TEXT_TRIGGERS:
-                self.checker.warn(
+                self._warn(
                     (*path, name),
                     f"reads the customer's text, which {trigger} does not have: it never holds here",
                 )
         if conditions.above_authority is not None:
             if trigger != "approval.requested":
-                self.checker.warn(
+                self._warn(
                     (*path, "above_authority"),
                     f"holds only on approval.requested, so never on {trigger}",
                 )
             if self.levels is not None and conditions.above_authority not in self.authority_kinds:
-                self.checker.warn(
+                self._warn(
                     (*path, "above_authority"),
                     f"no level grants authority for '{conditions.above_authority}', so every "
                     "amount is above authority",
                 )
         if conditions.score_below is not None and trigger != "survey.answered":
-            self.checker.warn(
+            self._warn(
                 (*path, "score_below"), f"holds only on survey.answered, so never on {trigger}"
             )
 
@@ -559,7 +661,7 @@ class _RuleContext:
                 and self.levels is not None
                 and target.to_authority not in self.authority_kinds
             ):
-                self.checker.warn(
+                self._warn(
                     (*apath, "to_authority"),
                     f"no level grants authority for '{target.to_authority}': escalates to the top level",
                 )

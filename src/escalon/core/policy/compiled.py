@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 
 from escalon.core.calendar import Calendar
@@ -29,6 +30,16 @@ def _listened(rules: tuple[RuleSpec, ...], trigger: str) -> frozenset[str]:
     if any(rule.metric is None for rule in listening):
         return frozenset(METRICS)
     return frozenset(rule.metric for rule in listening if rule.metric is not None)
+
+
+def _keyword_pattern(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of the keywords as whole words, case-insensitive, any run of spaces between words."""
+    alternatives = sorted(
+        (r"\s+".join(re.escape(word) for word in keyword.split()) for keyword in keywords),
+        key=len,
+        reverse=True,
+    )
+    return re.compile(rf"(?<!\w)({'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 
 
 class Policy:
@@ -69,6 +80,14 @@ class Policy:
             trigger: tuple(i for i, rule in enumerate(document.rules) if rule.trigger == trigger)
             for trigger in TRIGGERS
         }
+        # At opening, the customer's first message is read by the `customer.message` rules
+        # whose conditions read text too; all fire at the same instant, so in file order.
+        self.opening_rules: tuple[int, ...] = tuple(
+            index
+            for index, rule in enumerate(document.rules)
+            if rule.trigger == "case.opened"
+            or (rule.trigger == "customer.message" and rule.conditions.reads_text())
+        )
         # Timed rules with their `after`, in file order.
         self.timed_rules: dict[str, tuple[tuple[int, int], ...]] = {
             trigger: tuple(
@@ -81,7 +100,17 @@ class Policy:
             rule.conditions.intent is not None or rule.conditions.sentiment_below is not None
             for rule in document.rules
         )
-        canonical = json.dumps(document.model_dump(mode="json", by_alias=True), sort_keys=True)
+        # A policy without `categories` keeps the fingerprint it had before the section existed.
+        dumped = document.model_dump(
+            mode="json", by_alias=True, exclude=None if document.categories else {"categories"}
+        )
+        canonical = json.dumps(dumped, sort_keys=True)
+        self.categories: tuple[str, ...] = tuple(document.categories)
+        self._category_patterns = tuple(
+            (name, _keyword_pattern(spec.keywords))
+            for name, spec in document.categories.items()
+            if spec.keywords
+        )
         self.fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
         self._sla_choices: dict[tuple[str | None, ...], int | None] = {}
         # Metrics whose warning some rule reacts to; other warnings need no timer.
@@ -141,6 +170,14 @@ class Policy:
         if len(self._sla_choices) < 100_000:  # the combinations seen are few; bound it anyway
             self._sla_choices[key] = chosen
         return chosen
+
+    def category_from_text(self, text: str) -> tuple[str, str] | None:
+        """The first category (in file order) with a keyword in `text`, and that keyword."""
+        for name, pattern in self._category_patterns:
+            found = pattern.search(text)
+            if found is not None:
+                return name, found.group(1)
+        return None
 
     def authority(self, level: int, kind: str) -> float:
         """What a person at `level` may grant of `kind` on their own (0 when not listed)."""

@@ -66,6 +66,12 @@ def _non_empty(value: tuple[str, ...]) -> tuple[str, ...]:
     return value
 
 
+def _keyword(value: str) -> str:
+    if not value.strip():
+        raise ValueError("a keyword must not be blank")
+    return value
+
+
 def _duration(value: object) -> int:
     return parse_duration(value)
 
@@ -95,6 +101,9 @@ DurationUs = Annotated[int, BeforeValidator(_duration)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 Amount = Annotated[float, BeforeValidator(_amount)]
 Name = Annotated[str, Field(min_length=1)]
+CategoryName = Annotated[str, Field(min_length=1, max_length=100)]  # a case's category column
+Keyword = Annotated[str, Field(max_length=200), AfterValidator(_keyword)]
+Keywords = Annotated[tuple[Keyword, ...], BeforeValidator(_as_names)]
 Version = Annotated[str, BeforeValidator(_version), Field(min_length=1)]
 
 
@@ -172,6 +181,12 @@ class Conditions(Strict):
     reopened_at_least: StrictInt | None = Field(default=None, ge=1)
     above_authority: Name | None = None
     score_below: float | None = None
+
+    def reads_text(self) -> bool:
+        """Whether a condition reads the triggering text (intent, sentiment, phrases)."""
+        return (
+            self.intent is not None or self.sentiment_below is not None or self.contains is not None
+        )
 
     def listed(self) -> list[str]:
         """The names of the conditions this rule sets."""
@@ -260,6 +275,12 @@ class RuleSpec(Strict):
     do: tuple[ActionSpec, ...] = Field(min_length=1)
 
 
+class CategorySpec(Strict):
+    """One entry of `categories`: the words and phrases that give a case this category."""
+
+    keywords: Keywords = ()
+
+
 class PolicyDocument(Strict):
     """A whole policy file, checked field by field."""
 
@@ -271,3 +292,4 @@ class PolicyDocument(Strict):
     teams: tuple[Name, ...] = ()
     slas: tuple[SlaSpec, ...]
     rules: tuple[RuleSpec, ...] = ()
+    categories: dict[CategoryName, CategorySpec] = Field(default_factory=dict)
