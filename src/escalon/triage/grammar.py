@@ -139,7 +139,7 @@ class Cue:
         return self.pattern.search(folded) is not None
 
 
-def _cue(
+def cue(
     name: str,
     weight: float,
     failure: bool,
@@ -194,7 +194,7 @@ _SPAN = (
 
 CUES: tuple[Cue, ...] = (
     # Writing again about the same thing: the first answer did not help.
-    _cue(
+    cue(
         "repeat_contact",
         2.0,
         True,
@@ -213,7 +213,7 @@ CUES: tuple[Cue, ...] = (
         keys="time|times|emails|calls|messages|attempts|tweets|tries|complaints|chats|dms|keep|"
         "kept|keeps|already",
     ),
-    _cue(
+    cue(
         "money",
         2.0,
         True,
@@ -228,7 +228,7 @@ CUES: tuple[Cue, ...] = (
         keys="charged|billed|refund|money|credit|reimbursement|stole",
     ),
     # Something promised or fixed has not happened yet.
-    _cue(
+    cue(
         "still_not",
         2.0,
         True,
@@ -244,7 +244,7 @@ CUES: tuple[Cue, ...] = (
         keys="still|not",
     ),
     # What was promised or due has not come true.
-    _cue(
+    cue(
         "broken_promise",
         1.5,
         True,
@@ -253,7 +253,7 @@ CUES: tuple[Cue, ...] = (
         "was told it|was told that|were told that|was told i would|was assured|were assured|"
         "but never|they never do|never did|never does|never happened|never showed",
     ),
-    _cue(
+    cue(
         "not_received",
         2.0,
         True,
@@ -264,7 +264,7 @@ CUES: tuple[Cue, ...] = (
         ),
         keys="never|not|nor|yet",
     ),
-    _cue(
+    cue(
         "no_response",
         2.0,
         True,
@@ -289,7 +289,7 @@ CUES: tuple[Cue, ...] = (
         keys="no|zero|without|nobody|never|not",
     ),
     # A length of time spent waiting, delayed or stuck.
-    _cue(
+    cue(
         "waited",
         2.0,
         True,
@@ -303,7 +303,7 @@ CUES: tuple[Cue, ...] = (
         ),
         keys="hour|hours|day|days|week|weeks|month|months|minute|minutes|year|years",
     ),
-    _cue(
+    cue(
         "waiting",
         1.5,
         True,
@@ -319,7 +319,7 @@ CUES: tuple[Cue, ...] = (
         phrases="on hold|left on hold|put on hold|kept on hold",
         keys="waiting|waited|hold|holding",
     ),
-    _cue(
+    cue(
         "malfunction",
         1.5,
         True,
@@ -347,7 +347,7 @@ CUES: tuple[Cue, ...] = (
         keys="not|never|no|longer|unable|fail|fails|failed|failing|refuse|refuses|refused|stopped|"
         "stops|stop|quit|quits|keep|keeps|kept|on",
     ),
-    _cue(
+    cue(
         "wrong",
         1.5,
         True,
@@ -364,7 +364,7 @@ CUES: tuple[Cue, ...] = (
         keys="wrong|damaged|ripped|torn|stained|cracked|scratched|dented|smashed|soggy|stale|"
         "expired|mouldy|moldy|cold|used|dirty",
     ),
-    _cue(
+    cue(
         "lost",
         1.5,
         True,
@@ -376,7 +376,7 @@ CUES: tuple[Cue, ...] = (
         ),
         keys="lost|losing|lose|misplaced|damaged|destroyed|ruined|missing|delayed|stolen",
     ),
-    _cue(
+    cue(
         "delay",
         1.0,
         True,
@@ -385,14 +385,14 @@ CUES: tuple[Cue, ...] = (
         "missed the connection|missed my train|missed my appointment",
         stems="misconnect",
     ),
-    _cue(
+    cue(
         "cancelled",
         1.0,
         True,
         phrases="cancelled|canceled|cancellation|cancellations|cancelation|cancelations",
     ),
     # How the customer judges the service or the staff.
-    _cue(
+    cue(
         "verdict",
         1.5,
         False,
@@ -408,7 +408,7 @@ CUES: tuple[Cue, ...] = (
         "do not recommend|avoid",
         stems="terribl|horribl|discriminat|dangerous|overcharg",
     ),
-    _cue(
+    cue(
         "negative",
         1.0,
         False,
@@ -416,7 +416,7 @@ CUES: tuple[Cue, ...] = (
         "nightmare|mess|shame|shameful|annoying|slow|dumb|stupid|unbelievable|not cool|not ok|"
         "not okay|not nice|not good|not great|let down|letdown|let me down|let us down",
     ),
-    _cue(
+    cue(
         "emotion",
         1.0,
         False,
@@ -425,7 +425,7 @@ CUES: tuple[Cue, ...] = (
         "not satisfied|not amused|ugh|ughh|smh|wtf|ffs|sigh|grr|pissed",
         stems="disappoint|frustrat|annoy",
     ),
-    _cue(
+    cue(
         "complain",
         1.5,
         False,
@@ -437,7 +437,7 @@ CUES: tuple[Cue, ...] = (
         stems="complain",
     ),
     # A demand that something be put right.
-    _cue(
+    cue(
         "demand",
         1.0,
         False,
@@ -458,7 +458,7 @@ CUES: tuple[Cue, ...] = (
         keys="i|we|when",
     ),
     # Asking why something is as it is, which in a message to support blames.
-    _cue(
+    cue(
         "why",
         1.0,
         False,
@@ -469,7 +469,7 @@ CUES: tuple[Cue, ...] = (
         "what gives|what the|is this a joke|is this how|is this what|is this the way|"
         "are you kidding|are you serious|are you joking",
     ),
-    _cue(
+    cue(
         "problem",
         1.0,
         False,
@@ -479,13 +479,13 @@ CUES: tuple[Cue, ...] = (
     ),
     # Not being able to do something, or asking for help with it: a complaint only together
     # with another cue ("I can't log in, please help" is; "please help me choose" is not).
-    _cue(
+    cue(
         "unable",
         0.5,
         False,
         phrases="can not|could not|will not|did not|does not|is not|are not|not able to",
     ),
-    _cue(
+    cue(
         "help",
         0.5,
         False,
@@ -531,31 +531,36 @@ class ComplaintReading:
     thanks: bool
 
 
-def _grams(words: list[str]) -> frozenset[str]:
+def grams(words: list[str]) -> frozenset[str]:
     """Every run of one to three words."""
-    grams = set(words)
-    grams.update(f"{a} {b}" for a, b in itertools.pairwise(words))
-    grams.update(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
-    return frozenset(grams)
+    found = set(words)
+    found.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    found.update(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
+    return frozenset(found)
+
+
+def weigh_cues(cues: tuple[Cue, ...], folded: str) -> tuple[tuple[str, ...], float, float]:
+    """Names of the cues that hold in a folded text, their summed weight and its failure part."""
+    found_grams = grams(folded.split())
+    names: list[str] = []
+    weight = 0.0
+    failure = 0.0
+    for item in cues:
+        if item.holds(found_grams, folded):
+            names.append(item.name)
+            weight += item.weight
+            if item.failure:
+                failure += item.weight
+    return tuple(names), weight, failure
 
 
 def complaint_cues(folded: str) -> ComplaintReading:
     """Read the complaint and service-failure cues of a folded text."""
-    words = folded.split()
-    grams = _grams(words)
-    cues: list[str] = []
-    weight = 0.0
-    failure = 0.0
-    for cue in CUES:
-        if cue.holds(grams, folded):
-            cues.append(cue.name)
-            weight += cue.weight
-            if cue.failure:
-                failure += cue.weight
+    names, weight, failure = weigh_cues(CUES, folded)
     # Praise only turns ironic next to something that went wrong.
     sarcasm = failure > 0 and _IRONIC_PRAISE.search(folded) is not None
     return ComplaintReading(
-        cues=tuple(cues),
+        cues=names,
         weight=weight,
         failure=failure,
         sarcasm=sarcasm,
