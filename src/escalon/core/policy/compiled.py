@@ -78,7 +78,9 @@ class Policy:
             for trigger in TRIGGERS_WITH_AFTER
         }
         self.uses_text_signals = any(
-            rule.conditions.intent is not None or rule.conditions.sentiment_below is not None
+            rule.conditions.intent is not None
+            or rule.conditions.sentiment_below is not None
+            or rule.conditions.language is not None
             for rule in document.rules
         )
         canonical = json.dumps(document.model_dump(mode="json", by_alias=True), sort_keys=True)
