@@ -21,6 +21,7 @@ _NOT_GRAMMAR = re.compile(r"[^a-z0-9.!?,;:\n]+")
 _MARKS = re.compile(r"([.!?,;:\n]+)")
 _REPEATED = re.compile(r"([a-z])\1{2,}")
 _W = r"[a-z0-9]+"
+_SENTENCES = re.compile(r" ?(?:[.!?;:\n]+ ?)+")
 # VADER's normalisation of a summed score into (-1, 1), so both lexicons speak the same scale.
 _ALPHA = 15.0
 
@@ -70,31 +71,36 @@ class Grammar:
     positive: frozenset[str]
     negative: frozenset[str]
     negation_words: frozenset[str]
+    # Whether a comma may sit inside a request (German: "Ich verlange, den Chef zu sprechen").
+    commas_inside: bool
 
 
 def _rules(w: Words) -> tuple[tuple[str, re.Pattern[str], bool], ...]:
     # A gap word is neither a negator nor the customer's own "my", so "quiero hablar con mi jefe"
     # never reaches "jefe" through it.
     gap = rf"(?:(?!(?:{w.negators}|{w.own})\b){_W} )"
+    if w.verb_last:
+        # German sets an infinitive off with a comma ("Ich verlange, den Chef zu sprechen").
+        gap = rf"(?:(?!(?:{w.negators}|{w.own})\b)(?:{_W}|,) )"
     target = rf"(?:(?:{w.determiners}) )?(?:(?:{w.qualifiers}) ){{0,2}}"
     strong = rf"{target}(?:{w.strong})\b"
     anyone = rf"{target}(?:{w.strong}|{w.weak})\b"
     prep = rf"(?:(?:{w.prepositions}) )?"
     asked = rf"\b(?:{w.wish}) {gap}{{0,3}}(?:{w.contact}) {prep}{anyone}"
+    unreachable = rf"\b(?:{w.inability}) {gap}{{0,2}}(?:{w.contact}) {prep}{anyone}"
     if w.verb_last:
         # German puts the verb last: "ich möchte mit einem Vorgesetzten sprechen".
         asked += rf"|\b(?:{w.wish}) {gap}{{0,3}}{prep}{anyone} {gap}{{0,2}}(?:{w.contact})\b"
+        unreachable += (
+            rf"|\b(?:{w.inability}) {gap}{{0,2}}{prep}{anyone} {gap}{{0,2}}(?:{w.contact})\b"
+        )
     lead = rf"^(?:(?:{w.courtesy}) )*"
     return (
         ("asked", re.compile(asked), True),
         ("given", re.compile(rf"\b(?:{w.wish}) {gap}{{0,2}}{prep}{strong}"), True),
         ("imperative", re.compile(rf"(?:{lead}|\b)(?:{w.give}) {gap}{{0,2}}{prep}{anyone}"), True),
-        (
-            "unreachable",
-            re.compile(rf"\b(?:{w.inability}) {gap}{{0,2}}(?:{w.contact}) {prep}{anyone}"),
-            False,
-        ),
-        ("bare", re.compile(rf"{lead}{strong}(?: (?:{w.courtesy}))*$"), False),
+        ("unreachable", re.compile(unreachable), False),
+        ("bare", re.compile(rf"{lead}{strong}(?: (?:,|{w.courtesy}))*$"), False),
         ("escalate", re.compile(rf"(?:{lead}|\b(?:{w.wish}) {gap}{{0,3}})(?:{w.escalate})"), True),
         (
             "no_bot",
@@ -132,12 +138,13 @@ def _grammar(
         positive=_sentiment_words(positive),
         negative=_sentiment_words(negative),
         negation_words=_sentiment_words(negation_words),
+        commas_inside=words.verb_last,
     )
 
 
 # --- German ----------------------------------------------------------------------------------------
 _DE_WORDS = Words(
-    determiners=r"irgendeinen|irgendeinem|irgendeiner|irgendeine|einen|einem|einer|eine|ein|"
+    determiners=r"keinen|keinem|keiner|keine|irgendeinen|irgendeinem|irgendeiner|irgendeine|einen|einem|einer|eine|ein|"
     r"ihren|ihrem|ihrer|ihre|ihr|euren|eurem|eure|deinen|deinem|den|dem|der|die|das|zum|zur",
     own=r"mein\w*|unser\w*",
     qualifiers=r"echte[nmr]?|richtige[nmr]?|menschliche[nmr]?|andere[nmr]?|zustandige[nmr]?|"
@@ -153,7 +160,7 @@ _DE_WORDS = Words(
     r"brauchen|verlange|verlangen|bestehe darauf|fordere|bitte um|kann ich|konnte ich|darf ich|"
     r"konnen sie|konnten sie|wie kann ich|wie erreiche ich|wo kann ich|ist es moglich|"
     r"lassen sie mich|ich suche",
-    give=r"verbinden sie|verbinde|geben sie|gib|holen sie|hol|stellen sie|leiten sie|schicken sie",
+    give=r"wie erreiche ich|wie kontaktiere ich|wie komme ich (?:an|zu)|verbinden sie|verbinde|geben sie|gib|holen sie|hol|stellen sie|leiten sie|schicken sie",
     contact=r"sprechen|reden|telefonieren|chatten|schreiben|verbunden werden|verbinden|"
     r"weitergeleitet werden|weiterleiten|durchgestellt werden|durchstellen|kontaktieren|"
     r"erreichen|sehen|haben|bekommen|zu sprechen|zu reden|zu erreichen",
@@ -289,7 +296,7 @@ GERMAN = _grammar(
 
 # --- French ----------------------------------------------------------------------------------------
 _FR_WORDS = Words(
-    determiners=r"un|une|le|la|l|les|votre|vos|ton|ta|des|du|au|aux|un autre|une autre|"
+    determiners=r"aucun|aucune|un|une|le|la|l|les|votre|vos|ton|ta|des|du|au|aux|un autre|une autre|"
     r"quelqu un d|un vrai|une vraie",
     own=r"mon|ma|mes|notre|nos",
     qualifiers=r"vrai|vraie|reel|reelle|autre|humain|humaine|veritable|competent|competente",
@@ -305,7 +312,7 @@ _FR_WORDS = Words(
     r"avons besoin de|il me faut|puis je|pourrais je|est ce que je peux|est ce que je pourrais|"
     r"pouvez vous|pourriez vous|peux tu|comment puis je|comment faire pour|comment je peux|"
     r"peut on|je dois|laissez moi|je cherche",
-    give=r"passez moi|passez nous|passe moi|donnez moi|mettez moi en (?:relation|contact) avec|"
+    give=r"comment (?:joindre|contacter|parler a)|passez moi|passez nous|passe moi|donnez moi|mettez moi en (?:relation|contact) avec|"
     r"transferez moi|redirigez moi|faites venir|appelez|envoyez moi|trouvez moi|"
     r"je veux parler",
     contact=r"parler|discuter|echanger|avoir|joindre|contacter|voir|rencontrer|appeler|"
@@ -460,7 +467,7 @@ FRENCH = _grammar(
 
 # --- Spanish ---------------------------------------------------------------------------------------
 _ES_WORDS = Words(
-    determiners=r"un|una|el|la|los|las|al|del|su|sus|otro|otra|algun|alguna|con un|con una",
+    determiners=r"ningun|ninguna|un|una|el|la|los|las|al|del|su|sus|otro|otra|algun|alguna",
     own=r"mi|mis|nuestro|nuestra|nuestros|nuestras",
     qualifiers=r"otro|otra|verdadero|verdadera|autentico|autentica",
     strong=r"supervisor(?:a|es|as)?|gerentes?|jef[ea]s?|encargad[oa]s?|responsables?|"
@@ -472,7 +479,7 @@ _ES_WORDS = Words(
     r"me gustaria|prefiero|preferiria|puedo|podria|podemos|puede|pueden|podrian|me puede|"
     r"me puedes|me podria|me podrian|como (?:puedo|hago para|podria)|hay (?:alguna )?forma de|"
     r"es posible|tengo que|debo|dejame|dejeme|busco",
-    give=r"paseme|pasame|pasenme|comuniqueme|comunicame|transfierame|transfiereme|"
+    give=r"como (?:contacto a|hablo con|me comunico con|contactar a|hablar con)|paseme|pasame|pasenme|comuniqueme|comunicame|transfierame|transfiereme|"
     r"pongame|ponme|conecteme|conectame|deme|dame|traigame|traiga|llame a|llamen a|"
     r"quiero hablar",
     contact=r"hablar|conversar|comunicarme|comunicarnos|contactar|contactarme|tratar|ver|tener|"
@@ -626,7 +633,8 @@ GRAMMARS = {grammar.code: grammar for grammar in (GERMAN, FRENCH, SPANISH)}
 def manager_rules(grammar: Grammar, folded: str) -> tuple[str, ...]:
     """Names of the manager-request rules that hold in a text folded by `fold`."""
     hits: list[str] = []
-    for clause in clauses(folded):
+    parts = _SENTENCES.split(folded) if grammar.commas_inside else clauses(folded)
+    for clause in (part for part in parts if part):
         for name, rule, negatable in grammar.rules:
             for match in rule.finditer(clause):
                 span = clause[max(0, match.start() - 12) : match.end()]

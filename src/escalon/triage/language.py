@@ -30,11 +30,13 @@ _ENGLISH_MARKERS = _word_set(
 )
 _FOREIGN_MARKERS = _word_set(
     """der das und ich nicht ist ein eine einen einem mit sie wir mein meine bitte auch noch
-    mich mir ihr ihren ihrem ihre kein keine warum wie sehr danke hallo wurde
+    mich mir ihr ihren ihrem ihre kein keine warum wie sehr danke hallo wurde alles vielen dank
+    sind auf bei wann wo heute morgen schon aber oder nur kann gerne guten sehr zu den dem
     le les et je est pas une des du au aux avec pour vous nous mon ma mes ne qui votre moi
-    ce cette dans sur tu bonjour merci toujours
+    ce cette dans sur tu bonjour merci toujours quels quel quelle sont vos nos mais ou avez
+    avons suis cela tres bien
     el los las es una por para con mi mis usted muy pero del al yo que su hola gracias
-    quiero esta todavia"""
+    quiero esta todavia muchas hay estoy tengo cuando donde hora buenos dias"""
 )
 _WORDS = re.compile(r"[a-z']+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
