@@ -21,6 +21,8 @@ COMPLAINT_THRESHOLD = 1.0
 FAILURE_PULL = 0.15
 # A complaint is never read as pleased, whatever polite words it uses.
 COMPLAINT_CEILING = -0.1
+# A text with some trouble in it but short of a complaint reads negative below this warmth.
+TROUBLE_WARMTH = 0.6
 
 
 @functools.cache
@@ -74,12 +76,16 @@ def _complaint_score(found: ComplaintReading, compound: float) -> float:
     return score
 
 
-def _sentiment(found: ComplaintReading, compound: float, complaint: bool) -> float:
+def _sentiment(found: ComplaintReading, compound: float, complaint_score: float) -> float:
     score = compound
     if found.sarcasm and score > 0:
         score = -0.5 * score
     score -= FAILURE_PULL * min(found.failure, 4.0)
-    if complaint:
+    if complaint_score >= COMPLAINT_THRESHOLD:
+        score = min(score, COMPLAINT_CEILING)
+    elif complaint_score > 0 and compound < TROUBLE_WARMTH:
+        # Half a complaint ("I can't log in", "please help") is someone in trouble: not pleased
+        # unless the wording is plainly warm.
         score = min(score, COMPLAINT_CEILING)
     return max(-1.0, min(1.0, score))
 
@@ -113,7 +119,7 @@ def read(text: str) -> Reading:
     compound = float(polarity["compound"])
     score = _complaint_score(found, compound)
     complaint = score >= COMPLAINT_THRESHOLD
-    sentiment = _sentiment(found, compound, complaint)
+    sentiment = _sentiment(found, compound, score)
     intents = frozenset(
         name for name, holds in ((MANAGER_REQUEST, bool(rules)), (COMPLAINT, complaint)) if holds
     )

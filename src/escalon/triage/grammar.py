@@ -10,6 +10,8 @@ from escalon.triage import lexicon as lx
 from escalon.triage.text import clauses
 
 _WORD = r"[a-z0-9'$]+"
+# The longest run of words a cue's phrases are looked up as.
+MAX_GRAM = 3
 _NEG = lx.alt(lx.NEGATORS)
 # Filler between a wish and its verb ("I would like to be able to talk"); a negator may not hide
 # inside it, or "can I not talk to a manager" would read as a request.
@@ -152,13 +154,22 @@ def cue(
     parts = [pattern] if pattern else []
     if stems:
         parts.append(rf"\b(?:{stems})")
+    # Only runs of up to three words are looked up as n-grams; longer phrases ("what is going
+    # on") become part of the pattern, keyed on their first word.
+    short = [p for p in phrases.split("|") if p and p.count(" ") < MAX_GRAM]
+    long = [p for p in phrases.split("|") if p.count(" ") >= MAX_GRAM]
+    key_words = [k for k in keys.split("|") if k]
+    if long:
+        parts.append(r"\b(?:" + "|".join(map(re.escape, long)) + r")\b")
+        if key_words or not parts[:-1]:
+            key_words += [p.split()[0] for p in long]
     return Cue(
         name=name,
         weight=weight,
         failure=failure,
-        phrases=frozenset(p for p in phrases.split("|") if p),
+        phrases=frozenset(short),
         pattern=re.compile("|".join(parts)) if parts else None,
-        keys=frozenset(keys.split("|")) if keys and not stems else None,
+        keys=frozenset(key_words) if key_words and not stems else None,
     )
 
 
@@ -268,7 +279,7 @@ CUES: tuple[Cue, ...] = (
         "no_response",
         2.0,
         True,
-        phrases="hung up|hang up|ignored|ignoring|ignores|not answering|not responding|"
+        phrases="hung up|hang up|hangs up|hanging up|ignored|ignoring|ignores|not answering|not responding|"
         "not replying|not returning",
         pattern=(
             r"\b(?:no|zero|without (?:a|any)) (?:reply|replies|response|responses|answer|answers|"
@@ -298,6 +309,8 @@ CUES: tuple[Cue, ...] = (
             r"standing|trying|dealing|dealt|struggling|fighting|chasing|calling)"
             rf" (?:\w+ ){{0,3}}(?:for |over |since |by )?{_SPAN}\b"
             rf"|\bfor {_SPAN} (?:now|already)\b"
+            # "... after two hours": a time that had to pass before something happened.
+            rf"|\bafter (?:waiting )?{_SPAN}\b"
             rf"|\b{_SPAN} (?:\w+ )?(?:later|since|and still|and counting|and no|and nothing|"
             r"on hold|waiting|of waiting|wait|hold|in line|in a queue|late|delay)\b"
         ),
@@ -329,7 +342,8 @@ CUES: tuple[Cue, ...] = (
         "vanished|not allowed|not being allowed|will not allow|will not let|malfunction|"
         "malfunctions|malfunctioned|malfunctioning|is down|are down|been down|went down|was down|"
         "goes down|keeps going down|site down|system down|service down|website down|app down|"
-        "server down|servers down|network down|buffers|buffering|keeps buffering",
+        "server down|servers down|network down|buffers|buffering|keeps buffering|falling apart|"
+        "fell apart|falls apart|fall apart|came apart|falling off|fell off|falls off|peeling off",
         pattern=(
             r"\b(?:not|never|no longer|can not|could not|will not|unable to|fails? to|failed to|"
             rf"failing to|refuses? to|refused to) {_AUX}{{0,2}}(?:{_FUNCTIONS})\b"
@@ -371,10 +385,12 @@ CUES: tuple[Cue, ...] = (
         pattern=(
             r"\b(?:lost|losing|lose|misplaced|damaged|destroyed|ruined) (?:my|our|his|her|their|"
             r"all my|all our) \w+"
+            r"|\bmissing (?:bags?|luggage|baggage|package|parcel|order|items?|delivery|suitcase|"
+            r"refund|payment|money)\b"
             r"|\b(?:bags?|luggage|baggage|package|parcel|order|delivery|suitcase) (?:is |are |was |"
             r"were |has been |have been |got )?(?:lost|missing|damaged|delayed|stolen)\b"
         ),
-        keys="lost|losing|lose|misplaced|damaged|destroyed|ruined|missing|delayed|stolen",
+        keys="lost|losing|lose|misplaced|damaged|destroyed|ruined|missing|delayed|stolen|missing",
     ),
     cue(
         "delay",
@@ -398,7 +414,7 @@ CUES: tuple[Cue, ...] = (
         False,
         phrases="worst|terrible|horrible|horrendous|awful|appalling|atrocious|dreadful|pathetic|"
         "useless|unacceptable|disgusting|disgraceful|abysmal|incompetent|incompetence|rude|"
-        "unprofessional|lousy|inexcusable|unreliable|unhelpful|clueless|a joke|a shambles|"
+        "unprofessional|lousy|inexcusable|unreliable|unhelpful|clueless|a joke|joke|a shambles|"
         "shambolic|a disgrace|misleading|misled|lied to|lying to|false advertising|not helpful|"
         "no help|not acceptable|not fair|unfair|not good enough|poor service|poor quality|"
         "poor customer|poor communication|poor experience|poor job|poor support|poor response|"
@@ -414,6 +430,7 @@ CUES: tuple[Cue, ...] = (
         False,
         phrases="bad|poor|sucks|suck|sucked|crap|crappy|shitty|garbage|trash|rubbish|ridiculous|"
         "nightmare|mess|shame|shameful|annoying|slow|dumb|stupid|unbelievable|not cool|not ok|"
+        "stinks|stink|fail|epic fail|"
         "not okay|not nice|not good|not great|let down|letdown|let me down|let us down",
     ),
     cue(
@@ -435,6 +452,8 @@ CUES: tuple[Cue, ...] = (
         "lost a customer|lost my business|lost your business|go elsewhere|going elsewhere|"
         "take my business|taking my business|last time i|thanks for nothing|thank you for nothing",
         stems="complain",
+        # "I will never use southwest again".
+        pattern=r"\bnever (?:\w+ ){1,3}again\b",
     ),
     # A demand that something be put right.
     cue(
@@ -467,7 +486,8 @@ CUES: tuple[Cue, ...] = (
         "how difficult|how many times|how long does|how long do|how long will|how long is|"
         "how can you|how could you|how do you expect|what happened to|what is going on|"
         "what gives|what the|is this a joke|is this how|is this what|is this the way|"
-        "are you kidding|are you serious|are you joking",
+        "are you kidding|are you serious|are you joking|what is the point|what good is|"
+        "you call this|now what|so that is it|is it too much to ask|too much to ask",
     ),
     cue(
         "problem",
@@ -532,7 +552,7 @@ class ComplaintReading:
 
 
 def grams(words: list[str]) -> frozenset[str]:
-    """Every run of one to three words."""
+    """Every run of one to three (`MAX_GRAM`) words."""
     found = set(words)
     found.update(f"{a} {b}" for a, b in itertools.pairwise(words))
     found.update(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
