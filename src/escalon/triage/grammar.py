@@ -181,6 +181,7 @@ _FUNCTIONS = (
     r"updated|install|download|show up|display|let me|accept|accepted|go through|send|sending|"
     r"arrive|deliver|delivered|function|recogni[sz]ed?|pair|boot|run|running|ring|pick up|"
     r"pick it up|come on|load up|match|fit|fits|shipped|allowed|allow|allowing|processed|"
+    r"accepting|sending|receiving|showing|printing|remember|remembers|recognise|recognize|"
     r"processing|appear|appears|letting me|letting us|let us"
 )
 # What may stand between a negator and that verb ("does not seem to be working").
@@ -231,7 +232,7 @@ CUES: tuple[Cue, ...] = (
         phrases="money back|scammed|scamming|rip off|ripoff|ripped off|hidden fees|hidden fee|"
         "hidden charges|overcharged|overcharging|over charged|double charged|double billed",
         pattern=(
-            r"\b(?:charged|billed) (?:\w+ )?(?:twice|double|two times|\d+ times|again|extra)\b"
+            r"\b(?:charged|billed) (?:\w+ ){0,4}(?:twice|double|two times|\d+ times|again|extra)\b"
             r"|\b(?:still no|no|where is my|waiting (?:for|on) (?:my|a)|want my|need my|"
             r"never got my|not received my|no sign of my) (?:refund|money|credit|reimbursement)"
             r"|\bstole (?:my|our)\b"
@@ -329,7 +330,7 @@ CUES: tuple[Cue, ...] = (
             r"|\bwaiting (?:on|for) (?:a |an |my |the |your )?(?:reply|response|answer|call|refund|"
             r"email|update|delivery|order|package|technician|engineer)\b"
         ),
-        phrases="on hold|left on hold|put on hold|kept on hold",
+        phrases="on hold|left on hold|put on hold|kept on hold|hold music",
         keys="waiting|waited|hold|holding",
     ),
     cue(
@@ -347,6 +348,13 @@ CUES: tuple[Cue, ...] = (
         pattern=(
             r"\b(?:not|never|no longer|can not|could not|will not|unable to|fails? to|failed to|"
             rf"failing to|refuses? to|refused to) {_AUX}{{0,2}}(?:{_FUNCTIONS})\b"
+            r"|\bcan not get (?:\w+ ){1,4}(?:to work|working|back on|online|to load|to connect|"
+            r"to turn on|to start|to open)\b"
+            r"|\b(?:do|does|did) not have (?:any )?(?:power|internet|signal|service|wifi|heat|"
+            r"heating|water|electricity|hot water|connection)\b"
+            r"|\b(?:can )?(?:barely|hardly) (?:hear|see|use|work|works|load|loads|connect|get)\b"
+            r"|\b(?:is|are) (?:the |your |my )?\w+ down\b"
+            r"|\bno longer (?:\w+ )?(?:remembers|works|shows|loads|accepts|lets|can)\b"
             r"|\b(?:stopped|stops|stop|quit|quits) (?:working|responding|charging|loading|syncing|"
             r"functioning)\b|\b(?:stopped|stops) \w+ing\b"
             r"|\b(?:went out|died|quit|broke|gave up|crapped out|stopped|cut out|shut down)"
@@ -359,24 +367,27 @@ CUES: tuple[Cue, ...] = (
             r"heating|hot water|dial tone|network|data|reception|display)\b"
         ),
         keys="not|never|no|longer|unable|fail|fails|failed|failing|refuse|refuses|refused|stopped|"
-        "stops|stop|quit|quits|keep|keeps|kept|on",
+        "stops|stop|quit|quits|keep|keeps|kept|on|barely|hardly|down",
     ),
     cue(
         "wrong",
         1.5,
         True,
-        phrases="incorrect|incorrectly|arrived damaged|arrived broken|came damaged|came broken|"
+        phrases="incorrect|incorrectly|incomplete|arrived damaged|arrived broken|came damaged|came broken|"
         "arrived late|arrived cold|arrived open|arrived opened|arrived crushed|delivered damaged|"
         "delivered broken|arrived defective",
         pattern=(
             r"\bwrong (?!with\b)\w+|\bwhat is wrong with\b"
             r"|\b(?:damaged|ripped|torn|stained|cracked|scratched|dented|smashed|soggy|stale|"
             r"expired|mouldy|moldy) \w+"
+            r"|\b(?:you|they|he|she|someone|staff|driver|store) (?:\w+ )?(?:forgot|forget|forgets|"
+            r"forgotten|messed up|mess up|screwed up|left out)\b"
             r"|\b(?:cold|used|dirty) (?:item|items|order|product|parcel|package|food|meal|box|room|"
             r"seat|coffee|pizza|fries|chips)\b"
         ),
         keys="wrong|damaged|ripped|torn|stained|cracked|scratched|dented|smashed|soggy|stale|"
-        "expired|mouldy|moldy|cold|used|dirty",
+        "expired|mouldy|moldy|cold|used|dirty|forgot|forget|forgets|forgotten|messed|mess|screwed|"
+        "left",
     ),
     cue(
         "lost",
@@ -396,7 +407,7 @@ CUES: tuple[Cue, ...] = (
         "delay",
         1.0,
         True,
-        phrases="delay|delays|delayed|late|overbooked|oversold|over sold|stranded|diverted|"
+        phrases="delay|delays|delayed|late|bumped|overbooked|oversold|over sold|stranded|diverted|"
         "postponed|missed my connection|missed our connection|missed my flight|missed our flight|"
         "missed the connection|missed my train|missed my appointment",
         stems="misconnect",
@@ -421,8 +432,8 @@ CUES: tuple[Cue, ...] = (
         "bad service|bad experience|bad customer|bad support|bad quality|bad communication|"
         "bad job|too slow|so slow|too long|way too long|inadequate|subpar|impolite|dismissive|"
         "surly|unsafe|inaccurate|overpriced|lacks|lacking|worse|not recommended|"
-        "do not recommend|avoid",
-        stems="terribl|horribl|discriminat|dangerous|overcharg",
+        "do not recommend|avoid|debacle|fiasco|nonexistent|non existent",
+        stems="terribl|horribl|discriminat|dangerous|overcharg|hassl",
     ),
     cue(
         "negative",
@@ -464,7 +475,7 @@ CUES: tuple[Cue, ...] = (
         "make this right|make it right|explain why|explain how|explain this|refund me|"
         "give me my money|help asap|fix asap|respond asap|reply asap|help immediately|"
         "any update|any news|any fix|any idea|any ideas|any solution|any resolution|any eta|"
-        "take action|do something|get your act together|please advise|any suggestions|"
+        "take action|do something|get your act together|please advise|any suggestions|look into|"
         "what are my options|what do i do|what should i do|what can i do|what do we do|"
         "what should we do|anything we can do|anything i can do|anything you can do",
         pattern=(
@@ -487,7 +498,8 @@ CUES: tuple[Cue, ...] = (
         "how can you|how could you|how do you expect|what happened to|what is going on|"
         "what gives|what the|is this a joke|is this how|is this what|is this the way|"
         "are you kidding|are you serious|are you joking|what is the point|what good is|"
-        "you call this|now what|so that is it|is it too much to ask|too much to ask",
+        "you call this|now what|so that is it|is it too much to ask|too much to ask|how is that|"
+        "is this normal|is that normal|is it normal|what are you playing at|what is with",
     ),
     cue(
         "problem",
@@ -505,6 +517,16 @@ CUES: tuple[Cue, ...] = (
         False,
         phrases="can not|could not|will not|did not|does not|is not|are not|not able to",
     ),
+    # Telling support what one bought or booked is the start of a report of what went wrong
+    # with it; like "unable", it needs another cue.
+    cue(
+        "purchase",
+        0.5,
+        False,
+        pattern=r"\b(?:i|we) (?:just |recently )?(?:ordered|bought|paid|purchased|booked|"
+        r"received|got)\b|\bmy (?:order|purchase|package|delivery|booking)\b",
+        keys="i|we|my",
+    ),
     cue(
         "help",
         0.5,
@@ -513,6 +535,32 @@ CUES: tuple[Cue, ...] = (
     ),
 )
 CUE_NAMES = tuple(cue.name for cue in CUES)
+# The cues a trained model reads one by one: fixed, so that a cue added later changes only the
+# complaint score, not the shape of the features a saved model was fitted on.
+MODEL_CUE_NAMES = (
+    "repeat_contact",
+    "money",
+    "still_not",
+    "broken_promise",
+    "not_received",
+    "no_response",
+    "waited",
+    "waiting",
+    "malfunction",
+    "wrong",
+    "lost",
+    "delay",
+    "cancelled",
+    "verdict",
+    "negative",
+    "emotion",
+    "complain",
+    "demand",
+    "why",
+    "problem",
+    "unable",
+    "help",
+)
 
 # Praise, thanks or the absence of a problem: the opposite of a complaint.
 _NO_PROBLEM = re.compile(
