@@ -21,12 +21,14 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# Function words of English that are not words of German, French or Spanish, and the other way
-# round. Two English ones and no foreign one settle the question without asking Lingua: most
-# messages are English, and this test costs a tenth of Lingua's (docs/triage.md, Languages).
+# Function words of English that are not words of the other languages, and the other way round
+# (for German, French and Spanish, and the commonest of Italian, Portuguese and Dutch).
 _ENGLISH_MARKERS = _word_set(
     """the and you your my is it to of for this that with have has are be i was not can do
-    what why how just get been will would from they we our at there their please thanks"""
+    what why how just get been will would from they we our at there their please thanks thank
+    help about some any got i've i'm it's that's tell now too up down new good great love like
+    right could call again another never time by when really hours hour minutes customer service
+    account flight order today yes done"""
 )
 _FOREIGN_MARKERS = _word_set(
     """der das und ich nicht ist ein eine einen einem mit sie wir mein meine bitte auch noch
@@ -36,7 +38,10 @@ _FOREIGN_MARKERS = _word_set(
     ce cette dans sur tu bonjour merci toujours quels quel quelle sont vos nos mais ou avez
     avons suis cela tres bien
     el los las es una por para con mi mis usted muy pero del al yo que su hola gracias
-    quiero esta todavia muchas hay estoy tengo cuando donde hora buenos dias"""
+    quiero esta todavia muchas hay estoy tengo cuando donde hora buenos dias
+    il che di sono grazie voglio vorrei questo della
+    nao obrigado obrigada voce uma meu minha quero estou
+    ik het een niet wil mijn graag bedankt jullie zijn"""
 )
 _WORDS = re.compile(r"[a-z']+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -58,38 +63,21 @@ def _lingua() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
 
 
-def _english_at_a_glance(text: str) -> bool:
-    """Whether a text is plainly English: only ASCII, English function words, no foreign ones."""
-    if _ACCENTED.search(text) is not None:
-        return False
-    words = _WORDS.findall(text.lower())
-    if not _FOREIGN_MARKERS.isdisjoint(words):
-        return False
-    return sum(word in _ENGLISH_MARKERS for word in words) >= 2
-
-
-def _foreign_at_a_glance(text: str) -> bool:
-    """Whether a text has a letter outside ASCII or a function word of German, French or Spanish."""
-    if _ACCENTED.search(text) is not None:
-        return True
-    return not _FOREIGN_MARKERS.isdisjoint(_WORDS.findall(text.lower()))
-
-
 def detect_language(text: str) -> str | None:
     """The ISO 639-1 code of the text's language, or None when it cannot be told."""
     if _LETTER.search(text) is None:
         return None
-    if _english_at_a_glance(text):
-        return "en"
+    words = _WORDS.findall(text.lower())
+    english = not _ENGLISH_MARKERS.isdisjoint(words)
+    # Lingua's foreign answer stands only with a foreign word or letter to back it (it reads a
+    # few short English lines as Dutch or German: "That's classy."), so without one it need not
+    # be asked at all: most messages are English, and this test costs a tenth of Lingua's.
+    if _ACCENTED.search(text) is None and _FOREIGN_MARKERS.isdisjoint(words):
+        return "en" if english else None
     confidences = _lingua().compute_language_confidence_values(text)
     if confidences and confidences[0].value >= MIN_CONFIDENCE:
-        code = str(confidences[0].language.iso_code_639_1.name).lower()
-        # Lingua reads a few short English lines as Dutch or German ("That's classy."): a
-        # foreign answer stands only with a foreign word or letter to back it.
-        if code == "en" or _foreign_at_a_glance(text):
-            return code
-    words = _WORDS.findall(text.lower())
-    return "en" if not _ENGLISH_MARKERS.isdisjoint(words) else None
+        return str(confidences[0].language.iso_code_639_1.name).lower()
+    return "en" if english else None
 
 
 def strip_accents(text: str) -> str:
