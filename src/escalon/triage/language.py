@@ -39,7 +39,7 @@ _FOREIGN_MARKERS = _word_set(
     avons suis cela tres bien
     el los las es una por para con mi mis usted muy pero del al yo que su hola gracias
     quiero esta todavia muchas hay estoy tengo cuando donde hora buenos dias
-    il che di sono grazie voglio vorrei questo della
+    che sono grazie voglio vorrei questo della
     nao obrigado obrigada voce uma meu minha quero estou
     ik het een niet wil mijn graag bedankt jullie zijn"""
 )
