@@ -72,16 +72,19 @@ COMPLAINTS = {
         "Das Paket ist immer noch nicht angekommen, ich warte seit zwei Wochen!",
         "Mir wurde der Betrag doppelt abgebucht. Eine Frechheit.",
         "Die App stürzt ständig ab und niemand antwortet auf meine E-Mails.",
+        "Ich rufe jetzt zum dritten Mal an.",
     ],
     "fr": [
         "Ma commande n'est toujours pas arrivée, c'est inadmissible.",
         "J'ai été débité deux fois et personne ne répond.",
         "Le produit est arrivé cassé, je suis très déçu.",
+        "C'est la troisième fois que j'appelle.",
     ],
     "es": [
         "Mi pedido llegó roto y nadie contesta. Es una vergüenza.",
         "Me cobraron dos veces y todavía no tengo el reembolso.",
         "Llevo tres semanas esperando y el servicio no funciona.",
+        "Es la tercera vez que llamo.",
     ],
 }
 NOT_COMPLAINTS = {

@@ -181,7 +181,8 @@ _DE_CUES = (
         True,
         phrases="schon wieder|immer wieder|zum wiederholten mal|"
         "mehrfach|mehrmals|zum zweiten mal|zum dritten mal|zum x ten mal|bereits mehrfach",
-        pattern=r"\b(?:\d+|zwei|drei|vier|funf|mehrere|unzahlige) (?:mal|mails|anrufe|e mails)\b",
+        pattern=r"\b(?:\d+|zwei|drei|vier|funf|mehrere|unzahlige) (?:mal|mails|anrufe|e mails)\b"
+        r"|\b(?:zweite|dritte|vierte|funfte|x te|\d+ te)[nms]? mal\b",
         keys="mal|mails|anrufe|e",
     ),
     cue(
@@ -338,7 +339,8 @@ _FR_CUES = (
         phrases="encore une fois|une fois de plus|a nouveau|"
         "de nouveau|pour la deuxieme fois|pour la troisieme fois|pour la enieme fois|"
         "plusieurs fois|maintes fois|deja appele|deja ecrit|deja envoye|deja signale",
-        pattern=r"\b(?:\d+|deux|trois|quatre|cinq|plusieurs) (?:fois|mails|appels|messages)\b",
+        pattern=r"\b(?:\d+|deux|trois|quatre|cinq|plusieurs) (?:fois|mails|appels|messages)\b"
+        r"|\b(?:deuxieme|troisieme|quatrieme|cinquieme|enieme|\d+e|\d+eme) fois\b",
         keys="fois|mails|appels|messages",
     ),
     cue(
@@ -503,8 +505,9 @@ _ES_CUES = (
         phrases="otra vez|de nuevo|una vez mas|nuevamente|"
         "por segunda vez|por tercera vez|por enesima vez|varias veces|muchas veces|"
         "ya he llamado|ya llame|ya escribi|ya envie|ya reporte",
-        pattern=r"\b(?:\d+|dos|tres|cuatro|cinco|varias) (?:veces|correos|llamadas|mensajes)\b",
-        keys="veces|correos|llamadas|mensajes",
+        pattern=r"\b(?:\d+|dos|tres|cuatro|cinco|varias) (?:veces|correos|llamadas|mensajes)\b"
+        r"|\b(?:segunda|tercera|cuarta|quinta|enesima) vez\b",
+        keys="veces|vez|correos|llamadas|mensajes",
     ),
     cue(
         "money",
