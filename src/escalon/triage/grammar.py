@@ -515,7 +515,16 @@ CUES: tuple[Cue, ...] = (
         "unable",
         0.5,
         False,
-        phrases="can not|could not|will not|did not|does not|is not|are not|not able to",
+        phrases="can not|could not|will not|did not|does not|is not|are not|not able to|was not|"
+        "were not|have not|has not|had not|would not|do not|not even|nothing",
+    ),
+    # A length of time named to support ("two hours") is mostly time lost; it needs another cue.
+    cue(
+        "time_spent",
+        0.5,
+        False,
+        pattern=rf"\b{_SPAN}\b",
+        keys="hour|hours|day|days|week|weeks|month|months|minute|minutes",
     ),
     # Telling support what one bought or booked is the start of a report of what went wrong
     # with it; like "unable", it needs another cue.
