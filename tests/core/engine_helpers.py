@@ -115,7 +115,7 @@ def ev(event_type: str, when: str, case: str = "C1", **fields: Any) -> dict[str,
 
 
 class FakeAnalyzer:
-    """Deterministic signals for tests: intents from marker words, sentiment from 'mood=<x>'."""
+    """Deterministic signals for tests: intents from marker words, 'mood=<x>' and 'lang=<xx>'."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -128,10 +128,13 @@ class FakeAnalyzer:
         if "COMPLAINT" in text:
             intents.add(COMPLAINT)
         sentiment = 0.0
+        language = "en"
         for word in text.split():
             if word.startswith("mood="):
                 sentiment = float(word.removeprefix("mood="))
-        return TextSignals(frozenset(intents), sentiment)
+            if word.startswith("lang="):
+                language = word.removeprefix("lang=")
+        return TextSignals(frozenset(intents), sentiment, language=language)
 
 
 @dataclass

@@ -79,6 +79,9 @@ def test_level_condition_reads_the_current_level() -> None:
         ("{sentiment_below: -0.5}", "meh mood=-0.5", False),
         ("{contains: [refund, chargeback]}", "I want a REFUND", True),
         ("{contains: [refund]}", "I want my money", False),
+        ("{language: [de, fr]}", "MANAGER lang=de", True),
+        ("{language: de, intent: manager_request}", "MANAGER lang=fr", False),
+        ("{language: [en]}", "no language marker reads as English", True),
     ],
 )
 def test_text_conditions_read_the_customer_message(

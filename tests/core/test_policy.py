@@ -466,7 +466,7 @@ def test_each_kind_of_error_names_its_field(old: str, new: str, path: str, fragm
 def test_a_policy_that_is_not_a_mapping() -> None:
     assert errors_of("- just\n- a list\n") == [
         "1||a policy is a mapping of sections (name, version, calendars, priority, levels, "
-        "teams, slas, rules, categories), not a list"
+        "teams, slas, rules), not a list"
     ]
 
 

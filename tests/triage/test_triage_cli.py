@@ -36,7 +36,7 @@ def test_each_input_line_gets_one_answer_in_order_and_bad_lines_get_errors() -> 
     assert result.exit_code == 0, result.output
     out = lines_of(result.stdout)
     assert len(out) == 8
-    assert out[0] == {"intents": ["manager_request"], "sentiment": 0.0}
+    assert out[0] == {"intents": ["manager_request"], "sentiment": 0.0, "language": "en"}
     assert "invalid JSON" in str(out[1]["error"])
     assert out[2] == {"error": '"text" must be a string, got int'}
     assert out[3] == {"error": "expected a JSON object, got list"}

@@ -32,14 +32,25 @@ def test_on_a_sample_of_the_public_data_both_detectors_beat_the_baselines() -> N
         pytest.skip(f"public data not found at {data} (it lives beside the repository)")
     results = {r.task.name: r.figures for r in triage_eval.evaluate(data, quick=True)}
     manager = results["manager_request"]
-    assert manager["default (whole half)"] >= 0.85 > manager["baseline keywords"]
-    assert manager["trained (30% part)"] >= 0.85
+    assert manager["default (whole half)"] >= 0.95 > manager["baseline keywords"]
+    assert manager["trained (30% part)"] >= 0.95
     complaint = results["complaint"]
-    assert complaint["default (whole half)"] >= 0.6 > complaint["baseline VADER"]
-    assert complaint["trained (30% part)"] >= 0.6
+    assert complaint["default (whole half)"] >= 0.72 > complaint["baseline VADER"]
+    assert complaint["trained (30% part)"] >= 0.72
     sentiment = results["sentiment"]
-    assert sentiment["default (whole half)"] >= 0.72 > sentiment["baseline VADER"]
-    assert sentiment["trained, label (30% part)"] >= 0.72
+    assert sentiment["default (whole half)"] >= 0.78 > sentiment["baseline VADER"]
+    assert sentiment["trained (30% part)"] >= 0.8
+
+
+@pytest.mark.data
+def test_the_default_detector_holds_its_figures_on_both_halves_of_every_set() -> None:
+    # Half A is the one the grammar was developed on; half B shows whether that generalised.
+    data = triage_eval.DEFAULT_DATA
+    if not (data / "intents").is_dir():
+        pytest.skip(f"public data not found at {data} (it lives beside the repository)")
+    floors = {"manager_request": 0.98, "complaint": 0.72, "sentiment": 0.79}
+    for name, (part_a, part_b) in triage_eval.halves(data).items():
+        assert min(part_a, part_b) >= floors[name], name
 
 
 def test_cross_validation_scores_every_training_row_once_out_of_fold() -> None:

@@ -675,6 +675,11 @@ class _Run:
                 return False
             if not self.signals(trigger).intents.intersection(conditions.intent):
                 return False
+        if conditions.language is not None:
+            if trigger.text is None:
+                return False
+            if self.signals(trigger).language not in conditions.language:
+                return False
         if conditions.sentiment_below is not None:
             if trigger.text is None:
                 return False

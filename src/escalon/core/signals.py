@@ -8,16 +8,22 @@ from typing import NamedTuple, Protocol, runtime_checkable
 MANAGER_REQUEST = "manager_request"
 COMPLAINT = "complaint"
 KNOWN_INTENTS = frozenset({MANAGER_REQUEST, COMPLAINT})
+# Languages (ISO 639-1) whose manager requests, complaints and sentiment the default detector
+# reads, and those it recognises without reading them (so a rule can tell them apart).
+READ_LANGUAGES = ("en", "de", "fr", "es")
+DETECTED_LANGUAGES = (*READ_LANGUAGES, "it", "pt", "nl")
 
 
 @dataclass(frozen=True, slots=True)
 class TextSignals:
-    """Intents found in a text, its sentiment in [-1, 1] and, from a trained model, its label."""
+    """Intents found in a text, its sentiment in [-1, 1], its language and a model's label."""
 
     intents: frozenset[str] = frozenset()
     sentiment: float = 0.0
     label: str | None = None
     score: float | None = None
+    # ISO 639-1 code of the text's language; None when it could not be told.
+    language: str | None = None
 
 
 class TextAnalyzer(Protocol):

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from escalon.core.signals import COMPLAINT, MANAGER_REQUEST, TextSignals
+from escalon.triage import foreign
 from escalon.triage.grammar import ComplaintReading, complaint_cues, manager_rules
+from escalon.triage.language import detect_language
 from escalon.triage.text import clean, fold
 
 # A text is a complaint when its cues weigh this much: any one full cue (charged twice, an error,
@@ -19,6 +21,8 @@ COMPLAINT_THRESHOLD = 1.0
 FAILURE_PULL = 0.15
 # A complaint is never read as pleased, whatever polite words it uses.
 COMPLAINT_CEILING = -0.1
+# A text with some trouble in it but short of a complaint reads negative below this warmth.
+TROUBLE_WARMTH = 0.6
 
 
 @functools.cache
@@ -40,6 +44,7 @@ class Reading:
     vader_compound: float
     sentiment: float
     signals: TextSignals
+    language: str | None = None
 
     @property
     def is_manager_request(self) -> bool:
@@ -71,12 +76,16 @@ def _complaint_score(found: ComplaintReading, compound: float) -> float:
     return score
 
 
-def _sentiment(found: ComplaintReading, compound: float, complaint: bool) -> float:
+def _sentiment(found: ComplaintReading, compound: float, complaint_score: float) -> float:
     score = compound
     if found.sarcasm and score > 0:
         score = -0.5 * score
     score -= FAILURE_PULL * min(found.failure, 4.0)
-    if complaint:
+    if complaint_score >= COMPLAINT_THRESHOLD:
+        score = min(score, COMPLAINT_CEILING)
+    elif complaint_score > 0 and compound < TROUBLE_WARMTH:
+        # Half a complaint ("I can't log in", "please help") is someone in trouble: not pleased
+        # unless the wording is plainly warm.
         score = min(score, COMPLAINT_CEILING)
     return max(-1.0, min(1.0, score))
 
@@ -84,14 +93,33 @@ def _sentiment(found: ComplaintReading, compound: float, complaint: bool) -> flo
 def read(text: str) -> Reading:
     """Read one text without caching (use `DefaultDetector` for the cached form)."""
     cleaned = clean(text)
-    folded = fold(cleaned)
-    polarity = vader().polarity_scores(cleaned)
+    language = detect_language(cleaned)
+    grammar = foreign.GRAMMARS.get(language or "")
+    if grammar is not None:
+        folded = foreign.fold(cleaned)
+        found = foreign.complaint_cues(grammar, folded)
+        rules = tuple(f"{language}:{name}" for name in foreign.manager_rules(grammar, folded))
+        # VADER knows English words only: the language's own short lexicon stands in for it.
+        words = foreign.polarity(grammar, folded)
+        total = max(words.positive + words.negative, 1.0)
+        polarity = {
+            "neg": words.negative / total / 2,
+            "neu": 1.0 - (words.positive + words.negative) / total / 2,
+            "pos": words.positive / total / 2,
+            "compound": words.compound,
+        }
+    else:
+        folded = fold(cleaned)
+        found = complaint_cues(folded)
+        rules = manager_rules(folded)
+        polarity = vader().polarity_scores(cleaned)
+        if language is None:
+            # Too short to tell ("Agent!", "Chef bitte"): every grammar gets a look.
+            rules += _foreign_manager_rules(cleaned)
     compound = float(polarity["compound"])
-    found = complaint_cues(folded)
     score = _complaint_score(found, compound)
-    rules = manager_rules(folded)
     complaint = score >= COMPLAINT_THRESHOLD
-    sentiment = _sentiment(found, compound, complaint)
+    sentiment = _sentiment(found, compound, score)
     intents = frozenset(
         name for name, holds in ((MANAGER_REQUEST, bool(rules)), (COMPLAINT, complaint)) if holds
     )
@@ -104,7 +132,17 @@ def read(text: str) -> Reading:
         vader_pos=float(polarity["pos"]),
         vader_compound=compound,
         sentiment=sentiment,
-        signals=TextSignals(intents=intents, sentiment=sentiment),
+        signals=TextSignals(intents=intents, sentiment=sentiment, language=language),
+        language=language,
+    )
+
+
+def _foreign_manager_rules(cleaned: str) -> tuple[str, ...]:
+    folded = foreign.fold(cleaned)
+    return tuple(
+        f"{code}:{name}"
+        for code, grammar in foreign.GRAMMARS.items()
+        for name in foreign.manager_rules(grammar, folded)
     )
 
 

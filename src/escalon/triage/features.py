@@ -17,14 +17,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from escalon.triage.default import DefaultDetector, Reading
-from escalon.triage.grammar import CUE_NAMES
+from escalon.triage.grammar import MODEL_CUE_NAMES
 from escalon.triage.text import clean, fold
 
 # One detector for every model in the process, so its cache is shared.
 _DETECTOR = DefaultDetector(cache_size=16384)
 # Folds used to predict first-level probabilities for fitting the second level.
 STACK_FOLDS = 3
-FEATURE_COUNT = 13 + len(CUE_NAMES)
+FEATURE_COUNT = 13 + len(MODEL_CUE_NAMES)
 
 
 def normalise(text: str) -> str:
@@ -49,7 +49,7 @@ def reading_vector(reading: Reading) -> list[float]:
         1.0 if found.sarcasm else 0.0,
         1.0 if found.reassured else 0.0,
         1.0 if found.thanks else 0.0,
-        *(1.0 if name in found.cues else 0.0 for name in CUE_NAMES),
+        *(1.0 if name in found.cues else 0.0 for name in MODEL_CUE_NAMES),
     ]
 
 

@@ -10,6 +10,8 @@ from escalon.triage import lexicon as lx
 from escalon.triage.text import clauses
 
 _WORD = r"[a-z0-9'$]+"
+# The longest run of words a cue's phrases are looked up as.
+MAX_GRAM = 3
 _NEG = lx.alt(lx.NEGATORS)
 # Filler between a wish and its verb ("I would like to be able to talk"); a negator may not hide
 # inside it, or "can I not talk to a manager" would read as a request.
@@ -139,7 +141,7 @@ class Cue:
         return self.pattern.search(folded) is not None
 
 
-def _cue(
+def cue(
     name: str,
     weight: float,
     failure: bool,
@@ -152,13 +154,22 @@ def _cue(
     parts = [pattern] if pattern else []
     if stems:
         parts.append(rf"\b(?:{stems})")
+    # Only runs of up to three words are looked up as n-grams; longer phrases ("what is going
+    # on") become part of the pattern, keyed on their first word.
+    short = [p for p in phrases.split("|") if p and p.count(" ") < MAX_GRAM]
+    long = [p for p in phrases.split("|") if p.count(" ") >= MAX_GRAM]
+    key_words = [k for k in keys.split("|") if k]
+    if long:
+        parts.append(r"\b(?:" + "|".join(map(re.escape, long)) + r")\b")
+        if key_words or not parts[:-1]:
+            key_words += [p.split()[0] for p in long]
     return Cue(
         name=name,
         weight=weight,
         failure=failure,
-        phrases=frozenset(p for p in phrases.split("|") if p),
+        phrases=frozenset(short),
         pattern=re.compile("|".join(parts)) if parts else None,
-        keys=frozenset(keys.split("|")) if keys and not stems else None,
+        keys=frozenset(key_words) if key_words and not stems else None,
     )
 
 
@@ -170,6 +181,7 @@ _FUNCTIONS = (
     r"updated|install|download|show up|display|let me|accept|accepted|go through|send|sending|"
     r"arrive|deliver|delivered|function|recogni[sz]ed?|pair|boot|run|running|ring|pick up|"
     r"pick it up|come on|load up|match|fit|fits|shipped|allowed|allow|allowing|processed|"
+    r"accepting|sending|receiving|showing|printing|remember|remembers|recognise|recognize|"
     r"processing|appear|appears|letting me|letting us|let us"
 )
 # What may stand between a negator and that verb ("does not seem to be working").
@@ -194,7 +206,7 @@ _SPAN = (
 
 CUES: tuple[Cue, ...] = (
     # Writing again about the same thing: the first answer did not help.
-    _cue(
+    cue(
         "repeat_contact",
         2.0,
         True,
@@ -213,14 +225,14 @@ CUES: tuple[Cue, ...] = (
         keys="time|times|emails|calls|messages|attempts|tweets|tries|complaints|chats|dms|keep|"
         "kept|keeps|already",
     ),
-    _cue(
+    cue(
         "money",
         2.0,
         True,
         phrases="money back|scammed|scamming|rip off|ripoff|ripped off|hidden fees|hidden fee|"
         "hidden charges|overcharged|overcharging|over charged|double charged|double billed",
         pattern=(
-            r"\b(?:charged|billed) (?:\w+ )?(?:twice|double|two times|\d+ times|again|extra)\b"
+            r"\b(?:charged|billed) (?:\w+ ){0,4}(?:twice|double|two times|\d+ times|again|extra)\b"
             r"|\b(?:still no|no|where is my|waiting (?:for|on) (?:my|a)|want my|need my|"
             r"never got my|not received my|no sign of my) (?:refund|money|credit|reimbursement)"
             r"|\bstole (?:my|our)\b"
@@ -228,7 +240,7 @@ CUES: tuple[Cue, ...] = (
         keys="charged|billed|refund|money|credit|reimbursement|stole",
     ),
     # Something promised or fixed has not happened yet.
-    _cue(
+    cue(
         "still_not",
         2.0,
         True,
@@ -244,7 +256,7 @@ CUES: tuple[Cue, ...] = (
         keys="still|not",
     ),
     # What was promised or due has not come true.
-    _cue(
+    cue(
         "broken_promise",
         1.5,
         True,
@@ -253,7 +265,7 @@ CUES: tuple[Cue, ...] = (
         "was told it|was told that|were told that|was told i would|was assured|were assured|"
         "but never|they never do|never did|never does|never happened|never showed",
     ),
-    _cue(
+    cue(
         "not_received",
         2.0,
         True,
@@ -264,11 +276,11 @@ CUES: tuple[Cue, ...] = (
         ),
         keys="never|not|nor|yet",
     ),
-    _cue(
+    cue(
         "no_response",
         2.0,
         True,
-        phrases="hung up|hang up|ignored|ignoring|ignores|not answering|not responding|"
+        phrases="hung up|hang up|hangs up|hanging up|ignored|ignoring|ignores|not answering|not responding|"
         "not replying|not returning",
         pattern=(
             r"\b(?:no|zero|without (?:a|any)) (?:reply|replies|response|responses|answer|answers|"
@@ -289,7 +301,7 @@ CUES: tuple[Cue, ...] = (
         keys="no|zero|without|nobody|never|not",
     ),
     # A length of time spent waiting, delayed or stuck.
-    _cue(
+    cue(
         "waited",
         2.0,
         True,
@@ -298,12 +310,14 @@ CUES: tuple[Cue, ...] = (
             r"standing|trying|dealing|dealt|struggling|fighting|chasing|calling)"
             rf" (?:\w+ ){{0,3}}(?:for |over |since |by )?{_SPAN}\b"
             rf"|\bfor {_SPAN} (?:now|already)\b"
+            # "... after two hours": a time that had to pass before something happened.
+            rf"|\bafter (?:waiting )?{_SPAN}\b"
             rf"|\b{_SPAN} (?:\w+ )?(?:later|since|and still|and counting|and no|and nothing|"
             r"on hold|waiting|of waiting|wait|hold|in line|in a queue|late|delay)\b"
         ),
         keys="hour|hours|day|days|week|weeks|month|months|minute|minutes|year|years",
     ),
-    _cue(
+    cue(
         "waiting",
         1.5,
         True,
@@ -316,10 +330,10 @@ CUES: tuple[Cue, ...] = (
             r"|\bwaiting (?:on|for) (?:a |an |my |the |your )?(?:reply|response|answer|call|refund|"
             r"email|update|delivery|order|package|technician|engineer)\b"
         ),
-        phrases="on hold|left on hold|put on hold|kept on hold",
+        phrases="on hold|left on hold|put on hold|kept on hold|hold music",
         keys="waiting|waited|hold|holding",
     ),
-    _cue(
+    cue(
         "malfunction",
         1.5,
         True,
@@ -329,10 +343,18 @@ CUES: tuple[Cue, ...] = (
         "vanished|not allowed|not being allowed|will not allow|will not let|malfunction|"
         "malfunctions|malfunctioned|malfunctioning|is down|are down|been down|went down|was down|"
         "goes down|keeps going down|site down|system down|service down|website down|app down|"
-        "server down|servers down|network down|buffers|buffering|keeps buffering",
+        "server down|servers down|network down|buffers|buffering|keeps buffering|falling apart|"
+        "fell apart|falls apart|fall apart|came apart|falling off|fell off|falls off|peeling off",
         pattern=(
             r"\b(?:not|never|no longer|can not|could not|will not|unable to|fails? to|failed to|"
             rf"failing to|refuses? to|refused to) {_AUX}{{0,2}}(?:{_FUNCTIONS})\b"
+            r"|\bcan not get (?:\w+ ){1,4}(?:to work|working|back on|online|to load|to connect|"
+            r"to turn on|to start|to open)\b"
+            r"|\b(?:do|does|did) not have (?:any )?(?:power|internet|signal|service|wifi|heat|"
+            r"heating|water|electricity|hot water|connection)\b"
+            r"|\b(?:can )?(?:barely|hardly) (?:hear|see|use|work|works|load|loads|connect|get)\b"
+            r"|\b(?:is|are) (?:the |your |my )?\w+ down\b"
+            r"|\bno longer (?:\w+ )?(?:remembers|works|shows|loads|accepts|lets|can)\b"
             r"|\b(?:stopped|stops|stop|quit|quits) (?:working|responding|charging|loading|syncing|"
             r"functioning)\b|\b(?:stopped|stops) \w+ing\b"
             r"|\b(?:went out|died|quit|broke|gave up|crapped out|stopped|cut out|shut down)"
@@ -345,78 +367,84 @@ CUES: tuple[Cue, ...] = (
             r"heating|hot water|dial tone|network|data|reception|display)\b"
         ),
         keys="not|never|no|longer|unable|fail|fails|failed|failing|refuse|refuses|refused|stopped|"
-        "stops|stop|quit|quits|keep|keeps|kept|on",
+        "stops|stop|quit|quits|keep|keeps|kept|on|barely|hardly|down",
     ),
-    _cue(
+    cue(
         "wrong",
         1.5,
         True,
-        phrases="incorrect|incorrectly|arrived damaged|arrived broken|came damaged|came broken|"
+        phrases="incorrect|incorrectly|incomplete|arrived damaged|arrived broken|came damaged|came broken|"
         "arrived late|arrived cold|arrived open|arrived opened|arrived crushed|delivered damaged|"
         "delivered broken|arrived defective",
         pattern=(
             r"\bwrong (?!with\b)\w+|\bwhat is wrong with\b"
             r"|\b(?:damaged|ripped|torn|stained|cracked|scratched|dented|smashed|soggy|stale|"
             r"expired|mouldy|moldy) \w+"
+            r"|\b(?:you|they|he|she|someone|staff|driver|store) (?:\w+ )?(?:forgot|forget|forgets|"
+            r"forgotten|messed up|mess up|screwed up|left out)\b"
             r"|\b(?:cold|used|dirty) (?:item|items|order|product|parcel|package|food|meal|box|room|"
             r"seat|coffee|pizza|fries|chips)\b"
         ),
         keys="wrong|damaged|ripped|torn|stained|cracked|scratched|dented|smashed|soggy|stale|"
-        "expired|mouldy|moldy|cold|used|dirty",
+        "expired|mouldy|moldy|cold|used|dirty|forgot|forget|forgets|forgotten|messed|mess|screwed|"
+        "left",
     ),
-    _cue(
+    cue(
         "lost",
         1.5,
         True,
         pattern=(
             r"\b(?:lost|losing|lose|misplaced|damaged|destroyed|ruined) (?:my|our|his|her|their|"
             r"all my|all our) \w+"
+            r"|\bmissing (?:bags?|luggage|baggage|package|parcel|order|items?|delivery|suitcase|"
+            r"refund|payment|money)\b"
             r"|\b(?:bags?|luggage|baggage|package|parcel|order|delivery|suitcase) (?:is |are |was |"
             r"were |has been |have been |got )?(?:lost|missing|damaged|delayed|stolen)\b"
         ),
-        keys="lost|losing|lose|misplaced|damaged|destroyed|ruined|missing|delayed|stolen",
+        keys="lost|losing|lose|misplaced|damaged|destroyed|ruined|missing|delayed|stolen|missing",
     ),
-    _cue(
+    cue(
         "delay",
         1.0,
         True,
-        phrases="delay|delays|delayed|late|overbooked|oversold|over sold|stranded|diverted|"
+        phrases="delay|delays|delayed|late|bumped|overbooked|oversold|over sold|stranded|diverted|"
         "postponed|missed my connection|missed our connection|missed my flight|missed our flight|"
         "missed the connection|missed my train|missed my appointment",
         stems="misconnect",
     ),
-    _cue(
+    cue(
         "cancelled",
         1.0,
         True,
         phrases="cancelled|canceled|cancellation|cancellations|cancelation|cancelations",
     ),
     # How the customer judges the service or the staff.
-    _cue(
+    cue(
         "verdict",
         1.5,
         False,
         phrases="worst|terrible|horrible|horrendous|awful|appalling|atrocious|dreadful|pathetic|"
         "useless|unacceptable|disgusting|disgraceful|abysmal|incompetent|incompetence|rude|"
-        "unprofessional|lousy|inexcusable|unreliable|unhelpful|clueless|a joke|a shambles|"
+        "unprofessional|lousy|inexcusable|unreliable|unhelpful|clueless|a joke|joke|a shambles|"
         "shambolic|a disgrace|misleading|misled|lied to|lying to|false advertising|not helpful|"
         "no help|not acceptable|not fair|unfair|not good enough|poor service|poor quality|"
         "poor customer|poor communication|poor experience|poor job|poor support|poor response|"
         "bad service|bad experience|bad customer|bad support|bad quality|bad communication|"
         "bad job|too slow|so slow|too long|way too long|inadequate|subpar|impolite|dismissive|"
         "surly|unsafe|inaccurate|overpriced|lacks|lacking|worse|not recommended|"
-        "do not recommend|avoid",
-        stems="terribl|horribl|discriminat|dangerous|overcharg",
+        "do not recommend|avoid|debacle|fiasco|nonexistent|non existent",
+        stems="terribl|horribl|discriminat|dangerous|overcharg|hassl",
     ),
-    _cue(
+    cue(
         "negative",
         1.0,
         False,
         phrases="bad|poor|sucks|suck|sucked|crap|crappy|shitty|garbage|trash|rubbish|ridiculous|"
         "nightmare|mess|shame|shameful|annoying|slow|dumb|stupid|unbelievable|not cool|not ok|"
+        "stinks|stink|fail|epic fail|"
         "not okay|not nice|not good|not great|let down|letdown|let me down|let us down",
     ),
-    _cue(
+    cue(
         "emotion",
         1.0,
         False,
@@ -425,7 +453,7 @@ CUES: tuple[Cue, ...] = (
         "not satisfied|not amused|ugh|ughh|smh|wtf|ffs|sigh|grr|pissed",
         stems="disappoint|frustrat|annoy",
     ),
-    _cue(
+    cue(
         "complain",
         1.5,
         False,
@@ -435,9 +463,11 @@ CUES: tuple[Cue, ...] = (
         "lost a customer|lost my business|lost your business|go elsewhere|going elsewhere|"
         "take my business|taking my business|last time i|thanks for nothing|thank you for nothing",
         stems="complain",
+        # "I will never use southwest again".
+        pattern=r"\bnever (?:\w+ ){1,3}again\b",
     ),
     # A demand that something be put right.
-    _cue(
+    cue(
         "demand",
         1.0,
         False,
@@ -445,7 +475,7 @@ CUES: tuple[Cue, ...] = (
         "make this right|make it right|explain why|explain how|explain this|refund me|"
         "give me my money|help asap|fix asap|respond asap|reply asap|help immediately|"
         "any update|any news|any fix|any idea|any ideas|any solution|any resolution|any eta|"
-        "take action|do something|get your act together|please advise|any suggestions|"
+        "take action|do something|get your act together|please advise|any suggestions|look into|"
         "what are my options|what do i do|what should i do|what can i do|what do we do|"
         "what should we do|anything we can do|anything i can do|anything you can do",
         pattern=(
@@ -458,7 +488,7 @@ CUES: tuple[Cue, ...] = (
         keys="i|we|when",
     ),
     # Asking why something is as it is, which in a message to support blames.
-    _cue(
+    cue(
         "why",
         1.0,
         False,
@@ -467,9 +497,11 @@ CUES: tuple[Cue, ...] = (
         "how difficult|how many times|how long does|how long do|how long will|how long is|"
         "how can you|how could you|how do you expect|what happened to|what is going on|"
         "what gives|what the|is this a joke|is this how|is this what|is this the way|"
-        "are you kidding|are you serious|are you joking",
+        "are you kidding|are you serious|are you joking|what is the point|what good is|"
+        "you call this|now what|so that is it|is it too much to ask|too much to ask|how is that|"
+        "is this normal|is that normal|is it normal|what are you playing at|what is with",
     ),
-    _cue(
+    cue(
         "problem",
         1.0,
         False,
@@ -479,13 +511,32 @@ CUES: tuple[Cue, ...] = (
     ),
     # Not being able to do something, or asking for help with it: a complaint only together
     # with another cue ("I can't log in, please help" is; "please help me choose" is not).
-    _cue(
+    cue(
         "unable",
         0.5,
         False,
-        phrases="can not|could not|will not|did not|does not|is not|are not|not able to",
+        phrases="can not|could not|will not|did not|does not|is not|are not|not able to|was not|"
+        "were not|have not|has not|had not|would not|do not|not even|nothing",
     ),
-    _cue(
+    # A length of time named to support ("two hours") is mostly time lost; it needs another cue.
+    cue(
+        "time_spent",
+        0.5,
+        False,
+        pattern=rf"\b{_SPAN}\b",
+        keys="hour|hours|day|days|week|weeks|month|months|minute|minutes",
+    ),
+    # Telling support what one bought or booked is the start of a report of what went wrong
+    # with it; like "unable", it needs another cue.
+    cue(
+        "purchase",
+        0.5,
+        False,
+        pattern=r"\b(?:i|we) (?:just |recently )?(?:ordered|bought|paid|purchased|booked|"
+        r"received|got)\b|\bmy (?:order|purchase|package|delivery|booking)\b",
+        keys="i|we|my",
+    ),
+    cue(
         "help",
         0.5,
         False,
@@ -493,6 +544,32 @@ CUES: tuple[Cue, ...] = (
     ),
 )
 CUE_NAMES = tuple(cue.name for cue in CUES)
+# The cues a trained model reads one by one: fixed, so that a cue added later changes only the
+# complaint score, not the shape of the features a saved model was fitted on.
+MODEL_CUE_NAMES = (
+    "repeat_contact",
+    "money",
+    "still_not",
+    "broken_promise",
+    "not_received",
+    "no_response",
+    "waited",
+    "waiting",
+    "malfunction",
+    "wrong",
+    "lost",
+    "delay",
+    "cancelled",
+    "verdict",
+    "negative",
+    "emotion",
+    "complain",
+    "demand",
+    "why",
+    "problem",
+    "unable",
+    "help",
+)
 
 # Praise, thanks or the absence of a problem: the opposite of a complaint.
 _NO_PROBLEM = re.compile(
@@ -531,31 +608,36 @@ class ComplaintReading:
     thanks: bool
 
 
-def _grams(words: list[str]) -> frozenset[str]:
-    """Every run of one to three words."""
-    grams = set(words)
-    grams.update(f"{a} {b}" for a, b in itertools.pairwise(words))
-    grams.update(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
-    return frozenset(grams)
+def grams(words: list[str]) -> frozenset[str]:
+    """Every run of one to three (`MAX_GRAM`) words."""
+    found = set(words)
+    found.update(f"{a} {b}" for a, b in itertools.pairwise(words))
+    found.update(f"{a} {b} {c}" for a, b, c in zip(words, words[1:], words[2:], strict=False))
+    return frozenset(found)
+
+
+def weigh_cues(cues: tuple[Cue, ...], folded: str) -> tuple[tuple[str, ...], float, float]:
+    """Names of the cues that hold in a folded text, their summed weight and its failure part."""
+    found_grams = grams(folded.split())
+    names: list[str] = []
+    weight = 0.0
+    failure = 0.0
+    for item in cues:
+        if item.holds(found_grams, folded):
+            names.append(item.name)
+            weight += item.weight
+            if item.failure:
+                failure += item.weight
+    return tuple(names), weight, failure
 
 
 def complaint_cues(folded: str) -> ComplaintReading:
     """Read the complaint and service-failure cues of a folded text."""
-    words = folded.split()
-    grams = _grams(words)
-    cues: list[str] = []
-    weight = 0.0
-    failure = 0.0
-    for cue in CUES:
-        if cue.holds(grams, folded):
-            cues.append(cue.name)
-            weight += cue.weight
-            if cue.failure:
-                failure += cue.weight
+    names, weight, failure = weigh_cues(CUES, folded)
     # Praise only turns ironic next to something that went wrong.
     sarcasm = failure > 0 and _IRONIC_PRAISE.search(folded) is not None
     return ComplaintReading(
-        cues=tuple(cues),
+        cues=names,
         weight=weight,
         failure=failure,
         sarcasm=sarcasm,

@@ -42,10 +42,11 @@ def parse_line(line: str) -> str | dict[str, str]:
 
 
 def render(signals: TextSignals, *, with_label: bool) -> str:
-    """One output line (without its newline): intents sorted, sentiment rounded."""
+    """One output line (without its newline): intents sorted, sentiment rounded, language."""
     out: dict[str, object] = {
         "intents": sorted(signals.intents),
         "sentiment": round(signals.sentiment, SENTIMENT_DECIMALS),
+        "language": signals.language,
     }
     if with_label:
         out["label"] = signals.label

@@ -6,6 +6,8 @@ import functools
 import html
 import re
 
+from escalon.triage.typos import mend
+
 # Links, handles and markup carry no sentiment and confuse the phrase grammar, so they go first.
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S*", re.IGNORECASE)
 _MENTION = re.compile(r"(?<![\w@])@\w+")
@@ -145,12 +147,58 @@ def _fold_word(word: str) -> str:
     times = _TIMES.match(word)
     if times is not None:
         return times.group(1) + " times"
-    return word
+    return mend(word)
+
+
+# Words of blame that people run together in lower-case hashtags (#worstservice, #nothappy,
+# #epicfail), as the grammar spells them.
+_TAG_FRAGMENTS = {
+    "worst": "worst",
+    "fail": "fail",
+    "nothappy": "not happy",
+    "unhappy": "unhappy",
+    "notcool": "not cool",
+    "notimpressed": "not impressed",
+    "sucks": "sucks",
+    "terrible": "terrible",
+    "horrible": "horrible",
+    "awful": "awful",
+    "disappoint": "disappointed",
+    "frustrat": "frustrated",
+    "angry": "angry",
+    "annoyed": "annoyed",
+    "useless": "useless",
+    "rude": "rude",
+    "neveragain": "never again",
+    "ripoff": "rip off",
+    "scam": "scammed",
+    "badservice": "bad service",
+    "poorservice": "poor service",
+    "badcustomerservice": "bad customer service",
+    "fml": "fml",
+    "wtf": "wtf",
+    "delayed": "delayed",
+    "cancelled": "cancelled",
+    "stranded": "stranded",
+    "lostluggage": "lost luggage",
+    "lostbag": "lost bag",
+    "fedup": "fed up",
+    "shameon": "shame on",
+}
+_TAG_FRAGMENT = re.compile("|".join(sorted(_TAG_FRAGMENTS, key=len, reverse=True)))
 
 
 def _split_hashtag(match: re.Match[str]) -> str:
     """Turn `#WorstServiceEver` into `Worst Service Ever` so its words are read."""
-    return _CAMEL.sub(" ", match.group(1)).replace("_", " ")
+    words = _CAMEL.sub(" ", match.group(1)).replace("_", " ")
+    # A run-together lower-case tag keeps its words of blame: `#worstairline` → `worst`.
+    found = [
+        _TAG_FRAGMENTS[fragment.group()]
+        for word in words.split()
+        if len(word) > 6 and word.islower()
+        for fragment in _TAG_FRAGMENT.finditer(word)
+    ]
+    return " ".join([words, *found]) if found else words
 
 
 def clean(text: str) -> str:

@@ -398,4 +398,5 @@ class ModelDetector:
             sentiment=sentiment,
             label=self.model.labels[best],
             score=row[best],
+            language=base.language,
         )

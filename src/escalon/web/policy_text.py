@@ -199,6 +199,17 @@ def trigger_clause(trigger: object, metric: object = None, after: object = None)
     return f"{text} ({'; '.join(extra)})" if extra else text
 
 
+_LANGUAGE_NAMES = {
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+}
+
+
 def condition_phrase(key: str, value: object) -> str:
     """One condition of a rule's `if`, as a clause: `the priority is P1 or P2`."""
     if key in NAMED_CONDITIONS:
@@ -210,6 +221,10 @@ def condition_phrase(key: str, value: object) -> str:
         )
     if key == "sentiment_below":
         return f"the customer's sentiment is below {number(value)}"
+    if key == "language":
+        return "the customer writes in " + either(
+            _LANGUAGE_NAMES.get(str(code), quoted(str(code))) for code in names(value)
+        )
     if key == "contains":
         return f"the customer's text contains {either(quoted(phrase) for phrase in names(value))}"
     if key == "reopened_at_least":

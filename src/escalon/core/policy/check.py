@@ -26,6 +26,7 @@ from escalon.core.policy.model import (
     CategorySpec,
     Conditions,
     EscalateSpec,
+    Languages,
     LevelSpec,
     Name,
     PolicyDocument,
@@ -37,7 +38,7 @@ from escalon.core.policy.model import (
     Version,
 )
 from escalon.core.policy.source import Path, Problem, SourceMap, format_path, read_yaml
-from escalon.core.signals import KNOWN_INTENTS
+from escalon.core.signals import DETECTED_LANGUAGES, KNOWN_INTENTS, READ_LANGUAGES
 
 TEXT_TRIGGERS = frozenset({"case.opened", "customer.message"})
 RECIPIENT_WORDS = ("assignee", "level_team", "supervisor")
@@ -201,17 +202,9 @@ def _names_of(values: Iterable[str]) -> str:
     return ", ".join(values) or "none"
 
 
-_TOP_LEVEL = (
-    "name",
-    "version",
-    "calendars",
-    "priority",
-    "levels",
-    "teams",
-    "slas",
-    "rules",
-    "categories",
-)
+_TOP_LEVEL = ("name", "version", "calendars", "priority", "levels", "teams", "slas", "rules")
+# Optional sections added later, left out of the short list a malformed file is shown.
+_KNOWN_TOP_LEVEL = (*_TOP_LEVEL, "categories", "languages")
 _REQUIRED = ("name", "version", "calendars", "priority", "levels", "slas")
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
 _VERSION: TypeAdapter[str] = TypeAdapter(Version)
@@ -242,9 +235,10 @@ def check_text(text: str, source: str) -> CheckResult:
 
 def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
     for key in data:
-        if key not in _TOP_LEVEL:
+        if key not in _KNOWN_TOP_LEVEL:
             checker.error(
-                (str(key),), f"unknown top-level section '{key}'{_suggest(str(key), _TOP_LEVEL)}"
+                (str(key),),
+                f"unknown top-level section '{key}'{_suggest(str(key), _KNOWN_TOP_LEVEL)}",
             )
     for key in _REQUIRED:
         if key not in data:
@@ -268,6 +262,7 @@ def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
     categories = _check_categories(checker, data.get("categories", {}))
     slas = _check_slas(checker, data.get("slas"), calendars, priority, teams, categories)
     _check_rules(checker, data.get("rules", []), priority, levels, teams, categories, slas)
+    _check_languages(checker, data)
 
 
 _CATEGORIES: TypeAdapter[dict[str, CategorySpec]] = TypeAdapter(dict[CategoryName, CategorySpec])
@@ -616,7 +611,7 @@ class _RuleContext:
                         f"intent '{intent}' is not one the default detector finds "
                         f"({_names_of(sorted(KNOWN_INTENTS))}); only a trained model mapped to it can",
                     )
-        for name in ("intent", "sentiment_below", "contains"):
+        for name in ("intent", "language", "sentiment_below", "contains"):
             if getattr(conditions, name) is not None and trigger not in TEXT_TRIGGERS:
                 self._warn(
                     (*path, name),
@@ -702,3 +697,42 @@ class _RuleContext:
         if prefix in {"team", "on_call"} and self.teams is not None and name not in self.teams:
             return f"unknown team '{name}'{_suggest(name, self.teams)}; teams: {_names_of(sorted(self.teams))}"
         return None
+
+
+_LANGUAGES: TypeAdapter[tuple[str, ...] | None] = TypeAdapter(Languages | None)
+# Conditions whose answer comes from the detector's reading of the text, in its language.
+_READING_CONDITIONS = ("intent", "sentiment_below")
+
+
+def _check_languages(checker: _Checker, data: dict[Any, Any]) -> None:
+    """Warn where a rule reads intents or sentiment in a language the default detector cannot.
+
+    A rule's languages are its `language` condition, or else the policy's `languages` (those
+    its customers write); a rule that names neither relies on none in particular.
+    """
+    written = checker.adapt(_LANGUAGES, data.get("languages"), ("languages",))
+    rules = data.get("rules")
+    for index, raw in enumerate(rules if isinstance(rules, list) else []):
+        conditions = _quietly(Conditions, raw.get("if", {})) if isinstance(raw, dict) else None
+        if conditions is None:
+            continue
+        path: Path = ("rules", index, "if")
+        for position, code in enumerate(conditions.language or ()):
+            if code not in DETECTED_LANGUAGES:
+                checker.warn(
+                    (*path, "language", position),
+                    f"the detector never reports '{code}' (it tells "
+                    f"{_names_of(DETECTED_LANGUAGES)}), so this rule never holds for it",
+                )
+        reads = [name for name in _READING_CONDITIONS if getattr(conditions, name) is not None]
+        relied = conditions.language or written or ()
+        unread = [code for code in relied if code not in READ_LANGUAGES]
+        if reads and unread:
+            where = "language" if conditions.language else reads[0]
+            checker.warn(
+                (*path, where),
+                f"{' and '.join(reads)} relies on reading {_names_of(unread)}, which the default "
+                f"detector does not read (it reads {_names_of(READ_LANGUAGES)}): in those "
+                "languages it finds no intent and a neutral sentiment; a model trained on the "
+                "team's own messages can",
+            )

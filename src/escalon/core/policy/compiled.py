@@ -97,7 +97,9 @@ class Policy:
             for trigger in TRIGGERS_WITH_AFTER
         }
         self.uses_text_signals = any(
-            rule.conditions.intent is not None or rule.conditions.sentiment_below is not None
+            rule.conditions.intent is not None
+            or rule.conditions.sentiment_below is not None
+            or rule.conditions.language is not None
             for rule in document.rules
         )
         # A policy without `categories` keeps the fingerprint it had before the section existed.

@@ -97,6 +97,13 @@ def _amount(value: object) -> object:
 
 
 Names = Annotated[tuple[str, ...], BeforeValidator(_as_names), AfterValidator(_non_empty)]
+LANGUAGE_CODE = r"^[a-z]{2}$"
+# ISO 639-1 codes, lower case: `en`, `de`...
+Languages = Annotated[
+    tuple[Annotated[str, Field(pattern=LANGUAGE_CODE)], ...],
+    BeforeValidator(_as_names),
+    AfterValidator(_non_empty),
+]
 DurationUs = Annotated[int, BeforeValidator(_duration)]
 Fraction = Annotated[float, BeforeValidator(_fraction)]
 Amount = Annotated[float, BeforeValidator(_amount)]
@@ -176,6 +183,7 @@ class Conditions(Strict):
     team: Names | None = None
     level: Names | None = None
     intent: Names | None = None
+    language: Languages | None = None
     sentiment_below: float | None = Field(default=None, ge=-1, le=1)
     contains: Names | None = None
     reopened_at_least: StrictInt | None = Field(default=None, ge=1)
@@ -293,3 +301,5 @@ class PolicyDocument(Strict):
     slas: tuple[SlaSpec, ...]
     rules: tuple[RuleSpec, ...] = ()
     categories: dict[CategoryName, CategorySpec] = Field(default_factory=dict)
+    # The languages the team's customers write; only `policy check` reads it.
+    languages: Languages | None = None
