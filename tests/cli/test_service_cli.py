@@ -147,3 +147,29 @@ def test_the_public_address_follows_host_and_port_unless_set(
     shown = runner.invoke(app, ["demo", "--database", url, "--seed-only", "--port", "8124"])
     assert "customers' links:   https://help.example.com " in shown.output
     get_settings.cache_clear()
+
+
+def test_the_server_that_serve_starts_puts_its_own_address_in_customers_links(
+    monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> None:
+    """`serve` runs the app in this process (one worker): the app must not keep the settings
+    read before the address was known, or a reply's status link points at the default port."""
+    import uvicorn
+
+    from escalon.api.main import app_from_environment
+    from escalon.notifications.outbox import CUSTOMER_MESSAGES
+
+    get_settings.cache_clear()
+    monkeypatch.setenv("ESCALON_DATABASE_URL", database_url)
+    get_settings()  # read before serve, as `demo` does
+    built: list[object] = []
+    monkeypatch.setattr(
+        uvicorn, "run", lambda *args, **kwargs: built.append(app_from_environment())
+    )
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    served = runner.invoke(app, ["serve", "--port", "8131", "--no-embedded-worker"])
+    assert served.exit_code == 0, served.output
+    assert built
+    assert get_settings().public_url == "http://127.0.0.1:8131"
+    assert CUSTOMER_MESSAGES.public_url == "http://127.0.0.1:8131"
+    get_settings.cache_clear()

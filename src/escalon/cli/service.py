@@ -143,8 +143,10 @@ def serve(
     load_keys(settings)
     os.environ["ESCALON_EMBEDDED_WORKER"] = "1" if embedded_worker else "0"
     _banner(listening_url(host, port), settings.public_url)
-    # The server processes read their settings from the environment.
+    # The server processes read their settings from the environment; with one worker that is
+    # this process, whose settings were read before the address was known.
     os.environ["ESCALON_PUBLIC_URL"] = settings.public_url
+    get_settings.cache_clear()
     uvicorn.run(
         "escalon.api.main:app_from_environment",
         factory=True,
