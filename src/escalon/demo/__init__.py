@@ -42,6 +42,9 @@ TEAMS = {
     "management": ("Level 3: paged only when it matters", None),
     "finance": ("Billing and refunds", "least_loaded"),
 }
+# What customers see as the sender of replies: the team's address, never an agent's own.
+SUPPORT_ADDRESS = "support@demo.escalon.example"
+BILLING_ADDRESS = "billing@demo.escalon.example"
 AGENTS = [
     ("ana", "Ana Frontline", "frontline", ["frontline"]),
     ("ben", "Ben Frontline", "frontline", ["frontline"]),
@@ -130,7 +133,12 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
         for name, (description, strategy) in TEAMS.items():
             people.create_team(
                 session,
-                data=TeamIn(name=name, description=description, assignment=strategy),
+                data=TeamIn(
+                    name=name,
+                    description=description,
+                    assignment=strategy,
+                    support_address=BILLING_ADDRESS if name == "finance" else SUPPORT_ADDRESS,
+                ),
                 now=start,
             )
         for handle, name, level, teams in AGENTS:
