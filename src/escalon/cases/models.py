@@ -70,6 +70,8 @@ class Case(Base):
     due_at: Mapped[int | None] = mapped_column(Instant)
     # When the clock that falls due first reaches its SLA's warning share (for the dashboard).
     warn_at: Mapped[int | None] = mapped_column(Instant)
+    # Which running clock falls due first (first_response, next_response, ...): queue filters.
+    due_clock: Mapped[str | None] = mapped_column(String(50))
     next_check_at: Mapped[int | None] = mapped_column(Instant)
     version: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[str] = mapped_column(Text)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from escalon.cases import visibility
+from escalon.cases import search, visibility
 from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Escalation, Message
 from escalon.cases.schemas import (
     ApprovalOut,
@@ -120,7 +120,8 @@ class CaseFilters:
     awaiting_acknowledgement: bool | None = None
     channel: list[str] | None = None
     category: list[str] | None = None
-    q: str | None = None
+    q: str | None = None  # words of the customer, subject or messages (escalon.cases.search)
+    due: list[str] | None = None  # the clock that falls due first: first_response, ...
     opened_after: int | None = None
     opened_before: int | None = None
 
@@ -186,12 +187,10 @@ def list_cases(
     if filters.awaiting_acknowledgement is not None:
         conditions.append(Case.awaiting_ack.is_(filters.awaiting_acknowledgement))
     if filters.q:
-        pattern = (
-            "%"
-            + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
-        conditions.append(func.lower(Case.subject).like(pattern, escape="\\"))
+        dialect = session.get_bind().dialect.name
+        conditions.append(Case.id.in_(search.matching(dialect, filters.q)))
+    if filters.due:
+        conditions.append(Case.due_clock.in_(filters.due))
     if filters.opened_after is not None:
         conditions.append(Case.opened_at >= filters.opened_after)
     if filters.opened_before is not None:

@@ -40,6 +40,7 @@ from escalon.core.policy import Policy
 from escalon.core.state import from_us, to_us
 from escalon.core.text import one_line
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.people import presence
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -77,6 +78,7 @@ DONE = {
     "update": "The case was updated.",
     "resolve": "The case was resolved.",
     "take": "The case is assigned to you.",
+    "assign": "The case was handed over as you chose.",
 }
 
 
@@ -144,6 +146,8 @@ class CaseView:
     status_url: str
     handler: str
     may_acknowledge: bool
+    # Whom a supervisor may hand the case to: everyone active, who is here, and their load.
+    people: tuple[presence.Person, ...] = ()
 
 
 def _when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
@@ -453,6 +457,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         status_url=links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
         may_acknowledge=case.awaiting_acknowledgement and _may_acknowledge(session, visit, case),
+        people=tuple(presence.people(session, now=now, team=case.team)) if visit.supervises else (),
     )
 
 
@@ -783,3 +788,27 @@ def take(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "")
         )
 
     return _act(request, parts, case_id, csrf_token, "take", run)
+
+
+@router.post("/cases/{case_id}/assign", response_class=HTMLResponse)
+def assign(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    assignee: Annotated[str, Form(max_length=100)] = "",
+    version: Version = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Hand the case to a named person, or back to its team's queue (no one chosen)."""
+
+    def run(session: Session, visit: Visit) -> None:
+        flows.assign_case(
+            session,
+            case_id=case_id,
+            assignee=assignee.strip() or None,
+            actor=acting(visit, parts),
+            now=parts.clock.now_us(),
+            if_match=version,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "assign", run)
