@@ -62,9 +62,7 @@ def tick(
     """
     try:
         with db.write() as session:
-            report = _tick(
-                session, now=now, batch=batch, analyzer=analyzer, only=None, clock=clock
-            )
+            report = _tick(session, now=now, batch=batch, analyzer=analyzer, only=None, clock=clock)
     except Exception as error:
         if _is_connection_problem(error):
             raise
