@@ -195,9 +195,10 @@ class QueueFilters:
         }
 
     @property
-    def any_who(self) -> bool:
-        """Whether they say whose cases to show."""
-        return bool(self.assignee) or self.unassigned
+    def narrow(self) -> bool:
+        """Whether any is set: then the page shows every case in sight that matches, not only
+        the person's own."""
+        return any(self.shown().values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -321,7 +322,7 @@ def _queue(
         level=_one(level),
         team=[team] if team else None,
         assignee=wanted.assignee
-        or (principal.agent if not team and principal.agent and not wanted.any_who else None),
+        or (principal.agent if not team and principal.agent and not wanted.narrow else None),
         unassigned=True if wanted.unassigned else None,
         awaiting_acknowledgement=True if wanted.awaiting else None,
         due=[wanted.due] if wanted.due else None,
@@ -333,6 +334,8 @@ def _queue(
         title = "Unassigned cases"
     elif wanted.assignee:
         title = f"Cases of {wanted.assignee}"
+    elif wanted.narrow:
+        title = "Cases found"
     elif principal.agent:
         title = "My queue"
     else:
