@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from bench import api, calendar_add, dashboard, mail, people, replay, triage_eval, worker
+from bench import api, calendar_add, dashboard, mail, people, replay, search, triage_eval, worker
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the calendar, replay, triage, worker, API, people and mail benchmarks in turn."""
+    """Run the calendar, replay, triage, worker, API, people, mail, dashboard and search
+    benchmarks in turn."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiny", action="store_true", help="Small sizes, for CI.")
     args = parser.parse_args(argv)
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> None:
         ("people: assignment and on-call schedules", people.main, ["--tiny"] if args.tiny else []),
         ("inbound e-mail", mail.main, ["--tiny"] if args.tiny else []),
         ("dashboard queue page", dashboard.main, ["--tiny"] if args.tiny else []),
+        ("case search (SQLite and PostgreSQL)", search.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

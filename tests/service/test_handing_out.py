@@ -101,7 +101,7 @@ def test_assigning_to_an_unknown_person_is_refused_with_the_reason(workspace: Wo
 
 def bulk(ws: Workspace, ids: list[int], assignee: str | None, role: str = "supervisor") -> Any:
     return ws.client.post(
-        f"{CASES}/assignments",
+        "/api/v1/assignments",
         json={"case_ids": ids, "assignee": assignee},
         headers=ws.headers(role),
     )
@@ -181,7 +181,7 @@ def test_a_case_out_of_sight_is_not_found_in_a_bulk_assignment(
     )
     assert moved.status_code == 200, moved.text
     answer = teams.post(
-        f"{CASES}/assignments",
+        "/api/v1/assignments",
         json={"case_ids": [mine, hidden], "assignee": "ana"},
         headers=workspace.headers("agent"),
     )

@@ -318,7 +318,7 @@ def assign_case(
         return _etag(response, _written(session, case_id))
 
 
-@router.post("/cases/assignments", tags=["cases"], responses=error_responses(400, 401, 403, 422))
+@router.post("/assignments", tags=["cases"], responses=error_responses(400, 401, 403, 422))
 def assign_cases(body: BulkAssignIn, context: Staff) -> BulkAssignOut:
     """Give several cases to one person at once; each case gets its own outcome (assigning
     again what is already theirs is done, unchanged)."""
