@@ -4,14 +4,11 @@ served, never an error; visibility applies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from escalon.api.app import create_app
 from escalon.cases import search
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
@@ -141,16 +138,6 @@ def test_a_query_longer_than_the_limit_is_refused(workspace: Workspace) -> None:
     response = workspace.client.get(CASES, params={"q": "x" * 201}, headers=workspace.headers())
     assert response.status_code == 422
     assert "q" in response.json()["message"]
-
-
-@pytest.fixture
-def teams(workspace: Workspace) -> Iterator[TestClient]:
-    """The API over the workspace's database with visibility `teams`."""
-    running = cast(FastAPI, workspace.client.app)
-    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
-    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
 
 
 def test_search_finds_only_cases_the_caller_may_see(

@@ -4,16 +4,13 @@ once, queue filters, and waiting cases handed out when someone can take them."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from escalon.api.app import create_app
 from escalon.cases.models import AuditEntry
 from escalon.core.state import to_us
 from escalon.people.models import Agent
@@ -157,16 +154,6 @@ def test_bulk_assignment_refuses_bad_requests_whole(workspace: Workspace) -> Non
     assert bulk(workspace, [0], "ana").status_code == 422
     assert bulk(workspace, [case], "ana", role="integration").status_code == 403
     assert assignee_of(workspace, case) is None
-
-
-@pytest.fixture
-def teams(workspace: Workspace) -> Iterator[TestClient]:
-    """The API over the workspace's database with visibility `teams`."""
-    running = cast(FastAPI, workspace.client.app)
-    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
-    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
 
 
 def test_a_case_out_of_sight_is_not_found_in_a_bulk_assignment(
