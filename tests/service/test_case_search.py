@@ -117,6 +117,7 @@ def test_search_combines_with_the_other_filters(
         "{printer}",
         "printer\u0000",
         "ａｂｃ 🔥 printer",
+        "x²y printer",
         "x" * 200,
         "a " * 100,
     ],
@@ -162,3 +163,19 @@ def test_the_index_can_be_rebuilt_from_the_cases(
         assert search.rebuild(session.connection()) == 3
     assert found(workspace, "duplicate") == {three["refund"]}
     assert found(workspace, "kim") == {three["printer"], three["login"]}
+
+
+def test_words_are_letters_and_digits_in_lower_case_each_once() -> None:
+    assert search.words("Jo.Mueller@Firma.example, JO; x²y CRM-0042 Straße_1") == [
+        "jo",
+        "mueller",
+        "firma",
+        "example",
+        "x",
+        "y",
+        "crm",
+        "0042",
+        "strasse",
+        "1",
+    ]
+    assert search.query_words("a b c d e f g h i j k l m n") == list("abcdefghijkl")

@@ -56,12 +56,21 @@ def words(*texts: str | None) -> list[str]:
         if not value:
             continue
         for found in WORD.finditer(value):
-            word = found.group().casefold()
-            if len(word) <= LONGEST_WORD:
-                seen.setdefault(word, None)
-                if len(seen) >= WORDS_PER_TEXT:
-                    return list(seen)
+            for word in _plain(found.group().casefold()):
+                if len(word) <= LONGEST_WORD:
+                    seen.setdefault(word, None)
+                    if len(seen) >= WORDS_PER_TEXT:
+                        return list(seen)
     return list(seen)
+
+
+def _plain(word: str) -> list[str]:
+    """The word, cut where it holds a character other than a letter or a decimal digit (`²`,
+    `½`, a combining accent): PostgreSQL's parser cuts there too, and a word it would read as
+    two could never match its stripped index."""
+    if all(c.isalpha() or c.isdecimal() for c in word):
+        return [word]
+    return "".join(c if c.isalpha() or c.isdecimal() else " " for c in word).split()
 
 
 def document(*texts: str | None) -> str:
