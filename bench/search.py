@@ -139,7 +139,9 @@ def queries_of(kind: str, rng: random.Random, customers: int) -> str:
         return f"CRM-{rng.randrange(customers):06d}"
     if kind == "customer name":
         return "lindqvist"
-    return f"nothing{rng.randrange(10**6)}"  # no match
+    if kind == "no match":
+        return f"nothing{rng.randrange(10**6)}"
+    return ""  # no search at all: what the list costs anyway, for comparison
 
 
 KINDS = (
@@ -150,6 +152,7 @@ KINDS = (
     "customer ref",
     "customer name",
     "no match",
+    "(no search)",
 )
 
 
@@ -166,7 +169,7 @@ def measure(database: Database, customers: int) -> dict[tuple[str, str], list[fl
                 with database.read() as session:
                     queries.list_cases(
                         session,
-                        queries.CaseFilters(q=q),
+                        queries.CaseFilters(q=q or None),
                         sort=sort,
                         limit=50,
                         cursor=None,
@@ -189,7 +192,8 @@ def report(backend: str, timings: dict[tuple[str, str], list[float]]) -> float:
     worst = 0.0
     for (kind, sort), spent in timings.items():
         p95 = percentile(spent, 0.95)
-        worst = max(worst, p95)
+        if kind != "(no search)":
+            worst = max(worst, p95)
         print(
             f"  {backend:<10} {kind:<16} sort {sort:<7} p50 {statistics.median(spent):7.1f} ms"
             f"  p95 {p95:7.1f} ms",

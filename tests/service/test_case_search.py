@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from escalon.cases import search
+from escalon.cases import queries, search
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
 
@@ -179,3 +179,12 @@ def test_words_are_letters_and_digits_in_lower_case_each_once() -> None:
         "1",
     ]
     assert search.query_words("a b c d e f g h i j k l m n") == list("abcdefghijkl")
+
+
+def test_a_search_with_more_matches_than_the_id_list_holds_finds_them_all(
+    workspace: Workspace, three: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queries, "SEARCH_IDS", 1)
+    assert found(workspace, "kim") == {three["printer"], three["login"]}
+    assert found(workspace, "kim", sort="due") == {three["printer"], three["login"]}
+    assert found(workspace, "refund") == {three["refund"]}

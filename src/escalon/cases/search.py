@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Integer, column, text
+from sqlalchemy import Connection, Integer, TextualSelect, column, text
 from sqlalchemy.orm import Session
 
 WORD = re.compile(r"[^\W_]+")
@@ -128,10 +128,12 @@ def query_words(query: str) -> list[str]:
     return words(query)[:QUERY_WORDS]
 
 
-def matching(dialect: str, query: str) -> Any:
+def matching(dialect: str, query: str, *, limit: int | None = None) -> TextualSelect:
     """A SELECT of the ids of the cases whose documents hold every word of `query` (none
-    when it has no words), for `Case.id.in_(...)`."""
+    when it has no words), for `Case.id.in_(...)`; at most `limit` of them if given."""
     found = query_words(query)
+    if not found:
+        return text("SELECT 0 AS case_id WHERE 1 = 0").columns(column("case_id", Integer))
     if dialect == "postgresql":
         expression = " & ".join(found)
         statement = _POSTGRESQL["match"]
@@ -139,10 +141,22 @@ def matching(dialect: str, query: str) -> Any:
         # Each word in double quotes: a string, never an operator or a column name.
         expression = " ".join(f'"{word}"' for word in found)
         statement = _SQLITE["match"]
-    if not found:
-        statement = "SELECT 0 AS case_id WHERE 1 = 0"
-        return text(statement).columns(column("case_id", Integer))
-    return text(statement).bindparams(search_query=expression).columns(column("case_id", Integer))
+    values: dict[str, Any] = {"search_query": expression}
+    if limit is not None:
+        statement += " LIMIT :search_limit"
+        values["search_limit"] = limit
+    return text(statement).bindparams(**values).columns(column("case_id", Integer))
+
+
+def matching_ids(session: Session, query: str, *, cap: int) -> list[int] | None:
+    """The ids of the cases matching `query` when there are at most `cap` of them (None when
+    there are more: then `matching` is the better condition, as the cases in the list's order
+    soon meet enough matches)."""
+    if not query_words(query):
+        return []
+    dialect = session.get_bind().dialect.name
+    found = session.execute(matching(dialect, query, limit=cap + 1)).scalars().all()
+    return None if len(found) > cap else [int(case_id) for case_id in found]
 
 
 def rebuild(connection: Connection, *, batch: int = 5000) -> int:
