@@ -188,3 +188,15 @@ def test_a_search_with_more_matches_than_the_id_list_holds_finds_them_all(
     assert found(workspace, "kim") == {three["printer"], three["login"]}
     assert found(workspace, "kim", sort="due") == {three["printer"], three["login"]}
     assert found(workspace, "refund") == {three["refund"]}
+
+
+def test_a_supervisor_renaming_a_customer_at_intake_renames_them_in_every_case(
+    workspace: Workspace, three: dict[str, int]
+) -> None:
+    renamed = open_case(
+        workspace,
+        role="supervisor",
+        customer={"ref": "K-1", "name": "Kim Sørensen", "email": "kim@example.org"},
+    )["id"]
+    assert found(workspace, "sørensen") == {three["printer"], three["login"], renamed}
+

@@ -361,9 +361,10 @@ def _customer_of(
         changed.get("email", found.email),
         changed.get("tier", found.tier),
     )
-    search.customer_changed(
-        session, customer_id=found.id, ref=found.ref, name=result.name, email=result.email
-    )
+    if {"name", "email"} & changed.keys():  # what the search index knows a customer by
+        search.customer_changed(
+            session, customer_id=found.id, ref=found.ref, name=result.name, email=result.email
+        )
     return result, differences
 
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from escalon.cases import search, visibility
@@ -42,7 +42,12 @@ from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 
 US = 1_000_000
-SEARCH_IDS = 1000  # up to this many matches, a search reads the matching cases by their ids
+SEARCH_IDS = 1000
+# The queue's order, written as the index `ix_cases_due_order` is (a literal, not a parameter,
+# so the database sees they are the same): cases with a due instant first, soonest first.
+DUE_ORDER = func.coalesce(
+    Case.due_at, literal_column("4611686018427387904")
+)  # up to this many matches, a search reads the matching cases by their ids
 _CASES = table_of(Case)
 _CASE_SELECT = (
     select(
@@ -206,7 +211,7 @@ def list_cases(
     if sort == "due":
         # Cases with a due instant first, soonest first; then the others, by id.
         big = 2**62
-        due = func.coalesce(Case.due_at, big)
+        due = DUE_ORDER
         if after is not None:
             value = big if after[0] is None else after[0]
             conditions.append(or_(due > value, and_(due == value, Case.id > after[1])))

@@ -1,4 +1,5 @@
-"""Searching cases by text, queues filtered by the clock due first, and handing out waiting cases.
+"""Searching cases by text, queues filtered and ordered by the clock due first, handing out
+waiting cases.
 
 Revision ID: 0013
 Revises: 0011
@@ -31,6 +32,12 @@ def upgrade() -> None:
         postgresql_where=sa.text("handout_at IS NOT NULL"),
         sqlite_where=sa.text("handout_at IS NOT NULL"),
     )
+    op.create_index(
+        "ix_cases_due_order",
+        "cases",
+        [sa.text("coalesce(due_at, 4611686018427387904)"), "id"],
+        unique=False,
+    )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         op.execute(
@@ -54,6 +61,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Undo this revision."""
     op.execute("DROP TABLE case_search")
+    op.drop_index("ix_cases_due_order", table_name="cases")
     op.drop_index("ix_teams_handout_at", table_name="teams")
     with op.batch_alter_table("teams", schema=None) as batch_op:
         batch_op.drop_column("handout_at")
