@@ -199,4 +199,3 @@ def test_a_supervisor_renaming_a_customer_at_intake_renames_them_in_every_case(
         customer={"ref": "K-1", "name": "Kim Sørensen", "email": "kim@example.org"},
     )["id"]
     assert found(workspace, "sørensen") == {three["printer"], three["login"], renamed}
-
