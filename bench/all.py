@@ -14,13 +14,15 @@ from bench import (
     people,
     replay,
     replies,
+    search,
     triage_eval,
     worker,
 )
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the calendar, replay, triage, worker, API, people, mail, dashboard and replies
+    """Run the calendar, replay, triage, worker, API, people, mail, dashboard, replies, category
+    and search
     benchmarks in turn."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiny", action="store_true", help="Small sizes, for CI.")
@@ -36,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         ("inbound e-mail", mail.main, ["--tiny"] if args.tiny else []),
         ("dashboard queue page", dashboard.main, ["--tiny"] if args.tiny else []),
         ("replies through the outbox (SMTP)", replies.main, ["--tiny"] if args.tiny else []),
+        ("case search (SQLite and PostgreSQL)", search.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

@@ -6,5 +6,6 @@ from tests.service.conftest import (  # noqa: F401 (fixtures used by name)
     database,
     postgres_url,
     sqlite_template,
+    teams,
     workspace,
 )

@@ -5,15 +5,12 @@ and nothing more. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from escalon.api.app import create_app
 from escalon.auth import service as auth
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
@@ -28,16 +25,6 @@ class Cases:
     finance: int  # at frontline, routed to the finance team (nobody's here)
     supervisor: int  # escalated to the supervisor level, then routed to finance
     management: int  # escalated to management
-
-
-@pytest.fixture
-def teams(workspace: Workspace) -> Iterator[TestClient]:
-    """The API and dashboard over the workspace's database, with visibility `teams`."""
-    running = cast(FastAPI, workspace.client.app)
-    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
-    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield client
 
 
 def _move(ws: Workspace, case_id: int, body: dict[str, str]) -> None:

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -145,3 +147,13 @@ def workspace(
     app = create_app(settings=settings, database=database, clock=clock)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Workspace(client, database, clock, tokens, policy_id)
+
+
+@pytest.fixture
+def teams(workspace: Workspace) -> Iterator[TestClient]:
+    """The API (and dashboard) over the workspace's database, with case visibility `teams`."""
+    running = cast(FastAPI, workspace.client.app)
+    settings = running.state.services.settings.model_copy(update={"case_visibility": "teams"})
+    app = create_app(settings=settings, database=workspace.database, clock=workspace.clock)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client

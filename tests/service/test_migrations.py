@@ -15,6 +15,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import insert, inspect, text
 
+from escalon.cases import search
 from escalon.database import Base, Database
 from escalon.database.migrate import (
     SchemaOutOfDate,
@@ -53,14 +54,26 @@ def differences(database: Database) -> list[Any]:
     """What Alembic's autogenerate would change to make the database match the models."""
     with database.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_name": _not_search,
+            },
         )
         return list(compare_metadata(context, Base.metadata))
 
 
+def _not_search(name: str | None, kind: str, _parents: dict[str, str | None]) -> bool:
+    """Leave out the search index: a dialect's own kind of table (FTS5, tsvector), made by
+    its migration and outside the models (escalon.cases.search)."""
+    return not (kind == "table" and name is not None and name.startswith(search.TABLE))
+
+
 def tables(database: Database) -> set[str]:
     """The tables in the database."""
-    return set(inspect(database.engine).get_table_names())
+    names = inspect(database.engine).get_table_names()
+    return {name for name in names if not name.startswith(search.TABLE)}
 
 
 def _predicate(clause: Any) -> str:

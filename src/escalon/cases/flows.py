@@ -18,7 +18,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from escalon.cases import authority, categories, service, visibility
+from escalon.cases import authority, categories, search, service, visibility
 from escalon.cases.models import (
     ApprovalRequest,
     Case,
@@ -376,14 +376,19 @@ def _customer_of(
         .values(**changed, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return _CustomerFacts(
+    result = _CustomerFacts(
         found.id,
         found.ref,
         changed.get("name", found.name),
         changed.get("email", found.email),
         changed.get("tier", found.tier),
         changed.get("timezone", found.timezone),
-    ), differences
+    )
+    if {"name", "email"} & changed.keys():  # what the search index knows a customer by
+        search.customer_changed(
+            session, customer_id=found.id, ref=found.ref, name=result.name, email=result.email
+        )
+    return result, differences
 
 
 def _customer_entry(
@@ -493,6 +498,7 @@ def post_message(
         or 0
     )
     _write(session, [change], now)
+    search.add_messages(session, [(case_id, request.subject, request.body)])
     attached = (
         replies.store_attachments(
             session, case_id=case_id, message_row_id=message_id, files=files, now=now
@@ -619,7 +625,11 @@ def assign_case(
     now: int,
     if_match: int | None,
 ) -> None:
-    """Give the case to an agent, or back to its team's queue."""
+    """Give the case to an agent, or back to its team's queue.
+
+    Supervisors and admins hand any case they see to anyone; an agent takes an unassigned case
+    for themselves or hands their own back (`assignment_refusal`).
+    """
     case = _locked(session, case_id, if_match, actor)
     if assignee is not None:
         exists = session.scalar(select(Agent.id).where(Agent.handle == assignee, Agent.active))
@@ -627,6 +637,9 @@ def assign_case(
             raise Invalid(f"no active agent has the handle {assignee!r}")
     if case.state.assignee == assignee:
         return
+    refusal = assignment_refusal(actor, case.state.assignee, assignee)
+    if refusal is not None:
+        raise Forbidden(refusal)
     at = _at(case, now)
     state = engine.assign(case.state, assignee)
     state.updated_at = at
@@ -635,6 +648,28 @@ def assign_case(
         {"kind": "case.assigned", "at": at, "data": {"from": case.state.assignee, "to": assignee}}
     )
     _write(session, [change], now)
+
+
+# Who hands cases to anyone: the others may take a free case or give back their own.
+ASSIGNERS = ("admin", "supervisor")
+
+
+def assignment_refusal(actor: Actor, current: str | None, assignee: str | None) -> str | None:
+    """Why the actor may not move a case from `current` to `assignee` (None: they may)."""
+    if actor.role in ASSIGNERS:
+        return None
+    me = actor.agent
+    if me is None:
+        return "only supervisors assign cases; your user is not linked to an agent"
+    if assignee is None:
+        if current == me:
+            return None
+        return f"only supervisors take a case away from {current}"
+    if assignee != me:
+        return f"only supervisors give cases to others; you may take a case for yourself ({me})"
+    if current is not None:
+        return f"the case is {current}'s; ask a supervisor to reassign it"
+    return None
 
 
 def escalate_case(

@@ -75,6 +75,8 @@ class Case(Base):
     due_at: Mapped[int | None] = mapped_column(Instant)
     # When the clock that falls due first reaches its SLA's warning share (for the dashboard).
     warn_at: Mapped[int | None] = mapped_column(Instant)
+    # Which running clock falls due first (first_response, next_response, ...): queue filters.
+    due_clock: Mapped[str | None] = mapped_column(String(50))
     next_check_at: Mapped[int | None] = mapped_column(Instant)
     version: Mapped[int] = mapped_column(Integer, default=1)
     state: Mapped[str] = mapped_column(Text)
@@ -93,6 +95,9 @@ class Case(Base):
             postgresql_where=text("due_at IS NOT NULL"),
             sqlite_where=text("due_at IS NOT NULL"),
         ),
+        # The queue's order (escalon.cases.queries.DUE_ORDER): a page of it reads 50 index
+        # entries, not every open case, with or without a search.
+        Index("ix_cases_due_order", text("coalesce(due_at, 4611686018427387904)"), "id"),
     )
 
 

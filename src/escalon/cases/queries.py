@@ -10,10 +10,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
-from escalon.cases import visibility
+from escalon.cases import search, visibility
 from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Escalation, Message
 from escalon.cases.schemas import (
     ApprovalOut,
@@ -46,6 +46,12 @@ from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 
 US = 1_000_000
+SEARCH_IDS = 1000
+# The queue's order, written as the index `ix_cases_due_order` is (a literal, not a parameter,
+# so the database sees they are the same): cases with a due instant first, soonest first.
+DUE_ORDER = func.coalesce(
+    Case.due_at, literal_column("4611686018427387904")
+)  # up to this many matches, a search reads the matching cases by their ids
 _CASES = table_of(Case)
 _CASE_SELECT = (
     select(
@@ -126,7 +132,8 @@ class CaseFilters:
     awaiting_acknowledgement: bool | None = None
     channel: list[str] | None = None
     category: list[str] | None = None
-    q: str | None = None
+    q: str | None = None  # words of the customer, subject or messages (escalon.cases.search)
+    due: list[str] | None = None  # the clock that falls due first: first_response, ...
     opened_after: int | None = None
     opened_before: int | None = None
 
@@ -192,12 +199,16 @@ def list_cases(
     if filters.awaiting_acknowledgement is not None:
         conditions.append(Case.awaiting_ack.is_(filters.awaiting_acknowledgement))
     if filters.q:
-        pattern = (
-            "%"
-            + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
-        conditions.append(func.lower(Case.subject).like(pattern, escape="\\"))
+        # A few matches: their ids, so the database reads just those cases. Many: the index's
+        # query as a condition, met soon by the cases in the list's order.
+        ids = search.matching_ids(session, filters.q, cap=SEARCH_IDS)
+        if ids is None:
+            dialect = session.get_bind().dialect.name
+            conditions.append(Case.id.in_(search.matching(dialect, filters.q)))
+        else:
+            conditions.append(Case.id.in_(ids))
+    if filters.due:
+        conditions.append(Case.due_clock.in_(filters.due))
     if filters.opened_after is not None:
         conditions.append(Case.opened_at >= filters.opened_after)
     if filters.opened_before is not None:
@@ -206,7 +217,7 @@ def list_cases(
     if sort == "due":
         # Cases with a due instant first, soonest first; then the others, by id.
         big = 2**62
-        due = func.coalesce(Case.due_at, big)
+        due = DUE_ORDER
         if after is not None:
             value = big if after[0] is None else after[0]
             conditions.append(or_(due > value, and_(due == value, Case.id > after[1])))

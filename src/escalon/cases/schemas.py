@@ -215,6 +215,9 @@ class CasePatch(Strict):
         return self
 
 
+DueClock = Literal["first_response", "next_response", "periodic_update", "resolution"]
+
+
 class AssignIn(Strict):
     """Who handles the case (null: back to the team's queue)."""
 
@@ -236,6 +239,31 @@ class AttachmentOut(BaseModel):
     filename: str
     content_type: str
     size: int
+
+
+class BulkAssignIn(Strict):
+    """Several cases for one person (null: back to their teams' queues)."""
+
+    case_ids: Annotated[
+        list[Annotated[int, Field(ge=1, le=2**62)]], Field(min_length=1, max_length=200)
+    ] = Field(description="at most 200; each is checked as if assigned alone")
+    assignee: Name | None
+
+
+class BulkAssignResult(BaseModel):
+    """What became of one case: done (assigned, or was theirs already), refused (why), or
+    not_found (no such case, or not one the caller may see)."""
+
+    case_id: int
+    outcome: Literal["done", "refused", "not_found"]
+    reason: str | None = None
+    changed: bool = Field(description="false when the case was already theirs")
+
+
+class BulkAssignOut(BaseModel):
+    """One result per distinct case id, in the order asked."""
+
+    results: list[BulkAssignResult]
 
 
 class MessageIn(Strict):

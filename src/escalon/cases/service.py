@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Table, and_, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from escalon.cases import search
 from escalon.cases.models import (
     AuditEntry,
     Case,
@@ -30,7 +31,7 @@ from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.engine import Action, Decision
 from escalon.core.engine import ClockEvent as CoreClockEvent
 from escalon.core.policy import Policy
-from escalon.core.sla import RESPONSE_METRICS, earliest_due, first_due
+from escalon.core.sla import RESPONSE_METRICS, earliest_due, first_due_clock
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, CaseState
 from escalon.database import bulk
@@ -265,7 +266,7 @@ def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
     """The case row's columns that mirror the engine state."""
     stopped = state.status in STOPPED_STATUSES
     resolution = state.resolution_business_us
-    due, warning = first_due(policy, state)
+    due, warning, due_clock = first_due_clock(policy, state)
     return {
         "status": state.status,
         "priority": state.priority,
@@ -286,6 +287,7 @@ def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
         "survey_score": state.survey_score,
         "due_at": due,
         "warn_at": warning,
+        "due_clock": due_clock,
         "next_check_at": state.next_check_at,
         "state": state_to_json(state),
     }
@@ -580,8 +582,62 @@ def write_changes(
         bulk.insert_rows(session, table_of(ClockEvent), clock_rows)
         bulk.insert_rows(session, table_of(OutboxMessage), outbox)
         bulk.insert_rows(session, table_of(StaffNotification), staff)
+        _index_words(session, changes)
         for table, rows in also:
             bulk.insert_rows(session, table, rows)
         people_staffing.count_open_cases(session, loads)
+        # After the counts (agents, then teams: the order every writer locks them in).
+        people_staffing.may_take_more(
+            session, handles=[handle for handle, by in loads.items() if by < 0], now=now
+        )
+        people_staffing.cases_wait(session, teams=_newly_waiting(changes), now=now)
         if crew is not None:
             people_staffing.save(session, crew)
+
+
+def _index_words(session: Session, changes: Sequence[Change]) -> None:
+    """Keep the search index in step: new cases' documents, and messages added to others."""
+    search.index_new_cases(
+        session,
+        (
+            {
+                "case_id": change.case.id,
+                "customer": (
+                    change.case.customer_ref,
+                    change.case.customer_name,
+                    change.case.customer_email,
+                ),
+                "subject": change.case.subject,
+                "messages": [
+                    part
+                    for message in change.messages
+                    for part in (message.get("subject"), message.get("body"))
+                ],
+            }
+            for change in changes
+            if change.new
+        ),
+    )
+    search.add_messages(
+        session,
+        (
+            (change.case.id, message.get("subject"), message.get("body") or "")
+            for change in changes
+            if not change.new
+            for message in change.messages
+        ),
+    )
+
+
+def _newly_waiting(changes: Sequence[Change]) -> list[str]:
+    """The teams in which a case began to wait for an owner with this change."""
+    teams = set()
+    for change in changes:
+        state = change.state
+        if state.assignee is not None or state.status in STOPPED_STATUSES:
+            continue
+        case = change.case
+        waited = not change.new and case.holder is None and case.status not in STOPPED_STATUSES
+        if not waited or any(action.action == "route" for action in change.actions):
+            teams.add(state.team)
+    return sorted(teams)

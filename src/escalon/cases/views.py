@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from escalon.api.deps import STAFF, Admin, DateTime, IfMatch, Reader, Staff, Supervisor
 from escalon.api.errors import error_responses
-from escalon.cases import flows, queries, visibility
+from escalon.cases import assigning, flows, queries, search, visibility
 from escalon.cases.models import Customer
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
@@ -19,6 +19,9 @@ from escalon.cases.schemas import (
     ApprovalOut,
     AssignIn,
     AuditPage,
+    BulkAssignIn,
+    BulkAssignOut,
+    BulkAssignResult,
     CaseCreate,
     CaseOut,
     CasePage,
@@ -27,6 +30,7 @@ from escalon.cases.schemas import (
     CustomerOut,
     CustomerPatch,
     DeEscalateIn,
+    DueClock,
     EscalateIn,
     EscalationOut,
     MessageIn,
@@ -129,6 +133,13 @@ def update_customer(customer_id: Id, body: CustomerPatch, context: Supervisor) -
         session.flush()
         if changes:
             context.audit(session, "customer.updated", f"customer:{customer.ref}", changes)
+            search.customer_changed(
+                session,
+                customer_id=customer.id,
+                ref=customer.ref,
+                name=customer.name,
+                email=customer.email,
+            )
         return queries.customer_out(customer)
 
 
@@ -209,7 +220,18 @@ def list_cases(
     awaiting_acknowledgement: bool | None = None,
     channel: Annotated[list[str] | None, Query(max_length=100)] = None,
     category: Annotated[list[str] | None, Query(max_length=100)] = None,
-    q: Annotated[str | None, Query(max_length=200, description="text in the subject")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            description="words of the customer (ref, name, e-mail), subject or messages; "
+            "every word must occur",
+        ),
+    ] = None,
+    due: Annotated[
+        list[DueClock] | None,
+        Query(description="the clock that falls due first (any of those named)"),
+    ] = None,
     opened_after: DateTime | None = None,
     opened_before: DateTime | None = None,
     sort: Annotated[
@@ -232,6 +254,7 @@ def list_cases(
         channel=channel,
         category=category,
         q=q,
+        due=list(due) if due else None,
         opened_after=_aware_us(opened_after, "opened_after"),
         opened_before=_aware_us(opened_before, "opened_before"),
     )
@@ -295,6 +318,28 @@ def assign_case(
             if_match=version,
         )
         return _etag(response, _written(session, case_id))
+
+
+@router.post("/assignments", tags=["cases"], responses=error_responses(400, 401, 403, 422))
+def assign_cases(body: BulkAssignIn, context: Staff) -> BulkAssignOut:
+    """Give several cases to one person at once; each case gets its own outcome (assigning
+    again what is already theirs is done, unchanged)."""
+    with context.db.write() as session:
+        outcomes = assigning.assign_many(
+            session,
+            case_ids=body.case_ids,
+            assignee=body.assignee,
+            actor=context.actor,
+            now=context.now(),
+        )
+    return BulkAssignOut(
+        results=[
+            BulkAssignResult(
+                case_id=o.case_id, outcome=o.outcome, reason=o.reason, changed=o.changed
+            )
+            for o in outcomes
+        ]
+    )
 
 
 @router.post(

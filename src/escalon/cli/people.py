@@ -608,7 +608,7 @@ def agents_set(
     except ValidationError as error:
         _invalid_options(error, data, AgentPatch)
     with _session(write=True, options=True) as session:
-        agent = service.update_agent(session, handle=handle, data=patch)
+        agent = service.update_agent(session, handle=handle, data=patch, now=_now())
         audit(
             session,
             "agent.updated",

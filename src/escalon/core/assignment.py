@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from escalon.core.calendar import Calendar
+from escalon.core.calendar import Calendar, CalendarError
 
 STRATEGIES = ("round_robin", "least_loaded", "skills", "on_call")
 AVAILABLE, AWAY, OFF_SHIFT = "available", "away", "off_shift"
@@ -155,3 +155,22 @@ def _nobody(team: Iterable[Candidate], at_us: int, on_call: str | None) -> str:
     if not present:
         return "nobody in the team is present now"
     return "everyone present is at capacity"
+
+
+def next_arrival(
+    team: Iterable[Candidate], at_us: int, *, rotation_changes: Iterable[int] = ()
+) -> int | None:
+    """The next instant after `at_us` someone of the team may become present: the start of a
+    person's working hours (of those not away), or a change of who is on call. None: no such
+    instant is known (only a change to someone's status or hours can bring anyone)."""
+    starts = [at for at in rotation_changes if at > at_us]
+    for person in team:
+        if person.status != AVAILABLE or person.working_hours is None:
+            continue
+        if person.working_hours.is_open_us(at_us):
+            continue
+        try:
+            starts.append(person.working_hours.next_open_us(at_us))
+        except CalendarError:
+            continue  # hours with no open time at all never start
+    return min(starts, default=None)

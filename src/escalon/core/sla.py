@@ -204,21 +204,27 @@ def first_due(policy: Policy, state: CaseState) -> tuple[int | None, int | None]
     The warning instant is where the SLA's `warn_at` share of the target is used up, so a
     dashboard can colour a case the moment the policy itself would warn.
     """
+    due, warning, _metric = first_due_clock(policy, state)
+    return due, warning
+
+
+def first_due_clock(policy: Policy, state: CaseState) -> tuple[int | None, int | None, str | None]:
+    """`first_due`, and the metric of that clock (first_response, resolution...)."""
     if state.sla is None:
-        return None, None
+        return None, None, None
     sla = policy.slas[state.sla]
-    first: tuple[int, Cycle, int] | None = None
+    first: tuple[int, Cycle, int, str] | None = None
     for metric, cycle in state.clocks.items():
         target = sla.targets.get(metric)
         if target is None or not is_running(state, cycle):
             continue
         due = reach(policy, state, cycle.started_at, target)
         if due is not None and (first is None or due < first[0]):
-            first = (due, cycle, target)
+            first = (due, cycle, target, metric)
     if first is None:
-        return None, None
-    due, cycle, target = first
-    return due, reach(policy, state, cycle.started_at, round(target * sla.warn_at))
+        return None, None, None
+    due, cycle, target, metric = first
+    return due, reach(policy, state, cycle.started_at, round(target * sla.warn_at)), metric
 
 
 def earliest_due(

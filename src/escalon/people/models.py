@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from escalon.database.base import Base, Id, Instant
@@ -35,8 +35,20 @@ class Team(Base):
     last_assignee: Mapped[str | None] = mapped_column(String(100))
     # The address the team's mail to customers comes from (None: ESCALON_MAIL_FROM).
     support_address: Mapped[str | None] = mapped_column(String(320))
+    # When the team's cases waiting for an owner are to be handed out next (None: nothing to
+    # do until a case waits and someone can take it): a timer the worker claims, like a case's.
+    handout_at: Mapped[int | None] = mapped_column(Instant)
     members: Mapped[list[Agent]] = relationship(
         secondary=team_members, back_populates="teams", order_by="Agent.handle"
+    )
+
+    __table_args__ = (
+        Index(
+            "ix_teams_handout_at",
+            "handout_at",
+            postgresql_where=text("handout_at IS NOT NULL"),
+            sqlite_where=text("handout_at IS NOT NULL"),
+        ),
     )
 
 

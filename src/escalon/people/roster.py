@@ -908,7 +908,10 @@ def _apply(session: Session, plan: _Plan, now: int) -> None:
             service.create_agent(session, data=agent, now=now)
         elif outcome == "updated":
             service.update_agent(
-                session, handle=agent.handle, data=AgentPatch.model_validate(changes)
+                session,
+                handle=agent.handle,
+                data=AgentPatch.model_validate(changes),
+                now=now,
             )
     # Last: a rotation may only name agents, and they now all exist.
     for entry, _outcome, changes in plan.teams:

@@ -144,7 +144,11 @@ def agent_by_handle(session: Session, handle: str) -> Agent:
     return agent
 
 
-def update_agent(session: Session, *, handle: str, data: AgentPatch) -> Agent:
+# Changes that may let someone take more cases: their teams' waiting cases are looked at.
+MAY_FREE = frozenset({"status", "capacity", "working_hours", "timezone", "teams", "active"})
+
+
+def update_agent(session: Session, *, handle: str, data: AgentPatch, now: int) -> Agent:
     """Change an agent's fields (teams replaces the memberships)."""
     agent = agent_by_handle(session, handle)
     for name in data.model_fields_set - {"teams"}:
@@ -166,6 +170,8 @@ def update_agent(session: Session, *, handle: str, data: AgentPatch) -> Agent:
         agent.teams = _teams(session, list(dict.fromkeys(data.teams or [])))
     staffing.forget(session)
     session.flush()
+    if MAY_FREE & data.model_fields_set:
+        staffing.may_take_more(session, handles=[agent.handle], now=now)
     return agent
 
 

@@ -197,7 +197,7 @@ def _read_make_up(session: Session, name: str) -> _MakeUp | None:
         )
         for handle, status, capacity, skills, languages, timezone, hours in rows
     )
-    return _MakeUp(team_id, members, _rotation(rotation), strategy)
+    return _MakeUp(team_id, members, rotation_of(rotation), strategy)
 
 
 def working_calendar(timezone: str, hours: Any) -> Calendar | None:
@@ -223,7 +223,8 @@ def _hours(timezone: str, hours: Any) -> Calendar | None:
         return None  # checked when stored; an unreadable one now means always working
 
 
-def _rotation(raw: Any) -> Rotation | None:
+def rotation_of(raw: Any) -> Rotation | None:
+    """A team's rotation column compiled (None: none, or one that cannot be read)."""
     if raw is None:
         return None
     if isinstance(raw, str):  # some drivers hand JSON columns back as text in Core queries
@@ -237,3 +238,40 @@ def _compiled_rotation(key: str) -> Rotation | None:
         return rotation_from_dict(json.loads(key))
     except RotationError:
         return None  # checked when stored
+
+
+# -- handing out waiting cases -----------------------------------------------------------------
+
+_MEMBER_TEAMS = (
+    select(team_members.c.team_id)
+    .join(Agent, Agent.id == team_members.c.agent_id)
+    .where(Agent.handle.in_(bindparam("handles", expanding=True)))
+)
+
+
+def may_take_more(session: Session, *, handles: list[str], now: int) -> None:
+    """These people freed capacity or became available: their teams' waiting cases are due to
+    be handed out now (teams that hand out cases by a strategy only)."""
+    if handles:
+        session.connection().execute(
+            update(_TEAMS)
+            .where(_TEAMS.c.assignment.isnot(None), _TEAMS.c.id.in_(_MEMBER_TEAMS))
+            .values(handout_at=bindparam("now")),
+            {"handles": sorted(handles), "now": now},
+        )
+
+
+def cases_wait(session: Session, *, teams: list[str], now: int) -> None:
+    """Cases of these teams wait for an owner: the worker looks at the teams now, unless it is
+    to look already (then that instant stands: a new waiting case changes nobody's presence)."""
+    if teams:
+        session.connection().execute(
+            update(_TEAMS)
+            .where(
+                _TEAMS.c.assignment.isnot(None),
+                _TEAMS.c.handout_at.is_(None),
+                _TEAMS.c.name.in_(bindparam("names", expanding=True)),
+            )
+            .values(handout_at=bindparam("now")),
+            {"names": sorted(teams), "now": now},
+        )

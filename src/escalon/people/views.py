@@ -114,7 +114,7 @@ def update_agent(handle: Name, body: AgentPatch, context: Admin) -> AgentOut:
     are another admin's to change)."""
     _not_own_authority(context, handle, body.model_fields_set)
     with context.db.write() as session:
-        agent = service.update_agent(session, handle=handle, data=body)
+        agent = service.update_agent(session, handle=handle, data=body, now=context.now())
         context.audit(
             session,
             "agent.updated",

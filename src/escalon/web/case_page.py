@@ -43,6 +43,7 @@ from escalon.core.policy import Policy
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
 from escalon.notifications import replies
+from escalon.people import presence
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -85,6 +86,7 @@ DONE = {
     "update": "The case was updated.",
     "resolve": "The case was resolved.",
     "take": "The case is assigned to you.",
+    "assign": "The case was handed over as you chose.",
 }
 
 
@@ -144,6 +146,8 @@ class CaseView:
     # Names the reply form's one submission: sent twice (a double click, a resent form), it
     # makes one reply.
     reply_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
+    # Whom a supervisor may hand the case to: everyone active, who is here, and their load.
+    people: tuple[presence.Person, ...] = ()
 
     @property
     def settled(self) -> bool:
@@ -316,6 +320,11 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         may_acknowledge=case.awaiting_acknowledgement
         and case.status not in SETTLED
         and _may_acknowledge(session, visit, case),
+        people=(
+            tuple(presence.people(session, now=now, team=case.team))
+            if visit.supervises and case.status not in SETTLED
+            else ()
+        ),
     )
 
 
@@ -737,3 +746,27 @@ def attachment(
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@router.post("/cases/{case_id}/assign", response_class=HTMLResponse)
+def assign(
+    case_id: CaseId,
+    request: Request,
+    parts: Parts,
+    assignee: Annotated[str, Form(max_length=100)] = "",
+    version: Version = None,
+    csrf_token: Csrf = "",
+) -> Response:
+    """Hand the case to a named person, or back to its team's queue (no one chosen)."""
+
+    def run(session: Session, visit: Visit) -> None:
+        flows.assign_case(
+            session,
+            case_id=case_id,
+            assignee=assignee.strip() or None,
+            actor=acting(visit, parts),
+            now=parts.clock.now_us(),
+            if_match=version,
+        )
+
+    return _act(request, parts, case_id, csrf_token, "assign", run)

@@ -6,8 +6,9 @@ the same as `GET /api/v1/cases`, so the page and the API agree. Not part of the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -18,12 +19,13 @@ from escalon.api.deps import STAFF
 from escalon.api.limits import limits_of, public_page
 from escalon.auth import service as auth
 from escalon.auth import sessions
-from escalon.cases import flows, queries, visibility
+from escalon.cases import assigning, flows, queries, visibility
 from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
-from escalon.core.state import to_us
-from escalon.errors import EscalonError, Unauthenticated
+from escalon.core.state import CLOCK_METRICS, to_us
+from escalon.errors import EscalonError, Invalid, Unauthenticated
 from escalon.notifications import replies
+from escalon.people import presence
 from escalon.people.models import Agent, Team
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -175,6 +177,33 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueFilters:
+    """Who handles the cases, which clock is due first, acknowledgement, words: from the URL."""
+
+    assignee: str = ""
+    unassigned: bool = False
+    due: str = ""
+    awaiting: bool = False
+    q: str = ""
+
+    def shown(self) -> dict[str, str]:
+        """As URL parameters."""
+        return {
+            "assignee": self.assignee,
+            "unassigned": "1" if self.unassigned else "",
+            "due": self.due,
+            "ack": "1" if self.awaiting else "",
+            "q": self.q,
+        }
+
+    @property
+    def narrow(self) -> bool:
+        """Whether any is set: then the page shows every case in sight that matches, not only
+        the person's own."""
+        return any(self.shown().values())
+
+
+@dataclass(frozen=True, slots=True)
 class Queue:
     """A queue page's content."""
 
@@ -189,6 +218,57 @@ class Queue:
     level: str
     priorities: list[str]
     levels: list[str]
+    filters: QueueFilters = field(default_factory=QueueFilters)
+    # Whom cases may be given to (supervisors' bulk assignment and the assignee filter).
+    people: tuple[presence.Person, ...] = ()
+    bulk: bool = False
+
+    @property
+    def query(self) -> str:
+        """The page's filters as a query string (for the next page's link)."""
+        shown = {
+            "team": self.team,
+            "status": self.status,
+            "priority": self.priority,
+            "level": self.level,
+            **self.filters.shown(),
+        }
+        return urlencode({name: value for name, value in shown.items() if value})
+
+
+def _flag(name: str, value: str | None) -> bool:
+    value = (value or "").strip()
+    if value not in ("", "1", "true", "on"):
+        raise Invalid(f"{name} is 1 or left out, not {value!r}")
+    return bool(value)
+
+
+def queue_filters(
+    session: Session,
+    *,
+    assignee: str | None,
+    unassigned: str | None,
+    due: str | None,
+    ack: str | None,
+    q: str | None,
+) -> QueueFilters:
+    """The URL's filters, checked: Invalid (400) says which one is wrong and why."""
+    handle = (assignee or "").strip()
+    due = (due or "").strip()
+    found = QueueFilters(
+        assignee=handle,
+        unassigned=_flag("unassigned", unassigned),
+        due=due,
+        awaiting=_flag("ack", ack),
+        q=(q or "").strip(),
+    )
+    if found.assignee and found.unassigned:
+        raise Invalid("choose either an assignee or unassigned cases, not both")
+    if due and due not in CLOCK_METRICS:
+        raise Invalid(f"due names a clock: one of {', '.join(CLOCK_METRICS)}, not {due!r}")
+    if handle and session.scalar(select(Agent.id).where(Agent.handle == handle)) is None:
+        raise Invalid(f"no agent has the handle {handle!r}")
+    return found
 
 
 def _policy_names(session: Session) -> tuple[list[str], list[str]]:
@@ -225,6 +305,7 @@ def _queue(
     priority: str | None,
     level: str | None,
     cursor: str | None,
+    wanted: QueueFilters = QueueFilters(),
 ) -> Queue | HTMLResponse:
     team = (team or "").strip()
     status = (status or "").strip()
@@ -242,10 +323,21 @@ def _queue(
         priority=_one(priority),
         level=_one(level),
         team=[team] if team else None,
-        assignee=principal.agent if not team and principal.agent else None,
+        assignee=wanted.assignee
+        or (principal.agent if not team and principal.agent and not wanted.narrow else None),
+        unassigned=True if wanted.unassigned else None,
+        awaiting_acknowledgement=True if wanted.awaiting else None,
+        due=[wanted.due] if wanted.due else None,
+        q=wanted.q or None,
     )
     if team:
         title = f"Team queue: {team}"
+    elif wanted.unassigned:
+        title = "Unassigned cases"
+    elif wanted.assignee:
+        title = f"Cases of {wanted.assignee}"
+    elif wanted.narrow:
+        title = "Cases found"
     elif principal.agent:
         title = "My queue"
     else:
@@ -273,19 +365,14 @@ def _queue(
         (level or "").strip(),
         priorities,
         levels,
+        wanted,
+        tuple(presence.people(session, now=now, team=team or None)) if supervisor else (),
+        supervisor,
     )
 
 
 def _queue_response(
-    request: Request,
-    parts: Parts,
-    template: str,
-    *,
-    team: str | None,
-    status: str | None,
-    priority: str | None,
-    level: str | None,
-    cursor: str | None,
+    request: Request, parts: Parts, template: str, asked: QueueAsk, cursor: str | None
 ) -> Response:
     with parts.database.read() as session:
         visit = visit_of(request, session, parts)
@@ -297,11 +384,19 @@ def _queue_response(
                 visit.principal,
                 parts.clock.now_us(),
                 scope=scope_of(session, visit, parts),
-                team=team,
-                status=status,
-                priority=priority,
-                level=level,
+                team=asked.team,
+                status=asked.status,
+                priority=asked.priority,
+                level=asked.level,
                 cursor=cursor,
+                wanted=queue_filters(
+                    session,
+                    assignee=asked.assignee,
+                    unassigned=asked.unassigned,
+                    due=asked.due,
+                    ack=asked.ack,
+                    q=asked.q,
+                ),
             )
         except EscalonError as error:
             return page(
@@ -309,52 +404,87 @@ def _queue_response(
             )
     if isinstance(queue, HTMLResponse):
         return queue
-    return page(template, visit=visit, queue=queue, statuses=STATUSES, refresh=_refresh_ms(parts))
-
-
-@router.get("/queue", response_class=HTMLResponse)
-def queue_page(
-    request: Request,
-    parts: Parts,
-    team: Text = None,
-    status: Text = None,
-    priority: Text = None,
-    level: Text = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
-) -> Response:
-    """My queue (no team), or a team's queue: open cases, soonest due first."""
-    return _queue_response(
-        request,
-        parts,
-        "queue.html",
-        team=team,
-        status=status,
-        priority=priority,
-        level=level,
-        cursor=cursor,
+    return page(
+        template,
+        visit=visit,
+        queue=queue,
+        statuses=STATUSES,
+        clocks=CLOCK_METRICS,
+        refresh=_refresh_ms(parts),
     )
 
 
+@dataclass(frozen=True, slots=True)
+class QueueAsk:
+    """A queue's parameters as the URL gives them (checked by `_queue` and `queue_filters`)."""
+
+    team: Text = None
+    status: Text = None
+    priority: Text = None
+    level: Text = None
+    assignee: Text = None
+    unassigned: Text = None
+    due: Text = None
+    ack: Text = None
+    q: Text = None
+
+
+Asked = Annotated[QueueAsk, Depends()]
+Cursor = Annotated[str | None, Query(max_length=500)]
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, parts: Parts, asked: Asked, cursor: Cursor = None) -> Response:
+    """My queue (no team), or a team's queue: open cases, soonest due first; filtered by whose
+    they are, which clock is due first, acknowledgement and words (all in the URL)."""
+    return _queue_response(request, parts, "queue.html", asked, cursor)
+
+
 @router.get("/queue/rows", response_class=HTMLResponse)
-def queue_rows(
+def queue_rows(request: Request, parts: Parts, asked: Asked, cursor: Cursor = None) -> Response:
+    """The queue table's body alone, for the page's periodic refresh."""
+    return _queue_response(request, parts, "rows.html", asked, cursor)
+
+
+@router.post("/queue/assign", response_class=HTMLResponse)
+def assign_selected(
     request: Request,
     parts: Parts,
-    team: Text = None,
-    status: Text = None,
-    priority: Text = None,
-    level: Text = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    case_id: Annotated[list[int], Form(max_length=assigning.MAX_CASES)] = [],  # noqa: B006
+    assignee: Annotated[str, Form(max_length=100)] = "",
+    back: Annotated[str, Form(max_length=2000)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    """The queue table's body alone, for the page's periodic refresh."""
-    return _queue_response(
-        request,
-        parts,
-        "rows.html",
-        team=team,
-        status=status,
-        priority=priority,
-        level=level,
-        cursor=cursor,
+    """Give the selected cases to one person at once; says what became of each."""
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
+    # Only back to a queue of this dashboard, never to an address a form could name.
+    back = back if back.startswith(QUEUE) and "//" not in back else QUEUE
+    if not case_id:
+        return page(
+            "assigned.html", 400, visit=visit, results=[], back=back, error="Select cases first."
+        )
+    try:
+        with parts.database.write() as session:
+            results = assigning.assign_many(
+                session,
+                case_ids=case_id,
+                assignee=assignee.strip() or None,
+                actor=acting(visit, parts),
+                now=parts.clock.now_us(),
+            )
+    except EscalonError as error:
+        return page(
+            "assigned.html", error.status, visit=visit, results=[], back=back, error=str(error)
+        )
+    return page(
+        "assigned.html",
+        visit=visit,
+        results=results,
+        back=back,
+        assignee=assignee.strip() or None,
+        error=None,
     )
 
 

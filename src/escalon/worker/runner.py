@@ -116,6 +116,8 @@ class Worker:
                 report.escalations,
                 f", {len(report.failed)} set aside" if report.failed else "",
             )
+        if report.handed_out:
+            log.info("timers: %d waiting case(s) handed out", report.handed_out)
         if report.claimed >= settings.worker_batch:
             return 0.0  # more are waiting
         upcoming = next_due(services.database)

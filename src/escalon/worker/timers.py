@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from escalon.cases import service
+from escalon.cases import assigning, service
 from escalon.cases.models import AuditEntry, Case
 from escalon.clock import Clock
 from escalon.core import engine
@@ -43,6 +43,8 @@ class TickReport:
     failed: list[int] = field(default_factory=list)
     # How late each claimed case's timer fired: the tick's `now` minus the instant it was due.
     lags_us: list[int] = field(default_factory=list)
+    # Waiting cases handed out to people who can now take them (`escalon.cases.assigning`).
+    handed_out: int = 0
 
 
 def tick(
@@ -60,14 +62,29 @@ def tick(
     """
     try:
         with db.write() as session:
-            return _tick(session, now=now, batch=batch, analyzer=analyzer, only=None, clock=clock)
+            report = _tick(session, now=now, batch=batch, analyzer=analyzer, only=None, clock=clock)
     except Exception as error:
         if _is_connection_problem(error):
             raise
         # Something in the batch cannot be written: go case by case so one bad case cannot
         # hold the others back, and set that one aside.
         log.exception("a batch failed; retrying its cases one at a time")
-        return _one_by_one(db, now=now, batch=batch, analyzer=analyzer)
+        report = _one_by_one(db, now=now, batch=batch, analyzer=analyzer)
+    report.handed_out = hand_out_due(db, now=now, batch=batch)
+    return report
+
+
+def hand_out_due(db: Database, *, now: int, batch: int) -> int:
+    """Hand out the waiting cases of the teams whose hand-out is due; how many went out."""
+    try:
+        with db.write() as session:
+            return assigning.hand_out(session, now=now, batch=batch).assigned
+    except Exception as error:
+        if _is_connection_problem(error):
+            raise
+        # The timers must go on whatever happens here; the teams stay due and are tried again.
+        log.exception("handing out waiting cases failed")
+        return 0
 
 
 def _tick(
@@ -170,10 +187,12 @@ def _quarantine(session: Session, case_id: int, now: int, error: BaseException) 
 
 
 def next_due(db: Database) -> int | None:
-    """The earliest timer of any case (None when no case has one)."""
+    """The earliest timer of any case or team hand-out (None when nothing has one)."""
     with db.read() as session:
         value = session.scalar(select(func.min(Case.next_check_at)))
-        return None if value is None else int(value)
+        handout = assigning.next_handout(session)
+    found = [int(at) for at in (value, handout) if at is not None]
+    return min(found, default=None)
 
 
 def wake_workers(session: Session) -> None:
