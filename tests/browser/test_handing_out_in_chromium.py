@@ -45,7 +45,7 @@ def test_a_supervisor_reassigns_one_case_and_assigns_several_at_once(
     picker.select_option("omar")
     _shoot(page, screenshots, "handout-01-picker")
     page.locator("#assign-button").click()
-    expect(page.get_by_role("status")).to_have_text("The case was handed over as you chose.")
+    expect(page.get_by_role("status")).to_have_text("Assigned to Omar.")
     expect(page.locator("#case-handler")).to_have_text("Omar (omar)")
 
     # From the queue: the unassigned lost parcels, found by a word, ticked and given to Ana.
@@ -79,7 +79,7 @@ def test_a_waiting_case_goes_to_the_agent_whose_shift_starts(
     server.clock.set(datetime(2026, 11, 30, 5, 0, tzinfo=UTC))
     _api(server, "PATCH", "/agents/ana", {"timezone": "Europe/Berlin", "working_hours": OFFICE})
     _api(server, "PATCH", "/teams/frontline", {"assignment": "round_robin"})
-    case_id = _open_case(server, subject="Order stuck since Friday", priority="P4")
+    case_id = _open_case(server, subject="When will my order ship?", priority="P4")
     tick(server.database, now=server.clock.now_us(), batch=10)
 
     # Ana signs in a little before her shift: her queue is empty, the case waits unassigned.
@@ -101,7 +101,7 @@ def test_a_waiting_case_goes_to_the_agent_whose_shift_starts(
     expect(page.locator("#queue-rows")).to_contain_text(f"#{case_id}")
     page.goto(f"{server.url}/ui/cases/{case_id}")
     expect(page.locator("#case-handler")).to_have_text("Ana (ana)")
-    expect(page.locator("#timeline")).to_contain_text("Assigned to ana")
+    expect(page.locator("#timeline")).to_contain_text("Assigned to Ana")
     expect(page.locator("#timeline")).to_contain_text("handed out from the queue")
     _shoot(page, screenshots, "handout-03-handed-out")
     context.close()

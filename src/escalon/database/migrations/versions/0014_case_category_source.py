@@ -25,6 +25,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Undo this revision."""
-    with op.batch_alter_table("cases", schema=None) as batch_op:
+    # In place (SQLite 3.35+ drops columns): recreating the table would lose the expression
+    # index of 0013 (ix_cases_due_order), which reflection cannot copy.
+    with op.batch_alter_table("cases", schema=None, recreate="never") as batch_op:
         batch_op.drop_column("category_confidence")
         batch_op.drop_column("category_source")
