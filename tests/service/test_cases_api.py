@@ -351,6 +351,44 @@ def test_a_supervisor_de_escalates_with_a_hand_over_note(workspace: Workspace) -
     assert next(c for c in sla["clocks"] if c["metric"] == "resolution")["running"]
 
 
+def test_a_resolved_case_is_neither_escalated_nor_asked_for_approval_until_reopened(
+    workspace: Workspace,
+) -> None:
+    case = open_case(workspace)
+    url = f"/api/v1/cases/{case['id']}"
+    resolved = workspace.client.patch(
+        url, json={"status": "resolved"}, headers=workspace.headers("agent", **{"If-Match": '"1"'})
+    )
+    assert resolved.status_code == 200, resolved.text
+    up = workspace.client.post(
+        f"{url}/escalations",
+        json={"kind": "hierarchical", "to_level": "supervisor", "reason": "still angry"},
+        headers=workspace.headers("agent"),
+    )
+    assert up.status_code == 409
+    assert "is resolved: reopen it before you escalate it" in up.text
+    asked = workspace.client.post(
+        f"{url}/approvals",
+        json={"kind": "refund", "amount": 40, "note": "goodwill"},
+        headers=workspace.headers("agent"),
+    )
+    assert asked.status_code == 409
+    assert "reopen it before you ask for an approval" in asked.text
+    version = resolved.json()["version"]
+    reopened = workspace.client.patch(
+        url,
+        json={"status": "open"},
+        headers=workspace.headers("agent", **{"If-Match": f'"{version}"'}),
+    )
+    assert reopened.status_code == 200, reopened.text
+    again = workspace.client.post(
+        f"{url}/escalations",
+        json={"kind": "hierarchical", "to_level": "supervisor", "reason": "still angry"},
+        headers=workspace.headers("agent"),
+    )
+    assert again.status_code == 200, again.text
+
+
 def test_an_approval_within_authority_is_granted_at_once(workspace: Workspace) -> None:
     case = open_case(workspace)
     response = workspace.client.post(

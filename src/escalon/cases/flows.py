@@ -55,7 +55,7 @@ from escalon.core.events import (
 from escalon.core.policy import Policy
 from escalon.core.signals import TextAnalyzer
 from escalon.core.staffing import Staffing
-from escalon.core.state import from_us
+from escalon.core.state import STOPPED_STATUSES, from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Forbidden, Invalid, NotFound, StaleVersion
 from escalon.notifications import notices, replies
@@ -683,6 +683,7 @@ def escalate_case(
 ) -> None:
     """A person escalates: up to a level (hierarchical) or across to a team (functional)."""
     case = _locked(session, case_id, if_match, actor)
+    _require_open(case, "escalate it")
     policy = case.policy
     at = _at(case, now)
     event: Event
@@ -853,6 +854,7 @@ def request_approval(
     and the engine is given it so that `above_authority` compares with the person's.
     """
     case = _locked(session, case_id, if_match, actor)
+    _require_open(case, "ask for an approval")
     policy = case.policy
     at = _at(case, now)
     own = authority.of_person(session, policy, agent=actor.agent, kind=request.kind)
@@ -1213,6 +1215,12 @@ def _check_version(case: service.LoadedCase, if_match: int | None) -> None:
             f"case {case.id} is at version {case.version}, not {if_match}: "
             "someone changed it; read it again and retry"
         )
+
+
+def _require_open(case: service.LoadedCase, what: str) -> None:
+    """Refuse to act on a resolved or closed case: it is reopened first (a status change)."""
+    if case.state.status in STOPPED_STATUSES:
+        raise Conflict(f"case #{case.id} is {case.state.status}: reopen it before you {what}")
 
 
 def _at(case: service.LoadedCase, now: int) -> int:
