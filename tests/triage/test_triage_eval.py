@@ -36,10 +36,13 @@ def test_on_a_sample_of_the_public_data_both_detectors_beat_the_baselines() -> N
     assert manager["trained (30% part)"] >= 0.95
     complaint = results["complaint"]
     assert complaint["default (whole half)"] >= 0.72 > complaint["baseline VADER"]
-    assert complaint["trained (30% part)"] >= 0.72
+    # The trained floors sit just under the sample's figures (0.775 and 0.873, 0.860 by label),
+    # so a training change that loses a few texts of 150 fails here.
+    assert complaint["trained (30% part)"] >= 0.75
     sentiment = results["sentiment"]
     assert sentiment["default (whole half)"] >= 0.78 > sentiment["baseline VADER"]
-    assert sentiment["trained (30% part)"] >= 0.8
+    assert sentiment["trained (30% part)"] >= 0.85
+    assert sentiment["trained, label (30% part)"] >= 0.84
 
 
 @pytest.mark.data
