@@ -149,3 +149,15 @@ def test_the_replay_categorises_an_opening_by_the_policy_keywords() -> None:
         "technical",
         None,
     ]
+
+
+def test_a_rule_on_the_language_alone_reads_the_opening_message() -> None:
+    rule = """
+- name: german speakers go to the DACH desk
+  trigger: customer.message
+  if: {language: [de]}
+  do:
+    - tag: [dach]
+"""
+    outcome = drive(make_policy(rule), [opened("2026-12-01 10:00", body="Hallo lang=de")])
+    assert [action.rule for action in outcome.actions] == ["german speakers go to the DACH desk"]

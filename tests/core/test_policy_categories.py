@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
-from escalon.core.policy import check_text, parse_policy
+from escalon.core.policy import check_text, load_policy, parse_policy
 from tests.core.test_policy import BASE
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 
 CATEGORIES = """\
 categories:
@@ -150,3 +153,9 @@ def test_a_keyword_in_two_categories_warns_that_the_first_wins() -> None:
         "categories.b.keywords[0]|keyword 'refund' is also a keyword of 'a', which comes first "
         "and wins"
     ]
+
+
+def test_the_example_policy_keeps_the_fingerprint_it_had_before_categories_and_languages() -> None:
+    # Read off the code before either section existed: stored policies and the cases evaluated
+    # under them must not see their fingerprint change with the format's additions.
+    assert load_policy(EXAMPLE).fingerprint == "8c2134eff2755cc0"

@@ -18,6 +18,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from escalon.core.calendar import Calendar
 from escalon.core.policy.model import (
     METRICS,
+    TEXT_CONDITIONS,
     TRIGGERS,
     TRIGGERS_WITH_AFTER,
     TRIGGERS_WITH_METRIC,
@@ -611,7 +612,7 @@ class _RuleContext:
                         f"intent '{intent}' is not one the default detector finds "
                         f"({_names_of(sorted(KNOWN_INTENTS))}); only a trained model mapped to it can",
                     )
-        for name in ("intent", "language", "sentiment_below", "contains"):
+        for name in TEXT_CONDITIONS:
             if getattr(conditions, name) is not None and trigger not in TEXT_TRIGGERS:
                 self._warn(
                     (*path, name),

@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from escalon.core.calendar import Calendar
 from escalon.core.policy.model import (
@@ -96,17 +97,14 @@ class Policy:
             )
             for trigger in TRIGGERS_WITH_AFTER
         }
+        # `contains` reads the words themselves: only these need the detector's signals.
         self.uses_text_signals = any(
             rule.conditions.intent is not None
             or rule.conditions.sentiment_below is not None
             or rule.conditions.language is not None
             for rule in document.rules
         )
-        # A policy without `categories` keeps the fingerprint it had before the section existed.
-        dumped = document.model_dump(
-            mode="json", by_alias=True, exclude=None if document.categories else {"categories"}
-        )
-        canonical = json.dumps(dumped, sort_keys=True)
+        canonical = json.dumps(_fingerprinted(document), sort_keys=True)
         self.categories: tuple[str, ...] = tuple(document.categories)
         self._category_patterns = tuple(
             (name, _keyword_pattern(spec.keywords))
@@ -191,3 +189,18 @@ class Policy:
             if level.authority.get(kind, 0.0) >= amount:
                 return index
         return len(self.levels) - 1
+
+
+def _fingerprinted(document: PolicyDocument) -> dict[str, Any]:
+    """The document as its fingerprint reads it: sections and conditions added to the format
+    later are left out while unset, so a policy written before them keeps its fingerprint (and
+    the cases evaluated under it stay under it)."""
+    dumped: dict[str, Any] = document.model_dump(mode="json", by_alias=True)
+    for name in ("categories", "languages"):
+        if not dumped.get(name):
+            dumped.pop(name, None)
+    for rule in dumped.get("rules", ()):
+        conditions = rule.get("if")
+        if isinstance(conditions, dict) and conditions.get("language") is None:
+            conditions.pop("language", None)
+    return dumped

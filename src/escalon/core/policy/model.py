@@ -173,6 +173,10 @@ class SlaSpec(Strict):
     targets: Targets = Field(default_factory=Targets)
 
 
+# The conditions that read the triggering text: they hold only on triggers that carry one.
+TEXT_CONDITIONS = ("intent", "language", "sentiment_below", "contains")
+
+
 class Conditions(Strict):
     """A rule's `if`: every listed condition must hold."""
 
@@ -191,10 +195,8 @@ class Conditions(Strict):
     score_below: float | None = None
 
     def reads_text(self) -> bool:
-        """Whether a condition reads the triggering text (intent, sentiment, phrases)."""
-        return (
-            self.intent is not None or self.sentiment_below is not None or self.contains is not None
-        )
+        """Whether a condition reads the triggering text (intent, language, sentiment, phrases)."""
+        return any(getattr(self, name) is not None for name in TEXT_CONDITIONS)
 
     def listed(self) -> list[str]:
         """The names of the conditions this rule sets."""
