@@ -129,6 +129,39 @@ def test_a_retried_reply_is_sent_once(workspace: Workspace, smtp_server: SmtpSer
     assert [m["body"] for m in messages if m["author_kind"] == "agent"] == ["On its way."]
 
 
+def test_a_key_used_again_for_other_words_is_refused_not_swallowed(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    key = {"Idempotency-Key": "reply-2"}
+    assert reply(workspace, case_id, "On its way.", headers=key).status_code == 201
+    other = reply(workspace, case_id, "Actually, it is lost.", headers=key)
+    assert other.status_code == 422
+    assert "already used for another reply" in other.text
+    assert len(outbox(workspace, kind="reply")) == 1
+
+
+def test_a_later_reply_that_went_out_settles_a_failed_one(workspace: Workspace) -> None:
+    case_id = open_case(workspace)["id"]
+    reply(workspace, case_id, "Hello")
+    dead = Settings(
+        database_url=workspace.database.url,
+        smtp_host="127.0.0.1",
+        smtp_port=9,  # discard: nobody listens
+        smtp_timeout_seconds=2,
+        outbox_max_attempts=1,
+    )
+    deliver_due(workspace.database, clock=workspace.clock, settings=dead)
+    with workspace.database.read() as session:
+        assert case_id in replies.undelivered(session, [case_id])
+    reply(workspace, case_id, "Hello again")
+    deliver_due(
+        workspace.database,
+        clock=workspace.clock,
+        settings=Settings(database_url=workspace.database.url),  # no relay: logged, not dead
+    )
+    with workspace.database.read() as session:
+        assert replies.undelivered(session, [case_id]) == {}
+
+
 def test_notes_and_customer_messages_are_not_sent(workspace: Workspace) -> None:
     case_id = open_case(workspace)["id"]
     assert reply(workspace, case_id, "internal", public=False).status_code == 201
@@ -156,6 +189,23 @@ def test_a_failed_delivery_shows_its_reason(workspace: Workspace) -> None:
         f"/api/v1/cases/{case_id}/messages", headers=workspace.headers("integration")
     ).json()
     assert all(m["delivery"] is None for m in integration)
+
+
+def test_a_staff_chat_webhook_named_like_the_channel_never_gets_a_customers_reply(
+    workspace: Workspace, receiver: Receiver
+) -> None:
+    created = workspace.client.post(
+        "/api/v1/webhooks",
+        json={"name": "chat", "url": receiver.url, "format": "slack"},
+        headers=workspace.headers(),
+    )
+    assert created.status_code == 201, created.text
+    case_id = open_case(workspace, channel="chat")["id"]
+    reply(workspace, case_id, "Your status link is inside.")
+    deliver(workspace)
+    assert not any(b"Your status link" in request.body for request in receiver.requests)
+    (row,) = outbox(workspace, kind="reply")
+    assert row.channel == "email"  # the customer has an address: their reply goes there
 
 
 def test_a_chat_case_is_answered_through_its_channels_webhook(

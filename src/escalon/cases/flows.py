@@ -458,6 +458,12 @@ def post_message(
         # check, since that reply moved the version on.
         earlier = _earlier_reply(session, key, case_id)
         if earlier is not None:
+            said = session.scalar(select(Message.body).where(Message.id == earlier))
+            if said != request.body:
+                raise Invalid(
+                    "this Idempotency-Key was already used for another reply on this case; "
+                    "use a new key for a new reply"
+                )
             return earlier
         _check_version(case, if_match)
     at = _at(case, now)
@@ -540,7 +546,8 @@ def _queue_reply(
     directory = Directory(session)
     context = service.case_context(case, change.state)
     thread = directory.customer_threads([case.id]).get(case.id)
-    context = replace(context, customer_thread=thread)
+    # Times the customer reads are in their zone, as in every other message to them.
+    context = replace(context, customer_thread=thread, timezone=context.customer_zone)
     person = directory.person(actor.agent) if actor.agent else None
     row = replies.reply_row(
         context=context,

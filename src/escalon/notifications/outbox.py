@@ -255,7 +255,7 @@ def _customer_row(
     note = None
     if email:
         channel, address = "email", email
-    elif context.channel and directory.has_webhook(context.channel):
+    elif context.channel and directory.has_webhook(context.channel, for_customers=True):
         channel, address = "webhook", context.channel
     else:
         channel, address = "log", "log"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalon.channels.models import Attachment
@@ -63,11 +63,12 @@ def route(context: CaseContext, directory: Directory) -> Route:
     """The customer's own channel: a chat or social case through the webhook named after its
     channel, anything else (and a chat without such a webhook) by e-mail, else the log."""
     own = context.channel
-    if own and own not in MAIL_CHANNELS and directory.has_webhook(own):
+    bridged = bool(own) and directory.has_webhook(str(own), for_customers=True)
+    if own and own not in MAIL_CHANNELS and bridged:
         return Route("webhook", own)
     if context.customer_email:
         return Route("email", context.customer_email)
-    if own and directory.has_webhook(own):
+    if own and bridged:
         return Route("webhook", own)
     where = f"no webhook named {own!r}" if own and own not in MAIL_CHANNELS else "no webhook"
     return Route("log", "log", f"not sent: the customer has no e-mail address and {where}")
@@ -126,14 +127,16 @@ def undelivered(session: Session, case_ids: Collection[int]) -> dict[int, str]:
     """The cases among these with a reply that could not be delivered: why (the latest)."""
     if not case_ids:
         return {}
+    # Each case's latest reply: one that went out after a failure settles the case.
+    latest = (
+        select(func.max(OutboxMessage.id))
+        .where(OutboxMessage.case_id.in_(case_ids), OutboxMessage.kind == "reply")
+        .group_by(OutboxMessage.case_id)
+    )
     rows = session.execute(
-        select(OutboxMessage.case_id, OutboxMessage.last_error)
-        .where(
-            OutboxMessage.case_id.in_(case_ids),
-            OutboxMessage.kind == "reply",
-            OutboxMessage.status == "dead",
+        select(OutboxMessage.case_id, OutboxMessage.last_error).where(
+            OutboxMessage.id.in_(latest), OutboxMessage.status == "dead"
         )
-        .order_by(OutboxMessage.id)
     ).all()
     return {int(case_id): error or "not delivered" for case_id, error in rows if case_id}
 

@@ -35,6 +35,8 @@ class Person:
         return at_us if self.working_hours is None else self.working_hours.next_open_us(at_us)
 
 
+# The webhook format of integrations that carry messages to customers (chat, social bridges).
+CUSTOMER_WEBHOOK_FORMAT = "escalon"
 _PERSON = (Agent.handle, Agent.name, Agent.email, Agent.timezone, Agent.working_hours)
 
 
@@ -50,7 +52,7 @@ class Directory:
     session: Session
     _teams: dict[str, list[Person]] = field(default_factory=dict)
     _people: dict[str, Person | None] = field(default_factory=dict)
-    _webhooks: dict[str, bool] = field(default_factory=dict)
+    _webhooks: dict[str, str] = field(default_factory=dict)  # name: format ("": none)
     _senders: dict[str, str | None] = field(default_factory=dict)
 
     def team(self, name: str) -> list[Person]:
@@ -109,13 +111,14 @@ class Directory:
             )
         return self._senders[team]
 
-    def has_webhook(self, name: str) -> bool:
-        """Whether an active webhook of that name is configured."""
+    def has_webhook(self, name: str, *, for_customers: bool = False) -> bool:
+        """Whether an active webhook of that name is configured; `for_customers`: one that takes
+        Escalon's own signed payload (an integration that talks to customers), never a staff
+        chat (Slack, Teams), where a customer's message and status link must not land."""
         found = self._webhooks.get(name)
         if found is None:
-            found = (
-                self.session.scalar(select(Webhook.id).where(Webhook.name == name, Webhook.active))
-                is not None
+            found = self.session.scalar(
+                select(Webhook.format).where(Webhook.name == name, Webhook.active)
             )
-            self._webhooks[name] = found
-        return found
+            self._webhooks[name] = found or ""
+        return bool(found) and (not for_customers or found == CUSTOMER_WEBHOOK_FORMAT)
