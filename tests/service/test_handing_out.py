@@ -294,6 +294,24 @@ def test_the_most_urgent_waiting_case_goes_out_first(workspace: Workspace) -> No
     assert (assignee_of(workspace, urgent), assignee_of(workspace, calm)) == ("ana", None)
 
 
+def test_a_case_nobody_can_take_does_not_hold_back_the_ones_behind_it(workspace: Workspace) -> None:
+    workspace.clock.set(datetime(2026, 11, 30, 7, 50, tzinfo=UTC))
+    office_team(workspace, strategy="skills")
+    admin = workspace.headers("admin")
+    for handle in ("ana", "ben"):
+        changed = workspace.client.patch(
+            f"/api/v1/agents/{handle}", json={"skills": ["accounts"]}, headers=admin
+        )
+        assert changed.is_success, changed.text
+    # The most urgent case asks for a skill nobody has: it waits, and must not block the queue.
+    stuck = open_case(workspace, priority="P1", category="hardware")["id"]
+    accounts = open_case(workspace, priority="P4", category="accounts")["id"]
+    start = to_us(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    assert tick(workspace.database, now=start, batch=100).handed_out == 1
+    assert assignee_of(workspace, stuck) is None
+    assert assignee_of(workspace, accounts) in ("ana", "ben")
+
+
 def test_resolving_a_case_hands_the_next_waiting_one_to_whoever_freed_up(
     workspace: Workspace,
 ) -> None:

@@ -159,6 +159,7 @@ def _team(
         .limit(batch)
     )
     changes: list[service.Change] = []
+    left = False
     for row in session.execute(query).all():
         policy = service.policy_of_row(session, row)
         case = service.loaded_from_row(row, policy)
@@ -167,7 +168,9 @@ def _team(
             continue
         choice = crew.assign(name, now, Need(category=state.category, tier=state.tier))
         if choice is None or choice.agent is None:
-            return changes, True
+            # This case waits (nobody for its category, say); the next may still go.
+            left = True
+            continue
         changed = state.copy()
         changed.assignee = choice.agent
         changed.updated_at = max(state.updated_at, now)
@@ -186,7 +189,7 @@ def _team(
             }
         )
         changes.append(change)
-    return changes, False
+    return changes, left
 
 
 def _next_look(crew: Staffing, name: str, now: int, left: bool, more: bool) -> int | None:
@@ -210,3 +213,9 @@ def next_handout(session: Session) -> int | None:
     """The earliest hand-out instant of any team (None: none is set)."""
     value = session.scalar(select(func.min(Team.handout_at)))
     return None if value is None else int(value)
+
+
+def postpone_due(session: Session, *, now: int) -> None:
+    """Move the teams due now to the backstop: a hand-out that failed is tried again then, not
+    in a loop that leaves the worker no pause."""
+    session.execute(update(Team).where(Team.handout_at <= now).values(handout_at=now + BACKSTOP_US))

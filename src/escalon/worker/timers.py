@@ -76,14 +76,21 @@ def tick(
 
 def hand_out_due(db: Database, *, now: int, batch: int) -> int:
     """Hand out the waiting cases of the teams whose hand-out is due; how many went out."""
+    # Read first: most ticks have no team due, and a write transaction is the database's lock.
+    with db.read() as session:
+        due = assigning.next_handout(session)
+    if due is None or due > now:
+        return 0
     try:
         with db.write() as session:
             return assigning.hand_out(session, now=now, batch=batch).assigned
     except Exception as error:
         if _is_connection_problem(error):
             raise
-        # The timers must go on whatever happens here; the teams stay due and are tried again.
+        # The timers must go on whatever happens here; the teams are tried again later.
         log.exception("handing out waiting cases failed")
+        with db.write() as session:
+            assigning.postpone_due(session, now=now)
         return 0
 
 
