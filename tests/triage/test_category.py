@@ -234,3 +234,23 @@ def test_train_from_the_cases_people_categorised(configured: Workspace, tmp_path
     model = load_category_model(out)
     assert model.labels == ("billing", "delivery")
     assert model.meta["source"] == {"data": "database"}
+
+
+def test_a_missing_model_file_is_read_once_not_at_every_opening(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from escalon.triage import category
+
+    reads: list[str] = []
+    real = category.load_category_model
+
+    def counted(path: str) -> category.CategoryModel:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(category, "load_category_model", counted)
+    reader = category.CategoryClassifier(str(tmp_path / "missing.npz"), 0.5)
+    for _ in range(3):
+        with pytest.raises(ModelError, match="no such model file"):
+            reader.categorize("my invoice is wrong")
+    assert len(reads) == 1

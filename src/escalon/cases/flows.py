@@ -384,7 +384,7 @@ def _customer_of(
         changed.get("tier", found.tier),
         changed.get("timezone", found.timezone),
     )
-    if {"name", "email"} & changed.keys():  # what the search index knows a customer by
+    if search.CUSTOMER_FIELDS & changed.keys():
         search.customer_changed(
             session, customer_id=found.id, ref=found.ref, name=result.name, email=result.email
         )

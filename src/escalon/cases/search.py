@@ -115,6 +115,10 @@ def add_messages(session: Session, messages: Iterable[tuple[int, str | None, str
     _run(session, "append", [row for row in rows if row["words"]])
 
 
+# The customer's fields a case is found by (besides their ref, which never changes).
+CUSTOMER_FIELDS = frozenset({"name", "email"})
+
+
 def customer_changed(
     session: Session, *, customer_id: int, ref: str, name: str | None, email: str | None
 ) -> None:

@@ -133,6 +133,7 @@ def update_customer(customer_id: Id, body: CustomerPatch, context: Supervisor) -
         session.flush()
         if changes:
             context.audit(session, "customer.updated", f"customer:{customer.ref}", changes)
+        if search.CUSTOMER_FIELDS & changes.keys():
             search.customer_changed(
                 session,
                 customer_id=customer.id,

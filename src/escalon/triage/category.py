@@ -325,6 +325,9 @@ class CategoryClassifier:
         self.model_path = model_path
         self.min_confidence = min_confidence
         self._model: CategoryModel | None = None
+        # Why the model could not be read: kept, so a missing or broken file is read once,
+        # not again at every case's opening (the process is restarted once it is fixed).
+        self._failure: ModelError | None = None
         self._lock = threading.Lock()
 
     def categorize(self, text: str) -> CategoryGuess | None:
@@ -332,8 +335,14 @@ class CategoryClassifier:
         model = self._model
         if model is None:
             with self._lock:
+                if self._failure is not None:
+                    raise self._failure
                 if self._model is None:
-                    self._model = load_category_model(self.model_path)
+                    try:
+                        self._model = load_category_model(self.model_path)
+                    except ModelError as error:
+                        self._failure = error
+                        raise
                 model = self._model
         guess = model.guess(text)
         return guess if guess.confidence >= self.min_confidence else None

@@ -306,6 +306,7 @@ def _queue(
     level: str | None,
     cursor: str | None,
     wanted: QueueFilters = QueueFilters(),
+    with_people: bool = True,
 ) -> Queue | HTMLResponse:
     team = (team or "").strip()
     status = (status or "").strip()
@@ -366,7 +367,10 @@ def _queue(
         priorities,
         levels,
         wanted,
-        tuple(presence.people(session, now=now, team=team or None)) if supervisor else (),
+        # The assignment pickers' people: on the page, not on its rows' every refresh.
+        tuple(presence.people(session, now=now, team=team or None))
+        if supervisor and with_people
+        else (),
         supervisor,
     )
 
@@ -389,6 +393,7 @@ def _queue_response(
                 priority=asked.priority,
                 level=asked.level,
                 cursor=cursor,
+                with_people=template == "queue.html",
                 wanted=queue_filters(
                     session,
                     assignee=asked.assignee,
