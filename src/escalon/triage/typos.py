@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import string
-from importlib import resources
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -80,8 +79,9 @@ def _mended() -> dict[str, str]:
 @functools.cache
 def _lexicon_words() -> frozenset[str]:
     """The words of VADER's lexicon: real words, never mended into others."""
-    text = (resources.files("vaderSentiment") / "vader_lexicon.txt").read_text(encoding="utf-8")
-    return frozenset(line.split("\t", 1)[0] for line in text.splitlines() if line)
+    from escalon.triage.default import vader  # the detector's own analyzer, loaded once
+
+    return frozenset(vader().lexicon)
 
 
 def mend(word: str) -> str:
