@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import socket
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -378,3 +379,25 @@ def test_a_web_form_case_is_answered_by_mail_even_beside_a_web_webhook(
     sent = reply(workspace, case_id, "Thanks for the form.")
     assert sent.json()["delivery"]["channel"] == "email"
     assert sent.json()["delivery"]["to"] == "kim@example.org"
+
+
+def test_a_connection_the_server_closed_is_replaced_and_each_mail_sent_once() -> None:
+    from escalon.notifications.transports import EmailTransport, Outgoing
+
+    handler = Peers()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        settings = Settings(smtp_host="127.0.0.1", smtp_port=controller.port)
+        transport = EmailTransport(settings, keep_open=True)
+        for number in range(2):
+            transport.send(
+                Outgoing(number, f"k{number}", "email", "kim@example.org", "Hi", "Hello", {}, 1)
+            )
+            assert transport._open is not None
+            # The server (here: the socket under it) drops the idle connection between mails.
+            transport._open.sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
+    finally:
+        controller.stop()
+    assert len(handler.peers) == 2
+    assert len(set(handler.peers)) == 2  # the second went over a new connection

@@ -267,24 +267,21 @@ class EmailTransport:
         return "smtp"
 
     def _send(self, email: EmailMessage, recipient: str) -> None:
-        """Hand the mail to the server: over the batch's open connection when there is one
-        (once more over a new one if the server had closed it), else over its own."""
+        """Hand the mail to the server: over the batch's open connection when it still answers
+        (else over a new one), or over its own. Never sent twice here: a connection lost during
+        the sending may have delivered it, so that is left to the outbox's retry, whose mail
+        keeps its Message-ID."""
         if not self.keep_open:
             with self._connect() as smtp:
                 # An address with a non-ASCII local part needs SMTPUTF8, which smtplib asks
                 # for (and sends the message as UTF-8) when the server offers it.
                 smtp.send_message(email, to_addrs=[recipient])
             return
-        reused = self._open is not None
+        if self._open is not None and not _answers(self._open):
+            self._drop()  # the server closed the idle connection: a new one
         try:
             if self._open is None:
                 self._open = self._connect()
-            self._open.send_message(email, to_addrs=[recipient])
-        except smtplib.SMTPServerDisconnected:
-            self._drop()
-            if not reused:
-                raise
-            self._open = self._connect()
             self._open.send_message(email, to_addrs=[recipient])
         except smtplib.SMTPResponseException:
             raise  # a refusal: smtplib reset the session, which the next mail may use
@@ -325,3 +322,11 @@ class EmailTransport:
         if settings.smtp_username:
             smtp.login(settings.smtp_username, settings.smtp_password or "")
         return smtp
+
+
+def _answers(smtp: smtplib.SMTP) -> bool:
+    """Whether an open SMTP connection still answers (NOOP)."""
+    try:
+        return smtp.noop()[0] == 250
+    except (OSError, smtplib.SMTPException):
+        return False
