@@ -159,3 +159,12 @@ def test_the_example_policy_keeps_the_fingerprint_it_had_before_categories_and_l
     # Read off the code before either section existed: stored policies and the cases evaluated
     # under them must not see their fingerprint change with the format's additions.
     assert load_policy(EXAMPLE).fingerprint == "8c2134eff2755cc0"
+
+
+def test_keywords_are_bounded_and_a_huge_text_is_read_from_its_beginning() -> None:
+    many = "categories:\n  x:\n    keywords: [" + ", ".join(f"w{n}" for n in range(1001)) + "]\n"
+    errors = [f"{e.path}|{e.message}" for e in check_text(BASE + many, "p").errors]
+    assert any(error.startswith("categories.x.keywords|") for error in errors), errors
+    policy = parse_policy(BASE + CATEGORIES)
+    assert policy.category_from_text("invoice " + "x " * 20_000) is not None
+    assert policy.category_from_text("x " * 20_000 + "invoice") is None

@@ -23,6 +23,8 @@ from escalon.core.policy.model import (
 STOPPED = frozenset({"resolved", "closed"})
 _SLA_FIELDS = ("priority", "tier", "category", "channel", "team")
 DEFAULT_STOPPED = frozenset(DEFAULT_PAUSE_ON) | STOPPED
+# How much of an opening text category keywords are looked for in.
+KEYWORD_SCAN_CHARS = 20_000
 
 
 def _listened(rules: tuple[RuleSpec, ...], trigger: str) -> frozenset[str]:
@@ -172,7 +174,11 @@ class Policy:
         return chosen
 
     def category_from_text(self, text: str) -> tuple[str, str] | None:
-        """The first category (in file order) with a keyword in `text`, and that keyword."""
+        """The first category (in file order) with a keyword in `text`, and that keyword.
+
+        Only the text's beginning is read: what a message is about is said early, and a huge
+        body must not make its case's opening slow."""
+        text = text[:KEYWORD_SCAN_CHARS]
         for name, pattern in self._category_patterns:
             found = pattern.search(text)
             if found is not None:

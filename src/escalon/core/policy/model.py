@@ -110,7 +110,8 @@ Amount = Annotated[float, BeforeValidator(_amount)]
 Name = Annotated[str, Field(min_length=1)]
 CategoryName = Annotated[str, Field(min_length=1, max_length=100)]  # a case's category column
 Keyword = Annotated[str, Field(max_length=200), AfterValidator(_keyword)]
-Keywords = Annotated[tuple[Keyword, ...], BeforeValidator(_as_names)]
+# Bounded, so a policy cannot make every case's opening scan an endless alternation.
+Keywords = Annotated[tuple[Keyword, ...], BeforeValidator(_as_names), Field(max_length=1000)]
 Version = Annotated[str, BeforeValidator(_version), Field(min_length=1)]
 
 
