@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows, service
+from escalon.cases import service
 from escalon.cases.models import Case
 from escalon.core.assignment import Need, next_arrival
 from escalon.core.staffing import Staffing
@@ -30,6 +30,9 @@ from escalon.errors import EscalonError, Invalid, NotFound
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 from escalon.people.models import Agent, Team
+
+if TYPE_CHECKING:
+    from escalon.cases import flows
 
 MAX_CASES = 200  # ids in one bulk request: a page of the queue, with room
 WAITING_STATUSES = ("open", "pending_customer", "on_hold")
@@ -58,6 +61,9 @@ def assign_many(
     now: int,
 ) -> list[Outcome]:
     """Assign each case (`flows.assign_case`), one outcome per distinct id, in request order."""
+    # Here, not at the top: flows wakes the worker, whose tick imports this module.
+    from escalon.cases import flows
+
     if len(case_ids) > MAX_CASES:
         raise Invalid(f"at most {MAX_CASES} cases at once; send the rest in another request")
     if assignee is not None:
