@@ -155,3 +155,36 @@ def train(
     for name, number in sorted(model.mapping.sentiment.items()):
         typer.echo(f"  label {name} -> sentiment {number:+g}")
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="A model of format 1 or 2 (a pickle).")],
+    target: Annotated[Path, typer.Argument(help="Where to write the current model file.")],
+    trusted: Annotated[
+        bool,
+        typer.Option(
+            "--i-trained-it",
+            help="Confirm the old file is yours: reading a pickle runs code from inside it.",
+        ),
+    ] = False,
+) -> None:
+    """Rewrite a pickled model of an earlier Escalon as a current, pickle-free model file."""
+    if not trusted:
+        typer.echo(
+            f"error: {source} is read by unpickling it, which runs any code it holds. Convert "
+            "only a model you trained yourself, and say so with --i-trained-it.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from escalon.triage.trained import ModelError, convert_pickled_model
+
+    try:
+        model = convert_pickled_model(source, target)
+    except (ModelError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"wrote {target}: format {model.meta['converted_from_format']} model with labels "
+        f"{', '.join(model.labels)}; it no longer needs to be trusted to be loaded"
+    )
