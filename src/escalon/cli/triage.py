@@ -122,6 +122,34 @@ def train(
         return
     if data is None or text is None or not label:
         raise typer.BadParameter("a detector learns from DATA with --text and --label columns")
+    _train_detector(
+        data,
+        text,
+        label,
+        out,
+        intents=intent or [],
+        sentiment=sentiment or [],
+        mapping=mapping,
+        c=c,
+        seed=seed,
+        sentiment_rule=sentiment_rule,
+    )
+
+
+def _train_detector(
+    data: Path,
+    text: str,
+    label: str,
+    out: Path,
+    *,
+    intents: list[str],
+    sentiment: list[str],
+    mapping: Path | None,
+    c: float,
+    seed: int,
+    sentiment_rule: str,
+) -> None:
+    """Fit a detector on a CSV file, save it and say what it learned."""
     from escalon.triage.trained import (
         LabelMapping,
         ModelError,
@@ -132,7 +160,7 @@ def train(
 
     try:
         labels_map = LabelMapping.from_yaml(mapping) if mapping is not None else LabelMapping()
-        labels_map = labels_map.merged(LabelMapping.from_options(intent or (), sentiment or ()))
+        labels_map = labels_map.merged(LabelMapping.from_options(intents, sentiment))
         rows = read_training_csv(data, text, label)
         model, warnings = fit(
             rows,
