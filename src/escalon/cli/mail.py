@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -153,7 +154,7 @@ def mail_poll(
     from sqlalchemy.exc import SQLAlchemyError
 
     from escalon import logs
-    from escalon.channels.imap import MailboxError, poll_forever, poll_once
+    from escalon.channels.imap import poll_once
     from escalon.clock import SystemClock
 
     if ssl and starttls:
@@ -191,27 +192,43 @@ def mail_poll(
     _say_what_is_missing(database, settings)
     try:
         if once:
-            try:
-                report = poll()
-            except MailboxError as error:
-                fail(str(error))
-            typer.echo(report.summary())
-            if report.failed or report.left:
-                raise typer.Exit(1)
+            _poll_once(poll)
             return
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
         log.info("polling %s on %s:%d every %g s", folder, host, port, interval)
-        poll_forever(
-            database,
-            **poll.keywords,
-            interval_seconds=interval,
-            stop_event=stop,
-            after_poll=lambda: _retry_waiting(database, intake),
-        )
+        _poll_until_stopped(database, intake, poll, interval)
     finally:
         database.dispose()
+
+
+def _poll_once(poll: Callable[[], Any]) -> None:
+    """One poll; print its summary; exit 1 when a message failed or was left."""
+    from escalon.channels.imap import MailboxError
+
+    try:
+        report = poll()
+    except MailboxError as error:
+        fail(str(error))
+    typer.echo(report.summary())
+    if report.failed or report.left:
+        raise typer.Exit(1)
+
+
+def _poll_until_stopped(
+    database: Any, intake: Any, poll: functools.partial[Any], interval: float
+) -> None:
+    """Poll every `interval` seconds until SIGTERM or SIGINT."""
+    from escalon.channels.imap import poll_forever
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    poll_forever(
+        database,
+        **poll.keywords,
+        interval_seconds=interval,
+        stop_event=stop,
+        after_poll=lambda: _retry_waiting(database, intake),
+    )
 
 
 @app.command("review")
