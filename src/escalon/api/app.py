@@ -18,9 +18,7 @@ from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
 from escalon.api import docs as api_docs
 from escalon.api import errors, health
-from escalon.api import limits as rate_limits
 from escalon.api.bodies import BodyLimits
-from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
 from escalon.channels import inbound_views as inbound_mail_views
@@ -36,6 +34,8 @@ from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
+from escalon.ratelimits import edge as rate_limits
+from escalon.services import Services
 from escalon.triage.lazy import LazyAnalyzer
 from escalon.web import case_page
 from escalon.web import mail_review as web_mail_review

@@ -211,8 +211,8 @@ def worker(
 ) -> None:
     """Fire due escalations and deliver notifications until SIGTERM (then finish the batch)."""
     from escalon import logs
-    from escalon.api.deps import Services
     from escalon.clock import SystemClock
+    from escalon.services import Services
     from escalon.triage.lazy import LazyAnalyzer
     from escalon.worker.runner import Worker, run_until_signalled
 

@@ -11,10 +11,11 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy.orm import Session
 
 from escalon import http_headers
-from escalon.api.deps import STAFF, Services, services
 from escalon.auth import service as auth
 from escalon.auth import sessions
+from escalon.auth.access import STAFF, services
 from escalon.cases import flows
+from escalon.services import Services
 from escalon.web import session as ui
 
 Parts = Annotated[Services, Depends(services)]
