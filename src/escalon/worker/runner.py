@@ -101,7 +101,6 @@ class Worker:
             services.database,
             now=services.clock.now_us(),
             batch=settings.worker_batch,
-            analyzer=services.analyzer,
             clock=services.clock,
         )
         self.fired += report.escalations
