@@ -18,25 +18,22 @@ from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
 from escalon.api import docs as api_docs
 from escalon.api import errors, health
-from escalon.api import limits as rate_limits
 from escalon.api.bodies import BodyLimits
-from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
 from escalon.channels import inbound_views as inbound_mail_views
 from escalon.channels import pages as channel_pages
 from escalon.channels import views as channel_views
-from escalon.clock import Clock, SystemClock
+from escalon.clock import Clock
+from escalon.composition import build_services
 from escalon.config import Settings, get_settings
 from escalon.database import Database
 from escalon.http_headers import SecurityHeaders
 from escalon.metrics import Metrics
 from escalon.notifications import views as notification_views
-from escalon.notifications.outbox import customer_messages_from
-from escalon.people import staffing
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
-from escalon.triage.lazy import LazyAnalyzer
+from escalon.ratelimits import edge as rate_limits
 from escalon.web import case_page
 from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
@@ -63,17 +60,10 @@ def create_app(
 ) -> FastAPI:
     """Build the application; `embedded_worker` runs timers and outbox delivery in-process."""
     settings = settings or get_settings()
-    database = database or Database(settings.database_url)
-    staffing.configure(settings.roster_cache_seconds)
-    customer_messages_from(settings)
+    services = build_services(settings, database=database, clock=clock)
+    database = services.database
     # The keys kept outside the database; refused (no start) when the key file is not private.
     keys.install(keys.load(settings))
-    services = Services(
-        database=database,
-        clock=clock or SystemClock(),
-        settings=settings,
-        analyzer=LazyAnalyzer.from_settings(settings),
-    )
     limits = rate_limits.RateLimits(settings, database, services.clock)
 
     # This process's metrics: the database's counts at each scrape, the embedded worker's lag.
