@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-import psycopg
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from fastapi import FastAPI
 
 from escalon import __version__, keys
 from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
+from escalon.api import database_errors, errors, health
 from escalon.api import docs as api_docs
-from escalon.api import errors, health
 from escalon.api.bodies import BodyLimits
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
@@ -39,8 +35,6 @@ from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
 from escalon.web import views as web_views
-
-log = logging.getLogger("escalon.api")
 
 DESCRIPTION = """\
 Escalation management for customer support teams.
@@ -116,73 +110,7 @@ def create_app(
     # Outermost, so that every answer (a 413, a 429, a page) carries the headers.
     app.add_middleware(SecurityHeaders)
 
-    @app.exception_handler(OperationalError)
-    async def database_down(_request: Request, error: OperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s", error.orig)
-        return JSONResponse(
-            {
-                "error": "unavailable",
-                "message": "the database is unavailable; retry shortly",
-                "details": [],
-            },
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
-
-    @app.exception_handler(psycopg.DataError)
-    async def driver_refused(_request: Request, error: psycopg.DataError) -> JSONResponse:
-        # The bulk writes talk to psycopg directly, so its errors arrive unwrapped.
-        if "NUL (0x00)" in str(error):
-            return JSONResponse(
-                {
-                    "error": "invalid",
-                    "message": "text may not contain the NUL character (\\u0000)",
-                    "details": [],
-                },
-                status_code=422,
-            )
-        log.exception("database error while serving a request")
-        return JSONResponse(
-            {
-                "error": "internal",
-                "message": "the database refused the request; it has been logged",
-                "details": [],
-            },
-            status_code=500,
-        )
-
-    @app.exception_handler(DBAPIError)
-    async def database_refused(_request: Request, error: DBAPIError) -> JSONResponse:
-        if error.connection_invalidated:
-            log.warning("database connection lost: %s", error.orig)
-            return JSONResponse(
-                {
-                    "error": "unavailable",
-                    "message": "the database is unavailable; retry shortly",
-                    "details": [],
-                },
-                status_code=503,
-                headers={"Retry-After": "5"},
-            )
-        if isinstance(error, DataError) and "NUL (0x00)" in str(error.orig):
-            # PostgreSQL cannot store the NUL character: the request's text is what is wrong.
-            return JSONResponse(
-                {
-                    "error": "invalid",
-                    "message": "text may not contain the NUL character (\\u0000)",
-                    "details": [],
-                },
-                status_code=422,
-            )
-        log.exception("database error while serving a request")
-        return JSONResponse(
-            {
-                "error": "internal",
-                "message": "the database refused the request; it has been logged",
-                "details": [],
-            },
-            status_code=500,
-        )
+    database_errors.install(app)
 
     for router in (
         api_docs.router,
