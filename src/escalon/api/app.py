@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -30,6 +30,7 @@ from escalon.notifications import views as notification_views
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.ratelimits import edge as rate_limits
+from escalon.services import Services
 from escalon.web import case_page
 from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
@@ -43,6 +44,28 @@ Every request carries an API token: `Authorization: Bearer esc_...` (create one 
 `escalon tokens create USER`). Errors are JSON: `{"error": code, "message": ..., "details": [...]}`.
 Case updates carry the case's version (the `ETag`) in `If-Match`; a stale one gets 412.
 """
+
+
+# Every router, in the order their routes are matched.
+ROUTERS = (
+    api_docs.router,
+    health.router,
+    case_views.router,
+    policy_views.router,
+    people_views.router,
+    auth_views.router,
+    admin_audit_views.router,
+    notification_views.router,
+    analytics_views.router,
+    channel_views.router,
+    inbound_mail_views.router,
+    channel_pages.router,
+    web_views.router,
+    web_numbers.router,
+    web_policy.router,
+    case_page.router,
+    web_mail_review.router,
+)
 
 
 def create_app(
@@ -63,26 +86,7 @@ def create_app(
     # This process's metrics: the database's counts at each scrape, the embedded worker's lag.
     metrics = Metrics(database)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
-        # What start-up built lives as long as the process: keep it out of every collection,
-        # and collect young objects less often (each request allocates thousands).
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
-        limits.start()
-        runner = None
-        if embedded_worker:
-            from escalon.worker.runner import WorkerThread
-
-            runner = WorkerThread(services, metrics)
-            runner.start()
-        try:
-            yield
-        finally:
-            if runner is not None:
-                runner.stop()
-            limits.stop()
+    lifespan = _lifespan(settings, services, metrics, limits, embedded_worker=embedded_worker)
 
     app = FastAPI(
         title="Escalon",
@@ -112,24 +116,40 @@ def create_app(
 
     database_errors.install(app)
 
-    for router in (
-        api_docs.router,
-        health.router,
-        case_views.router,
-        policy_views.router,
-        people_views.router,
-        auth_views.router,
-        admin_audit_views.router,
-        notification_views.router,
-        analytics_views.router,
-        channel_views.router,
-        inbound_mail_views.router,
-        channel_pages.router,
-        web_views.router,
-        web_numbers.router,
-        web_policy.router,
-        case_page.router,
-        web_mail_review.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def _lifespan(
+    settings: Settings,
+    services: Services,
+    metrics: Metrics,
+    limits: rate_limits.RateLimits,
+    *,
+    embedded_worker: bool,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs while the application serves: rate-limit upkeep and the embedded worker."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        # What start-up built lives as long as the process: keep it out of every collection,
+        # and collect young objects less often (each request allocates thousands).
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
+        limits.start()
+        runner = None
+        if embedded_worker:
+            from escalon.worker.runner import WorkerThread
+
+            runner = WorkerThread(services, metrics)
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+            limits.stop()
+
+    return lifespan

@@ -151,9 +151,6 @@ def mail_poll(
     ] = None,
 ) -> None:
     """Take support mail from an IMAP mailbox: unseen messages are stored, threaded, marked seen."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from escalon import logs
     from escalon.channels.imap import poll_once
     from escalon.clock import SystemClock
 
@@ -162,14 +159,7 @@ def mail_poll(
     if not password:
         fail("no IMAP password: set ESCALON_IMAP_PASSWORD (or pass --password)")
     assert password is not None
-    settings = get_settings()
-    logs.configure(settings.log_level)
-    database = _database(settings)
-    try:
-        _ready(database)
-    except SQLAlchemyError as error:
-        fail(f"cannot use the database: {str(error).splitlines()[0]}")
-    load_keys(settings)  # acknowledgements carry signed status links
+    settings, database = _ready_database()
     port = port or (993 if ssl else 143)
     intake = _intake(settings, max_bytes)
     poll = functools.partial(
@@ -198,6 +188,23 @@ def mail_poll(
         _poll_until_stopped(database, intake, poll, interval)
     finally:
         database.dispose()
+
+
+def _ready_database() -> tuple[Settings, Any]:
+    """Settings, logging, keys and a database that is ready (else exit with the reason)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from escalon import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    database = _database(settings)
+    try:
+        _ready(database)
+    except SQLAlchemyError as error:
+        fail(f"cannot use the database: {str(error).splitlines()[0]}")
+    load_keys(settings)  # acknowledgements carry signed status links
+    return settings, database
 
 
 def _poll_once(poll: Callable[[], Any]) -> None:
