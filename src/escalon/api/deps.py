@@ -15,7 +15,6 @@ from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.orm import Session
 
 from escalon.admin_audit import service as admin_audit
-from escalon.api.limits import limits_of
 from escalon.auth import service as auth
 from escalon.cases import visibility
 from escalon.cases.flows import Actor
@@ -24,6 +23,7 @@ from escalon.config import Settings
 from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 from escalon.errors import EscalonError, Forbidden, Unauthenticated
+from escalon.ratelimits.edge import limits_of
 
 ALL_ROLES = ("admin", "supervisor", "agent", "integration")
 STAFF = ("admin", "supervisor", "agent")

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from escalon import http_headers
 from escalon.api.deps import Services, services
-from escalon.api.limits import public_page
 from escalon.cases import flows, queries, visibility
 from escalon.cases import service as case_service
 from escalon.cases.models import Case
@@ -29,6 +28,7 @@ from escalon.channels import links
 from escalon.core.state import STOPPED_STATUSES, from_us
 from escalon.errors import Conflict, NotFound
 from escalon.people.models import Agent
+from escalon.ratelimits.edge import public_page
 
 # Anyone may open these pages: each request counts against its client's limit (429 page).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public_page)])

@@ -14,7 +14,6 @@ from fastapi.routing import APIRoute
 
 from escalon.api.deps import Context, IfMatch, Services, Staff, require, services
 from escalon.api.errors import ErrorBody, error_responses
-from escalon.api.limits import limits_of
 from escalon.cases import flows, queries, visibility
 from escalon.cases.schemas import CaseOut, MessageOut
 from escalon.channels import conversations
@@ -29,6 +28,7 @@ from escalon.channels.schemas import (
     SocialPostIn,
 )
 from escalon.errors import Conflict, EscalonError, Invalid
+from escalon.ratelimits.edge import limits_of
 
 log = logging.getLogger("escalon.channels")
 
