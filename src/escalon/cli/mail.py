@@ -204,8 +204,7 @@ def mail_poll(
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         log.info("polling %s on %s:%d every %g s", folder, host, port, interval)
         poll_forever(
-            database,
-            **poll.keywords,
+            poll,
             interval_seconds=interval,
             stop_event=stop,
             after_poll=lambda: _retry_waiting(database, intake),
