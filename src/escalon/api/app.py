@@ -14,6 +14,7 @@ from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
 from escalon.api import database_errors, errors, health
 from escalon.api import docs as api_docs
+from escalon.api import limits as rate_limits
 from escalon.api.bodies import BodyLimits
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
@@ -29,7 +30,6 @@ from escalon.metrics import Metrics
 from escalon.notifications import views as notification_views
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
-from escalon.ratelimits import edge as rate_limits
 from escalon.services import Services
 from escalon.web import case_page
 from escalon.web import mail_review as web_mail_review

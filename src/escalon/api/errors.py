@@ -11,14 +11,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from escalon import http_headers
-
-# ErrorBody, ErrorDetail and error_responses live in the kernel (escalon.errors); named here too
-# for the modules that still import them from the API package (see the import-linter ratchet).
-from escalon.errors import ErrorBody, ErrorDetail, EscalonError, error_responses
+from escalon.errors import EscalonError
 
 log = logging.getLogger("escalon.api")
-
-__all__ = ["ErrorBody", "ErrorDetail", "declare_body_errors", "error_responses", "install"]
 
 
 def declare_body_errors(app: FastAPI) -> None:

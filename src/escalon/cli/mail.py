@@ -230,8 +230,7 @@ def _poll_until_stopped(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     poll_forever(
-        database,
-        **poll.keywords,
+        poll,
         interval_seconds=interval,
         stop_event=stop,
         after_poll=lambda: _retry_waiting(database, intake),

@@ -1,5 +1,5 @@
 """Rate limits at the HTTP edge: who the client is, which limit a request counts against, and
-the 429 answer (JSON for the API, a page for people) with `Retry-After`.
+`RateLimited` (answered 429 with `Retry-After` by `escalon.api.limits.install`).
 
 The counting itself is `escalon.ratelimits.counters`, shared by every API process through the
 database. What is limited:
@@ -18,45 +18,35 @@ tokens from one address is slow, whatever it guesses.
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Protocol
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from escalon.auth.service import Principal
 from escalon.clock import Clock
 from escalon.config import Settings
 from escalon.database import Database
-from escalon.errors import ErrorBody, EscalonError, Unauthenticated
+from escalon.errors import EscalonError, Unauthenticated
 from escalon.ratelimits import clients
 from escalon.ratelimits.counters import US, Rule, SharedLimiter, Verdict
 
-# Logged under the API: these limits guard its requests.
+# The HTTP edge's background sync logs where it did when it lived in the API package.
 log = logging.getLogger("escalon.api")
 
 SWEEP_SECONDS = 60.0  # how often expired counters are deleted from the database
 
 
-TOO_MANY_REQUESTS: dict[int | str, dict[str, Any]] = {
-    429: {
-        "model": ErrorBody,
-        "description": "Too many requests: a rate limit; retry after the seconds in Retry-After",
-        "headers": {
-            "Retry-After": {
-                "description": "Seconds to wait before trying again",
-                "schema": {"type": "integer"},
-            }
-        },
-    }
-}
+class _Token(Protocol):
+    """Who made an authenticated request: what a token's limit counts on."""
+
+    @property
+    def token_id(self) -> int: ...
 
 
 class RateLimited(EscalonError):
@@ -125,7 +115,7 @@ class RateLimits:
 
     # -- what the views call -----------------------------------------------------------------
 
-    async def count_token(self, principal: Principal) -> None:
+    async def count_token(self, principal: _Token) -> None:
         """Count an authenticated API request on its token; RateLimited over the limit."""
         verdict = self.limiter.hit(((self.rules.token, str(principal.token_id)),))
         await self._finish(verdict, "too many requests with this API token")
@@ -213,23 +203,6 @@ class RateLimits:
                 log.exception("rate limits: the background sync failed; trying again")
 
 
-def install(app: FastAPI, limits: RateLimits) -> None:
-    """Keep the limits on the application and answer RateLimited with 429 and Retry-After:
-    JSON under /api, a short page elsewhere (the dashboard and the customers' pages)."""
-    app.state.rate_limits = limits
-
-    @app.exception_handler(RateLimited)
-    async def rate_limited(request: Request, error: RateLimited) -> Response:
-        headers = {"Retry-After": error.retry_after}
-        if request.url.path.startswith("/api/"):
-            return JSONResponse(
-                {"error": error.code, "message": error.message, "details": []},
-                status_code=error.status,
-                headers=headers,
-            )
-        return HTMLResponse(_PAGE.format(message=html.escape(error.message)), 429, headers)
-
-
 def limits_of(request: Request) -> RateLimits:
     """The application's rate limits."""
     found: RateLimits = request.app.state.rate_limits
@@ -239,10 +212,3 @@ def limits_of(request: Request) -> RateLimits:
 async def public_page(request: Request) -> None:
     """A dependency for pages anyone may open: counted per client address."""
     await limits_of(request).count_client(request)
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Too many requests</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main><h1>Too many requests</h1><p>{message}.</p></main></body></html>
-"""
