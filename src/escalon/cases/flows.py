@@ -18,7 +18,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from escalon.cases import authority, categories, search, service, visibility
+from escalon.cases import acknowledging, authority, categories, search, service, visibility
 from escalon.cases.models import (
     ApprovalRequest,
     Case,
@@ -744,7 +744,8 @@ def acknowledge(
     change.add(engine.evaluate(case.state, case.policy, at, staffing=_crew(session)))
     if not change.state.awaiting_ack:
         raise Conflict(f"case {case_id} has no escalation waiting for acknowledgement")
-    _check_acknowledger(session, case.policy, change.state, actor)
+    level = case.policy.levels[change.state.level].name
+    acknowledging.require(session, actor=actor, level=level, team=change.state.team)
     event = EscalationAcknowledged(at=from_us(at), case=str(case_id), agent=actor.name)
     _apply_into(session, change, case, event, at, None)
     change.entries.append({"kind": event.type, "at": at, "data": _event_data(event)})
@@ -772,31 +773,6 @@ def acknowledge(
         .execution_options(synchronize_session=False)
     )
     _write(session, [change], now, flush_first=True)
-
-
-def _check_acknowledger(session: Session, policy: Policy, state: Any, actor: Actor) -> None:
-    """Only a person of the level (or team) the case was escalated to may acknowledge it.
-
-    Users not linked to an agent may acknowledge on someone's behalf only as admins or
-    supervisors; nobody is assigned then.
-    """
-    level = policy.levels[state.level].name
-    if actor.agent is None:
-        if actor.role in ("admin", "supervisor"):
-            return
-        raise Forbidden(
-            f"user {actor.name!r} is not linked to an agent: only a person of level {level!r} "
-            "may acknowledge this escalation"
-        )
-    agent = session.scalars(select(Agent).where(Agent.handle == actor.agent)).first()
-    if agent is None or not agent.active:
-        raise Forbidden(f"agent {actor.agent!r} is not active")
-    teams = {team.name for team in agent.teams}
-    if agent.level != level and state.team not in teams:
-        raise Forbidden(
-            f"{actor.agent} is neither at level {level!r} nor in team {state.team!r}: only a "
-            "person of the level the case was escalated to may acknowledge it"
-        )
 
 
 def de_escalate(
