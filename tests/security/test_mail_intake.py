@@ -88,9 +88,7 @@ class Endpoint:
             host="127.0.0.1",
             port=self.port,
             clock=ws.clock,
-            analyzer=None,
-            limits=LIMITS,
-            sender_limit=sender_limit,
+            intake=Intake(limits=LIMITS, sender_limit=sender_limit),
         )
 
     def send(
@@ -561,8 +559,7 @@ def test_imap_polling_stores_mail_over_the_sender_limit_but_holds_it(
         username=mailbox.username,
         password=mailbox.password,
         clock=workspace.clock,
-        limits=LIMITS,
-        sender_limit=SenderLimit(count=2, window_us=3600 * US),
+        intake=Intake(limits=LIMITS, sender_limit=SenderLimit(count=2, window_us=3600 * US)),
     )
 
     assert [polled.received.outcome for polled in report.received] == ["opened", "opened", "held"]

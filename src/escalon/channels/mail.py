@@ -142,6 +142,10 @@ class Intake:
     sender_limit: SenderLimit = SenderLimit()
 
 
+# No analyzer, the default limits, From believed as delivered, no per-sender limit.
+DEFAULT_INTAKE = Intake()
+
+
 @dataclass(slots=True)
 class _Job:
     """One stored delivery on its way into a case."""
@@ -168,11 +172,36 @@ def receive_email(
     trust: MailTrust = MailTrust(),
     sender_limit: SenderLimit = SenderLimit(),
 ) -> Received:
-    """Store a mail as it came, then take it into a case or hold it; see the module.
+    """Store a mail as it came, then take it into a case or hold it; see `receive`."""
+    intake = Intake(analyzer, limits, trust, sender_limit)
+    return receive(
+        db,
+        raw,
+        now=now,
+        source=source,
+        intake=intake,
+        envelope_from=envelope_from,
+        envelope_to=envelope_to,
+    )
+
+
+def receive(
+    db: Database,
+    raw: bytes,
+    *,
+    now: int,
+    source: str,
+    intake: Intake,
+    envelope_from: str | None = None,
+    envelope_to: list[str] | None = None,
+) -> Received:
+    """Store a mail as it came, then take it into a case or hold it, as `intake` says; see the
+    module.
 
     Raises only MailTooLarge (nothing stored) or when the raw mail cannot be stored at all;
     once it is stored, the answer says where it went (a failure leaves it in the review list).
     """
+    limits = intake.limits
     if len(raw) > limits.message_bytes:
         raise MailTooLarge(
             f"the message is {len(raw):,} bytes; the limit is {limits.message_bytes:,}"
@@ -198,10 +227,8 @@ def receive_email(
             },
         )
     assert inbound_id is not None
-    job = _Job(
-        inbound_id, fingerprint, parsed, problem, sender, _addresses(envelope_to or ()), trust.own
-    )
-    intake = Intake(analyzer, limits, trust, sender_limit)
+    recipients = _addresses(envelope_to or ())
+    job = _Job(inbound_id, fingerprint, parsed, problem, sender, recipients, intake.trust.own)
     return _settle_job(db, job, intake, now=now, states=("received",))
 
 

@@ -86,10 +86,7 @@ def mail_in(
         host=host,
         port=port,
         clock=SystemClock(),
-        analyzer=intake.analyzer,
-        limits=intake.limits,
-        trust=intake.trust,
-        sender_limit=intake.sender_limit,
+        intake=intake,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -174,10 +171,7 @@ def mail_poll(
         starttls=starttls,
         processed_folder=processed_folder,
         clock=SystemClock(),
-        analyzer=intake.analyzer,
-        limits=intake.limits,
-        trust=intake.trust,
-        sender_limit=intake.sender_limit,
+        intake=intake,
     )
     _say_what_is_missing(database, settings)
     try:
