@@ -5,6 +5,7 @@ dismiss. Supervisors and admins only, like `GET /api/v1/inbound-emails`. Not in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, get_args
 
 from fastapi import APIRouter, Form, Path, Request
@@ -130,13 +131,8 @@ def mail_retry(
     inbound_id: InboundId, request: Request, parts: Parts, csrf_token: Csrf = ""
 ) -> Response:
     """Take a held mail again; back to the list, which says what happened."""
-    visit = form_visit(request, parts, csrf_token)
-    if not isinstance(visit, Visit):
-        return visit
-    if not visit.supervises:
-        return forbidden(_WHO)
-    now = parts.clock.now_us()
-    try:
+
+    def retry(visit: Visit, now: int) -> None:
         with parts.database.read() as session:
             review.one(session, inbound_id, now=now, scope=scope_of(session, visit, parts))
         received = mail.retry(
@@ -155,15 +151,8 @@ def mail_retry(
                 inbound_id,
                 {"outcome": received.outcome, "case_id": received.case_id},
             )
-    except EscalonError as error:
-        return page(
-            "notice.html",
-            error.status,
-            title=f"Mail {inbound_id} was not retried",
-            text=str(error),
-            visit=visit,
-        )
-    return redirect(f"{LIST}?done={inbound_id}")
+
+    return _act(inbound_id, request, parts, csrf_token, "retried", retry)
 
 
 @router.post("/mail-review/{inbound_id}/dismiss", response_class=HTMLResponse)
@@ -175,13 +164,8 @@ def mail_dismiss(
     csrf_token: Csrf = "",
 ) -> Response:
     """Mark a held mail as needing no case; back to the list."""
-    visit = form_visit(request, parts, csrf_token)
-    if not isinstance(visit, Visit):
-        return visit
-    if not visit.supervises:
-        return forbidden(_WHO)
-    now = parts.clock.now_us()
-    try:
+
+    def dismiss(visit: Visit, now: int) -> None:
         with parts.database.write() as session:
             review.one(session, inbound_id, now=now, scope=scope_of(session, visit, parts))
             mail.dismiss(
@@ -195,14 +179,30 @@ def mail_dismiss(
                 inbound_id,
                 {"note": note} if note else None,
             )
+
+    return _act(inbound_id, request, parts, csrf_token, "dismissed", dismiss)
+
+
+def _act(
+    inbound_id: int,
+    request: Request,
+    parts: Parts,
+    csrf_token: str,
+    done: str,
+    action: Callable[[Visit, int], None],
+) -> Response:
+    """Check the session, the CSRF token and that the person supervises, run `action(visit,
+    now)` and go back to the list; a refusal is a page saying the mail was not `done`."""
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
+    if not visit.supervises:
+        return forbidden(_WHO)
+    try:
+        action(visit, parts.clock.now_us())
     except EscalonError as error:
-        return page(
-            "notice.html",
-            error.status,
-            title=f"Mail {inbound_id} was not dismissed",
-            text=str(error),
-            visit=visit,
-        )
+        title = f"Mail {inbound_id} was not {done}"
+        return page("notice.html", error.status, title=title, text=str(error), visit=visit)
     return redirect(f"{LIST}?done={inbound_id}")
 
 
