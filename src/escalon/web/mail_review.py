@@ -214,13 +214,7 @@ def _audit(
     inbound_id: int,
     data: dict[str, Any] | None,
 ) -> None:
-    admin_audit.record(
-        session,
-        actor=visit.principal.username,
-        user_id=visit.principal.user_id,
-        via="ui",
-        action=action,
-        target=f"inbound_email:{inbound_id}",
-        at=now,
-        data=data,
+    target = f"inbound_email:{inbound_id}"
+    admin_audit.record_by(
+        session, visit.principal, via="ui", action=action, target=target, at=now, data=data
     )
