@@ -27,43 +27,26 @@ from escalon.notifications.schemas import (
     WebhookOut,
     WebhookSecretIn,
 )
+from escalon.outputs import from_row
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _outbox_out(m: OutboxMessage, *, admin: bool) -> OutboxOut:
-    return OutboxOut(
-        id=m.id,
-        key=m.key,
-        case_id=m.case_id,
-        kind=m.kind,
-        channel=m.channel,
-        recipient=m.recipient,
-        address=m.address,
-        subject=m.subject,
-        status=m.status,
-        attempts=m.attempts,
+    return from_row(
+        OutboxOut,
+        m,
         next_attempt_at=instant(m.next_attempt_at),
-        last_error=m.last_error,
         # A receiver's answer may say anything (its internals, data of others): admins only.
         last_response=m.last_response if admin else None,
-        transport=m.transport,
         created_at=from_us(m.created_at),
         delivered_at=instant(m.delivered_at),
-        payload=m.payload,
     )
 
 
 def _webhook_out(w: Webhook) -> WebhookOut:
-    return WebhookOut(
-        id=w.id,
-        name=w.name,
-        url=w.url,
-        active=w.active,
-        created_at=from_us(w.created_at),
-        format=w.format,
-    )
+    return from_row(WebhookOut, w, created_at=from_us(w.created_at))
 
 
 @router.get("/outbox", responses=error_responses(401, 403, 422))
@@ -198,15 +181,8 @@ def _agent_of(context: Context) -> str:
 
 
 def _notification_out(n: StaffNotification) -> StaffNotificationOut:
-    return StaffNotificationOut(
-        id=n.id,
-        case_id=n.case_id,
-        kind=n.kind,
-        subject=n.subject,
-        body=n.body,
-        urgent=n.urgent,
-        created_at=from_us(n.created_at),
-        read_at=instant(n.read_at),
+    return from_row(
+        StaffNotificationOut, n, created_at=from_us(n.created_at), read_at=instant(n.read_at)
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from escalon.core.calendar import Calendar, CalendarError
 from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
 from escalon.errors import Conflict, Detail, Invalid, NotFound
+from escalon.outputs import from_row
 from escalon.people import staffing
 from escalon.people.models import Agent, Team
 from escalon.people.schemas import (
@@ -25,36 +26,17 @@ from escalon.people.schemas import (
 
 def team_out(team: Team) -> TeamOut:
     """A team as the API shows it."""
-    return TeamOut(
-        id=team.id,
-        name=team.name,
-        description=team.description,
-        members=[agent.handle for agent in team.members],
-        assignment=team.assignment,
-        rotation=team.rotation,
-        support_address=team.support_address,
-    )
+    return from_row(TeamOut, team, members=[agent.handle for agent in team.members])
 
 
 def agent_out(agent: Agent) -> AgentOut:
     """An agent as the API shows it."""
-    return AgentOut(
-        id=agent.id,
-        handle=agent.handle,
-        name=agent.name,
-        email=agent.email,
-        level=agent.level,
-        capacity=agent.capacity,
-        status=agent.status,
-        active=agent.active,
+    return from_row(
+        AgentOut,
+        agent,
         teams=[team.name for team in agent.teams],
-        chat=agent.chat,
         skills=list(agent.skills or []),
         languages=list(agent.languages or []),
-        timezone=agent.timezone,
-        working_hours=agent.working_hours,
-        authority=agent.authority,
-        open_cases=agent.open_cases,
     )
 
 

@@ -12,6 +12,7 @@ from escalon.cases.schemas import instant
 from escalon.core.policy import compile_checked
 from escalon.core.state import from_us
 from escalon.errors import ErrorDetail, NotFound, error_responses
+from escalon.outputs import from_row
 from escalon.policies import service
 from escalon.policies.models import PolicyVersion
 from escalon.policies.schemas import (
@@ -27,14 +28,10 @@ Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _out(version: PolicyVersion) -> PolicyVersionOut:
-    return PolicyVersionOut(
-        id=version.id,
-        name=version.name,
-        version=version.version,
-        fingerprint=version.fingerprint,
-        filename=version.filename,
+    return from_row(
+        PolicyVersionOut,
+        version,
         uploaded_at=from_us(version.uploaded_at),
-        active=version.active,
         activated_at=instant(version.activated_at),
         warnings=[ErrorDetail(**warning) for warning in version.warnings or []],
     )
