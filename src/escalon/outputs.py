@@ -3,16 +3,23 @@ domain's views show a row the same way without writing each field out again."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from escalon.core.state import from_us
+
 Out = TypeVar("Out", bound=BaseModel)
 
 
-def from_row(schema: type[Out], row: object, **values: Any) -> Out:
+def from_row(schema: type[Out], row: object, *, instants: Iterable[str] = (), **values: Any) -> Out:
     """`schema` with each field read from the row's attribute of the same name, except the
-    fields given in `values` (those the row stores in another form, or names otherwise)."""
+    fields given in `values` (those the row stores in another form, or names otherwise);
+    `instants` name fields the row stores as µs since the epoch (None stays None)."""
+    for name in instants:
+        stored = getattr(row, name)
+        values[name] = None if stored is None else from_us(stored)
     fields = schema.model_fields
     unknown = values.keys() - fields.keys()
     if unknown:

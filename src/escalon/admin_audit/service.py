@@ -94,15 +94,9 @@ def record_by(
     data: dict[str, Any] | None = None,
 ) -> None:
     """Add one entry for a change a signed-in user made: named by username, with their id."""
+    name, user = principal.username, principal.user_id
     record(
-        session,
-        actor=principal.username,
-        user_id=principal.user_id,
-        via=via,
-        action=action,
-        target=target,
-        at=at,
-        data=data,
+        session, actor=name, user_id=user, via=via, action=action, target=target, at=at, data=data
     )
 
 

@@ -10,7 +10,6 @@ from escalon.admin_audit import service
 from escalon.admin_audit.models import AdminAuditEntry
 from escalon.admin_audit.schemas import AdminAuditOut, AdminAuditPage
 from escalon.auth.access import Admin
-from escalon.core.state import from_us
 from escalon.errors import error_responses
 from escalon.outputs import from_row
 
@@ -19,7 +18,7 @@ router = APIRouter(prefix="/api/v1/admin", tags=["access"])
 
 def entry_out(entry: AdminAuditEntry) -> AdminAuditOut:
     """An entry as the API shows it."""
-    return from_row(AdminAuditOut, entry, at=from_us(entry.at))
+    return from_row(AdminAuditOut, entry, instants=("at",))
 
 
 @router.get("/audit", responses=error_responses(401, 403, 422))

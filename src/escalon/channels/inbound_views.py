@@ -23,7 +23,6 @@ from escalon.channels.schemas import (
     ParticipantOut,
     RetryOut,
 )
-from escalon.core.state import from_us
 from escalon.errors import Invalid, NotFound, error_responses
 from escalon.outputs import from_row
 
@@ -142,7 +141,7 @@ def dismiss_inbound(
 
 
 def _participant_out(found: participants.Participant) -> ParticipantOut:
-    return from_row(ParticipantOut, found, added_at=from_us(found.added_at))
+    return from_row(ParticipantOut, found, instants=("added_at",))
 
 
 @router.get("/cases/{case_id}/participants", responses=error_responses(401, 403, 404, 422))
