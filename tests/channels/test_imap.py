@@ -138,7 +138,7 @@ def test_after_failures_in_a_row_the_rest_is_left_for_the_next_poll(
     def unavailable(*args: Any, **kwargs: Any) -> Any:
         raise ConnectionError("the database is down")
 
-    monkeypatch.setattr(imap, "receive", unavailable)
+    monkeypatch.setattr(imap, "receive_email", unavailable)
     report = poll(workspace, mailbox)
     assert [entry.uid for entry in report.failed] == uids[:3]
     assert report.left == 2

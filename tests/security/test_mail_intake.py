@@ -530,7 +530,7 @@ def test_the_sender_limit_window_slides(workspace: Workspace) -> None:
                 raw,
                 now=workspace.clock.now_us(),
                 source="imap",
-                sender_limit=limit,
+                intake=Intake(sender_limit=limit),
             ).outcome
         )
     workspace.clock.advance(seconds=601)
@@ -539,7 +539,7 @@ def test_the_sender_limit_window_slides(workspace: Workspace) -> None:
         mail("later", message_id="<w9@example.org>"),
         now=workspace.clock.now_us(),
         source="imap",
-        sender_limit=limit,
+        intake=Intake(sender_limit=limit),
     )
 
     assert outcomes == ["opened", "opened", "held"]
@@ -575,7 +575,7 @@ def test_a_limit_of_zero_turns_the_sender_limit_off(workspace: Workspace) -> Non
             mail(f"m{number}", message_id=f"<z{number}@example.org>"),
             now=workspace.clock.now_us(),
             source="imap",
-            sender_limit=SenderLimit(count=0),
+            intake=Intake(sender_limit=SenderLimit(count=0)),
         ).outcome
         for number in range(5)
     }

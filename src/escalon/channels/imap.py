@@ -36,7 +36,7 @@ from escalon.channels.mail import (
     MailLimits,
     MailTooLarge,
     Received,
-    receive,
+    receive_email,
 )
 from escalon.clock import Clock
 from escalon.database import Database
@@ -291,7 +291,7 @@ class _Poll:
             return True  # expunged by someone else meanwhile
         raw = _body(fetched)
         try:
-            received = receive(
+            received = receive_email(
                 self.db, raw, now=self.clock.now_us(), source=SOURCE, intake=self.intake
             )
         except MailTooLarge as error:

@@ -167,33 +167,7 @@ def receive_email(
     source: str,
     envelope_from: str | None = None,
     envelope_to: list[str] | None = None,
-    analyzer: TextAnalyzer | None = None,
-    limits: MailLimits = MailLimits(),
-    trust: MailTrust = MailTrust(),
-    sender_limit: SenderLimit = SenderLimit(),
-) -> Received:
-    """Store a mail as it came, then take it into a case or hold it; see `receive`."""
-    intake = Intake(analyzer, limits, trust, sender_limit)
-    return receive(
-        db,
-        raw,
-        now=now,
-        source=source,
-        intake=intake,
-        envelope_from=envelope_from,
-        envelope_to=envelope_to,
-    )
-
-
-def receive(
-    db: Database,
-    raw: bytes,
-    *,
-    now: int,
-    source: str,
-    intake: Intake,
-    envelope_from: str | None = None,
-    envelope_to: list[str] | None = None,
+    intake: Intake = DEFAULT_INTAKE,
 ) -> Received:
     """Store a mail as it came, then take it into a case or hold it, as `intake` says; see the
     module.

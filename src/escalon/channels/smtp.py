@@ -24,7 +24,13 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from escalon.channels.email import normalise_address
-from escalon.channels.mail import DEFAULT_INTAKE, Intake, MailTooLarge, receive, sender_over_limit
+from escalon.channels.mail import (
+    DEFAULT_INTAKE,
+    Intake,
+    MailTooLarge,
+    receive_email,
+    sender_over_limit,
+)
 from escalon.clock import Clock
 from escalon.database import Database
 
@@ -91,7 +97,7 @@ class MailHandler:
             )
 
     def _receive(self, raw: bytes, envelope: Envelope) -> Any:
-        return receive(
+        return receive_email(
             self.db,
             raw,
             now=self.clock.now_us(),
