@@ -52,6 +52,7 @@ from escalon.web.access import acting, scope_of
 from escalon.web.common import (
     SIGN_IN,
     STATUSES,
+    Csrf,
     Parts,
     Visit,
     countdown,
@@ -66,7 +67,6 @@ from escalon.web.timeline import Entry, assignees, timeline, what_it_did, when
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
-Csrf = Annotated[str, Form(max_length=200)]
 Version = Annotated[int | None, Form(ge=1, le=2**62)]
 US = 1_000_000
 # A file is read no further than one byte past the largest kept, so that it is refused (413).

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -17,11 +17,13 @@ from escalon.channels import mail, review
 from escalon.channels.email import UnreadableEmail, parse_email
 from escalon.channels.schemas import InboundStatus
 from escalon.errors import EscalonError
+from escalon.request_params import PathId
 from escalon.services import Services
 from escalon.web.access import scope_of
 from escalon.web.common import (
     HEADERS,
     SIGN_IN,
+    Csrf,
     Parts,
     Visit,
     forbidden,
@@ -32,8 +34,6 @@ from escalon.web.common import (
 )
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-InboundId = Annotated[int, Path(ge=1, le=2**62)]
-Csrf = Annotated[str, Form(max_length=200)]
 STATUSES: tuple[str, ...] = get_args(InboundStatus)
 LIST = "/ui/mail-review"
 _PREVIEW_CHARS = 20_000
@@ -97,7 +97,7 @@ def _stored(
 
 
 @router.get("/mail-review/{inbound_id}", response_class=HTMLResponse)
-def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
+def mail_detail(inbound_id: PathId, request: Request, parts: Parts) -> Response:
     """One stored mail: its header fields and its text (as text, never as HTML)."""
     found = _stored(inbound_id, request, parts)
     if isinstance(found, Response):
@@ -111,7 +111,7 @@ def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Respon
 
 
 @router.get("/mail-review/{inbound_id}/raw")
-def mail_raw(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
+def mail_raw(inbound_id: PathId, request: Request, parts: Parts) -> Response:
     """The mail as it arrived, as a download (never shown inline)."""
     found = _stored(inbound_id, request, parts)
     if isinstance(found, Response):
@@ -128,7 +128,7 @@ def mail_raw(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
 
 @router.post("/mail-review/{inbound_id}/retry", response_class=HTMLResponse)
 def mail_retry(
-    inbound_id: InboundId, request: Request, parts: Parts, csrf_token: Csrf = ""
+    inbound_id: PathId, request: Request, parts: Parts, csrf_token: Csrf = ""
 ) -> Response:
     """Take a held mail again; back to the list, which says what happened."""
 
@@ -157,7 +157,7 @@ def mail_retry(
 
 @router.post("/mail-review/{inbound_id}/dismiss", response_class=HTMLResponse)
 def mail_dismiss(
-    inbound_id: InboundId,
+    inbound_id: PathId,
     request: Request,
     parts: Parts,
     note: Annotated[str, Form(max_length=2000)] = "",
