@@ -10,11 +10,12 @@ from sqlalchemy import select
 
 from escalon.api.deps import Admin, Context, DateTime, Staff
 from escalon.api.errors import error_responses
+from escalon.core.roster import Roster
 from escalon.core.state import from_us, to_us
 from escalon.errors import Forbidden
 from escalon.people import service
 from escalon.people.models import Agent, Team
-from escalon.people.roster import ImportReport, Roster, import_roster
+from escalon.people.roster import ImportReport, import_roster
 from escalon.people.schemas import (
     AgentIn,
     AgentOut,
