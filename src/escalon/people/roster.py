@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from escalon.core import roster as core_roster
 from escalon.core.policy.source import Path
 from escalon.core.roster import KnownNames, Roster, RosterInvalid, RosterProblem
-from escalon.core.roster.checking import check_entries, rotation_people
+from escalon.core.roster.checking import check_entries, rotation_strangers
 from escalon.core.roster.schema import RotationIn, TeamEntry, first_problem
 from escalon.errors import Detail, Invalid
 from escalon.people import service
@@ -150,22 +150,16 @@ def _changed(outcome: Outcome, changes: dict[str, Any]) -> list[str]:
 
 def _people_in_rotations(session: Session, roster: Roster) -> list[RosterProblem]:
     """People the roster's rotations name that are neither in it nor in the database."""
-    problems: list[RosterProblem] = []
+    in_file = {agent.handle for agent in roster.agents}
     people: dict[str, list[Path]] = {}
-    for index, team in enumerate(roster.teams):
-        if team.rotation is None:
-            continue
-        for where, person in rotation_people(team.rotation):
-            people.setdefault(person, []).append(("teams", index, "rotation", *where))
-    in_file_people = {agent.handle for agent in roster.agents}
-    unknown = set(people) - in_file_people
-    unknown -= _existing(session, Agent.handle, unknown)
-    for person in sorted(unknown, key=lambda name: people[name][0]):
-        problems.extend(
-            roster.locate(path, f"{person!r} is not an agent, in the roster or in the database")
-            for path in people[person]
-        )
-    return problems
+    for person, path in rotation_strangers(enumerate(roster.teams), in_file):
+        people.setdefault(person, []).append(path)
+    unknown = set(people) - _existing(session, Agent.handle, set(people))
+    return [
+        roster.locate(path, f"{person!r} is not an agent, in the roster or in the database")
+        for person in sorted(unknown, key=lambda name: people[name][0])
+        for path in people[person]
+    ]
 
 
 def _existing(session: Session, column: Any, names: set[str]) -> set[str]:

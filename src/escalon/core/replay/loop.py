@@ -1,4 +1,4 @@
-"""Replay: case events through the engine on a virtual clock, with the report a team reads.
+"""The replay's loop: case events through the engine on a virtual clock, in time order.
 
 The loop keeps one state per case and a heap of the instants the engine asked to look again, so
 memory follows the cases, not the events. It reads lines and calls back with what it decides;

@@ -10,7 +10,7 @@ must name every team and person it uses).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -376,7 +376,7 @@ def _once(
     return details
 
 
-def rotation_people(rotation: RotationIn) -> list[tuple[Path, str]]:
+def _rotation_people(rotation: RotationIn) -> list[tuple[Path, str]]:
     """Everyone a rotation names (layers' members, overrides' people), with their paths in it."""
     found: list[tuple[Path, str]] = []
     for number, layer in enumerate(rotation.layers):
@@ -412,25 +412,24 @@ def _outside(
                         f"no team {team.strip()!r} in the roster (list it in teams)",
                     )
                 )
-    for index, team in teams:
-        if team.rotation is None or not _compiles(team.rotation):
-            continue
-        problems.extend(
-            where.detail(
-                ("teams", index, "rotation", *place), f"{person!r} is not an agent of the roster"
-            )
-            for place, person in rotation_people(team.rotation)
-            if person not in handles
-        )
+    problems.extend(
+        where.detail(path, f"{person!r} is not an agent of the roster")
+        for person, path in rotation_strangers(teams, handles)
+    )
     return problems
 
 
-def _compiles(rotation: RotationIn) -> bool:
-    try:
-        rotation_from_dict(rotation.model_dump())
-    except RotationError:
-        return False
-    return True
+def rotation_strangers(
+    teams: Iterable[tuple[int, TeamEntry]], handles: Container[str]
+) -> list[tuple[str, Path]]:
+    """Everyone the teams' rotations name who is not among `handles`, with their field paths."""
+    return [
+        (person, ("teams", index, "rotation", *place))
+        for index, team in teams
+        if team.rotation is not None
+        for place, person in _rotation_people(team.rotation)
+        if person not in handles
+    ]
 
 
 def check_entries(roster: Roster, names: KnownNames | None = None) -> list[RosterProblem]:

@@ -1,4 +1,5 @@
-"""What a roster's teams and agents may say: the fields, their types and their bounds.
+"""What a roster's teams and agents may say (the fields, their types and their bounds), the
+checked `Roster`, and how its problems are named (file, line, field path).
 
 The API takes the same models for one team or agent (POST /teams, POST /agents), so a roster
 entry and a request body are checked alike.
