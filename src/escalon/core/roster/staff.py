@@ -13,10 +13,9 @@ from datetime import UTC, tzinfo
 from zoneinfo import ZoneInfo
 
 from escalon.core.assignment import Candidate
-from escalon.core.calendar import Calendar
-from escalon.core.roster.schema import AgentIn, Roster
-from escalon.core.rotations import Rotation, rotation_from_dict
-from escalon.core.staffing import Staffing, TeamStaff
+from escalon.core.roster.schema import Roster
+from escalon.core.rotations import Rotation
+from escalon.core.staffing import Staffing, TeamStaff, member, rotation_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,15 @@ def staff_roster(roster: Roster) -> StaffRoster:
     """The staffing of a checked roster (its problems were reported when it was read)."""
     members: dict[str, list[Candidate]] = {team.name: [] for team in roster.teams}
     for agent in roster.agents:
-        person = _candidate(agent)
+        person = member(
+            handle=agent.handle,
+            status=agent.status,
+            capacity=agent.capacity,
+            skills=agent.skills,
+            languages=agent.languages,
+            timezone=agent.timezone,
+            working_hours=agent.working_hours,
+        )
         for team in dict.fromkeys(agent.teams):
             if team in members:
                 members[team].append(person)
@@ -51,26 +58,9 @@ def staff_roster(roster: Roster) -> StaffRoster:
         TeamStaff(
             team.name,
             sorted(members[team.name], key=lambda person: person.handle),
-            None if team.rotation is None else rotation_from_dict(team.rotation.model_dump()),
+            None if team.rotation is None else rotation_of(team.rotation.model_dump()),
             team.assignment,
         )
         for team in roster.teams
     )
     return StaffRoster(teams, {agent.handle: ZoneInfo(agent.timezone) for agent in roster.agents})
-
-
-def _candidate(agent: AgentIn) -> Candidate:
-    hours = None
-    if isinstance(agent.working_hours, Mapping):
-        hours = Calendar.from_dict(
-            {"timezone": agent.timezone, "hours": agent.working_hours},
-            name=f"{agent.handle} working hours",
-        )
-    return Candidate(
-        handle=agent.handle,
-        status=agent.status,
-        capacity=agent.capacity,
-        skills=frozenset(agent.skills),
-        languages=frozenset(agent.languages),
-        working_hours=hours,
-    )
