@@ -8,7 +8,7 @@ docs/people.md.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path as FilePath
 from typing import Any, Literal
 
@@ -20,7 +20,8 @@ from escalon.core import roster as core_roster
 from escalon.core.policy.source import Path
 from escalon.core.roster import KnownNames, Roster, RosterInvalid, RosterProblem
 from escalon.core.roster.checking import check_entries, rotation_strangers
-from escalon.core.roster.schema import RotationIn, TeamEntry, first_problem
+from escalon.core.roster.plan import ImportPlan, Outcome, plan_import
+from escalon.core.roster.schema import RotationIn, TeamEntry, summary
 from escalon.errors import Detail, Invalid
 from escalon.people import service
 from escalon.people.models import Agent, Team
@@ -37,9 +38,6 @@ class RosterError(Invalid):
 
 def _details(problems: list[RosterProblem]) -> list[Detail]:
     return [Detail(p.problem, field=p.field, line=p.line, source=p.source) for p in problems]
-
-
-Outcome = Literal["created", "updated", "unchanged"]
 
 
 class ImportedItem(BaseModel):
@@ -105,12 +103,6 @@ def known_names(session: Session) -> KnownNames:
 # -- importing ----------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Plan:
-    teams: list[tuple[TeamEntry, Outcome, dict[str, Any]]] = field(default_factory=list)
-    agents: list[tuple[AgentIn, Outcome, dict[str, Any]]] = field(default_factory=list)
-
-
 def import_roster(
     session: Session, roster: Roster, *, now: int, dry_run: bool = False
 ) -> ImportReport:
@@ -126,8 +118,7 @@ def import_roster(
     if problems:
         # By line in a file; in the order found otherwise (the sort is stable).
         problems.sort(key=lambda problem: problem.line or 0)
-        message = f"the roster has {len(problems)} problem(s): {first_problem(problems)}"
-        raise Invalid(message, _details(problems))
+        raise Invalid(summary(None, problems), _details(problems))
     plan = _plan(session, roster)
     if not dry_run:
         _apply(session, plan, now)
@@ -168,56 +159,30 @@ def _existing(session: Session, column: Any, names: set[str]) -> set[str]:
     return set(session.scalars(select(column).where(column.in_(sorted(names)))))
 
 
-def _plan(session: Session, roster: Roster) -> _Plan:
-    plan = _Plan()
+def _plan(session: Session, roster: Roster) -> ImportPlan:
+    """The import's plan against the stored teams and agents the roster names."""
     names = [team.name for team in roster.teams]
-    teams = {team.name: team for team in session.scalars(select(Team).where(Team.name.in_(names)))}
-    for team_entry in roster.teams:
-        team = teams.get(team_entry.name)
-        if team is None:
-            created = {} if team_entry.rotation is None else {"rotation": team_entry.rotation}
-            plan.teams.append((team_entry, "created", created))
-            continue
-        team_changes: dict[str, Any] = {}
-        for name in team_entry.model_fields_set - {"name"}:
-            value = getattr(team_entry, name)
-            stored = getattr(team, name)
-            if name == "rotation":
-                if (None if value is None else value.model_dump()) != stored:
-                    team_changes[name] = value
-            elif value != stored:
-                team_changes[name] = value
-        outcome: Outcome = "updated" if team_changes else "unchanged"
-        plan.teams.append((team_entry, outcome, team_changes))
-    handles = [agent.handle for agent in roster.agents]
-    agents = {
-        agent.handle: agent
-        for agent in session.scalars(
-            select(Agent).where(Agent.handle.in_(handles)).options(selectinload(Agent.teams))
-        )
+    teams = {
+        team.name: _fields(team, TeamEntry.model_fields)
+        for team in session.scalars(select(Team).where(Team.name.in_(names)))
     }
-    for agent_entry in roster.agents:
-        agent = agents.get(agent_entry.handle)
-        if agent is None:
-            plan.agents.append((agent_entry, "created", {}))
-            continue
-        agent_changes: dict[str, Any] = {}
-        for name in agent_entry.model_fields_set - {"handle"}:
-            value = getattr(agent_entry, name)
-            if name == "teams":
-                if sorted(set(value)) != sorted(team.name for team in agent.teams):
-                    agent_changes[name] = sorted(set(value))
-                continue
-            if name in ("skills", "languages"):
-                value = list(dict.fromkeys(value))
-            if value != getattr(agent, name):
-                agent_changes[name] = value
-        outcome = "updated" if agent_changes else "unchanged"
-        plan.agents.append((agent_entry, outcome, agent_changes))
-    return plan
+    handles = [agent.handle for agent in roster.agents]
+    query = select(Agent).where(Agent.handle.in_(handles)).options(selectinload(Agent.teams))
+    agents = {
+        agent.handle: {
+            **_fields(agent, AgentIn.model_fields.keys() - {"teams"}),
+            "teams": [team.name for team in agent.teams],
+        }
+        for agent in session.scalars(query)
+    }
+    return plan_import(roster, teams=teams, agents=agents)
 
 
-def _apply(session: Session, plan: _Plan, now: int) -> None:
+def _fields(row: Team | Agent, names: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in names}
+
+
+def _apply(session: Session, plan: ImportPlan, now: int) -> None:
     for entry, outcome, changes in plan.teams:
         if outcome == "created":
             service.create_team(session, data=entry, now=now)

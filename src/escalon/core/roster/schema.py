@@ -125,16 +125,18 @@ class RosterInvalid(ValueError):
     def __init__(self, source: str | None, problems: list[RosterProblem]) -> None:
         self.source = source
         self.problems = problems
-        self.message = f"{source}: " if source else ""
-        self.message += f"the roster has {len(problems)} problem(s): "
-        self.message += first_problem(problems) if problems else "it cannot be read"
+        self.message = summary(source, problems)
         super().__init__(self.message)
 
 
-def first_problem(problems: list[RosterProblem]) -> str:
-    """The first problem, with its field path, for a one-line message."""
-    found = problems[0]
-    return f"{found.field}: {found.problem}" if found.field else found.problem
+def summary(source: str | None, problems: list[RosterProblem]) -> str:
+    """`roster.yaml: the roster has 2 problem(s): agents[0].name: ...` (the first one)."""
+    where = f"{source}: " if source else ""
+    if not problems:
+        return f"{where}the roster has 0 problem(s): it cannot be read"
+    first = problems[0]
+    said = f"{first.field}: {first.problem}" if first.field else first.problem
+    return f"{where}the roster has {len(problems)} problem(s): {said}"
 
 
 class Roster(BaseModel):
