@@ -1,9 +1,16 @@
-"""Errors the services raise for people to read; the API turns each into its HTTP status."""
+"""Errors the services raise for people to read; the API turns each into its HTTP status.
+
+Part of the shared kernel: every layer may import it, and it imports nothing of Escalon. The JSON
+shape of an error answer (`ErrorBody`) lives here too, so a domain's views and schemas can name it
+without importing the API package above them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import BaseModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +100,40 @@ class Forbidden(EscalonError):
 
     status = 403
     code = "forbidden"
+
+
+class ErrorDetail(BaseModel):
+    """One precise problem."""
+
+    problem: str
+    field: str | None = None
+    line: int | None = None
+    source: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """What every error response carries."""
+
+    error: str
+    message: str
+    details: list[ErrorDetail] = []
+
+
+_STATUS_DESCRIPTIONS = {
+    400: "Malformed request",
+    401: "No valid API token",
+    403: "The caller's role may not do this",
+    404: "Not found",
+    409: "Conflicts with the current state",
+    412: "The case changed since the version in If-Match",
+    422: "Invalid request",
+    428: "If-Match is required",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses an endpoint may answer."""
+    return {
+        status: {"model": ErrorBody, "description": _STATUS_DESCRIPTIONS[status]}
+        for status in statuses
+    }

@@ -15,9 +15,12 @@ from sqlalchemy.orm import Session
 
 from escalon.cases.flows import Actor
 from escalon.cases.models import Case, Message
-from escalon.channels import conversations
+from escalon.channels.chat import receive_chat
+from escalon.channels.intake import Delivered
 from escalon.channels.models import ThreadRef
 from escalon.channels.schemas import ChatMessageIn, SocialPostIn
+from escalon.channels.social import receive_social
+from escalon.channels.threads import DeliveryRace
 from escalon.clock import ManualClock
 from escalon.database import Database
 from tests.service.conftest import Workspace, _empty_postgres, seed
@@ -585,7 +588,7 @@ def test_a_bad_social_post_is_refused_with_422(
 
 # -- concurrent deliveries (PostgreSQL) --------------------------------------------------------
 
-Deliver = Callable[[Session], conversations.Delivered]
+Deliver = Callable[[Session], Delivered]
 
 
 def _race(database: Database, first: Deliver, second: Deliver) -> str:
@@ -606,7 +609,7 @@ def _race(database: Database, first: Deliver, second: Deliver) -> str:
             with database.write() as session:
                 second(session)
             outcome["second"] = "stored"
-        except conversations.DeliveryRace:
+        except DeliveryRace:
             outcome["second"] = "raced"
 
     threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
@@ -648,10 +651,8 @@ def test_a_post_delivered_twice_at_once_is_stored_once(
     )
     actor = Actor(1, "integration", "integration")
 
-    def deliver(session: Session) -> conversations.Delivered:
-        return conversations.receive_social(
-            session, request=post, actor=actor, now=clock.now_us(), analyzer=None
-        )
+    def deliver(session: Session) -> Delivered:
+        return receive_social(session, request=post, actor=actor, now=clock.now_us(), analyzer=None)
 
     assert _race(database, deliver, deliver) == "raced"
     with database.write() as session:
@@ -679,7 +680,7 @@ def test_two_first_messages_of_one_conversation_at_once_share_one_case(
                 "text": f"message {message_id}",
             }
         )
-        return lambda session: conversations.receive_chat(
+        return lambda session: receive_chat(
             session, request=request, actor=actor, now=clock.now_us(), analyzer=None, handover=False
         )
 

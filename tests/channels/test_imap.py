@@ -3,6 +3,7 @@ too-large mail is refused and flagged; a database failure leaves the mail for th
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Iterator
@@ -204,13 +205,16 @@ def test_poll_forever_takes_new_mail_until_stopped(workspace: Workspace, mailbox
     def run() -> None:
         polls.append(
             poll_forever(
-                workspace.database,
-                host=mailbox.host,
-                port=mailbox.port,
-                username=mailbox.username,
-                password=mailbox.password,
-                clock=workspace.clock,
-                limits=LIMITS,
+                functools.partial(
+                    poll_once,
+                    workspace.database,
+                    host=mailbox.host,
+                    port=mailbox.port,
+                    username=mailbox.username,
+                    password=mailbox.password,
+                    clock=workspace.clock,
+                    limits=LIMITS,
+                ),
                 interval_seconds=0.05,
                 stop_event=stop,
             )
@@ -245,12 +249,15 @@ def test_poll_forever_logs_a_failing_server_and_keeps_going(
             return self.is_set()
 
     polls = poll_forever(
-        workspace.database,
-        host="127.0.0.1",
-        port=free_port(),
-        username="user",
-        password="password",
-        clock=workspace.clock,
+        functools.partial(
+            poll_once,
+            workspace.database,
+            host="127.0.0.1",
+            port=free_port(),
+            username="user",
+            password="password",
+            clock=workspace.clock,
+        ),
         interval_seconds=7,
         stop_event=TwoPolls(),
     )

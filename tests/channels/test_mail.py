@@ -20,7 +20,8 @@ from escalon.channels.email import (
     parse_email,
     reply_text,
 )
-from escalon.channels.mail import MailLimits, content_fingerprint, receive_email
+from escalon.channels.mail import MailLimits, receive_email
+from escalon.channels.mail_identity import content_fingerprint
 from escalon.channels.models import Attachment, InboundEmail
 from escalon.channels.smtp import mail_endpoint
 from escalon.core.signals import TextAnalyzer

@@ -7,7 +7,6 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from escalon.api.deps import Services
 from escalon.cases import flows
 from escalon.cases.models import Escalation
 from escalon.cases.schemas import CaseCreate
@@ -16,6 +15,7 @@ from escalon.config import Settings
 from escalon.database import Database
 from escalon.demo import policy_text
 from escalon.policies import service as policies
+from escalon.services import Services
 from escalon.triage.lazy import LazyAnalyzer
 from escalon.worker.runner import Worker
 

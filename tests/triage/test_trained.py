@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import joblib
 import numpy as np
@@ -20,6 +23,7 @@ from escalon.triage.trained import (
     LabelMapping,
     TrainedModel,
     TrainingData,
+    convert_pickled_model,
     load_model,
     read_training_csv,
     save_model,
@@ -222,13 +226,52 @@ def test_loading_a_missing_file_names_it(tmp_path: Path) -> None:
         load_model(tmp_path / "absent.model")
 
 
-def test_loading_someone_elses_pickle_or_a_newer_format_is_refused(tmp_path: Path) -> None:
+def rewrite_header(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Change a saved model's JSON header in place, keeping its arrays."""
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    header = json.loads(str(arrays["header"]))
+    change(header)
+    arrays["header"] = np.array(json.dumps(header))
+    with open(path, "wb") as stream:
+        np.savez_compressed(stream, **arrays)
+
+
+class _Canary:
+    """Unpickling this writes a file: proof that a loader ran code from the model file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Path.write_text, (self.path, "code ran"))
+
+
+def test_loading_a_pickle_never_runs_its_code_and_says_how_to_convert(tmp_path: Path) -> None:
+    canary = tmp_path / "ran"
+    planted = tmp_path / "planted.model"
+    joblib.dump({"format": FORMAT, "format_version": 2, "classifier": _Canary(canary)}, planted)
+    with pytest.raises(ModelError, match="escalon triage convert"):
+        load_model(planted)
+    # The same object hidden as an array inside an archive.
+    archived = tmp_path / "archived.model"
+    with open(archived, "wb") as stream:
+        np.savez(stream, header=np.array("{}"), text_coef=np.array([_Canary(canary)], dtype=object))
+    with pytest.raises(ModelError, match="not a readable Escalon triage model"):
+        load_model(archived)
+    assert not canary.exists()
+
+
+def test_loading_someone_elses_archive_or_a_newer_format_is_refused(
+    tmp_path: Path, model_file: Path
+) -> None:
     foreign = tmp_path / "foreign.model"
-    joblib.dump({"weights": [1, 2, 3]}, foreign)
+    np.savez(foreign.open("wb"), weights=np.array([1, 2, 3]))
     with pytest.raises(ModelError, match="not an Escalon triage model"):
         load_model(foreign)
     newer = tmp_path / "newer.model"
-    joblib.dump({"format": FORMAT, "format_version": 99}, newer)
+    newer.write_bytes(model_file.read_bytes())
+    rewrite_header(newer, lambda header: header.update(format_version=99))
     with pytest.raises(ModelError, match="format version 99"):
         load_model(newer)
 
@@ -251,8 +294,9 @@ def test_new_models_read_sentiment_at_even_odds_and_keep_the_rule_in_their_file(
     assert ModelDetector(mood_model).analyze(text).sentiment == pytest.approx(expected)
     path = tmp_path / "mood.model"
     save_model(mood_model, path)
-    payload = joblib.load(path)
-    assert (payload["format_version"], payload["sentiment_rule"]) == (FORMAT_VERSION, EVEN_ODDS)
+    with np.load(path, allow_pickle=False) as archive:
+        header = json.loads(str(archive["header"]))
+    assert (header["format_version"], header["sentiment_rule"]) == (FORMAT_VERSION, EVEN_ODDS)
     assert load_model(path).sentiment_rule == EVEN_ODDS
 
 
@@ -303,52 +347,76 @@ def test_an_unknown_sentiment_rule_is_refused(data: TrainingData) -> None:
         train(data, LabelMapping(), sentiment_rule="median")
 
 
-def test_new_models_use_the_ensemble_and_say_so(model: TrainedModel) -> None:
-    from escalon.triage.ensemble import EnsembleTextClassifier
+def test_new_models_keep_the_ensemble_as_arrays_and_say_so(model: TrainedModel) -> None:
+    from escalon.triage.arrays import ArrayClassifier
 
-    assert isinstance(model.classifier, EnsembleTextClassifier)
+    assert isinstance(model.classifier, ArrayClassifier)
+    assert model.classifier.text_form == "tweets"
     assert "gradient-boosted trees" in model.meta["classifier"]
 
 
-def test_a_format_1_model_file_still_loads_and_reads_the_expected_value(
+def _pickled_payload(version: int, classifier: Any, rule: str | None = None) -> dict[str, Any]:
+    payload = {
+        "format": FORMAT,
+        "format_version": version,
+        "labels": [str(label) for label in classifier.classes_],
+        "intents": {},
+        "sentiment": dict(MOODS.sentiment),
+        "meta": {"rows": 35},
+        "classifier": classifier,
+    }
+    if rule is not None:
+        payload["sentiment_rule"] = rule
+    return payload
+
+
+def test_a_format_1_pickle_converts_and_reads_the_expected_value_as_before(
     tmp_path: Path,
 ) -> None:
     moods = read_training_csv(FIXTURE, "message", "mood")
     classifier = StackedTextClassifier(c=4.0).fit(moods.texts, moods.labels)
-    path = tmp_path / "old.model"
-    joblib.dump(
-        {
-            "format": FORMAT,
-            "format_version": 1,
-            "labels": [str(label) for label in classifier.classes_],
-            "intents": {},
-            "sentiment": dict(MOODS.sentiment),
-            "meta": {"rows": len(moods.texts)},
-            "classifier": classifier,
-        },
-        path,
-    )
-    loaded = load_model(path)
+    old, new = tmp_path / "old.model", tmp_path / "new.model"
+    joblib.dump(_pickled_payload(1, classifier), old)
+    with pytest.raises(ModelError, match="convert"):
+        load_model(old)
+    convert_pickled_model(old, new)
+    loaded = load_model(new)
     assert loaded.sentiment_rule == EXPECTED
+    assert loaded.meta["converted_from_format"] == 1
     text = "Great job on the quick delivery!"
     row = loaded.probabilities([text])[0]
+    assert row == pytest.approx(list(classifier.predict_proba([text])[0]), abs=1e-12)
     values = [MOODS.sentiment[label] for label in loaded.labels]
     assert ModelDetector(loaded).analyze(text).sentiment == pytest.approx(
         sum(p * v for p, v in zip(row, values, strict=True))
     )
 
 
-def test_a_format_2_file_with_an_unknown_sentiment_rule_is_damaged(
+def test_a_format_2_pickle_converts_to_the_same_probabilities(tmp_path: Path) -> None:
+    from escalon.triage.ensemble import EnsembleTextClassifier
+
+    moods = read_training_csv(FIXTURE, "message", "mood")
+    classifier = EnsembleTextClassifier(c=4.0).fit(moods.texts, moods.labels)
+    old, new = tmp_path / "old.model", tmp_path / "new.model"
+    joblib.dump(_pickled_payload(2, classifier, EVEN_ODDS), old)
+    convert_pickled_model(old, new)
+    texts = ["Great job on the quick delivery!", "worst service ever, I want a refund"]
+    assert np.allclose(
+        load_model(new).probabilities(texts), classifier.predict_proba(texts), atol=1e-12
+    )
+    assert load_model(new).sentiment_rule == EVEN_ODDS
+    with pytest.raises(ModelError, match="already a current model"):
+        convert_pickled_model(new, tmp_path / "again.model")
+
+
+def test_a_model_file_with_an_unknown_or_missing_sentiment_rule_is_damaged(
     model: TrainedModel, tmp_path: Path
 ) -> None:
     path = tmp_path / "odd.model"
     save_model(model, path)
-    payload = joblib.load(path)
-    payload["sentiment_rule"] = "median"
-    joblib.dump(payload, path)
+    rewrite_header(path, lambda header: header.update(sentiment_rule="median"))
     with pytest.raises(ModelError, match="unknown sentiment rule 'median'"):
         load_model(path)
-    del payload["sentiment_rule"]
-    joblib.dump(payload, path)
+    rewrite_header(path, lambda header: header.pop("sentiment_rule"))
     with pytest.raises(ModelError, match="damaged model file"):
         load_model(path)

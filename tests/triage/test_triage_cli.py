@@ -188,3 +188,41 @@ def test_training_chooses_the_sentiment_rule(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 1
     assert "unknown sentiment rule 'median'" in result.stderr
+
+
+def test_converting_an_old_pickled_model_needs_the_owner_to_say_they_trained_it(
+    tmp_path: Path,
+) -> None:
+    import joblib
+
+    from escalon.triage.ensemble import EnsembleTextClassifier
+    from escalon.triage.trained import FORMAT, read_training_csv
+
+    moods = read_training_csv(FIXTURE, "message", "mood")
+    classifier = EnsembleTextClassifier().fit(moods.texts, moods.labels)
+    old, new = tmp_path / "old.model", tmp_path / "new.model"
+    joblib.dump(
+        {
+            "format": FORMAT,
+            "format_version": 2,
+            "labels": [str(label) for label in classifier.classes_],
+            "intents": {},
+            "sentiment": {"negative": -1.0, "positive": 1.0},
+            "meta": {"rows": len(moods.texts)},
+            "sentiment_rule": "odds",
+            "classifier": classifier,
+        },
+        old,
+    )
+    refused = runner.invoke(app, ["triage", "convert", str(old), str(new)])
+    assert refused.exit_code == 2
+    assert "--i-trained-it" in refused.stderr
+    assert not new.exists()
+    done = runner.invoke(app, ["triage", "convert", str(old), str(new), "--i-trained-it"])
+    assert done.exit_code == 0, done.output
+    assert "format 2 model" in done.stdout
+    answer = runner.invoke(
+        app, ["triage", "--model", str(new)], input='{"text": "worst service, nobody answers"}\n'
+    )
+    assert answer.exit_code == 0, answer.output
+    assert lines_of(answer.stdout)[0]["label"] in {"negative", "neutral", "positive"}

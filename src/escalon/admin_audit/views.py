@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query
 from escalon.admin_audit import service
 from escalon.admin_audit.models import AdminAuditEntry
 from escalon.admin_audit.schemas import AdminAuditOut, AdminAuditPage
-from escalon.api.deps import Admin
-from escalon.api.errors import error_responses
+from escalon.auth.access import Admin
 from escalon.core.state import from_us
+from escalon.errors import error_responses
 
 router = APIRouter(prefix="/api/v1/admin", tags=["access"])
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case, ClockEvent, Escalation, Message
@@ -107,33 +108,76 @@ def summary(
             window
         )
     ).one()
-    moves = (
-        select(Escalation.action, Escalation.rule, Escalation.to_level, func.count())
-        .join(Case, Case.id == Escalation.case_id)
-        .where(window)
-        .group_by(Escalation.action, Escalation.rule, Escalation.to_level)
+    moves = _Moves.count(session, window)
+    resolved, first_contact = _first_contact(session, window)
+    return KpiSummary(
+        since=from_us(since),
+        until=from_us(until),
+        cases=cases,
+        escalated_cases=escalated_cases,
+        escalation_rate=_ratio(escalated_cases, cases),
+        escalations_by_rule=dict(sorted(moves.by_rule.items())),
+        escalations_by_level=dict(sorted(moves.by_level.items())),
+        functional_escalations=moves.routes,
+        de_escalations=moves.de_escalations,
+        resolution_time={
+            group: _quantiles(values)
+            for group, values in _resolution_hours(session, window).items()
+        },
+        sla=_sla(session, window),
+        csat=_csat(session, window),
+        first_contact_resolution=_ratio(first_contact, resolved),
+        root_causes=_root_causes(session, window),
+        now=state if state is not None else _now(session, now),
     )
-    by_rule: dict[str, int] = {}
-    by_level: dict[str, int] = {}
-    routes = de_escalations = 0
-    for action, rule, level, count in session.execute(moves):
-        if action == "escalate":
-            by_rule[rule] = by_rule.get(rule, 0) + count
-            reached = level or "?"
-            by_level[reached] = by_level.get(reached, 0) + count
-        elif action == "route":
-            routes += count
-        else:
-            de_escalations += count
+
+
+@dataclass(slots=True)
+class _Moves:
+    """Escalations by rule and level reached, routes and de-escalations of a window's cases."""
+
+    by_rule: dict[str, int]
+    by_level: dict[str, int]
+    routes: int = 0
+    de_escalations: int = 0
+
+    @classmethod
+    def count(cls, session: Session, window: ColumnElement[bool]) -> _Moves:
+        """Count the moves of the cases opened in the window."""
+        moves = cls(by_rule={}, by_level={})
+        query = (
+            select(Escalation.action, Escalation.rule, Escalation.to_level, func.count())
+            .join(Case, Case.id == Escalation.case_id)
+            .where(window)
+            .group_by(Escalation.action, Escalation.rule, Escalation.to_level)
+        )
+        for action, rule, level, count in session.execute(query):
+            if action == "escalate":
+                moves.by_rule[rule] = moves.by_rule.get(rule, 0) + count
+                reached = level or "?"
+                moves.by_level[reached] = moves.by_level.get(reached, 0) + count
+            elif action == "route":
+                moves.routes += count
+            else:
+                moves.de_escalations += count
+        return moves
+
+
+def _resolution_hours(session: Session, window: ColumnElement[bool]) -> dict[str, list[float]]:
+    """Business hours to resolve, for escalated cases and the others."""
     hours: dict[str, list[float]] = {"escalated": [], "other": []}
     for is_escalated, seconds in session.execute(
-        select(escalated, Case.resolution_business_seconds).where(
+        select(Case.escalations > 0, Case.resolution_business_seconds).where(
             window, Case.resolution_business_seconds.isnot(None)
         )
     ):
         if seconds is not None:
             hours["escalated" if is_escalated else "other"].append(seconds / 3600)
-    sla: dict[str, Compliance] = {}
+    return hours
+
+
+def _sla(session: Session, window: ColumnElement[bool]) -> dict[str, Compliance]:
+    """Met and breached clocks of each metric."""
     counts: dict[tuple[str, str], int] = {
         (metric, kind): count
         for metric, kind, count in session.execute(
@@ -160,11 +204,17 @@ def summary(
         )
         or 0
     )
+    sla: dict[str, Compliance] = {}
     for metric in CLOCK_METRICS:
         met, breached = counts.get((metric, "met"), 0), counts.get((metric, "breach"), 0)
         sla[metric] = Compliance(met=met, breached=breached, compliance=_ratio(met, met + breached))
+    return sla
+
+
+def _csat(session: Session, window: ColumnElement[bool]) -> dict[str, Csat]:
+    """Survey responses and their mean, for escalated cases and the others."""
     csat: dict[str, Csat] = {}
-    for label, condition in (("escalated", escalated), ("other", Case.escalations == 0)):
+    for label, condition in (("escalated", Case.escalations > 0), ("other", Case.escalations == 0)):
         responses, mean = session.execute(
             select(func.count(Case.survey_score), func.avg(Case.survey_score)).where(
                 window, condition
@@ -173,6 +223,11 @@ def summary(
         csat[label] = Csat(
             responses=responses, mean=None if mean is None else round(float(mean), 3)
         )
+    return csat
+
+
+def _first_contact(session: Session, window: ColumnElement[bool]) -> tuple[int, int]:
+    """Resolved cases, and those resolved without escalation after at most one public reply."""
     replies = (
         select(func.count())
         .where(Message.case_id == Case.id, Message.author_kind == "agent", Message.public)
@@ -187,36 +242,24 @@ def summary(
             ),
         ).where(window, Case.resolved_at.isnot(None))
     ).one()
+    return int(resolved), int(first_contact)
+
+
+def _root_causes(session: Session, window: ColumnElement[bool]) -> dict[str, RootCause]:
+    """Cases and escalated cases per root cause, the most frequent first."""
     causes = session.execute(
         select(
             Case.root_cause,
             func.count(),
-            func.coalesce(func.sum(case((escalated, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((Case.escalations > 0, 1), else_=0)), 0),
         )
         .where(window, Case.root_cause.isnot(None))
         .group_by(Case.root_cause)
     ).all()
-    root_causes = {
+    return {
         str(cause): RootCause(cases=count, escalated=escalated_count)
         for cause, count, escalated_count in sorted(causes, key=lambda row: (-row[1], row[0]))
     }
-    return KpiSummary(
-        since=from_us(since),
-        until=from_us(until),
-        cases=cases,
-        escalated_cases=escalated_cases,
-        escalation_rate=_ratio(escalated_cases, cases),
-        escalations_by_rule=dict(sorted(by_rule.items())),
-        escalations_by_level=dict(sorted(by_level.items())),
-        functional_escalations=routes,
-        de_escalations=de_escalations,
-        resolution_time={group: _quantiles(values) for group, values in hours.items()},
-        sla=sla,
-        csat=csat,
-        first_contact_resolution=_ratio(first_contact, resolved),
-        root_causes=root_causes,
-        now=state if state is not None else _now(session, now),
-    )
 
 
 def _now(session: Session, now: int) -> Now:

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from escalon.analytics.kpis import KpiSummary, summary
-from escalon.api.deps import DateTime, Staff
-from escalon.api.errors import error_responses
+from escalon.auth.access import Staff
 from escalon.core.state import to_us
-from escalon.errors import Invalid
+from escalon.errors import Invalid, error_responses
+from escalon.request_params import DateTime
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 US_PER_DAY = 86_400_000_000

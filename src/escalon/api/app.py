@@ -3,47 +3,39 @@
 from __future__ import annotations
 
 import gc
-import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import anyio.to_thread
-import psycopg
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from fastapi import FastAPI
 
 from escalon import __version__, keys
 from escalon.admin_audit import views as admin_audit_views
 from escalon.analytics import views as analytics_views
+from escalon.api import database_errors, errors, health
 from escalon.api import docs as api_docs
-from escalon.api import errors, health
 from escalon.api import limits as rate_limits
 from escalon.api.bodies import BodyLimits
-from escalon.api.deps import Services
 from escalon.auth import views as auth_views
 from escalon.cases import views as case_views
 from escalon.channels import inbound_views as inbound_mail_views
 from escalon.channels import pages as channel_pages
 from escalon.channels import views as channel_views
-from escalon.clock import Clock, SystemClock
+from escalon.clock import Clock
+from escalon.composition import build_services
 from escalon.config import Settings, get_settings
 from escalon.database import Database
 from escalon.http_headers import SecurityHeaders
 from escalon.metrics import Metrics
 from escalon.notifications import views as notification_views
-from escalon.notifications.outbox import customer_messages_from
-from escalon.people import staffing
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
-from escalon.triage.lazy import LazyAnalyzer
+from escalon.services import Services
 from escalon.web import case_page
 from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
 from escalon.web import views as web_views
-
-log = logging.getLogger("escalon.api")
 
 DESCRIPTION = """\
 Escalation management for customer support teams.
@@ -52,6 +44,28 @@ Every request carries an API token: `Authorization: Bearer esc_...` (create one 
 `escalon tokens create USER`). Errors are JSON: `{"error": code, "message": ..., "details": [...]}`.
 Case updates carry the case's version (the `ETag`) in `If-Match`; a stale one gets 412.
 """
+
+
+# Every router, in the order their routes are matched.
+ROUTERS = (
+    api_docs.router,
+    health.router,
+    case_views.router,
+    policy_views.router,
+    people_views.router,
+    auth_views.router,
+    admin_audit_views.router,
+    notification_views.router,
+    analytics_views.router,
+    channel_views.router,
+    inbound_mail_views.router,
+    channel_pages.router,
+    web_views.router,
+    web_numbers.router,
+    web_policy.router,
+    case_page.router,
+    web_mail_review.router,
+)
 
 
 def create_app(
@@ -63,42 +77,16 @@ def create_app(
 ) -> FastAPI:
     """Build the application; `embedded_worker` runs timers and outbox delivery in-process."""
     settings = settings or get_settings()
-    database = database or Database(settings.database_url)
-    staffing.configure(settings.roster_cache_seconds)
-    customer_messages_from(settings)
+    services = build_services(settings, database=database, clock=clock)
+    database = services.database
     # The keys kept outside the database; refused (no start) when the key file is not private.
     keys.install(keys.load(settings))
-    services = Services(
-        database=database,
-        clock=clock or SystemClock(),
-        settings=settings,
-        analyzer=LazyAnalyzer.from_settings(settings),
-    )
     limits = rate_limits.RateLimits(settings, database, services.clock)
 
     # This process's metrics: the database's counts at each scrape, the embedded worker's lag.
     metrics = Metrics(database)
 
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
-        # What start-up built lives as long as the process: keep it out of every collection,
-        # and collect young objects less often (each request allocates thousands).
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 100)
-        limits.start()
-        runner = None
-        if embedded_worker:
-            from escalon.worker.runner import WorkerThread
-
-            runner = WorkerThread(services, metrics)
-            runner.start()
-        try:
-            yield
-        finally:
-            if runner is not None:
-                runner.stop()
-            limits.stop()
+    lifespan = _lifespan(settings, services, metrics, limits, embedded_worker=embedded_worker)
 
     app = FastAPI(
         title="Escalon",
@@ -126,92 +114,42 @@ def create_app(
     # Outermost, so that every answer (a 413, a 429, a page) carries the headers.
     app.add_middleware(SecurityHeaders)
 
-    @app.exception_handler(OperationalError)
-    async def database_down(_request: Request, error: OperationalError) -> JSONResponse:
-        log.warning("database unavailable: %s", error.orig)
-        return JSONResponse(
-            {
-                "error": "unavailable",
-                "message": "the database is unavailable; retry shortly",
-                "details": [],
-            },
-            status_code=503,
-            headers={"Retry-After": "5"},
-        )
+    database_errors.install(app)
 
-    @app.exception_handler(psycopg.DataError)
-    async def driver_refused(_request: Request, error: psycopg.DataError) -> JSONResponse:
-        # The bulk writes talk to psycopg directly, so its errors arrive unwrapped.
-        if "NUL (0x00)" in str(error):
-            return JSONResponse(
-                {
-                    "error": "invalid",
-                    "message": "text may not contain the NUL character (\\u0000)",
-                    "details": [],
-                },
-                status_code=422,
-            )
-        log.exception("database error while serving a request")
-        return JSONResponse(
-            {
-                "error": "internal",
-                "message": "the database refused the request; it has been logged",
-                "details": [],
-            },
-            status_code=500,
-        )
-
-    @app.exception_handler(DBAPIError)
-    async def database_refused(_request: Request, error: DBAPIError) -> JSONResponse:
-        if error.connection_invalidated:
-            log.warning("database connection lost: %s", error.orig)
-            return JSONResponse(
-                {
-                    "error": "unavailable",
-                    "message": "the database is unavailable; retry shortly",
-                    "details": [],
-                },
-                status_code=503,
-                headers={"Retry-After": "5"},
-            )
-        if isinstance(error, DataError) and "NUL (0x00)" in str(error.orig):
-            # PostgreSQL cannot store the NUL character: the request's text is what is wrong.
-            return JSONResponse(
-                {
-                    "error": "invalid",
-                    "message": "text may not contain the NUL character (\\u0000)",
-                    "details": [],
-                },
-                status_code=422,
-            )
-        log.exception("database error while serving a request")
-        return JSONResponse(
-            {
-                "error": "internal",
-                "message": "the database refused the request; it has been logged",
-                "details": [],
-            },
-            status_code=500,
-        )
-
-    for router in (
-        api_docs.router,
-        health.router,
-        case_views.router,
-        policy_views.router,
-        people_views.router,
-        auth_views.router,
-        admin_audit_views.router,
-        notification_views.router,
-        analytics_views.router,
-        channel_views.router,
-        inbound_mail_views.router,
-        channel_pages.router,
-        web_views.router,
-        web_numbers.router,
-        web_policy.router,
-        case_page.router,
-        web_mail_review.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     return app
+
+
+def _lifespan(
+    settings: Settings,
+    services: Services,
+    metrics: Metrics,
+    limits: rate_limits.RateLimits,
+    *,
+    embedded_worker: bool,
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What runs while the application serves: rate-limit upkeep and the embedded worker."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
+        # What start-up built lives as long as the process: keep it out of every collection,
+        # and collect young objects less often (each request allocates thousands).
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 100)
+        limits.start()
+        runner = None
+        if embedded_worker:
+            from escalon.worker.runner import WorkerThread
+
+            runner = WorkerThread(services, metrics)
+            runner.start()
+        try:
+            yield
+        finally:
+            if runner is not None:
+                runner.stop()
+            limits.stop()
+
+    return lifespan

@@ -8,47 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from escalon import http_headers
 from escalon.errors import EscalonError
 
 log = logging.getLogger("escalon.api")
-
-
-class ErrorDetail(BaseModel):
-    """One precise problem."""
-
-    problem: str
-    field: str | None = None
-    line: int | None = None
-    source: str | None = None
-
-
-class ErrorBody(BaseModel):
-    """What every error response carries."""
-
-    error: str
-    message: str
-    details: list[ErrorDetail] = []
-
-
-def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error statuses an endpoint may answer."""
-    descriptions = {
-        400: "Malformed request",
-        401: "No valid API token",
-        403: "The caller's role may not do this",
-        404: "Not found",
-        409: "Conflicts with the current state",
-        412: "The case changed since the version in If-Match",
-        422: "Invalid request",
-        428: "If-Match is required",
-    }
-    return {
-        status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses
-    }
 
 
 def declare_body_errors(app: FastAPI) -> None:

@@ -20,7 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import DBAPIError
 
 from escalon import __version__
-from escalon.api.deps import authenticated, services
+from escalon.auth.access import authenticated, services
 from escalon.database.migrate import current_revision, head_revision
 from escalon.errors import Forbidden
 from escalon.metrics import CONTENT_TYPE, Metrics

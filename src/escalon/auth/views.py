@@ -8,9 +8,8 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import Admin, Context, Reader
-from escalon.api.errors import error_responses
 from escalon.auth import service, sessions
+from escalon.auth.access import Admin, Context, Reader
 from escalon.auth.models import ApiToken, DashboardSession, User
 from escalon.auth.schemas import (
     Me,
@@ -24,7 +23,7 @@ from escalon.auth.schemas import (
 )
 from escalon.cases.schemas import instant
 from escalon.core.state import from_us
-from escalon.errors import Forbidden, NotFound
+from escalon.errors import Forbidden, NotFound, error_responses
 from escalon.people.models import Agent
 
 router = APIRouter(prefix="/api/v1", tags=["access"])

@@ -9,8 +9,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import STAFF, Admin, DateTime, IfMatch, Reader, Staff, Supervisor
-from escalon.api.errors import error_responses
+from escalon.auth.access import STAFF, Admin, Reader, Staff, Supervisor
 from escalon.cases import assigning, flows, queries, search, visibility
 from escalon.cases.models import Customer
 from escalon.cases.schemas import (
@@ -41,8 +40,9 @@ from escalon.cases.schemas import (
     SurveyIn,
 )
 from escalon.core.state import to_us
-from escalon.errors import Conflict, Forbidden, Invalid, NotFound, VersionRequired
+from escalon.errors import Conflict, Forbidden, Invalid, NotFound, VersionRequired, error_responses
 from escalon.notifications import replies
+from escalon.request_params import DateTime, IfMatch
 
 router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]

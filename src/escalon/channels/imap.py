@@ -206,28 +206,14 @@ def poll_once(
 
 
 def poll_forever(
-    db: Database,
+    poll: Callable[[], PollReport],
     *,
-    host: str,
-    port: int,
-    username: str,
-    password: str,
-    folder: str = "INBOX",
-    ssl: bool = False,
-    starttls: bool = False,
-    clock: Clock,
-    analyzer: TextAnalyzer | None = None,
-    limits: MailLimits | None = None,
-    processed_folder: str | None = None,
-    timeout_seconds: float = 30.0,
-    ssl_context: ssl_module.SSLContext | None = None,
     interval_seconds: float,
     stop_event: StopEvent,
-    trust: MailTrust = TRUST_FROM,
-    sender_limit: SenderLimit = NO_SENDER_LIMIT,
     after_poll: Callable[[], object] | None = None,
 ) -> int:
-    """Poll every `interval_seconds` until `stop_event` is set; returns how many polls ran.
+    """Run `poll` (`poll_once` bound to its mailbox, as by `functools.partial`) every
+    `interval_seconds` until `stop_event` is set; returns how many polls ran.
 
     A poll that fails is logged and the next one tries again: the mail waits on the server.
     `after_poll` runs after each poll (the CLI retries held mail whose cause is gone there).
@@ -236,24 +222,7 @@ def poll_forever(
     while not stop_event.is_set():
         polls += 1
         try:
-            report = poll_once(
-                db,
-                host=host,
-                port=port,
-                username=username,
-                password=password,
-                folder=folder,
-                ssl=ssl,
-                starttls=starttls,
-                clock=clock,
-                analyzer=analyzer,
-                limits=limits,
-                processed_folder=processed_folder,
-                timeout_seconds=timeout_seconds,
-                ssl_context=ssl_context,
-                trust=trust,
-                sender_limit=sender_limit,
-            )
+            report = poll()
         except MailboxError as error:
             log.error("%s; trying again in %g s", error, interval_seconds)
         except Exception:  # a daemon keeps polling; the mail stays on the server meanwhile

@@ -232,12 +232,7 @@ def _tweet_event(case: str, tweet: _Tweet, at: datetime, opening: bool) -> Event
 def _read_tweets(rows: Iterable[Row], summary: TwcsSummary) -> dict[str, _Tweet]:
     """The usable tweets by id; each unusable row becomes a problem."""
     tweets: dict[str, _Tweet] = {}
-    checked = False
-    for row_number, raw in enumerate(rows, start=2):
-        row = _normalised(raw)
-        if not checked:
-            _require_columns(row, TWCS_COLUMNS, "a TWCS file")
-            checked = True
+    for row_number, row in _checked_rows(rows, TWCS_COLUMNS, "a TWCS file"):
         summary.tweets += 1
         problems = len(summary.problems)
 
@@ -357,12 +352,7 @@ def helpdesk_events(
     summary = summary if summary is not None else HelpdeskSummary()
     keyed: list[tuple[datetime, int, int, Event]] = []
     seen: dict[str, int] = {}
-    checked = False
-    for row_number, raw in enumerate(rows, start=2):
-        row = _normalised(raw)
-        if not checked:
-            _require_columns(row, HELPDESK_REQUIRED, "a helpdesk export")
-            checked = True
+    for row_number, row in _checked_rows(rows, HELPDESK_REQUIRED, "a helpdesk export"):
         summary.rows += 1
         events = _ticket_events(row, row_number, seen, summary)
         if events is None:
@@ -473,6 +463,20 @@ def _normalised(row: Row) -> dict[str, str]:
         for key, value in row.items()
         if isinstance(key, str) and isinstance(value, str | None)
     }
+
+
+def _checked_rows(
+    rows: Iterable[Row], columns: Iterable[str], what: str
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows normalised, numbered as the file's lines (the header is line 1); ImportRefused
+    when the first lacks one of `columns`."""
+    checked = False
+    for row_number, raw in enumerate(rows, start=2):
+        row = _normalised(raw)
+        if not checked:
+            _require_columns(row, columns, what)
+            checked = True
+        yield row_number, row
 
 
 def _require_columns(row: dict[str, str], columns: Iterable[str], what: str) -> None:

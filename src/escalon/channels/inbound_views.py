@@ -9,8 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import Staff, Supervisor
-from escalon.api.errors import error_responses
+from escalon.auth.access import Staff, Supervisor
 from escalon.cases import visibility
 from escalon.cases.models import AuditEntry
 from escalon.channels import mail, participants, review
@@ -25,7 +24,7 @@ from escalon.channels.schemas import (
     RetryOut,
 )
 from escalon.core.state import from_us
-from escalon.errors import Invalid, NotFound
+from escalon.errors import Invalid, NotFound, error_responses
 
 router = APIRouter(prefix="/api/v1", tags=["inbound mail"])
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]

@@ -27,27 +27,28 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalon.cases import flows
-from escalon.cases.models import Case, Message
+from escalon.cases.models import Case
 from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
-from escalon.channels import participants
+from escalon.channels import participants, threads
 from escalon.channels.email import (
     ParsedEmail,
     UnreadableEmail,
-    domain_of,
     normalise_address,
     parse_email,
 )
-from escalon.channels.models import Attachment, InboundEmail, ThreadRef
+from escalon.channels.intake import first_message
+from escalon.channels.mail_identity import content_fingerprint, sender_verified
+from escalon.channels.models import Attachment, InboundEmail
 from escalon.config import Settings
 from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
@@ -59,6 +60,7 @@ from escalon.policies.models import PolicyVersion
 log = logging.getLogger(__name__)
 
 US = 1_000_000
+EMAIL = "email"  # the case channel, and the thread references of Message-IDs
 REVIEW_TAG = "needs-review"
 INTAKE_ACTOR = flows.Actor(None, "mail-intake", "integration")
 _BODY_LIMIT = 100_000  # what a message body may hold (the API's limit)
@@ -70,27 +72,6 @@ HOLD_REASONS = {
     "failed": "taking the mail into a case failed",
     "sender_limit": "its sender is over the per-sender limit",
 }
-# Fields each delivery adds on its way (trace and verdicts): not part of a mail's fingerprint.
-TRACE_FIELDS = frozenset(
-    {
-        b"received",
-        b"return-path",
-        b"delivered-to",
-        b"x-original-to",
-        b"x-delivered-to",
-        b"envelope-to",
-        b"x-envelope-from",
-        b"x-envelope-to",
-        b"authentication-results",
-        b"arc-authentication-results",
-        b"arc-seal",
-        b"arc-message-signature",
-        b"received-spf",
-        b"x-received",
-        b"x-virus-scanned",
-    }
-)
-_TRACE_PREFIXES = (b"x-spam-", b"x-virus-", b"x-rspamd-", b"x-amavis-")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,10 +198,9 @@ def receive_email(
             },
         )
     assert inbound_id is not None
-    recipients = tuple(
-        found for found in (normalise_address(a) for a in envelope_to or ()) if found is not None
+    job = _Job(
+        inbound_id, fingerprint, parsed, problem, sender, _addresses(envelope_to or ()), trust.own
     )
-    job = _Job(inbound_id, fingerprint, parsed, problem, sender, recipients, trust.own)
     intake = Intake(analyzer, limits, trust, sender_limit)
     return _settle_job(db, job, intake, now=now, states=("received",))
 
@@ -239,11 +219,7 @@ def retry(db: Database, inbound_id: int, *, now: int, by: str, intake: Intake) -
             )
         raw, envelope_to = row.raw, row.envelope_to
     parsed, problem = _parse(raw)
-    recipients = tuple(
-        found
-        for found in (normalise_address(a) for a in (envelope_to or "").split(","))
-        if found is not None
-    )
+    recipients = _addresses((envelope_to or "").split(","))
     sender = (parsed.sender if parsed else None) or row.sender
     job = _Job(
         inbound_id,
@@ -268,9 +244,7 @@ def dismiss(session: Session, inbound_id: int, *, now: int, by: str, note: str |
     row = session.get(InboundEmail, inbound_id)
     if row is None:
         raise NotFound(f"inbound e-mail {inbound_id} does not exist")
-    if row.status != "held" and not (
-        row.status == "received" and now - row.received_at >= INTERRUPTED_US
-    ):
+    if row.status != "held" and not _interrupted(row.status, row.received_at, now):
         raise Conflict(
             f"inbound e-mail {inbound_id} is {row.status}: only held or interrupted mail "
             "can be dismissed"
@@ -284,9 +258,17 @@ def dismiss(session: Session, inbound_id: int, *, now: int, by: str, note: str |
 
 def retryable(status: str, received_at: int, now: int) -> bool:
     """Whether a stored mail in this state can be taken again."""
-    if status in ("held", "dismissed"):
-        return True
+    return status in ("held", "dismissed") or _interrupted(status, received_at, now)
+
+
+def _interrupted(status: str, received_at: int, now: int) -> bool:
+    """Whether a delivery was interrupted: still `received` long after it came."""
     return status == "received" and now - received_at >= INTERRUPTED_US
+
+
+def _interrupted_rows(now: int) -> ColumnElement[bool]:
+    """The deliveries `_interrupted` names, as a condition on the stored mails."""
+    return (InboundEmail.status == "received") & (InboundEmail.received_at <= now - INTERRUPTED_US)
 
 
 def retry_waiting(db: Database, *, now: int, intake: Intake, limit: int = 100) -> list[Received]:
@@ -294,9 +276,7 @@ def retry_waiting(db: Database, *, now: int, intake: Intake, limit: int = 100) -
     policy (once one is active) and deliveries interrupted mid-way."""
     with db.read() as session:
         policy = _has_active_policy(session)
-        interrupted = (InboundEmail.status == "received") & (
-            InboundEmail.received_at <= now - INTERRUPTED_US
-        )
+        interrupted = _interrupted_rows(now)
         unheld = (InboundEmail.status == "held") & (InboundEmail.hold_reason == "no_policy")
         which = (interrupted | unheld) if policy else interrupted
         ids = list(
@@ -339,13 +319,7 @@ def waiting_count(db: Database, *, now: int) -> int:
             session.scalar(
                 select(func.count())
                 .select_from(InboundEmail)
-                .where(
-                    (InboundEmail.status == "held")
-                    | (
-                        (InboundEmail.status == "received")
-                        & (InboundEmail.received_at <= now - INTERRUPTED_US)
-                    )
-                )
+                .where((InboundEmail.status == "held") | _interrupted_rows(now))
             )
             or 0
         )
@@ -355,62 +329,6 @@ def has_active_policy(db: Database) -> bool:
     """Whether a policy is active (without one, new mail is held rather than opening cases)."""
     with db.read() as session:
         return _has_active_policy(session)
-
-
-def content_fingerprint(raw: bytes) -> str:
-    """The mail's identity across deliveries: SHA-256 of its header fields (trace fields such as
-    Received and Delivered-To left out) and its body, line endings made alike. It covers the
-    Message-ID field, so two mails match only with the same Message-ID and the same content."""
-    text = raw.replace(b"\r\n", b"\n")
-    head, _blank, body = text.partition(b"\n\n")
-    digest = hashlib.sha256()
-    skipping = False
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):  # a folded continuation of the field above
-            if not skipping:
-                digest.update(line.rstrip() + b"\n")
-            continue
-        name = line.partition(b":")[0].strip().lower()
-        skipping = name in TRACE_FIELDS or name.startswith(_TRACE_PREFIXES)
-        if not skipping:
-            digest.update(line.rstrip() + b"\n")
-    digest.update(b"\n")
-    digest.update(body.rstrip(b"\n"))
-    return digest.hexdigest()
-
-
-def sender_verified(mail: ParsedEmail, authserv_id: str) -> bool:
-    """Whether the named server's Authentication-Results vouch for the mail's From: dmarc=pass
-    for its domain, or a dkim or spf pass for a domain aligned with it."""
-    domain = domain_of(mail.sender)
-    if domain is None:
-        return False
-    wanted = authserv_id.strip().lower()
-    for result in mail.auth_results:
-        if result.authserv_id != wanted or result.result != "pass":
-            continue
-        if result.method == "dmarc":
-            checked = domain_of(result.get("header.from"))
-            if checked is None or checked == domain:
-                return True
-        elif result.method == "dkim":
-            identity = result.get("header.i") or ""
-            signer = result.get("header.d") or identity.rpartition("@")[2] or None
-            if _aligned(domain_of(signer), domain):
-                return True
-        elif result.method == "spf":
-            bounce = result.get("smtp.mailfrom") or ""
-            if _aligned(domain_of(bounce.rpartition("@")[2] or None), domain):
-                return True
-    return False
-
-
-def _aligned(checked: str | None, domain: str) -> bool:
-    """DMARC's relaxed alignment, approximated without the public suffix list: the same domain,
-    or one a subdomain of the other (never two sibling subdomains)."""
-    if not checked:
-        return False
-    return checked == domain or domain.endswith("." + checked) or checked.endswith("." + domain)
 
 
 def intake_from(settings: Settings, analyzer: TextAnalyzer | None) -> Intake:
@@ -458,6 +376,12 @@ def readiness(db: Database, settings: Settings, *, now: int) -> list[str]:
             "list (escalon mail review)"
         )
     return found
+
+
+def _addresses(values: Iterable[str]) -> tuple[str, ...]:
+    """The addresses among `values`, normalised (what is not an address is left out)."""
+    found = (normalise_address(value) for value in values)
+    return tuple(address for address in found if address is not None)
 
 
 def _parse(raw: bytes) -> tuple[ParsedEmail | None, str | None]:
@@ -547,22 +471,23 @@ def _claimer(session: Session, fingerprint: str) -> int | None:
     return None if found is None else int(found)
 
 
-def _current(session: Session, inbound_id: int) -> Received:
+def _where_it_went(session: Session, inbound_id: int) -> tuple[int | None, int | None, str]:
+    """A stored delivery's case, message and status (`gone` when there is no such row)."""
     row = session.execute(
         select(InboundEmail.case_id, InboundEmail.message_row_id, InboundEmail.status).where(
             InboundEmail.id == inbound_id
         )
     ).first()
-    case_id, message_row_id, status = row if row is not None else (None, None, "gone")
+    return (row[0], row[1], row[2]) if row is not None else (None, None, "gone")
+
+
+def _current(session: Session, inbound_id: int) -> Received:
+    case_id, message_row_id, status = _where_it_went(session, inbound_id)
     return Received(inbound_id, case_id, message_row_id, "gone", f"already {status}")
 
 
 def _duplicate(session: Session, inbound_id: int, winner: int) -> Received:
-    row = session.execute(
-        select(InboundEmail.case_id, InboundEmail.message_row_id, InboundEmail.status).where(
-            InboundEmail.id == winner
-        )
-    ).one()
+    row = _where_it_went(session, winner)
     note = f"the same mail as inbound e-mail {winner} ({row[2]})"
     session.execute(
         update(InboundEmail)
@@ -589,16 +514,25 @@ class _Plan:
     why: str = ""  # why not, for the note on its own case
 
 
+@dataclass(frozen=True, slots=True)
+class _Placed:
+    """Where a readable mail went: its case and message, and who wrote it as the case sees it."""
+
+    case_id: int
+    message_row_id: int | None
+    outcome: str  # threaded, opened
+    writer: str | None  # customer, participant; None when it does not matter
+
+
 def _take(session: Session, job: _Job, intake: Intake, now: int) -> Received:
+    """Take a stored delivery into its case, a new case or the review list (see the module)."""
     mail = job.parsed
     if mail is None:
         if not _has_active_policy(session):
             return _hold(session, job, "no_policy", HOLD_REASONS["no_policy"], now)
         return _review(session, job, job.problem or "", now)
-    if sender_over_limit(
-        session, job.sender, now=now, limit=intake.sender_limit, besides=job.inbound_id
-    ):
-        limit = intake.sender_limit
+    limit = intake.sender_limit
+    if sender_over_limit(session, job.sender, now=now, limit=limit, besides=job.inbound_id):
         problem = (
             f"{job.sender} sent {limit.count} or more mails in {limit.window_us // US} s: held so "
             "that a flood opens no cases; retry it to take it"
@@ -607,76 +541,104 @@ def _take(session: Session, job: _Job, intake: Intake, now: int) -> Received:
     trust = intake.trust
     verified = trust.authserv_id is None or sender_verified(mail, trust.authserv_id)
     plan = _plan(session, mail, verified)
-    body = (mail.reply or mail.text or "(no text)")[:_BODY_LIMIT]
+    placed = (
+        _join(session, job, mail, plan, intake, now)
+        if plan.case_id is not None
+        else _open_own(session, job, mail, plan, verified, intake, now)
+    )
+    if placed is None:  # refused before it wrote anything: without a policy it waits for one
+        return _hold(session, job, "no_policy", HOLD_REASONS["no_policy"], now)
+    case_id, message_row_id = placed.case_id, placed.message_row_id
+    if placed.writer == "customer":
+        _add_copied(session, case_id, mail, job, now)
+    refused = _store_attachments(session, case_id, message_row_id, mail, now, intake.limits)
+    if mail.message_id:
+        # The mail's own Message-ID leads later replies to its case (the first case it named).
+        threads.remember(session, EMAIL, mail.message_id[:998], case_id, now)
+    note = "; ".join(refused)
+    _settle(session, job.inbound_id, placed.outcome, case_id, message_row_id, note or None)
+    return Received(job.inbound_id, case_id, message_row_id, placed.outcome, note)
+
+
+def _body(mail: ParsedEmail) -> str:
+    return (mail.reply or mail.text or "(no text)")[:_BODY_LIMIT]
+
+
+def _join(
+    session: Session, job: _Job, mail: ParsedEmail, plan: _Plan, intake: Intake, now: int
+) -> _Placed:
+    """Add the mail to the case it answers, as its customer's or a participant's message."""
+    assert plan.case_id is not None
     details = _details(mail, job.inbound_id)
-    message_row_id: int | None
-    if plan.case_id is not None:
-        case_id = plan.case_id
-        if plan.participant is not None:
-            details["participant"] = True
-        message_row_id = flows.post_message(
+    if plan.participant is not None:
+        details["participant"] = True
+    message_row_id = flows.post_message(
+        session,
+        case_id=plan.case_id,
+        request=MessageIn(
+            author="customer",
+            body=_body(mail),
+            channel=EMAIL,
+            subject=mail.subject[:500] or None,
+        ),
+        actor=INTAKE_ACTOR,
+        now=now,
+        analyzer=intake.analyzer,
+        details=details,
+        written_by=plan.participant,
+    )
+    writer = "participant" if plan.participant else "customer"
+    return _Placed(plan.case_id, message_row_id, "threaded", writer)
+
+
+def _open_own(
+    session: Session,
+    job: _Job,
+    mail: ParsedEmail,
+    plan: _Plan,
+    verified: bool,
+    intake: Intake,
+    now: int,
+) -> _Placed | None:
+    """Open a case of the mail's own (tagged for review when it claimed a case it may not join,
+    or its sender is not verified); None when no policy is active to open it under."""
+    details = _details(mail, job.inbound_id)
+    tags: list[str] = []
+    if plan.follows is not None:
+        details["follows_case"] = plan.follows
+    if plan.claimed is not None:
+        details["claimed_case"] = plan.claimed
+        tags.append(REVIEW_TAG)
+    if not verified:
+        details["unverified_sender"] = True
+        tags.append(REVIEW_TAG)
+    try:
+        opened = flows.open_case(
             session,
-            case_id=case_id,
-            request=MessageIn(
-                author="customer",
-                body=body,
-                channel="email",
-                subject=mail.subject[:500] or None,
+            request=CaseCreate(
+                customer=_customer(mail),
+                subject=mail.subject[:500] or "(no subject)",
+                body=_body(mail),
+                channel=EMAIL,
             ),
             actor=INTAKE_ACTOR,
             now=now,
             analyzer=intake.analyzer,
-            details=details,
-            written_by=plan.participant,
+            tags=tuple(dict.fromkeys(tags)),
+            message_details=details,
         )
-        outcome = "threaded"
-        writer: str | None = "participant" if plan.participant else "customer"
-    else:
-        tags: list[str] = []
-        if plan.follows is not None:
-            details["follows_case"] = plan.follows
-        if plan.claimed is not None:
-            details["claimed_case"] = plan.claimed
-            tags.append(REVIEW_TAG)
-        if not verified:
-            details["unverified_sender"] = True
-            tags.append(REVIEW_TAG)
-        try:
-            opened = flows.open_case(
-                session,
-                request=CaseCreate(
-                    customer=_customer(mail),
-                    subject=mail.subject[:500] or "(no subject)",
-                    body=body,
-                    channel="email",
-                ),
-                actor=INTAKE_ACTOR,
-                now=now,
-                analyzer=intake.analyzer,
-                tags=tuple(dict.fromkeys(tags)),
-                message_details=details,
-            )
-        except Conflict:
-            # Refused before it wrote anything; without a policy the mail waits for one.
-            if not _has_active_policy(session):
-                return _hold(session, job, "no_policy", HOLD_REASONS["no_policy"], now)
-            raise
-        case_id = opened.case_id
-        message_row_id = _opening_message(session, case_id)
-        outcome = "opened"
-        writer = None
-        if verified and mail.cc:  # only then does it matter whether the sender is the customer
-            writer = participants.writer_of(session, case_id, mail.sender)
-        if plan.claimed is not None:
-            _note_claim(session, case_id, plan, mail.sender, now)
-    if writer == "customer":
-        _add_copied(session, case_id, mail, job, now)
-    refused = _store_attachments(session, case_id, message_row_id, mail, now, intake.limits)
-    if mail.message_id:
-        _remember(session, mail.message_id, case_id, now)
-    note = "; ".join(refused)
-    _settle(session, job.inbound_id, outcome, case_id, message_row_id, note or None)
-    return Received(job.inbound_id, case_id, message_row_id, outcome, note)
+    except Conflict:
+        if not _has_active_policy(session):
+            return None
+        raise
+    case_id = opened.case_id
+    message_row_id = first_message(session, case_id)
+    writer = None
+    if verified and mail.cc:  # only then does it matter whether the sender is the customer
+        writer = participants.writer_of(session, case_id, mail.sender)
+    if plan.claimed is not None:
+        _note_claim(session, case_id, plan, mail.sender, now)
+    return _Placed(case_id, message_row_id, "opened", writer)
 
 
 def _plan(session: Session, mail: ParsedEmail, verified: bool) -> _Plan:
@@ -724,7 +686,7 @@ def _note_claim(session: Session, case_id: int, plan: _Plan, sender: str | None,
     flows.post_message(
         session,
         case_id=case_id,
-        request=MessageIn(author="agent", body=text[:_BODY_LIMIT], public=False, channel="email"),
+        request=MessageIn(author="agent", body=text[:_BODY_LIMIT], public=False, channel=EMAIL),
         actor=INTAKE_ACTOR,
         now=now,
         analyzer=None,
@@ -768,7 +730,7 @@ def _review(session: Session, job: _Job, problem: str, now: int) -> Received:
                 f"Its original is stored as inbound e-mail {job.inbound_id}; "
                 "read it and answer the customer."
             )[:_BODY_LIMIT],
-            channel="email",
+            channel=EMAIL,
         ),
         actor=INTAKE_ACTOR,
         now=now,
@@ -776,7 +738,7 @@ def _review(session: Session, job: _Job, problem: str, now: int) -> Received:
         tags=(REVIEW_TAG,),
         message_details={"inbound_email": job.inbound_id, "problem": problem[:2000]},
     )
-    message_row_id = _opening_message(session, opened.case_id)
+    message_row_id = first_message(session, opened.case_id)
     _settle(session, job.inbound_id, "review", opened.case_id, message_row_id, problem)
     return Received(job.inbound_id, opened.case_id, message_row_id, "review", problem)
 
@@ -805,29 +767,13 @@ def _has_active_policy(session: Session) -> bool:
 
 
 def _case_of_reference(session: Session, reference: str) -> int | None:
+    """The case of a mail Escalon sent (its outbox) or received (a thread reference)."""
     found = session.scalar(
         select(OutboxMessage.case_id).where(OutboxMessage.message_id == reference[:200])
     )
     if found is not None:
         return int(found)
-    found = session.scalar(
-        select(ThreadRef.case_id).where(ThreadRef.channel == "email", ThreadRef.ref == reference)
-    )
-    return None if found is None else int(found)
-
-
-def _remember(session: Session, message_id: str, case_id: int, now: int) -> None:
-    """The mail's own Message-ID leads later replies to its case (the first case it named)."""
-    reference = message_id[:998]
-    values = {"channel": "email", "ref": reference, "case_id": case_id, "created_at": now}
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        session.execute(pg_insert(ThreadRef).values(**values).on_conflict_do_nothing())
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        session.execute(sqlite_insert(ThreadRef).values(**values).on_conflict_do_nothing())
+    return threads.case_of(session, EMAIL, reference)
 
 
 def _customer(mail: ParsedEmail) -> CustomerIn:
@@ -837,11 +783,6 @@ def _customer(mail: ParsedEmail) -> CustomerIn:
         return CustomerIn(ref=address[:200], name=name, email=address if "@" in address else None)
     except ValueError:  # an address the customer fields refuse (no dot in the domain...)
         return CustomerIn(ref=address[:200], name=name)
-
-
-def _opening_message(session: Session, case_id: int) -> int | None:
-    found = session.scalar(select(func.min(Message.id)).where(Message.case_id == case_id))
-    return None if found is None else int(found)
 
 
 def _details(mail: ParsedEmail, inbound_id: int) -> dict[str, Any]:

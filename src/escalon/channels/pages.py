@@ -13,14 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon import http_headers
-from escalon.api.deps import Services, services
-from escalon.api.limits import public_page
+from escalon.auth.access import services
 from escalon.cases import flows, queries, visibility
 from escalon.cases import service as case_service
 from escalon.cases.models import Case
@@ -29,6 +27,9 @@ from escalon.channels import links
 from escalon.core.state import STOPPED_STATUSES, from_us
 from escalon.errors import Conflict, NotFound
 from escalon.people.models import Agent
+from escalon.ratelimits.edge import public_page
+from escalon.services import Services
+from escalon.templating import page_templates
 
 # Anyone may open these pages: each request counts against its client's limit (429 page).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public_page)])
@@ -58,13 +59,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 
-_templates = Environment(
-    loader=PackageLoader("escalon.channels", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+_templates = page_templates("escalon.channels")
 
 
 def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -1,5 +1,5 @@
 """HTTP endpoints of the intake channels: the public contact form, chat, phone calls and social
-posts. They translate requests to `escalon.channels.conversations` and the case flows and back."""
+posts. They translate requests to the channel modules (webform, chat, phone, social) and back."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.routing import APIRoute
 
-from escalon.api.deps import Context, IfMatch, Services, Staff, require, services
-from escalon.api.errors import ErrorBody, error_responses
-from escalon.api.limits import limits_of
+from escalon.auth.access import Context, Staff, require, services
 from escalon.cases import flows, queries, visibility
 from escalon.cases.schemas import CaseOut, MessageOut
-from escalon.channels import conversations
+from escalon.channels import chat, phone, social, webform
+from escalon.channels.intake import Delivered
 from escalon.channels.schemas import (
     CallIn,
     ChatMessageIn,
@@ -28,7 +27,11 @@ from escalon.channels.schemas import (
     SocialOut,
     SocialPostIn,
 )
-from escalon.errors import Conflict, EscalonError, Invalid
+from escalon.channels.threads import DeliveryRace
+from escalon.errors import Conflict, ErrorBody, EscalonError, Invalid, error_responses
+from escalon.ratelimits.edge import limits_of
+from escalon.request_params import IfMatch
+from escalon.services import Services
 
 log = logging.getLogger("escalon.channels")
 
@@ -134,7 +137,7 @@ def contact_form(
         accepted = ContactAccepted(case_id=None, message=thanks)
     else:
         with parts.database.write() as session:
-            case_id = conversations.receive_contact_form(
+            case_id = webform.receive_contact_form(
                 session, form=body, now=parts.clock.now_us(), analyzer=parts.analyzer
             )
         accepted = ContactAccepted(case_id=case_id, message=thanks)
@@ -169,10 +172,10 @@ def chat_message(body: ChatMessageIn, response: Response, context: Integration) 
     conversation opens a case (channel `chat`), later ones join it. A customer asking for a
     person (or `handover: true`) hands the conversation over: the case is tagged `handover`."""
     analyzer = context.services.analyzer
-    handover = conversations.asks_for_person(body, analyzer)
+    handover = chat.asks_for_person(body, analyzer)
     delivered = _retrying(
         context,
-        lambda session: conversations.receive_chat(
+        lambda session: chat.receive_chat(
             session,
             request=body,
             actor=context.actor,
@@ -201,16 +204,14 @@ def chat_message(body: ChatMessageIn, response: Response, context: Integration) 
     )
 
 
-def _retrying(
-    context: Context, deliver: Callable[[Any], conversations.Delivered]
-) -> conversations.Delivered:
+def _retrying(context: Context, deliver: Callable[[Any], Delivered]) -> Delivered:
     """Deliver in a write transaction, again when a concurrent delivery raced for the thread
     (the next attempt finds what that one stored)."""
     for _attempt in range(ATTEMPTS):
         try:
             with context.db.write() as session:
                 return deliver(session)
-        except conversations.DeliveryRace as race:
+        except DeliveryRace as race:
             log.info("concurrent delivery for %s; trying again", race)
     raise Conflict("concurrent deliveries for this thread kept colliding; retry")
 
@@ -230,7 +231,7 @@ def log_call(
     """Log a phone call with the case's customer: a public agent message (channel `phone`) that
     answers them, or an internal note when nobody answered (`no_answer`)."""
     with context.db.write() as session:
-        message_id = conversations.log_call(
+        message_id = phone.log_call(
             session,
             case_id=case_id,
             request=body,
@@ -270,7 +271,7 @@ def open_call(
     too, as the agent's first answer."""
     try:
         with context.db.write() as session:
-            opened = conversations.open_call(
+            opened = phone.open_call(
                 session,
                 request=body,
                 actor=context.actor,
@@ -287,7 +288,7 @@ def open_call(
                 session,
                 user_id=context.principal.user_id,
                 key=str(idempotency_key),
-                request=conversations.call_case(body),
+                request=phone.call_case(body),
             )
             if earlier is None:
                 raise Conflict(
@@ -324,7 +325,7 @@ def social_post(body: SocialPostIn, response: Response, context: Integration) ->
     opens one (channel `social` for public posts, `social_private` for direct messages)."""
     delivered = _retrying(
         context,
-        lambda session: conversations.receive_social(
+        lambda session: social.receive_social(
             session,
             request=body,
             actor=context.actor,

@@ -8,6 +8,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -150,10 +151,7 @@ def mail_poll(
     ] = None,
 ) -> None:
     """Take support mail from an IMAP mailbox: unseen messages are stored, threaded, marked seen."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from escalon import logs
-    from escalon.channels.imap import MailboxError, poll_forever, poll_once
+    from escalon.channels.imap import poll_once
     from escalon.clock import SystemClock
 
     if ssl and starttls:
@@ -161,14 +159,7 @@ def mail_poll(
     if not password:
         fail("no IMAP password: set ESCALON_IMAP_PASSWORD (or pass --password)")
     assert password is not None
-    settings = get_settings()
-    logs.configure(settings.log_level)
-    database = _database(settings)
-    try:
-        _ready(database)
-    except SQLAlchemyError as error:
-        fail(f"cannot use the database: {str(error).splitlines()[0]}")
-    load_keys(settings)  # acknowledgements carry signed status links
+    settings, database = _ready_database()
     port = port or (993 if ssl else 143)
     intake = _intake(settings, max_bytes)
     poll = functools.partial(
@@ -191,27 +182,59 @@ def mail_poll(
     _say_what_is_missing(database, settings)
     try:
         if once:
-            try:
-                report = poll()
-            except MailboxError as error:
-                fail(str(error))
-            typer.echo(report.summary())
-            if report.failed or report.left:
-                raise typer.Exit(1)
+            _poll_once(poll)
             return
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
         log.info("polling %s on %s:%d every %g s", folder, host, port, interval)
-        poll_forever(
-            database,
-            **poll.keywords,
-            interval_seconds=interval,
-            stop_event=stop,
-            after_poll=lambda: _retry_waiting(database, intake),
-        )
+        _poll_until_stopped(database, intake, poll, interval)
     finally:
         database.dispose()
+
+
+def _ready_database() -> tuple[Settings, Any]:
+    """Settings, logging, keys and a database that is ready (else exit with the reason)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from escalon import logs
+
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    database = _database(settings)
+    try:
+        _ready(database)
+    except SQLAlchemyError as error:
+        fail(f"cannot use the database: {str(error).splitlines()[0]}")
+    load_keys(settings)  # acknowledgements carry signed status links
+    return settings, database
+
+
+def _poll_once(poll: Callable[[], Any]) -> None:
+    """One poll; print its summary; exit 1 when a message failed or was left."""
+    from escalon.channels.imap import MailboxError
+
+    try:
+        report = poll()
+    except MailboxError as error:
+        fail(str(error))
+    typer.echo(report.summary())
+    if report.failed or report.left:
+        raise typer.Exit(1)
+
+
+def _poll_until_stopped(
+    database: Any, intake: Any, poll: functools.partial[Any], interval: float
+) -> None:
+    """Poll every `interval` seconds until SIGTERM or SIGINT."""
+    from escalon.channels.imap import poll_forever
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    poll_forever(
+        poll,
+        interval_seconds=interval,
+        stop_event=stop,
+        after_poll=lambda: _retry_waiting(database, intake),
+    )
 
 
 @app.command("review")

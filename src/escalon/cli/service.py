@@ -211,9 +211,7 @@ def worker(
 ) -> None:
     """Fire due escalations and deliver notifications until SIGTERM (then finish the batch)."""
     from escalon import logs
-    from escalon.api.deps import Services
-    from escalon.clock import SystemClock
-    from escalon.triage.lazy import LazyAnalyzer
+    from escalon.composition import build_services
     from escalon.worker.runner import Worker, run_until_signalled
 
     settings = get_settings()
@@ -223,7 +221,7 @@ def worker(
     database = _database(settings)
     _ready(database)
     load_keys(settings)
-    services = Services(database, SystemClock(), settings, LazyAnalyzer.from_settings(settings))
+    services = build_services(settings, database=database)
     metrics = None
     if metrics_port is not None:
         from escalon.worker.runner import serve_metrics

@@ -122,6 +122,34 @@ def train(
         return
     if data is None or text is None or not label:
         raise typer.BadParameter("a detector learns from DATA with --text and --label columns")
+    _train_detector(
+        data,
+        text,
+        label,
+        out,
+        intents=intent or [],
+        sentiment=sentiment or [],
+        mapping=mapping,
+        c=c,
+        seed=seed,
+        sentiment_rule=sentiment_rule,
+    )
+
+
+def _train_detector(
+    data: Path,
+    text: str,
+    label: str,
+    out: Path,
+    *,
+    intents: list[str],
+    sentiment: list[str],
+    mapping: Path | None,
+    c: float,
+    seed: int,
+    sentiment_rule: str,
+) -> None:
+    """Fit a detector on a CSV file, save it and say what it learned."""
     from escalon.triage.trained import (
         LabelMapping,
         ModelError,
@@ -132,7 +160,7 @@ def train(
 
     try:
         labels_map = LabelMapping.from_yaml(mapping) if mapping is not None else LabelMapping()
-        labels_map = labels_map.merged(LabelMapping.from_options(intent or (), sentiment or ()))
+        labels_map = labels_map.merged(LabelMapping.from_options(intents, sentiment))
         rows = read_training_csv(data, text, label)
         model, warnings = fit(
             rows,
@@ -155,3 +183,36 @@ def train(
     for name, number in sorted(model.mapping.sentiment.items()):
         typer.echo(f"  label {name} -> sentiment {number:+g}")
     typer.echo(f"wrote {out}")
+
+
+@app.command()
+def convert(
+    source: Annotated[Path, typer.Argument(help="A model of format 1 or 2 (a pickle).")],
+    target: Annotated[Path, typer.Argument(help="Where to write the current model file.")],
+    trusted: Annotated[
+        bool,
+        typer.Option(
+            "--i-trained-it",
+            help="Confirm the old file is yours: reading a pickle runs code from inside it.",
+        ),
+    ] = False,
+) -> None:
+    """Rewrite a pickled model of an earlier Escalon as a current, pickle-free model file."""
+    if not trusted:
+        typer.echo(
+            f"error: {source} is read by unpickling it, which runs any code it holds. Convert "
+            "only a model you trained yourself, and say so with --i-trained-it.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from escalon.triage.trained import ModelError, convert_pickled_model
+
+    try:
+        model = convert_pickled_model(source, target)
+    except (ModelError, OSError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"wrote {target}: format {model.meta['converted_from_format']} model with labels "
+        f"{', '.join(model.labels)}; it no longer needs to be trusted to be loaded"
+    )

@@ -106,44 +106,48 @@ def _parse(
 ) -> tuple[list[tuple[str, str]], ZoneInfo | None, list[list[_Span]] | None, set[date]]:
     """Check a calendar mapping; return the problems and whatever could be parsed."""
     problems: list[tuple[str, str]] = []
-    tz: ZoneInfo | None = None
-    week: list[list[_Span]] | None = [[] for _ in WEEKDAYS]
-    holidays: set[date] = set()
     if not isinstance(d, Mapping):
         problems.append(("", f"a calendar must be a mapping, not {type(d).__name__}"))
-        return problems, None, None, holidays
-
+        return problems, None, None, set()
     for key in d:
         if key not in _KNOWN_KEYS:
             problems.append(
                 (str(key), "unknown field (a calendar has timezone, hours and holidays)")
             )
+    tz = _parse_timezone(d.get("timezone"), problems)
+    week = _parse_hours(d.get("hours"), problems)
+    holidays = _parse_holidays(d.get("holidays", []), problems)
+    return problems, tz, week, holidays
 
-    raw_tz = d.get("timezone")
-    if raw_tz is None:
+
+def _parse_timezone(raw: object, problems: list[tuple[str, str]]) -> ZoneInfo | None:
+    """The calendar's zone, or None with a problem noted."""
+    if raw is None:
         problems.append(("timezone", "missing; give an IANA time zone name such as Europe/Berlin"))
-    elif not isinstance(raw_tz, str) or not raw_tz.strip():
-        problems.append(("timezone", f"{raw_tz!r} is not an IANA time zone name"))
+    elif not isinstance(raw, str) or not raw.strip():
+        problems.append(("timezone", f"{raw!r} is not an IANA time zone name"))
     else:
         try:
-            tz = ZoneInfo(raw_tz)
+            return ZoneInfo(raw)
         except (ZoneInfoNotFoundError, ValueError, OSError):
-            problems.append(("timezone", f'"{raw_tz}" is not a known IANA time zone'))
+            problems.append(("timezone", f'"{raw}" is not a known IANA time zone'))
+    return None
 
-    raw_hours = d.get("hours")
-    if raw_hours is None:
+
+def _parse_hours(raw: object, problems: list[tuple[str, str]]) -> list[list[_Span]] | None:
+    """Each weekday's open spans, or None for "always"; problems are noted as found."""
+    week: list[list[_Span]] = [[] for _ in WEEKDAYS]
+    if raw is None:
         problems.append(("hours", 'missing; give weekday intervals or "always"'))
-    elif isinstance(raw_hours, str):
-        if raw_hours == "always":
-            week = None
-        else:
-            problems.append(("hours", f'"{raw_hours}" is neither "always" nor a weekday mapping'))
-    elif not isinstance(raw_hours, Mapping):
+    elif isinstance(raw, str):
+        if raw == "always":
+            return None
+        problems.append(("hours", f'"{raw}" is neither "always" nor a weekday mapping'))
+    elif not isinstance(raw, Mapping):
         problems.append(("hours", 'must be "always" or a mapping of weekdays (mon..sun)'))
     else:
-        assert week is not None
         found: list[tuple[int, int, _Span, str]] = []  # weekday, index, span, text
-        for day, intervals in raw_hours.items():
+        for day, intervals in raw.items():
             path = f"hours.{day}"
             if day not in WEEKDAYS:
                 problems.append((path, f"unknown weekday {day!r} (use {', '.join(WEEKDAYS)})"))
@@ -168,21 +172,25 @@ def _parse(
                 week[wd].append(span)
                 found.append((wd, i, span, item))
         problems.extend(_overlaps(found))
+    return week
 
-    raw_holidays = d.get("holidays", [])
-    if raw_holidays is None:
-        raw_holidays = []
-    if not isinstance(raw_holidays, list):
+
+def _parse_holidays(raw: object, problems: list[tuple[str, str]]) -> set[date]:
+    """The holiday dates that parse; problems are noted for the others."""
+    holidays: set[date] = set()
+    if raw is None:
+        return holidays
+    if not isinstance(raw, list):
         problems.append(("holidays", "must be a list of dates (YYYY-MM-DD)"))
-    else:
-        for i, item in enumerate(raw_holidays):
-            day_ = _parse_holiday(item)
-            if day_ is None:
-                shown = f'"{item}"' if isinstance(item, str) else repr(item)
-                problems.append((f"holidays[{i}]", f"{shown} is not a date (YYYY-MM-DD)"))
-            else:
-                holidays.add(day_)
-    return problems, tz, week, holidays
+        return holidays
+    for i, item in enumerate(raw):
+        day_ = _parse_holiday(item)
+        if day_ is None:
+            shown = f'"{item}"' if isinstance(item, str) else repr(item)
+            problems.append((f"holidays[{i}]", f"{shown} is not a date (YYYY-MM-DD)"))
+        else:
+            holidays.add(day_)
+    return holidays
 
 
 def _parse_holiday(item: object) -> date | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -196,8 +195,3 @@ def _reason(error: ValidationError) -> str:
             message = str(item["msg"]).removeprefix("Value error, ")
             reasons.append(f"'{where}': {message}" if where else message)
     return "; ".join(reasons)
-
-
-def event_time(event: Event) -> datetime:
-    """When the event happened."""
-    return event.at

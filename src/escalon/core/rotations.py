@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from escalon.core.calendar import Calendar, CalendarError
@@ -319,28 +318,3 @@ def _override(raw: object, path: str, problems: list[tuple[str, str]]) -> Overri
     if not isinstance(person, str) or len(instants) < 2:
         return None
     return Override(person.strip(), instants["start"], instants["end"])
-
-
-def rotation_summary(rotation: Rotation) -> list[dict[str, Any]]:
-    """The rotation's layers as plain data (for people and APIs)."""
-    return [
-        {
-            "name": layer.name,
-            "members": list(layer.members),
-            "shift_hours": layer.shift / timedelta(hours=1),
-            "handoff": layer.handoff.isoformat(),
-            "timezone": layer.timezone.key,
-            "restricted": layer.restriction is not None,
-        }
-        for layer in rotation.layers
-    ]
-
-
-def members_of(rotations: Sequence[Rotation]) -> set[str]:
-    """Everyone who appears in any layer or override."""
-    people: set[str] = set()
-    for rotation in rotations:
-        for layer in rotation.layers:
-            people.update(layer.members)
-        people.update(override.person for override in rotation.overrides)
-    return people

@@ -110,17 +110,8 @@ def deliver_due(
     if not messages:
         return report
     messages = _with_attachments(db, messages)
-    with db.read() as session:
-        targets = {
-            name: WebhookTarget(url, _unsealed(sealed), format)
-            for name, url, sealed, format in session.execute(
-                select(Webhook.name, Webhook.url, Webhook.secret_sealed, Webhook.format).where(
-                    Webhook.active
-                )
-            )
-        }
     webhooks = WebhookTransport(
-        targets,
+        _webhook_targets(db),
         timeout=settings.webhook_timeout_seconds,
         clock_seconds=lambda: clock.now_us() / US,
         allow_private=settings.webhook_allow_private,
@@ -146,58 +137,63 @@ def deliver_due(
                     }
                 )
                 continue
-            transport = transports.get(message.channel)
-            if not message.body and message.channel != "webhook":
-                message = replace(message, body=render_body(message.payload))
-            try:
-                if transport is None:
-                    raise DeliveryFailed(f"unknown channel {message.channel!r}", permanent=True)
-                used = transport.send(message)
-            except DeliveryFailed as error:
-                finished = clock.now_us()
-                if error.permanent or message.attempt >= settings.outbox_max_attempts:
-                    report.dead += 1
-                    outcomes.append(
-                        {
-                            "id": message.id,
-                            "status": "dead",
-                            "last_error": str(error),
-                            "last_response": error.response,
-                            "next_attempt_at": None,
-                        }
-                    )
-                else:
-                    report.retried += 1
-                    delay = retry_delay_us(message.attempt, settings, rng)
-                    outcomes.append(
-                        {
-                            "id": message.id,
-                            "status": "pending",
-                            "last_error": str(error),
-                            "last_response": error.response,
-                            "next_attempt_at": finished + delay,
-                        }
-                    )
-                report.errors.append(f"{message.key[:12]}: {error}")
-                continue
-            report.delivered += 1
-            outcomes.append(
-                {
-                    "id": message.id,
-                    "status": "delivered",
-                    "transport": used,
-                    "delivered_at": clock.now_us(),
-                    "next_attempt_at": None,
-                    "last_error": None,
-                    "last_response": None,
-                    "body": message.body,
-                }
-            )
+            outcomes.append(_send(message, transports, clock, settings, rng, report))
     finally:
         webhooks.close()
         mail.close()
         _record(db, outcomes)
     return report
+
+
+def _webhook_targets(db: Database) -> dict[str, WebhookTarget]:
+    """The active webhooks by name, their secrets unsealed."""
+    with db.read() as session:
+        return {
+            name: WebhookTarget(url, _unsealed(sealed), format)
+            for name, url, sealed, format in session.execute(
+                select(Webhook.name, Webhook.url, Webhook.secret_sealed, Webhook.format).where(
+                    Webhook.active
+                )
+            )
+        }
+
+
+def _send(
+    message: Outgoing,
+    transports: dict[str, Transport],
+    clock: Clock,
+    settings: Settings,
+    rng: random.Random,
+    report: DeliveryReport,
+) -> dict[str, object]:
+    """Send one message; count it in the report and return what to record of it."""
+    transport = transports.get(message.channel)
+    if not message.body and message.channel != "webhook":
+        message = replace(message, body=render_body(message.payload))
+    try:
+        if transport is None:
+            raise DeliveryFailed(f"unknown channel {message.channel!r}", permanent=True)
+        used = transport.send(message)
+    except DeliveryFailed as error:
+        report.errors.append(f"{message.key[:12]}: {error}")
+        failed = {"id": message.id, "last_error": str(error), "last_response": error.response}
+        if error.permanent or message.attempt >= settings.outbox_max_attempts:
+            report.dead += 1
+            return {**failed, "status": "dead", "next_attempt_at": None}
+        report.retried += 1
+        delay = retry_delay_us(message.attempt, settings, rng)
+        return {**failed, "status": "pending", "next_attempt_at": clock.now_us() + delay}
+    report.delivered += 1
+    return {
+        "id": message.id,
+        "status": "delivered",
+        "transport": used,
+        "delivered_at": clock.now_us(),
+        "next_attempt_at": None,
+        "last_error": None,
+        "last_response": None,
+        "body": message.body,
+    }
 
 
 def _with_attachments(db: Database, messages: list[Outgoing]) -> list[Outgoing]:

@@ -22,7 +22,6 @@ from jinja2 import (
     Environment,
     FileSystemLoader,
     PackageLoader,
-    StrictUndefined,
     TemplateNotFound,
 )
 
@@ -33,6 +32,7 @@ from escalon.core.state import from_us
 from escalon.core.text import one_line
 from escalon.notifications import notices
 from escalon.people.directory import Directory, Person
+from escalon.templating import text_templates
 
 METRIC_LABELS = notices.METRIC_WORDS
 
@@ -75,13 +75,7 @@ def _templates() -> Environment:
     packaged = PackageLoader("escalon.notifications", "templates")
     folder = CUSTOMER_MESSAGES.templates_dir
     loader = ChoiceLoader([FileSystemLoader(folder), packaged]) if folder else packaged
-    return Environment(
-        loader=loader,
-        undefined=StrictUndefined,
-        autoescape=False,  # plain-text messages
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
+    return text_templates(loader)
 
 
 def message_key(firing_key: str, recipient: str, address: str) -> str:

@@ -9,13 +9,12 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import func, select, update
 
 from escalon import keys
-from escalon.api.deps import Admin, Context, Staff, Supervisor
-from escalon.api.errors import error_responses
+from escalon.auth.access import Admin, Context, Staff, Supervisor
 from escalon.cases.models import Case
 from escalon.cases.schemas import instant
 from escalon.channels.models import StaffNotification
 from escalon.core.state import from_us
-from escalon.errors import Conflict, Detail, Invalid, NotFound
+from escalon.errors import Conflict, Detail, Invalid, NotFound, error_responses
 from escalon.notifications import targets
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.notifications.schemas import (

@@ -8,11 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
-from escalon.api.deps import Admin, Context, DateTime, Staff
-from escalon.api.errors import error_responses
+from escalon.auth.access import Admin, Context, Staff
 from escalon.core.roster import Roster
 from escalon.core.state import from_us, to_us
-from escalon.errors import Forbidden
+from escalon.errors import Forbidden, error_responses
 from escalon.people import service
 from escalon.people.models import Agent, Team
 from escalon.people.roster import ImportReport, import_roster
@@ -27,6 +26,7 @@ from escalon.people.schemas import (
     TeamOut,
     TeamPatch,
 )
+from escalon.request_params import DateTime
 
 router = APIRouter(prefix="/api/v1")
 Name = Annotated[str, Path(min_length=1, max_length=100)]

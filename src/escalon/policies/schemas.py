@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from escalon.api.errors import ErrorDetail
+from escalon.errors import ErrorDetail
 
 
 class PolicyUpload(BaseModel):

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response, status
 from sqlalchemy import select
 
-from escalon.api.deps import Admin, Staff
-from escalon.api.errors import ErrorDetail, error_responses
+from escalon.auth.access import Admin, Staff
 from escalon.cases.schemas import instant
 from escalon.core.policy import compile_checked
 from escalon.core.state import from_us
-from escalon.errors import NotFound
+from escalon.errors import ErrorDetail, NotFound, error_responses
 from escalon.policies import service
 from escalon.policies.models import PolicyVersion
 from escalon.policies.schemas import (

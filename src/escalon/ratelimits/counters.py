@@ -26,9 +26,11 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from escalon.clock import Clock
 from escalon.database import Database
+from escalon.database.conflicts import insert_with_conflicts
 from escalon.ratelimits.models import RateCounter
 
 log = logging.getLogger("escalon.ratelimits")
@@ -277,7 +279,7 @@ class SharedLimiter:
         keys = sorted(batch.counters)
         with self.database.write() as session:
             if rows:
-                session.execute(_upsert(session.get_bind().dialect.name), rows)
+                session.execute(_upsert(session), rows)
             found = session.execute(
                 select(RateCounter.key, RateCounter.window_start, RateCounter.count).where(
                     RateCounter.key.in_(keys)
@@ -318,17 +320,9 @@ def _ceil_div(numerator: int, denominator: int) -> int:
     return -(-numerator // denominator)
 
 
-def _upsert(dialect: str) -> Any:
+def _upsert(session: Session) -> Any:
     """INSERT ... ON CONFLICT DO UPDATE adding the hits to the row's count."""
-    statement: Any
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        statement = pg_insert(RateCounter)
-    else:
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        statement = sqlite_insert(RateCounter)
+    statement = insert_with_conflicts(session, RateCounter)
     return statement.on_conflict_do_update(
         index_elements=[RateCounter.key, RateCounter.window_start],
         set_={"count": RateCounter.count + statement.excluded.count},

@@ -22,7 +22,6 @@ __all__ = [
 
 def load_analyzer(model_path: str | None) -> TextAnalyzer:
     """The default detector, or the model at `model_path` read with it (raises `ModelError`)."""
-    # A model file is a pickle: loading it runs code, so only load models you trained yourself.
     if model_path is None:
         return DefaultDetector()
     return ModelDetector(load_model(model_path))

@@ -10,7 +10,7 @@ gradient-boosted trees, which learn where the cues and the words disagree (a cue
 counts for short messages, a handle that tells a support desk from a friend). The trees are left
 out when a label has fewer than `BOOSTING_MIN_LABEL` examples.
 
-Format 1 files hold `features.StackedTextClassifier` and still load.
+Training keeps only its numbers (`arrays.ArrayClassifier`); format 1 was `features.StackedTextClassifier`.
 """
 
 from __future__ import annotations

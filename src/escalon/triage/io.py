@@ -4,20 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Protocol
 
 from escalon.core import documents
 from escalon.core.signals import TextAnalyzer, TextSignals
 
 SENTIMENT_DECIMALS = 4
-
-
-class BatchAnalyzer(Protocol):
-    """An analyzer that reads many texts at once faster than one by one (a trained model)."""
-
-    def analyze_many(self, texts: Sequence[str]) -> list[TextSignals]:
-        """Signals of several texts, in order."""
-        ...
 
 
 def parse_line(line: str) -> str | dict[str, str]:

@@ -1,14 +1,16 @@
 """A detector trained on a team's own labelled messages, its label mapping and its model file.
 
-scikit-learn and joblib are imported inside the functions that need them, so that reading this
-module (and running the default detector) stays fast.
+scikit-learn, NumPy and joblib are imported inside the functions that need them, so that reading
+this module (and running the default detector) stays fast.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 import math
 import re
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,11 +24,12 @@ from escalon.core.signals import KNOWN_INTENTS, TextSignals
 from escalon.triage.default import DefaultDetector
 
 FORMAT = "escalon-triage-model"
-# Version 2: the classifier is `ensemble.EnsembleTextClassifier` and the file names its
-# sentiment rule. Version 1 files (`features.StackedTextClassifier`, expected-value sentiment)
-# still load and read as before.
-FORMAT_VERSION = 2
-READABLE_VERSIONS = frozenset({1, FORMAT_VERSION})
+# Version 3: an `.npz` archive of the classifier's arrays (`arrays.ArrayClassifier`) under a JSON
+# header. Versions 1 (`features.StackedTextClassifier`, expected-value sentiment) and 2
+# (`ensemble.EnsembleTextClassifier`) were joblib pickles.
+FORMAT_VERSION = 3
+# Versions 1 and 2 were pickles: they are read only by `convert_pickled_model`, on request.
+PICKLED_VERSIONS = frozenset({1, 2})
 # How a model with sentiment values turns its label probabilities into a sentiment.
 EXPECTED = "expected"  # the expected value of the labels' values (format 1's only rule)
 EVEN_ODDS = "odds"  # negative only when the negative labels are more likely than not
@@ -276,7 +279,8 @@ def train(
         **(source or {}),
     }
     model = TrainedModel(
-        classifier=classifier,
+        # Kept as plain arrays: what is saved is what was used, and it reads faster.
+        classifier=_as_arrays(classifier),
         labels=labels,
         mapping=mapping,
         meta=meta,
@@ -286,10 +290,11 @@ def train(
 
 
 def save_model(model: TrainedModel, path: str | Path) -> None:
-    """Write a model file: a joblib (pickle) payload with the format, mapping and metadata."""
-    import joblib
+    """Write a model file: an `.npz` archive of plain arrays under a JSON header."""
+    import numpy as np
 
-    payload = {
+    classifier = _as_arrays(model.classifier)
+    header = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "labels": list(model.labels),
@@ -297,56 +302,144 @@ def save_model(model: TrainedModel, path: str | Path) -> None:
         "sentiment": dict(model.mapping.sentiment),
         "meta": dict(model.meta),
         "sentiment_rule": model.sentiment_rule,
-        "classifier": model.classifier,
+        "classifier": classifier.settings(),
     }
-    joblib.dump(payload, Path(path), compress=3)
+    arrays = {"header": np.array(json.dumps(header)), **classifier.arrays()}
+    try:
+        with open(path, "wb") as stream:
+            np.savez_compressed(stream, **arrays)
+    except OSError as error:
+        raise ModelError(f"{path}: cannot write the model: {error}") from error
 
 
 def load_model(path: str | Path) -> TrainedModel:
-    """Read a model file written by `save_model`. It is a pickle: only load files you made."""
-    import joblib
-
+    """Read a model file written by `save_model`; loading never runs code from the file."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
-    try:
-        payload = joblib.load(path)
-    except Exception as error:  # an unpickler can fail in any way on a damaged or foreign file
+    if not _is_archive(path):
         raise ModelError(
-            f"{path}: not a readable Escalon triage model ({type(error).__name__}: {error})"
-        ) from error
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            f"{path}: not a readable Escalon triage model (not a model archive). Models of "
+            f"format 1 and 2, from earlier Escalon releases, were pickles, which run code when "
+            f"loaded: if you trained this one yourself, `escalon triage convert {path} NEW` "
+            f"rewrites it; or train it again"
+        )
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if "header" not in archive.files:
+                raise ModelError(f"{path}: not an Escalon triage model (no header)")
+            header = json.loads(str(archive["header"]))
+            arrays = {name: archive[name] for name in archive.files if name != "header"}
+    except ModelError:
+        raise
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+        # Includes a pickled array, refused by allow_pickle=False, and a truncated archive.
+        raise ModelError(f"{path}: not a readable Escalon triage model ({error})") from None
+    return _model_from(path, header, arrays)
+
+
+def _model_from(path: Path, header: Any, arrays: dict[str, Any]) -> TrainedModel:
+    """The model of a checked header and arrays (raises ModelError naming the file)."""
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelError(f"{path}: not an Escalon triage model (no {FORMAT!r} header)")
-    version = payload.get("format_version")
-    if version not in READABLE_VERSIONS:
+    version = header.get("format_version")
+    if version != FORMAT_VERSION:
         raise ModelError(
-            f"{path}: model format version {version!r}; this Escalon reads versions "
-            f"{', '.join(map(str, sorted(READABLE_VERSIONS)))}: train the model again"
+            f"{path}: model format version {version!r}; this Escalon reads version "
+            f"{FORMAT_VERSION}: train the model again"
         )
+    from escalon.triage.arrays import ArrayClassifier, ArrayError
+
     try:
-        labels = tuple(str(label) for label in payload["labels"])
+        labels = tuple(str(label) for label in header["labels"])
         mapping = LabelMapping(
-            intents={str(k): str(v) for k, v in payload["intents"].items()},
-            sentiment={str(k): float(v) for k, v in payload["sentiment"].items()},
+            intents={str(k): str(v) for k, v in header["intents"].items()},
+            sentiment={str(k): float(v) for k, v in header["sentiment"].items()},
         )
-        classifier = payload["classifier"]
-        meta = dict(payload["meta"])
-        # Format 1 knew one rule, the expected value.
-        rule = str(payload["sentiment_rule"]) if version >= 2 else EXPECTED
+        meta = dict(header["meta"])
+        rule = str(header["sentiment_rule"])
+        classifier = ArrayClassifier.from_arrays(labels, dict(header["classifier"]), arrays)
     except (KeyError, AttributeError, TypeError, ValueError) as error:
-        raise ModelError(f"{path}: damaged model file ({type(error).__name__}: {error})") from error
+        detail = str(error) if isinstance(error, ArrayError) else f"{type(error).__name__}: {error}"
+        raise ModelError(f"{path}: damaged model file ({detail})") from None
     if rule not in SENTIMENT_RULES:
         raise ModelError(f"{path}: damaged model file (unknown sentiment rule {rule!r})")
-    classes = getattr(classifier, "classes_", None)
-    if (
-        not hasattr(classifier, "predict_proba")
-        or classes is None
-        or [str(c) for c in classes] != list(labels)
+    if len(set(labels)) != len(labels) or not set(mapping.intents) | set(mapping.sentiment) <= set(
+        labels
     ):
-        raise ModelError(f"{path}: damaged model file (classifier and labels disagree)")
+        raise ModelError(f"{path}: damaged model file (the mapping names unknown labels)")
     return TrainedModel(
         classifier=classifier, labels=labels, mapping=mapping, meta=meta, sentiment_rule=rule
     )
+
+
+def convert_pickled_model(source: str | Path, target: str | Path) -> TrainedModel:
+    """Rewrite a format 1 or 2 model (a pickle) as a current model file.
+
+    Unpickling runs code from the file: this is for models you trained yourself, and it is only
+    ever done here, when a person asks for it by name.
+    """
+    import joblib
+
+    source = Path(source)
+    if not source.is_file():
+        raise ModelError(f"{source}: no such model file")
+    if _is_archive(source):
+        raise ModelError(f"{source}: already a current model file; nothing to convert")
+    try:
+        payload = joblib.load(source)
+    except Exception as error:  # an unpickler can fail in any way on a damaged or foreign file
+        raise ModelError(
+            f"{source}: not a readable Escalon triage model ({type(error).__name__}: {error})"
+        ) from error
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelError(f"{source}: not an Escalon triage model (no {FORMAT!r} header)")
+    version = payload.get("format_version")
+    if version not in PICKLED_VERSIONS:
+        raise ModelError(f"{source}: model format version {version!r} is not a pickled format")
+    try:
+        model = TrainedModel(
+            classifier=_as_arrays(payload["classifier"]),
+            labels=tuple(str(label) for label in payload["labels"]),
+            mapping=LabelMapping(
+                intents={str(k): str(v) for k, v in payload["intents"].items()},
+                sentiment={str(k): float(v) for k, v in payload["sentiment"].items()},
+            ),
+            meta={**payload["meta"], "converted_from_format": version},
+            # Format 1 knew one rule, the expected value.
+            sentiment_rule=str(payload["sentiment_rule"]) if version >= 2 else EXPECTED,
+        )
+    except (KeyError, AttributeError, TypeError, ValueError) as error:
+        raise ModelError(
+            f"{source}: damaged model file ({type(error).__name__}: {error})"
+        ) from error
+    if [str(c) for c in model.classifier.classes_] != list(model.labels):
+        raise ModelError(f"{source}: damaged model file (classifier and labels disagree)")
+    save_model(model, target)
+    return model
+
+
+def _is_archive(path: Path) -> bool:
+    """Whether the file starts like a zip archive (an `.npz`), whole or truncated."""
+    try:
+        with open(path, "rb") as stream:
+            return stream.read(4) == b"PK\x03\x04"
+    except OSError as error:
+        raise ModelError(f"{path}: cannot read the model: {error}") from error
+
+
+def _as_arrays(classifier: Any) -> Any:
+    """The classifier as plain arrays (`arrays.ArrayClassifier`), fitted objects converted."""
+    from escalon.triage.arrays import ArrayClassifier, ArrayError
+
+    if isinstance(classifier, ArrayClassifier):
+        return classifier
+    try:
+        return ArrayClassifier.from_fitted(classifier)
+    except (ArrayError, AttributeError, ValueError) as error:
+        raise ModelError(f"the classifier cannot be stored as arrays: {error}") from error
 
 
 class ModelDetector:

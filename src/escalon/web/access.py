@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import Services
 from escalon.cases import flows, visibility
+from escalon.services import Services
 from escalon.web.common import Visit
 
 

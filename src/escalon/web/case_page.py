@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import STAFF
+from escalon.auth.access import STAFF
 from escalon.cases import flows, queries, visibility
 from escalon.cases.models import Case
 from escalon.cases.schemas import (

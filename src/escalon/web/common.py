@@ -7,14 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
 from escalon import http_headers
-from escalon.api.deps import STAFF, Services, services
 from escalon.auth import service as auth
 from escalon.auth import sessions
+from escalon.auth.access import STAFF, services
 from escalon.cases import flows
+from escalon.services import Services
+from escalon.templating import page_templates
 from escalon.web import session as ui
 
 Parts = Annotated[Services, Depends(services)]
@@ -33,13 +34,7 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 
-templates = Environment(
-    loader=PackageLoader("escalon.web", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+templates = page_templates("escalon.web")
 
 
 def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

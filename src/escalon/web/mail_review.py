@@ -12,11 +12,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from escalon.admin_audit import service as admin_audit
-from escalon.api.deps import Services
 from escalon.channels import mail, review
 from escalon.channels.email import UnreadableEmail, parse_email
 from escalon.channels.schemas import InboundStatus
 from escalon.errors import EscalonError
+from escalon.services import Services
 from escalon.web.access import scope_of
 from escalon.web.common import (
     HEADERS,

@@ -207,6 +207,11 @@ def _counts(values: Iterable[int]) -> tuple[str, ...]:
 
 
 def _sections(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[Section, ...]:
+    return (*_trends(total, axis, parts), *_breakdowns(total, axis, parts))
+
+
+def _trends(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[Section, ...]:
+    """The KPIs over time: escalation rate, time to resolve, SLA, satisfaction, first contact."""
     escalated = [p.resolution_time["escalated"] for p in parts]
     other = [p.resolution_time["other"] for p in parts]
     rate = charts.line_chart(
@@ -262,6 +267,17 @@ def _sections(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tupl
         [_over("Share of resolved cases", (p.first_contact_resolution for p in parts))],
         top=1,
     )
+    return (
+        Section("escalation-rate", rate),
+        Section("resolution-time", resolve),
+        Section("sla-compliance", sla),
+        Section("satisfaction", csat),
+        Section("first-contact", fcr),
+    )
+
+
+def _breakdowns(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[Section, ...]:
+    """Escalations by rule and level (in all and over time), and root causes."""
     by_rule = charts.bar_chart(
         "Escalations by rule",
         [(name, float(n)) for name, n in total.escalations_by_rule.items()],
@@ -305,11 +321,6 @@ def _sections(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tupl
         value_heading="Escalated cases",
     )
     return (
-        Section("escalation-rate", rate),
-        Section("resolution-time", resolve),
-        Section("sla-compliance", sla),
-        Section("satisfaction", csat),
-        Section("first-contact", fcr),
         Section("by-rule", by_rule),
         Section("by-rule-over-time", rules_over),
         Section("by-level", by_level),

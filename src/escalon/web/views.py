@@ -15,10 +15,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalon.api.deps import STAFF
-from escalon.api.limits import limits_of, public_page
 from escalon.auth import service as auth
 from escalon.auth import sessions
+from escalon.auth.access import STAFF
 from escalon.cases import assigning, flows, queries, visibility
 from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
@@ -29,6 +28,7 @@ from escalon.people import presence
 from escalon.people.models import Agent, Team
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
+from escalon.ratelimits.edge import limits_of, public_page
 from escalon.web import session as ui
 from escalon.web.access import acting, scope_of
 from escalon.web.common import (

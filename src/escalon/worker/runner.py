@@ -16,11 +16,11 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
-from escalon.api.deps import Services
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
+from escalon.services import Services
 from escalon.worker.timers import NOTIFY_CHANNEL, next_due, tick
 
 log = logging.getLogger("escalon.worker")
@@ -101,7 +101,6 @@ class Worker:
             services.database,
             now=services.clock.now_us(),
             batch=settings.worker_batch,
-            analyzer=services.analyzer,
             clock=services.clock,
         )
         self.fired += report.escalations

@@ -20,7 +20,6 @@ from escalon.cases import assigning, service
 from escalon.cases.models import AuditEntry, Case
 from escalon.clock import Clock
 from escalon.core import engine
-from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 from escalon.database.base import table_of
 from escalon.people.directory import Directory
@@ -52,7 +51,6 @@ def tick(
     *,
     now: int,
     batch: int,
-    analyzer: TextAnalyzer | None = None,
     clock: Clock | None = None,
 ) -> TickReport:
     """Fire everything due up to `now` on up to `batch` cases, in one transaction.
@@ -62,14 +60,14 @@ def tick(
     """
     try:
         with db.write() as session:
-            report = _tick(session, now=now, batch=batch, analyzer=analyzer, only=None, clock=clock)
+            report = _tick(session, now=now, batch=batch, only=None, clock=clock)
     except Exception as error:
         if _is_connection_problem(error):
             raise
         # Something in the batch cannot be written: go case by case so one bad case cannot
         # hold the others back, and set that one aside.
         log.exception("a batch failed; retrying its cases one at a time")
-        report = _one_by_one(db, now=now, batch=batch, analyzer=analyzer)
+        report = _one_by_one(db, now=now, batch=batch)
     report.handed_out = hand_out_due(db, now=now, batch=batch)
     return report
 
@@ -99,7 +97,6 @@ def _tick(
     *,
     now: int,
     batch: int,
-    analyzer: TextAnalyzer | None,
     only: int | None,
     clock: Clock | None = None,
 ) -> TickReport:
@@ -136,7 +133,7 @@ def _tick(
     return report
 
 
-def _one_by_one(db: Database, *, now: int, batch: int, analyzer: TextAnalyzer | None) -> TickReport:
+def _one_by_one(db: Database, *, now: int, batch: int) -> TickReport:
     with db.read() as session:
         due = list(
             session.scalars(
@@ -150,7 +147,7 @@ def _one_by_one(db: Database, *, now: int, batch: int, analyzer: TextAnalyzer | 
     for case_id in due:
         try:
             with db.write() as session:
-                part = _tick(session, now=now, batch=1, analyzer=analyzer, only=case_id)
+                part = _tick(session, now=now, batch=1, only=case_id)
         except Exception as error:
             if _is_connection_problem(error):
                 raise

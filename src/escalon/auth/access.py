@@ -1,29 +1,28 @@
-"""What every endpoint gets: the database, the clock, and the authenticated caller with a role."""
+"""Who is calling and what they may do: the authenticated caller of an endpoint, with a role.
+
+The FastAPI dependencies every area's views use (`Reader`, `Staff`, `Supervisor`, `Admin`), so
+those views import authentication from this domain rather than from the API package above them.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import AfterValidator, BeforeValidator
 from sqlalchemy.orm import Session
 
 from escalon.admin_audit import service as admin_audit
-from escalon.api.limits import limits_of
 from escalon.auth import service as auth
 from escalon.cases import visibility
 from escalon.cases.flows import Actor
-from escalon.clock import Clock
-from escalon.config import Settings
-from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
-from escalon.errors import EscalonError, Forbidden, Unauthenticated
+from escalon.errors import Forbidden, Unauthenticated
+from escalon.ratelimits.edge import limits_of
+from escalon.services import Services
 
 ALL_ROLES = ("admin", "supervisor", "agent", "integration")
 STAFF = ("admin", "supervisor", "agent")
@@ -32,16 +31,6 @@ ADMINS = ("admin",)
 CASE_WRITERS = ALL_ROLES
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer esc_...`")
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """The process-wide parts the application was built with."""
-
-    database: Database
-    clock: Clock
-    settings: Settings
-    analyzer: TextAnalyzer
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,55 +152,7 @@ def require(*roles: str) -> Callable[..., Awaitable[Context]]:
     return check
 
 
-async def if_match(
-    value: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            description='The case version this change is based on: the ETag, e.g. "3"',
-            max_length=200,
-        ),
-    ] = None,
-) -> int | None:
-    """The case version the client based its change on (None: any)."""
-    if value is None or value.strip() == "*":
-        return None
-    token = value.strip().split(",")[0].strip()
-    token = token.removeprefix("W/").strip('"')
-    if not token.isdigit() or len(token) > 12:
-        raise EscalonError(f'If-Match must be the case\'s ETag, e.g. "3"; got {value!r}')
-    return int(token)
-
-
 Reader = Annotated[Context, Depends(require(*ALL_ROLES))]
 Staff = Annotated[Context, Depends(require(*STAFF))]
 Supervisor = Annotated[Context, Depends(require(*SUPERVISORS))]
 Admin = Annotated[Context, Depends(require(*ADMINS))]
-IfMatch = Annotated[int | None, Depends(if_match)]
-
-
-def _iso_8601(value: object) -> object:
-    # Pydantic would read "1700000000" or "0.5" as seconds since 1970; the API documents ISO 8601.
-    if isinstance(value, datetime) or (
-        isinstance(value, str) and re.match(r"\d{4}-\d{2}-\d{2}", value)
-    ):
-        return value
-    raise ValueError("expected an ISO 8601 date-time, e.g. 2026-12-01T09:00:00Z")
-
-
-# The instants the API reads: wider than any history or plan, and far enough inside the years
-# Python represents (1 to 9999) that a shift, a window or a time zone added to one still fits.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(3000, 1, 1, tzinfo=UTC)
-
-
-def _supported(value: datetime) -> datetime:
-    if value.utcoffset() is None:
-        raise ValueError("needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
-    if not EARLIEST <= value < LATEST:
-        raise ValueError("must lie between 1900-01-01 and 2999-12-31 (UTC)")
-    return value
-
-
-DateTime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_supported)]
-"""A date-time query parameter: ISO 8601 with a UTC offset, between the years 1900 and 2999."""
