@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from escalon.cases.schemas import Email, Name, Trimmed
+from escalon.core.fields import Email, Name, Trimmed
 
 # A roster's entries and these request bodies are checked alike: the models are the roster's.
 from escalon.core.roster.schema import (
