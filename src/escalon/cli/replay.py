@@ -191,13 +191,7 @@ def _replay_sharded(
         decisions = stack.enter_context(_open_output(out, err)) if out is not None else None
         on_progress = None
         if err.is_terminal:
-            columns = (
-                TextColumn("replaying"),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-            )
-            progress = stack.enter_context(Progress(*columns, console=err, transient=True))
+            progress = stack.enter_context(_progress_bar(err))
             task = progress.add_task("replay", total=size)
 
             def on_progress(done: int) -> None:
@@ -278,13 +272,7 @@ def _numbered(source: IO[bytes], err: Console, path: Path) -> Iterator[tuple[int
 
 def _with_progress(source: IO[bytes], err: Console, path: Path) -> Iterator[tuple[int, bytes]]:
     total = path.stat().st_size
-    columns = (
-        TextColumn("replaying"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
+    with _progress_bar(err) as progress:
         task = progress.add_task("replay", total=total)
         done = 0
         for number, line in enumerate(source, start=1):
@@ -293,6 +281,12 @@ def _with_progress(source: IO[bytes], err: Console, path: Path) -> Iterator[tupl
                 progress.update(task, completed=done)
             yield number, line
         progress.update(task, completed=total)
+
+
+def _progress_bar(err: Console) -> Progress:
+    """The bytes of the events replayed so far, for a person watching the terminal."""
+    columns = (TextColumn("replaying"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    return Progress(*columns, console=err, transient=True)
 
 
 def _percent(value: float | None) -> str:
