@@ -8,6 +8,7 @@ from escalon.core.rules.triggers import (
     case_opened,
     case_reopened,
     customer_message,
+    customer_sentiment_drop,
     escalation_unacknowledged,
     level_timeout,
     sla_breach,
@@ -25,4 +26,5 @@ ALL: tuple[TriggerRule, ...] = (
     level_timeout.RULE,
     approval_requested.RULE,
     survey_answered.RULE,
+    customer_sentiment_drop.RULE,
 )
