@@ -138,3 +138,12 @@ def test_it_reads_as_english() -> None:
         "When the customer's sentiment has fallen by at least 0.5 since their previous "
         "message, escalate one level up."
     )
+
+
+def test_the_checker_warns_when_it_relies_on_a_language_the_detector_does_not_read() -> None:
+    result = check_text(POLICY_HEAD + "languages: [en, ja]\nslas: []\nrules:\n" + DROP, "p.yaml")
+    assert result.ok
+    relying = [problem for problem in result.warnings if "relies on reading" in problem.message]
+    assert [(problem.path, problem.message.split(",")[0]) for problem in relying] == [
+        ("rules[0].trigger", "customer.sentiment_drop relies on reading ja")
+    ]

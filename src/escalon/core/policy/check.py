@@ -39,6 +39,7 @@ from escalon.core.rules import (
     ACTIONS,
     CONDITIONS,
     PARAMETERS,
+    READING,
     READING_CONDITIONS,
     TEXT,
     TEXT_TRIGGERS,
@@ -660,12 +661,21 @@ def _check_languages(checker: _Checker, data: dict[Any, Any]) -> None:
                     f"{_names_of(DETECTED_LANGUAGES)}), so this rule never holds for it",
                 )
         reads = [name for name in _READING_CONDITIONS if getattr(conditions, name) is not None]
+        where_path: Path = (*path, "language") if conditions.value("language") else ()
+        if reads and not where_path:
+            where_path = (*path, reads[0])
+        trigger = (
+            TRIGGER_RULES.get(raw.get("trigger")) if isinstance(raw.get("trigger"), str) else None
+        )
+        if trigger is not None and READING in trigger.reads:
+            # A trigger that reads the text itself (a fall of sentiment) relies on it too.
+            reads.append(trigger.name)
+            where_path = where_path or ("rules", index, "trigger")
         relied = conditions.value("language") or written or ()
         unread = [code for code in relied if code not in READ_LANGUAGES]
         if reads and unread:
-            where = "language" if conditions.value("language") else reads[0]
             checker.warn(
-                (*path, where),
+                where_path,
                 f"{' and '.join(reads)} relies on reading {_names_of(unread)}, which the default "
                 f"detector does not read (it reads {_names_of(READ_LANGUAGES)}): in those "
                 "languages it finds no intent and a neutral sentiment; a model trained on the "
