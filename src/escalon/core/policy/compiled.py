@@ -21,6 +21,7 @@ from escalon.core.policy.model import (
 )
 from escalon.core.rules import ACTIONS, CONDITIONS, PARAMETERS, SIGNALS
 from escalon.core.rules import TRIGGERS as TRIGGER_RULES
+from escalon.core.rules.base import Act, Holds, React
 
 STOPPED = frozenset({"resolved", "closed"})
 _SLA_FIELDS = ("priority", "tier", "category", "channel", "team")
@@ -103,21 +104,21 @@ class Policy:
         }
         # The engine's dispatch, built once: per rule, the hooks of the conditions it sets
         # (cheapest first) and of its actions, each with its value.
-        self.rule_checks: tuple[tuple[tuple[Any, Any], ...], ...] = tuple(
+        self.rule_checks: tuple[tuple[tuple[Holds, Any], ...], ...] = tuple(
             _checks_of(rule) for rule in document.rules
         )
-        self.rule_actions: tuple[tuple[tuple[Any, Any], ...], ...] = tuple(
+        self.rule_actions: tuple[tuple[tuple[Act, Any], ...], ...] = tuple(
             tuple((ACTIONS[action.kind].act, action.value) for action in rule.do)
             for rule in document.rules
         )
         # Per event trigger, the triggers riding on it that some rule listens to, with the hook
         # and those rules (`customer.sentiment_drop` rides on `customer.message`).
-        riders: dict[str, list[tuple[Any, tuple[int, ...]]]] = {}
+        riders: dict[str, list[tuple[React, tuple[int, ...]]]] = {}
         for name, trigger in TRIGGER_RULES.items():
             listening = self.rules_by_trigger[name]
             if trigger.rides_on is not None and trigger.react is not None and listening:
                 riders.setdefault(trigger.rides_on, []).append((trigger.react, listening))
-        self.riders: dict[str, tuple[tuple[Any, tuple[int, ...]], ...]] = {
+        self.riders: dict[str, tuple[tuple[React, tuple[int, ...]], ...]] = {
             name: tuple(hooks) for name, hooks in riders.items()
         }
         # Whether some rule needs the detector's reading of the text (`contains` reads the words
@@ -218,7 +219,7 @@ class Policy:
         return len(self.levels) - 1
 
 
-def _checks_of(rule: RuleSpec) -> tuple[tuple[Any, Any], ...]:
+def _checks_of(rule: RuleSpec) -> tuple[tuple[Holds, Any], ...]:
     """The condition hooks of one rule with their values, cheapest first (stable otherwise)."""
     listed = sorted(rule.conditions.listed(), key=lambda name: CONDITIONS[name].cost)
     return tuple((CONDITIONS[name].holds, rule.conditions.value(name)) for name in listed)

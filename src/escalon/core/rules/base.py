@@ -14,6 +14,11 @@ if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
 
 Path = tuple[str | int, ...]
+# The engine's hooks: whether a condition holds, what an action does, how a trigger riding on an
+# event reacts to it (with the indices of the rules listening to it).
+Holds = Callable[["Run", Any, "Firing"], bool]
+Act = Callable[["Run", Any, str, "Firing", str, int], None]
+React = Callable[["Run", tuple[int, ...], "Firing", int], None]
 
 # What a rule reads of the triggering message, beyond the case itself.
 TEXT = "text"  # the customer's words
@@ -94,7 +99,7 @@ class TriggerRule:
     # The event trigger whose firing sets this one off too, and the engine's hook then:
     # react(run, rule indices, the event's firing, instant).
     rides_on: str | None = None
-    react: Callable[[Run, tuple[int, ...], Firing, int], None] | None = None
+    react: React | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +108,7 @@ class ConditionRule:
 
     name: str
     annotation: Any  # the field's Pydantic type (a rule holds it or None)
-    holds: Callable[[Run, Any, Firing], bool]  # the engine's hook: whether it holds now
+    holds: Holds  # the engine's hook: whether it holds now
     phrase: Callable[[object], str]  # the clause in English, from the value as written
     reads: frozenset[str] = frozenset()
     only_on: str | None = None  # the one trigger that carries what it reads
@@ -119,7 +124,7 @@ class ActionRule:
     name: str
     annotation: Any  # the field's Pydantic type (an action holds exactly one)
     # The engine's hook: act(run, value, rule name, firing, key, instant).
-    act: Callable[[Run, Any, str, Firing, str, int], None]
+    act: Act
     phrase: Callable[[object], str]  # the imperative in English, from the value as written
     check: Callable[[Checks, Path, Any], None] | None = None
     fingerprinted_unset: bool = True
