@@ -2,6 +2,12 @@
 
 The policy model, the checker, the engine's dispatch, the replay's need for text signals, the
 policy's English and the notifications' urgency are all derived from these three tables.
+
+To add one: write its module under `triggers/`, `conditions/` or `actions/` (a `RULE` built
+from `base`: name, parameters or field type, what it reads, its engine hook, its checks, its
+English), list it in that package's `ALL` (the order is the format's: it orders the English
+and the model's fields), test it, and document it in docs/policies.md. A trigger that needs to
+remember something between events keeps it in `CaseState.remembered` under its own name.
 """
 
 from __future__ import annotations
