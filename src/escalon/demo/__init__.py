@@ -11,6 +11,7 @@ climbing escalation happen again, and keeps whatever they did in the earlier run
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib.resources import files
@@ -26,6 +27,7 @@ from escalon.cases.schemas import CaseCreate, CasePatch, CustomerIn, EscalateIn,
 from escalon.clock import Clock
 from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
+from escalon.errors import Conflict
 from escalon.people import service as people
 from escalon.people.schemas import AgentIn, RotationIn, TeamIn
 from escalon.policies import service as policies
@@ -232,18 +234,20 @@ def _timed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> int:
             now=now - 40 * US_PER_MINUTE,
             analyzer=analyzer,
         )
-        flows.escalate_case(
-            session,
-            case_id=waiting,
-            request=EscalateIn(
-                kind="hierarchical",
-                to_level="supervisor",
-                reason="Needs a database fix I cannot approve",
-            ),
-            actor=ANA,
-            now=now - 29 * US_PER_MINUTE,
-            if_match=None,
-        )
+        # A team's own detector (ESCALON_TRIAGE_MODEL) may have escalated it on arrival.
+        with contextlib.suppress(Conflict):
+            flows.escalate_case(
+                session,
+                case_id=waiting,
+                request=EscalateIn(
+                    kind="hierarchical",
+                    to_level="supervisor",
+                    reason="Needs a database fix I cannot approve",
+                ),
+                actor=ANA,
+                now=now - 29 * US_PER_MINUTE,
+                if_match=None,
+            )
     return 4
 
 
