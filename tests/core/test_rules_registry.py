@@ -65,3 +65,11 @@ def test_conditions_on_the_case_are_tried_before_those_that_read_the_text() -> N
         """)
     tried = [holds.__module__.rsplit(".", 1)[-1] for holds, _ in policy.rule_checks[0]]
     assert tried == ["tier", "contains", "sentiment_below"]
+
+
+def test_every_trigger_tells_staff_what_set_a_notice_off() -> None:
+    for name, rule in rules.TRIGGERS.items():
+        assert rule.cause, name
+        assert rule.cause.format(metric="first response") == rule.cause.replace(
+            "{metric}", "first response"
+        ), name

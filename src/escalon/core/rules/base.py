@@ -90,6 +90,8 @@ class TriggerRule:
 
     name: str
     clause: Callable[[Mapping[str, Any]], str]  # the English after `When`, from the parameters
+    # What set a notice off, after `Rule "x": `, as staff read it; `{metric}` names the clock.
+    cause: str = ""
     parameters: tuple[Parameter, ...] = ()
     required: frozenset[str] = frozenset()  # parameters it cannot do without
     carries_text: bool = False  # conditions on the customer's text may hold on it

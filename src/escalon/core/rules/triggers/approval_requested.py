@@ -12,4 +12,4 @@ def _clause(parameters: Mapping[str, Any]) -> str:
     return "an agent asks for approval to grant something (such as a refund)"
 
 
-RULE = TriggerRule("approval.requested", _clause)
+RULE = TriggerRule("approval.requested", _clause, cause="an approval was requested")

@@ -12,4 +12,4 @@ def _clause(parameters: Mapping[str, Any]) -> str:
     return "a case is opened"
 
 
-RULE = TriggerRule("case.opened", _clause, carries_text=True)
+RULE = TriggerRule("case.opened", _clause, cause="the case was opened", carries_text=True)

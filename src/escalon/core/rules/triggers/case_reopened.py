@@ -12,4 +12,4 @@ def _clause(parameters: Mapping[str, Any]) -> str:
     return "a resolved case is reopened"
 
 
-RULE = TriggerRule("case.reopened", _clause)
+RULE = TriggerRule("case.reopened", _clause, cause="the case was reopened")

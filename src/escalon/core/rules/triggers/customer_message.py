@@ -12,4 +12,4 @@ def _clause(parameters: Mapping[str, Any]) -> str:
     return "the customer sends a message"
 
 
-RULE = TriggerRule("customer.message", _clause, carries_text=True)
+RULE = TriggerRule("customer.message", _clause, cause="the customer wrote", carries_text=True)

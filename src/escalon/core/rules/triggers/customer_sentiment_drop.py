@@ -64,6 +64,7 @@ def _react(run: Run, rules: tuple[int, ...], message: Firing, at: int) -> None:
 RULE = TriggerRule(
     NAME,
     _clause,
+    cause="the customer's sentiment fell",
     parameters=(BY,),
     required=frozenset({"by"}),
     carries_text=True,

@@ -20,6 +20,7 @@ def _clause(parameters: Mapping[str, Any]) -> str:
 RULE = TriggerRule(
     "escalation.unacknowledged",
     _clause,
+    cause="nobody acknowledged the escalation in time",
     parameters=(AFTER,),
     required=frozenset({"after"}),
     timed=True,

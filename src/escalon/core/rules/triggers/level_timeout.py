@@ -20,6 +20,7 @@ def _clause(parameters: Mapping[str, Any]) -> str:
 RULE = TriggerRule(
     "level.timeout",
     _clause,
+    cause="the case stayed too long at its level",
     parameters=(AFTER,),
     required=frozenset({"after"}),
     timed=True,

@@ -16,4 +16,11 @@ def _clause(parameters: Mapping[str, Any]) -> str:
     return f"{subject} target is breached"
 
 
-RULE = TriggerRule("sla.breach", _clause, parameters=(METRIC,), timed=True, urgent=True)
+RULE = TriggerRule(
+    "sla.breach",
+    _clause,
+    cause="the {metric} target was missed",
+    parameters=(METRIC,),
+    timed=True,
+    urgent=True,
+)

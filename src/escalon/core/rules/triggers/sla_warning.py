@@ -16,4 +16,6 @@ def _clause(parameters: Mapping[str, Any]) -> str:
     return f"{subject} target is about to be breached"
 
 
-RULE = TriggerRule("sla.warning", _clause, parameters=(METRIC,), timed=True)
+RULE = TriggerRule(
+    "sla.warning", _clause, cause="the {metric} target is close", parameters=(METRIC,), timed=True
+)

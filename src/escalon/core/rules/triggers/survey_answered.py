@@ -12,4 +12,6 @@ def _clause(parameters: Mapping[str, Any]) -> str:
     return "the customer answers the satisfaction survey"
 
 
-RULE = TriggerRule("survey.answered", _clause)
+RULE = TriggerRule(
+    "survey.answered", _clause, cause="the customer answered the satisfaction survey"
+)
