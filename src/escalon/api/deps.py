@@ -18,7 +18,7 @@ from escalon.admin_audit import service as admin_audit
 from escalon.api.limits import limits_of
 from escalon.auth import service as auth
 from escalon.cases import visibility
-from escalon.cases.flows import Actor
+from escalon.cases.acting import Actor
 from escalon.clock import Clock
 from escalon.config import Settings
 from escalon.core.signals import TextAnalyzer
@@ -58,7 +58,7 @@ class Context:
 
     @property
     def actor(self) -> Actor:
-        """The caller as flows and the audit trail see them."""
+        """The caller as the use cases and the audit trail see them."""
         principal = self.principal
         return Actor(
             principal.user_id,

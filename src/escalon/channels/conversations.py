@@ -28,8 +28,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows, service
-from escalon.cases.flows import Actor
+from escalon.cases import messages, opening, service
+from escalon.cases.acting import Actor
 from escalon.cases.models import Case, Customer, Message
 from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
 from escalon.channels.models import ThreadRef
@@ -110,7 +110,7 @@ def receive_contact_form(
         category=form.category,
     )
     details = {"form": "contact", "name": form.name, "email": form.email}
-    opened = flows.open_case(
+    opened = opening.open_case(
         session,
         request=request,
         actor=WEB_FORM,
@@ -177,7 +177,7 @@ def receive_chat(
             body=request.text,
             channel=CHAT,
         )
-        opened = flows.open_case(
+        opened = opening.open_case(
             session,
             request=create,
             actor=actor,
@@ -228,7 +228,7 @@ def _post_chat(
         handle = _active_agent(session, request.agent)
         message = _model(MessageIn, author="agent", public=True, body=request.text, channel=CHAT)
         writer = Actor(actor.user_id, handle, actor.role, handle)
-    return flows.post_message(
+    return messages.post_message(
         session,
         case_id=case_id,
         request=message,
@@ -318,7 +318,7 @@ def log_call(
         "duration_seconds": request.duration_seconds,
         "outcome": request.outcome,
     }
-    return flows.post_message(
+    return messages.post_message(
         session,
         case_id=case_id,
         request=message,
@@ -338,13 +338,13 @@ def open_call(
     now: int,
     analyzer: TextAnalyzer | None,
     idempotency_key: str | None = None,
-) -> flows.Opened:
+) -> opening.Opened:
     """Open a case (channel `phone`) from an inbound call: the notes are its opening message.
 
     With an outcome the call is logged too (`log_call`), so a call that helped the customer
     meets the first response at once. A replayed request (same Idempotency-Key) logs nothing.
     """
-    opened = flows.open_case(
+    opened = opening.open_case(
         session,
         request=call_case(request),
         actor=actor,
@@ -433,7 +433,7 @@ def receive_social(
             body=request.text,
             channel=channel,
         )
-        opened = flows.open_case(
+        opened = opening.open_case(
             session,
             request=create,
             actor=actor,
@@ -448,7 +448,7 @@ def receive_social(
     else:
         case_id = thread.case_id
         message = _model(MessageIn, author="customer", body=request.text, channel=channel)
-        message_id = flows.post_message(
+        message_id = messages.post_message(
             session,
             case_id=case_id,
             request=message,

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from escalon import http_headers
 from escalon.api.deps import Services, services
 from escalon.api.limits import public_page
-from escalon.cases import flows, queries, visibility
+from escalon.cases import acting, queries, updating, visibility
 from escalon.cases import service as case_service
 from escalon.cases.models import Case
 from escalon.cases.schemas import SurveyIn
@@ -34,7 +34,7 @@ from escalon.people.models import Agent
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public_page)])
 Parts = Annotated[Services, Depends(services)]
 
-CUSTOMER = flows.Actor(None, "customer", "integration")
+CUSTOMER = acting.Actor(None, "customer", "integration")
 SCORES = (
     (1, "Very poor"),
     (2, "Poor"),
@@ -215,7 +215,7 @@ def answer_survey(
                 return _survey_form(
                     case, token, status_code=422, problem=answer, score=score, comment=comment
                 )
-            flows.answer_survey(
+            updating.answer_survey(
                 session,
                 case_id=case_id,
                 request=answer,

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 from escalon.api.deps import Context, IfMatch, Services, Staff, require, services
 from escalon.api.errors import ErrorBody, error_responses
 from escalon.api.limits import limits_of
-from escalon.cases import flows, queries, visibility
+from escalon.cases import idempotency, queries, visibility
 from escalon.cases.schemas import CaseOut, MessageOut
 from escalon.channels import conversations
 from escalon.channels.schemas import (
@@ -280,10 +280,10 @@ def open_call(
             )
             case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
             replayed = opened.replayed
-    except flows.IdempotencyRace:
+    except idempotency.IdempotencyRace:
         # A request with the same key committed first: answer with its case.
         with context.db.read() as session:
-            earlier = flows.replayed_case(
+            earlier = idempotency.replayed_case(
                 session,
                 user_id=context.principal.user_id,
                 key=str(idempotency_key),

@@ -8,12 +8,13 @@ from dataclasses import replace
 from sqlalchemy.orm import Session
 
 from escalon.api.deps import Services
-from escalon.cases import flows, visibility
+from escalon.cases import visibility
+from escalon.cases.acting import Actor
 from escalon.web.common import Visit
 
 
-def acting(visit: Visit, parts: Services) -> flows.Actor:
-    """The person as the case flows see them, limited to the cases they may see."""
+def acting(visit: Visit, parts: Services) -> Actor:
+    """The person as the case use cases see them, limited to the cases they may see."""
     return replace(visit.actor, visibility=parts.settings.case_visibility)
 
 

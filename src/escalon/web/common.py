@@ -14,7 +14,7 @@ from escalon import http_headers
 from escalon.api.deps import STAFF, Services, services
 from escalon.auth import service as auth
 from escalon.auth import sessions
-from escalon.cases import flows
+from escalon.cases import acting
 from escalon.web import session as ui
 
 Parts = Annotated[Services, Depends(services)]
@@ -84,10 +84,10 @@ class Visit:
     at: int  # when the session was checked (µs)
 
     @property
-    def actor(self) -> flows.Actor:
-        """The person as the case flows name them."""
+    def actor(self) -> acting.Actor:
+        """The person as the case use cases name them."""
         p = self.principal
-        return flows.Actor(p.user_id, p.name, p.role, p.agent)
+        return acting.Actor(p.user_id, p.name, p.role, p.agent)
 
     @property
     def supervises(self) -> bool:

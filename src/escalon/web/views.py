@@ -19,7 +19,7 @@ from escalon.api.deps import STAFF
 from escalon.api.limits import limits_of, public_page
 from escalon.auth import service as auth
 from escalon.auth import sessions
-from escalon.cases import assigning, flows, queries, visibility
+from escalon.cases import assigning, escalation, queries, visibility
 from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.core.state import CLOCK_METRICS, to_us
@@ -595,7 +595,7 @@ def acknowledge_case(
     actor = acting(visit, parts)
     try:
         with parts.database.write() as session:
-            flows.acknowledge(
+            escalation.acknowledge(
                 session, case_id=case_id, actor=actor, now=parts.clock.now_us(), if_match=None
             )
     except EscalonError as error:
