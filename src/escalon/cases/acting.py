@@ -99,6 +99,18 @@ def apply(
     return change
 
 
+def recorded(
+    case: service.LoadedCase, actor: Actor, at: int, *, kind: str, data: dict[str, Any]
+) -> service.Change:
+    """A change that records an act the engine has nothing to do with: the case's state as it
+    was, stamped `at`, with the act's audit entry."""
+    state = case.state.copy()
+    state.updated_at = at
+    change = service.Change(case, state, actor.name)
+    change.entries.append({"kind": kind, "at": at, "data": data})
+    return change
+
+
 def crew(session: Session) -> Staffing:
     """The transaction's staffing: who stands behind each team, read once per team."""
     found: Staffing | None = session.info.get("staffing")

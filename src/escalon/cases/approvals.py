@@ -114,25 +114,17 @@ def decide_approval(
         note=request.note,
         decider=theirs,
     )
-    state = case.state.copy()
-    state.updated_at = at
-    change = service.Change(case, state, actor.name)
-    change.entries.append(
-        {
-            "kind": f"approval.{status}",
-            "at": at,
-            "data": {
-                "approval": approval.id,
-                "kind": approval.kind,
-                "amount": approval.amount,
-                "requested_by": approval.requested_by,
-                "by": actor.name,
-                "authority": theirs.shown(),
-                "basis": theirs.basis,
-                "note": request.note,
-            },
-        }
-    )
+    data = {
+        "approval": approval.id,
+        "kind": approval.kind,
+        "amount": approval.amount,
+        "requested_by": approval.requested_by,
+        "by": actor.name,
+        "authority": theirs.shown(),
+        "basis": theirs.basis,
+        "note": request.note,
+    }
+    change = acting.recorded(case, actor, at, kind=f"approval.{status}", data=data)
     acting.write(session, [change], now, flush_first=True)
     return approval.case_id
 
@@ -147,21 +139,13 @@ def withdraw_approval(session: Session, *, approval_id: int, actor: Actor, now: 
         )
     at = acting.event_at(case, now)
     _settle(session, approval, status="withdrawn", actor=actor, at=at, note="", decider=None)
-    state = case.state.copy()
-    state.updated_at = at
-    change = service.Change(case, state, actor.name)
-    change.entries.append(
-        {
-            "kind": "approval.withdrawn",
-            "at": at,
-            "data": {
-                "approval": approval.id,
-                "kind": approval.kind,
-                "amount": approval.amount,
-                "by": actor.name,
-            },
-        }
-    )
+    data = {
+        "approval": approval.id,
+        "kind": approval.kind,
+        "amount": approval.amount,
+        "by": actor.name,
+    }
+    change = acting.recorded(case, actor, at, kind="approval.withdrawn", data=data)
     acting.write(session, [change], now, flush_first=True)
     return approval.case_id
 
@@ -241,18 +225,11 @@ def pending_rights(
     for approval in pending:
         theirs = authority.of_person(session, policy, agent=actor.agent, kind=approval.kind)
         refusal = _refusal(approval, actor, theirs)
-        people = authority.deciders(
-            session,
-            policy,
-            kind=approval.kind,
-            amount=approval.amount,
-            requester=approval.requested_by,
-        )
         rights[approval.id] = PendingRights(
             may_decide=refusal is None,
             may_withdraw=_asked_by(approval, actor),
             refusal=refusal,
-            deciders=tuple(people),
+            deciders=tuple(_deciders(session, policy, approval)),
             needed_level=authority.needed_level(policy, approval.kind, approval.amount),
         )
     return rights
@@ -298,11 +275,16 @@ def _who_may(session: Session, policy: Policy, approval: ApprovalRequest) -> str
         if level is not None
         else "no level's authority covers it: it needs someone whose own limit does"
     )
-    people = authority.deciders(
+    people = _deciders(session, policy, approval)
+    return f"{needed} ({'who may: ' + ', '.join(people) if people else 'nobody may now'})"
+
+
+def _deciders(session: Session, policy: Policy, approval: ApprovalRequest) -> list[str]:
+    """Who may decide a request now: everyone whose authority covers it but its requester."""
+    return authority.deciders(
         session,
         policy,
         kind=approval.kind,
         amount=approval.amount,
         requester=approval.requested_by,
     )
-    return f"{needed} ({'who may: ' + ', '.join(people) if people else 'nobody may now'})"

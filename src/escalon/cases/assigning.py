@@ -29,7 +29,7 @@ from escalon.database.base import table_of
 from escalon.errors import EscalonError, Invalid, NotFound
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
-from escalon.people.models import Agent, Team
+from escalon.people.models import Team
 
 MAX_CASES = 200  # ids in one bulk request: a page of the queue, with room
 WAITING_STATUSES = ("open", "pending_customer", "on_hold")
@@ -61,9 +61,7 @@ def assign_many(
     if len(case_ids) > MAX_CASES:
         raise Invalid(f"at most {MAX_CASES} cases at once; send the rest in another request")
     if assignee is not None:
-        exists = session.scalar(select(Agent.id).where(Agent.handle == assignee, Agent.active))
-        if exists is None:
-            raise Invalid(f"no active agent has the handle {assignee!r}")
+        updating.require_active_agent(session, assignee)
     wanted = list(dict.fromkeys(case_ids))
     outcomes: dict[int, Outcome] = {}
     for case_id in sorted(wanted):  # always in id order: two requests never deadlock

@@ -85,9 +85,7 @@ def assign_case(
     """
     case = acting.locked(session, case_id, if_match, actor)
     if assignee is not None:
-        exists = session.scalar(select(Agent.id).where(Agent.handle == assignee, Agent.active))
-        if exists is None:
-            raise Invalid(f"no active agent has the handle {assignee!r}")
+        require_active_agent(session, assignee)
     if case.state.assignee == assignee:
         return
     refusal = assignment_refusal(actor, case.state.assignee, assignee)
@@ -101,6 +99,13 @@ def assign_case(
         {"kind": "case.assigned", "at": at, "data": {"from": case.state.assignee, "to": assignee}}
     )
     acting.write(session, [change], now)
+
+
+def require_active_agent(session: Session, handle: str) -> None:
+    """Invalid unless an active agent has the handle (a case goes to no one else)."""
+    exists = session.scalar(select(Agent.id).where(Agent.handle == handle, Agent.active))
+    if exists is None:
+        raise Invalid(f"no active agent has the handle {handle!r}")
 
 
 # Who hands cases to anyone: the others may take a free case or give back their own.

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from escalon.cases.models import Case, Customer
 from escalon.channels.email import normalise_address
 from escalon.channels.models import CaseParticipant
+from escalon.database.dialect import insert_ignoring_conflict
 
 Writer = Literal["customer", "participant"]
 # How many participants one customer mail may add by copying people in.
@@ -71,7 +72,8 @@ def add(
     added = []
     for address in dict.fromkeys(addresses):
         created = session.execute(
-            _insert_ignoring_conflict(session)
+            # An address added twice at once is added once.
+            insert_ignoring_conflict(session, CaseParticipant)
             .values(case_id=case_id, address=address, source=source, added_by=by, added_at=now)
             .returning(CaseParticipant.id)
         ).first()
@@ -88,14 +90,3 @@ def remove(session: Session, *, case_id: int, address: str) -> bool:
         )
     )
     return bool(result.rowcount)
-
-
-def _insert_ignoring_conflict(session: Session) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING: an address added twice at once is added once."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(CaseParticipant).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(CaseParticipant).on_conflict_do_nothing()
