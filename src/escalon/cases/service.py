@@ -50,7 +50,7 @@ _CASES = table_of(Case)
 
 @dataclass(slots=True)
 class LoadedCase:
-    """A case as a flow or the worker works on it: its row's key facts and its engine state."""
+    """A case as a use case or the worker works on it: its row's key facts and its engine state."""
 
     id: int
     version: int

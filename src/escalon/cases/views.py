@@ -78,7 +78,7 @@ def _etag(response: Response, case: CaseOut) -> CaseOut:
 
 
 def _written(session: Session, case_id: int) -> CaseOut:
-    """A case as a change just left it: the flow checked the caller may act on it, and they
+    """A case as a change just left it: the use case checked the caller may act on it, and they
     see the outcome of their own change even when it moved the case out of their sight."""
     return queries.get_case(session, case_id, scope=visibility.EVERYTHING)
 
