@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows
-from escalon.cases.flows import Actor
+from escalon.cases import opening
+from escalon.cases.acting import Actor
 from escalon.cases.models import Customer
 from escalon.cases.schemas import CaseCreate, CustomerIn
 from escalon.channels import intake
@@ -44,7 +44,7 @@ def receive_contact_form(
         category=form.category,
     )
     details = {"form": "contact", "name": form.name, "email": form.email}
-    opened = flows.open_case(
+    opened = opening.open_case(
         session,
         request=create,
         actor=WEB_FORM,

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from escalon.auth import service as auth
 from escalon.auth.models import User
-from escalon.cases import flows
+from escalon.cases import acting, escalation, messages, opening, updating
 from escalon.cases.models import Case
 from escalon.cases.schemas import CaseCreate, CasePatch, CustomerIn, EscalateIn, MessageIn, SurveyIn
 from escalon.clock import Clock
@@ -167,8 +167,8 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
     _seed_cases(db, now=now, analyzer=analyzer)
 
 
-SYSTEM = flows.Actor(None, "demo", "admin")
-ANA = flows.Actor(None, "ana", "agent", "ana")
+SYSTEM = acting.Actor(None, "demo", "admin")
+ANA = acting.Actor(None, "ana", "agent", "ana")
 
 
 def _open(
@@ -176,7 +176,7 @@ def _open(
 ) -> int:
     """Open a case through the API's flow as if it had arrived `minutes_ago`."""
     with db.write() as session:
-        opened = flows.open_case(
+        opened = opening.open_case(
             session,
             request=CaseCreate.model_validate(fields),
             actor=SYSTEM,
@@ -226,7 +226,7 @@ def _timed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> int:
         category="technical",
     )
     with db.write() as session:
-        flows.post_message(
+        messages.post_message(
             session,
             case_id=waiting,
             request=MessageIn(author="agent", body="Looking into it now."),
@@ -236,7 +236,7 @@ def _timed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> int:
         )
         # A team's own detector (ESCALON_TRIAGE_MODEL) may have escalated it on arrival.
         with contextlib.suppress(Conflict):
-            flows.escalate_case(
+            escalation.escalate_case(
                 session,
                 case_id=waiting,
                 request=EscalateIn(
@@ -276,7 +276,7 @@ def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> Non
         category="delivery",
     )
     with db.write() as session:
-        flows.post_message(
+        messages.post_message(
             session,
             case_id=angry,
             request=MessageIn(
@@ -308,7 +308,7 @@ def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> Non
         category="account",
     )
     with db.write() as session:
-        flows.post_message(
+        messages.post_message(
             session,
             case_id=done,
             request=MessageIn(
@@ -318,7 +318,7 @@ def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> Non
             now=now - 33 * US_PER_MINUTE,
             analyzer=analyzer,
         )
-        flows.update_case(
+        updating.update_case(
             session,
             case_id=done,
             request=CasePatch(status="resolved", root_cause="reset link expired before use"),
@@ -326,7 +326,7 @@ def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> Non
             now=now - 32 * US_PER_MINUTE,
             if_match=None,
         )
-        flows.answer_survey(
+        updating.answer_survey(
             session,
             case_id=done,
             request=SurveyIn(score=4, comment="Quick, thanks"),
