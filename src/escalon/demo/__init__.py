@@ -299,14 +299,25 @@ def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> Non
             channel="web",
             category="how-to",
         )
-    done = open_at(
-        38,
-        customer=_customer_of("wingtip", "Wingtip Toys"),
-        subject="Password reset link expired",
-        body="The reset link says it has expired.",
-        channel="email",
-        category="account",
+    _seed_resolved_case(
+        db,
+        open_at(
+            38,
+            customer=_customer_of("wingtip", "Wingtip Toys"),
+            subject="Password reset link expired",
+            body="The reset link says it has expired.",
+            channel="email",
+            category="account",
+        ),
+        now=now,
+        analyzer=analyzer,
     )
+
+
+def _seed_resolved_case(
+    db: Database, done: int, *, now: int, analyzer: TextAnalyzer | None
+) -> None:
+    """An agent's answer, the case resolved with its root cause, and the survey's answer."""
     with db.write() as session:
         messages.post_message(
             session,
