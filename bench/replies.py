@@ -26,7 +26,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from bench.mail import fresh_postgres, prepared
 from escalon import keys
-from escalon.cases import flows
+from escalon.cases import acting, messages
 from escalon.cases.schemas import MessageIn
 from escalon.channels.mail import receive_email
 from escalon.clock import SystemClock
@@ -90,11 +90,11 @@ def measure(label: str, url: str, count: int, port: int, counter: Counter) -> di
     while deliver_due(database, clock=clock, settings=settings).claimed:
         pass  # the acknowledgements
     counter.received = counter.threaded = 0
-    actor = flows.Actor(None, "ana", "agent", "ana")
+    actor = acting.Actor(None, "ana", "agent", "ana")
     started = time.perf_counter()
     for case_id in cases:
         with database.write() as session:
-            flows.post_message(
+            messages.post_message(
                 session,
                 case_id=case_id,
                 request=MessageIn(author="agent", body=TEXT),

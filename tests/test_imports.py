@@ -23,7 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
         "escalon.worker.timers",
         "escalon.worker.runner",
         "escalon.cases.assigning",
-        "escalon.cases.flows",
+        "escalon.cases.opening",
+        "escalon.cases.messages",
+        "escalon.cases.approvals",
     ],
 )
 def test_the_module_imports_first_in_a_fresh_interpreter(module: str) -> None:

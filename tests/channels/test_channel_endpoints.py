@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from escalon.cases.flows import Actor
+from escalon.cases.acting import Actor
 from escalon.cases.models import Case, Message
 from escalon.channels.chat import receive_chat
 from escalon.channels.intake import Delivered

@@ -7,9 +7,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from sqlalchemy import insert
 
 from escalon.cases.models import Message
+from escalon.notifications import notices
 from escalon.notifications.chat_formats import ADAPTIVE_CARD
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.notices import WORDS_LIMIT, shorten
@@ -285,3 +287,17 @@ def test_the_customers_words_are_their_first_own_paragraph_on_one_line() -> None
     assert cut is not None
     assert len(cut) <= WORDS_LIMIT
     assert cut.endswith("word…")
+
+
+@pytest.mark.parametrize(
+    ("trigger", "metric", "expected"),
+    [
+        ("sla.breach", "first_response", 'Rule "r": the first response target was missed.'),
+        ("customer.sentiment_drop", None, 'Rule "r": the customer\'s sentiment fell.'),
+        ("survey.answered", None, 'Rule "r": the customer answered the satisfaction survey.'),
+    ],
+)
+def test_a_notice_says_in_words_what_set_its_rule_off(
+    trigger: str, metric: str | None, expected: str
+) -> None:
+    assert notices.reason({"trigger": trigger, "rule": "r", "metric": metric}) == expected

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import fields
+
 import pytest
 
 from escalon.core import engine
@@ -67,3 +70,32 @@ def test_the_engine_decides_the_same_on_a_state_read_back() -> None:
 def test_a_state_that_cannot_be_read_says_why(stored: str, problem: str) -> None:
     with pytest.raises(StateFormatError, match=problem):
         state_from_json(stored)
+
+
+def test_a_state_stored_before_a_newer_field_loads_with_its_default() -> None:
+    # `remembered` came after the first stored states: those lack it and must still load.
+    state = _busy_case(make_policy(RULES))
+    stored = json.loads(state_to_json(state))
+    del stored["remembered"]
+    restored = state_from_json(json.dumps(stored))
+    assert restored.remembered == {}
+    assert restored == state
+
+
+def test_every_stored_field_is_written() -> None:
+    written = json.loads(state_to_json(CaseState("C1", "fp", "K1", 1, "P3", "frontline")))
+    cached = {"memo", "spans", "anchors"}
+    assert set(written) == {"v"} | {item.name for item in fields(CaseState)} - cached
+
+
+def test_a_copy_has_every_field_and_its_own_changing_mappings() -> None:
+    state = _busy_case(make_policy(RULES))
+    copied = state.copy()
+    for item in fields(CaseState):
+        assert getattr(copied, item.name) == getattr(state, item.name), item.name
+    copied.clocks.clear()
+    copied.tallies.clear()
+    copied.rule_marks.clear()
+    assert state.clocks
+    assert state.tallies
+    assert state.rule_marks

@@ -6,12 +6,11 @@ import json
 from typing import Any
 
 import pytest
-import yaml
 
 from escalon.core.calendar import Calendar
 from escalon.core.engine import Action
 from escalon.core.replay import Replay
-from escalon.core.roster import RosterInvalid, StaffRoster, build_roster
+from escalon.core.roster import RosterInvalid, StaffRoster, parse_roster, staff_roster
 from tests.core.engine_helpers import ev, make_policy, opened, us
 
 OFFICE = '{mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]}'
@@ -31,10 +30,10 @@ teams:
           timezone: Europe/Berlin
   - {{name: management}}
 agents:
-  - {{handle: lena, teams: [frontline], timezone: Europe/Berlin, working_hours: {OFFICE}}}
-  - {{handle: sara, teams: [supervisors], timezone: Europe/Berlin, working_hours: {OFFICE}}}
-  - {{handle: omar, teams: [specialists], timezone: Europe/Berlin, working_hours: {OFFICE}}}
-  - {{handle: jonas, teams: [specialists], timezone: Europe/Berlin, working_hours: {OFFICE}}}
+  - {{handle: lena, name: lena, teams: [frontline], timezone: Europe/Berlin, working_hours: {OFFICE}}}
+  - {{handle: sara, name: sara, teams: [supervisors], timezone: Europe/Berlin, working_hours: {OFFICE}}}
+  - {{handle: omar, name: omar, teams: [specialists], timezone: Europe/Berlin, working_hours: {OFFICE}}}
+  - {{handle: jonas, name: jonas, teams: [specialists], timezone: Europe/Berlin, working_hours: {OFFICE}}}
 """
 
 BREACH_PAGES = """
@@ -48,15 +47,14 @@ BREACH_PAGES = """
 
 
 def roster(text: str = ROSTER) -> StaffRoster:
-    data = yaml.safe_load(text)
-    return build_roster(data.get("teams"), data.get("agents"))
+    return staff_roster(parse_roster(text, "roster.yaml", self_contained=True))
 
 
 def one_person_roster(capacity: int = 1) -> StaffRoster:
     return roster(
         f"""
         teams: [{{name: frontline, assignment: round_robin}}]
-        agents: [{{handle: lena, teams: [frontline], capacity: {capacity}}}]
+        agents: [{{handle: lena, name: lena, teams: [frontline], capacity: {capacity}}}]
         """
     )
 
@@ -107,8 +105,8 @@ def test_builder_applies_the_defaults_and_orders_members_by_handle_as_the_servic
         """
         teams: [{name: frontline}]
         agents:
-          - {handle: tom, teams: [frontline]}
-          - {handle: lena, teams: [frontline], skills: [billing], languages: [de]}
+          - {handle: tom, name: tom, teams: [frontline]}
+          - {handle: lena, name: lena, teams: [frontline], skills: [billing], languages: [de]}
         """
     )
     (team,) = built.teams
@@ -130,7 +128,7 @@ def test_builder_compiles_working_hours_in_the_agents_zone() -> None:
     built = roster(
         f"""
         teams: [{{name: frontline}}]
-        agents: [{{handle: lena, teams: [frontline], timezone: Europe/Berlin, working_hours: {OFFICE}}}]
+        agents: [{{handle: lena, name: lena, teams: [frontline], timezone: Europe/Berlin, working_hours: {OFFICE}}}]
         """
     )
     hours = built.teams[0].members[0].working_hours
@@ -147,12 +145,12 @@ def test_builder_lists_every_problem_with_its_path() -> None:
               - {name: frontline, assignment: random}
               - {name: frontline}
             agents:
-              - {handle: lena, teams: [frontline, nowhere], status: asleep, capacity: -1}
-              - {handle: tom, teams: [frontline], timezone: Mars/Olympus}
-              - {teams: [frontline]}
+              - {handle: lena, name: lena, teams: [frontline, nowhere], status: asleep, capacity: -1}
+              - {handle: tom, name: tom, teams: [frontline], timezone: Mars/Olympus}
+              - {name: nobody, teams: [frontline]}
             """
         )
-    problems = dict(raised.value.problems)
+    problems = {problem.field: problem.problem for problem in raised.value.problems}
     assert set(problems) == {
         "teams[0].assignment",
         "teams[1].name",
@@ -162,8 +160,8 @@ def test_builder_lists_every_problem_with_its_path() -> None:
         "agents[1].timezone",
         "agents[2].handle",
     }
-    assert "is not a strategy" in problems["teams[0].assignment"]
-    assert "listed twice" in problems["teams[1].name"]
+    assert "is not one of 'round_robin'" in problems["teams[0].assignment"]
+    assert "is given twice" in problems["teams[1].name"]
     assert problems["agents[0].teams[1]"].startswith("no team 'nowhere'")
 
 
@@ -172,16 +170,18 @@ def test_builder_names_the_working_hours_interval_that_does_not_read() -> None:
         roster(
             """
             teams: [{name: frontline}]
-            agents: [{handle: lena, teams: [frontline], working_hours: {mon: ["09:00-25:00"]}}]
+            agents: [{handle: lena, name: lena, teams: [frontline], working_hours: {mon: ["09:00-25:00"]}}]
             """
         )
-    assert [path for path, _ in raised.value.problems] == ["agents[0].working_hours.mon[0]"]
+    assert [problem.field for problem in raised.value.problems] == [
+        "agents[0].working_hours.mon[0]"
+    ]
 
 
 def test_a_rotation_may_only_name_agents_of_the_roster() -> None:
     with pytest.raises(RosterInvalid) as raised:
         roster(ROSTER.replace("members: [omar, jonas]", "members: [omar, ghost]"))
-    assert raised.value.problems == [
+    assert [(problem.field, problem.problem) for problem in raised.value.problems] == [
         ("teams[2].rotation.layers[0].members[1]", "'ghost' is not an agent of the roster")
     ]
 
@@ -189,7 +189,9 @@ def test_a_rotation_may_only_name_agents_of_the_roster() -> None:
 def test_rotation_problems_keep_their_field_path() -> None:
     with pytest.raises(RosterInvalid) as raised:
         roster(ROSTER.replace("shift: 1d", "shift: 3x"))
-    assert [path for path, _ in raised.value.problems] == ["teams[2].rotation.layers[0].shift"]
+    assert [problem.field for problem in raised.value.problems] == [
+        "teams[2].rotation.layers[0].shift"
+    ]
 
 
 # -- the replay with a roster ------------------------------------------------------------------
@@ -305,8 +307,8 @@ def test_each_on_call_shift_counts_the_escalations_carried_during_it() -> None:
 
 def test_pages_outside_a_rotation_are_counted_per_local_day() -> None:
     text = ROSTER.replace(
-        f"{{handle: sara, teams: [supervisors], timezone: Europe/Berlin, working_hours: {OFFICE}}}",
-        "{handle: sara, teams: [supervisors], timezone: America/New_York}",
+        f"{{handle: sara, name: sara, teams: [supervisors], timezone: Europe/Berlin, working_hours: {OFFICE}}}",
+        "{handle: sara, name: sara, teams: [supervisors], timezone: America/New_York}",
     )
     events = [
         opened("2026-12-01 20:45", "C1", priority="P1"),  # 14:45 in New York

@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from escalon.cases import flows
+from escalon.cases import acting, opening
 from escalon.cases.models import Escalation
 from escalon.cases.schemas import CaseCreate
 from escalon.clock import SystemClock
@@ -50,12 +50,12 @@ def test_a_notify_wakes_a_worker_long_before_its_next_poll(postgresql_database: 
             time.sleep(0.01)
         # A critical case: its first response is due two seconds from now.
         with database.write() as session:
-            flows.open_case(
+            opening.open_case(
                 session,
                 request=CaseCreate.model_validate(
                     {"customer": {"ref": "K"}, "priority": "P1", "subject": "down"}
                 ),
-                actor=flows.Actor(None, "test", "admin"),
+                actor=acting.Actor(None, "test", "admin"),
                 now=clock.now_us(),
                 analyzer=None,
             )

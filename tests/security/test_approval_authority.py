@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from escalon.auth import service as auth
 from escalon.auth.models import User
-from escalon.cases import flows
+from escalon.cases import acting, approvals
 from escalon.cases.schemas import ApprovalDecisionIn
 from escalon.database import Database
 from escalon.errors import Conflict
@@ -295,14 +295,14 @@ def test_a_decision_waiting_on_anothers_transaction_finds_the_request_decided(
     database, now = workspace.database, workspace.clock.now_us()
     with database.read() as session:
         ids: dict[str, int] = dict(session.execute(select(User.username, User.id)).all())
-    sara = flows.Actor(ids["supervisor"], "sara", "supervisor", "sara")
-    omar = flows.Actor(ids["omar"], "omar", "supervisor", "omar")
+    sara = acting.Actor(ids["supervisor"], "sara", "supervisor", "sara")
+    omar = acting.Actor(ids["omar"], "omar", "supervisor", "omar")
     first_decided, release_first, second_started = (threading.Event() for _ in range(3))
     outcome: dict[str, str] = {}
 
     def first() -> None:
         with database.write() as session:
-            flows.decide_approval(
+            approvals.decide_approval(
                 session,
                 approval_id=asked["id"],
                 request=ApprovalDecisionIn(decision="approve"),
@@ -318,7 +318,7 @@ def test_a_decision_waiting_on_anothers_transaction_finds_the_request_decided(
         second_started.set()
         try:
             with database.write() as session:
-                flows.decide_approval(
+                approvals.decide_approval(
                     session,
                     approval_id=asked["id"],
                     request=ApprovalDecisionIn(decision="reject"),

@@ -343,12 +343,12 @@ def test_a_line_over_1000_characters_is_stored_whole(endpoint: Endpoint) -> None
 def test_a_failure_while_taking_a_mail_keeps_it_in_the_review_list(
     endpoint: Endpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from escalon.cases import flows
+    from escalon.cases import opening
 
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the flows are broken")
 
-    monkeypatch.setattr(flows, "open_case", broken)
+    monkeypatch.setattr(opening, "open_case", broken)
 
     code, _text = endpoint.send(mail())
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from escalon import demo
 from escalon.cases.models import AuditEntry, Case
 from escalon.clock import ManualClock
+from escalon.core.signals import MANAGER_REQUEST, TextSignals
 from escalon.database import Database
 from escalon.worker.timers import tick
 
@@ -67,3 +68,21 @@ def test_the_resolved_demo_case_names_its_root_cause(
             select(Case.status, Case.root_cause).where(Case.status == "resolved")
         ).all()
     assert resolved == [("resolved", "reset link expired before use")]
+
+
+class _ReadsEverythingAsAngry:
+    """A team's own detector that finds every message negative and a manager request."""
+
+    def analyze(self, text: str) -> TextSignals:
+        return TextSignals(intents=frozenset({MANAGER_REQUEST}), sentiment=-1.0, label="angry")
+
+
+def test_the_demo_starts_with_a_detector_that_escalates_its_cases_on_arrival(
+    database: Database, clock: ManualClock
+) -> None:
+    # The scripted hand escalation finds its case already escalated: the demo still starts.
+    workspace = demo.ensure(database, clock=clock, analyzer=_ReadsEverythingAsAngry())
+    assert workspace.agent_token
+    with database.read() as session:
+        level = session.scalar(select(Case.level).where(Case.subject == "Nightly data export"))
+    assert level not in (None, "frontline")

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import func, select, text
 
-from escalon.cases import flows
+from escalon.cases import acting, idempotency, opening
 from escalon.cases.models import Case
 from escalon.cases.schemas import CaseCreate
 from escalon.clock import ManualClock
@@ -32,14 +32,14 @@ def test_the_second_of_two_racing_creates_gives_way(postgres_url: str, clock: Ma
     _empty_postgres(database)
     seed(database, clock)
     request = CaseCreate.model_validate({"customer": {"ref": "K"}, "subject": "twice"})
-    actor = flows.Actor(1, "admin", "admin")
+    actor = acting.Actor(1, "admin", "admin")
     first_written = threading.Event()
     release_first = threading.Event()
     outcome: dict[str, object] = {}
 
     def first() -> None:
         with database.write() as session:
-            outcome["first"] = flows.open_case(
+            outcome["first"] = opening.open_case(
                 session,
                 request=request,
                 actor=actor,
@@ -54,7 +54,7 @@ def test_the_second_of_two_racing_creates_gives_way(postgres_url: str, clock: Ma
         first_written.wait(30)
         try:
             with database.write() as session:
-                flows.open_case(
+                opening.open_case(
                     session,
                     request=request,
                     actor=actor,
@@ -63,7 +63,7 @@ def test_the_second_of_two_racing_creates_gives_way(postgres_url: str, clock: Ma
                     idempotency_key="same",
                 )
             outcome["second"] = "created"
-        except flows.IdempotencyRace:
+        except idempotency.IdempotencyRace:
             outcome["second"] = "gave way"
 
     threads = [threading.Thread(target=first), threading.Thread(target=second)]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from escalon.admin_audit import service as admin_audit
 from escalon.auth import service as auth
 from escalon.cases import visibility
-from escalon.cases.flows import Actor
+from escalon.cases.acting import Actor
 from escalon.database import Database
 from escalon.errors import Forbidden, Unauthenticated
 from escalon.ratelimits.edge import limits_of
@@ -47,7 +47,7 @@ class Context:
 
     @property
     def actor(self) -> Actor:
-        """The caller as flows and the audit trail see them."""
+        """The caller as the use cases and the audit trail see them."""
         principal = self.principal
         return Actor(
             principal.user_id,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from escalon.cases.schemas import Email
+from escalon.core.fields import Email
 
 Role = Literal["admin", "supervisor", "agent", "integration"]
 Username = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]

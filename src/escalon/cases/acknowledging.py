@@ -3,16 +3,12 @@ page asks before it offers the button."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon.cases.acting import Actor
 from escalon.errors import Forbidden
 from escalon.people.models import Agent
-
-if TYPE_CHECKING:
-    from escalon.cases.flows import Actor
 
 # Users not linked to an agent acknowledge on someone's behalf only in these roles.
 ON_BEHALF = ("admin", "supervisor")

@@ -1,6 +1,6 @@
 """Handing out work: many cases to one person at once, and waiting cases to whoever can take them.
 
-Assigning many cases runs `flows.assign_case` on each, in its own savepoint, so each case is
+Assigning many cases runs `updating.assign_case` on each, in its own savepoint, so each case is
 checked as if assigned alone (visible to the caller, theirs to give) and one refusal changes
 nothing for the others. Asking again gives the same outcome: a case already theirs is done.
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
-from escalon.cases import service
+from escalon.cases import acting, service, updating
 from escalon.cases.models import Case
 from escalon.core.assignment import Need, next_arrival
 from escalon.core.staffing import Staffing
@@ -29,10 +29,7 @@ from escalon.database.base import table_of
 from escalon.errors import EscalonError, Invalid, NotFound
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
-from escalon.people.models import Agent, Team
-
-if TYPE_CHECKING:
-    from escalon.cases import flows
+from escalon.people.models import Team
 
 MAX_CASES = 200  # ids in one bulk request: a page of the queue, with room
 WAITING_STATUSES = ("open", "pending_customer", "on_hold")
@@ -57,26 +54,21 @@ def assign_many(
     *,
     case_ids: Sequence[int],
     assignee: str | None,
-    actor: flows.Actor,
+    actor: acting.Actor,
     now: int,
 ) -> list[Outcome]:
-    """Assign each case (`flows.assign_case`), one outcome per distinct id, in request order."""
-    # Here, not at the top: flows wakes the worker, whose tick imports this module.
-    from escalon.cases import flows
-
+    """Assign each case (`updating.assign_case`), one outcome per distinct id, in request order."""
     if len(case_ids) > MAX_CASES:
         raise Invalid(f"at most {MAX_CASES} cases at once; send the rest in another request")
     if assignee is not None:
-        exists = session.scalar(select(Agent.id).where(Agent.handle == assignee, Agent.active))
-        if exists is None:
-            raise Invalid(f"no active agent has the handle {assignee!r}")
+        updating.require_active_agent(session, assignee)
     wanted = list(dict.fromkeys(case_ids))
     outcomes: dict[int, Outcome] = {}
     for case_id in sorted(wanted):  # always in id order: two requests never deadlock
         before = session.scalar(select(Case.version).where(Case.id == case_id))
         try:
             with session.begin_nested():
-                flows.assign_case(
+                updating.assign_case(
                     session,
                     case_id=case_id,
                     assignee=assignee,

@@ -18,34 +18,14 @@ from pydantic import (
 )
 
 from escalon.core.events import STATUS_VALUES
+
+# The field types every checked document shares (a roster's entries too), kept in the core.
+from escalon.core.fields import Email, Name, Trimmed
 from escalon.core.state import from_us
 
-
-def _trimmed(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value.strip()
-
-
-# Lengths hold for the text as sent, as the schema says; the text is trimmed after checking.
-Trimmed = AfterValidator(_trimmed)
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100), Trimmed]
 Text = Annotated[str, StringConstraints(max_length=100_000)]
 Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
 assert STATUS_VALUES == ("open", "pending_customer", "on_hold", "resolved", "closed")
-
-
-def _email(value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    local, at, domain = value.partition("@")
-    if not at or not local or "." not in domain or any(c.isspace() for c in value):
-        raise ValueError("not an e-mail address (expected name@example.org)")
-    return value
-
-
-Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
 
 
 @cache

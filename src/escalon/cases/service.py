@@ -1,22 +1,23 @@
 """Data access for cases: load a case with its engine state, and write what the engine decided.
 
-The API flows and the worker both end in `write_changes`: one place turns decisions into the
-case row, escalation records, audit entries, clock events and outbox rows, in the caller's
+The use cases and the worker both end in `write_changes`: it composes the rows of each concern
+(the case row here; `records` for audit, escalations, clock events and messages; `telling` for
+outbox and in-app notifications; `workload` for people's counts) and writes them in the caller's
 transaction. Nothing here commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Table, and_, bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from escalon.cases import search
+from escalon.cases import idempotency, records, search, telling, workload
 from escalon.cases.models import (
     AuditEntry,
     Case,
@@ -26,6 +27,7 @@ from escalon.cases.models import (
     IdempotencyKey,
     Message,
 )
+from escalon.cases.workload import holder_of
 from escalon.channels.models import StaffNotification
 from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.engine import Action, Decision
@@ -37,30 +39,18 @@ from escalon.core.state import STOPPED_STATUSES, CaseState
 from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
-from escalon.notifications import notices
 from escalon.notifications.models import OutboxMessage
-from escalon.notifications.outbox import (
-    CUSTOMER_MESSAGES,
-    URGENT_TRIGGERS,
-    CaseContext,
-    lifecycle_rows,
-    outbox_rows,
-)
-from escalon.people import staffing as people_staffing
+from escalon.notifications.outbox import CaseContext
 from escalon.people.directory import Directory
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 
-ENGINE_ACTOR = "escalon"
 _CASES = table_of(Case)
-MOVES = {"escalate": "hierarchical", "de-escalate": "hierarchical", "route": "functional"}
-# Clock events worth an audit entry; the others (started, met...) are in clock_events only.
-AUDITED_CLOCK_EVENTS = frozenset({"warning", "breach"})
 
 
 @dataclass(slots=True)
 class LoadedCase:
-    """A case as a flow or the worker works on it: its row's key facts and its engine state."""
+    """A case as a use case or the worker works on it: its row's key facts and its engine state."""
 
     id: int
     version: int
@@ -79,11 +69,6 @@ class LoadedCase:
     holder: str | None = None
     # Its status when loaded: a change that resolves it tells the customer so.
     status: str | None = None
-
-
-def holder_of(state: CaseState) -> str | None:
-    """Whose open case a case is: its assignee while it is not resolved or closed."""
-    return None if state.status in STOPPED_STATUSES else state.assignee
 
 
 @dataclass(slots=True)
@@ -237,10 +222,7 @@ def _opening_facts_statement(dialect: str, by_ref: bool) -> Any:
         # SQLite: writers hold the database's write lock (BEGIN IMMEDIATE), so max + 1 is ours.
         next_id = select(func.coalesce(func.max(Case.id), 0) + 1).scalar_subquery()
     which = (Customer.ref if by_ref else Customer.id) == bindparam("customer")
-    earlier = and_(
-        IdempotencyKey.user_id == bindparam("user_id"),
-        IdempotencyKey.key == bindparam("idempotency_key"),
-    )
+    earlier = idempotency.earlier_request()
     return (
         select(
             PolicyVersion.id,
@@ -332,69 +314,18 @@ def case_context(case: LoadedCase, state: CaseState) -> CaseContext:
     )
 
 
-def _lifecycle(change: Change) -> list[tuple[str, int, str, int | None]]:
-    """The moments of a change the customer hears about by themselves:
-    (kind, instant, occurrence, send no earlier than)."""
-    state = change.state
-    wanted = CUSTOMER_MESSAGES
-    moments: list[tuple[str, int, str, int | None]] = []
-    if change.new and wanted.acknowledgement:
-        moments.append(("acknowledgement", state.opened_at, "opened", None))
-    if (
-        state.status == "resolved"
-        and state.resolved_at is not None
-        and (change.new or change.case.status not in STOPPED_STATUSES)
-    ):
-        occurrence = f"resolved@{state.resolved_at}"
-        if wanted.resolution:
-            moments.append(("resolved", state.resolved_at, occurrence, None))
-        if wanted.follow_up_hours > 0:
-            follow_up = state.resolved_at + round(wanted.follow_up_hours * 3600 * 1_000_000)
-            moments.append(("follow_up", state.resolved_at, occurrence, follow_up))
-    return moments
+@dataclass(slots=True)
+class _Rows:
+    """Every row a transaction's changes write, by table."""
 
-
-def _in_app(
-    case_id: int, action: Action, urgent: bool, now: int, context: CaseContext
-) -> list[dict[str, Any]]:
-    """A notification in the in-app list of each person a `notify` action reached."""
-    reached = action.details.get("reached") if action.action == "notify" else None
-    if not reached:
-        return []
-    people = dict.fromkeys(handle for handles in reached.values() for handle in handles)
-    subject = notices.staff_subject(
-        action, case_id=case_id, subject=context.subject, priority=context.priority
-    )[:500]
-    return [
-        {
-            "agent": handle,
-            "case_id": case_id,
-            "kind": action.trigger,
-            "subject": subject,
-            "body": f"Level {context.level}, team {context.team}, priority {context.priority}.",
-            "urgent": urgent,
-            "created_at": now,
-            "read_at": None,
-        }
-        for handle in people
-    ]
-
-
-def _customer_thread(change: Change, earlier: dict[int, str]) -> str | None:
-    """The customer's latest e-mail Message-ID on the case (written now, else before)."""
-    for message in reversed(change.messages):
-        found = (message.get("details") or {}).get("message_id")
-        if message.get("author_kind") == "customer" and found:
-            return str(found)
-    return None if change.new else earlier.get(change.case.id)
-
-
-def _notifies(change: Change) -> bool:
-    return any(action.action == "notify" for action in change.actions)
-
-
-def _tells_customer(change: Change, lifecycle: list[Any]) -> bool:
-    return bool(lifecycle) or any(a.action == "notify_customer" for a in change.actions)
+    new_cases: list[dict[str, Any]] = field(default_factory=list)
+    case_updates: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    audit: list[dict[str, Any]] = field(default_factory=list)
+    clocks: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    in_app: list[dict[str, Any]] = field(default_factory=list)
 
 
 def write_changes(
@@ -413,186 +344,64 @@ def write_changes(
     An existing case is updated only if its version is still the one it was loaded with; the
     version then moves on by one. Conflict when another writer got there first.
     """
-    new_rows: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    escalations: list[dict[str, Any]] = []
-    audit: list[dict[str, Any]] = []
-    clock_rows: list[dict[str, Any]] = []
-    outbox: list[dict[str, Any]] = []
-    messages: list[dict[str, Any]] = []
-    loads: dict[str, int] = {}
-    staff: list[dict[str, Any]] = []
-    moments = [_lifecycle(change) for change in changes]
-    # Messages to customers answer their latest e-mail: looked up for all the cases at once.
-    threads = directory.customer_threads(
-        [
-            change.case.id
-            for change, lifecycle in zip(changes, moments, strict=True)
-            if not change.new and _tells_customer(change, lifecycle)
-        ]
-    )
-    # Staff notices quote the customer's latest words: read for all the cases at once.
-    words = notices.latest_customer_words(
-        session, [change.case.id for change in changes if not change.new and _notifies(change)]
-    )
-    for change, lifecycle in zip(changes, moments, strict=True):
-        case = change.case
-        before = None if change.new else case.holder
-        after = holder_of(change.state)
-        if before != after:
-            if before is not None:
-                loads[before] = loads.get(before, 0) - 1
-            if after is not None:
-                loads[after] = loads.get(after, 0) + 1
-        columns = case_columns(change.state, case.policy)
-        columns["updated_at"] = now
-        change.columns = columns
-        if change.new:
-            new_rows.append(columns)
-        else:
-            columns["id"] = case.id
-            columns["expected_version"] = case.version
-            columns["policy_version_id"] = case.policy_version_id
-            updates.append(columns)
-        for entry in change.entries:
-            audit.append(
-                {
-                    "case_id": case.id,
-                    "at": entry["at"],
-                    "recorded_at": now,
-                    "actor": change.actor,
-                    "kind": entry["kind"],
-                    "rule": None,
-                    "key": entry.get("key"),
-                    "data": entry.get("data"),
-                }
+    lifecycles = [telling.moments(change) for change in changes]
+    earlier = telling.read_earlier(session, directory, changes, lifecycles)
+    rows = _Rows()
+    for change, lifecycle in zip(changes, lifecycles, strict=True):
+        columns = _case_row(change, now)
+        (rows.new_cases if change.new else rows.case_updates).append(columns)
+        rows.audit.extend(records.audit_rows(change, now))
+        rows.messages.extend(records.message_rows(change))
+        rows.escalations.extend(records.escalation_rows(change, now))
+        rows.clocks.extend(records.clock_rows(change))
+        if change.actions or lifecycle:
+            context = telling.dressed(
+                case_context(change.case, change.state), change, lifecycle, earlier
             )
-        for message in change.messages:
-            messages.append({"case_id": case.id, **message})
-        context = case_context(case, change.state) if change.actions or lifecycle else None
-        if context is not None and _tells_customer(change, lifecycle):
-            context = replace(context, customer_thread=_customer_thread(change, threads))
-        if context is not None and _notifies(change):
-            context = replace(
-                context,
-                customer_words=notices.words_written_now(change.messages) or words.get(case.id),
-                dues=notices.clock_dues(case.policy, change.state),
-            )
-        for moment, at, occurrence, send_at in lifecycle:
-            assert context is not None
-            outbox.extend(
-                lifecycle_rows(
-                    moment,
-                    context,
-                    directory,
-                    at=at,
-                    now=now,
-                    occurrence=occurrence,
-                    send_at=send_at,
-                )
-            )
-        # A notification that comes with an escalation is urgent, whatever set it off.
-        escalated = any(a.action == "escalate" for a in change.actions)
-        for action in change.actions:
-            actor = change.actor if action.rule == "manual" else ENGINE_ACTOR
-            details = dict(action.details)
-            audit.append(
-                {
-                    "case_id": case.id,
-                    "at": action.at,
-                    "recorded_at": now,
-                    "actor": actor,
-                    "kind": action.action,
-                    "rule": action.rule,
-                    "key": action.key,
-                    "data": {"trigger": action.trigger, "metric": action.metric, **details},
-                }
-            )
-            kind = MOVES.get(action.action)
-            if kind is not None:
-                escalations.append(
-                    {
-                        "case_id": case.id,
-                        "firing_key": action.key,
-                        "kind": kind,
-                        "action": action.action,
-                        "from_level": details.get("from_level"),
-                        "to_level": details.get("to_level"),
-                        "from_team": details.get("from_team"),
-                        "to_team": details.get("to_team"),
-                        "rule": action.rule,
-                        "trigger": action.trigger,
-                        "metric": action.metric,
-                        "reason": details.get("reason") or None,
-                        "actor": actor,
-                        "at": action.at,
-                        "recorded_at": now,
-                    }
-                )
-            elif context is not None:
-                urgent = action.trigger in URGENT_TRIGGERS or escalated
-                outbox.extend(outbox_rows(action, context, directory, now=now, urgent=urgent))
-                staff.extend(_in_app(case.id, action, urgent, now, context))
-        for event in change.clock_events:
-            if event.kind == "started":
-                continue  # a cycle's start is in the case's state and its messages already
-            clock_rows.append(
-                {
-                    "case_id": case.id,
-                    "metric": event.metric,
-                    "cycle": event.cycle,
-                    "kind": event.kind,
-                    "at": event.at,
-                }
-            )
-            if event.kind in AUDITED_CLOCK_EVENTS:
-                audit.append(
-                    {
-                        "case_id": case.id,
-                        "at": event.at,
-                        "recorded_at": now,
-                        "actor": ENGINE_ACTOR,
-                        "kind": f"sla.{event.kind}",
-                        "rule": None,
-                        "key": f"{event.case}|{event.metric}#{event.cycle}:{event.kind}",
-                        "data": {"metric": event.metric, "cycle": event.cycle},
-                    }
-                )
-    if new_rows:
-        for change, row in zip((c for c in changes if c.new), new_rows, strict=True):
-            row.update(
-                id=change.case.id,
-                customer_id=change.case.customer_id,
-                policy_version_id=change.case.policy_version_id,
-                subject=change.case.subject,
-                opened_at=change.state.opened_at,
-                version=1,
-                category_source=change.category_origin[0],
-                category_confidence=change.category_origin[1],
-            )
-    if updates:
-        matched = bulk.update_rows(session, _CASES, updates, guard="version")
-        if matched != len(updates):
+            outbox, in_app = telling.message_rows(change, lifecycle, context, directory, now)
+            rows.outbox.extend(outbox)
+            rows.in_app.extend(in_app)
+    if rows.case_updates:
+        matched = bulk.update_rows(session, _CASES, rows.case_updates, guard="version")
+        if matched != len(rows.case_updates):
             raise Conflict("the case was changed by someone else meanwhile; try again")
     with bulk.pipeline(session):
-        bulk.insert_rows(session, _CASES, new_rows)
-        bulk.insert_rows(session, table_of(Message), messages)
-        bulk.insert_rows(session, table_of(Escalation), escalations)
-        bulk.insert_rows(session, table_of(AuditEntry), audit)
-        bulk.insert_rows(session, table_of(ClockEvent), clock_rows)
-        bulk.insert_rows(session, table_of(OutboxMessage), outbox)
-        bulk.insert_rows(session, table_of(StaffNotification), staff)
+        bulk.insert_rows(session, _CASES, rows.new_cases)
+        bulk.insert_rows(session, table_of(Message), rows.messages)
+        bulk.insert_rows(session, table_of(Escalation), rows.escalations)
+        bulk.insert_rows(session, table_of(AuditEntry), rows.audit)
+        bulk.insert_rows(session, table_of(ClockEvent), rows.clocks)
+        bulk.insert_rows(session, table_of(OutboxMessage), rows.outbox)
+        bulk.insert_rows(session, table_of(StaffNotification), rows.in_app)
         _index_words(session, changes)
-        for table, rows in also:
-            bulk.insert_rows(session, table, rows)
-        people_staffing.count_open_cases(session, loads)
-        # After the counts (agents, then teams: the order every writer locks them in).
-        people_staffing.may_take_more(
-            session, handles=[handle for handle, by in loads.items() if by < 0], now=now
+        for table, more in also:
+            bulk.insert_rows(session, table, more)
+        workload.write_workload(session, changes, now=now, crew=crew)
+
+
+def _case_row(change: Change, now: int) -> dict[str, Any]:
+    """The case row's columns as the change writes them (kept in `change.columns`): a new
+    case's whole row, or an update guarded by the version the case was loaded at."""
+    case = change.case
+    columns = case_columns(change.state, case.policy)
+    columns["updated_at"] = now
+    if change.new:
+        columns.update(
+            id=case.id,
+            customer_id=case.customer_id,
+            policy_version_id=case.policy_version_id,
+            subject=case.subject,
+            opened_at=change.state.opened_at,
+            version=1,
+            category_source=change.category_origin[0],
+            category_confidence=change.category_origin[1],
         )
-        people_staffing.cases_wait(session, teams=_newly_waiting(changes), now=now)
-        if crew is not None:
-            people_staffing.save(session, crew)
+    else:
+        columns["id"] = case.id
+        columns["expected_version"] = case.version
+        columns["policy_version_id"] = case.policy_version_id
+    change.columns = columns
+    return columns
 
 
 def _index_words(session: Session, changes: Sequence[Change]) -> None:
@@ -627,17 +436,3 @@ def _index_words(session: Session, changes: Sequence[Change]) -> None:
             for message in change.messages
         ),
     )
-
-
-def _newly_waiting(changes: Sequence[Change]) -> list[str]:
-    """The teams in which a case began to wait for an owner with this change."""
-    teams = set()
-    for change in changes:
-        state = change.state
-        if state.assignee is not None or state.status in STOPPED_STATUSES:
-            continue
-        case = change.case
-        waited = not change.new and case.holder is None and case.status not in STOPPED_STATUSES
-        if not waited or any(action.action == "route" for action in change.actions):
-            teams.add(state.team)
-    return sorted(teams)

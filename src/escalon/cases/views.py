@@ -1,4 +1,4 @@
-"""HTTP endpoints for customers and cases: they translate requests to flows and back, no more."""
+"""HTTP endpoints for customers and cases: they translate requests to use cases and back, no more."""
 
 from __future__ import annotations
 
@@ -10,7 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon.auth.access import STAFF, Admin, Reader, Staff, Supervisor
-from escalon.cases import assigning, flows, queries, search, visibility
+from escalon.cases import (
+    approvals,
+    assigning,
+    customers,
+    escalation,
+    idempotency,
+    messages,
+    opening,
+    policy_migration,
+    queries,
+    search,
+    updating,
+    visibility,
+)
 from escalon.cases.models import Customer
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
@@ -65,7 +78,7 @@ def _etag(response: Response, case: CaseOut) -> CaseOut:
 
 
 def _written(session: Session, case_id: int) -> CaseOut:
-    """A case as a change just left it: the flow checked the caller may act on it, and they
+    """A case as a change just left it: the use case checked the caller may act on it, and they
     see the outcome of their own change even when it moved the case out of their sight."""
     return queries.get_case(session, case_id, scope=visibility.EVERYTHING)
 
@@ -84,7 +97,9 @@ def create_customer(body: CustomerIn, context: Reader) -> CustomerOut:
     with context.db.write() as session:
         if session.scalar(select(Customer.id).where(Customer.ref == body.ref)) is not None:
             raise Conflict(f"a customer with ref {body.ref!r} already exists")
-        customer = flows.find_or_create_customer(session, data=body, now=context.now())
+        created, _new = customers.find_or_create(session, data=body, now=context.now())
+        customer = session.get(Customer, created.id)
+        assert customer is not None  # just written in this transaction
         return queries.customer_out(customer)
 
 
@@ -172,7 +187,7 @@ def create_case(
     """Open a case under the active policy; its opening rules fire at once."""
     try:
         with context.db.write() as session:
-            opened = flows.open_case(
+            opened = opening.open_case(
                 session,
                 request=body,
                 actor=context.actor,
@@ -185,9 +200,9 @@ def create_case(
                 case = queries.case_out(opened.row, opened.row["tags"])
             else:
                 case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
-    except flows.IdempotencyRace:
+    except idempotency.IdempotencyRace:
         with context.db.read() as session:
-            earlier = flows.replayed_case(
+            earlier = idempotency.replayed_case(
                 session, user_id=context.principal.user_id, key=str(idempotency_key), request=body
             )
             if earlier is None:
@@ -293,7 +308,7 @@ def update_case(
             'send the case\'s ETag in If-Match (e.g. If-Match: "3") so a stale change is refused'
         )
     with context.db.write() as session:
-        flows.update_case(
+        updating.update_case(
             session,
             case_id=case_id,
             request=body,
@@ -310,7 +325,7 @@ def assign_case(
 ) -> CaseOut:
     """Give the case to an agent (by handle), or back to the team's queue (null)."""
     with context.db.write() as session:
-        flows.assign_case(
+        updating.assign_case(
             session,
             case_id=case_id,
             assignee=body.assignee,
@@ -364,7 +379,7 @@ def post_message(
     if body.author == "agent" and context.principal.role == "integration":
         raise Forbidden("an integration posts customer messages; agents reply as themselves")
     with context.db.write() as session:
-        message_id = flows.post_message(
+        message_id = messages.post_message(
             session,
             case_id=case_id,
             request=body,
@@ -403,7 +418,7 @@ def escalate(
 ) -> CaseOut:
     """Escalate by hand: up to a level (hierarchical) or to a team (functional), with a reason."""
     with context.db.write() as session:
-        flows.escalate_case(
+        escalation.escalate_case(
             session,
             case_id=case_id,
             request=body,
@@ -425,7 +440,7 @@ def list_escalations(case_id: Id, context: Staff) -> list[EscalationOut]:
 def acknowledge(case_id: Id, response: Response, context: Staff, version: IfMatch) -> CaseOut:
     """Acknowledge the case's latest escalation: you own it now."""
     with context.db.write() as session:
-        flows.acknowledge(
+        escalation.acknowledge(
             session, case_id=case_id, actor=context.actor, now=context.now(), if_match=version
         )
         return _etag(response, _written(session, case_id))
@@ -437,7 +452,7 @@ def de_escalate(
 ) -> CaseOut:
     """Return the case to a lower level with a hand-over note (supervisors)."""
     with context.db.write() as session:
-        flows.de_escalate(
+        escalation.de_escalate(
             session,
             case_id=case_id,
             request=body,
@@ -461,7 +476,7 @@ def request_approval(
     the level you staff; never the case's level), else pending until someone else whose
     authority covers it decides."""
     with context.db.write() as session:
-        approval_id = flows.request_approval(
+        approval_id = approvals.request_approval(
             session,
             case_id=case_id,
             request=body,
@@ -492,7 +507,7 @@ def decide_approval(approval_id: Id, body: ApprovalDecisionIn, context: Supervis
     """Approve or reject a pending request: not your own, and only when your own authority
     (your own limit, else the level you staff) covers it (403 otherwise, naming who may)."""
     with context.db.write() as session:
-        flows.decide_approval(
+        approvals.decide_approval(
             session, approval_id=approval_id, request=body, actor=context.actor, now=context.now()
         )
         return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
@@ -502,7 +517,7 @@ def decide_approval(approval_id: Id, body: ApprovalDecisionIn, context: Supervis
 def withdraw_approval(approval_id: Id, context: Staff) -> ApprovalOut:
     """Take back your own pending request (only the requester may)."""
     with context.db.write() as session:
-        flows.withdraw_approval(
+        approvals.withdraw_approval(
             session, approval_id=approval_id, actor=context.actor, now=context.now()
         )
         return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
@@ -512,7 +527,7 @@ def withdraw_approval(approval_id: Id, context: Staff) -> ApprovalOut:
 def answer_survey(case_id: Id, body: SurveyIn, response: Response, context: Reader) -> CaseOut:
     """Record the customer's satisfaction answer (after resolution)."""
     with context.db.write() as session:
-        flows.answer_survey(
+        updating.answer_survey(
             session, case_id=case_id, request=body, actor=context.actor, now=context.now()
         )
         return _etag(response, _written(session, case_id))
@@ -545,7 +560,7 @@ def migrate_policy(
 ) -> CaseOut:
     """Move the case to another stored policy version (admins)."""
     with context.db.write() as session:
-        flows.migrate_case(
+        policy_migration.migrate_case(
             session,
             case_id=case_id,
             policy_version_id=body.policy_version_id,

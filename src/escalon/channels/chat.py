@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows, service
-from escalon.cases.flows import Actor
+from escalon.cases import messages, service
+from escalon.cases.acting import Actor
 from escalon.cases.schemas import MessageIn
 from escalon.channels import intake, threads
 from escalon.channels.schemas import ChatMessageIn
@@ -152,7 +152,7 @@ def _post_chat(
         handle = _active_agent(session, chat.agent)
         message = intake.build(MessageIn, author="agent", public=True, body=chat.text, channel=CHAT)
         writer = Actor(actor.user_id, handle, actor.role, handle)
-    return flows.post_message(
+    return messages.post_message(
         session,
         case_id=case_id,
         request=message,

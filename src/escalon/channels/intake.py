@@ -12,8 +12,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows
-from escalon.cases.flows import Actor
+from escalon.cases import opening
+from escalon.cases.acting import Actor
 from escalon.cases.models import Message
 from escalon.cases.schemas import CaseCreate
 from escalon.core.signals import TextAnalyzer
@@ -88,7 +88,7 @@ def open_case(
 ) -> int:
     """Open a case with a channel's first message (`case`: the request's fields, refused as
     invalid rather than failing), `details` stored with that message; returns its id."""
-    opened = flows.open_case(
+    opened = opening.open_case(
         session,
         request=build(CaseCreate, **case),
         actor=actor,

@@ -36,7 +36,7 @@ from sqlalchemy import ColumnElement, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows
+from escalon.cases import acting, messages, opening
 from escalon.cases.models import Case
 from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
 from escalon.channels import participants, threads
@@ -62,7 +62,7 @@ log = logging.getLogger(__name__)
 US = 1_000_000
 EMAIL = "email"  # the case channel, and the thread references of Message-IDs
 REVIEW_TAG = "needs-review"
-INTAKE_ACTOR = flows.Actor(None, "mail-intake", "integration")
+INTAKE_ACTOR = acting.Actor(None, "mail-intake", "integration")
 _BODY_LIMIT = 100_000  # what a message body may hold (the API's limit)
 # A delivery still `received` after this long was interrupted (its process died mid-way).
 INTERRUPTED_US = 5 * 60 * US
@@ -573,7 +573,7 @@ def _join(
     details = _details(mail, job.inbound_id)
     if plan.participant is not None:
         details["participant"] = True
-    message_row_id = flows.post_message(
+    message_row_id = messages.post_message(
         session,
         case_id=plan.case_id,
         request=MessageIn(
@@ -614,7 +614,7 @@ def _open_own(
         details["unverified_sender"] = True
         tags.append(REVIEW_TAG)
     try:
-        opened = flows.open_case(
+        opened = opening.open_case(
             session,
             request=CaseCreate(
                 customer=_customer(mail),
@@ -684,7 +684,7 @@ def _note_claim(session: Session, case_id: int, plan: _Plan, sender: str | None,
         f"If it belongs with #{plan.claimed}, add {sender or 'its sender'} there as a participant "
         f"(POST /api/v1/cases/{plan.claimed}/participants) and link the two cases."
     )
-    flows.post_message(
+    messages.post_message(
         session,
         case_id=case_id,
         request=MessageIn(author="agent", body=text[:_BODY_LIMIT], public=False, channel=EMAIL),
@@ -721,7 +721,7 @@ def _review(session: Session, job: _Job, problem: str, now: int) -> Received:
         customer = CustomerIn(ref=sender[:200], email=sender if "@" in sender else None)
     except ValueError:  # an address the customer fields refuse: the original keeps it
         customer = CustomerIn(ref="unknown-sender")
-    opened = flows.open_case(
+    opened = opening.open_case(
         session,
         request=CaseCreate(
             customer=customer,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from escalon import http_headers
 from escalon.auth.access import services
-from escalon.cases import flows, queries, visibility
+from escalon.cases import acting, queries, updating, visibility
 from escalon.cases import service as case_service
 from escalon.cases.models import Case
 from escalon.cases.schemas import SurveyIn
@@ -35,7 +35,7 @@ from escalon.templating import page_templates
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public_page)])
 Parts = Annotated[Services, Depends(services)]
 
-CUSTOMER = flows.Actor(None, "customer", "integration")
+CUSTOMER = acting.Actor(None, "customer", "integration")
 SCORES = (
     (1, "Very poor"),
     (2, "Poor"),
@@ -210,7 +210,7 @@ def answer_survey(
                 return _survey_form(
                     case, token, status_code=422, problem=answer, score=score, comment=comment
                 )
-            flows.answer_survey(
+            updating.answer_survey(
                 session,
                 case_id=case_id,
                 request=answer,

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from escalon.cases.models import Case, Customer
 from escalon.channels.email import normalise_address
 from escalon.channels.models import CaseParticipant
-from escalon.database.conflicts import insert_ignoring_conflict
+from escalon.database.dialect import insert_ignoring_conflict
 
 Writer = Literal["customer", "participant"]
 # How many participants one customer mail may add by copying people in.

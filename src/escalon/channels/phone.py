@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows
-from escalon.cases.flows import Actor
+from escalon.cases import messages, opening
+from escalon.cases.acting import Actor
 from escalon.cases.schemas import CaseCreate, MessageIn
 from escalon.channels import intake
 from escalon.channels.schemas import CallIn, InboundCallIn
@@ -41,7 +41,7 @@ def log_call(
         "duration_seconds": request.duration_seconds,
         "outcome": request.outcome,
     }
-    return flows.post_message(
+    return messages.post_message(
         session,
         case_id=case_id,
         request=message,
@@ -61,13 +61,13 @@ def open_call(
     now: int,
     analyzer: TextAnalyzer | None,
     idempotency_key: str | None = None,
-) -> flows.Opened:
+) -> opening.Opened:
     """Open a case (channel `phone`) from an inbound call: the notes are its opening message.
 
     With an outcome the call is logged too (`log_call`), so a call that helped the customer
     meets the first response at once. A replayed request (same Idempotency-Key) logs nothing.
     """
-    opened = flows.open_case(
+    opened = opening.open_case(
         session,
         request=call_case(request),
         actor=actor,

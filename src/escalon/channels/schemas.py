@@ -19,7 +19,8 @@ from pydantic import (
     model_validator,
 )
 
-from escalon.cases.schemas import CustomerIn, Email, Name, Strict, Trimmed
+from escalon.cases.schemas import CustomerIn, Strict
+from escalon.core.fields import Email, Name, Trimmed
 
 
 def _no_nul(value: str) -> str:

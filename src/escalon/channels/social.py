@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows
-from escalon.cases.flows import Actor
+from escalon.cases import messages
+from escalon.cases.acting import Actor
 from escalon.cases.schemas import CustomerIn, MessageIn
 from escalon.channels import intake, threads
 from escalon.channels.schemas import SocialPostIn
@@ -62,7 +62,7 @@ def receive_social(
     else:
         case_id = thread.case_id
         message = intake.build(MessageIn, author="customer", body=request.text, channel=channel)
-        message_id = flows.post_message(
+        message_id = messages.post_message(
             session,
             case_id=case_id,
             request=message,

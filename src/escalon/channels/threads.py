@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case
 from escalon.channels.models import ThreadRef
-from escalon.database.conflicts import insert_ignoring_conflict
+from escalon.database.dialect import insert_ignoring_conflict
 
 
 class DeliveryRace(Exception):

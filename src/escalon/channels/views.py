@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.routing import APIRoute
 
 from escalon.auth.access import Context, Staff, require, services
-from escalon.cases import flows, queries, visibility
+from escalon.cases import idempotency, queries, visibility
 from escalon.cases.schemas import CaseOut, MessageOut
 from escalon.channels import chat, phone, social, webform
 from escalon.channels.intake import Delivered
@@ -275,10 +275,10 @@ def open_call(
             )
             case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
             replayed = opened.replayed
-    except flows.IdempotencyRace:
+    except idempotency.IdempotencyRace:
         # A request with the same key committed first: answer with its case.
         with context.db.read() as session:
-            earlier = flows.replayed_case(
+            earlier = idempotency.replayed_case(
                 session,
                 user_id=context.principal.user_id,
                 key=str(idempotency_key),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalon.cases.flows import Actor
+from escalon.cases.acting import Actor
 from escalon.cases.models import Customer
 from escalon.cases.schemas import CustomerIn
 from escalon.channels import intake

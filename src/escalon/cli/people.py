@@ -84,7 +84,7 @@ def _fail(lines: list[str], *, code: int = 1) -> NoReturn:
 def _refused(error: EscalonError, *, options: bool = False) -> NoReturn:
     """Every problem of a refusal on its own line, or its message when it has no details;
     `options`: the fields came from options, so name those."""
-    from escalon.people.roster import split_path
+    from escalon.core.roster.checking import split_path
 
     if not error.details:
         _fail([error.message])
@@ -112,7 +112,7 @@ def _option(path: tuple[str | int, ...]) -> str:
 def _invalid_options(
     error: ValidationError, data: Mapping[str, Any], model: type[BaseModel]
 ) -> NoReturn:
-    from escalon.people.roster import explain_validation
+    from escalon.core.roster.checking import explain_validation
 
     lines = []
     for path, problem in explain_validation(error, data, model.model_fields):
@@ -404,8 +404,8 @@ def agents_list(
 @agents_app.command("show")
 def agents_show(handle: Annotated[str, typer.Argument(help="The agent's handle.")]) -> None:
     """An agent's whole profile."""
+    from escalon.core.roster.reading import format_authority, format_working_hours
     from escalon.people import service
-    from escalon.people.roster import format_authority, format_working_hours
 
     now = _now()
     table = Table(box=None, show_header=False, pad_edge=False)
@@ -452,7 +452,7 @@ def _agent_options(
     authority: str | None,
 ) -> dict[str, Any]:
     """The fields the command line gives, the one-line ones (hours, authority) read."""
-    from escalon.people.roster import parse_authority, parse_working_hours
+    from escalon.core.roster.reading import parse_authority, parse_working_hours
 
     data: dict[str, Any] = {
         key: value

@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from escalon.core.durations import format_duration
 from escalon.core.policy import CheckResult, check_text, read_policy_file
-from escalon.core.policy.model import METRICS, ActionSpec, RuleSpec
+from escalon.core.policy.model import METRICS
+from escalon.core.rules.english import rule_sentence
 
 app = typer.Typer(
     help="Policies: check a file, see what it says, upload and activate it.", no_args_is_help=True
@@ -199,8 +200,8 @@ def print_summary(console: Console, result: CheckResult) -> None:
         console.print(f"Categories (first keyword match wins): {escape(categories)}")
     console.print(f"Rules ({len(document.rules)}, in file order):")
     for number, rule in enumerate(document.rules, start=1):
-        actions = "; ".join(_action_line(action) for action in rule.do)
-        console.print(f"  {number:>2}. {rule.name}: {_trigger_line(rule)} -> {actions}")
+        # The same English as the policy page: both read it from the core's rule registry.
+        console.print(f"  {number:>2}. {escape(rule.name)}: {escape(rule_sentence(rule))}")
     for problem in result.warnings:
         console.print(f"[yellow]warning[/yellow] {problem}")
     warnings = f", {len(result.warnings)} warning(s)" if result.warnings else ""
@@ -247,43 +248,3 @@ def _calendar_line(spec: dict[str, Any]) -> str:
         for names, text in groups
     )
     return f"{zone}, {days or 'never open'}{extra}"
-
-
-def _trigger_line(rule: RuleSpec) -> str:
-    text: str = rule.trigger
-    if rule.metric:
-        text += f" ({rule.metric})"
-    if rule.after is not None:
-        text += f" after {format_duration(rule.after)}"
-    conditions = rule.conditions.model_dump(exclude_none=True)
-    if conditions:
-        parts = []
-        for key, value in conditions.items():
-            shown = "/".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
-            parts.append(f"{key} {shown}")
-        text += " if " + ", ".join(parts)
-    return text
-
-
-def _action_line(action: ActionSpec) -> str:
-    kind = action.kind
-    value = getattr(action, kind)
-    if kind == "escalate":
-        if value.up is not None:
-            return f"escalate up {value.up}"
-        if value.to is not None:
-            return f"escalate to {value.to}"
-        return f"escalate to authority for {value.to_authority}"
-    if kind == "route":
-        return f"route to {value.team}"
-    if kind == "set_priority":
-        return (
-            f"priority to {value.to}" if value.to is not None else f"raise priority {value.raise_}"
-        )
-    if kind == "assign":
-        return f"assign {value.strategy}"
-    if kind == "notify":
-        return "notify " + ", ".join(value)
-    if kind == "notify_customer":
-        return f"tell customer ({value})"
-    return "tag " + ", ".join(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -12,24 +11,22 @@ from pathlib import Path
 from typing import IO, Annotated, Any, NoReturn
 
 import typer
-from pydantic_core import to_json
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from escalon.core.engine import Action
 from escalon.core.policy import Policy, PolicyInvalid, load_policy
-from escalon.core.replay import Replay
-from escalon.core.roster import RosterInvalid, StaffRoster, build_roster, busiest
+from escalon.core.replay.tally import busiest
+from escalon.core.roster import RosterInvalid, StaffRoster, load_staff_roster
 from escalon.core.signals import TextAnalyzer
-from escalon.core.state import to_us
-from escalon.replay_jobs import (
+from escalon.replay.jobs import (
     MAX_AUTO_JOBS,
     PARALLEL_FROM_BYTES,
     ReplayFailed,
-    auto_jobs,
+    processes,
     run_sharded,
 )
+from escalon.replay.local import detector, needs_detector, parse_until, replay_here
 
 
 def replay(
@@ -78,28 +75,9 @@ def replay(
     """Replay case events through a policy and report what it would have done."""
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     limit = _parse_until(until, err)
-    try:
-        loaded = load_policy(policy)
-    except PolicyInvalid as error:
-        for problem in error.errors:
-            err.print(f"error {problem}", soft_wrap=True)
-        err.print(f"{policy}: the policy has errors; nothing was replayed")
-        raise typer.Exit(1) from None
-    except OSError as error:
-        err.print(f"{policy}: cannot read the policy: {error.strerror or error}")
-        raise typer.Exit(1) from None
+    loaded = _load_policy(policy, err)
     staff = _load_roster(roster, err) if roster is not None else None
-    notes = []
-    workers = auto_jobs(events) if jobs == 0 else jobs
-    if str(events) == "-":
-        workers = 1  # standard input can be read only once
-    if staff is not None:
-        if jobs > 1:
-            notes.append(
-                f"--jobs {jobs} was not used: with a roster the replay runs in one process, "
-                "because the people's loads are shared by all cases."
-            )
-        workers = 1
+    workers, notes = processes(jobs, events, with_roster=staff is not None)
     if workers > 1:
         result = _replay_sharded(loaded, policy, events, limit, out, model, workers, err)
     else:
@@ -115,30 +93,30 @@ def replay(
     print_summary(Console(highlight=False, soft_wrap=True), result, out, report, notes=notes)
 
 
+def _load_policy(policy: Path, err: Console) -> Policy:
+    """The policy to replay; its problems stop the command."""
+    try:
+        return load_policy(policy)
+    except PolicyInvalid as error:
+        for problem in error.errors:
+            err.print(f"error {problem}", soft_wrap=True)
+        err.print(f"{policy}: the policy has errors; nothing was replayed")
+        raise typer.Exit(1) from None
+    except OSError as error:
+        err.print(f"{policy}: cannot read the policy: {error.strerror or error}")
+        raise typer.Exit(1) from None
+
+
 def _load_roster(path: Path, err: Console) -> StaffRoster:
     """Read a roster file and build the staffing it describes; every problem stops the replay."""
-    from escalon.people.roster import RosterError, load_roster  # the database models: lazily
-
     try:
-        read = load_roster(path)
-    except RosterError as error:
-        for detail in error.details or []:
-            _print_problem(
-                err, detail.source or str(path), detail.line, detail.field, detail.problem
-            )
-        if not error.details:
+        return load_staff_roster(path)
+    except RosterInvalid as error:
+        for problem in error.problems:
+            place = problem.source or str(path)
+            _print_problem(err, place, problem.line, problem.field, problem.problem)
+        if not error.problems:
             err.print(f"error {error.message}", markup=False)
-        _roster_refused(err, path)
-    data = read.model_dump()
-    try:
-        return build_roster(data["teams"], data["agents"])
-    except RosterInvalid as invalid:
-        located = [
-            (read.locate(_field_path(where), why).line if where else None, where, why)
-            for where, why in invalid.problems
-        ]
-        for line, where, why in sorted(located, key=lambda problem: problem[0] or 0):
-            _print_problem(err, str(path), line, where or None, why)
         _roster_refused(err, path)
 
 
@@ -158,13 +136,6 @@ def _roster_refused(err: Console, path: Path) -> NoReturn:
     raise typer.Exit(1)
 
 
-def _field_path(text: str) -> tuple[str | int, ...]:
-    """`teams[0].rotation.layers[1]` -> ('teams', 0, 'rotation', 'layers', 1)."""
-    return tuple(
-        int(index) if index else name for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", text)
-    )
-
-
 def _replay_here(
     loaded: Policy,
     events: Path,
@@ -175,32 +146,23 @@ def _replay_here(
     staff: StaffRoster | None = None,
 ) -> dict[str, Any]:
     """Replay in this process."""
-    analyzer = _analyzer(model, err) if loaded.uses_text_signals or model is not None else None
+    analyzer = _analyzer(model, err) if needs_detector(loaded, model) else None
     with ExitStack() as stack:
-        decisions: IO[bytes] | None = None
-        if out is not None:
-            decisions = stack.enter_context(_open_output(out, err))
-        written = decisions
-
-        def on_action(action: Action) -> None:
-            if written is not None:
-                written.write(to_json(action.record()))
-                written.write(b"\n")
+        decisions = stack.enter_context(_open_output(out, err)) if out is not None else None
 
         def on_skip(number: int, reason: str) -> None:
             err.print(f"{events}:{number}: {reason}", soft_wrap=True, markup=False)
 
-        runner = Replay(
+        source = stack.enter_context(_open_events(events, err))
+        return replay_here(
             loaded,
+            _numbered(source, err, events),
             analyzer=analyzer,
             until=limit,
-            on_action=on_action,
+            decisions=decisions,
             on_skip=on_skip,
             roster=staff,
         )
-        source = stack.enter_context(_open_events(events, err))
-        runner.feed(_numbered(source, err, events))
-        return runner.finish()
 
 
 def _replay_sharded(
@@ -214,7 +176,7 @@ def _replay_sharded(
     err: Console,
 ) -> dict[str, Any]:
     """Replay on several processes, each owning a share of the cases."""
-    if model is not None or loaded.uses_text_signals:
+    if needs_detector(loaded, model):
         _analyzer(model, err)  # a bad model is reported here, before any worker starts
     try:
         size = events.stat().st_size
@@ -229,13 +191,7 @@ def _replay_sharded(
         decisions = stack.enter_context(_open_output(out, err)) if out is not None else None
         on_progress = None
         if err.is_terminal:
-            columns = (
-                TextColumn("replaying"),
-                BarColumn(),
-                DownloadColumn(),
-                TimeRemainingColumn(),
-            )
-            progress = stack.enter_context(Progress(*columns, console=err, transient=True))
+            progress = stack.enter_context(_progress_bar(err))
             task = progress.add_task("replay", total=size)
 
             def on_progress(done: int) -> None:
@@ -262,25 +218,18 @@ def _parse_until(until: str | None, err: Console) -> int | None:
     if until is None:
         return None
     try:
-        moment = datetime.fromisoformat(until.strip().replace("Z", "+00:00"))
-    except ValueError:
-        err.print(f"--until {until!r} is not an ISO 8601 instant, e.g. 2026-12-01T09:00:00+01:00")
+        return parse_until(until)
+    except ValueError as error:
+        err.print(str(error))
         raise typer.Exit(2) from None
-    if moment.tzinfo is None:
-        err.print(f"--until {until!r} needs a UTC offset, e.g. {until}+01:00 or {until}Z")
-        raise typer.Exit(2)
-    return to_us(moment)
 
 
 def _analyzer(model: Path | None, err: Console) -> TextAnalyzer:
-    from escalon.triage import load_analyzer
-
     try:
-        analyzer: TextAnalyzer = load_analyzer(str(model) if model is not None else None)
+        return detector(model)
     except (OSError, ValueError) as error:
         err.print(f"{model}: cannot load the detector model: {error}")
         raise typer.Exit(1) from None
-    return analyzer
 
 
 class _Closing:
@@ -323,13 +272,7 @@ def _numbered(source: IO[bytes], err: Console, path: Path) -> Iterator[tuple[int
 
 def _with_progress(source: IO[bytes], err: Console, path: Path) -> Iterator[tuple[int, bytes]]:
     total = path.stat().st_size
-    columns = (
-        TextColumn("replaying"),
-        BarColumn(),
-        DownloadColumn(),
-        TimeRemainingColumn(),
-    )
-    with Progress(*columns, console=err, transient=True) as progress:
+    with _progress_bar(err) as progress:
         task = progress.add_task("replay", total=total)
         done = 0
         for number, line in enumerate(source, start=1):
@@ -338,6 +281,12 @@ def _with_progress(source: IO[bytes], err: Console, path: Path) -> Iterator[tupl
                 progress.update(task, completed=done)
             yield number, line
         progress.update(task, completed=total)
+
+
+def _progress_bar(err: Console) -> Progress:
+    """The bytes of the events replayed so far, for a person watching the terminal."""
+    columns = (TextColumn("replaying"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    return Progress(*columns, console=err, transient=True)
 
 
 def _percent(value: float | None) -> str:

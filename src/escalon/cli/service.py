@@ -605,7 +605,7 @@ def cases_migrate(
     """Move every open case (of one version, or all) to another policy version."""
     from sqlalchemy import select
 
-    from escalon.cases import flows
+    from escalon.cases import acting, policy_migration
     from escalon.cases.models import Case
     from escalon.clock import SystemClock
     from escalon.errors import EscalonError
@@ -619,12 +619,12 @@ def cases_migrate(
         if from_version is not None:
             query = query.where(Case.policy_version_id == from_version)
         case_ids = list(session.scalars(query.order_by(Case.id)))
-    actor = flows.Actor(None, "operator", "admin")
+    actor = acting.Actor(None, "operator", "admin")
     moved, refused = 0, []
     for case_id in case_ids:
         try:
             with database.write() as session:
-                flows.migrate_case(
+                policy_migration.migrate_case(
                     session,
                     case_id=case_id,
                     policy_version_id=to,

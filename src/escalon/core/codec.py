@@ -7,11 +7,13 @@ The format carries a version number so a stored state can be read by later relea
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import MISSING
 from typing import Any
 
 from pydantic_core import to_json
 
-from escalon.core.state import CaseState, ClockTally, Cycle, new_tuple
+from escalon.core.state import STORED_FIELDS, CaseState, ClockTally, Cycle, new_tuple
 
 FORMAT = 1
 
@@ -20,48 +22,80 @@ class StateFormatError(ValueError):
     """A stored state that this release cannot read."""
 
 
+# How the fields that JSON cannot hold as they are are written and read back; every other
+# stored field of `CaseState` is written as it is.
+_WRITE: dict[str, Callable[[Any], Any]] = {
+    "clocks": lambda clocks: list(clocks.values()),
+    # JSON keys are strings: rule indices are written as such and read back as numbers.
+    "rule_marks": lambda marks: {str(index): number for index, number in marks.items()},
+}
+_READ: dict[str, Callable[[Any], Any]] = {
+    "status_log": lambda log: tuple((at, status) for at, status in log),
+    "clocks": lambda cycles: {cycle[0]: new_tuple(Cycle, cycle) for cycle in cycles},
+    "tallies": lambda tallies: {
+        metric: new_tuple(ClockTally, counts) for metric, counts in tallies.items()
+    },
+    "rule_marks": lambda marks: {int(index): number for index, number in marks.items()},
+    "tags": tuple,
+}
+
+
+def _reader(*, complete: bool) -> Callable[[dict[str, Any]], CaseState]:
+    """Build a state from stored data, generated from the stored fields like `_writer`.
+
+    A field with a default was either always there or added later: a state stored before it
+    gets the default. A field without one is the case's identity and must be there (a
+    KeyError, reported as an incomplete state). A `complete` reader expects every field (a
+    state this release wrote) and asks about none."""
+    entries = []
+    for item in STORED_FIELDS:
+        name = item.name
+        value = f"_READ[{name!r}](data[{name!r}])" if name in _READ else f"data[{name!r}]"
+        optional = item.default is not MISSING or item.default_factory is not MISSING
+        if optional and not complete:
+            value = f"({value} if {name!r} in data else _DEFAULTS[{name!r}]())"
+        entries.append(f"{name}={value}")
+    defaults = {
+        item.name: (
+            item.default_factory
+            if item.default_factory is not MISSING
+            else (lambda value=item.default: value)
+        )
+        for item in STORED_FIELDS
+    }
+    namespace: dict[str, Any] = {"_READ": _READ, "_DEFAULTS": defaults, "CaseState": CaseState}
+    exec(f"def read(data):\n    return CaseState({', '.join(entries)})\n", namespace)
+    reader: Callable[[dict[str, Any]], CaseState] = namespace["read"]
+    return reader
+
+
+_read_complete = _reader(complete=True)
+_read_any = _reader(complete=False)
+_COMPLETE_SIZE = len(STORED_FIELDS) + 1  # with "v"
+
+
+def _writer() -> Callable[[CaseState], dict[str, Any]]:
+    """`state_to_data`, generated from the stored fields: one dict display, as fast as a
+    hand-written one (the worker writes a state per case it evaluates). Adding a field needs
+    no change here."""
+    entries = ", ".join(
+        f"{item.name!r}: _WRITE[{item.name!r}](state.{item.name})"
+        if item.name in _WRITE
+        else f"{item.name!r}: state.{item.name}"
+        for item in STORED_FIELDS
+    )
+    namespace: dict[str, Any] = {"_WRITE": _WRITE}
+    exec(f"def state_to_data(state):\n    return {{'v': {FORMAT}, {entries}}}\n", namespace)
+    writer: Callable[[CaseState], dict[str, Any]] = namespace["state_to_data"]
+    return writer
+
+
+_write_data = _writer()
+
+
 def state_to_data(state: CaseState) -> dict[str, Any]:
     """The state as plain JSON-ready data."""
-    return {
-        "v": FORMAT,
-        "case": state.case,
-        "policy": state.policy,
-        "customer": state.customer,
-        "opened_at": state.opened_at,
-        "priority": state.priority,
-        "team": state.team,
-        "tier": state.tier,
-        "channel": state.channel,
-        "category": state.category,
-        "level": state.level,
-        "status": state.status,
-        "updated_at": state.updated_at,
-        "status_log": state.status_log,
-        "sla": state.sla,
-        "sla_selected_at": state.sla_selected_at,
-        "clocks": list(state.clocks.values()),
-        "tallies": state.tallies,
-        "level_entries": state.level_entries,
-        "level_entered_at": state.level_entered_at,
-        "escalations": state.escalations,
-        "last_escalation_at": state.last_escalation_at,
-        "awaiting_ack": state.awaiting_ack,
-        "acknowledged_by": state.acknowledged_by,
-        "acknowledged_at": state.acknowledged_at,
-        # JSON keys are strings: rule indices are written as such and read back as numbers.
-        "rule_marks": {str(index): number for index, number in state.rule_marks.items()},
-        "reopened": state.reopened,
-        "events": state.events,
-        "tags": state.tags,
-        "assignee": state.assignee,
-        "approval_kind": state.approval_kind,
-        "approval_amount": state.approval_amount,
-        "survey_score": state.survey_score,
-        "resolved_at": state.resolved_at,
-        "resolution_business_us": state.resolution_business_us,
-        "next_check_at": state.next_check_at,
-        "next_check_known": state.next_check_known,
-    }
+    return _write_data(state)
 
 
 def state_to_json(state: CaseState) -> str:
@@ -85,46 +119,12 @@ def state_from_data(data: Any) -> CaseState:
         raise StateFormatError(
             f"unknown case state format {version!r} (this release reads {FORMAT})"
         )
+    if len(data) == _COMPLETE_SIZE:
+        try:
+            return _read_complete(data)
+        except (KeyError, TypeError, ValueError):
+            pass  # as many keys, yet not these, or a bad value: the careful reader says which
     try:
-        return CaseState(
-            case=data["case"],
-            policy=data["policy"],
-            customer=data["customer"],
-            opened_at=data["opened_at"],
-            priority=data["priority"],
-            team=data["team"],
-            tier=data["tier"],
-            channel=data["channel"],
-            category=data["category"],
-            level=data["level"],
-            status=data["status"],
-            updated_at=data["updated_at"],
-            status_log=tuple((at, status) for at, status in data["status_log"]),
-            sla=data["sla"],
-            sla_selected_at=data["sla_selected_at"],
-            clocks={cycle[0]: new_tuple(Cycle, cycle) for cycle in data["clocks"]},
-            tallies={
-                metric: new_tuple(ClockTally, counts) for metric, counts in data["tallies"].items()
-            },
-            level_entries=data["level_entries"],
-            level_entered_at=data["level_entered_at"],
-            escalations=data["escalations"],
-            last_escalation_at=data["last_escalation_at"],
-            awaiting_ack=data["awaiting_ack"],
-            acknowledged_by=data["acknowledged_by"],
-            acknowledged_at=data["acknowledged_at"],
-            rule_marks={int(index): number for index, number in data["rule_marks"].items()},
-            reopened=data["reopened"],
-            events=data["events"],
-            tags=tuple(data["tags"]),
-            assignee=data["assignee"],
-            approval_kind=data["approval_kind"],
-            approval_amount=data["approval_amount"],
-            survey_score=data["survey_score"],
-            resolved_at=data["resolved_at"],
-            resolution_business_us=data["resolution_business_us"],
-            next_check_at=data["next_check_at"],
-            next_check_known=data["next_check_known"],
-        )
+        return _read_any(data)
     except (KeyError, TypeError, ValueError) as error:
         raise StateFormatError(f"the stored case state is incomplete: {error!r}") from None

@@ -29,7 +29,6 @@ from escalon.core.events import (
     SurveyAnswered,
 )
 from escalon.core.policy.compiled import Policy
-from escalon.core.policy.model import ActionSpec, Conditions, RuleSpec
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import ALWAYS, counted, extend_spans, reach
 from escalon.core.staffing import Staffing
@@ -118,7 +117,7 @@ class Decision(NamedTuple):
 
 
 @dataclass(slots=True)
-class _Trigger:
+class Firing:
     """What set a rule off, with what the conditions may read."""
 
     name: str
@@ -193,11 +192,11 @@ def open_case(
         level_entered_at=at,
         events=1,
     )
-    run = _Run(state, policy, analyzer, staffing)
+    run = Run(state, policy, analyzer, staffing)
     run.select_sla(at, initial=True)
     run.start_cycle("first_response", at)
     run.start_cycle("resolution", at)
-    opened = _Trigger("case.opened", f"event#{state.events}", text=text)
+    opened = Firing("case.opened", f"event#{state.events}", text=text)
     run.fire_opening_rules(at, opened)
     if not run.moved:
         run.assign_in_team(at, "intake", opened, f"{state.case}|intake|case.opened|event#1")
@@ -232,7 +231,7 @@ def apply_event(
             f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
         )
     _check_event(state, policy, event)
-    run = _Run(state if reuse else state.copy(), policy, analyzer, staffing)
+    run = Run(state if reuse else state.copy(), policy, analyzer, staffing)
     run.advance(at, inclusive=False)
     run.state.updated_at = at
     run.state.events += 1
@@ -254,7 +253,7 @@ def evaluate(
     `reuse` hands the state over instead of having it copied, as in `apply_event`.
     """
     at = now if isinstance(now, int) else to_us(now)
-    run = _Run(state if reuse else state.copy(), policy, None, staffing)
+    run = Run(state if reuse else state.copy(), policy, None, staffing)
     run.advance(at, inclusive=True)
     run.state.updated_at = max(run.state.updated_at, at)
     return run.decision(at)
@@ -290,7 +289,7 @@ def migrate(
         raise EventRejected(_unknown("team", moved.team, sorted(new.teams)))
     if moved.priority not in new.priority_rank:
         raise EventRejected(_unknown("priority", moved.priority, new.priorities))
-    closing = _Run(moved, old, None)
+    closing = Run(moved, old, None)
     closing.settle_breaches(at)
     new_rules = {rule.name: index for index, rule in enumerate(new.rules)}
     marks = {}
@@ -303,7 +302,7 @@ def migrate(
     moved.policy = new.fingerprint
     moved.forget_clock_arithmetic()
     moved.next_check_known = False
-    run = _Run(moved, new, None, staffing)
+    run = Run(moved, new, None, staffing)
     run.select_sla(at, initial=True)
     run.advance(at, inclusive=True)
     after = run.decision(at)
@@ -338,7 +337,7 @@ def _check_event(state: CaseState, policy: Policy, event: Event) -> None:
         raise EventRejected(_unknown("priority", event.priority, policy.priorities))
 
 
-class _Run:
+class Run:
     """One engine call: a working copy of the state and what has been decided so far."""
 
     def __init__(
@@ -599,42 +598,55 @@ class _Run:
 
     def fire_clock_rule(self, item: _Ready, now: int) -> None:
         key = f"{item.metric}#{item.cycle}:{item.kind}"
-        self.fire_rule(item.rule, now, _Trigger(f"sla.{item.kind}", key, metric=item.metric))
+        self.fire_rule(item.rule, now, Firing(f"sla.{item.kind}", key, metric=item.metric))
 
     def fire_timed_rule(self, due: _Due, now: int) -> None:
         self.state.rule_marks[due.rule] = due.number
         label = "escalation" if due.kind == "escalation.unacknowledged" else "level-entry"
-        self.fire_rule(due.rule, now, _Trigger(due.kind, f"{label}#{due.number}"))
+        self.fire_rule(due.rule, now, Firing(due.kind, f"{label}#{due.number}"))
 
     # -- rules -------------------------------------------------------------------------------
 
-    def fire_event_rules(self, at: int, trigger: _Trigger) -> None:
+    def fire_event_rules(self, at: int, trigger: Firing) -> None:
         for index in self.policy.rules_by_trigger[trigger.name]:
             self.fire_rule(index, at, trigger)
 
-    def fire_opening_rules(self, at: int, opened: _Trigger) -> None:
+    def fire_opening_rules(self, at: int, opened: Firing) -> None:
         """Fire the `case.opened` rules and, when the customer wrote something, the
         `customer.message` rules that read text: the opening text is the first message."""
         if not opened.text:
             self.fire_event_rules(at, opened)
             return
-        message = _Trigger("customer.message", opened.key, text=opened.text)
+        message = Firing("customer.message", opened.key, text=opened.text)
         for index in self.policy.opening_rules:
             trigger = opened if self.policy.rules[index].trigger == "case.opened" else message
             self.fire_rule(index, at, trigger)
             # One reading of the text serves both triggers.
             signals = opened._signals or message._signals
             opened._signals = message._signals = signals
+        self.fire_riders(at, message)
 
-    def fire_rule(self, index: int, at: int, trigger: _Trigger) -> None:
-        rule = self.policy.rules[index]
-        if not self.holds(rule.conditions, trigger):
-            return
-        key = f"{self.state.case}|{rule.name}|{trigger.name}|{trigger.key}"
-        for position, action in enumerate(rule.do):
-            self.act(rule, action, at, trigger, f"{key}|{position}")
+    def fire_rule(self, index: int, at: int, trigger: Firing) -> None:
+        policy = self.policy
+        # The registry's hooks, looked up once per policy: no chain of ifs per firing.
+        for holds, value in policy.rule_checks[index]:
+            if not holds(self, value, trigger):
+                return
+        name = policy.rules[index].name
+        key = f"{self.state.case}|{name}|{trigger.name}|{trigger.key}"
+        for position, (act, value) in enumerate(policy.rule_actions[index]):
+            act(self, value, name, trigger, f"{key}|{position}", at)
 
-    def signals(self, trigger: _Trigger) -> TextSignals:
+    def fire_riders(self, at: int, trigger: Firing) -> None:
+        """Fire the triggers that ride on `trigger` (such as a fall of sentiment on a message)."""
+        for react, rules in self.policy.riders.get(trigger.name, ()):
+            react(self, rules, trigger, at)
+
+    def firing_like(self, name: str, event: Firing) -> Firing:
+        """A firing of trigger `name` set off by `event`: same key and text, one reading."""
+        return Firing(name, event.key, text=event.text, _signals=event._signals)
+
+    def signals(self, trigger: Firing) -> TextSignals:
         if trigger._signals is None:
             if trigger.text is None or self.analyzer is None:
                 trigger._signals = NO_SIGNALS
@@ -642,69 +654,11 @@ class _Run:
                 trigger._signals = self.analyzer.analyze(trigger.text)
         return trigger._signals
 
-    def holds(self, conditions: Conditions, trigger: _Trigger) -> bool:
-        state = self.state
-        if conditions.priority is not None and state.priority not in conditions.priority:
-            return False
-        if conditions.tier is not None and state.tier not in conditions.tier:
-            return False
-        if conditions.category is not None and state.category not in conditions.category:
-            return False
-        if conditions.channel is not None and state.channel not in conditions.channel:
-            return False
-        if conditions.team is not None and state.team not in conditions.team:
-            return False
-        if (
-            conditions.level is not None
-            and self.policy.levels[state.level].name not in conditions.level
-        ):
-            return False
-        if (
-            conditions.reopened_at_least is not None
-            and state.reopened < conditions.reopened_at_least
-        ):
-            return False
-        if conditions.contains is not None:
-            if trigger.text is None:
-                return False
-            text = trigger.text.casefold()
-            if not any(phrase.casefold() in text for phrase in conditions.contains):
-                return False
-        if conditions.intent is not None:
-            if trigger.text is None:
-                return False
-            if not self.signals(trigger).intents.intersection(conditions.intent):
-                return False
-        if conditions.language is not None:
-            if trigger.text is None:
-                return False
-            if self.signals(trigger).language not in conditions.language:
-                return False
-        if conditions.sentiment_below is not None:
-            if trigger.text is None:
-                return False
-            if not self.signals(trigger).sentiment < conditions.sentiment_below:
-                return False
-        if conditions.above_authority is not None:
-            if (
-                trigger.approval_kind != conditions.above_authority
-                or trigger.approval_amount is None
-            ):
-                return False
-            limit = trigger.approval_limit
-            if limit is None:
-                limit = self.policy.authority(state.level, trigger.approval_kind)
-            if not trigger.approval_amount > limit:
-                return False
-        return conditions.score_below is None or (
-            trigger.score is not None and trigger.score < conditions.score_below
-        )
-
     def record(
         self,
         at: int,
         rule: str,
-        trigger: _Trigger,
+        trigger: Firing,
         action: str,
         key: str,
         details: dict[str, Any],
@@ -723,88 +677,10 @@ class _Run:
             )
         )
 
-    def act(self, rule: RuleSpec, spec: ActionSpec, at: int, trigger: _Trigger, key: str) -> None:
-        state = self.state
-        policy = self.policy
-        if spec.escalate is not None:
-            target = self.escalation_target(spec, trigger)
-            if target is not None and target > state.level:
-                self.change_level(target, at, rule.name, trigger, key, {})
-        elif spec.route is not None:
-            self.route(spec.route.team, at, rule.name, trigger, key, {})
-        elif spec.set_priority is not None:
-            wanted = spec.set_priority.to
-            if wanted is None:
-                wanted = policy.raise_priority(state.priority, spec.set_priority.raise_ or 0)
-            if wanted != state.priority:
-                previous = state.priority
-                state.priority = wanted
-                self.record(
-                    at, rule.name, trigger, "set_priority", key, {"from": previous, "to": wanted}
-                )
-                self.select_sla(at)
-        elif spec.assign is not None:
-            if self.staffing is not None:
-                self.assign_in_team(at, rule.name, trigger, key, strategy=spec.assign.strategy)
-                return
-            details: dict[str, Any] = {"strategy": spec.assign.strategy, "team": state.team}
-            if state.assignee is not None:
-                details["assignee"] = state.assignee
-            self.record(at, rule.name, trigger, "assign", key, details)
-        elif spec.notify is not None:
-            recipients = list(dict.fromkeys(self.recipient(name) for name in spec.notify))
-            details = {"recipients": recipients}
-            if self.staffing is not None:
-                staffing = self.staffing
-                details["reached"] = {name: staffing.reach(name, at) for name in recipients}
-            self.record(at, rule.name, trigger, "notify", key, details)
-        elif spec.notify_customer is not None:
-            self.record(
-                at,
-                rule.name,
-                trigger,
-                "notify_customer",
-                key,
-                {"template": spec.notify_customer, "customer": state.customer, "team": state.team},
-            )
-        elif spec.tag is not None:
-            state.tags = tuple(dict.fromkeys((*state.tags, *spec.tag)))
-            self.record(at, rule.name, trigger, "tag", key, {"tags": list(spec.tag)})
-
-    def escalation_target(self, spec: ActionSpec, trigger: _Trigger) -> int | None:
-        assert spec.escalate is not None
-        state = self.state
-        top = len(self.policy.levels) - 1
-        if spec.escalate.up is not None:
-            return min(state.level + spec.escalate.up, top)
-        if spec.escalate.to is not None:
-            return self.policy.level_index[spec.escalate.to]
-        kind = spec.escalate.to_authority
-        assert kind is not None
-        amount = trigger.approval_amount if trigger.approval_kind == kind else None
-        if amount is None and state.approval_kind == kind:
-            amount = state.approval_amount
-        if amount is None:
-            return None
-        return self.policy.level_covering(kind, amount)
-
-    def recipient(self, name: str) -> str:
-        levels = self.policy.levels
-        level = self.state.level
-        if name == "assignee":
-            if self.state.assignee is not None:
-                return f"person:{self.state.assignee}"
-            return f"team:{levels[level].team}"
-        if name == "level_team":
-            return f"team:{levels[level].team}"
-        if name == "supervisor":
-            return f"team:{levels[min(level + 1, len(levels) - 1)].team}"
-        return name
-
     # -- changes -----------------------------------------------------------------------------
 
     def change_level(
-        self, target: int, at: int, rule: str, trigger: _Trigger, key: str, extra: dict[str, Any]
+        self, target: int, at: int, rule: str, trigger: Firing, key: str, extra: dict[str, Any]
     ) -> None:
         state = self.state
         levels = self.policy.levels
@@ -849,7 +725,7 @@ class _Run:
         self.assign_in_team(at, rule, trigger, key)
 
     def route(
-        self, team: str, at: int, rule: str, trigger: _Trigger, key: str, extra: dict[str, Any]
+        self, team: str, at: int, rule: str, trigger: Firing, key: str, extra: dict[str, Any]
     ) -> None:
         state = self.state
         if team == state.team:
@@ -864,7 +740,7 @@ class _Run:
         self.assign_in_team(at, rule, trigger, key)
 
     def assign_in_team(
-        self, at: int, rule: str, trigger: _Trigger, key: str, *, strategy: str | None = None
+        self, at: int, rule: str, trigger: Firing, key: str, *, strategy: str | None = None
     ) -> None:
         """Give the case to someone of its team (by `strategy`, else the team's own).
 
@@ -919,7 +795,7 @@ class _Run:
             state.reopened += 1
             if state.level > 0:
                 self.start_cycle("periodic_update", at)
-            self.fire_event_rules(at, _Trigger("case.reopened", f"event#{state.events}"))
+            self.fire_event_rules(at, Firing("case.reopened", f"event#{state.events}"))
 
     # -- events ------------------------------------------------------------------------------
 
@@ -938,9 +814,9 @@ class _Run:
         current = state.clocks.get("next_response")
         if answered_once and (current is None or current.ended_at is not None):
             self.start_cycle("next_response", at)
-        self.fire_event_rules(
-            at, _Trigger("customer.message", f"event#{state.events}", text=event.body)
-        )
+        message = Firing("customer.message", f"event#{state.events}", text=event.body)
+        self.fire_event_rules(at, message)
+        self.fire_riders(at, message)
 
     def on_agent_message(self, event: AgentMessage, at: int) -> None:
         state = self.state
@@ -978,13 +854,13 @@ class _Run:
         target = self.policy.level_index[event.to]
         if target == self.state.level:
             return
-        trigger = _Trigger("case.escalated", f"event#{self.state.events}")
+        trigger = Firing("case.escalated", f"event#{self.state.events}")
         key = f"{self.state.case}|manual|case.escalated|event#{self.state.events}"
         extra = {"agent": event.agent, "reason": event.reason}
         self.change_level(target, at, "manual", trigger, key, extra)
 
     def on_routed(self, event: CaseRouted, at: int) -> None:
-        trigger = _Trigger("case.routed", f"event#{self.state.events}")
+        trigger = Firing("case.routed", f"event#{self.state.events}")
         key = f"{self.state.case}|manual|case.routed|event#{self.state.events}"
         self.route(
             event.team, at, "manual", trigger, key, {"agent": event.agent, "reason": event.reason}
@@ -994,7 +870,7 @@ class _Run:
         state = self.state
         state.approval_kind = event.kind
         state.approval_amount = event.amount
-        trigger = _Trigger(
+        trigger = Firing(
             "approval.requested",
             f"event#{state.events}",
             approval_kind=event.kind,
@@ -1007,18 +883,18 @@ class _Run:
         state = self.state
         state.survey_score = event.score
         self.fire_event_rules(
-            at, _Trigger("survey.answered", f"event#{state.events}", score=event.score)
+            at, Firing("survey.answered", f"event#{state.events}", score=event.score)
         )
 
 
-_HANDLERS: dict[type[Any], Callable[[_Run, Any, int], None]] = {
-    CustomerMessage: _Run.on_customer_message,
-    AgentMessage: _Run.on_agent_message,
-    StatusChanged: _Run.on_status_changed,
-    CaseUpdated: _Run.on_case_updated,
-    EscalationAcknowledged: _Run.on_acknowledged,
-    CaseEscalated: _Run.on_escalated,
-    CaseRouted: _Run.on_routed,
-    ApprovalRequested: _Run.on_approval,
-    SurveyAnswered: _Run.on_survey,
+_HANDLERS: dict[type[Any], Callable[[Run, Any, int], None]] = {
+    CustomerMessage: Run.on_customer_message,
+    AgentMessage: Run.on_agent_message,
+    StatusChanged: Run.on_status_changed,
+    CaseUpdated: Run.on_case_updated,
+    EscalationAcknowledged: Run.on_acknowledged,
+    CaseEscalated: Run.on_escalated,
+    CaseRouted: Run.on_routed,
+    ApprovalRequested: Run.on_approval,
+    SurveyAnswered: Run.on_survey,
 }

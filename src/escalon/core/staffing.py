@@ -13,11 +13,15 @@ sees them one case fuller and a round robin moves on.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Any
 
 from escalon.core.assignment import Candidate, Choice, Need, choose, is_present
-from escalon.core.rotations import Rotation
+from escalon.core.calendar import Calendar, CalendarError
+from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
 
 
 @dataclass(slots=True)
@@ -150,3 +154,67 @@ class Staffing:
         if not extra:
             return person
         return replace(person, open_cases=max(0, person.open_cases + extra))
+
+
+# -- team members and rotations, from the database's rows or a roster's entries ----------------
+
+
+def member(
+    *,
+    handle: str,
+    status: str,
+    capacity: int,
+    skills: Iterable[str] | None,
+    languages: Iterable[str] | None,
+    timezone: str,
+    working_hours: Any,
+) -> Candidate:
+    """A team member as assignment sees them, from a stored agent or a roster's entry."""
+    return Candidate(
+        handle=handle,
+        status=status,
+        capacity=capacity,
+        skills=frozenset(skills or ()),
+        languages=frozenset(languages or ()),
+        working_hours=working_calendar(timezone, working_hours),
+    )
+
+
+def working_calendar(timezone: str, hours: Any) -> Calendar | None:
+    """An agent's working hours as a calendar (None: always working), compiled once."""
+    return _hours(timezone, _frozen(hours))
+
+
+def _frozen(hours: Any) -> Any:
+    """Working hours in a hashable shape, so equal ones share one compiled calendar."""
+    if isinstance(hours, dict):
+        return tuple((day, tuple(spans)) for day, spans in sorted(hours.items()))
+    return hours
+
+
+@lru_cache(maxsize=1024)
+def _hours(timezone: str, hours: Any) -> Calendar | None:
+    if hours is None or hours == "always":
+        return None
+    raw = {day: list(spans) for day, spans in hours} if isinstance(hours, tuple) else hours
+    try:
+        return Calendar.from_dict({"timezone": timezone, "hours": raw}, name="working hours")
+    except CalendarError:
+        return None  # checked when stored; an unreadable one now means always working
+
+
+def rotation_of(raw: Any) -> Rotation | None:
+    """A team's rotation column compiled (None: none, or one that cannot be read)."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):  # some drivers hand JSON columns back as text in Core queries
+        raw = json.loads(raw)
+    return _compiled_rotation(json.dumps(raw, sort_keys=True))
+
+
+@lru_cache(maxsize=256)
+def _compiled_rotation(key: str) -> Rotation | None:
+    try:
+        return rotation_from_dict(json.loads(key))
+    except RotationError:
+        return None  # checked when stored

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _EPOCH_ORDINAL = EPOCH.toordinal()
@@ -86,6 +87,12 @@ class ClockTally(NamedTuple):
     untracked: int = 0
 
 
+# Field metadata: a mapping the engine changes in place (a copy needs its own), and a cache of
+# clock arithmetic (never stored: rebuilt on demand).
+_COPIED = {"copied": True}
+_CACHE = {"cache": True}
+
+
 @dataclass(slots=True)
 class CaseState:
     """Everything the engine needs to know about one case to decide what happens next."""
@@ -106,8 +113,8 @@ class CaseState:
     status_log: tuple[tuple[int, str], ...] = ()
     sla: int | None = None
     sla_selected_at: int = 0
-    clocks: dict[str, Cycle] = field(default_factory=dict)
-    tallies: dict[str, ClockTally] = field(default_factory=dict)
+    clocks: dict[str, Cycle] = field(default_factory=dict, metadata=_COPIED)
+    tallies: dict[str, ClockTally] = field(default_factory=dict, metadata=_COPIED)
     level_entries: int = 1
     level_entered_at: int = 0
     escalations: int = 0
@@ -116,7 +123,7 @@ class CaseState:
     acknowledged_by: str | None = None
     acknowledged_at: int | None = None
     # rule index -> the escalation or level entry number it last fired for (timed rules).
-    rule_marks: dict[int, int] = field(default_factory=dict)
+    rule_marks: dict[int, int] = field(default_factory=dict, metadata=_COPIED)
     reopened: int = 0
     events: int = 0
     tags: tuple[str, ...] = ()
@@ -129,58 +136,26 @@ class CaseState:
     # When the engine asked to look again, valid while `next_check_known` (the state as decided).
     next_check_at: int | None = None
     next_check_known: bool = False
+    # What triggers remember between events, by trigger name (JSON values: the sentiment of the
+    # customer's previous message...). Replaced, never changed in place: copies share it.
+    remembered: dict[str, Any] = field(default_factory=dict)
     # Results of clock arithmetic under the current policy, SLA and status history. Whatever
     # changes one of those gives the state a new dict, so copies may share this one safely.
-    memo: dict[tuple[int, ...], int | None] = field(default_factory=dict, repr=False, compare=False)
+    memo: dict[tuple[int, ...], int | None] = field(
+        default_factory=dict, repr=False, compare=False, metadata=_CACHE
+    )
     # Business time counted from the opening to each status change, under the same terms.
-    spans: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
+    spans: tuple[int, ...] | None = field(default=None, repr=False, compare=False, metadata=_CACHE)
     # Business time counted from the opening to given past instants: later status changes do
     # not alter it, so it lives until the policy or the SLA changes. Copies share it safely.
-    anchors: dict[int, int] = field(default_factory=dict, repr=False, compare=False)
+    anchors: dict[int, int] = field(
+        default_factory=dict, repr=False, compare=False, metadata=_CACHE
+    )
 
     def copy(self) -> CaseState:
         """A copy the engine may change without touching this one."""
-        return CaseState(
-            self.case,
-            self.policy,
-            self.customer,
-            self.opened_at,
-            self.priority,
-            self.team,
-            self.tier,
-            self.channel,
-            self.category,
-            self.level,
-            self.status,
-            self.updated_at,
-            self.status_log,
-            self.sla,
-            self.sla_selected_at,
-            dict(self.clocks),
-            dict(self.tallies),
-            self.level_entries,
-            self.level_entered_at,
-            self.escalations,
-            self.last_escalation_at,
-            self.awaiting_ack,
-            self.acknowledged_by,
-            self.acknowledged_at,
-            dict(self.rule_marks),
-            self.reopened,
-            self.events,
-            self.tags,
-            self.assignee,
-            self.approval_kind,
-            self.approval_amount,
-            self.survey_score,
-            self.resolved_at,
-            self.resolution_business_us,
-            self.next_check_at,
-            self.next_check_known,
-            self.memo,
-            self.spans,
-            self.anchors,
-        )
+        # Replaced below by a function generated from the fields (see `_copier`).
+        raise NotImplementedError
 
     def append_status(self, at: int, status: str) -> None:
         """Record a change of status (the memo of clock arithmetic starts afresh)."""
@@ -204,3 +179,23 @@ class CaseState:
     def is_final(self) -> bool:
         """True once the case is closed: nothing will happen to it any more."""
         return self.status == "closed"
+
+
+def _copier() -> Callable[[CaseState], CaseState]:
+    """`CaseState.copy`, generated from the fields: every value passed on positionally (as
+    fast as a hand-written call), and its own dict for each mapping the engine changes in
+    place; the rest is shared safely. Adding a field needs no change here."""
+    values = ", ".join(
+        f"dict(state.{item.name})" if item.metadata.get("copied") else f"state.{item.name}"
+        for item in fields(CaseState)
+    )
+    namespace: dict[str, Any] = {"CaseState": CaseState}
+    exec(f"def copy(state):\n    return CaseState({values})\n", namespace)
+    copy: Callable[[CaseState], CaseState] = namespace["copy"]
+    copy.__doc__ = CaseState.copy.__doc__
+    return copy
+
+
+CaseState.copy = _copier()  # type: ignore[method-assign,assignment]
+# The fields a stored state holds (the caches are rebuilt on demand).
+STORED_FIELDS = tuple(item for item in fields(CaseState) if not item.metadata.get("cache"))

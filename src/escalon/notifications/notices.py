@@ -21,8 +21,10 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Message
+from escalon.core import rules
 from escalon.core.engine import Action
 from escalon.core.policy import Policy
+from escalon.core.rules import words
 from escalon.core.sla import is_running, reach
 from escalon.core.staffing import Staffing
 from escalon.core.state import CaseState
@@ -34,12 +36,8 @@ WORDS_LIMIT = 300
 # What the database hands back of a message to shorten from: a 1 MB mail is not read whole.
 _WORDS_READ = 4 * WORDS_LIMIT
 DASHBOARD_CASE_PATH = "/ui/cases/{case_id}"
-METRIC_WORDS = {
-    "first_response": "first response",
-    "next_response": "next response",
-    "periodic_update": "periodic update",
-    "resolution": "resolution",
-}
+# The clocks' names as staff read them.
+METRIC_WORDS = words.METRIC_WORDS
 _PARAGRAPH = re.compile(r"\n[ \t\r\f\v]*\n")
 _QUOTED = re.compile(r"^\s*>")
 
@@ -181,17 +179,8 @@ def reason(payload: Mapping[str, Any]) -> str:
         )
         why = one_line(str(details.get("reason") or "")).rstrip(".")
         return f"{details.get('agent')} {moved}: {why or 'no reason given'}."
-    cause = {
-        "sla.breach": f"the {label} target was missed",
-        "sla.warning": f"the {label} target is close",
-        "escalation.unacknowledged": "nobody acknowledged the escalation in time",
-        "level.timeout": "the case stayed too long at its level",
-        "customer.message": "the customer wrote",
-        "case.opened": "the case was opened",
-        "case.reopened": "the case was reopened",
-        "approval.requested": "an approval was requested",
-        "survey.answered": "the customer answered the satisfaction survey",
-    }.get(str(trigger), f"{trigger}")
+    known = rules.TRIGGERS.get(str(trigger))
+    cause = known.cause.format(metric=label) if known is not None and known.cause else f"{trigger}"
     return f'Rule "{rule}": {cause}.'
 
 

@@ -27,6 +27,7 @@ from jinja2 import (
 
 from escalon.channels.links import status_url, survey_url
 from escalon.config import Settings
+from escalon.core import rules
 from escalon.core.engine import Action
 from escalon.core.state import from_us
 from escalon.core.text import one_line
@@ -89,8 +90,9 @@ def new_message_id() -> str:
     return f"<{secrets.token_hex(16)}@escalon.invalid>"
 
 
-# Notifications that never wait for working hours: something has already gone wrong.
-URGENT_TRIGGERS = frozenset({"sla.breach", "escalation.unacknowledged", "level.timeout"})
+# Notifications that never wait for working hours: something has already gone wrong. Each
+# trigger says so in its module of the core's rule registry.
+URGENT_TRIGGERS = rules.URGENT_TRIGGERS
 
 
 def outbox_rows(

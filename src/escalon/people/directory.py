@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from escalon.cases.models import Message
 from escalon.core.calendar import Calendar
+from escalon.core.staffing import working_calendar
 from escalon.notifications.models import Webhook
 from escalon.people.models import Agent, Team, team_members
-from escalon.people.staffing import working_calendar
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from escalon.core.assignment import Candidate, is_present
+from escalon.core.staffing import rotation_of, working_calendar
 from escalon.people.models import Agent, Team
-from escalon.people.staffing import rotation_of, working_calendar
 
 
 @dataclass(frozen=True, slots=True)

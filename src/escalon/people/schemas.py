@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from escalon.cases.schemas import Email, Name, Trimmed
+from escalon.core.fields import Email, Name, Trimmed
 
-Handle = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S+$")]
-AgentStatus = Literal["available", "away", "off_shift"]
-Strategy = Literal["round_robin", "least_loaded", "skills", "on_call"]
-_ASSIGNMENT = (
-    "how the team's new cases get a person: round_robin, least_loaded, skills or on_call; "
-    "null: they wait in the team's queue until someone takes them"
+# A roster's entries and these request bodies are checked alike: the models are the roster's.
+from escalon.core.roster.schema import (
+    ASSIGNMENT,
+    SUPPORT_ADDRESS,
+    AgentIn,
+    AgentStatus,
+    Authority,
+    Handle,
+    RotationIn,
+    Skill,
+    Strategy,
+    TeamIn,
+    WorkingHours,
 )
-
-_SUPPORT_ADDRESS = (
-    "the address the team's mail to customers (replies, notices) comes from; "
-    "null: the installation's ESCALON_MAIL_FROM"
-)
-
-
-class TeamIn(BaseModel):
-    """A new team."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name
-    description: Annotated[str, StringConstraints(max_length=2000)] = ""
-    assignment: Strategy | None = Field(None, description=_ASSIGNMENT)
-    support_address: Email | None = Field(None, description=_SUPPORT_ADDRESS)
 
 
 class TeamPatch(BaseModel):
@@ -40,8 +31,8 @@ class TeamPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    assignment: Strategy | None = Field(None, description=_ASSIGNMENT)
-    support_address: Email | None = Field(None, description=_SUPPORT_ADDRESS)
+    assignment: Strategy | None = Field(None, description=ASSIGNMENT)
+    support_address: Email | None = Field(None, description=SUPPORT_ADDRESS)
 
 
 class TeamOut(BaseModel):
@@ -54,15 +45,6 @@ class TeamOut(BaseModel):
     assignment: str | None = None
     rotation: dict[str, Any] | None = None
     support_address: str | None = None
-
-
-class RotationIn(BaseModel):
-    """An on-call rotation: layers (lowest first) and overrides; see docs/people.md."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    layers: list[dict[str, Any]] = Field(min_length=1, max_length=20)
-    overrides: list[dict[str, Any]] = Field(default_factory=list, max_length=1000)
 
 
 class OnCallOut(BaseModel):
@@ -81,37 +63,6 @@ class ShiftOut(BaseModel):
     source: str
     start: datetime
     end: datetime
-
-
-Skill = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
-WorkingHours = dict[str, list[Annotated[str, StringConstraints(max_length=20)]]] | Literal["always"]
-Authority = dict[
-    Skill, Annotated[float, Field(ge=0, le=1e15, allow_inf_nan=False)] | Literal["unlimited"]
-]
-
-
-class AgentIn(BaseModel):
-    """A new agent."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    handle: Handle
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200), Trimmed]
-    email: Email | None = None
-    level: Name | None = Field(None, description="where they stand on the policy's ladder")
-    capacity: int = Field(20, ge=0, le=10_000, strict=True, description="most open cases at once")
-    status: AgentStatus = "available"
-    teams: list[Name] = Field(default_factory=list, max_length=100)
-    chat: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
-    skills: list[Skill] = Field(default_factory=list, max_length=100)
-    languages: list[Skill] = Field(default_factory=list, max_length=50)
-    timezone: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "UTC"
-    working_hours: WorkingHours | None = Field(
-        None, description="calendar hours in `timezone` (e.g. {mon: ['09:00-17:00']}); null: always"
-    )
-    authority: Authority | None = Field(
-        None, description="what they may grant on their own per kind, beyond their level's"
-    )
 
 
 class AgentPatch(BaseModel):
@@ -153,3 +104,22 @@ class AgentOut(BaseModel):
     working_hours: dict[str, list[str]] | str | None
     authority: dict[str, float | str] | None
     open_cases: int = Field(0, description="cases assigned to them that are not resolved or closed")
+
+
+__all__ = [
+    "AgentIn",
+    "AgentOut",
+    "AgentPatch",
+    "AgentStatus",
+    "Authority",
+    "Handle",
+    "OnCallOut",
+    "RotationIn",
+    "ShiftOut",
+    "Skill",
+    "Strategy",
+    "TeamIn",
+    "TeamOut",
+    "TeamPatch",
+    "WorkingHours",
+]

@@ -11,21 +11,17 @@ transaction's choices moved it.
 
 from __future__ import annotations
 
-import json
 import time
 import weakref
 from dataclasses import dataclass, replace
-from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
 
 from escalon.core.assignment import Candidate
-from escalon.core.calendar import Calendar, CalendarError
-from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
-from escalon.core.staffing import Staffing, TeamStaff
+from escalon.core.rotations import Rotation
+from escalon.core.staffing import Staffing, TeamStaff, member, rotation_of
 from escalon.database.base import table_of
 from escalon.people.models import Agent, Team, team_members
 
@@ -187,57 +183,18 @@ def _read_make_up(session: Session, name: str) -> _MakeUp | None:
     team_id, rotation, strategy = team
     rows = connection.execute(_MEMBERS, {"team_id": team_id}).all()
     members = tuple(
-        Candidate(
+        member(
             handle=handle,
             status=status,
             capacity=capacity,
-            skills=frozenset(skills or ()),
-            languages=frozenset(languages or ()),
-            working_hours=working_calendar(timezone, hours),
+            skills=skills,
+            languages=languages,
+            timezone=timezone,
+            working_hours=hours,
         )
         for handle, status, capacity, skills, languages, timezone, hours in rows
     )
     return _MakeUp(team_id, members, rotation_of(rotation), strategy)
-
-
-def working_calendar(timezone: str, hours: Any) -> Calendar | None:
-    """An agent's working hours as a calendar (None: always working), compiled once."""
-    return _hours(timezone, _frozen(hours))
-
-
-def _frozen(hours: Any) -> Any:
-    """Working hours in a hashable shape, so equal ones share one compiled calendar."""
-    if isinstance(hours, dict):
-        return tuple((day, tuple(spans)) for day, spans in sorted(hours.items()))
-    return hours
-
-
-@lru_cache(maxsize=1024)
-def _hours(timezone: str, hours: Any) -> Calendar | None:
-    if hours is None or hours == "always":
-        return None
-    raw = {day: list(spans) for day, spans in hours} if isinstance(hours, tuple) else hours
-    try:
-        return Calendar.from_dict({"timezone": timezone, "hours": raw}, name="working hours")
-    except CalendarError:
-        return None  # checked when stored; an unreadable one now means always working
-
-
-def rotation_of(raw: Any) -> Rotation | None:
-    """A team's rotation column compiled (None: none, or one that cannot be read)."""
-    if raw is None:
-        return None
-    if isinstance(raw, str):  # some drivers hand JSON columns back as text in Core queries
-        raw = json.loads(raw)
-    return _compiled_rotation(json.dumps(raw, sort_keys=True))
-
-
-@lru_cache(maxsize=256)
-def _compiled_rotation(key: str) -> Rotation | None:
-    try:
-        return rotation_from_dict(json.loads(key))
-    except RotationError:
-        return None  # checked when stored
 
 
 # -- handing out waiting cases -----------------------------------------------------------------

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
 from escalon.auth.access import Admin, Context, Staff
+from escalon.core.roster import Roster
 from escalon.core.state import from_us, to_us
 from escalon.errors import Forbidden, error_responses
 from escalon.people import service
 from escalon.people.models import Agent, Team
-from escalon.people.roster import ImportReport, Roster, import_roster
+from escalon.people.roster import ImportReport, import_roster
 from escalon.people.schemas import (
     AgentIn,
     AgentOut,

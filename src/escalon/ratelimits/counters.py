@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from escalon.clock import Clock
 from escalon.database import Database
-from escalon.database.conflicts import insert_with_conflicts
+from escalon.database.dialect import insert_with_conflicts
 from escalon.ratelimits.models import RateCounter
 
 log = logging.getLogger("escalon.ratelimits")

@@ -7,13 +7,14 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from escalon.cases import flows, visibility
+from escalon.cases import visibility
+from escalon.cases.acting import Actor
 from escalon.services import Services
 from escalon.web.common import Visit
 
 
-def acting(visit: Visit, parts: Services) -> flows.Actor:
-    """The person as the case flows see them, limited to the cases they may see."""
+def acting(visit: Visit, parts: Services) -> Actor:
+    """The person as the case use cases see them, limited to the cases they may see."""
     return replace(visit.actor, visibility=parts.settings.case_visibility)
 
 

@@ -1,6 +1,6 @@
 """The case page: a case's whole timeline, its clocks, and every action an agent takes on it.
 
-Every form posts to a small view that calls the same flow as the API (`escalon.cases.flows`),
+Every form posts to a small view that calls the same use case as the API (`escalon.cases`: opening, messages...),
 then sends the browser back to the page (post/redirect/get). Forms that change the case's state
 carry the version the person saw, so a change made meanwhile by someone else (or by the engine)
 is refused instead of overwritten; replies and notes never need it.
@@ -23,7 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon.auth.access import STAFF
-from escalon.cases import acknowledging, flows, queries, visibility
+from escalon.cases import (
+    acknowledging,
+    approvals,
+    escalation,
+    messages,
+    queries,
+    updating,
+    visibility,
+)
 from escalon.cases.models import Case
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
@@ -251,10 +259,10 @@ def _may_acknowledge(session: Session, parts: Parts, visit: Visit, case: CaseOut
 def _approvals(
     session: Session, parts: Parts, visit: Visit, policy: Policy, case_id: int
 ) -> list[ApprovalView]:
-    """The case's approval requests; for the pending ones, what the flows would let the person
+    """The case's approval requests; for the pending ones, what the use cases would let the person
     do (they check again) and who may decide."""
     scope = visibility.EVERYTHING  # the case itself was read in the person's scope
-    rights = flows.pending_rights(
+    rights = approvals.pending_rights(
         session, case_id=case_id, policy=policy, actor=acting(visit, parts)
     )
     shown = []
@@ -455,7 +463,7 @@ def post_message(
 
     def run(session: Session, visit: Visit) -> int:
         message = MessageIn(author="agent", body=body, public=kind == "reply")
-        return flows.post_message(
+        return messages.post_message(
             session,
             case_id=case_id,
             request=message,
@@ -485,13 +493,13 @@ def escalate(
 
     def run(session: Session, visit: Visit) -> None:
         if kind == "team":
-            escalation = EscalateIn(kind="functional", to_team=name, reason=reason)
+            wanted = EscalateIn(kind="functional", to_team=name, reason=reason)
         else:
-            escalation = EscalateIn(kind="hierarchical", to_level=name or None, reason=reason)
-        flows.escalate_case(
+            wanted = EscalateIn(kind="hierarchical", to_level=name or None, reason=reason)
+        escalation.escalate_case(
             session,
             case_id=case_id,
-            request=escalation,
+            request=wanted,
             actor=acting(visit, parts),
             now=parts.clock.now_us(),
             if_match=version,
@@ -505,7 +513,7 @@ def acknowledge(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csr
     """Acknowledge the escalation: the case is yours."""
 
     def run(session: Session, visit: Visit) -> None:
-        flows.acknowledge(
+        escalation.acknowledge(
             session,
             case_id=case_id,
             actor=acting(visit, parts),
@@ -531,7 +539,7 @@ def de_escalate(
     def run(session: Session, visit: Visit) -> None:
         if not visit.supervises:
             raise Forbidden("only supervisors and admins return a case to a lower level")
-        flows.de_escalate(
+        escalation.de_escalate(
             session,
             case_id=case_id,
             request=DeEscalateIn(to_level=to_level, note=note),
@@ -560,7 +568,7 @@ def request_approval(
             value = float(amount.replace(",", "").strip())
         except ValueError:
             raise Invalid(f"the amount must be a number, not {amount!r}") from None
-        flows.request_approval(
+        approvals.request_approval(
             session,
             case_id=case_id,
             request=ApprovalIn(kind=kind, amount=value, note=note),
@@ -586,7 +594,7 @@ def decide_approval(
 
     def run(session: Session, visit: Visit) -> None:
         _on_case(session, parts, visit, approval_id, case_id)
-        flows.decide_approval(
+        approvals.decide_approval(
             session,
             approval_id=approval_id,
             request=ApprovalDecisionIn(decision=decision, note=note),
@@ -609,7 +617,7 @@ def withdraw_approval(
 
     def run(session: Session, visit: Visit) -> None:
         _on_case(session, parts, visit, approval_id, case_id)
-        flows.withdraw_approval(
+        approvals.withdraw_approval(
             session, approval_id=approval_id, actor=acting(visit, parts), now=parts.clock.now_us()
         )
 
@@ -648,7 +656,7 @@ def update_case(
             fields["category"] = category.strip()  # a person's choice, recorded as such
         if not fields:
             raise Invalid("nothing changed: pick another status, priority or category")
-        flows.update_case(
+        updating.update_case(
             session,
             case_id=case_id,
             request=CasePatch.model_validate(fields),
@@ -674,7 +682,7 @@ def resolve(
     def run(session: Session, visit: Visit) -> None:
         if not root_cause.strip():
             raise Invalid("name the root cause: what caused the customer's problem")
-        flows.update_case(
+        updating.update_case(
             session,
             case_id=case_id,
             request=CasePatch(status="resolved", root_cause=root_cause),
@@ -693,7 +701,7 @@ def take(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "")
     def run(session: Session, visit: Visit) -> None:
         if visit.principal.agent is None:
             raise Invalid("your user is not linked to an agent, so no case can be yours")
-        flows.assign_case(
+        updating.assign_case(
             session,
             case_id=case_id,
             assignee=visit.principal.agent,
@@ -755,7 +763,7 @@ def assign(
     """Hand the case to a named person, or back to its team's queue (no one chosen)."""
 
     def run(session: Session, visit: Visit) -> None:
-        flows.assign_case(
+        updating.assign_case(
             session,
             case_id=case_id,
             assignee=assignee.strip() or None,

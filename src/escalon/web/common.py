@@ -13,7 +13,7 @@ from escalon import http_headers
 from escalon.auth import service as auth
 from escalon.auth import sessions
 from escalon.auth.access import STAFF, services
-from escalon.cases import flows
+from escalon.cases import acting
 from escalon.services import Services
 from escalon.templating import page_templates
 from escalon.web import session as ui
@@ -79,10 +79,10 @@ class Visit:
     at: int  # when the session was checked (µs)
 
     @property
-    def actor(self) -> flows.Actor:
-        """The person as the case flows name them."""
+    def actor(self) -> acting.Actor:
+        """The person as the case use cases name them."""
         p = self.principal
-        return flows.Actor(p.user_id, p.name, p.role, p.agent)
+        return acting.Actor(p.user_id, p.name, p.role, p.agent)
 
     @property
     def supervises(self) -> bool:

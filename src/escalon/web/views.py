@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from escalon.auth import service as auth
 from escalon.auth import sessions
 from escalon.auth.access import STAFF
-from escalon.cases import assigning, flows, queries, visibility
+from escalon.cases import assigning, escalation, queries, visibility
 from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.core.state import CLOCK_METRICS, to_us
@@ -595,7 +595,7 @@ def acknowledge_case(
     actor = acting(visit, parts)
     try:
         with parts.database.write() as session:
-            flows.acknowledge(
+            escalation.acknowledge(
                 session, case_id=case_id, actor=actor, now=parts.clock.now_us(), if_match=None
             )
     except EscalonError as error:

@@ -16,12 +16,13 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from escalon.database.dialect import NOTIFY_CHANNEL
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.outbox import customer_messages_from
 from escalon.people import staffing
 from escalon.services import Services
-from escalon.worker.timers import NOTIFY_CHANNEL, next_due, tick
+from escalon.worker.timers import next_due, tick
 
 log = logging.getLogger("escalon.worker")
 US = 1_000_000

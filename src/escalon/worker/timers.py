@@ -13,10 +13,10 @@ import logging
 import traceback
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from escalon.cases import assigning, service
+from escalon.cases import assigning, records, service
 from escalon.cases.models import AuditEntry, Case
 from escalon.clock import Clock
 from escalon.core import engine
@@ -28,7 +28,6 @@ from escalon.people.staffing import staffing
 log = logging.getLogger("escalon.worker")
 # A case the engine fails on is looked at again this much later, not in a tight loop.
 QUARANTINE_US = 5 * 60 * 1_000_000
-NOTIFY_CHANNEL = "escalon_timers"
 
 
 @dataclass(slots=True)
@@ -122,11 +121,11 @@ def _tick(
             _quarantine(session, row[0], now, error)
             report.failed.append(row[0])
             continue
-        change = service.Change(case, decision.state, service.ENGINE_ACTOR)
+        change = service.Change(case, decision.state, records.ENGINE_ACTOR)
         change.add(decision)
         changes.append(change)
         report.actions += len(decision.actions)
-        report.escalations += sum(1 for a in decision.actions if a.action in service.MOVES)
+        report.escalations += sum(1 for a in decision.actions if a.action in records.MOVES)
     report.changed = len(changes)
     written = now if clock is None else max(now, clock.now_us())
     service.write_changes(session, changes, now=written, directory=Directory(session), crew=crew)
@@ -177,7 +176,7 @@ def _quarantine(session: Session, case_id: int, now: int, error: BaseException) 
             case_id=case_id,
             at=now,
             recorded_at=now,
-            actor=service.ENGINE_ACTOR,
+            actor=records.ENGINE_ACTOR,
             kind="engine.error",
             rule=None,
             key=None,
@@ -197,12 +196,6 @@ def next_due(db: Database) -> int | None:
         handout = assigning.next_handout(session)
     found = [int(at) for at in (value, handout) if at is not None]
     return min(found, default=None)
-
-
-def wake_workers(session: Session) -> None:
-    """Tell listening workers (PostgreSQL) that a timer may now be due sooner."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"NOTIFY {NOTIFY_CHANNEL}"))
 
 
 def _is_connection_problem(error: BaseException) -> bool:

@@ -7,7 +7,6 @@ error becomes a `Policy`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,15 +17,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from escalon.core.calendar import Calendar
 from escalon.core.policy.model import (
     METRICS,
-    TEXT_CONDITIONS,
     TRIGGERS,
-    TRIGGERS_WITH_AFTER,
     TRIGGERS_WITH_METRIC,
     ActionSpec,
     CategoryName,
     CategorySpec,
     Conditions,
-    EscalateSpec,
     Languages,
     LevelSpec,
     Name,
@@ -39,29 +35,42 @@ from escalon.core.policy.model import (
     Version,
 )
 from escalon.core.policy.source import Path, Problem, SourceMap, format_path, read_yaml
-from escalon.core.signals import DETECTED_LANGUAGES, KNOWN_INTENTS, READ_LANGUAGES
+from escalon.core.rules import (
+    ACTIONS,
+    CONDITIONS,
+    PARAMETERS,
+    READING,
+    READING_CONDITIONS,
+    TEXT,
+    TEXT_TRIGGERS,
+    takers,
+)
+from escalon.core.rules import TRIGGERS as TRIGGER_RULES
+from escalon.core.rules.words import both, names_of, suggest
+from escalon.core.signals import DETECTED_LANGUAGES, READ_LANGUAGES
 
-TEXT_TRIGGERS = frozenset({"case.opened", "customer.message"})
-RECIPIENT_WORDS = ("assignee", "level_team", "supervisor")
-RECIPIENT_PREFIXES = ("team", "person", "on_call", "webhook")
-_TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-
+_SECTIONS: tuple[type[BaseModel], ...] = (
+    PolicyDocument,
+    PrioritySpec,
+    LevelSpec,
+    SlaSpec,
+    SlaWhen,
+    Targets,
+    RuleSpec,
+    Conditions,
+    ActionSpec,
+    CategorySpec,
+    # The actions' own settings (`escalate: {up: 1}`...).
+    *(
+        action.annotation
+        for action in ACTIONS.values()
+        if isinstance(action.annotation, type) and issubclass(action.annotation, BaseModel)
+    ),
+)
 _ALL_FIELDS = sorted(
     {
         name
-        for model in (
-            PolicyDocument,
-            PrioritySpec,
-            LevelSpec,
-            SlaSpec,
-            SlaWhen,
-            Targets,
-            RuleSpec,
-            Conditions,
-            ActionSpec,
-            CategorySpec,
-            EscalateSpec,
-        )
+        for model in _SECTIONS
         for name, info in model.model_fields.items()
         for name in (info.alias or name,)
     }
@@ -194,13 +203,8 @@ def _describe(value: object) -> str:
     return repr(value)
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _names_of(values: Iterable[str]) -> str:
-    return ", ".join(values) or "none"
+_suggest = suggest
+_names_of = names_of
 
 
 _TOP_LEVEL = ("name", "version", "calendars", "priority", "levels", "teams", "slas", "rules")
@@ -525,6 +529,8 @@ def _check_rules(
 
 @dataclass(slots=True)
 class _RuleContext:
+    """What the rule modules' checks may ask (see `escalon.core.rules.base.Checks`)."""
+
     checker: _Checker
     priority: PrioritySpec | None
     levels: list[LevelSpec] | None
@@ -534,27 +540,43 @@ class _RuleContext:
     targeted_metrics: set[str] | None = None  # metrics some SLA sets a target for
     rule_name: str | None = None  # the rule being checked, named in each warning
 
-    def _warn(self, path: Path, message: str) -> None:
+    @property
+    def level_names(self) -> list[str] | None:
+        return None if self.levels is None else [level.name for level in self.levels]
+
+    @property
+    def priorities(self) -> tuple[str, ...] | None:
+        return None if self.priority is None else self.priority.order
+
+    def error(self, path: Path, message: str) -> None:
+        self.checker.error(path, message)
+
+    def warn(self, path: Path, message: str) -> None:
         named = f" (rule '{self.rule_name}')" if self.rule_name else ""
         self.checker.warn(path, message + named)
+
+    def known(self, names: Iterable[str], known: Iterable[str], path: Path, what: str) -> None:
+        _known(self.checker, names, known, path, what)
+
+    def undeclared_categories(self, names: Iterable[str], path: Path) -> None:
+        _undeclared_categories(self.warn, names, self.categories, path)
 
     def check(self, path: Path, rule: RuleSpec) -> None:
         trigger = rule.trigger
         self.rule_name = rule.name
         self._source(path, rule)
-        if rule.metric is not None and trigger not in TRIGGERS_WITH_METRIC:
-            self.checker.error(
-                (*path, "metric"), f"only sla.warning and sla.breach take a metric, not {trigger}"
-            )
-        if trigger in TRIGGERS_WITH_AFTER and rule.after is None:
-            self.checker.error(
-                (*path, "after"), f"{trigger} needs 'after' (how long to wait), e.g. 30m"
-            )
-        if rule.after is not None and trigger not in TRIGGERS_WITH_AFTER:
-            self.checker.error(
-                (*path, "after"),
-                f"only escalation.unacknowledged and level.timeout take 'after', not {trigger}",
-            )
+        taken = TRIGGER_RULES[trigger]
+        accepted = {parameter.name for parameter in taken.parameters}
+        for name, parameter in PARAMETERS.items():
+            given = rule.parameter(name) is not None
+            if given and name not in accepted:
+                taking = takers(name)
+                verb = "take" if len(taking) > 1 else "takes"
+                self.checker.error(
+                    (*path, name), f"only {both(taking)} {verb} {parameter.noun}, not {trigger}"
+                )
+            elif not given and name in taken.required:
+                self.checker.error((*path, name), parameter.needed.format(trigger=trigger))
         self._conditions((*path, "if"), rule.conditions, trigger)
         for index, action in enumerate(rule.do):
             self._action((*path, "do", index), action)
@@ -565,13 +587,13 @@ class _RuleContext:
         if rule.trigger not in TRIGGERS_WITH_METRIC or targeted is None:
             return
         if rule.metric is not None and rule.metric not in targeted:
-            self._warn(
+            self.warn(
                 (*path, "metric"),
                 f"no SLA sets a {rule.metric} target, so its clock never warns or breaches: "
                 "the rule never fires",
             )
         elif rule.metric is None and not targeted:
-            self._warn(
+            self.warn(
                 (*path, "trigger"),
                 "no SLA sets a target, so no clock ever warns or breaches: the rule never fires",
             )
@@ -591,118 +613,31 @@ class _RuleContext:
             self._conditions((*path, "if"), conditions, trigger)
 
     def _conditions(self, path: Path, conditions: Conditions, trigger: str) -> None:
-        known = self._names_check
-        if conditions.priority is not None and self.priority is not None:
-            known(conditions.priority, self.priority.order, (*path, "priority"), "priority")
-        if conditions.level is not None and self.levels is not None:
-            known(
-                conditions.level, [level.name for level in self.levels], (*path, "level"), "level"
-            )
-        if conditions.team is not None and self.teams is not None:
-            known(conditions.team, sorted(self.teams), (*path, "team"), "team")
-        if conditions.category is not None:
-            _undeclared_categories(
-                self._warn, conditions.category, self.categories, (*path, "category")
-            )
-        if conditions.intent is not None:
-            for index, intent in enumerate(conditions.intent):
-                if intent not in KNOWN_INTENTS:
-                    self._warn(
-                        (*path, "intent", index),
-                        f"intent '{intent}' is not one the default detector finds "
-                        f"({_names_of(sorted(KNOWN_INTENTS))}); only a trained model mapped to it can",
-                    )
-        for name in TEXT_CONDITIONS:
-            if getattr(conditions, name) is not None and trigger not in TEXT_TRIGGERS:
-                self._warn(
+        for name in conditions.listed():
+            condition = CONDITIONS[name]
+            value = conditions.value(name)
+            if condition.only_on is not None and trigger != condition.only_on:
+                self.warn(
+                    (*path, name), f"holds only on {condition.only_on}, so never on {trigger}"
+                )
+            if condition.check is not None:
+                condition.check(self, (*path, name), value)
+            if TEXT in condition.reads and trigger not in TEXT_TRIGGERS:
+                self.warn(
                     (*path, name),
                     f"reads the customer's text, which {trigger} does not have: it never holds here",
                 )
-        if conditions.above_authority is not None:
-            if trigger != "approval.requested":
-                self._warn(
-                    (*path, "above_authority"),
-                    f"holds only on approval.requested, so never on {trigger}",
-                )
-            if self.levels is not None and conditions.above_authority not in self.authority_kinds:
-                self._warn(
-                    (*path, "above_authority"),
-                    f"no level grants authority for '{conditions.above_authority}', so every "
-                    "amount is above authority",
-                )
-        if conditions.score_below is not None and trigger != "survey.answered":
-            self._warn(
-                (*path, "score_below"), f"holds only on survey.answered, so never on {trigger}"
-            )
-
-    def _names_check(
-        self, names: Iterable[str], known: Iterable[str], path: Path, what: str
-    ) -> None:
-        _known(self.checker, names, known, path, what)
 
     def _action(self, path: Path, action: ActionSpec) -> None:
         kind = action.kind
-        apath: Path = (*path, kind)
-        if action.escalate is not None:
-            target = action.escalate
-            if target.to is not None and self.levels is not None:
-                names = [level.name for level in self.levels]
-                if target.to not in names:
-                    self.checker.error(
-                        (*apath, "to"),
-                        f"unknown level '{target.to}'{_suggest(target.to, names)}; levels: {_names_of(names)}",
-                    )
-            if (
-                target.to_authority is not None
-                and self.levels is not None
-                and target.to_authority not in self.authority_kinds
-            ):
-                self._warn(
-                    (*apath, "to_authority"),
-                    f"no level grants authority for '{target.to_authority}': escalates to the top level",
-                )
-        elif action.route is not None and self.teams is not None:
-            team = action.route.team
-            if team not in self.teams:
-                self.checker.error(
-                    (*apath, "team"),
-                    f"unknown team '{team}'{_suggest(team, self.teams)}; teams: {_names_of(sorted(self.teams))}",
-                )
-        elif action.set_priority is not None and self.priority is not None:
-            wanted = action.set_priority.to
-            if wanted is not None and wanted not in self.priority.order:
-                self.checker.error(
-                    (*apath, "to"),
-                    f"unknown priority '{wanted}'{_suggest(wanted, self.priority.order)}; "
-                    f"priorities: {_names_of(self.priority.order)}",
-                )
-        elif action.notify is not None:
-            for index, recipient in enumerate(action.notify):
-                problem = self._recipient_problem(recipient)
-                if problem:
-                    self.checker.error((*apath, index), problem)
-        elif action.notify_customer is not None and not _TEMPLATE_NAME.fullmatch(
-            action.notify_customer
-        ):
-            self.checker.error(apath, f"'{action.notify_customer}' is not a template name")
-
-    def _recipient_problem(self, recipient: str) -> str | None:
-        if recipient in RECIPIENT_WORDS:
-            return None
-        prefix, colon, name = recipient.partition(":")
-        if not colon or prefix not in RECIPIENT_PREFIXES:
-            choices = [*RECIPIENT_WORDS, *(f"{p}:NAME" for p in RECIPIENT_PREFIXES)]
-            return f"unknown recipient '{recipient}'; use one of {', '.join(choices)}"
-        if not name.strip():
-            return f"'{recipient}' names nobody: write {prefix}:NAME"
-        if prefix in {"team", "on_call"} and self.teams is not None and name not in self.teams:
-            return f"unknown team '{name}'{_suggest(name, self.teams)}; teams: {_names_of(sorted(self.teams))}"
-        return None
+        check = ACTIONS[kind].check
+        if check is not None:
+            check(self, (*path, kind), action.value)
 
 
 _LANGUAGES: TypeAdapter[tuple[str, ...] | None] = TypeAdapter(Languages | None)
 # Conditions whose answer comes from the detector's reading of the text, in its language.
-_READING_CONDITIONS = ("intent", "sentiment_below")
+_READING_CONDITIONS = READING_CONDITIONS
 
 
 def _check_languages(checker: _Checker, data: dict[Any, Any]) -> None:
@@ -718,7 +653,7 @@ def _check_languages(checker: _Checker, data: dict[Any, Any]) -> None:
         if conditions is None:
             continue
         path: Path = ("rules", index, "if")
-        for position, code in enumerate(conditions.language or ()):
+        for position, code in enumerate(conditions.value("language") or ()):
             if code not in DETECTED_LANGUAGES:
                 checker.warn(
                     (*path, "language", position),
@@ -726,12 +661,21 @@ def _check_languages(checker: _Checker, data: dict[Any, Any]) -> None:
                     f"{_names_of(DETECTED_LANGUAGES)}), so this rule never holds for it",
                 )
         reads = [name for name in _READING_CONDITIONS if getattr(conditions, name) is not None]
-        relied = conditions.language or written or ()
+        where_path: Path = (*path, "language") if conditions.value("language") else ()
+        if reads and not where_path:
+            where_path = (*path, reads[0])
+        trigger = (
+            TRIGGER_RULES.get(raw.get("trigger")) if isinstance(raw.get("trigger"), str) else None
+        )
+        if trigger is not None and READING in trigger.reads:
+            # A trigger that reads the text itself (a fall of sentiment) relies on it too.
+            reads.append(trigger.name)
+            where_path = where_path or ("rules", index, "trigger")
+        relied = conditions.value("language") or written or ()
         unread = [code for code in relied if code not in READ_LANGUAGES]
         if reads and unread:
-            where = "language" if conditions.language else reads[0]
             checker.warn(
-                (*path, where),
+                where_path,
                 f"{' and '.join(reads)} relies on reading {_names_of(unread)}, which the default "
                 f"detector does not read (it reads {_names_of(READ_LANGUAGES)}): in those "
                 "languages it finds no intent and a neutral sentiment; a model trained on the "

@@ -19,6 +19,9 @@ from escalon.core.policy.model import (
     RuleSpec,
     SlaSpec,
 )
+from escalon.core.rules import ACTIONS, CONDITIONS, PARAMETERS, SIGNALS
+from escalon.core.rules import TRIGGERS as TRIGGER_RULES
+from escalon.core.rules.base import Act, Holds, React
 
 STOPPED = frozenset({"resolved", "closed"})
 _SLA_FIELDS = ("priority", "tier", "category", "channel", "team")
@@ -99,11 +102,30 @@ class Policy:
             )
             for trigger in TRIGGERS_WITH_AFTER
         }
-        # `contains` reads the words themselves: only these need the detector's signals.
+        # The engine's dispatch, built once: per rule, the hooks of the conditions it sets
+        # (cheapest first) and of its actions, each with its value.
+        self.rule_checks: tuple[tuple[tuple[Holds, Any], ...], ...] = tuple(
+            _checks_of(rule) for rule in document.rules
+        )
+        self.rule_actions: tuple[tuple[tuple[Act, Any], ...], ...] = tuple(
+            tuple((ACTIONS[action.kind].act, action.value) for action in rule.do)
+            for rule in document.rules
+        )
+        # Per event trigger, the triggers riding on it that some rule listens to, with the hook
+        # and those rules (`customer.sentiment_drop` rides on `customer.message`).
+        riders: dict[str, list[tuple[React, tuple[int, ...]]]] = {}
+        for name, trigger in TRIGGER_RULES.items():
+            listening = self.rules_by_trigger[name]
+            if trigger.rides_on is not None and trigger.react is not None and listening:
+                riders.setdefault(trigger.rides_on, []).append((trigger.react, listening))
+        self.riders: dict[str, tuple[tuple[React, tuple[int, ...]], ...]] = {
+            name: tuple(hooks) for name, hooks in riders.items()
+        }
+        # Whether some rule needs the detector's reading of the text (`contains` reads the words
+        # themselves): the replay runs the detector only then.
         self.uses_text_signals = any(
-            rule.conditions.intent is not None
-            or rule.conditions.sentiment_below is not None
-            or rule.conditions.language is not None
+            SIGNALS in TRIGGER_RULES[rule.trigger].reads
+            or any(SIGNALS in CONDITIONS[name].reads for name in rule.conditions.listed())
             for rule in document.rules
         )
         canonical = json.dumps(_fingerprinted(document), sort_keys=True)
@@ -197,16 +219,42 @@ class Policy:
         return len(self.levels) - 1
 
 
+def _checks_of(rule: RuleSpec) -> tuple[tuple[Holds, Any], ...]:
+    """The condition hooks of one rule with their values, cheapest first (stable otherwise)."""
+    listed = sorted(rule.conditions.listed(), key=lambda name: CONDITIONS[name].cost)
+    return tuple((CONDITIONS[name].holds, rule.conditions.value(name)) for name in listed)
+
+
+# Parts of the format added after its first release: left out of the fingerprint while unset.
+_LATER_PARAMETERS = tuple(
+    name for name, parameter in PARAMETERS.items() if not parameter.fingerprinted_unset
+)
+_LATER_CONDITIONS = tuple(
+    name for name, condition in CONDITIONS.items() if not condition.fingerprinted_unset
+)
+_LATER_ACTIONS = tuple(name for name, action in ACTIONS.items() if not action.fingerprinted_unset)
+
+
 def _fingerprinted(document: PolicyDocument) -> dict[str, Any]:
-    """The document as its fingerprint reads it: sections and conditions added to the format
-    later are left out while unset, so a policy written before them keeps its fingerprint (and
-    the cases evaluated under it stay under it)."""
+    """The document as its fingerprint reads it: sections, parameters, conditions and actions
+    added to the format later are left out while unset, so a policy written before them keeps
+    its fingerprint (and the cases evaluated under it stay under it)."""
     dumped: dict[str, Any] = document.model_dump(mode="json", by_alias=True)
     for name in ("categories", "languages"):
         if not dumped.get(name):
             dumped.pop(name, None)
     for rule in dumped.get("rules", ()):
+        _drop_unset(rule, _LATER_PARAMETERS)
         conditions = rule.get("if")
-        if isinstance(conditions, dict) and conditions.get("language") is None:
-            conditions.pop("language", None)
+        if isinstance(conditions, dict):
+            _drop_unset(conditions, _LATER_CONDITIONS)
+        for action in rule.get("do", ()):
+            if isinstance(action, dict):
+                _drop_unset(action, _LATER_ACTIONS)
     return dumped
+
+
+def _drop_unset(data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if data.get(name) is None:
+            data.pop(name, None)

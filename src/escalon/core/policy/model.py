@@ -6,40 +6,47 @@ Cross-references (a rule naming a level, an SLA naming a calendar...) are checke
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    model_validator,
+from pydantic import Field, create_model, model_validator
+
+from escalon.core.rules import ACTIONS, CONDITIONS, PARAMETERS, TEXT_CONDITIONS, TIMED_TRIGGERS
+from escalon.core.rules import TRIGGERS as TRIGGER_RULES
+from escalon.core.rules.actions.assign import AssignSpec
+from escalon.core.rules.actions.escalate import EscalateSpec
+from escalon.core.rules.actions.route import RouteSpec
+from escalon.core.rules.actions.set_priority import SetPrioritySpec
+from escalon.core.rules.fields import (
+    LANGUAGE_CODE,
+    METRICS,
+    UNLIMITED,
+    Amount,
+    CategoryName,
+    DurationUs,
+    Fraction,
+    Keyword,
+    Keywords,
+    Languages,
+    Metric,
+    Name,
+    Names,
+    Strict,
+    Version,
 )
 
-from escalon.core.durations import parse_duration, parse_fraction
-
-Metric = Literal["first_response", "next_response", "periodic_update", "resolution"]
-METRICS: tuple[str, ...] = get_args(Metric)
-
-Trigger = Literal[
-    "case.opened",
-    "customer.message",
-    "sla.warning",
-    "sla.breach",
-    "case.reopened",
-    "escalation.unacknowledged",
-    "level.timeout",
-    "approval.requested",
-    "survey.answered",
-]
-TRIGGERS: tuple[str, ...] = get_args(Trigger)
-TIMED_TRIGGERS = frozenset(
-    {"sla.warning", "sla.breach", "escalation.unacknowledged", "level.timeout"}
+TRIGGERS: tuple[str, ...] = tuple(TRIGGER_RULES)
+if TYPE_CHECKING:
+    Trigger = str
+else:
+    Trigger = Literal[TRIGGERS]
+TRIGGERS_WITH_AFTER = frozenset(
+    name for name, rule in TRIGGER_RULES.items() if "after" in rule.required
 )
-TRIGGERS_WITH_AFTER = frozenset({"escalation.unacknowledged", "level.timeout"})
-TRIGGERS_WITH_METRIC = frozenset({"sla.warning", "sla.breach"})
+TRIGGERS_WITH_METRIC = frozenset(
+    name
+    for name, rule in TRIGGER_RULES.items()
+    if any(parameter.name == "metric" for parameter in rule.parameters)
+)
 
 STATUSES = ("open", "pending_customer", "on_hold", "resolved", "closed")
 Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
@@ -47,78 +54,7 @@ PausableStatus = Literal["pending_customer", "on_hold"]
 DEFAULT_PAUSE_ON: tuple[PausableStatus, ...] = ("pending_customer", "on_hold")
 
 ASSIGN_STRATEGIES = ("round_robin", "least_loaded", "on_call")
-ACTION_KINDS = ("escalate", "route", "set_priority", "assign", "notify", "notify_customer", "tag")
-UNLIMITED = float("inf")
-
-
-def _as_names(value: object) -> object:
-    """Let a single name stand for a one-element list."""
-    if isinstance(value, str):
-        return [value]
-    return value
-
-
-def _non_empty(value: tuple[str, ...]) -> tuple[str, ...]:
-    if not value:
-        raise ValueError("must list at least one name")
-    if any(not item.strip() for item in value):
-        raise ValueError("names must not be empty")
-    return value
-
-
-def _keyword(value: str) -> str:
-    if not value.strip():
-        raise ValueError("a keyword must not be blank")
-    return value
-
-
-def _duration(value: object) -> int:
-    return parse_duration(value)
-
-
-def _fraction(value: object) -> float:
-    return parse_fraction(value)
-
-
-def _version(value: object) -> object:
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"expected a version number or name, got {value!r}")
-    return str(value)
-
-
-def _amount(value: object) -> object:
-    if isinstance(value, str) and value.strip().lower() == "unlimited":
-        return UNLIMITED
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"expected an amount (a number) or 'unlimited', got {value!r}")
-    if value < 0:
-        raise ValueError(f"{value!r}: an authority cannot be negative")
-    return float(value)
-
-
-Names = Annotated[tuple[str, ...], BeforeValidator(_as_names), AfterValidator(_non_empty)]
-LANGUAGE_CODE = r"^[a-z]{2}$"
-# ISO 639-1 codes, lower case: `en`, `de`...
-Languages = Annotated[
-    tuple[Annotated[str, Field(pattern=LANGUAGE_CODE)], ...],
-    BeforeValidator(_as_names),
-    AfterValidator(_non_empty),
-]
-DurationUs = Annotated[int, BeforeValidator(_duration)]
-Fraction = Annotated[float, BeforeValidator(_fraction)]
-Amount = Annotated[float, BeforeValidator(_amount)]
-Name = Annotated[str, Field(min_length=1)]
-CategoryName = Annotated[str, Field(min_length=1, max_length=100)]  # a case's category column
-Keyword = Annotated[str, Field(max_length=200), AfterValidator(_keyword)]
-# Bounded, so a policy cannot make every case's opening scan an endless alternation.
-Keywords = Annotated[tuple[Keyword, ...], BeforeValidator(_as_names), Field(max_length=1000)]
-Version = Annotated[str, BeforeValidator(_version), Field(min_length=1)]
-
-
-class Strict(BaseModel):
-    """Every policy section: unknown keys are errors and nothing changes once loaded."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+ACTION_KINDS: tuple[str, ...] = tuple(ACTIONS)
 
 
 class PrioritySpec(Strict):
@@ -174,26 +110,8 @@ class SlaSpec(Strict):
     targets: Targets = Field(default_factory=Targets)
 
 
-# The conditions that read the triggering text: they hold only on triggers that carry one.
-TEXT_CONDITIONS = ("intent", "language", "sentiment_below", "contains")
-
-
-class Conditions(Strict):
-    """A rule's `if`: every listed condition must hold."""
-
-    priority: Names | None = None
-    tier: Names | None = None
-    category: Names | None = None
-    channel: Names | None = None
-    team: Names | None = None
-    level: Names | None = None
-    intent: Names | None = None
-    language: Languages | None = None
-    sentiment_below: float | None = Field(default=None, ge=-1, le=1)
-    contains: Names | None = None
-    reopened_at_least: StrictInt | None = Field(default=None, ge=1)
-    above_authority: Name | None = None
-    score_below: float | None = None
+class ConditionsBase(Strict):
+    """What every rule's `if` can do; its fields come from the registry's conditions."""
 
     def reads_text(self) -> bool:
         """Whether a condition reads the triggering text (intent, language, sentiment, phrases)."""
@@ -203,57 +121,13 @@ class Conditions(Strict):
         """The names of the conditions this rule sets."""
         return [name for name in type(self).model_fields if getattr(self, name) is not None]
 
-
-class EscalateSpec(Strict):
-    """`escalate`: exactly one of `up`, `to`, `to_authority`."""
-
-    up: StrictInt | None = Field(default=None, ge=1)
-    to: Name | None = None
-    to_authority: Name | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> EscalateSpec:
-        given = [key for key in ("up", "to", "to_authority") if getattr(self, key) is not None]
-        if len(given) != 1:
-            raise ValueError("escalate takes exactly one of 'up', 'to' or 'to_authority'")
-        return self
+    def value(self, name: str) -> Any:
+        """The value of one condition (None when unset)."""
+        return getattr(self, name)
 
 
-class RouteSpec(Strict):
-    """`route`: functional escalation to a team."""
-
-    team: Name
-
-
-class SetPrioritySpec(Strict):
-    """`set_priority`: exactly one of `to` and `raise`."""
-
-    to: Name | None = None
-    raise_: StrictInt | None = Field(default=None, ge=1, alias="raise")
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> SetPrioritySpec:
-        if (self.to is None) == (self.raise_ is None):
-            raise ValueError("set_priority takes exactly one of 'to' and 'raise'")
-        return self
-
-
-class AssignSpec(Strict):
-    """`assign`: how to pick an agent."""
-
-    strategy: Literal["round_robin", "least_loaded", "on_call"]
-
-
-class ActionSpec(Strict):
-    """One entry of a rule's `do`: a mapping with exactly one action key."""
-
-    escalate: EscalateSpec | None = None
-    route: RouteSpec | None = None
-    set_priority: SetPrioritySpec | None = None
-    assign: AssignSpec | None = None
-    notify: Names | None = None
-    notify_customer: Name | None = None
-    tag: Names | None = None
+class ActionBase(Strict):
+    """What every entry of a rule's `do` can do; its fields come from the registry's actions."""
 
     @model_validator(mode="before")
     @classmethod
@@ -274,16 +148,56 @@ class ActionSpec(Strict):
                 return kind
         raise AssertionError("validated actions always have a kind")
 
+    @property
+    def value(self) -> Any:
+        """The action's own settings (an `EscalateSpec`, a list of recipients...)."""
+        return getattr(self, self.kind)
 
-class RuleSpec(Strict):
-    """One rule of the escalation matrix."""
 
-    name: Name
-    trigger: Trigger
-    metric: Metric | None = None
-    after: DurationUs | None = None
-    conditions: Conditions = Field(default_factory=Conditions, alias="if")
-    do: tuple[ActionSpec, ...] = Field(min_length=1)
+class RuleBase(Strict):
+    """What every rule can do; its fields come from the registry's triggers' parameters."""
+
+    if TYPE_CHECKING:
+        # The fields `create_model` gives it below, as the type checker should see them.
+        name: str
+        trigger: str
+        metric: str | None
+        after: int | None
+        conditions: ConditionsBase
+        do: tuple[ActionBase, ...]
+
+    def parameter(self, name: str) -> Any:
+        """The value of one of the trigger's parameters (`metric`, `after`, `by`...)."""
+        return getattr(self, name)
+
+
+if TYPE_CHECKING:
+    Conditions = ConditionsBase
+    ActionSpec = ActionBase
+    RuleSpec = RuleBase
+else:
+    Conditions = create_model(
+        "Conditions",
+        __base__=ConditionsBase,
+        __doc__="A rule's `if`: every listed condition must hold.",
+        **{name: (rule.annotation | None, None) for name, rule in CONDITIONS.items()},
+    )
+    ActionSpec = create_model(
+        "ActionSpec",
+        __base__=ActionBase,
+        __doc__="One entry of a rule's `do`: a mapping with exactly one action key.",
+        **{name: (rule.annotation | None, None) for name, rule in ACTIONS.items()},
+    )
+    RuleSpec = create_model(
+        "RuleSpec",
+        __base__=RuleBase,
+        __doc__="One rule of the escalation matrix.",
+        name=(Name, ...),
+        trigger=(Trigger, ...),
+        **{name: (parameter.annotation | None, None) for name, parameter in PARAMETERS.items()},
+        conditions=(Conditions, Field(default_factory=Conditions, alias="if")),
+        do=(tuple[ActionSpec, ...], Field(min_length=1)),
+    )
 
 
 class CategorySpec(Strict):
@@ -306,3 +220,42 @@ class PolicyDocument(Strict):
     categories: dict[CategoryName, CategorySpec] = Field(default_factory=dict)
     # The languages the team's customers write; only `policy check` reads it.
     languages: Languages | None = None
+
+
+# What other modules import from here, the re-exported registry shapes included.
+__all__ = [
+    "ACTION_KINDS",
+    "ASSIGN_STRATEGIES",
+    "DEFAULT_PAUSE_ON",
+    "LANGUAGE_CODE",
+    "METRICS",
+    "STATUSES",
+    "TEXT_CONDITIONS",
+    "TIMED_TRIGGERS",
+    "TRIGGERS",
+    "TRIGGERS_WITH_AFTER",
+    "TRIGGERS_WITH_METRIC",
+    "UNLIMITED",
+    "ActionSpec",
+    "AssignSpec",
+    "CategoryName",
+    "CategorySpec",
+    "Conditions",
+    "EscalateSpec",
+    "Keyword",
+    "Languages",
+    "LevelSpec",
+    "Metric",
+    "Name",
+    "Names",
+    "PolicyDocument",
+    "PrioritySpec",
+    "RouteSpec",
+    "RuleSpec",
+    "SetPrioritySpec",
+    "SlaSpec",
+    "SlaWhen",
+    "Strict",
+    "Targets",
+    "Version",
+]

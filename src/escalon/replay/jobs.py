@@ -25,6 +25,7 @@ from typing import IO, Any
 from escalon.core.engine import Action
 from escalon.core.policy import load_policy
 from escalon.core.replay import Replay, ReportBuilder
+from escalon.replay.local import detector, needs_detector
 
 _BATCH = 4096
 # Below this size a file is replayed in one process: starting workers would cost more.
@@ -45,6 +46,22 @@ def auto_jobs(events: Path) -> int:
     if size < PARALLEL_FROM_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, MAX_AUTO_JOBS))
+
+
+def processes(jobs: int, events: Path, *, with_roster: bool) -> tuple[int, list[str]]:
+    """How many processes replay `events` (`jobs` asked, 0: `auto_jobs`), and notes to print."""
+    workers = auto_jobs(events) if jobs == 0 else jobs
+    if str(events) == "-":
+        workers = 1  # standard input can be read only once
+    if not with_roster:
+        return workers, []
+    notes = []
+    if jobs > 1:
+        notes.append(
+            f"--jobs {jobs} was not used: with a roster the replay runs in one process, "
+            "because the people's loads are shared by all cases."
+        )
+    return 1, notes
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +105,7 @@ def _work(job: _Job, progress: Synchronized[int] | None) -> None:
         from pydantic_core import to_json
 
         policy = load_policy(job.policy)
-        analyzer = None
-        if policy.uses_text_signals or job.model is not None:
-            from escalon.triage import load_analyzer
-
-            analyzer = load_analyzer(str(job.model) if job.model is not None else None)
+        analyzer = detector(job.model) if needs_detector(policy, job.model) else None
         with job.path("decisions").open("wb") as decisions, job.path("skips").open("wb") as skips:
             records, flush_records = _write_batches(decisions)
             skipped, flush_skips = _write_batches(skips)

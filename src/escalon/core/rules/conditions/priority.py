@@ -1,0 +1,28 @@
+"""`priority`: the case's priority is one of the names listed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from escalon.core.rules.base import Checks, ConditionRule, Path
+from escalon.core.rules.fields import Names
+from escalon.core.rules.words import either, names
+
+if TYPE_CHECKING:
+    from escalon.core.engine import Firing, Run
+
+
+def _holds(run: Run, value: tuple[str, ...], firing: Firing) -> bool:
+    return run.state.priority in value
+
+
+def _phrase(value: object) -> str:
+    return f"the priority is {either(names(value))}"
+
+
+def _check(checks: Checks, path: Path, value: Any) -> None:
+    if checks.priorities is not None:
+        checks.known(value, checks.priorities, path, "priority")
+
+
+RULE = ConditionRule("priority", Names, _holds, _phrase, check=_check)

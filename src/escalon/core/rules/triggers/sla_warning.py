@@ -1,0 +1,21 @@
+"""`sla.warning`: a clock reached its SLA's warning share of the target (optionally one metric)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from escalon.core.rules.base import TriggerRule
+from escalon.core.rules.parameters import METRIC
+from escalon.core.rules.words import metric_name
+
+
+def _clause(parameters: Mapping[str, Any]) -> str:
+    metric = parameters.get("metric")
+    subject = "any SLA" if metric is None else f"the {metric_name(metric)}"
+    return f"{subject} target is about to be breached"
+
+
+RULE = TriggerRule(
+    "sla.warning", _clause, cause="the {metric} target is close", parameters=(METRIC,), timed=True
+)
