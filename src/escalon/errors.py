@@ -8,7 +8,7 @@ without importing the API package above them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -58,6 +58,16 @@ class NotFound(EscalonError):
 
     status = 404
     code = "not_found"
+
+
+Found = TypeVar("Found")
+
+
+def found(value: Found | None, missing: str) -> Found:
+    """The value that was looked up; NotFound saying what is `missing` when there is none."""
+    if value is None:
+        raise NotFound(missing)
+    return value
 
 
 class Conflict(EscalonError):

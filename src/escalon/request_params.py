@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Path
 from pydantic import AfterValidator, BeforeValidator
 
 from escalon.errors import EscalonError
@@ -36,6 +36,8 @@ async def if_match(
 
 
 IfMatch = Annotated[int | None, Depends(if_match)]
+# A stored row's id in a URL path: the bound keeps it within the database's 64-bit integers.
+PathId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _iso_8601(value: object) -> object:

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from escalon.channels import imap
 from escalon.channels.imap import REFUSED_KEYWORD, MailboxError, PollReport, poll_forever, poll_once
-from escalon.channels.mail import MailLimits
+from escalon.channels.mail import Intake, MailLimits
 from escalon.channels.models import InboundEmail
 from escalon.cli import app
 from escalon.config import get_settings
@@ -42,8 +42,7 @@ def poll(
         username=box.username,
         password=box.password,
         clock=ws.clock,
-        analyzer=None,
-        limits=LIMITS,
+        intake=Intake(limits=LIMITS),
         timeout_seconds=10,
         **options,
     )
@@ -213,7 +212,7 @@ def test_poll_forever_takes_new_mail_until_stopped(workspace: Workspace, mailbox
                     username=mailbox.username,
                     password=mailbox.password,
                     clock=workspace.clock,
-                    limits=LIMITS,
+                    intake=Intake(limits=LIMITS),
                 ),
                 interval_seconds=0.05,
                 stop_event=stop,

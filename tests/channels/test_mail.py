@@ -20,7 +20,7 @@ from escalon.channels.email import (
     parse_email,
     reply_text,
 )
-from escalon.channels.mail import MailLimits, receive_email
+from escalon.channels.mail import Intake, MailLimits, receive_email
 from escalon.channels.mail_identity import content_fingerprint
 from escalon.channels.models import Attachment, InboundEmail
 from escalon.channels.smtp import mail_endpoint
@@ -149,8 +149,7 @@ class Endpoint:
             host="127.0.0.1",
             port=self.port,
             clock=ws.clock,
-            analyzer=analyzer,
-            limits=limits,
+            intake=Intake(analyzer=analyzer, limits=limits or MailLimits()),
         )
 
     def send(self, message: EmailMessage | bytes) -> Any:

@@ -88,9 +88,7 @@ class Endpoint:
             host="127.0.0.1",
             port=self.port,
             clock=ws.clock,
-            analyzer=None,
-            limits=LIMITS,
-            sender_limit=sender_limit,
+            intake=Intake(limits=LIMITS, sender_limit=sender_limit),
         )
 
     def send(
@@ -532,7 +530,7 @@ def test_the_sender_limit_window_slides(workspace: Workspace) -> None:
                 raw,
                 now=workspace.clock.now_us(),
                 source="imap",
-                sender_limit=limit,
+                intake=Intake(sender_limit=limit),
             ).outcome
         )
     workspace.clock.advance(seconds=601)
@@ -541,7 +539,7 @@ def test_the_sender_limit_window_slides(workspace: Workspace) -> None:
         mail("later", message_id="<w9@example.org>"),
         now=workspace.clock.now_us(),
         source="imap",
-        sender_limit=limit,
+        intake=Intake(sender_limit=limit),
     )
 
     assert outcomes == ["opened", "opened", "held"]
@@ -561,8 +559,7 @@ def test_imap_polling_stores_mail_over_the_sender_limit_but_holds_it(
         username=mailbox.username,
         password=mailbox.password,
         clock=workspace.clock,
-        limits=LIMITS,
-        sender_limit=SenderLimit(count=2, window_us=3600 * US),
+        intake=Intake(limits=LIMITS, sender_limit=SenderLimit(count=2, window_us=3600 * US)),
     )
 
     assert [polled.received.outcome for polled in report.received] == ["opened", "opened", "held"]
@@ -578,7 +575,7 @@ def test_a_limit_of_zero_turns_the_sender_limit_off(workspace: Workspace) -> Non
             mail(f"m{number}", message_id=f"<z{number}@example.org>"),
             now=workspace.clock.now_us(),
             source="imap",
-            sender_limit=SenderLimit(count=0),
+            intake=Intake(sender_limit=SenderLimit(count=0)),
         ).outcome
         for number in range(5)
     }

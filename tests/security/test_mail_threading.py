@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from escalon.cases.models import Message
-from escalon.channels.mail import TRUST_FROM, MailTrust, Received, receive_email
+from escalon.channels.mail import TRUST_FROM, Intake, MailTrust, Received, receive_email
 from escalon.notifications.models import OutboxMessage
 from tests.service.conftest import Workspace
 
@@ -46,7 +46,9 @@ def mail(
 
 
 def receive(ws: Workspace, raw: bytes, trust: MailTrust = TRUST_FROM) -> Received:
-    return receive_email(ws.database, raw, now=ws.clock.now_us(), source="smtp", trust=trust)
+    return receive_email(
+        ws.database, raw, now=ws.clock.now_us(), source="smtp", intake=Intake(trust=trust)
+    )
 
 
 def case(ws: Workspace, case_id: int) -> dict[str, Any]:

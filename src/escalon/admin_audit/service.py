@@ -3,7 +3,7 @@ makes the change, so an entry exists exactly when the change does."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from escalon.admin_audit.models import AdminAuditEntry
 from escalon.database.base import table_of
 from escalon.errors import Invalid
+
+if TYPE_CHECKING:
+    from escalon.auth.service import Principal
 
 # Every action the trail knows, by subject. A new kind of administrative change adds its name
 # here, so the reader's filter and the docs list stay whole.
@@ -77,6 +80,23 @@ def record(
             "target": target[:300],
             "data": data or None,
         },
+    )
+
+
+def record_by(
+    session: Session,
+    principal: Principal,
+    *,
+    via: str,
+    action: str,
+    target: str,
+    at: int,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Add one entry for a change a signed-in user made: named by username, with their id."""
+    name, user = principal.username, principal.user_id
+    record(
+        session, actor=name, user_id=user, via=via, action=action, target=target, at=at, data=data
     )
 
 

@@ -10,23 +10,15 @@ from escalon.admin_audit import service
 from escalon.admin_audit.models import AdminAuditEntry
 from escalon.admin_audit.schemas import AdminAuditOut, AdminAuditPage
 from escalon.auth.access import Admin
-from escalon.core.state import from_us
 from escalon.errors import error_responses
+from escalon.outputs import from_row
 
 router = APIRouter(prefix="/api/v1/admin", tags=["access"])
 
 
 def entry_out(entry: AdminAuditEntry) -> AdminAuditOut:
     """An entry as the API shows it."""
-    return AdminAuditOut(
-        id=entry.id,
-        at=from_us(entry.at),
-        actor=entry.actor,
-        via=entry.via,
-        action=entry.action,
-        target=entry.target,
-        data=entry.data,
-    )
+    return from_row(AdminAuditOut, entry, instants=("at",))
 
 
 @router.get("/audit", responses=error_responses(401, 403, 422))

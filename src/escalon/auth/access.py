@@ -75,10 +75,9 @@ class Context:
         self, session: Session, action: str, target: str, data: dict[str, Any] | None = None
     ) -> None:
         """Record an administrative change by the caller in the admin audit trail."""
-        admin_audit.record(
+        admin_audit.record_by(
             session,
-            actor=self.principal.username,
-            user_id=self.principal.user_id,
+            self.principal,
             via="api",
             action=action,
             target=target,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from escalon.auth import sessions
 from escalon.auth.models import ApiToken, User
 from escalon.core.state import from_us
-from escalon.errors import Conflict, Invalid, NotFound, Unauthenticated
+from escalon.errors import Conflict, Invalid, Unauthenticated, found
 from escalon.people.models import Agent
 
 ROLES = ("admin", "supervisor", "agent", "integration")
@@ -91,9 +91,7 @@ def create_user(
 def user_by_name(session: Session, username: str) -> User:
     """A user by username; NotFound otherwise."""
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None:
-        raise NotFound(f"no user is named {username!r}")
-    return user
+    return found(user, f"no user is named {username!r}")
 
 
 def token_expiry(
@@ -145,9 +143,7 @@ def create_token(
 def revoke_token(session: Session, *, token_id: int, now: int) -> ApiToken:
     """Revoke a token and end the dashboard sessions opened with it. This process stops
     accepting it at once; other processes within ESCALON_TOKEN_CACHE_SECONDS."""
-    record = session.get(ApiToken, token_id)
-    if record is None:
-        raise NotFound(f"token {token_id} does not exist")
+    record = found(session.get(ApiToken, token_id), f"token {token_id} does not exist")
     if record.revoked_at is None:
         record.revoked_at = now
         session.flush()
@@ -187,9 +183,8 @@ def update_user(
     if role is not None and role not in ROLES:
         raise Invalid(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
     # Locked for the change: two admins demoting each other at once cannot both succeed.
-    user = session.scalars(select(User).where(User.username == username).with_for_update()).first()
-    if user is None:
-        raise NotFound(f"no user is named {username!r}")
+    locked = select(User).where(User.username == username).with_for_update()
+    user = found(session.scalars(locked).first(), f"no user is named {username!r}")
     role_from = user.role if role is not None and role != user.role else None
     disabled = active is False and user.active
     enabled = active is True and not user.active

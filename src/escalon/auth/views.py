@@ -21,10 +21,10 @@ from escalon.auth.schemas import (
     UserOut,
     UserPatch,
 )
-from escalon.cases.schemas import instant
-from escalon.core.state import from_us
 from escalon.errors import Forbidden, NotFound, error_responses
+from escalon.outputs import from_row
 from escalon.people.models import Agent
+from escalon.request_params import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["access"])
 Username = Annotated[str, Path(min_length=1, max_length=100)]
@@ -32,27 +32,15 @@ Username = Annotated[str, Path(min_length=1, max_length=100)]
 
 def _user_out(session: Session, user: User) -> UserOut:
     agent = None if user.agent_id is None else session.get(Agent, user.agent_id)
-    return UserOut(
-        id=user.id,
-        username=user.username,
-        role=user.role,
-        display_name=user.display_name,
-        email=user.email,
-        agent=None if agent is None else agent.handle,
-        active=user.active,
-    )
+    return from_row(UserOut, user, agent=None if agent is None else agent.handle)
 
 
 def _token_out(token: ApiToken, username: str) -> TokenOut:
-    return TokenOut(
-        id=token.id,
+    return from_row(
+        TokenOut,
+        token,
+        instants=("created_at", "expires_at", "last_used_at", "revoked_at"),
         user=username,
-        name=token.name,
-        prefix=token.prefix,
-        created_at=from_us(token.created_at),
-        expires_at=instant(token.expires_at),
-        last_used_at=instant(token.last_used_at),
-        revoked_at=instant(token.revoked_at),
     )
 
 
@@ -184,7 +172,7 @@ def list_tokens(context: Reader) -> list[TokenOut]:
 
 
 @router.delete("/tokens/{token_id}", responses=error_responses(401, 403, 404, 422))
-def revoke_token(token_id: Annotated[int, Path(ge=1, le=2**62)], context: Reader) -> TokenOut:
+def revoke_token(token_id: PathId, context: Reader) -> TokenOut:
     """Revoke a token (admins, or the token's owner)."""
     with context.db.write() as session:
         found = session.get(ApiToken, token_id)
@@ -208,15 +196,11 @@ def revoke_token(token_id: Annotated[int, Path(ge=1, le=2**62)], context: Reader
 
 
 def _session_out(row: DashboardSession, username: str) -> SessionOut:
-    return SessionOut(
-        id=row.id,
+    return from_row(
+        SessionOut,
+        row,
+        instants=("created_at", "last_seen_at", "expires_at", "ended_at"),
         user=username,
-        token_id=row.token_id,
-        created_at=from_us(row.created_at),
-        last_seen_at=from_us(row.last_seen_at),
-        expires_at=from_us(row.expires_at),
-        ended_at=instant(row.ended_at),
-        ended_reason=row.ended_reason,
     )
 
 
@@ -241,7 +225,7 @@ def list_sessions(
 
 
 @router.delete("/sessions/{session_id}", responses=error_responses(401, 403, 404, 422))
-def end_session(session_id: Annotated[int, Path(ge=1, le=2**62)], context: Reader) -> SessionOut:
+def end_session(session_id: PathId, context: Reader) -> SessionOut:
     """End a dashboard session (admins, or the session's owner): its cookie opens nothing more."""
     with context.db.write() as session:
         found = session.get(DashboardSession, session_id)

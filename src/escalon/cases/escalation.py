@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from escalon.cases import acting, service
+from escalon.cases import acknowledging, acting, service
 from escalon.cases.acting import Actor
 from escalon.cases.models import Escalation
 from escalon.cases.schemas import DeEscalateIn, EscalateIn
@@ -18,11 +18,9 @@ from escalon.core.events import (
     EscalationAcknowledged,
     Event,
 )
-from escalon.core.policy import Policy
-from escalon.core.state import CaseState, from_us
-from escalon.errors import Conflict, Forbidden
+from escalon.core.state import from_us
+from escalon.errors import Conflict
 from escalon.notifications import notices
-from escalon.people.models import Agent
 
 
 def escalate_case(
@@ -90,7 +88,8 @@ def acknowledge(
     change.add(engine.evaluate(case.state, case.policy, at, staffing=acting.crew(session)))
     if not change.state.awaiting_ack:
         raise Conflict(f"case {case_id} has no escalation waiting for acknowledgement")
-    _check_acknowledger(session, case.policy, change.state, actor)
+    level = case.policy.levels[change.state.level].name
+    acknowledging.require(session, actor=actor, level=level, team=change.state.team)
     event = EscalationAcknowledged(at=from_us(at), case=str(case_id), agent=actor.name)
     acting.apply_into(session, change, case, event, at, None)
     change.entries.append({"kind": event.type, "at": at, "data": acting.event_data(event)})
@@ -118,31 +117,6 @@ def acknowledge(
         .execution_options(synchronize_session=False)
     )
     acting.write(session, [change], now, flush_first=True)
-
-
-def _check_acknowledger(session: Session, policy: Policy, state: CaseState, actor: Actor) -> None:
-    """Only a person of the level (or team) the case was escalated to may acknowledge it.
-
-    Users not linked to an agent may acknowledge on someone's behalf only as admins or
-    supervisors; nobody is assigned then.
-    """
-    level = policy.levels[state.level].name
-    if actor.agent is None:
-        if actor.role in ("admin", "supervisor"):
-            return
-        raise Forbidden(
-            f"user {actor.name!r} is not linked to an agent: only a person of level {level!r} "
-            "may acknowledge this escalation"
-        )
-    agent = session.scalars(select(Agent).where(Agent.handle == actor.agent)).first()
-    if agent is None or not agent.active:
-        raise Forbidden(f"agent {actor.agent!r} is not active")
-    teams = {team.name for team in agent.teams}
-    if agent.level != level and state.team not in teams:
-        raise Forbidden(
-            f"{actor.agent} is neither at level {level!r} nor in team {state.team!r}: only a "
-            "person of the level the case was escalated to may acknowledge it"
-        )
 
 
 def de_escalate(

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.cases import messages, opening, service
+from escalon.cases import messages, service
 from escalon.cases.acting import Actor
-from escalon.cases.schemas import CaseCreate, MessageIn
+from escalon.cases.schemas import MessageIn
 from escalon.channels import intake, threads
 from escalon.channels.schemas import ChatMessageIn
 from escalon.channels.threads import DeliveryRace
@@ -116,23 +116,18 @@ def _open(
     details: dict[str, Any],
 ) -> int:
     """Open the conversation's case with the customer's first message; returns its id."""
-    create = intake.build(
-        CaseCreate,
+    return intake.open_case(
+        session,
+        actor=actor,
+        now=now,
+        analyzer=analyzer,
+        details=details,
+        tags=(HANDOVER,) if handover else (),
         customer=chat.customer,
         subject=intake.subject("Chat", chat.text),
         body=chat.text,
         channel=CHAT,
     )
-    opened = opening.open_case(
-        session,
-        request=create,
-        actor=actor,
-        now=now,
-        analyzer=analyzer,
-        tags=(HANDOVER,) if handover else (),
-        message_details=details,
-    )
-    return opened.case_id
 
 
 def _post_chat(

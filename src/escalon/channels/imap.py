@@ -31,17 +31,14 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from escalon.channels.mail import (
-    NO_SENDER_LIMIT,
-    TRUST_FROM,
+    DEFAULT_INTAKE,
+    Intake,
     MailLimits,
     MailTooLarge,
-    MailTrust,
     Received,
-    SenderLimit,
     receive_email,
 )
 from escalon.clock import Clock
-from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 
 log = logging.getLogger(__name__)
@@ -153,33 +150,21 @@ def poll_once(
     ssl: bool = False,
     starttls: bool = False,
     clock: Clock,
-    analyzer: TextAnalyzer | None = None,
-    limits: MailLimits | None = None,
+    intake: Intake = DEFAULT_INTAKE,
     processed_folder: str | None = None,
     timeout_seconds: float = 30.0,
     ssl_context: ssl_module.SSLContext | None = None,
-    trust: MailTrust = TRUST_FROM,
-    sender_limit: SenderLimit = NO_SENDER_LIMIT,
 ) -> PollReport:
     """Take the folder's unseen mail into Escalon once; see the module for what happens to each.
 
     `ssl` speaks IMAP over TLS from the first byte (port 993); `starttls` upgrades a plain
     connection (port 143) and refuses to log in without it. Raises `MailboxError` when the
     server cannot be reached, refuses the login or fails; the report of what had been done by
-    then is on the error.
+    then is on the error. `intake` says how each mail is taken.
     """
     if ssl and starttls:
         raise ValueError("choose either ssl (IMAP over TLS) or starttls, not both")
-    poll = _Poll(
-        db,
-        folder=folder,
-        clock=clock,
-        analyzer=analyzer,
-        limits=limits or MailLimits(),
-        processed_folder=processed_folder,
-        trust=trust,
-        sender_limit=sender_limit,
-    )
+    poll = _Poll(db, folder=folder, clock=clock, intake=intake, processed_folder=processed_folder)
     server = f"{host}:{port}"
     try:
         client = _connect(host, port, ssl, starttls, timeout_seconds, ssl_context)
@@ -247,19 +232,13 @@ class _Poll:
         *,
         folder: str,
         clock: Clock,
-        analyzer: TextAnalyzer | None,
-        limits: MailLimits,
+        intake: Intake,
         processed_folder: str | None,
-        trust: MailTrust = TRUST_FROM,
-        sender_limit: SenderLimit = NO_SENDER_LIMIT,
     ) -> None:
         self.db = db
-        self.trust = trust
-        self.sender_limit = sender_limit
         self.folder = folder
         self.clock = clock
-        self.analyzer = analyzer
-        self.limits = limits
+        self.intake = intake
         self.processed_folder = processed_folder
         self.step = "connect"
         self.report = PollReport(folder=folder, started_at=clock.now_us())
@@ -303,8 +282,8 @@ class _Poll:
 
     def _take(self, client: IMAPClient, uid: int, size: int) -> bool:
         """Store one message and mark it; False when it could not be stored."""
-        if size > self.limits.message_bytes:
-            self._refuse(client, uid, size, _too_large(size, self.limits))
+        if size > self.intake.limits.message_bytes:
+            self._refuse(client, uid, size, _too_large(size, self.intake.limits))
             return True
         self.step = f"fetch message UID {uid}"
         fetched = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid)
@@ -313,14 +292,7 @@ class _Poll:
         raw = _body(fetched)
         try:
             received = receive_email(
-                self.db,
-                raw,
-                now=self.clock.now_us(),
-                source=SOURCE,
-                analyzer=self.analyzer,
-                limits=self.limits,
-                trust=self.trust,
-                sender_limit=self.sender_limit,
+                self.db, raw, now=self.clock.now_us(), source=SOURCE, intake=self.intake
             )
         except MailTooLarge as error:
             self._refuse(client, uid, len(raw), str(error))

@@ -23,32 +23,15 @@ from escalon.channels.schemas import (
     ParticipantOut,
     RetryOut,
 )
-from escalon.core.state import from_us
 from escalon.errors import Invalid, NotFound, error_responses
+from escalon.outputs import from_row
 
 router = APIRouter(prefix="/api/v1", tags=["inbound mail"])
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
 
 
 def _out(row: review.Row) -> InboundEmailOut:
-    return InboundEmailOut(
-        id=row.id,
-        received_at=row.received_at,
-        source=row.source,
-        status=row.status,
-        sender=row.sender,
-        subject=row.subject,
-        message_id=row.message_id,
-        size=row.size,
-        reason=row.reason,
-        hold_reason=row.hold_reason,
-        case_id=row.case_id,
-        duplicate_of=row.duplicate_of,
-        handled_by=row.handled_by,
-        handled_at=row.handled_at,
-        can_retry=row.can_retry,
-        can_dismiss=row.can_dismiss,
-    )
+    return from_row(InboundEmailOut, row)
 
 
 @router.get("/inbound-emails", responses=error_responses(401, 403, 422))
@@ -158,12 +141,7 @@ def dismiss_inbound(
 
 
 def _participant_out(found: participants.Participant) -> ParticipantOut:
-    return ParticipantOut(
-        address=found.address,
-        source=found.source,
-        added_by=found.added_by,
-        added_at=from_us(found.added_at),
-    )
+    return from_row(ParticipantOut, found, instants=("added_at",))
 
 
 @router.get("/cases/{case_id}/participants", responses=error_responses(401, 403, 404, 422))

@@ -4,6 +4,7 @@ subject from a message's text, and the messages a delivery stored."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -11,7 +12,11 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from escalon.cases import opening
+from escalon.cases.acting import Actor
 from escalon.cases.models import Message
+from escalon.cases.schemas import CaseCreate
+from escalon.core.signals import TextAnalyzer
 from escalon.errors import Invalid
 
 SUBJECT_WORDS = 80  # characters of a message that make a subject when there is none
@@ -69,3 +74,27 @@ def build(model: type[M], **fields: Any) -> M:
             for item in error.errors()[:5]
         )
         raise Invalid(f"the request cannot be stored: {problems}") from None
+
+
+def open_case(
+    session: Session,
+    *,
+    actor: Actor,
+    now: int,
+    analyzer: TextAnalyzer | None,
+    details: dict[str, Any],
+    tags: Sequence[str] = (),
+    **case: Any,
+) -> int:
+    """Open a case with a channel's first message (`case`: the request's fields, refused as
+    invalid rather than failing), `details` stored with that message; returns its id."""
+    opened = opening.open_case(
+        session,
+        request=build(CaseCreate, **case),
+        actor=actor,
+        now=now,
+        analyzer=analyzer,
+        tags=tags,
+        message_details=details,
+    )
+    return opened.case_id

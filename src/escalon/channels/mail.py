@@ -142,6 +142,10 @@ class Intake:
     sender_limit: SenderLimit = SenderLimit()
 
 
+# No analyzer, the default limits, From believed as delivered, no per-sender limit.
+DEFAULT_INTAKE = Intake()
+
+
 @dataclass(slots=True)
 class _Job:
     """One stored delivery on its way into a case."""
@@ -163,16 +167,15 @@ def receive_email(
     source: str,
     envelope_from: str | None = None,
     envelope_to: list[str] | None = None,
-    analyzer: TextAnalyzer | None = None,
-    limits: MailLimits = MailLimits(),
-    trust: MailTrust = MailTrust(),
-    sender_limit: SenderLimit = SenderLimit(),
+    intake: Intake = DEFAULT_INTAKE,
 ) -> Received:
-    """Store a mail as it came, then take it into a case or hold it; see the module.
+    """Store a mail as it came, then take it into a case or hold it, as `intake` says; see the
+    module.
 
     Raises only MailTooLarge (nothing stored) or when the raw mail cannot be stored at all;
     once it is stored, the answer says where it went (a failure leaves it in the review list).
     """
+    limits = intake.limits
     if len(raw) > limits.message_bytes:
         raise MailTooLarge(
             f"the message is {len(raw):,} bytes; the limit is {limits.message_bytes:,}"
@@ -198,10 +201,8 @@ def receive_email(
             },
         )
     assert inbound_id is not None
-    job = _Job(
-        inbound_id, fingerprint, parsed, problem, sender, _addresses(envelope_to or ()), trust.own
-    )
-    intake = Intake(analyzer, limits, trust, sender_limit)
+    recipients = _addresses(envelope_to or ())
+    job = _Job(inbound_id, fingerprint, parsed, problem, sender, recipients, intake.trust.own)
     return _settle_job(db, job, intake, now=now, states=("received",))
 
 

@@ -25,17 +25,13 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from escalon.channels.email import normalise_address
 from escalon.channels.mail import (
-    NO_SENDER_LIMIT,
-    TRUST_FROM,
-    MailLimits,
+    DEFAULT_INTAKE,
+    Intake,
     MailTooLarge,
-    MailTrust,
-    SenderLimit,
     receive_email,
     sender_over_limit,
 )
 from escalon.clock import Clock
-from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 
 log = logging.getLogger(__name__)
@@ -44,22 +40,10 @@ log = logging.getLogger(__name__)
 class MailHandler:
     """Takes each message of an SMTP transaction into Escalon."""
 
-    def __init__(
-        self,
-        db: Database,
-        *,
-        clock: Clock,
-        analyzer: TextAnalyzer | None,
-        limits: MailLimits,
-        trust: MailTrust = TRUST_FROM,
-        sender_limit: SenderLimit = NO_SENDER_LIMIT,
-    ) -> None:
+    def __init__(self, db: Database, *, clock: Clock, intake: Intake) -> None:
         self.db = db
         self.clock = clock
-        self.analyzer = analyzer
-        self.limits = limits
-        self.trust = trust
-        self.sender_limit = sender_limit
+        self.intake = intake
         self.received = 0
 
     async def handle_MAIL(
@@ -72,7 +56,7 @@ class MailHandler:
     ) -> str:
         """Refuse a sender over its limit for now (451), before the message is sent."""
         sender = normalise_address(address)
-        if sender is not None and self.sender_limit.count:
+        if sender is not None and self.intake.sender_limit.count:
             loop = asyncio.get_running_loop()
             try:
                 over = await loop.run_in_executor(None, self._over_limit, sender)
@@ -81,7 +65,7 @@ class MailHandler:
                 return "451 4.3.0 Escalon cannot take mail right now; try again later"
             if over:
                 log.warning("refused mail from a sender over the limit")
-                minutes = max(1, self.sender_limit.window_us // 60_000_000)
+                minutes = max(1, self.intake.sender_limit.window_us // 60_000_000)
                 return (
                     f"451 4.7.1 Too many mails from this sender in {minutes} minutes; "
                     "try again later"
@@ -109,7 +93,7 @@ class MailHandler:
     def _over_limit(self, sender: str) -> bool:
         with self.db.read() as session:
             return sender_over_limit(
-                session, sender, now=self.clock.now_us(), limit=self.sender_limit
+                session, sender, now=self.clock.now_us(), limit=self.intake.sender_limit
             )
 
     def _receive(self, raw: bytes, envelope: Envelope) -> Any:
@@ -118,12 +102,9 @@ class MailHandler:
             raw,
             now=self.clock.now_us(),
             source="smtp",
+            intake=self.intake,
             envelope_from=envelope.mail_from,
             envelope_to=list(envelope.rcpt_tos),
-            analyzer=self.analyzer,
-            limits=self.limits,
-            trust=self.trust,
-            sender_limit=self.sender_limit,
         )
 
 
@@ -150,28 +131,13 @@ class _Endpoint(Controller):
 
 
 def mail_endpoint(
-    db: Database,
-    *,
-    host: str,
-    port: int,
-    clock: Clock,
-    analyzer: TextAnalyzer | None,
-    limits: MailLimits | None = None,
-    trust: MailTrust = TRUST_FROM,
-    sender_limit: SenderLimit = NO_SENDER_LIMIT,
+    db: Database, *, host: str, port: int, clock: Clock, intake: Intake = DEFAULT_INTAKE
 ) -> Controller:
-    """An SMTP server on host:port (not yet started) that feeds mail into Escalon."""
-    limits = limits or MailLimits()
-    handler = MailHandler(
-        db,
-        clock=clock,
-        analyzer=analyzer,
-        limits=limits,
-        trust=trust,
-        sender_limit=sender_limit,
-    )
+    """An SMTP server on host:port (not yet started) that feeds mail into Escalon, as `intake`
+    says."""
+    limits = intake.limits
     return _Endpoint(
-        handler,
+        MailHandler(db, clock=clock, intake=intake),
         line_limit=limits.message_bytes + 2,
         hostname=host,
         port=port,

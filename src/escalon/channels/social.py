@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from escalon.cases import messages, opening
+from escalon.cases import messages
 from escalon.cases.acting import Actor
-from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
+from escalon.cases.schemas import CustomerIn, MessageIn
 from escalon.channels import intake, threads
 from escalon.channels.schemas import SocialPostIn
 from escalon.channels.threads import DeliveryRace
@@ -110,19 +110,14 @@ def _open(
     network, handle = post.network, _handle(post)
     customer = intake.build(CustomerIn, ref=f"{network}:{handle}", name=post.author.name)
     where = "Public post" if post.public else "Direct message"
-    create = intake.build(
-        CaseCreate,
+    return intake.open_case(
+        session,
+        actor=actor,
+        now=now,
+        analyzer=analyzer,
+        details=details,
         customer=customer,
         subject=intake.subject(f"{where} on {network} by @{handle}", post.text),
         body=post.text,
         channel=channel,
     )
-    opened = opening.open_case(
-        session,
-        request=create,
-        actor=actor,
-        now=now,
-        analyzer=analyzer,
-        message_details=details,
-    )
-    return opened.case_id

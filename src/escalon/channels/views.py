@@ -29,6 +29,7 @@ from escalon.channels.schemas import (
 )
 from escalon.channels.threads import DeliveryRace
 from escalon.errors import Conflict, ErrorBody, EscalonError, Invalid, error_responses
+from escalon.outputs import from_row
 from escalon.ratelimits.edge import limits_of
 from escalon.request_params import IfMatch
 from escalon.services import Services
@@ -194,14 +195,7 @@ def chat_message(body: ChatMessageIn, response: Response, context: Integration) 
         text = "Stored."
     if delivered.handover:
         text += " A person will take over this conversation."
-    return ChatOut(
-        case_id=delivered.case_id,
-        message_id=delivered.message_id,
-        opened=delivered.opened,
-        duplicate=delivered.duplicate,
-        handover=delivered.handover,
-        message=text,
-    )
+    return from_row(ChatOut, delivered, message=text)
 
 
 def _retrying(context: Context, deliver: Callable[[Any], Delivered]) -> Delivered:
@@ -336,12 +330,7 @@ def social_post(body: SocialPostIn, response: Response, context: Integration) ->
     if delivered.duplicate:
         response.status_code = status.HTTP_200_OK
     assert delivered.case_id is not None  # a post always has a case
-    return SocialOut(
-        case_id=delivered.case_id,
-        message_id=delivered.message_id,
-        opened=delivered.opened,
-        duplicate=delivered.duplicate,
-    )
+    return from_row(SocialOut, delivered)
 
 
 router.include_router(_forms)

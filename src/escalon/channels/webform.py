@@ -9,10 +9,9 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from escalon.cases import opening
 from escalon.cases.acting import Actor
 from escalon.cases.models import Customer
-from escalon.cases.schemas import CaseCreate, CustomerIn
+from escalon.cases.schemas import CustomerIn
 from escalon.channels import intake
 from escalon.channels.schemas import ContactForm
 from escalon.core.signals import TextAnalyzer
@@ -35,24 +34,18 @@ def receive_contact_form(
         if known is not None
         else {"customer": CustomerIn(ref=form.email.lower(), name=form.name, email=form.email)}
     )
-    create = intake.build(
-        CaseCreate,
+    return intake.open_case(
+        session,
+        actor=WEB_FORM,
+        now=now,
+        analyzer=analyzer,
+        details={"form": "contact", "name": form.name, "email": form.email},
         **customer,
         subject=form.subject.strip() or intake.subject("Contact form", form.message),
         body=form.message,
         channel="web",
         category=form.category,
     )
-    details = {"form": "contact", "name": form.name, "email": form.email}
-    opened = opening.open_case(
-        session,
-        request=create,
-        actor=WEB_FORM,
-        now=now,
-        analyzer=analyzer,
-        message_details=details,
-    )
-    return opened.case_id
 
 
 def _known_customer(session: Session, ref: str) -> int | None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from escalon.cli.service import _database, _ready, fail, load_keys
+from escalon.cli.service import _database, _ready, database_ready, fail, load_keys
 from escalon.config import Settings, get_settings
 
 app = typer.Typer(
@@ -77,8 +77,7 @@ def mail_in(
 
     settings = get_settings()
     logs.configure(settings.log_level)
-    database = _database(settings)
-    _ready(database)
+    database = database_ready(settings)
     load_keys(settings)  # acknowledgements carry signed status links
     intake = _intake(settings, max_bytes)
     endpoint = mail_endpoint(
@@ -86,10 +85,7 @@ def mail_in(
         host=host,
         port=port,
         clock=SystemClock(),
-        analyzer=intake.analyzer,
-        limits=intake.limits,
-        trust=intake.trust,
-        sender_limit=intake.sender_limit,
+        intake=intake,
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -174,10 +170,7 @@ def mail_poll(
         starttls=starttls,
         processed_folder=processed_folder,
         clock=SystemClock(),
-        analyzer=intake.analyzer,
-        limits=intake.limits,
-        trust=intake.trust,
-        sender_limit=intake.sender_limit,
+        intake=intake,
     )
     _say_what_is_missing(database, settings)
     try:

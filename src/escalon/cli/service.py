@@ -218,8 +218,7 @@ def worker(
     if batch is not None:
         settings = settings.model_copy(update={"worker_batch": batch})
     logs.configure(settings.log_level)
-    database = _database(settings)
-    _ready(database)
+    database = database_ready(settings)
     load_keys(settings)
     services = build_services(settings, database=database)
     metrics = None
@@ -329,8 +328,7 @@ def users_create(
     from escalon.clock import SystemClock
     from escalon.errors import EscalonError
 
-    database = _database(get_settings())
-    _ready(database)
+    database = database_ready(get_settings())
     try:
         with database.write() as session:
             user = auth.create_user(
@@ -370,8 +368,7 @@ def tokens_create(
     from escalon.errors import EscalonError
 
     settings = get_settings()
-    database = _database(settings)
-    _ready(database)
+    database = database_ready(settings)
     now = SystemClock().now_us()
     try:
         expires = auth.token_expiry(
@@ -585,8 +582,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id."
     from escalon.clock import SystemClock
     from escalon.errors import EscalonError
 
-    database = _database(get_settings())
-    _ready(database)
+    database = database_ready(get_settings())
     try:
         with database.write() as session:
             found = session.get(ApiToken, token_id)
@@ -614,8 +610,7 @@ def cases_migrate(
     from escalon.clock import SystemClock
     from escalon.errors import EscalonError
 
-    database = _database(get_settings())
-    _ready(database)
+    database = database_ready(get_settings())
     with database.read() as session:
         query = select(Case.id).where(
             Case.status.in_(("open", "pending_customer", "on_hold")),

@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from escalon import keys
 from escalon.auth.access import Admin, Context, Staff, Supervisor
 from escalon.cases.models import Case
-from escalon.cases.schemas import instant
 from escalon.channels.models import StaffNotification
-from escalon.core.state import from_us
-from escalon.errors import Conflict, Detail, Invalid, NotFound, error_responses
+from escalon.errors import Conflict, Detail, Invalid, NotFound, error_responses, found
 from escalon.notifications import targets
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.notifications.schemas import (
@@ -27,43 +26,24 @@ from escalon.notifications.schemas import (
     WebhookOut,
     WebhookSecretIn,
 )
+from escalon.outputs import from_row
+from escalon.request_params import PathId
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
-Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _outbox_out(m: OutboxMessage, *, admin: bool) -> OutboxOut:
-    return OutboxOut(
-        id=m.id,
-        key=m.key,
-        case_id=m.case_id,
-        kind=m.kind,
-        channel=m.channel,
-        recipient=m.recipient,
-        address=m.address,
-        subject=m.subject,
-        status=m.status,
-        attempts=m.attempts,
-        next_attempt_at=instant(m.next_attempt_at),
-        last_error=m.last_error,
+    return from_row(
+        OutboxOut,
+        m,
+        instants=("next_attempt_at", "created_at", "delivered_at"),
         # A receiver's answer may say anything (its internals, data of others): admins only.
         last_response=m.last_response if admin else None,
-        transport=m.transport,
-        created_at=from_us(m.created_at),
-        delivered_at=instant(m.delivered_at),
-        payload=m.payload,
     )
 
 
 def _webhook_out(w: Webhook) -> WebhookOut:
-    return WebhookOut(
-        id=w.id,
-        name=w.name,
-        url=w.url,
-        active=w.active,
-        created_at=from_us(w.created_at),
-        format=w.format,
-    )
+    return from_row(WebhookOut, w, instants=("created_at",))
 
 
 @router.get("/outbox", responses=error_responses(401, 403, 422))
@@ -91,12 +71,12 @@ def list_outbox(
 
 
 @router.post("/outbox/{message_id}/retry", responses=error_responses(401, 403, 404, 409, 422))
-def retry(message_id: Id, context: Admin) -> OutboxOut:
+def retry(message_id: PathId, context: Admin) -> OutboxOut:
     """Send a dead letter again: back to pending, attempts reset."""
     with context.db.write() as session:
-        message = session.get(OutboxMessage, message_id)
-        if message is None:
-            raise NotFound(f"outbox message {message_id} does not exist")
+        message = found(
+            session.get(OutboxMessage, message_id), f"outbox message {message_id} does not exist"
+        )
         if message.status != "dead":
             raise Conflict(f"outbox message {message_id} is {message.status}, not dead")
         message.status = "pending"
@@ -149,6 +129,12 @@ def create_webhook(body: WebhookIn, context: Admin) -> WebhookCreated:
         return WebhookCreated(**_webhook_out(webhook).model_dump(), secret=secret)
 
 
+def _webhook(session: Session, name: str) -> Webhook:
+    """A webhook endpoint by name; NotFound otherwise."""
+    webhook = session.scalars(select(Webhook).where(Webhook.name == name)).first()
+    return found(webhook, f"no webhook is named {name!r}")
+
+
 @router.post("/webhooks/{name}/secret", responses=error_responses(400, 401, 403, 404, 422))
 def replace_webhook_secret(
     name: Annotated[str, Path(min_length=1, max_length=100)],
@@ -158,9 +144,7 @@ def replace_webhook_secret(
     """Give a webhook a new signing secret (a leaked one, or one sealed under keys that are
     gone); the answer carries it, shown this once. Deliveries from now on are signed with it."""
     with context.db.write() as session:
-        webhook = session.scalars(select(Webhook).where(Webhook.name == name)).first()
-        if webhook is None:
-            raise NotFound(f"no webhook is named {name!r}")
+        webhook = _webhook(session, name)
         secret = body.secret or secrets.token_urlsafe(32)
         webhook.secret_sealed = keys.current().seal(secret)
         session.flush()
@@ -174,9 +158,7 @@ def deactivate_webhook(
 ) -> WebhookOut:
     """Stop delivering to a webhook (notifications for it go to the log)."""
     with context.db.write() as session:
-        webhook = session.scalars(select(Webhook).where(Webhook.name == name)).first()
-        if webhook is None:
-            raise NotFound(f"no webhook is named {name!r}")
+        webhook = _webhook(session, name)
         if webhook.active:
             context.audit(session, "webhook.deleted", f"webhook:{webhook.name}")
         webhook.active = False
@@ -198,16 +180,7 @@ def _agent_of(context: Context) -> str:
 
 
 def _notification_out(n: StaffNotification) -> StaffNotificationOut:
-    return StaffNotificationOut(
-        id=n.id,
-        case_id=n.case_id,
-        kind=n.kind,
-        subject=n.subject,
-        body=n.body,
-        urgent=n.urgent,
-        created_at=from_us(n.created_at),
-        read_at=instant(n.read_at),
-    )
+    return from_row(StaffNotificationOut, n, instants=("created_at", "read_at"))
 
 
 @router.get("/me/notifications", responses=error_responses(401, 403, 409, 422))
@@ -239,7 +212,7 @@ def my_notifications(
 @router.post(
     "/me/notifications/{notification_id}/read", responses=error_responses(401, 403, 404, 409, 422)
 )
-def read_notification(notification_id: Id, context: Staff) -> StaffNotificationOut:
+def read_notification(notification_id: PathId, context: Staff) -> StaffNotificationOut:
     """Mark one of the caller's notifications read."""
     agent = _agent_of(context)
     with context.db.write() as session:

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from escalon.core.calendar import Calendar, CalendarError
 from escalon.core.rotations import Rotation, RotationError, rotation_from_dict
-from escalon.errors import Conflict, Detail, Invalid, NotFound
+from escalon.errors import Conflict, Detail, Invalid, found
+from escalon.outputs import from_row
 from escalon.people import staffing
 from escalon.people.models import Agent, Team
 from escalon.people.schemas import (
@@ -25,36 +26,17 @@ from escalon.people.schemas import (
 
 def team_out(team: Team) -> TeamOut:
     """A team as the API shows it."""
-    return TeamOut(
-        id=team.id,
-        name=team.name,
-        description=team.description,
-        members=[agent.handle for agent in team.members],
-        assignment=team.assignment,
-        rotation=team.rotation,
-        support_address=team.support_address,
-    )
+    return from_row(TeamOut, team, members=[agent.handle for agent in team.members])
 
 
 def agent_out(agent: Agent) -> AgentOut:
     """An agent as the API shows it."""
-    return AgentOut(
-        id=agent.id,
-        handle=agent.handle,
-        name=agent.name,
-        email=agent.email,
-        level=agent.level,
-        capacity=agent.capacity,
-        status=agent.status,
-        active=agent.active,
+    return from_row(
+        AgentOut,
+        agent,
         teams=[team.name for team in agent.teams],
-        chat=agent.chat,
         skills=list(agent.skills or []),
         languages=list(agent.languages or []),
-        timezone=agent.timezone,
-        working_hours=agent.working_hours,
-        authority=agent.authority,
-        open_cases=agent.open_cases,
     )
 
 
@@ -70,8 +52,7 @@ def create_team(session: Session, *, data: TeamIn, now: int) -> Team:
         created_at=now,
     )
     session.add(team)
-    staffing.forget(session)
-    session.flush()
+    _written(session)
     return team
 
 
@@ -86,17 +67,20 @@ def update_team(session: Session, *, name: str, data: TeamPatch) -> Team:
         team.assignment = data.assignment
     if "support_address" in data.model_fields_set:
         team.support_address = data.support_address
+    _written(session)
+    return team
+
+
+def _written(session: Session) -> None:
+    """Write a change of teams or agents; the staffing read before it is read again."""
     staffing.forget(session)
     session.flush()
-    return team
 
 
 def team_by_name(session: Session, name: str) -> Team:
     """A team by name; NotFound otherwise."""
     team = session.scalars(select(Team).where(Team.name == name)).first()
-    if team is None:
-        raise NotFound(f"no team is named {name!r}")
-    return team
+    return found(team, f"no team is named {name!r}")
 
 
 def _teams(session: Session, names: list[str]) -> list[Team]:
@@ -131,17 +115,14 @@ def create_agent(session: Session, *, data: AgentIn, now: int) -> Agent:
     )
     agent.teams = _teams(session, list(dict.fromkeys(data.teams)))
     session.add(agent)
-    staffing.forget(session)
-    session.flush()
+    _written(session)
     return agent
 
 
 def agent_by_handle(session: Session, handle: str) -> Agent:
     """An agent by handle; NotFound otherwise."""
     agent = session.scalars(select(Agent).where(Agent.handle == handle)).first()
-    if agent is None:
-        raise NotFound(f"no agent has the handle {handle!r}")
-    return agent
+    return found(agent, f"no agent has the handle {handle!r}")
 
 
 # Changes that may let someone take more cases: their teams' waiting cases are looked at.
@@ -168,8 +149,7 @@ def update_agent(session: Session, *, handle: str, data: AgentPatch, now: int) -
         working_hours(agent.timezone, agent.working_hours)
     if "teams" in data.model_fields_set:
         agent.teams = _teams(session, list(dict.fromkeys(data.teams or [])))
-    staffing.forget(session)
-    session.flush()
+    _written(session)
     if MAY_FREE & data.model_fields_set:
         staffing.may_take_more(session, handles=[agent.handle], now=now)
     return agent
@@ -195,8 +175,7 @@ def working_hours(timezone: str, hours: Any) -> Calendar | None:
 def clear_rotation(session: Session, *, team: Team) -> Team:
     """Remove a team's on-call rotation: nobody is on call for it any more."""
     team.rotation = None
-    staffing.forget(session)
-    session.flush()
+    _written(session)
     return team
 
 
@@ -214,8 +193,7 @@ def set_rotation(session: Session, *, team: Team, data: RotationIn) -> Team:
             [Detail(f"{handle!r} is not an agent", field="body") for handle in unknown],
         )
     team.rotation = raw
-    staffing.forget(session)
-    session.flush()
+    _written(session)
     return team
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
 from escalon.auth.access import Admin, Staff
-from escalon.cases.schemas import instant
 from escalon.core.policy import compile_checked
-from escalon.core.state import from_us
 from escalon.errors import ErrorDetail, NotFound, error_responses
+from escalon.outputs import from_row
 from escalon.policies import service
 from escalon.policies.models import PolicyVersion
 from escalon.policies.schemas import (
@@ -21,21 +18,16 @@ from escalon.policies.schemas import (
     PolicyVersionOut,
     ValidationResult,
 )
+from escalon.request_params import PathId
 
 router = APIRouter(prefix="/api/v1/policies", tags=["policies"])
-Id = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def _out(version: PolicyVersion) -> PolicyVersionOut:
-    return PolicyVersionOut(
-        id=version.id,
-        name=version.name,
-        version=version.version,
-        fingerprint=version.fingerprint,
-        filename=version.filename,
-        uploaded_at=from_us(version.uploaded_at),
-        active=version.active,
-        activated_at=instant(version.activated_at),
+    return from_row(
+        PolicyVersionOut,
+        version,
+        instants=("uploaded_at", "activated_at"),
         warnings=[ErrorDetail(**warning) for warning in version.warnings or []],
     )
 
@@ -115,14 +107,14 @@ def get_active(context: Staff) -> PolicyVersionDetail:
 
 # Only digits match, so GET /policies/validate is a 405 (POST only), not a 422 about the id.
 @router.get("/{version_id:int}", responses=error_responses(401, 403, 404, 422))
-def get_version(version_id: Id, context: Staff) -> PolicyVersionDetail:
+def get_version(version_id: PathId, context: Staff) -> PolicyVersionDetail:
     """One stored version with its text."""
     with context.db.read() as session:
         return _detail(service.get(session, version_id))
 
 
 @router.post("/{version_id}/activate", responses=error_responses(401, 403, 404, 422))
-def activate(version_id: Id, context: Admin) -> PolicyVersionOut:
+def activate(version_id: PathId, context: Admin) -> PolicyVersionOut:
     """Open new cases under this version from now on (open cases keep theirs)."""
     with context.db.write() as session:
         version = service.switch_on(

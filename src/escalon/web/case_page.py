@@ -23,7 +23,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon.auth.access import STAFF
-from escalon.cases import approvals, escalation, messages, queries, updating, visibility
+from escalon.cases import (
+    acknowledging,
+    approvals,
+    escalation,
+    messages,
+    queries,
+    updating,
+    visibility,
+)
 from escalon.cases.models import Case
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
@@ -52,6 +60,7 @@ from escalon.web.access import acting, scope_of
 from escalon.web.common import (
     SIGN_IN,
     STATUSES,
+    Csrf,
     Parts,
     Visit,
     countdown,
@@ -66,7 +75,6 @@ from escalon.web.timeline import Entry, assignees, timeline, what_it_did, when
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
-Csrf = Annotated[str, Form(max_length=200)]
 Version = Annotated[int | None, Form(ge=1, le=2**62)]
 US = 1_000_000
 # A file is read no further than one byte past the largest kept, so that it is refused (413).
@@ -240,15 +248,12 @@ def _handler(session: Session, case: CaseOut) -> str:
     return f"team {case.team} (unassigned)"
 
 
-def _may_acknowledge(session: Session, visit: Visit, case: CaseOut) -> bool:
-    """Whether the acknowledge flow would accept this person (it checks again)."""
-    handle = visit.principal.agent
-    if handle is None:
-        return visit.supervises
-    agent = session.scalars(select(Agent).where(Agent.handle == handle)).first()
-    if agent is None or not agent.active:
+def _may_acknowledge(session: Session, parts: Parts, visit: Visit, case: CaseOut) -> bool:
+    """Whether the case waits on an acknowledgement the person may give (the flow checks again)."""
+    if not case.awaiting_acknowledgement or case.status in SETTLED:
         return False
-    return agent.level == case.level or case.team in {team.name for team in agent.teams}
+    actor = acting(visit, parts)
+    return acknowledging.refusal(session, actor=actor, level=case.level, team=case.team) is None
 
 
 def _approvals(
@@ -317,9 +322,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
         choices=_choices(session, policy, case),
         status_url=links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
-        may_acknowledge=case.awaiting_acknowledgement
-        and case.status not in SETTLED
-        and _may_acknowledge(session, visit, case),
+        may_acknowledge=_may_acknowledge(session, parts, visit, case),
         people=(
             tuple(presence.people(session, now=now, team=case.team))
             if visit.supervises and case.status not in SETTLED

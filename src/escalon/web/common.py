@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -121,6 +121,10 @@ def visit_of(request: Request, session: Session, parts: Services) -> Visit | Non
         found.token_expires_at,
     )
     return Visit(principal, found, ui.csrf_token(found.secret_hash), now)
+
+
+# A posted form's CSRF token (`Visit.csrf_ok` checks it).
+Csrf = Annotated[str, Form(max_length=200)]
 
 
 def form_visit(request: Request, parts: Services, csrf_token: str) -> Visit | Response:

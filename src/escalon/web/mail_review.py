@@ -5,9 +5,10 @@ dismiss. Supervisors and admins only, like `GET /api/v1/inbound-emails`. Not in 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, get_args
 
-from fastapi import APIRouter, Form, Path, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -16,11 +17,13 @@ from escalon.channels import mail, review
 from escalon.channels.email import UnreadableEmail, parse_email
 from escalon.channels.schemas import InboundStatus
 from escalon.errors import EscalonError
+from escalon.request_params import PathId
 from escalon.services import Services
 from escalon.web.access import scope_of
 from escalon.web.common import (
     HEADERS,
     SIGN_IN,
+    Csrf,
     Parts,
     Visit,
     forbidden,
@@ -31,8 +34,6 @@ from escalon.web.common import (
 )
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-InboundId = Annotated[int, Path(ge=1, le=2**62)]
-Csrf = Annotated[str, Form(max_length=200)]
 STATUSES: tuple[str, ...] = get_args(InboundStatus)
 LIST = "/ui/mail-review"
 _PREVIEW_CHARS = 20_000
@@ -96,7 +97,7 @@ def _stored(
 
 
 @router.get("/mail-review/{inbound_id}", response_class=HTMLResponse)
-def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
+def mail_detail(inbound_id: PathId, request: Request, parts: Parts) -> Response:
     """One stored mail: its header fields and its text (as text, never as HTML)."""
     found = _stored(inbound_id, request, parts)
     if isinstance(found, Response):
@@ -110,7 +111,7 @@ def mail_detail(inbound_id: InboundId, request: Request, parts: Parts) -> Respon
 
 
 @router.get("/mail-review/{inbound_id}/raw")
-def mail_raw(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
+def mail_raw(inbound_id: PathId, request: Request, parts: Parts) -> Response:
     """The mail as it arrived, as a download (never shown inline)."""
     found = _stored(inbound_id, request, parts)
     if isinstance(found, Response):
@@ -127,16 +128,11 @@ def mail_raw(inbound_id: InboundId, request: Request, parts: Parts) -> Response:
 
 @router.post("/mail-review/{inbound_id}/retry", response_class=HTMLResponse)
 def mail_retry(
-    inbound_id: InboundId, request: Request, parts: Parts, csrf_token: Csrf = ""
+    inbound_id: PathId, request: Request, parts: Parts, csrf_token: Csrf = ""
 ) -> Response:
     """Take a held mail again; back to the list, which says what happened."""
-    visit = form_visit(request, parts, csrf_token)
-    if not isinstance(visit, Visit):
-        return visit
-    if not visit.supervises:
-        return forbidden(_WHO)
-    now = parts.clock.now_us()
-    try:
+
+    def retry(visit: Visit, now: int) -> None:
         with parts.database.read() as session:
             review.one(session, inbound_id, now=now, scope=scope_of(session, visit, parts))
         received = mail.retry(
@@ -155,33 +151,21 @@ def mail_retry(
                 inbound_id,
                 {"outcome": received.outcome, "case_id": received.case_id},
             )
-    except EscalonError as error:
-        return page(
-            "notice.html",
-            error.status,
-            title=f"Mail {inbound_id} was not retried",
-            text=str(error),
-            visit=visit,
-        )
-    return redirect(f"{LIST}?done={inbound_id}")
+
+    return _act(inbound_id, request, parts, csrf_token, "retried", retry)
 
 
 @router.post("/mail-review/{inbound_id}/dismiss", response_class=HTMLResponse)
 def mail_dismiss(
-    inbound_id: InboundId,
+    inbound_id: PathId,
     request: Request,
     parts: Parts,
     note: Annotated[str, Form(max_length=2000)] = "",
     csrf_token: Csrf = "",
 ) -> Response:
     """Mark a held mail as needing no case; back to the list."""
-    visit = form_visit(request, parts, csrf_token)
-    if not isinstance(visit, Visit):
-        return visit
-    if not visit.supervises:
-        return forbidden(_WHO)
-    now = parts.clock.now_us()
-    try:
+
+    def dismiss(visit: Visit, now: int) -> None:
         with parts.database.write() as session:
             review.one(session, inbound_id, now=now, scope=scope_of(session, visit, parts))
             mail.dismiss(
@@ -195,14 +179,30 @@ def mail_dismiss(
                 inbound_id,
                 {"note": note} if note else None,
             )
+
+    return _act(inbound_id, request, parts, csrf_token, "dismissed", dismiss)
+
+
+def _act(
+    inbound_id: int,
+    request: Request,
+    parts: Parts,
+    csrf_token: str,
+    done: str,
+    action: Callable[[Visit, int], None],
+) -> Response:
+    """Check the session, the CSRF token and that the person supervises, run `action(visit,
+    now)` and go back to the list; a refusal is a page saying the mail was not `done`."""
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
+    if not visit.supervises:
+        return forbidden(_WHO)
+    try:
+        action(visit, parts.clock.now_us())
     except EscalonError as error:
-        return page(
-            "notice.html",
-            error.status,
-            title=f"Mail {inbound_id} was not dismissed",
-            text=str(error),
-            visit=visit,
-        )
+        title = f"Mail {inbound_id} was not {done}"
+        return page("notice.html", error.status, title=title, text=str(error), visit=visit)
     return redirect(f"{LIST}?done={inbound_id}")
 
 
@@ -214,13 +214,7 @@ def _audit(
     inbound_id: int,
     data: dict[str, Any] | None,
 ) -> None:
-    admin_audit.record(
-        session,
-        actor=visit.principal.username,
-        user_id=visit.principal.user_id,
-        via="ui",
-        action=action,
-        target=f"inbound_email:{inbound_id}",
-        at=now,
-        data=data,
+    target = f"inbound_email:{inbound_id}"
+    admin_audit.record_by(
+        session, visit.principal, via="ui", action=action, target=target, at=now, data=data
     )
