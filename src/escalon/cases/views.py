@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.auth.access import STAFF, Admin, Reader, Staff, Supervisor
+from escalon.auth.access import STAFF, Admin, Context, Reader, Staff, Supervisor
 from escalon.cases import (
     approvals,
     assigning,
@@ -185,25 +186,45 @@ def create_case(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> Response:
     """Open a case under the active policy; its opening rules fire at once."""
+
+    def open_(session: Session) -> opening.Opened:
+        return opening.open_case(
+            session,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            analyzer=context.services.analyzer,
+            idempotency_key=idempotency_key,
+        )
+
+    return answer_opening(context, open_, request=body, idempotency_key=idempotency_key)
+
+
+def answer_opening(
+    context: Context,
+    open_: Callable[[Session], opening.Opened],
+    *,
+    request: CaseCreate,
+    idempotency_key: str | None,
+) -> Response:
+    """Open a case and answer 201 with it, or 200 with the case an earlier request with the
+    same Idempotency-Key opened (`request` is what that request must have asked)."""
     try:
         with context.db.write() as session:
-            opened = opening.open_case(
-                session,
-                request=body,
-                actor=context.actor,
-                now=context.now(),
-                analyzer=context.services.analyzer,
-                idempotency_key=idempotency_key,
-            )
+            opened = open_(session)
             replayed = opened.replayed
             if opened.row is not None:  # as just written: no need to read it back
                 case = queries.case_out(opened.row, opened.row["tags"])
             else:
                 case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
     except idempotency.IdempotencyRace:
+        # A request with the same key committed first: answer with its case.
         with context.db.read() as session:
             earlier = idempotency.replayed_case(
-                session, user_id=context.principal.user_id, key=str(idempotency_key), request=body
+                session,
+                user_id=context.principal.user_id,
+                key=str(idempotency_key),
+                request=request,
             )
             if earlier is None:
                 raise Conflict(

@@ -11,9 +11,12 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 
 from escalon.auth.access import Context, Staff, require, services
-from escalon.cases import idempotency, queries, visibility
+from escalon.cases import queries, visibility
+from escalon.cases import views as case_views
+from escalon.cases.opening import Opened
 from escalon.cases.schemas import CaseOut, MessageOut
 from escalon.channels import chat, phone, social, webform
 from escalon.channels.intake import Delivered
@@ -263,41 +266,21 @@ def open_call(
 ) -> Response:
     """Open a case (channel `phone`) from an inbound call; with `outcome` the call is logged
     too, as the agent's first answer."""
-    try:
-        with context.db.write() as session:
-            opened = phone.open_call(
-                session,
-                request=body,
-                actor=context.actor,
-                now=context.now(),
-                analyzer=context.services.analyzer,
-                idempotency_key=idempotency_key,
-            )
-            case = queries.get_case(session, opened.case_id, scope=visibility.EVERYTHING)
-            replayed = opened.replayed
-    except idempotency.IdempotencyRace:
-        # A request with the same key committed first: answer with its case.
-        with context.db.read() as session:
-            earlier = idempotency.replayed_case(
-                session,
-                user_id=context.principal.user_id,
-                key=str(idempotency_key),
-                request=phone.call_case(body),
-            )
-            if earlier is None:
-                raise Conflict(
-                    "a request with this Idempotency-Key is in progress; retry"
-                ) from None
-            case = queries.get_case(session, earlier, scope=visibility.EVERYTHING)
-            replayed = True
-    headers = {"Location": f"/api/v1/cases/{case.id}", "ETag": f'"{case.version}"'}
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    return Response(
-        case.model_dump_json(),
-        status_code=status.HTTP_200_OK if replayed else status.HTTP_201_CREATED,
-        headers=headers,
-        media_type="application/json",
+
+    def open_(session: Session) -> Opened:
+        opened = phone.open_call(
+            session,
+            request=body,
+            actor=context.actor,
+            now=context.now(),
+            analyzer=context.services.analyzer,
+            idempotency_key=idempotency_key,
+        )
+        # A logged call changed the case after its opening: the answer reads it back.
+        return opened._replace(row=None)
+
+    return case_views.answer_opening(
+        context, open_, request=phone.call_case(body), idempotency_key=idempotency_key
     )
 
 
