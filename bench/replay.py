@@ -108,7 +108,7 @@ def replay_stream(name: str, folder: Path, args: argparse.Namespace) -> dict[str
         else:
             policy = POLICY
     # The file name carries a digest of the generator, so a changed generator is not read stale.
-    digest = hashlib.sha256(Path(generator.__file__).read_bytes()).hexdigest()[:8]
+    digest = hashlib.sha256(Path(str(generator.__file__)).read_bytes()).hexdigest()[:8]
     limit = args.events if args.events is not None else (10 * cases if cut else None)
     events = folder / f"events-{name}-{cases}-{limit}-{args.seed}-{digest}.jsonl"
     if not events.exists():
