@@ -8,7 +8,7 @@ replay does). The live worker, the API flows and the replay all call them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
@@ -33,6 +33,7 @@ from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import ALWAYS, counted, extend_spans, reach
 from escalon.core.staffing import Staffing
 from escalon.core.state import (
+    CLOCK_METRICS,
     STOPPED_STATUSES,
     CaseState,
     ClockTally,
@@ -140,6 +141,57 @@ class _Due(NamedTuple):
     metric: str | None
     kind: str  # "warning" / "breach" for clocks, the rule's trigger otherwise
     number: int  # cycle, escalation or level-entry number
+
+
+def _clock_order(due: _Due) -> tuple[int, bool]:
+    """Clock instants in time order, a warning before a breach of the same instant."""
+    return due.original, due.kind != "warning"
+
+
+class _Plan(NamedTuple):
+    """What the engine's hot path reads of a policy, worked out once per policy."""
+
+    # Per SLA: (metric, breach amount, warning amount) for each metric with a target, each
+    # amount None when no rule reacts to that instant.
+    clocks: tuple[tuple[tuple[str, int | None, int | None], ...], ...]
+    level_timeouts: tuple[tuple[int, int], ...]  # (rule, after) of `level.timeout` rules
+    unacknowledged: tuple[tuple[int, int], ...]  # likewise for `escalation.unacknowledged`
+    # ("warning" or "breach", metric) -> the rules reacting to that instant, in file order.
+    clock_rules: dict[tuple[str, str], tuple[int, ...]]
+
+
+@lru_cache(maxsize=64)
+def _plan(policy: Policy) -> _Plan:
+    """The engine's plan for `policy` (cached: a policy is not changed once compiled)."""
+    warned = policy.listened_warnings
+    watched = policy.listened_breaches
+    clocks = tuple(
+        tuple(
+            (
+                metric,
+                target if metric in watched else None,
+                warning if metric in warned else None,
+            )
+            for metric, target, warning in targets
+            if metric in watched or metric in warned
+        )
+        for targets in policy.sla_targets
+    )
+    clock_rules = {
+        (kind, metric): tuple(
+            index
+            for index in policy.rules_by_trigger[f"sla.{kind}"]
+            if policy.rules[index].metric in (None, metric)
+        )
+        for kind in ("warning", "breach")
+        for metric in CLOCK_METRICS
+    }
+    return _Plan(
+        clocks,
+        policy.timed_rules["level.timeout"],
+        policy.timed_rules["escalation.unacknowledged"],
+        clock_rules,
+    )
 
 
 class _Ready(NamedTuple):
@@ -354,6 +406,7 @@ class Run:
             state.next_check_known = False
         self.state = state
         self.policy = policy
+        self.plan = _plan(policy)
         self.analyzer = analyzer
         self.staffing = staffing
         # Whether the case changed team in this call (and so was assigned in its new team).
@@ -365,7 +418,7 @@ class Run:
         self.ready_at = 0
         self.firings = 0
         # What is still due once `advance` has finished, while nothing has changed since.
-        self.settled: list[_Due] | None = None
+        self.settled: Sequence[_Due] | None = None
 
     # -- results -----------------------------------------------------------------------------
 
@@ -378,6 +431,7 @@ class Run:
                 next_check = due.effective
         state.next_check_at = next_check
         state.next_check_known = True
+        state.dues = tuple(dues)
         return new_tuple(
             Decision, (state, tuple(self.actions), tuple(self.clock_events), next_check)
         )
@@ -471,58 +525,81 @@ class Run:
     def dues(self) -> list[_Due]:
         """Every timed occurrence still to come, with the instant it takes effect."""
         state = self.state
-        policy = self.policy
+        plan = self.plan
         floor = state.sla_selected_at
         memo = state.memo
         dues: list[_Due] = []
-        if state.sla is not None:
+        sla = state.sla
+        if sla is not None:
             clocks = state.clocks
-            listened = policy.listened_warnings
-            # Instants no rule reacts to need no timer; `settle_breach` accounts for breaches.
-            watched = policy.listened_breaches
-            for metric, target, warning in policy.sla_targets[state.sla]:
+            # Instants no rule reacts to need no timer (their amounts are None in the plan);
+            # `settle_breach` accounts for breaches.
+            for metric, breach, warning in plan.clocks[sla]:
                 cycle = clocks.get(metric)
-                if cycle is None or cycle.ended_at is not None:
+                if cycle is None:
                     continue
-                start = cycle.started_at
-                if cycle.warned_at is None and metric in listened:
+                _, number, start, ended_at, _, warned_at, breached_at = cycle
+                if ended_at is not None:
+                    continue
+                if warning is not None and warned_at is None:
                     instant = memo.get((start, warning), _UNKNOWN)
                     if instant is _UNKNOWN:
-                        instant = reach(policy, state, start, warning)
+                        instant = reach(self.policy, state, start, warning)
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
-                            new_tuple(
-                                _Due, (effective, instant, -1, metric, "warning", cycle.number)
-                            )
+                            new_tuple(_Due, (effective, instant, -1, metric, "warning", number))
                         )
-                if cycle.breached_at is None and metric in watched:
-                    instant = memo.get((start, target), _UNKNOWN)
+                if breach is not None and breached_at is None:
+                    instant = memo.get((start, breach), _UNKNOWN)
                     if instant is _UNKNOWN:
-                        instant = reach(policy, state, start, target)
+                        instant = reach(self.policy, state, start, breach)
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
-                            new_tuple(
-                                _Due, (effective, instant, -1, metric, "breach", cycle.number)
-                            )
+                            new_tuple(_Due, (effective, instant, -1, metric, "breach", number))
                         )
         # Timed rules count from the latest escalation (while unacknowledged) or level entry.
-        timed = [("level.timeout", state.level_entered_at, state.level_entries)]
-        if state.awaiting_ack and state.last_escalation_at is not None:
-            timed.append(("escalation.unacknowledged", state.last_escalation_at, state.escalations))
-        marks = state.rule_marks
-        for trigger, start, number in timed:
-            for index, after in policy.timed_rules[trigger]:
-                if marks.get(index) == number:
-                    continue
-                instant = memo.get((start, after), _UNKNOWN)
-                if instant is _UNKNOWN:
-                    instant = reach(policy, state, start, after)
-                if instant is not None:
-                    effective = instant if instant > floor else floor
-                    dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
+        if plan.level_timeouts:
+            self.timed_dues(
+                dues,
+                "level.timeout",
+                plan.level_timeouts,
+                state.level_entered_at,
+                state.level_entries,
+            )
+        if plan.unacknowledged and state.awaiting_ack and state.last_escalation_at is not None:
+            self.timed_dues(
+                dues,
+                "escalation.unacknowledged",
+                plan.unacknowledged,
+                state.last_escalation_at,
+                state.escalations,
+            )
         return dues
+
+    def timed_dues(
+        self,
+        dues: list[_Due],
+        trigger: str,
+        rules: tuple[tuple[int, int], ...],
+        start: int,
+        number: int,
+    ) -> None:
+        """Add to `dues` the timed rules of `trigger` not yet fired for this `number`."""
+        state = self.state
+        floor = state.sla_selected_at
+        memo = state.memo
+        marks = state.rule_marks
+        for index, after in rules:
+            if marks.get(index) == number:
+                continue
+            instant = memo.get((start, after), _UNKNOWN)
+            if instant is _UNKNOWN:
+                instant = reach(self.policy, state, start, after)
+            if instant is not None:
+                effective = instant if instant > floor else floor
+                dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
@@ -532,9 +609,15 @@ class Run:
             upcoming = state.next_check_at
             if upcoming is None or upcoming > limit or (upcoming == limit and not inclusive):
                 return
+        # Unchanged since the decision that made it, the state still has its dues.
+        known: Sequence[_Due] | None = state.dues if state.next_check_known else None
         while True:
-            dues = self.dues()
-            if self.ready:
+            if known is not None:
+                dues, known = known, None
+            else:
+                dues = self.dues()
+            ready = self.ready
+            if ready:
                 now = self.ready_at
             else:
                 if not dues:
@@ -548,14 +631,14 @@ class Run:
             # Clock instants happen first: they make their rules ready, warnings before breaches.
             clock_dues = [due for due in happening if due.rule < 0]
             if len(clock_dues) > 1:
-                clock_dues.sort(key=lambda due: (due.original, due.kind != "warning"))
+                clock_dues.sort(key=_clock_order)
             for due in clock_dues:
                 self.mark_clock(due, now)
             # In time order of the original instants; a warning goes before a breach of the same
             # instant, and otherwise rules run in file order.
             chosen: _Due | _Ready | None = None
             best: tuple[int, bool, int] | None = None
-            for item in self.ready:
+            for item in ready:
                 rank = (item.original, item.kind != "warning", item.rule)
                 if best is None or rank < best:
                     best, chosen = rank, item
@@ -572,7 +655,7 @@ class Run:
             if isinstance(chosen, _Due):
                 self.fire_timed_rule(chosen, now)
             else:
-                self.ready.remove(chosen)
+                ready.remove(chosen)
                 self.fire_clock_rule(chosen, now)
 
     def mark_clock(self, due: _Due, now: int) -> None:
@@ -589,11 +672,10 @@ class Run:
         self.clock_events.append(
             new_tuple(ClockEvent, (now, state.case, metric, cycle.number, due.kind))
         )
-        trigger = "sla.warning" if due.kind == "warning" else "sla.breach"
-        for index in self.policy.rules_by_trigger[trigger]:
-            wanted = self.policy.rules[index].metric
-            if wanted is None or wanted == metric:
-                self.ready.append(_Ready(due.original, index, metric, due.kind, cycle.number))
+        for index in self.plan.clock_rules[due.kind, metric]:
+            self.ready.append(
+                new_tuple(_Ready, (due.original, index, metric, due.kind, cycle.number))
+            )
         self.ready_at = now
 
     def fire_clock_rule(self, item: _Ready, now: int) -> None:
