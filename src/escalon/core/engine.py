@@ -87,16 +87,20 @@ class Action(NamedTuple):
 
 
 _HOUR_US = 3_600_000_000
+_DAY_US = 24 * _HOUR_US
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 # (zone, hour since the epoch) -> (UTC offset in µs, its ISO suffix), or None when the offset
 # changes within that hour.
 _OFFSETS: dict[tuple[tzinfo, int], tuple[int, str] | None] = {}
+# Local day since the epoch -> its date as ISO writes it before the time ("2026-11-02T").
+_DATES: dict[int, str] = {}
 
 
 def _iso_instant(at: int, zone: tzinfo) -> str:
-    """An instant in ISO 8601 with its offset, as `datetime.isoformat` writes it.
+    """An instant in ISO 8601 with its offset, exactly as `datetime.isoformat` writes it.
 
-    Asking the zone its offset is the slow part: it is asked once per hour of the zone.
+    Asking the zone its offset is the slow part: it is asked once per hour of the zone, and
+    the date once per day; the time of day is written out here.
     """
     hour = at // _HOUR_US
     try:
@@ -108,7 +112,18 @@ def _iso_instant(at: int, zone: tzinfo) -> str:
     if offset is None:
         return from_us(at).astimezone(zone).isoformat()
     shift, suffix = offset
-    return (_NAIVE_EPOCH + timedelta(microseconds=at + shift)).isoformat() + suffix
+    day, time_of_day = divmod(at + shift, _DAY_US)
+    date = _DATES.get(day)
+    if date is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        date = _DATES[day] = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
+    seconds, micro = divmod(time_of_day, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    if micro:
+        return f"{date}{hours:02d}:{minute:02d}:{second:02d}.{micro:06d}{suffix}"
+    return f"{date}{hours:02d}:{minute:02d}:{second:02d}{suffix}"
 
 
 def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str] | None:
