@@ -188,6 +188,16 @@ class _Due(NamedTuple):
     number: int  # cycle, escalation or level-entry number
 
 
+def _earliest(dues: Sequence[_Due]) -> int | None:
+    """The earliest instant at which one of `dues` takes effect (None without any)."""
+    earliest = None
+    for due in dues:
+        effective = due.effective
+        if earliest is None or effective < earliest:
+            earliest = effective
+    return earliest
+
+
 def _clock_order(due: _Due) -> tuple[int, bool]:
     """Clock instants in time order, a warning before a breach of the same instant."""
     return due.original, due.kind != "warning"
@@ -437,6 +447,23 @@ def _check_event(state: CaseState, policy: Policy, event: Event) -> None:
 class Run:
     """One engine call: a working copy of the state and what has been decided so far."""
 
+    # Made for every event and timer, and read all along the hot path.
+    __slots__ = (
+        "actions",
+        "analyzer",
+        "clock_events",
+        "firings",
+        "moved",
+        "plan",
+        "policy",
+        "ready",
+        "ready_at",
+        "settled",
+        "settled_at",
+        "staffing",
+        "state",
+    )
+
     def __init__(
         self,
         state: CaseState,
@@ -464,19 +491,21 @@ class Run:
         self.firings = 0
         # What is still due once `advance` has finished, while nothing has changed since.
         self.settled: Sequence[_Due] | None = None
+        self.settled_at: int | None = None  # the earliest of those
 
     # -- results -----------------------------------------------------------------------------
 
     def decision(self, now: int) -> Decision:
         state = self.state
-        dues = self.settled if self.settled is not None else self.dues()
-        next_check = None
-        for due in dues:
-            if next_check is None or due.effective < next_check:
-                next_check = due.effective
+        dues = self.settled
+        if dues is None:
+            dues = self.dues()
+            next_check = _earliest(dues)
+        else:
+            next_check = self.settled_at
         state.next_check_at = next_check
         state.next_check_known = True
-        state.dues = tuple(dues)
+        state.dues = dues  # never changed in place: the next call may start from it
         return new_tuple(
             Decision, (state, tuple(self.actions), tuple(self.clock_events), next_check)
         )
@@ -654,23 +683,26 @@ class Run:
             upcoming = state.next_check_at
             if upcoming is None or upcoming > limit or (upcoming == limit and not inclusive):
                 return
-        # Unchanged since the decision that made it, the state still has its dues.
+        # Unchanged since the decision that made it, the state still has its dues (and the
+        # earliest of them is the instant it asked to be looked at again).
         known: Sequence[_Due] | None = state.dues if state.next_check_known else None
         while True:
+            earliest: int | None
             if known is not None:
-                dues, known = known, None
+                dues, known, earliest = known, None, state.next_check_at
             else:
                 dues = self.dues()
+                earliest = _earliest(dues)
             ready = self.ready
             if ready:
                 now = self.ready_at
             else:
-                if not dues:
-                    self.settled = dues
+                if earliest is None:
+                    self.settled, self.settled_at = dues, None
                     return
-                now = min([due.effective for due in dues])
+                now = earliest
                 if now > limit or (now == limit and not inclusive):
-                    self.settled = dues
+                    self.settled, self.settled_at = dues, now
                     return
             happening = [due for due in dues if due.effective <= now]
             # Clock instants happen first: they make their rules ready, warnings before breaches.
