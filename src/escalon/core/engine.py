@@ -704,9 +704,13 @@ class Run:
                 if now > limit or (now == limit and not inclusive):
                     self.settled, self.settled_at = dues, now
                     return
-            happening = [due for due in dues if due.effective <= now]
+            # What happens now, in one pass: clock instants, and timed rules.
+            clock_dues: list[_Due] = []
+            timed_dues: list[_Due] = []
+            for due in dues:
+                if due.effective <= now:
+                    (clock_dues if due.rule < 0 else timed_dues).append(due)
             # Clock instants happen first: they make their rules ready, warnings before breaches.
-            clock_dues = [due for due in happening if due.rule < 0]
             if len(clock_dues) > 1:
                 clock_dues.sort(key=_clock_order)
             for due in clock_dues:
@@ -719,11 +723,10 @@ class Run:
                 rank = (item.original, item.kind != "warning", item.rule)
                 if best is None or rank < best:
                     best, chosen = rank, item
-            for due in happening:
-                if due.rule >= 0:
-                    rank = (due.original, True, due.rule)
-                    if best is None or rank < best:
-                        best, chosen = rank, due
+            for due in timed_dues:
+                rank = (due.original, True, due.rule)
+                if best is None or rank < best:
+                    best, chosen = rank, due
             if chosen is None:
                 continue
             self.firings += 1
