@@ -577,12 +577,14 @@ class Run:
         cycle = state.clocks.get(metric)
         if cycle is None or cycle.ended_at is not None:
             return
-        self.settle_breach(metric, at)
-        cycle = state.clocks[metric]
+        if cycle.breached_at is None and metric not in self.policy.listened_breaches:
+            self.settle_breach(metric, at)
+            cycle = state.clocks[metric]
         met, breached, ended, untracked = state.tallies.get(metric) or _NO_TALLY
+        sla = state.sla
         if cycle.breached_at is not None:
             outcome = "breached"
-        elif self.target(metric) is None:
+        elif sla is None or self.policy.slas[sla].targets.get(metric) is None:
             outcome = "untracked"
             untracked += 1
         elif outcome == "met":
