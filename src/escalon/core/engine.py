@@ -30,7 +30,7 @@ from escalon.core.events import (
 )
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
-from escalon.core.sla import ALWAYS, counted, extend_spans, reach
+from escalon.core.sla import ALWAYS, counted, extend_spans, reach, reach_afresh
 from escalon.core.staffing import Staffing
 from escalon.core.state import (
     CLOCK_METRICS,
@@ -620,7 +620,7 @@ class Run:
                 if warning is not None and warned_at is None:
                     instant = memo.get((start, warning), _UNKNOWN)
                     if instant is _UNKNOWN:
-                        instant = reach(self.policy, state, start, warning)
+                        instant = reach_afresh(self.policy, state, start, warning)
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
@@ -629,7 +629,7 @@ class Run:
                 if breach is not None and breached_at is None:
                     instant = memo.get((start, breach), _UNKNOWN)
                     if instant is _UNKNOWN:
-                        instant = reach(self.policy, state, start, breach)
+                        instant = reach_afresh(self.policy, state, start, breach)
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
@@ -672,7 +672,7 @@ class Run:
                 continue
             instant = memo.get((start, after), _UNKNOWN)
             if instant is _UNKNOWN:
-                instant = reach(self.policy, state, start, after)
+                instant = reach_afresh(self.policy, state, start, after)
             if instant is not None:
                 effective = instant if instant > floor else floor
                 dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
