@@ -84,7 +84,7 @@ def test_a_state_stored_before_a_newer_field_loads_with_its_default() -> None:
 
 def test_every_stored_field_is_written() -> None:
     written = json.loads(state_to_json(CaseState("C1", "fp", "K1", 1, "P3", "frontline")))
-    cached = {"memo", "spans", "anchors"}
+    cached = {"memo", "spans", "anchors", "dues"}
     assert set(written) == {"v"} | {item.name for item in fields(CaseState)} - cached
 
 

@@ -8,9 +8,9 @@ replay does). The live worker, the API flows and the replay all call them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -30,9 +30,10 @@ from escalon.core.events import (
 )
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
-from escalon.core.sla import ALWAYS, counted, extend_spans, reach
+from escalon.core.sla import ALWAYS, counted, extend_spans, reach, reach_afresh
 from escalon.core.staffing import Staffing
 from escalon.core.state import (
+    CLOCK_METRICS,
     STOPPED_STATUSES,
     CaseState,
     ClockTally,
@@ -51,9 +52,8 @@ class EventRejected(ValueError):
     """An event the case cannot take (unknown level, closed case...); nothing was applied."""
 
 
-@dataclass(frozen=True, slots=True)
-class Action:
-    """One action a rule (or a person) took on a case."""
+class Action(NamedTuple):
+    """One action a rule (or a person) took on a case (a tuple: made by the hundred thousand)."""
 
     at: int
     case: str
@@ -86,10 +86,56 @@ class Action:
         return record
 
 
-@lru_cache(maxsize=4096)
+_HOUR_US = 3_600_000_000
+_DAY_US = 24 * _HOUR_US
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+# (zone, hour since the epoch) -> (UTC offset in µs, its ISO suffix), or None when the offset
+# changes within that hour.
+_OFFSETS: dict[tuple[tzinfo, int], tuple[int, str] | None] = {}
+# Local day since the epoch -> its date as ISO writes it before the time ("2026-11-02T").
+_DATES: dict[int, str] = {}
+
+
 def _iso_instant(at: int, zone: tzinfo) -> str:
-    """An instant in ISO 8601 with its offset (actions of one firing share their instant)."""
-    return from_us(at).astimezone(zone).isoformat()
+    """An instant in ISO 8601 with its offset, exactly as `datetime.isoformat` writes it.
+
+    Asking the zone its offset is the slow part: it is asked once per hour of the zone, and
+    the date once per day; the time of day is written out here.
+    """
+    hour = at // _HOUR_US
+    try:
+        offset = _OFFSETS[zone, hour]
+    except KeyError:
+        if len(_OFFSETS) > 100_000:
+            _OFFSETS.clear()
+        offset = _OFFSETS[zone, hour] = _hour_offset(zone, hour)
+    if offset is None:
+        return from_us(at).astimezone(zone).isoformat()
+    shift, suffix = offset
+    day, time_of_day = divmod(at + shift, _DAY_US)
+    date = _DATES.get(day)
+    if date is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        date = _DATES[day] = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
+    seconds, micro = divmod(time_of_day, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    if micro:
+        return f"{date}{hours:02d}:{minute:02d}:{second:02d}.{micro:06d}{suffix}"
+    return f"{date}{hours:02d}:{minute:02d}:{second:02d}{suffix}"
+
+
+def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str] | None:
+    """The zone's offset throughout an hour (None when it changes within it), with its suffix."""
+    first = from_us(hour * _HOUR_US).astimezone(zone)
+    last = from_us((hour + 1) * _HOUR_US - 1).astimezone(zone)
+    offset = first.utcoffset()
+    if offset is None or offset != last.utcoffset():
+        return None
+    # The suffix `isoformat` writes after the wall time ("+01:00").
+    suffix = first.isoformat()[len(first.replace(tzinfo=None).isoformat()) :]
+    return offset // timedelta(microseconds=1), suffix
 
 
 class ClockEvent(NamedTuple):
@@ -140,6 +186,67 @@ class _Due(NamedTuple):
     metric: str | None
     kind: str  # "warning" / "breach" for clocks, the rule's trigger otherwise
     number: int  # cycle, escalation or level-entry number
+
+
+def _earliest(dues: Sequence[_Due]) -> int | None:
+    """The earliest instant at which one of `dues` takes effect (None without any)."""
+    earliest = None
+    for due in dues:
+        effective = due.effective
+        if earliest is None or effective < earliest:
+            earliest = effective
+    return earliest
+
+
+def _clock_order(due: _Due) -> tuple[int, bool]:
+    """Clock instants in time order, a warning before a breach of the same instant."""
+    return due.original, due.kind != "warning"
+
+
+class _Plan(NamedTuple):
+    """What the engine's hot path reads of a policy, worked out once per policy."""
+
+    # Per SLA: (metric, breach amount, warning amount) for each metric with a target, each
+    # amount None when no rule reacts to that instant.
+    clocks: tuple[tuple[tuple[str, int | None, int | None], ...], ...]
+    level_timeouts: tuple[tuple[int, int], ...]  # (rule, after) of `level.timeout` rules
+    unacknowledged: tuple[tuple[int, int], ...]  # likewise for `escalation.unacknowledged`
+    # ("warning" or "breach", metric) -> the rules reacting to that instant, in file order.
+    clock_rules: dict[tuple[str, str], tuple[int, ...]]
+
+
+@lru_cache(maxsize=64)
+def _plan(policy: Policy) -> _Plan:
+    """The engine's plan for `policy` (cached: a policy is not changed once compiled)."""
+    warned = policy.listened_warnings
+    watched = policy.listened_breaches
+    clocks = tuple(
+        tuple(
+            (
+                metric,
+                target if metric in watched else None,
+                warning if metric in warned else None,
+            )
+            for metric, target, warning in targets
+            if metric in watched or metric in warned
+        )
+        for targets in policy.sla_targets
+    )
+    clock_rules = {
+        (kind, metric): tuple(
+            index
+            for index in policy.rules_by_trigger[f"sla.{kind}"]
+            if policy.rules[index].metric in (None, metric)
+        )
+        for kind in ("warning", "breach")
+        for metric in CLOCK_METRICS
+    }
+    return _Plan(
+        clocks,
+        policy.timed_rules["level.timeout"],
+        policy.timed_rules["escalation.unacknowledged"],
+        clock_rules,
+    )
 
 
 class _Ready(NamedTuple):
@@ -340,6 +447,23 @@ def _check_event(state: CaseState, policy: Policy, event: Event) -> None:
 class Run:
     """One engine call: a working copy of the state and what has been decided so far."""
 
+    # Made for every event and timer, and read all along the hot path.
+    __slots__ = (
+        "actions",
+        "analyzer",
+        "clock_events",
+        "firings",
+        "moved",
+        "plan",
+        "policy",
+        "ready",
+        "ready_at",
+        "settled",
+        "settled_at",
+        "staffing",
+        "state",
+    )
+
     def __init__(
         self,
         state: CaseState,
@@ -354,6 +478,7 @@ class Run:
             state.next_check_known = False
         self.state = state
         self.policy = policy
+        self.plan = _plan(policy)
         self.analyzer = analyzer
         self.staffing = staffing
         # Whether the case changed team in this call (and so was assigned in its new team).
@@ -365,19 +490,22 @@ class Run:
         self.ready_at = 0
         self.firings = 0
         # What is still due once `advance` has finished, while nothing has changed since.
-        self.settled: list[_Due] | None = None
+        self.settled: Sequence[_Due] | None = None
+        self.settled_at: int | None = None  # the earliest of those
 
     # -- results -----------------------------------------------------------------------------
 
     def decision(self, now: int) -> Decision:
         state = self.state
-        dues = self.settled if self.settled is not None else self.dues()
-        next_check = None
-        for due in dues:
-            if next_check is None or due.effective < next_check:
-                next_check = due.effective
+        dues = self.settled
+        if dues is None:
+            dues = self.dues()
+            next_check = _earliest(dues)
+        else:
+            next_check = self.settled_at
         state.next_check_at = next_check
         state.next_check_known = True
+        state.dues = dues  # never changed in place: the next call may start from it
         return new_tuple(
             Decision, (state, tuple(self.actions), tuple(self.clock_events), next_check)
         )
@@ -449,12 +577,14 @@ class Run:
         cycle = state.clocks.get(metric)
         if cycle is None or cycle.ended_at is not None:
             return
-        self.settle_breach(metric, at)
-        cycle = state.clocks[metric]
+        if cycle.breached_at is None and metric not in self.policy.listened_breaches:
+            self.settle_breach(metric, at)
+            cycle = state.clocks[metric]
         met, breached, ended, untracked = state.tallies.get(metric) or _NO_TALLY
+        sla = state.sla
         if cycle.breached_at is not None:
             outcome = "breached"
-        elif self.target(metric) is None:
+        elif sla is None or self.policy.slas[sla].targets.get(metric) is None:
             outcome = "untracked"
             untracked += 1
         elif outcome == "met":
@@ -471,58 +601,81 @@ class Run:
     def dues(self) -> list[_Due]:
         """Every timed occurrence still to come, with the instant it takes effect."""
         state = self.state
-        policy = self.policy
+        plan = self.plan
         floor = state.sla_selected_at
         memo = state.memo
         dues: list[_Due] = []
-        if state.sla is not None:
+        sla = state.sla
+        if sla is not None:
             clocks = state.clocks
-            listened = policy.listened_warnings
-            # Instants no rule reacts to need no timer; `settle_breach` accounts for breaches.
-            watched = policy.listened_breaches
-            for metric, target, warning in policy.sla_targets[state.sla]:
+            # Instants no rule reacts to need no timer (their amounts are None in the plan);
+            # `settle_breach` accounts for breaches.
+            for metric, breach, warning in plan.clocks[sla]:
                 cycle = clocks.get(metric)
-                if cycle is None or cycle.ended_at is not None:
+                if cycle is None:
                     continue
-                start = cycle.started_at
-                if cycle.warned_at is None and metric in listened:
+                _, number, start, ended_at, _, warned_at, breached_at = cycle
+                if ended_at is not None:
+                    continue
+                if warning is not None and warned_at is None:
                     instant = memo.get((start, warning), _UNKNOWN)
                     if instant is _UNKNOWN:
-                        instant = reach(policy, state, start, warning)
+                        instant = reach_afresh(self.policy, state, start, warning)
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
-                            new_tuple(
-                                _Due, (effective, instant, -1, metric, "warning", cycle.number)
-                            )
+                            new_tuple(_Due, (effective, instant, -1, metric, "warning", number))
                         )
-                if cycle.breached_at is None and metric in watched:
-                    instant = memo.get((start, target), _UNKNOWN)
+                if breach is not None and breached_at is None:
+                    instant = memo.get((start, breach), _UNKNOWN)
                     if instant is _UNKNOWN:
-                        instant = reach(policy, state, start, target)
+                        instant = reach_afresh(self.policy, state, start, breach)
                     if instant is not None:
                         effective = instant if instant > floor else floor
                         dues.append(
-                            new_tuple(
-                                _Due, (effective, instant, -1, metric, "breach", cycle.number)
-                            )
+                            new_tuple(_Due, (effective, instant, -1, metric, "breach", number))
                         )
         # Timed rules count from the latest escalation (while unacknowledged) or level entry.
-        timed = [("level.timeout", state.level_entered_at, state.level_entries)]
-        if state.awaiting_ack and state.last_escalation_at is not None:
-            timed.append(("escalation.unacknowledged", state.last_escalation_at, state.escalations))
-        marks = state.rule_marks
-        for trigger, start, number in timed:
-            for index, after in policy.timed_rules[trigger]:
-                if marks.get(index) == number:
-                    continue
-                instant = memo.get((start, after), _UNKNOWN)
-                if instant is _UNKNOWN:
-                    instant = reach(policy, state, start, after)
-                if instant is not None:
-                    effective = instant if instant > floor else floor
-                    dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
+        if plan.level_timeouts:
+            self.timed_dues(
+                dues,
+                "level.timeout",
+                plan.level_timeouts,
+                state.level_entered_at,
+                state.level_entries,
+            )
+        if plan.unacknowledged and state.awaiting_ack and state.last_escalation_at is not None:
+            self.timed_dues(
+                dues,
+                "escalation.unacknowledged",
+                plan.unacknowledged,
+                state.last_escalation_at,
+                state.escalations,
+            )
         return dues
+
+    def timed_dues(
+        self,
+        dues: list[_Due],
+        trigger: str,
+        rules: tuple[tuple[int, int], ...],
+        start: int,
+        number: int,
+    ) -> None:
+        """Add to `dues` the timed rules of `trigger` not yet fired for this `number`."""
+        state = self.state
+        floor = state.sla_selected_at
+        memo = state.memo
+        marks = state.rule_marks
+        for index, after in rules:
+            if marks.get(index) == number:
+                continue
+            instant = memo.get((start, after), _UNKNOWN)
+            if instant is _UNKNOWN:
+                instant = reach_afresh(self.policy, state, start, after)
+            if instant is not None:
+                effective = instant if instant > floor else floor
+                dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
@@ -532,38 +685,50 @@ class Run:
             upcoming = state.next_check_at
             if upcoming is None or upcoming > limit or (upcoming == limit and not inclusive):
                 return
+        # Unchanged since the decision that made it, the state still has its dues (and the
+        # earliest of them is the instant it asked to be looked at again).
+        known: Sequence[_Due] | None = state.dues if state.next_check_known else None
         while True:
-            dues = self.dues()
-            if self.ready:
+            earliest: int | None
+            if known is not None:
+                dues, known, earliest = known, None, state.next_check_at
+            else:
+                dues = self.dues()
+                earliest = _earliest(dues)
+            ready = self.ready
+            if ready:
                 now = self.ready_at
             else:
-                if not dues:
-                    self.settled = dues
+                if earliest is None:
+                    self.settled, self.settled_at = dues, None
                     return
-                now = min([due.effective for due in dues])
+                now = earliest
                 if now > limit or (now == limit and not inclusive):
-                    self.settled = dues
+                    self.settled, self.settled_at = dues, now
                     return
-            happening = [due for due in dues if due.effective <= now]
+            # What happens now, in one pass: clock instants, and timed rules.
+            clock_dues: list[_Due] = []
+            timed_dues: list[_Due] = []
+            for due in dues:
+                if due.effective <= now:
+                    (clock_dues if due.rule < 0 else timed_dues).append(due)
             # Clock instants happen first: they make their rules ready, warnings before breaches.
-            clock_dues = [due for due in happening if due.rule < 0]
             if len(clock_dues) > 1:
-                clock_dues.sort(key=lambda due: (due.original, due.kind != "warning"))
+                clock_dues.sort(key=_clock_order)
             for due in clock_dues:
                 self.mark_clock(due, now)
             # In time order of the original instants; a warning goes before a breach of the same
             # instant, and otherwise rules run in file order.
             chosen: _Due | _Ready | None = None
             best: tuple[int, bool, int] | None = None
-            for item in self.ready:
+            for item in ready:
                 rank = (item.original, item.kind != "warning", item.rule)
                 if best is None or rank < best:
                     best, chosen = rank, item
-            for due in happening:
-                if due.rule >= 0:
-                    rank = (due.original, True, due.rule)
-                    if best is None or rank < best:
-                        best, chosen = rank, due
+            for due in timed_dues:
+                rank = (due.original, True, due.rule)
+                if best is None or rank < best:
+                    best, chosen = rank, due
             if chosen is None:
                 continue
             self.firings += 1
@@ -572,7 +737,7 @@ class Run:
             if isinstance(chosen, _Due):
                 self.fire_timed_rule(chosen, now)
             else:
-                self.ready.remove(chosen)
+                ready.remove(chosen)
                 self.fire_clock_rule(chosen, now)
 
     def mark_clock(self, due: _Due, now: int) -> None:
@@ -589,11 +754,10 @@ class Run:
         self.clock_events.append(
             new_tuple(ClockEvent, (now, state.case, metric, cycle.number, due.kind))
         )
-        trigger = "sla.warning" if due.kind == "warning" else "sla.breach"
-        for index in self.policy.rules_by_trigger[trigger]:
-            wanted = self.policy.rules[index].metric
-            if wanted is None or wanted == metric:
-                self.ready.append(_Ready(due.original, index, metric, due.kind, cycle.number))
+        for index in self.plan.clock_rules[due.kind, metric]:
+            self.ready.append(
+                new_tuple(_Ready, (due.original, index, metric, due.kind, cycle.number))
+            )
         self.ready_at = now
 
     def fire_clock_rule(self, item: _Ready, now: int) -> None:
@@ -663,17 +827,22 @@ class Run:
         key: str,
         details: dict[str, Any],
     ) -> None:
+        sla = self.state.sla
+        zone = ALWAYS.timezone if sla is None else self.policy.sla_calendars[sla].timezone
         self.actions.append(
-            Action(
-                at,
-                self.state.case,
-                rule,
-                trigger.name,
-                action,
-                key,
-                trigger.metric,
-                details,
-                self.timezone(),
+            new_tuple(
+                Action,
+                (
+                    at,
+                    self.state.case,
+                    rule,
+                    trigger.name,
+                    action,
+                    key,
+                    trigger.metric,
+                    details,
+                    zone,
+                ),
             )
         )
 

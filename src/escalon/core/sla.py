@@ -91,12 +91,19 @@ def reach(policy: Policy, state: CaseState, start: int, amount: int) -> int | No
 
     None when the case's current status stops the clock before it gets there.
     """
-    key = (start, amount)
-    memo = state.memo
-    found = memo.get(key, _MISSING)
+    found = state.memo.get((start, amount), _MISSING)
     if found is not _MISSING:
         return found  # type: ignore[return-value]
-    calendar, stopped = measure(policy, state)
+    return reach_afresh(policy, state, start, amount)
+
+
+def reach_afresh(policy: Policy, state: CaseState, start: int, amount: int) -> int | None:
+    """`reach` for a caller that found nothing in the memo: work it out and remember it."""
+    sla = state.sla
+    if sla is None:
+        calendar, stopped = ALWAYS, DEFAULT_STOPPED
+    else:
+        calendar, stopped = policy.sla_calendars[sla], policy.sla_stopped[sla]
     log = state.status_log
     last_begin, last_status = log[-1]
     result: int | None
@@ -114,7 +121,7 @@ def reach(policy: Policy, state: CaseState, start: int, amount: int) -> int | No
             result = None
         else:
             result = calendar.add_us(last_begin, target - sums[-1])
-    memo[key] = result
+    state.memo[start, amount] = result
     return result
 
 

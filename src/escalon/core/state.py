@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
@@ -152,6 +152,10 @@ class CaseState:
         default_factory=dict, repr=False, compare=False, metadata=_CACHE
     )
 
+    # The timed occurrences still to come as the last decision found them (the engine's dues),
+    # valid while `next_check_known`: the next call starts from them instead of recomputing.
+    dues: Sequence[Any] | None = field(default=None, repr=False, compare=False, metadata=_CACHE)
+
     def copy(self) -> CaseState:
         """A copy the engine may change without touching this one."""
         # Replaced below by a function generated from the fields (see `_copier`).
@@ -169,6 +173,7 @@ class CaseState:
         self.memo = {}
         self.spans = None
         self.anchors = {}
+        self.dues = None
 
     @property
     def escalated(self) -> bool:

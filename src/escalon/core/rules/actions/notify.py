@@ -42,7 +42,11 @@ def recipient_of(run: Run, name: str) -> str:
 
 
 def _act(run: Run, value: tuple[str, ...], rule: str, firing: Firing, key: str, at: int) -> None:
-    recipients = list(dict.fromkeys(recipient_of(run, name) for name in value))
+    recipients: list[str] = []
+    for name in value:
+        who = recipient_of(run, name)
+        if who not in recipients:  # a handful of names: a list beats a dict here
+            recipients.append(who)
     details: dict[str, Any] = {"recipients": recipients}
     staffing = run.staffing
     if staffing is not None:
