@@ -64,6 +64,30 @@ class Policy:
         self.teams = frozenset(level.team for level in document.levels) | frozenset(document.teams)
         self.priorities: tuple[str, ...] = document.priority.order
         self.priority_rank = {name: rank for rank, name in enumerate(self.priorities)}
+        self._compile_slas(document, calendars)
+        self._compile_rules(document)
+        canonical = json.dumps(_fingerprinted(document), sort_keys=True)
+        self.categories: tuple[str, ...] = tuple(document.categories)
+        self._category_patterns = tuple(
+            (name, _keyword_pattern(spec.keywords))
+            for name, spec in document.categories.items()
+            if spec.keywords
+        )
+        self.fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
+        self._sla_choices: dict[tuple[str | None, ...], int | None] = {}
+        # Metrics whose warning some rule reacts to; other warnings need no timer.
+        self.listened_warnings = _listened(document.rules, "sla.warning")
+        # Likewise for breaches: the others are settled when their cycle ends or the SLA changes.
+        self.listened_breaches = _listened(document.rules, "sla.breach")
+        matrix = document.priority
+        self._matrix = {
+            (impact, urgency): matrix.matrix[row][column]
+            for row, impact in enumerate(matrix.impact)
+            for column, urgency in enumerate(matrix.urgency)
+        }
+
+    def _compile_slas(self, document: PolicyDocument, calendars: Mapping[str, Calendar]) -> None:
+        """Each SLA's calendar, the statuses that stop its clocks, and its targets."""
         self.slas: tuple[SlaSpec, ...] = document.slas
         self.sla_calendars: tuple[Calendar, ...] = tuple(
             calendars[sla.calendar] for sla in document.slas
@@ -81,6 +105,9 @@ class Policy:
             )
             for sla in document.slas
         )
+
+    def _compile_rules(self, document: PolicyDocument) -> None:
+        """The rules by trigger, and the engine's dispatch built once."""
         self.rules: tuple[RuleSpec, ...] = document.rules
         self.rules_by_trigger: dict[str, tuple[int, ...]] = {
             trigger: tuple(i for i, rule in enumerate(document.rules) if rule.trigger == trigger)
@@ -128,25 +155,6 @@ class Policy:
             or any(SIGNALS in CONDITIONS[name].reads for name in rule.conditions.listed())
             for rule in document.rules
         )
-        canonical = json.dumps(_fingerprinted(document), sort_keys=True)
-        self.categories: tuple[str, ...] = tuple(document.categories)
-        self._category_patterns = tuple(
-            (name, _keyword_pattern(spec.keywords))
-            for name, spec in document.categories.items()
-            if spec.keywords
-        )
-        self.fingerprint = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-        self._sla_choices: dict[tuple[str | None, ...], int | None] = {}
-        # Metrics whose warning some rule reacts to; other warnings need no timer.
-        self.listened_warnings = _listened(document.rules, "sla.warning")
-        # Likewise for breaches: the others are settled when their cycle ends or the SLA changes.
-        self.listened_breaches = _listened(document.rules, "sla.breach")
-        matrix = document.priority
-        self._matrix = {
-            (impact, urgency): matrix.matrix[row][column]
-            for row, impact in enumerate(matrix.impact)
-            for column, urgency in enumerate(matrix.urgency)
-        }
 
     def __repr__(self) -> str:
         return f"Policy({self.name!r}, version={self.version!r})"
