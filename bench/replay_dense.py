@@ -10,16 +10,21 @@ are what this stream measures.
 
 from __future__ import annotations
 
-import argparse
-import heapq
-import json
 import random
-import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import IO, Any
 
-from bench.replay_events import AGENT, CATEGORIES, CHANNELS, OPENINGS, REPLIES, START
+from bench.replay_events import (
+    AGENT,
+    CATEGORIES,
+    CHANNELS,
+    OPENINGS,
+    REPLIES,
+    command,
+    interleave,
+    write_lines,
+)
 
 POLICY = """\
 # The replay benchmark's dense policy: short targets, every breach escalates, and an escalation
@@ -179,48 +184,17 @@ def case_events(
 
 def generate(cases: int, seed: int = 7, days: float = 30.0) -> Iterator[str]:
     """JSON lines in time order for `cases` cases opened over `days` days."""
-    rng = random.Random(seed)
-    span = days * 86400 / max(cases, 1)
-    pending: list[tuple[datetime, int, str]] = []
-    sequence = 0
-    opened_at = START
-    for number in range(1, cases + 1):
-        opened_at += timedelta(seconds=rng.expovariate(1 / span))
-        while pending and pending[0][0] <= opened_at:
-            yield heapq.heappop(pending)[2]
-        for moment, event in case_events(rng, number, opened_at):
-            sequence += 1
-            heapq.heappush(pending, (moment, sequence, json.dumps(event)))
-    while pending:
-        yield heapq.heappop(pending)[2]
+    return interleave(case_events, cases, seed, days)
 
 
 def write(cases: int, out: IO[str], seed: int = 7, limit: int | None = None) -> int:
     """Write the stream (its first `limit` events if given); return the number of events."""
-    count = 0
-    for line in generate(cases, seed):
-        if limit is not None and count >= limit:
-            break
-        out.write(line)
-        out.write("\n")
-        count += 1
-    return count
+    return write_lines(generate(cases, seed), out, limit)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Command line: write the dense stream."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--cases", type=int, default=40_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--events", type=int, default=None, help="Stop after this many events.")
-    parser.add_argument("--out", default="-")
-    args = parser.parse_args(argv)
-    if args.out == "-":
-        count = write(args.cases, sys.stdout, args.seed, args.events)
-    else:
-        with open(args.out, "w", encoding="utf-8") as out:
-            count = write(args.cases, out, args.seed, args.events)
-    print(f"{count} events for {args.cases} cases", file=sys.stderr)
+    command(write, 40_000, __doc__.splitlines()[0] if __doc__ else None, argv)
 
 
 if __name__ == "__main__":

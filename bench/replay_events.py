@@ -14,7 +14,7 @@ import heapq
 import json
 import random
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
@@ -148,8 +148,12 @@ def case_events(
     return events
 
 
-def generate(cases: int, seed: int = 7, days: float = 60.0) -> Iterator[str]:
-    """JSON lines in time order for `cases` cases opened over `days` days."""
+CaseEvents = Callable[[random.Random, int, datetime], list[tuple[datetime, dict[str, Any]]]]
+
+
+def interleave(events_of: CaseEvents, cases: int, seed: int, days: float) -> Iterator[str]:
+    """JSON lines in time order for `cases` cases opened over `days` days, each case's events
+    made by `events_of`."""
     rng = random.Random(seed)
     span = days * 86400 / max(cases, 1)
     pending: list[tuple[datetime, int, str]] = []
@@ -159,17 +163,17 @@ def generate(cases: int, seed: int = 7, days: float = 60.0) -> Iterator[str]:
         opened_at += timedelta(seconds=rng.expovariate(1 / span))
         while pending and pending[0][0] <= opened_at:
             yield heapq.heappop(pending)[2]
-        for moment, event in case_events(rng, number, opened_at):
+        for moment, event in events_of(rng, number, opened_at):
             sequence += 1
             heapq.heappush(pending, (moment, sequence, json.dumps(event)))
     while pending:
         yield heapq.heappop(pending)[2]
 
 
-def write(cases: int, out: IO[str], seed: int = 7, limit: int | None = None) -> int:
-    """Write the stream (its first `limit` events if given); return the number of events."""
+def write_lines(lines: Iterable[str], out: IO[str], limit: int | None = None) -> int:
+    """Write the lines (the first `limit` if given), one a line; return how many."""
     count = 0
-    for line in generate(cases, seed):
+    for line in lines:
         if limit is not None and count >= limit:
             break
         out.write(line)
@@ -178,20 +182,40 @@ def write(cases: int, out: IO[str], seed: int = 7, limit: int | None = None) -> 
     return count
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Command line: write a stream of generated events."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--cases", type=int, default=100_000)
+def command(
+    writer: Callable[[int, IO[str], int, int | None], int],
+    default_cases: int,
+    description: str | None,
+    argv: list[str] | None,
+) -> None:
+    """The command line of a stream generator: `--cases`, `--seed`, `--events`, `--out`."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cases", type=int, default=default_cases)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--events", type=int, default=None, help="Stop after this many events.")
     parser.add_argument("--out", default="-")
     args = parser.parse_args(argv)
     if args.out == "-":
-        count = write(args.cases, sys.stdout, args.seed, args.events)
+        count = writer(args.cases, sys.stdout, args.seed, args.events)
     else:
         with open(args.out, "w", encoding="utf-8") as out:
-            count = write(args.cases, out, args.seed, args.events)
+            count = writer(args.cases, out, args.seed, args.events)
     print(f"{count} events for {args.cases} cases", file=sys.stderr)
+
+
+def generate(cases: int, seed: int = 7, days: float = 60.0) -> Iterator[str]:
+    """JSON lines in time order for `cases` cases opened over `days` days."""
+    return interleave(case_events, cases, seed, days)
+
+
+def write(cases: int, out: IO[str], seed: int = 7, limit: int | None = None) -> int:
+    """Write the stream (its first `limit` events if given); return the number of events."""
+    return write_lines(generate(cases, seed), out, limit)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: write a stream of generated events."""
+    command(write, 100_000, __doc__.splitlines()[0] if __doc__ else None, argv)
 
 
 if __name__ == "__main__":
