@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -212,3 +213,16 @@ def _plain(loader: BoundedLoader, node: yaml.Node, depth: int) -> Any:
             result[_plain(loader, key_node, depth + 1)] = _plain(loader, value_node, depth + 1)
         return result
     return loader.construct_object(node, deep=True)
+
+
+def describe(value: object) -> str:
+    """A value from a document as an error message names it: "a mapping", "a list", "nothing"."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a yes/no value)"
+    return repr(value)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from escalon.core.calendar import Calendar
+from escalon.core.documents import describe
 from escalon.core.policy.model import (
     METRICS,
     TRIGGERS,
@@ -162,15 +163,15 @@ def _explain(loc: Path, item: Any) -> tuple[Path, str]:
             message = message.removeprefix(prefix)
         return loc, message
     if kind in {"string_type"}:
-        return loc, f"expected text, got {_describe(value)}"
+        return loc, f"expected text, got {describe(value)}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return loc, f"expected a whole number, got {_describe(value)}"
+        return loc, f"expected a whole number, got {describe(value)}"
     if kind in {"float_type", "float_parsing"}:
-        return loc, f"expected a number, got {_describe(value)}"
+        return loc, f"expected a number, got {describe(value)}"
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return loc, f"expected a mapping (key: value), got {_describe(value)}"
+        return loc, f"expected a mapping (key: value), got {describe(value)}"
     if kind in {"list_type", "tuple_type"}:
-        return loc, f"expected a list, got {_describe(value)}"
+        return loc, f"expected a list, got {describe(value)}"
     if kind == "too_short":
         return loc, "must not be empty"
     if kind == "string_too_short":
@@ -178,7 +179,7 @@ def _explain(loc: Path, item: Any) -> tuple[Path, str]:
     if kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         return (
             loc,
-            f"{_describe(value)} is out of range: {item['msg'].lower().replace('input ', '')}",
+            f"{describe(value)} is out of range: {item['msg'].lower().replace('input ', '')}",
         )
     return loc, str(item["msg"])
 
@@ -189,18 +190,6 @@ def _quietly(model: type[Model], data: Any) -> Model | None:
         return model.model_validate(data)
     except ValidationError:
         return None
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    return repr(value)
 
 
 _suggest = suggest
@@ -226,7 +215,7 @@ def check_text(text: str, source: str) -> CheckResult:
     if not isinstance(data, dict):
         checker.error(
             (),
-            f"a policy is a mapping of sections ({', '.join(_TOP_LEVEL)}), not {_describe(data)}",
+            f"a policy is a mapping of sections ({', '.join(_TOP_LEVEL)}), not {describe(data)}",
         )
         return checker.result
     _check_document(checker, data)
@@ -318,7 +307,7 @@ def _items(checker: _Checker, value: Any, path: Path, *, required: bool = True) 
             checker.error(path, "must be a list")
         return []
     if not isinstance(value, list):
-        checker.error(path, f"expected a list, got {_describe(value)}")
+        checker.error(path, f"expected a list, got {describe(value)}")
         return []
     return value
 
@@ -330,7 +319,7 @@ def _check_calendars(checker: _Checker, value: Any) -> set[str] | None:
     if not isinstance(value, dict):
         checker.error(
             ("calendars",),
-            f"expected a mapping of calendar names to calendars, got {_describe(value)}",
+            f"expected a mapping of calendar names to calendars, got {describe(value)}",
         )
         return None
     if not value:
@@ -339,7 +328,7 @@ def _check_calendars(checker: _Checker, value: Any) -> set[str] | None:
         path: Path = ("calendars", str(name))
         if not isinstance(spec, dict):
             checker.error(
-                path, f"expected a calendar (timezone, hours, holidays), got {_describe(spec)}"
+                path, f"expected a calendar (timezone, hours, holidays), got {describe(spec)}"
             )
             continue
         problems = Calendar.validate(spec)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from escalon.core.calendar import Calendar
+from escalon.core.documents import describe
 from escalon.core.policy.source import Path, format_path
 from escalon.core.roster.reading import UNREAD, suggest
 from escalon.core.roster.schema import (
@@ -85,7 +86,7 @@ def _entries(
         return []
     if not isinstance(raw, list):
         problems.append(
-            where.detail((section,), f"expected a list of {section}, got {_describe(raw)}")
+            where.detail((section,), f"expected a list of {section}, got {describe(raw)}")
         )
         return []
     if len(raw) > limit:
@@ -123,7 +124,7 @@ def explain_validation(
                 found.setdefault(
                     tuple(loc),
                     "expected 'always' or weekdays with 'HH:MM-HH:MM' intervals "
-                    f"(mon: ['09:00-17:00']), got {_describe(value)}",
+                    f"(mon: ['09:00-17:00']), got {describe(value)}",
                 )
                 continue
         elif len(loc) >= 3 and loc[0] == "authority" and loc[2] != "[key]":
@@ -133,7 +134,7 @@ def explain_validation(
                 found.setdefault(tuple(loc), _out_of_range(kind, item, value))
             elif not ranged and member.startswith("literal"):
                 found.setdefault(
-                    tuple(loc), f"expected an amount or 'unlimited', got {_describe(value)}"
+                    tuple(loc), f"expected an amount or 'unlimited', got {describe(value)}"
                 )
             continue
         if loc and loc[-1] == "[key]":
@@ -153,17 +154,17 @@ def _problem(kind: str, item: Any, value: Any, fields: Iterable[str]) -> str:
     if kind == "extra_forbidden":
         return f"unknown field {name!r}{suggest(name, fields)}"
     if kind == "literal_error":
-        return f"{_describe(value)} is not one of {context.get('expected', '')}"
+        return f"{describe(value)} is not one of {context.get('expected', '')}"
     if kind == "value_error":
         return str(item["msg"]).removeprefix("Value error, ")
     if kind == "string_type":
-        return f"expected text, got {_describe(value)}"
+        return f"expected text, got {describe(value)}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"expected a whole number, got {_describe(value)}"
+        return f"expected a whole number, got {describe(value)}"
     if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"expected a mapping (key: value), got {_describe(value)}"
+        return f"expected a mapping (key: value), got {describe(value)}"
     if kind == "list_type":
-        return f"expected a list, got {_describe(value)}"
+        return f"expected a list, got {describe(value)}"
     if kind == "string_too_short":
         return "must not be empty"
     if kind == "string_too_long":
@@ -174,8 +175,8 @@ def _problem(kind: str, item: Any, value: Any, fields: Iterable[str]) -> str:
         return f"lists more than {context.get('max_length')}"
     if kind == "string_pattern_mismatch":
         if context.get("pattern") == r"^\S+$":
-            return f"{_describe(value)} must be one word, without spaces"
-        return f"{_describe(value)} must not start or end with a space"
+            return f"{describe(value)} must be one word, without spaces"
+        return f"{describe(value)} must not start or end with a space"
     if kind in {
         "greater_than_equal",
         "less_than_equal",
@@ -200,19 +201,7 @@ def _out_of_range(kind: str, item: Any, value: Any) -> str:
         "greater_than": f"more than {shown('gt')}",
         "less_than": f"less than {shown('lt')}",
     }.get(kind, "a finite number")
-    return f"{_describe(value)} is out of range: it must be {bound}"
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list | tuple):
-        return "a list"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    return repr(value)
+    return f"{describe(value)} is out of range: it must be {bound}"
 
 
 def _checks(
