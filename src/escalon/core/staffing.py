@@ -98,24 +98,6 @@ class Staffing:
             return False
         return not self.present(name, at_us)
 
-    def reach(self, recipient: str, at_us: int) -> list[str]:
-        """The people a recipient (`team:NAME`, `on_call:NAME`, `person:ID`) reaches now.
-
-        A team reaches whoever of it is present; `on_call` the person on call, else whoever
-        is present. Empty when nobody is: the caller decides what to do then.
-        """
-        kind, _, name = recipient.partition(":")
-        if kind == "person":
-            return [name]
-        if kind == "on_call":
-            person = self.on_call(name, at_us)
-            if person is not None:
-                return [person]
-            return self.present(name, at_us)
-        if kind == "team":
-            return self.present(name, at_us)
-        return []
-
     def assign(
         self, name: str, at_us: int, need: Need, *, strategy: str | None = None
     ) -> Choice | None:

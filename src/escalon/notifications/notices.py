@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Message
-from escalon.core import rules
+from escalon.core import recipients, rules
 from escalon.core.engine import Action
 from escalon.core.policy import Policy
 from escalon.core.rules import words
@@ -187,18 +187,17 @@ def reason(payload: Mapping[str, Any]) -> str:
 def manual_notice(action: Action, team: str, staffing: Staffing | None) -> Action:
     """The notice a person's escalation (or routing) sends the team that now has the case,
     naming who moved it and why."""
-    recipient = f"team:{team}"
+    notice = recipients.notice_details([f"team:{team}"], staffing, action.at)
     details: dict[str, Any] = {
-        "recipients": [recipient],
+        "recipients": notice.pop("recipients"),
         **{name: action.details.get(name) for name in ("agent", "reason")},
         **{
             name: action.details[name]
             for name in ("to_level", "to_team", "from_level", "from_team")
             if name in action.details
         },
+        **notice,  # whom it reached, after the move, as the engine's own notices have it
     }
-    if staffing is not None:
-        details["reached"] = {recipient: staffing.reach(recipient, action.at)}
     return Action(
         action.at,
         action.case,

@@ -27,7 +27,7 @@ from jinja2 import (
 
 from escalon.channels.links import status_url, survey_url
 from escalon.config import Settings
-from escalon.core import rules
+from escalon.core import recipients, rules
 from escalon.core.engine import Action
 from escalon.core.state import from_us
 from escalon.core.text import one_line
@@ -312,18 +312,18 @@ def _addresses(
     `present` are the people the engine found the recipient reaches at the firing instant; a
     team with nobody present is written to in full, so the message still finds someone.
     """
-    kind, _, name = recipient.partition(":")
+    kind, name = recipients.split(recipient)
     if kind == "webhook":
         if directory.has_webhook(name):
             return [("webhook", name, None, None)]
         return [("log", "log", f"no active webhook named {name!r}: written to the log", None)]
     people: list[Person] = []
-    if present and kind in ("team", "on_call"):
+    if present and kind in recipients.PEOPLE_KINDS:
         people = [p for p in (directory.person(handle) for handle in present) if p is not None]
         reachable = [person for person in people if person.email]
         if reachable:
             return [("email", str(person.email), None, person) for person in reachable]
-    if kind in ("team", "on_call"):
+    if kind in recipients.PEOPLE_KINDS:
         people = directory.team(name)
         if present is not None and not present:
             reachable = [person for person in people if person.email]

@@ -9,6 +9,7 @@ from datetime import tzinfo
 from typing import Any
 
 from escalon.cases.schemas import AttachmentOut, AuditEntryOut, DeliveryOut, MessageOut
+from escalon.core import recipients
 from escalon.core.state import from_us, to_us
 from escalon.core.text import one_line
 from escalon.web.policy_text import metric_name, trigger_clause
@@ -200,24 +201,13 @@ def _fields(data: dict[str, Any], first: str, second: str) -> str:
     )
 
 
-def recipient_name(recipient: str) -> str:
-    """`person:sara` -> `sara`, `team:supervisors` -> `team supervisors`, `level_team` ->
-    `level team`."""
-    kind, _, name = recipient.partition(":")
-    if kind == "person" and name:
-        return name
-    if kind == "team" and name:
-        return f"team {name}"
-    return recipient.replace("_", " ")
-
-
 def _recipients(data: dict[str, Any]) -> str:
     """Who a notification was for, and the people it reached when the engine knew them."""
-    recipients = data.get("recipients") or []
+    named_in = data.get("recipients") or []
     reached = data.get("reached")
     named = []
-    for recipient in recipients:
-        shown = recipient_name(str(recipient))
+    for recipient in named_in:
+        shown = recipients.short(str(recipient))
         people = reached.get(recipient) if isinstance(reached, dict) else None
         if people is None or people == [shown]:
             named.append(shown)
