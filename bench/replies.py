@@ -30,10 +30,10 @@ from escalon.cases import acting, messages
 from escalon.cases.schemas import MessageIn
 from escalon.channels.mail import receive_email
 from escalon.clock import SystemClock
+from escalon.composition import open_database
 from escalon.config import Settings
 from escalon.database import Database
 from escalon.notifications.delivery import deliver_due
-from escalon.notifications.outbox import configure_customer_messages
 
 TEXT = (
     "Hello,\n\nthank you for your patience. We found the double charge and refunded it today; "
@@ -78,7 +78,14 @@ def _mail(number: int) -> bytes:
 
 def measure(label: str, url: str, count: int, port: int, counter: Counter) -> dict[str, float]:
     """Replies written and delivered per second on one database."""
-    database: Database = prepared(url)
+    settings = Settings(
+        database_url=url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        outbox_batch=200,
+        public_url="https://help.example.com",
+    )
+    database: Database = open_database(settings, prepared(url))
     clock = SystemClock()
     cases = [
         received.case_id
@@ -86,7 +93,6 @@ def measure(label: str, url: str, count: int, port: int, counter: Counter) -> di
         if (received := receive_email(database, _mail(number), now=clock.now_us(), source="smtp"))
         and received.case_id is not None
     ]
-    settings = Settings(database_url=url, smtp_host="127.0.0.1", smtp_port=port, outbox_batch=200)
     while deliver_due(database, clock=clock, settings=settings).claimed:
         pass  # the acknowledgements
     counter.received = counter.threaded = 0
@@ -138,12 +144,6 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     count = 20 if args.tiny else args.replies
     print(f"replies benchmark: {count:,} replies per database, SMTP on loopback (aiosmtpd)")
     keys.install(keys.Keyring.generate(source="a key made for this benchmark"))
-    configure_customer_messages(
-        acknowledgement=True,
-        resolution=True,
-        follow_up_hours=72,
-        public_url="https://help.example.com",
-    )
     counter = Counter()
     port = free_port()
     controller = Controller(counter, hostname="127.0.0.1", port=port)

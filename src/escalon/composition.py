@@ -6,22 +6,27 @@ from __future__ import annotations
 from escalon.clock import Clock, SystemClock
 from escalon.config import Settings
 from escalon.database import Database
-from escalon.notifications.outbox import customer_messages_from
-from escalon.people import staffing
+from escalon.notifications.outbox import CustomerMessages
+from escalon.people.staffing import TeamMakeUps
 from escalon.services import Services
 from escalon.triage.lazy import LazyAnalyzer
+
+
+def open_database(settings: Settings, database: Database | None = None) -> Database:
+    """The process's database, whose sessions carry the settings domains read per transaction:
+    the messages customers get by themselves and how long a team's make-up is trusted."""
+    database = database or Database(settings.database_url)
+    CustomerMessages.from_settings(settings).install(database.info)
+    TeamMakeUps(settings.roster_cache_seconds).install(database.info)
+    return database
 
 
 def build_services(
     settings: Settings, *, database: Database | None = None, clock: Clock | None = None
 ) -> Services:
-    """The process's database, clock and text analyzer, with the settings the domains keep for
-    the whole process (team make-up caching, customer messages) applied."""
-    # Still process-wide state in those modules; set here, in one place, for every entry point.
-    staffing.configure(settings.roster_cache_seconds)
-    customer_messages_from(settings)
+    """The process's database (see `open_database`), clock and text analyzer."""
     return Services(
-        database=database or Database(settings.database_url),
+        database=open_database(settings, database),
         clock=clock or SystemClock(),
         settings=settings,
         analyzer=LazyAnalyzer.from_settings(settings),

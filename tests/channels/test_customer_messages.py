@@ -3,13 +3,14 @@ handles an escalated case, the resolution and a follow-up; by e-mail in their ow
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from escalon.channels.mail import receive_email
 from escalon.config import Settings
 from escalon.notifications.delivery import deliver_due
-from escalon.notifications.outbox import configure_customer_messages
+from escalon.notifications.outbox import CustomerMessages
 from tests.channels.test_mail import mail
 from tests.service.conftest import Workspace
 from tests.service.test_cases_api import open_case
@@ -18,8 +19,13 @@ from tests.service.test_outbox import SmtpServer, outbox
 HOUR = 3600 * 1_000_000
 
 
-def deliver(ws: Workspace, server: SmtpServer) -> None:
-    settings = Settings(database_url=ws.database.url, smtp_host=server.host, smtp_port=server.port)
+def deliver(ws: Workspace, server: SmtpServer, templates_dir: Path | None = None) -> None:
+    settings = Settings(
+        database_url=ws.database.url,
+        smtp_host=server.host,
+        smtp_port=server.port,
+        templates_dir=templates_dir,
+    )
     deliver_due(ws.database, clock=ws.clock, settings=settings)
 
 
@@ -121,13 +127,13 @@ def test_a_follow_up_is_dropped_when_the_case_opens_again(
 
 
 def test_automatic_customer_messages_can_be_switched_off(workspace: Workspace) -> None:
-    configure_customer_messages(acknowledgement=False, resolution=False, follow_up_hours=0)
-    try:
-        case = open_case(workspace)
-        resolve(workspace, case)
-        assert outbox(workspace) == []
-    finally:
-        configure_customer_messages(acknowledgement=True, resolution=True, follow_up_hours=72)
+    info = workspace.database.info
+    wanted = CustomerMessages.of_info(info)
+    assert wanted.acknowledgement  # what the workspace's settings say by default
+    replace(wanted, acknowledgement=False, resolution=False, follow_up_hours=0).install(info)
+    case = open_case(workspace)
+    resolve(workspace, case)
+    assert outbox(workspace) == []
 
 
 def test_the_resolution_carries_a_survey_link_that_opens_the_survey(
@@ -150,16 +156,8 @@ def test_a_teams_own_template_replaces_escalons(
         "Hallo {{ case.customer_name }}, wir haben Ihren Fall #{{ case.id }} eröffnet.\n",
         encoding="utf-8",
     )
-    configure_customer_messages(
-        acknowledgement=True, resolution=True, follow_up_hours=72, templates_dir=str(tmp_path)
-    )
-    try:
-        case = open_case(workspace)
-        deliver(workspace, smtp_server)
-    finally:
-        configure_customer_messages(
-            acknowledgement=True, resolution=True, follow_up_hours=72, templates_dir=None
-        )
+    case = open_case(workspace)
+    deliver(workspace, smtp_server, templates_dir=tmp_path)
     (sent,) = smtp_server.recorder.received
     assert sent.message.get_content().strip() == (
         f"Hallo Kim, wir haben Ihren Fall #{case['id']} eröffnet."

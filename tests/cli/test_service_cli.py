@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -157,12 +158,12 @@ def test_the_server_that_serve_starts_puts_its_own_address_in_customers_links(
     import uvicorn
 
     from escalon.api.main import app_from_environment
-    from escalon.notifications.outbox import CUSTOMER_MESSAGES
+    from escalon.notifications.outbox import CustomerMessages
 
     get_settings.cache_clear()
     monkeypatch.setenv("ESCALON_DATABASE_URL", database_url)
     get_settings()  # read before serve, as `demo` does
-    built: list[object] = []
+    built: list[Any] = []
     monkeypatch.setattr(
         uvicorn, "run", lambda *args, **kwargs: built.append(app_from_environment())
     )
@@ -171,5 +172,6 @@ def test_the_server_that_serve_starts_puts_its_own_address_in_customers_links(
     assert served.exit_code == 0, served.output
     assert built
     assert get_settings().public_url == "http://127.0.0.1:8131"
-    assert CUSTOMER_MESSAGES.public_url == "http://127.0.0.1:8131"
+    services = built[0].state.services
+    assert CustomerMessages.of_info(services.database.info).public_url == "http://127.0.0.1:8131"
     get_settings.cache_clear()

@@ -9,7 +9,7 @@ import random
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -24,7 +24,7 @@ from sqlalchemy import select
 from escalon.config import Settings
 from escalon.notifications.delivery import US, claim, deliver_due
 from escalon.notifications.models import OutboxMessage
-from escalon.notifications.outbox import configure_customer_messages
+from escalon.notifications.outbox import CustomerMessages
 from escalon.notifications.signing import (
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -63,9 +63,11 @@ rules:
 def policy_messages_only(workspace: Workspace) -> Iterator[None]:
     """These tests follow the policy's notifications: the customer's automatic acknowledgement
     and resolution messages (tested in tests/channels) are switched off around them."""
-    configure_customer_messages(acknowledgement=False, resolution=False, follow_up_hours=0)
+    info = workspace.database.info
+    wanted = CustomerMessages.of_info(info)
+    replace(wanted, acknowledgement=False, resolution=False, follow_up_hours=0).install(info)
     yield
-    configure_customer_messages(acknowledgement=True, resolution=True, follow_up_hours=72)
+    wanted.install(info)
 
 
 # -- a real SMTP server -------------------------------------------------------------------------

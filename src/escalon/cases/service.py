@@ -40,7 +40,7 @@ from escalon.database import bulk
 from escalon.database.base import table_of
 from escalon.errors import Conflict, NotFound
 from escalon.notifications.models import OutboxMessage
-from escalon.notifications.outbox import CaseContext
+from escalon.notifications.outbox import CaseContext, CustomerMessages
 from escalon.people.directory import Directory
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -344,7 +344,8 @@ def write_changes(
     An existing case is updated only if its version is still the one it was loaded with; the
     version then moves on by one. Conflict when another writer got there first.
     """
-    lifecycles = [telling.moments(change) for change in changes]
+    wanted = CustomerMessages.of(session)
+    lifecycles = [telling.moments(change, wanted) for change in changes]
     earlier = telling.read_earlier(session, directory, changes, lifecycles)
     rows = _Rows()
     for change, lifecycle in zip(changes, lifecycles, strict=True):

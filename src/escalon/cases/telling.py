@@ -15,9 +15,9 @@ from escalon.core.engine import Action
 from escalon.core.state import STOPPED_STATUSES
 from escalon.notifications import notices
 from escalon.notifications.outbox import (
-    CUSTOMER_MESSAGES,
     URGENT_TRIGGERS,
     CaseContext,
+    CustomerMessages,
     lifecycle_rows,
     outbox_rows,
 )
@@ -31,10 +31,9 @@ if TYPE_CHECKING:
 Moment = tuple[str, int, str, int | None]
 
 
-def moments(change: Change) -> list[Moment]:
-    """The moments of a change the customer hears about by themselves."""
+def moments(change: Change, wanted: CustomerMessages) -> list[Moment]:
+    """The moments of a change the customer hears about by themselves (of those `wanted`)."""
     state = change.state
-    wanted = CUSTOMER_MESSAGES
     found: list[Moment] = []
     if change.new and wanted.acknowledgement:
         found.append(("acknowledgement", state.opened_at, "opened", None))

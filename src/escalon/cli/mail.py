@@ -27,11 +27,8 @@ RETRY_SECONDS = 60.0
 
 def _intake(settings: Settings, max_bytes: int | None) -> Any:
     from escalon.channels.mail import MailLimits, intake_from
-    from escalon.notifications.outbox import customer_messages_from
     from escalon.triage.lazy import LazyAnalyzer
 
-    # What the customer hears of the cases mail opens (their links included) is this process's.
-    customer_messages_from(settings)
     intake = intake_from(settings, LazyAnalyzer.from_settings(settings))
     if max_bytes:
         limits = MailLimits(max_bytes, intake.limits.attachment_bytes)

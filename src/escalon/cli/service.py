@@ -21,13 +21,13 @@ DEMO_DATABASE = "sqlite:///escalon-demo.db"
 
 
 def _database(settings: Settings) -> Any:
-    from escalon.database import Database
+    from escalon.composition import open_database
 
     # Every table, so a foreign key (policy_versions.uploaded_by -> users) resolves in a command
     # that imports only its own domain's models.
     importlib.import_module("escalon.database.models")
 
-    return Database(settings.database_url)
+    return open_database(settings)
 
 
 def fail(message: str) -> NoReturn:
@@ -264,9 +264,9 @@ def demo(
     from escalon import demo as demo_workspace
     from escalon import logs
     from escalon.clock import SystemClock
+    from escalon.composition import open_database
     from escalon.database import Database
     from escalon.database.migrate import upgrade
-    from escalon.notifications.outbox import customer_messages_from
     from escalon.triage.lazy import LazyAnalyzer
 
     if fresh and database_url.startswith("sqlite:///"):
@@ -279,8 +279,7 @@ def demo(
     logs.configure(settings.log_level)
     load_keys(settings)
     # The seeded cases' messages carry links to where this demo is served.
-    customer_messages_from(settings)
-    database = Database(database_url)
+    database = open_database(settings, Database(database_url))
     upgrade(database)
     workspace = demo_workspace.ensure(
         database, clock=SystemClock(), analyzer=LazyAnalyzer.from_settings(settings)

@@ -41,9 +41,13 @@ class Database:
             if self.is_sqlite
             else _pg_engine(self.url, pool_size, echo)
         )
-        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        # What every session of this database carries into the domains (`Session.info`): the
+        # process's settings they read per transaction, set by the composition root. A new
+        # session copies it, so entries set later reach the sessions opened after.
+        self.info: dict[str, Any] = {}
+        self._read = sessionmaker(self.engine, expire_on_commit=False, info=self.info)
         self._write = sessionmaker(
-            self.engine.execution_options(**{WRITE: True}), expire_on_commit=False
+            self.engine.execution_options(**{WRITE: True}), expire_on_commit=False, info=self.info
         )
 
     @contextmanager

@@ -115,6 +115,7 @@ def deliver_due(
         timeout=settings.webhook_timeout_seconds,
         clock_seconds=lambda: clock.now_us() / US,
         allow_private=settings.webhook_allow_private,
+        templates_dir=settings.templates_dir,
     )
     mail = EmailTransport(settings, keep_open=True)
     transports: dict[str, Transport] = {
@@ -169,7 +170,7 @@ def _send(
     """Send one message; count it in the report and return what to record of it."""
     transport = transports.get(message.channel)
     if not message.body and message.channel != "webhook":
-        message = replace(message, body=render_body(message.payload))
+        message = replace(message, body=render_body(message.payload, settings.templates_dir))
     try:
         if transport is None:
             raise DeliveryFailed(f"unknown channel {message.channel!r}", permanent=True)

@@ -14,7 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from functools import cache, lru_cache
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import (
@@ -24,6 +25,7 @@ from jinja2 import (
     PackageLoader,
     TemplateNotFound,
 )
+from sqlalchemy.orm import Session
 
 from escalon.channels.links import status_url, survey_url
 from escalon.config import Settings
@@ -71,10 +73,9 @@ class CaseContext:
 
 
 @cache
-def _templates() -> Environment:
+def _templates(folder: str | None) -> Environment:
     # A team's own copies (ESCALON_TEMPLATES_DIR) first, then the ones Escalon ships.
     packaged = PackageLoader("escalon.notifications", "templates")
-    folder = CUSTOMER_MESSAGES.templates_dir
     loader = ChoiceLoader([FileSystemLoader(folder), packaged]) if folder else packaged
     return text_templates(loader)
 
@@ -113,7 +114,7 @@ def outbox_rows(
         subject = notices.staff_subject(
             action, case_id=context.case_id, subject=context.subject, priority=context.priority
         )
-        facts = _staff_facts(action, context)
+        facts = _staff_facts(action, context, CustomerMessages.of(directory.session).public_url)
         rows = []
         reached = action.details.get("reached")
         sent: set[tuple[str, str]] = set()
@@ -153,48 +154,48 @@ def outbox_rows(
     return []
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class CustomerMessages:
-    """Which messages Escalon sends the customer by itself (`ESCALON_CUSTOMER_*` settings)."""
+    """Which messages Escalon sends the customer by itself (`ESCALON_CUSTOMER_*` settings).
+
+    The composition root puts the process's in the database's `Session.info`; a session
+    without them sends the defaults.
+    """
+
+    KEY: ClassVar[str] = "escalon.customer_messages"
 
     acknowledgement: bool = True
     resolution: bool = True
     follow_up_hours: float = 72.0  # 0: no follow-up
     public_url: str = ""  # where customers reach Escalon's pages; "": messages carry no links
-    templates_dir: str | None = None  # a team's edited templates, looked up before Escalon's
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CustomerMessages:
+        """The `customer_*` settings and the public address."""
+        return cls(
+            acknowledgement=settings.customer_acknowledgement,
+            resolution=settings.customer_resolution_notice,
+            follow_up_hours=settings.customer_follow_up_hours,
+            public_url=settings.public_url,
+        )
+
+    def install(self, info: dict[str, Any]) -> None:
+        """Send these for the sessions `info` is copied into."""
+        info[self.KEY] = self
+
+    @classmethod
+    def of(cls, session: Session) -> CustomerMessages:
+        """The messages the session's process sends."""
+        return cls.of_info(session.info)
+
+    @classmethod
+    def of_info(cls, info: Mapping[str, Any]) -> CustomerMessages:
+        """The messages installed in a database's or session's `info` (else the defaults)."""
+        found = info.get(cls.KEY)
+        return found if isinstance(found, CustomerMessages) else _DEFAULT_MESSAGES
 
 
-CUSTOMER_MESSAGES = CustomerMessages()
-
-
-def configure_customer_messages(
-    *,
-    acknowledgement: bool,
-    resolution: bool,
-    follow_up_hours: float,
-    public_url: str | None = None,
-    templates_dir: str | None = None,
-) -> None:
-    """Set which messages Escalon sends the customer by itself, for this process."""
-    CUSTOMER_MESSAGES.acknowledgement = acknowledgement
-    CUSTOMER_MESSAGES.resolution = resolution
-    CUSTOMER_MESSAGES.follow_up_hours = follow_up_hours
-    if public_url is not None:
-        CUSTOMER_MESSAGES.public_url = public_url
-    if templates_dir != CUSTOMER_MESSAGES.templates_dir:
-        CUSTOMER_MESSAGES.templates_dir = templates_dir
-        _templates.cache_clear()
-
-
-def customer_messages_from(settings: Settings) -> None:
-    """Take the `customer_*` settings for this process."""
-    configure_customer_messages(
-        acknowledgement=settings.customer_acknowledgement,
-        resolution=settings.customer_resolution_notice,
-        follow_up_hours=settings.customer_follow_up_hours,
-        public_url=settings.public_url,
-        templates_dir=str(settings.templates_dir) if settings.templates_dir else None,
-    )
+_DEFAULT_MESSAGES = CustomerMessages()
 
 
 # What Escalon tells the customer by itself, whatever the policy: (template, subject prefix).
@@ -295,7 +296,7 @@ def customer_envelope(
     sender = directory.support_address(context.team)
     if sender:
         payload["from"] = sender
-    base = CUSTOMER_MESSAGES.public_url
+    base = CustomerMessages.of(directory.session).public_url
     if base:
         seconds = now / 1_000_000
         links = {"status": status_url(context.case_id, base, now=seconds)}
@@ -435,11 +436,11 @@ def _iso(at: int, zone: tzinfo) -> str:
     return from_us(at).astimezone(zone).isoformat()
 
 
-def _staff_facts(action: Action, context: CaseContext) -> dict[str, Any]:
+def _staff_facts(action: Action, context: CaseContext, public_url: str) -> dict[str, Any]:
     """What a staff notice tells beyond the case: its link, the customer's latest words and
     the due instant of the clock that matters."""
     facts: dict[str, Any] = {"customer_words": context.customer_words}
-    link = notices.case_link(context.case_id, CUSTOMER_MESSAGES.public_url)
+    link = notices.case_link(context.case_id, public_url)
     if link is not None:
         facts["links"] = {"case": link}
     due = notices.due_of(action, context.dues)
@@ -448,9 +449,10 @@ def _staff_facts(action: Action, context: CaseContext) -> dict[str, Any]:
     return facts
 
 
-def render_body(payload: dict[str, Any]) -> str:
-    """The text of a message, from the payload its row was written with."""
-    environment = _templates()
+def render_body(payload: dict[str, Any], templates_dir: Path | str | None = None) -> str:
+    """The text of a message, from the payload its row was written with; `templates_dir` holds
+    a team's own copies of the templates (ESCALON_TEMPLATES_DIR)."""
+    environment = _templates(None if templates_dir is None else str(templates_dir))
     try:
         template = environment.get_template(str(payload.get("template") or "customer_default.txt"))
     except TemplateNotFound:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate
+from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
@@ -107,8 +108,10 @@ class WebhookTransport:
         clock_seconds: Any,
         allow_private: bool = False,
         transport: httpx.BaseTransport | None = None,
+        templates_dir: Path | None = None,
     ) -> None:
         self.targets = targets
+        self.templates_dir = templates_dir  # a team's own message templates, for chat texts
         # No redirects: a public receiver could otherwise send the request on to a private one.
         self.client = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
         self.clock_seconds = clock_seconds
@@ -131,7 +134,7 @@ class WebhookTransport:
                 target.format,
                 subject=message.subject,
                 payload=message.payload,
-                text=message.body or render_body(message.payload),
+                text=message.body or render_body(message.payload, self.templates_dir),
             )
         else:
             document = message.payload

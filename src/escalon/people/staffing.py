@@ -2,8 +2,8 @@
 
 One `Staffing` serves one transaction: the engine asks about the teams it touches and each is
 read once. A team's make-up (members, their profiles, rotation, strategy) changes rarely and is
-kept per process for `roster_cache_seconds` (changes made through this process are seen at
-once); what changes with every case, everyone's open cases and the round robin's turn, is read
+kept for `roster_cache_seconds` in the `TeamMakeUps` the composition root puts in the
+database's session info (changes made through this process are seen at once); what changes with every case, everyone's open cases and the round robin's turn, is read
 fresh. Open cases are a count on each agent that every case write keeps (`count_open_cases`), so
 reading them costs the same however many cases there are. `save` writes back the turn where the
 transaction's choices moved it.
@@ -12,12 +12,11 @@ transaction's choices moved it.
 from __future__ import annotations
 
 import time
-import weakref
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import Pool
 
 from escalon.core.assignment import Candidate
 from escalon.core.rotations import Rotation
@@ -76,38 +75,45 @@ class _MakeUp:
     strategy: str | None
 
 
-class _Cache:
-    """Team make-ups per database (keyed by its connection pool), each kept for a while."""
+class TeamMakeUps:
+    """Team make-ups read from one database, each trusted for a while (0 seconds: read every
+    time). The composition root puts one in the database's `Session.info`; a session without
+    one reads every time."""
 
-    def __init__(self) -> None:
-        self.seconds = 5.0
-        self.by_pool: weakref.WeakKeyDictionary[Pool, dict[str, tuple[float, _MakeUp | None]]] = (
-            weakref.WeakKeyDictionary()
-        )
+    KEY = "escalon.team_make_ups"
 
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.teams: dict[str, tuple[float, _MakeUp | None]] = {}
 
-_CACHE = _Cache()
-
-
-def configure(cache_seconds: float) -> None:
-    """How long a team's make-up is trusted before it is read again (0: read every time)."""
-    _CACHE.seconds = cache_seconds
-    forget()
+    def install(self, info: dict[str, Any]) -> None:
+        """Keep team make-ups for the sessions `info` is copied into."""
+        info[self.KEY] = self
 
 
-def forget(session: Session | None = None) -> None:
-    """Drop every cached team make-up: teams or agents were just changed.
+def _make_ups(session: Session) -> TeamMakeUps | None:
+    found = session.info.get(TeamMakeUps.KEY)
+    return found if isinstance(found, TeamMakeUps) else None
 
-    Given the changing transaction's session, again once it commits, so a make-up another
-    request read in between, from before the change, is not kept either.
+
+def forget(session: Session) -> None:
+    """Drop every cached team make-up: teams or agents were just changed in this session.
+
+    Again once it commits, so a make-up another request read in between, from before the
+    change, is not kept either.
     """
-    _CACHE.by_pool.clear()
-    if session is not None and not event.contains(session, "after_commit", _forget_after):
+    cache = _make_ups(session)
+    if cache is None:
+        return
+    cache.teams.clear()
+    if not event.contains(session, "after_commit", _forget_after):
         event.listen(session, "after_commit", _forget_after)
 
 
-def _forget_after(_session: Session) -> None:
-    _CACHE.by_pool.clear()
+def _forget_after(session: Session) -> None:
+    cache = _make_ups(session)
+    if cache is not None:
+        cache.teams.clear()
 
 
 class _Loader:
@@ -161,17 +167,15 @@ def count_open_cases(session: Session, changes: dict[str, int]) -> None:
 
 
 def _make_up(session: Session, name: str) -> _MakeUp | None:
-    pool = session.connection().engine.pool
-    teams = _CACHE.by_pool.get(pool)
-    if teams is None:
-        teams = _CACHE.by_pool[pool] = {}
+    cache = _make_ups(session)
+    if cache is None or cache.seconds <= 0:
+        return _read_make_up(session, name)
     now = time.monotonic()
-    cached = teams.get(name)
+    cached = cache.teams.get(name)
     if cached is not None and cached[0] > now:
         return cached[1]
     make_up = _read_make_up(session, name)
-    if _CACHE.seconds > 0:
-        teams[name] = (now + _CACHE.seconds, make_up)
+    cache.teams[name] = (now + cache.seconds, make_up)
     return make_up
 
 

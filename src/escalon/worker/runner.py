@@ -19,8 +19,6 @@ from sqlalchemy.exc import DBAPIError
 from escalon.database.dialect import NOTIFY_CHANNEL
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
-from escalon.notifications.outbox import customer_messages_from
-from escalon.people import staffing
 from escalon.services import Services
 from escalon.worker.timers import next_due, tick
 
@@ -80,8 +78,6 @@ class Worker:
         self.services = services
         # Where the firing lag of every tick is observed (the process's /metrics).
         self.metrics = metrics
-        staffing.configure(services.settings.roster_cache_seconds)
-        customer_messages_from(services.settings)
         self.stop_event = threading.Event()
         self.loops: list[Loop] = []
         if timers:
