@@ -75,3 +75,20 @@ def test_acknowledging_without_the_csrf_token_is_refused(workspace: Workspace) -
     assert refused.status_code == 403
     after = workspace.client.get(f"/api/v1/cases/{case['id']}", headers=workspace.headers()).json()
     assert after["awaiting_acknowledgement"]
+
+
+def test_the_board_offers_no_acknowledgement_to_an_agent_no_longer_active(
+    workspace: Workspace,
+) -> None:
+    """The board asks the acknowledge flow's own rule, so it never shows a button the flow
+    would refuse."""
+    case = breached(workspace)
+    changed = workspace.client.patch(
+        "/api/v1/agents/sara", json={"active": False}, headers=workspace.headers()
+    )
+    assert changed.status_code == 200, changed.text
+    sign_in(workspace.client, workspace.tokens["supervisor"])
+    board = workspace.client.get("/ui/escalations")
+    assert board.status_code == 200
+    assert f"#{case['id']}" in board.text
+    assert f'aria-label="Acknowledge case {case["id"]}"' not in board.text

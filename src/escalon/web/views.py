@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from escalon.auth import service as auth
 from escalon.auth import sessions
 from escalon.auth.access import STAFF
-from escalon.cases import assigning, escalation, queries, visibility
+from escalon.cases import acknowledging, assigning, escalation, queries, visibility
+from escalon.cases.acting import Actor
 from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.core.state import CLOCK_METRICS, to_us
@@ -509,7 +510,7 @@ class Waiting:
 
 
 def _waiting(
-    session: Session, principal: auth.Principal, now: int, scope: visibility.Scope
+    session: Session, actor: Actor, now: int, scope: visibility.Scope
 ) -> dict[str, list[Waiting]]:
     """Cases in `scope` waiting for acknowledgement, by level (top level first), longest waiting
     first."""
@@ -539,19 +540,15 @@ def _waiting(
                 .group_by(Escalation.case_id)
             ).all()
         }
-    teams = set(_agent_teams(session, principal.agent))
-    level = None
-    if principal.agent is not None:
-        level = session.scalar(select(Agent.level).where(Agent.handle == principal.agent))
+    # The acknowledge flow's own rule, read once for the whole board.
+    acknowledger = acknowledging.acknowledger(session, actor)
     board: dict[str, list[Waiting]] = {}
     failed = replies.undelivered(session, ids)
     for case in page.items:
         at = since.get(case.id)
         waited = now - at if at is not None else 0
         css = "due-breach" if waited >= WARNING_US else "due-warning" if waited > 0 else ""
-        allowed = (principal.agent is None and principal.role in ("admin", "supervisor")) or (
-            case.team in teams or case.level == level
-        )
+        allowed = acknowledger.refusal(case.level, case.team) is None
         board.setdefault(case.level, []).append(
             Waiting(
                 case,
@@ -576,7 +573,7 @@ def escalations_board(request: Request, parts: Parts) -> Response:
         if visit is None:
             return redirect(SIGN_IN)
         board = _waiting(
-            session, visit.principal, parts.clock.now_us(), scope_of(session, visit, parts)
+            session, acting(visit, parts), parts.clock.now_us(), scope_of(session, visit, parts)
         )
     return page("escalations.html", visit=visit, board=board, refresh=_refresh_ms(parts))
 
