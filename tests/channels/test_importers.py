@@ -23,8 +23,8 @@ from escalon.channels.importers import (
 )
 from escalon.cli import app
 from escalon.core.events import parse_event
-from escalon.core.policy import load_policy
 from escalon.core.replay import Replay
+from escalon.files import load_policy
 
 REPO = Path(__file__).resolve().parents[2]
 TWCS_HEAD = REPO.parent / "shared" / "data" / "twcs" / "twcs-head-5000.csv"

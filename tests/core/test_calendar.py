@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from escalon import Calendar, CalendarError
+from escalon import Calendar, CalendarError, files
 from tests.core.calendar_reference import ReferenceCalendar
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -476,7 +476,7 @@ def test_from_yaml_reads_one_calendar(tmp_path: Path) -> None:
         "holidays: [2026-03-02]\n",  # unquoted: YAML gives a date object
         encoding="utf-8",
     )
-    cal = Calendar.from_yaml(path)
+    cal = files.load_calendar(path)
     assert cal.name == "office"
     assert cal.timezone == BERLIN
     assert cal.holidays == frozenset({date(2026, 3, 2)})
@@ -491,25 +491,25 @@ def test_from_yaml_picks_a_named_calendar_of_a_policy(tmp_path: Path) -> None:
         "  always: {timezone: UTC, hours: always}\n",
         encoding="utf-8",
     )
-    assert Calendar.from_yaml(path, name="always").always
-    assert Calendar.from_yaml(path, name="office").name == "office"
+    assert files.load_calendar(path, name="always").always
+    assert files.load_calendar(path, name="office").name == "office"
     with pytest.raises(CalendarError, match="several calendars"):
-        Calendar.from_yaml(path)
+        files.load_calendar(path)
     with pytest.raises(CalendarError, match="no calendar named 'night'"):
-        Calendar.from_yaml(path, name="night")
+        files.load_calendar(path, name="night")
 
 
 def test_from_yaml_reports_file_problems(tmp_path: Path) -> None:
     with pytest.raises(CalendarError, match="cannot read"):
-        Calendar.from_yaml(tmp_path / "missing.yaml")
+        files.load_calendar(tmp_path / "missing.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("timezone: [unclosed\n", encoding="utf-8")
     with pytest.raises(CalendarError, match="not valid YAML"):
-        Calendar.from_yaml(broken)
+        files.load_calendar(broken)
     bad = tmp_path / "bad.yaml"
     bad.write_text("timezone: UTC\nhours: {mon: ['09:00-08:00', '07:00-10:00']}\n")
     with pytest.raises(CalendarError, match=r"bad.yaml: hours.mon\[1\]: .* overlaps"):
-        Calendar.from_yaml(bad)
+        files.load_calendar(bad)
 
 
 # ---------------------------------------------------------------- sharing

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from escalon.core.policy import PolicyInvalid, check_text, load_policy, parse_policy
+from escalon.core.policy import PolicyInvalid, check_text, parse_policy
+from escalon.files import load_policy
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 SHARED_EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "examples" / "policy.yaml"

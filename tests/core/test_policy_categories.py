@@ -5,7 +5,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from escalon.core.policy import check_text, load_policy, parse_policy
+from escalon.core.policy import check_text, parse_policy
+from escalon.files import load_policy
 from tests.core.test_policy import BASE
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"

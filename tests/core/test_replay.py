@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from escalon.core.engine import Action
-from escalon.core.policy import load_policy
 from escalon.core.replay import Replay, nearest_rank
 from escalon.core.state import to_us
+from escalon.files import load_policy
 from tests.core.engine_helpers import FR_BREACH, at, drive, ev, make_policy, opened, us
 
 SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "replay"

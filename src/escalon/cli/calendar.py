@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from escalon import files
 from escalon.core.calendar import Calendar, CalendarError
 
 app = typer.Typer(help="Business calendars: deadlines and business time.", no_args_is_help=True)
@@ -54,7 +55,7 @@ def _instant(option: str, text: str) -> datetime:
 
 def _load(file: Path, name: str | None) -> Calendar:
     try:
-        return Calendar.from_yaml(file, name=name)
+        return files.load_calendar(file, name=name)
     except CalendarError as error:
         _fail(str(error), 1)
 

@@ -10,9 +10,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from escalon.core.durations import format_duration
-from escalon.core.policy import CheckResult, check_text, read_policy_file
+from escalon.core.policy import CheckResult, check_text
 from escalon.core.policy.model import METRICS
 from escalon.core.rules.english import rule_sentence
+from escalon.files import read_policy
 
 app = typer.Typer(
     help="Policies: check a file, see what it says, upload and activate it.", no_args_is_help=True
@@ -115,7 +116,7 @@ def activate(
 def _read(file: Path, err: Console) -> str:
     """The policy file's text, or exit 1 saying why it cannot be read."""
     try:
-        return read_policy_file(file)
+        return read_policy(file)
     except OSError as error:
         err.print(f"{file}: cannot read the policy: {error.strerror or error}", markup=False)
     except UnicodeDecodeError:

@@ -15,10 +15,11 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from escalon.core.policy import Policy, PolicyInvalid, load_policy
+from escalon.core.policy import Policy, PolicyInvalid
 from escalon.core.replay.tally import busiest
-from escalon.core.roster import RosterInvalid, StaffRoster, load_staff_roster
+from escalon.core.roster import RosterInvalid, StaffRoster
 from escalon.core.signals import TextAnalyzer
+from escalon.files import load_policy, load_staff_roster
 from escalon.replay.jobs import (
     MAX_AUTO_JOBS,
     PARALLEL_FROM_BYTES,

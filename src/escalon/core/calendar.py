@@ -19,7 +19,6 @@ import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -290,7 +289,7 @@ class Calendar:
         *,
         name: str | None = None,
     ) -> None:
-        """Build from parsed parts; use `from_dict` or `from_yaml` for user input."""
+        """Build from parsed parts; use `from_dict` or `from_yaml_text` for user input."""
         self.timezone = tz
         self.name = name
         self.always = week is None
@@ -329,50 +328,51 @@ class Calendar:
         return cls(tz, week, holidays, name=name)
 
     @classmethod
-    def from_yaml(cls, path: str | Path, *, name: str | None = None) -> Calendar:
-        """Load one calendar mapping from a YAML file, or `name` from a file's `calendars:`."""
+    def from_yaml_text(
+        cls, text: str, source: str, *, name: str | None = None, default_name: str | None = None
+    ) -> Calendar:
+        """One calendar mapping from a YAML document, or `name` from its `calendars:`.
+
+        `source` names the document in errors (its file); a lone calendar without a `name`
+        is called `default_name` (its file's stem).
+        """
         import yaml
 
         from escalon.core import documents
 
-        file = Path(path)
         limits = documents.CALENDAR
         try:
-            if file.stat().st_size > limits.max_bytes:
-                # Refused before reading: a file this large is never loaded.
-                most = f"{limits.max_bytes:,}"
-                raise CalendarError(f"{file}: is larger than {most} bytes (size limit)")
-            data = documents.load_yaml(file.read_text(encoding="utf-8"), limits)
-        except OSError as exc:
-            raise CalendarError(f"{file}: cannot read: {exc.strerror or exc}") from exc
+            data = documents.load_yaml(text, limits)
         except documents.LimitExceeded as exc:
-            where = f"{file}:{exc.line}" if exc.line is not None else str(file)
+            where = f"{source}:{exc.line}" if exc.line is not None else source
             raise CalendarError(f"{where}: the calendar {exc.message}") from None
         except yaml.YAMLError as exc:
-            raise CalendarError(f"{file}: not valid YAML: {exc}") from exc
+            raise CalendarError(f"{source}: not valid YAML: {exc}") from exc
         if isinstance(data, Mapping) and "calendars" in data and "timezone" not in data:
             calendars = data["calendars"]
             if not isinstance(calendars, Mapping) or not calendars:
-                raise CalendarError(f"{file}: calendars: must be a mapping of named calendars")
+                raise CalendarError(f"{source}: calendars: must be a mapping of named calendars")
             if name is None:
                 if len(calendars) != 1:
                     names = ", ".join(str(k) for k in calendars)
-                    raise CalendarError(f"{file}: several calendars ({names}); choose one by name")
+                    raise CalendarError(
+                        f"{source}: several calendars ({names}); choose one by name"
+                    )
                 name = str(next(iter(calendars)))
             if name not in calendars:
                 names = ", ".join(str(k) for k in calendars)
-                raise CalendarError(f"{file}: no calendar named {name!r} (found: {names})")
+                raise CalendarError(f"{source}: no calendar named {name!r} (found: {names})")
             data = calendars[name]
             prefix = f"calendars.{name}."
         else:
-            name = name or file.stem
+            name = name or default_name
             prefix = ""
         if not isinstance(data, Mapping):
-            raise CalendarError(f"{file}: a calendar must be a mapping")
+            raise CalendarError(f"{source}: a calendar must be a mapping")
         problems = cls.validate(data)
         if problems:
             text = "; ".join(f"{prefix}{p}: {why}" if p else why for p, why in problems)
-            raise CalendarError(f"{file}: {text}", problems)
+            raise CalendarError(f"{source}: {text}", problems)
         return cls.from_dict(data, name=name)
 
     def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:

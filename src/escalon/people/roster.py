@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from escalon.core import roster as core_roster
+from escalon import files
 from escalon.core.policy.source import Path
 from escalon.core.roster import KnownNames, Roster, RosterInvalid, RosterProblem
 from escalon.core.roster.checking import check_entries, rotation_strangers
@@ -81,7 +81,7 @@ def load_roster(path: str | FilePath, *, names: KnownNames | None = None) -> Ros
     problems. `import_roster` checks them (and the people rotations name) again.
     """
     try:
-        return core_roster.load_roster(path, names=names)
+        return files.load_roster(path, names=names)
     except RosterInvalid as error:
         raise RosterError(error) from None
 

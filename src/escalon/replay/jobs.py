@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from escalon.core.engine import Action
-from escalon.core.policy import load_policy
 from escalon.core.replay import Replay, ReportBuilder
+from escalon.files import load_policy
 from escalon.replay.local import detector, needs_detector
 
 _BATCH = 4096

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from escalon.core.policy.check import CheckResult, check_text
 from escalon.core.policy.compiled import Policy
 from escalon.core.policy.source import Problem
@@ -30,16 +28,6 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     return compile_checked(check_text(text, source))
 
 
-def read_policy_file(path: str | Path) -> str:
-    """The text of a policy file (the only I/O here, kept apart from checking)."""
-    return Path(path).read_text(encoding="utf-8")
-
-
-def load_policy(path: str | Path) -> Policy:
-    """Read, check and compile a policy file."""
-    return parse_policy(read_policy_file(path), str(path))
-
-
 __all__ = [
     "CheckResult",
     "Policy",
@@ -47,6 +35,5 @@ __all__ = [
     "Problem",
     "check_text",
     "compile_checked",
-    "load_policy",
     "parse_policy",
 ]

@@ -8,10 +8,8 @@ compiled by `staff_roster`, the staffing a replay runs with. See docs/people.md.
 
 from __future__ import annotations
 
-from pathlib import Path as FilePath
-
 from escalon.core.roster.checking import KnownNames, check_data
-from escalon.core.roster.reading import read_roster_file, read_text
+from escalon.core.roster.reading import SUFFIXES, read_text
 from escalon.core.roster.schema import Roster, RosterInvalid, RosterProblem, Where
 from escalon.core.roster.staff import StaffRoster, staff_roster
 
@@ -46,33 +44,13 @@ def parse_roster(
     return roster
 
 
-def load_roster(
-    path: str | FilePath, *, names: KnownNames | None = None, self_contained: bool = False
-) -> Roster:
-    """Read and check a roster file (.yaml, .yml, .json or .csv); see `parse_roster`."""
-    text = read_roster_file(path)
-    return parse_roster(
-        text,
-        str(path),
-        kind=FilePath(path).suffix.lower(),
-        names=names,
-        self_contained=self_contained,
-    )
-
-
-def load_staff_roster(path: str | FilePath) -> StaffRoster:
-    """A replay's staffing from a roster file, which must name every team and person it uses."""
-    return staff_roster(load_roster(path, self_contained=True))
-
-
 __all__ = [
+    "SUFFIXES",
     "KnownNames",
     "Roster",
     "RosterInvalid",
     "RosterProblem",
     "StaffRoster",
-    "load_roster",
-    "load_staff_roster",
     "parse_roster",
     "staff_roster",
 ]

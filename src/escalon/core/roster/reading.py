@@ -14,13 +14,12 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from pathlib import Path as FilePath
-from typing import Any, Literal, Never
+from typing import Any, Literal
 
 from escalon.core import documents
 from escalon.core.calendar import WEEKDAYS
 from escalon.core.policy.source import SourceMap, format_path, read_yaml
-from escalon.core.roster.schema import RosterInvalid, RosterProblem
+from escalon.core.roster.schema import RosterProblem
 
 CSV_COLUMNS = (
     "handle",
@@ -42,30 +41,6 @@ _DAYS = re.compile(r"([a-z]{3})(?:-([a-z]{3}))?")
 # A CSV row whose problem is already reported (its cells do not line up with the columns).
 UNREAD = object()
 SUFFIXES = (".yaml", ".yml", ".json", ".csv")
-
-
-def read_roster_file(path: str | FilePath) -> str:
-    """The text of a roster file (the only I/O of the roster); RosterInvalid when it cannot be.
-
-    The size is checked before reading: a file too large is refused without being loaded.
-    """
-    file = FilePath(path)
-    source = str(path)
-    if file.suffix.lower() not in SUFFIXES:
-        _refuse(source, "a roster file ends in .yaml, .yml, .json or .csv")
-    try:
-        size, most = file.stat().st_size, documents.ROSTER.max_bytes
-        if size > most:
-            _refuse(source, f"the roster is {size:,} bytes; at most {most:,} are read (size limit)")
-        return file.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        _refuse(source, f"cannot read the roster: {error.strerror or error}")
-    except UnicodeDecodeError:
-        _refuse(source, "cannot read the roster: it is not UTF-8 text")
-
-
-def _refuse(source: str, problem: str) -> Never:
-    raise RosterInvalid(source, [RosterProblem(problem, source=source)]) from None
 
 
 def read_text(text: str, source: str, kind: str) -> tuple[Any, SourceMap, list[RosterProblem]]:
