@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from escalon.triage.features import TwoLevelClassifier, reading_matrix
+from escalon.triage.features import TwoLevelClassifier, ngram_vectoriser, reading_matrix
 from escalon.triage.tweets import SURFACE_COUNT, model_text, surface_vector
 
 STACK_FOLDS = 5
@@ -58,23 +58,8 @@ class EnsembleTextClassifier(TwoLevelClassifier):
 
     @staticmethod
     def _new_vectoriser() -> Any:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion
-
         # Texts arrive already normalised by `model_text` (lower-case, folded).
-        words = TfidfVectorizer(
-            lowercase=False,
-            token_pattern=r"[a-z0-9'$]+|[!?]",
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-        )
-        chars = TfidfVectorizer(
-            lowercase=False,
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            sublinear_tf=True,
-        )
-        return FeatureUnion([("words", words), ("chars", chars)])
+        return ngram_vectoriser(lowercase=False)
 
     def _boosting(self, classes: int) -> Any:
         from sklearn.ensemble import HistGradientBoostingClassifier

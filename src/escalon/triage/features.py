@@ -59,6 +59,19 @@ def reading_matrix(texts: Iterable[str]) -> NDArray[np.float64]:
     return np.asarray(rows, dtype=np.float64).reshape(-1, FEATURE_COUNT)
 
 
+def ngram_vectoriser(**reading: Any) -> Any:
+    """TF-IDF of word 1-2-grams and character 2-5-grams (within word bounds), side by side;
+    `reading` says how both take a text (a preprocessor, lower-casing...)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
+    words = TfidfVectorizer(
+        token_pattern=r"[a-z0-9'$]+|[!?]", ngram_range=(1, 2), sublinear_tf=True, **reading
+    )
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, **reading)
+    return FeatureUnion([("words", words), ("chars", chars)])
+
+
 class TwoLevelClassifier:
     """What the stacked classifiers share: n-grams read by a logistic regression at level 1,
     whose probabilities a level 2 (each subclass's own) reads next to the default detector."""
@@ -113,19 +126,7 @@ class StackedTextClassifier(TwoLevelClassifier):
     meta_model: Any = None
 
     def _new_vectoriser(self) -> Any:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion
-
-        words = TfidfVectorizer(
-            preprocessor=normalise,
-            token_pattern=r"[a-z0-9'$]+|[!?]",
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-        )
-        chars = TfidfVectorizer(
-            preprocessor=normalise, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True
-        )
-        return FeatureUnion([("words", words), ("chars", chars)])
+        return ngram_vectoriser(preprocessor=normalise)
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> StackedTextClassifier:
         """Fit both levels on texts and their labels."""
