@@ -35,7 +35,7 @@ def migrate_case(
         )
     except engine.EventRejected as error:
         raise Conflict(f"case {case_id} cannot move to that policy: {error}") from None
-    # The loaded status is left unset, as this flow has always done (see LoadedCase.status).
+    # The status as loaded (LoadedCase.status) is not carried over: this flow never passed it on.
     moved = replace(case, policy_version_id=policy_version_id, policy=new_policy, status=None)
     change = service.Change(moved, decision.state, actor.name)
     change.actions.extend(decision.actions)
