@@ -21,7 +21,7 @@ from escalon.core.events import Event
 from escalon.core.policy import Policy
 from escalon.core.signals import TextAnalyzer
 from escalon.core.staffing import Staffing
-from escalon.core.state import STOPPED_STATUSES
+from escalon.core.state import STOPPED_STATUSES, from_us
 from escalon.database.dialect import wake_workers
 from escalon.errors import Conflict, Invalid, StaleVersion
 from escalon.people import staffing as people_staffing
@@ -80,6 +80,11 @@ def require_open(case: service.LoadedCase, what: str) -> None:
 def event_at(case: service.LoadedCase, now: int) -> int:
     """The instant of a new event: now, but never before what the case has already seen."""
     return max(now, case.state.updated_at)
+
+
+def by_actor(case_id: int, at: int, actor: Actor) -> dict[str, Any]:
+    """The fields every event a person causes opens with: when, on which case, by whom."""
+    return {"at": from_us(at), "case": str(case_id), "agent": actor.name}
 
 
 def apply(

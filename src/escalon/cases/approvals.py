@@ -15,7 +15,6 @@ from escalon.cases.models import ApprovalRequest
 from escalon.cases.schemas import ApprovalDecisionIn, ApprovalIn
 from escalon.core.events import ApprovalRequested
 from escalon.core.policy import Policy
-from escalon.core.state import from_us
 from escalon.errors import Conflict, Forbidden, NotFound
 
 
@@ -42,9 +41,7 @@ def request_approval(
     own = authority.of_person(session, policy, agent=actor.agent, kind=request.kind)
     within = own.covers(request.amount)
     event = ApprovalRequested(
-        at=from_us(at),
-        case=str(case_id),
-        agent=actor.name,
+        **acting.by_actor(case_id, at, actor),
         kind=request.kind,
         amount=request.amount,
         authority=own.amount,
@@ -53,9 +50,7 @@ def request_approval(
     change = acting.apply(session, case, event, at, actor, None, data=data)
     approval = ApprovalRequest(
         case_id=case_id,
-        kind=request.kind,
-        amount=request.amount,
-        note=request.note,
+        **request.model_dump(),  # what is asked for: kind, amount and note
         requested_by=actor.name,
         requested_by_user_id=actor.user_id,
         requested_at=at,

@@ -41,15 +41,7 @@ def find_or_create(session: Session, *, data: CustomerIn, now: int) -> tuple[Cus
     """
     created = session.execute(
         insert_ignoring_conflict(session, Customer)
-        .values(
-            ref=data.ref,
-            name=data.name,
-            email=data.email,
-            tier=data.tier,
-            timezone=data.timezone,
-            created_at=now,
-            updated_at=now,
-        )
+        .values(**data.model_dump(), created_at=now, updated_at=now)
         .returning(Customer.id)
     ).first()
     if created is not None:

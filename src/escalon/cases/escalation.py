@@ -18,7 +18,6 @@ from escalon.core.events import (
     EscalationAcknowledged,
     Event,
 )
-from escalon.core.state import from_us
 from escalon.errors import Conflict
 from escalon.notifications import notices
 
@@ -48,11 +47,7 @@ def escalate_case(
                 "(to return it lower, de-escalate)"
             )
         event = CaseEscalated(
-            at=from_us(at),
-            case=str(case_id),
-            agent=actor.name,
-            to=request.to_level,
-            reason=request.reason,
+            **acting.by_actor(case_id, at, actor), to=request.to_level, reason=request.reason
         )
     else:
         assert request.to_team is not None
@@ -60,11 +55,7 @@ def escalate_case(
         if request.to_team == case.state.team:
             raise Conflict(f"the case is already with team {request.to_team!r}")
         event = CaseRouted(
-            at=from_us(at),
-            case=str(case_id),
-            agent=actor.name,
-            team=request.to_team,
-            reason=request.reason,
+            **acting.by_actor(case_id, at, actor), team=request.to_team, reason=request.reason
         )
     change = acting.apply(session, case, event, at, actor, None, data=acting.event_data(event))
     # The team that has the case now hears who moved it there and why.
@@ -90,7 +81,7 @@ def acknowledge(
         raise Conflict(f"case {case_id} has no escalation waiting for acknowledgement")
     level = case.policy.levels[change.state.level].name
     acknowledging.require(session, actor=actor, level=level, team=change.state.team)
-    event = EscalationAcknowledged(at=from_us(at), case=str(case_id), agent=actor.name)
+    event = EscalationAcknowledged(**acting.by_actor(case_id, at, actor))
     acting.apply_into(session, change, case, event, at, None)
     change.entries.append({"kind": event.type, "at": at, "data": acting.event_data(event)})
     if actor.agent is not None and change.state.assignee != actor.agent:
@@ -136,16 +127,9 @@ def de_escalate(
         current = policy.levels[case.state.level].name
         raise Conflict(f"the case is at level {current!r}; {request.to_level!r} is not below it")
     at = acting.event_at(case, now)
-    note = AgentMessage(
-        at=from_us(at), case=str(case_id), agent=actor.name, public=False, body=request.note
-    )
-    move = CaseEscalated(
-        at=from_us(at),
-        case=str(case_id),
-        agent=actor.name,
-        to=request.to_level,
-        reason=request.note,
-    )
+    written_by = acting.by_actor(case_id, at, actor)
+    note = AgentMessage(**written_by, public=False, body=request.note)
+    move = CaseEscalated(**written_by, to=request.to_level, reason=request.note)
     change = service.Change(case, case.state, actor.name)
     acting.apply_into(session, change, case, note, at, None)
     acting.apply_into(session, change, case, move, at, None)

@@ -115,11 +115,7 @@ def _message_event(
         )
         return said, written_by or case.customer_ref
     answer = AgentMessage(
-        at=from_us(at),
-        case=str(case.id),
-        agent=actor.name,
-        public=request.public,
-        body=request.body,
+        **acting.by_actor(case.id, at, actor), public=request.public, body=request.body
     )
     return answer, actor.name
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
 from escalon.cases import acting, service
@@ -33,20 +35,8 @@ def migrate_case(
         )
     except engine.EventRejected as error:
         raise Conflict(f"case {case_id} cannot move to that policy: {error}") from None
-    moved = service.LoadedCase(
-        id=case.id,
-        version=case.version,
-        policy_version_id=policy_version_id,
-        customer_id=case.customer_id,
-        subject=case.subject,
-        customer_ref=case.customer_ref,
-        customer_name=case.customer_name,
-        customer_email=case.customer_email,
-        customer_timezone=case.customer_timezone,
-        state=case.state,
-        policy=new_policy,
-        holder=case.holder,
-    )
+    # The status as loaded (LoadedCase.status) is not carried over: this flow never passed it on.
+    moved = replace(case, policy_version_id=policy_version_id, policy=new_policy, status=None)
     change = service.Change(moved, decision.state, actor.name)
     change.actions.extend(decision.actions)
     change.clock_events.extend(decision.clock_events)

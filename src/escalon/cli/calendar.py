@@ -7,10 +7,11 @@ ISO 8601 with a UTC offset, a negative duration).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
@@ -34,6 +35,11 @@ CalendarName = Annotated[
 ]
 
 
+Instant = Annotated[str, typer.Option(help="ISO 8601 instant with a UTC offset.")]
+
+Answer = TypeVar("Answer")
+
+
 def _fail(message: str, code: int) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -53,9 +59,10 @@ def _instant(option: str, text: str) -> datetime:
     return value
 
 
-def _load(file: Path, name: str | None) -> Calendar:
+def _ask(file: Path, name: str | None, question: Callable[[Calendar], Answer]) -> Answer:
+    """The calendar's answer to a question; exit 1 when it cannot be read or cannot answer."""
     try:
-        return files.load_calendar(file, name=name)
+        return question(files.load_calendar(file, name=name))
     except CalendarError as error:
         _fail(str(error), 1)
 
@@ -72,7 +79,7 @@ def format_minutes(us: int) -> str:
 @app.command("add")
 def add(
     file: CalendarFile,
-    start: Annotated[str, typer.Option(help="ISO 8601 instant with a UTC offset.")],
+    start: Instant,
     minutes: Annotated[int, typer.Option(help="Business minutes to add (0 or more).")],
     calendar: CalendarName = None,
 ) -> None:
@@ -80,43 +87,31 @@ def add(
     begin = _instant("--start", start)
     if minutes < 0:
         _fail(f"--minutes {minutes} is negative; business time only moves forward", 2)
-    cal = _load(file, calendar)
-    try:
-        deadline = cal.add(begin, timedelta(minutes=minutes))
-    except CalendarError as error:
-        _fail(str(error), 1)
+    deadline = _ask(file, calendar, lambda cal: cal.add(begin, timedelta(minutes=minutes)))
     typer.echo(deadline.isoformat())
 
 
 @app.command("between")
 def between(
     file: CalendarFile,
-    start: Annotated[str, typer.Option(help="ISO 8601 instant with a UTC offset.")],
-    end: Annotated[str, typer.Option(help="ISO 8601 instant with a UTC offset.")],
+    start: Instant,
+    end: Instant,
     calendar: CalendarName = None,
 ) -> None:
     """Print the business minutes inside [--start, --end) (negative if --end comes first)."""
     a = _instant("--start", start)
     b = _instant("--end", end)
-    cal = _load(file, calendar)
-    try:
-        us = cal.between(a, b) // timedelta(microseconds=1)
-    except CalendarError as error:
-        _fail(str(error), 1)
+    us = _ask(file, calendar, lambda cal: cal.between(a, b) // timedelta(microseconds=1))
     typer.echo(format_minutes(us))
 
 
 @app.command("next-open")
 def next_open(
     file: CalendarFile,
-    at: Annotated[str, typer.Option(help="ISO 8601 instant with a UTC offset.")],
+    at: Instant,
     calendar: CalendarName = None,
 ) -> None:
     """Print --at if the calendar is open then, else the next opening, ISO 8601 with offset."""
     instant = _instant("--at", at)
-    cal = _load(file, calendar)
-    try:
-        opening = cal.next_open(instant)
-    except CalendarError as error:
-        _fail(str(error), 1)
+    opening = _ask(file, calendar, lambda cal: cal.next_open(instant))
     typer.echo(opening.isoformat())

@@ -12,7 +12,7 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from itertools import islice
 from pathlib import Path
 from typing import IO, Annotated, Any, NoReturn
@@ -124,35 +124,23 @@ def _write(target: IO[str], event: dict[str, Any]) -> None:
     target.write("\n")
 
 
-class _Closing:
-    def __init__(self, stream: IO[str], close: bool) -> None:
-        self.stream = stream
-        self.close = close
-
-    def __enter__(self) -> IO[str]:
-        return self.stream
-
-    def __exit__(self, *exc: object) -> None:
-        if self.close:
-            self.stream.close()
-
-
-def _open_input(path: Path, err: Console) -> _Closing:
+def _open_input(path: Path, err: Console) -> AbstractContextManager[IO[str]]:
     """The file as text with line endings untouched (`newline=''`), as the CSV reader needs."""
     if str(path) == "-":
         stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-        return _Closing(stream, close=False)
+        return nullcontext(stream)
     try:
-        return _Closing(path.open(encoding="utf-8-sig", newline=""), close=True)
+        return path.open(encoding="utf-8-sig", newline="")
     except OSError as error:
         _fail(err, f"{path}: cannot read: {error.strerror or error}")
 
 
-def _open_output(path: Path | None, err: Console) -> _Closing:
+def _open_output(path: Path | None, err: Console) -> AbstractContextManager[IO[str]]:
+    # Standard output stays open for whoever runs us; a file we opened is closed.
     if path is None:
-        return _Closing(sys.stdout, close=False)
+        return nullcontext(sys.stdout)
     try:
-        return _Closing(path.open("w", encoding="utf-8", newline="\n"), close=True)
+        return path.open("w", encoding="utf-8", newline="\n")
     except OSError as error:
         _fail(err, f"{path}: cannot write: {error.strerror or error}")
 

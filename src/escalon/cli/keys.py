@@ -225,15 +225,12 @@ def rotate(
             "the old key (which still opens them); `escalon keys retire` re-seals them later"
         )
     else:
-        database = _database_for_audit(settings)
-        with database.write() as session:
-            audit(
-                session,
-                "keys.rotated",
-                f"key:{keyring.signing.fingerprint}",
-                {"replaced": old.fingerprint, "verify_until": _when(old.verify_until)},
-            )
-        database.dispose()
+        _audit_keys(
+            settings,
+            "keys.rotated",
+            keyring,
+            {"replaced": old.fingerprint, "verify_until": _when(old.verify_until)},
+        )
     out.print(
         f"new signing key {keyring.signing.fingerprint}; {old.fingerprint} verifies until "
         f"{_when(old.verify_until)}; {resealed or 0} webhook secret(s) re-sealed. Copy {path} "
@@ -271,22 +268,23 @@ def retire(
     if not gone:
         out.print("no key to retire (see `escalon keys status`)")
         return
-    database = _database_for_audit(settings)
-    with database.write() as session:
-        audit(
-            session,
-            "keys.retired",
-            f"key:{keyring.signing.fingerprint}",
-            {"retired": [key.fingerprint for key in gone], "early": now_},
-        )
-    database.dispose()
+    _audit_keys(
+        settings,
+        "keys.retired",
+        keyring,
+        {"retired": [key.fingerprint for key in gone], "early": now_},
+    )
     out.print(
         f"retired {', '.join(key.fingerprint for key in gone)}; {resealed} webhook secret(s) "
         "re-sealed. Copy the file to every host and restart the API and workers."
     )
 
 
-def _database_for_audit(settings: Settings) -> Any:
+def _audit_keys(settings: Settings, action: str, keyring: Any, data: dict[str, Any]) -> None:
+    """Record a change of the key file in the admin audit, under the signing key's name."""
     from escalon.database import Database
 
-    return Database(settings.database_url)
+    database = Database(settings.database_url)
+    with database.write() as session:
+        audit(session, action, f"key:{keyring.signing.fingerprint}", data)
+    database.dispose()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Annotated, Any, NoReturn
@@ -233,32 +233,20 @@ def _analyzer(model: Path | None, err: Console) -> TextAnalyzer:
         raise typer.Exit(1) from None
 
 
-class _Closing:
-    def __init__(self, stream: IO[Any], close: bool) -> None:
-        self.stream = stream
-        self.close = close
-
-    def __enter__(self) -> IO[Any]:
-        return self.stream
-
-    def __exit__(self, *exc: object) -> None:
-        if self.close:
-            self.stream.close()
-
-
-def _open_events(path: Path, err: Console) -> _Closing:
+def _open_events(path: Path, err: Console) -> AbstractContextManager[IO[bytes]]:
+    # Standard input stays open for whoever runs us; a file we opened is closed.
     if str(path) == "-":
-        return _Closing(sys.stdin.buffer, close=False)
+        return nullcontext(sys.stdin.buffer)
     try:
-        return _Closing(path.open("rb"), close=True)
+        return path.open("rb")
     except OSError as error:
         err.print(f"{path}: cannot read the events: {error.strerror or error}")
         raise typer.Exit(1) from None
 
 
-def _open_output(path: Path, err: Console) -> _Closing:
+def _open_output(path: Path, err: Console) -> IO[bytes]:
     try:
-        return _Closing(path.open("wb"), close=True)
+        return path.open("wb")
     except OSError as error:
         err.print(f"{path}: cannot write the decisions: {error.strerror or error}")
         raise typer.Exit(1) from None

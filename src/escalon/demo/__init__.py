@@ -186,6 +186,30 @@ def _open(
         return opened.case_id
 
 
+def _post(
+    db: Database,
+    case_id: int,
+    *,
+    by: acting.Actor,
+    body: str,
+    minutes_ago: float,
+    now: int,
+    analyzer: TextAnalyzer | None,
+) -> None:
+    """Write a message on a case through the API's flow, `minutes_ago`: the customer's when
+    Escalon itself posts it, else the acting agent's."""
+    author = "customer" if by is SYSTEM else "agent"
+    with db.write() as session:
+        messages.post_message(
+            session,
+            case_id=case_id,
+            request=MessageIn(author=author, body=body),
+            actor=by,
+            now=now - round(minutes_ago * US_PER_MINUTE),
+            analyzer=analyzer,
+        )
+
+
 def _customer_of(ref: str, name: str, tier: str = "standard") -> dict[str, str]:
     """A demo customer as the API takes it."""
     return CustomerIn(ref=ref, name=name, email=f"{ref}@customer.example", tier=tier).model_dump(
@@ -225,29 +249,23 @@ def _timed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> int:
         channel="web",
         category="technical",
     )
-    with db.write() as session:
-        messages.post_message(
+    _post(
+        db, waiting, by=ANA, body="Looking into it now.", minutes_ago=40, now=now, analyzer=analyzer
+    )
+    # A team's own detector (ESCALON_TRIAGE_MODEL) may have escalated it on arrival.
+    with db.write() as session, contextlib.suppress(Conflict):
+        escalation.escalate_case(
             session,
             case_id=waiting,
-            request=MessageIn(author="agent", body="Looking into it now."),
+            request=EscalateIn(
+                kind="hierarchical",
+                to_level="supervisor",
+                reason="Needs a database fix I cannot approve",
+            ),
             actor=ANA,
-            now=now - 40 * US_PER_MINUTE,
-            analyzer=analyzer,
+            now=now - 29 * US_PER_MINUTE,
+            if_match=None,
         )
-        # A team's own detector (ESCALON_TRIAGE_MODEL) may have escalated it on arrival.
-        with contextlib.suppress(Conflict):
-            escalation.escalate_case(
-                session,
-                case_id=waiting,
-                request=EscalateIn(
-                    kind="hierarchical",
-                    to_level="supervisor",
-                    reason="Needs a database fix I cannot approve",
-                ),
-                actor=ANA,
-                now=now - 29 * US_PER_MINUTE,
-                if_match=None,
-            )
     return 4
 
 
@@ -275,17 +293,15 @@ def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> Non
         channel="chat",
         category="delivery",
     )
-    with db.write() as session:
-        messages.post_message(
-            session,
-            case_id=angry,
-            request=MessageIn(
-                author="customer", body="This is useless. I want to speak to a manager now!"
-            ),
-            actor=SYSTEM,
-            now=now - 5 * US_PER_MINUTE,
-            analyzer=analyzer,
-        )
+    _post(
+        db,
+        angry,
+        by=SYSTEM,
+        body="This is useless. I want to speak to a manager now!",
+        minutes_ago=5,
+        now=now,
+        analyzer=analyzer,
+    )
     # Quiet cases, and one resolved with a survey answer, so the numbers have something in them.
     for minutes_ago, ref, name, subject in (
         (30, "woodgrove", "Woodgrove Bank", "How do I export my invoices?"),
@@ -318,17 +334,16 @@ def _seed_resolved_case(
     db: Database, done: int, *, now: int, analyzer: TextAnalyzer | None
 ) -> None:
     """An agent's answer, the case resolved with its root cause, and the survey's answer."""
+    _post(
+        db,
+        done,
+        by=ANA,
+        body="I have sent you a new link; it is valid for a day.",
+        minutes_ago=33,
+        now=now,
+        analyzer=analyzer,
+    )
     with db.write() as session:
-        messages.post_message(
-            session,
-            case_id=done,
-            request=MessageIn(
-                author="agent", body="I have sent you a new link; it is valid for a day."
-            ),
-            actor=ANA,
-            now=now - 33 * US_PER_MINUTE,
-            analyzer=analyzer,
-        )
         updating.update_case(
             session,
             case_id=done,

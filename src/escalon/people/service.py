@@ -98,20 +98,12 @@ def create_agent(session: Session, *, data: AgentIn, now: int) -> Agent:
         raise Conflict(f"an agent with handle {data.handle!r} already exists")
     working_hours(data.timezone, data.working_hours)
     agent = Agent(
-        handle=data.handle,
-        name=data.name,
-        email=data.email,
-        level=data.level,
-        capacity=data.capacity,
-        status=data.status,
-        active=True,
-        created_at=now,
-        chat=data.chat,
+        **data.model_dump(exclude={"teams", "skills", "languages"}),
+        # Each skill and language once, in the order first given.
         skills=list(dict.fromkeys(data.skills)),
         languages=list(dict.fromkeys(data.languages)),
-        timezone=data.timezone,
-        working_hours=data.working_hours,
-        authority=data.authority,
+        active=True,
+        created_at=now,
     )
     agent.teams = _teams(session, list(dict.fromkeys(data.teams)))
     session.add(agent)

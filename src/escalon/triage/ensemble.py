@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from escalon.triage.features import reading_matrix
+from escalon.triage.features import TwoLevelClassifier, ngram_vectoriser, reading_matrix
 from escalon.triage.tweets import SURFACE_COUNT, model_text, surface_vector
 
 STACK_FOLDS = 5
@@ -40,18 +40,11 @@ def level_two_matrix(texts: Sequence[str], first: NDArray[np.float64]) -> NDArra
     return np.hstack([first, reading_matrix(texts), surface.reshape(-1, SURFACE_COUNT)])
 
 
-class EnsembleTextClassifier:
+class EnsembleTextClassifier(TwoLevelClassifier):
     """Word and character n-grams, stacked with the default detector, two combiners averaged."""
 
-    def __init__(self, c: float = 4.0, class_weight: str | None = None, seed: int = 0) -> None:
-        self.c = c
-        self.class_weight = class_weight
-        self.seed = seed
-        self.vectoriser: Any = None
-        self.text_model: Any = None
-        self.linear: Any = None
-        self.boosted: Any = None
-        self.classes_: NDArray[Any] = np.array([])
+    linear: Any = None
+    boosted: Any = None
 
     def describe(self) -> str:
         """One line for the model's metadata."""
@@ -65,23 +58,8 @@ class EnsembleTextClassifier:
 
     @staticmethod
     def _new_vectoriser() -> Any:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.pipeline import FeatureUnion
-
         # Texts arrive already normalised by `model_text` (lower-case, folded).
-        words = TfidfVectorizer(
-            lowercase=False,
-            token_pattern=r"[a-z0-9'$]+|[!?]",
-            ngram_range=(1, 2),
-            sublinear_tf=True,
-        )
-        chars = TfidfVectorizer(
-            lowercase=False,
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            sublinear_tf=True,
-        )
-        return FeatureUnion([("words", words), ("chars", chars)])
+        return ngram_vectoriser(lowercase=False)
 
     def _boosting(self, classes: int) -> Any:
         from sklearn.ensemble import HistGradientBoostingClassifier
@@ -101,25 +79,12 @@ class EnsembleTextClassifier:
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> EnsembleTextClassifier:
         """Fit both levels on texts and their labels."""
         from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
         texts = list(texts)
         self.vectoriser = self._new_vectoriser()
         matrix = self.vectoriser.fit_transform([model_text(text) for text in texts])
         target = np.asarray(labels)
-        # Unweighted at level 1: its probabilities must stay honest for level 2.
-        self.text_model = LogisticRegression(C=self.c, max_iter=3000)
-        folds = min(STACK_FOLDS, *Counter(labels).values())
-        first: NDArray[np.float64] | None = None
-        if folds >= 2:
-            splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.seed)
-            first = cross_val_predict(
-                self.text_model, matrix, target, cv=splitter, method="predict_proba"
-            )
-        self.text_model.fit(matrix, target)
-        if first is None:
-            # A label seen once cannot be held out; level 2 then reads fitted values.
-            first = self.text_model.predict_proba(matrix)
+        first = self._fit_level_one(matrix, target, labels, STACK_FOLDS)
         level_two = level_two_matrix(texts, first)
         self.linear = LogisticRegression(
             C=LEVEL_TWO_C, max_iter=5000, class_weight=self.class_weight
@@ -130,19 +95,13 @@ class EnsembleTextClassifier:
             if list(self.boosted.classes_) != list(self.linear.classes_):
                 raise ValueError("the two level-2 models disagree on the labels")
         self.classes_ = self.linear.classes_
-        # The vocabulary cut by document frequency is only kept for inspection; it bloats the file.
-        for _, vectoriser in self.vectoriser.transformer_list:
-            vectoriser.stop_words_ = None
+        self._drop_cut_vocabulary()
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Probability of each class (in the order of `classes_`) for each text."""
-        if self.linear is None:
-            raise ValueError("the classifier is not fitted")
         texts = list(texts)
-        first = self.text_model.predict_proba(
-            self.vectoriser.transform([model_text(text) for text in texts])
-        )
+        first = self._level_one([model_text(text) for text in texts])
         level_two = level_two_matrix(texts, first)
         result: NDArray[np.float64] = self.linear.predict_proba(level_two)
         if self.boosted is not None:

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from escalon.triage.grammar import ComplaintReading, Cue, cue, weigh_cues
+from escalon.triage.grammar import CUES, ComplaintReading, Cue, cue, weigh_cues
 from escalon.triage.language import strip_accents
 from escalon.triage.text import clauses
 
@@ -112,6 +112,16 @@ def _rules(w: Words) -> tuple[tuple[str, re.Pattern[str], bool], ...]:
     )
 
 
+# Each cue weighs as much, and counts as a service failure or not, in every language as in English.
+_KINDS = {english.name: (english.weight, english.failure) for english in CUES}
+
+
+def said(name: str, **parts: str) -> Cue:
+    """One language's way of giving the English cue `name` (phrases, pattern, keys: see `cue`)."""
+    weight, failure = _KINDS[name]
+    return cue(name, weight, failure, **parts)
+
+
 def _sentiment_words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
@@ -175,106 +185,82 @@ _DE_WORDS = Words(
     verb_last=True,
 )
 _DE_CUES = (
-    cue(
+    said(
         "repeat_contact",
-        2.0,
-        True,
         phrases="schon wieder|immer wieder|zum wiederholten mal|"
         "mehrfach|mehrmals|zum zweiten mal|zum dritten mal|zum x ten mal|bereits mehrfach",
         pattern=r"\b(?:\d+|zwei|drei|vier|funf|mehrere|unzahlige) (?:mal|mails|anrufe|e mails)\b"
         r"|\b(?:zweite|dritte|vierte|funfte|x te|\d+ te)[nms]? mal\b",
         keys="mal|mails|anrufe|e",
     ),
-    cue(
+    said(
         "money",
-        2.0,
-        True,
         phrases="doppelt abgebucht|doppelt berechnet|zweimal abgebucht|"
         "geld zuruck|mein geld|erstattung|ruckerstattung|abzocke|betrug|abgezockt|zu viel berechnet",
     ),
-    cue(
+    said(
         "still_not",
-        2.0,
-        True,
         pattern=r"\b(?:immer noch|noch immer|bis heute|noch) (?:nicht|kein\w*|nichts)\b",
         keys="noch|heute",
     ),
-    cue(
+    said(
         "not_received",
-        2.0,
-        True,
         phrases="nicht angekommen|nie angekommen|nicht erhalten|"
         "nicht geliefert|nicht bekommen|nie erhalten|nie bekommen|fehlt|fehlen|verschwunden",
     ),
-    cue(
+    said(
         "no_response",
-        2.0,
-        True,
         phrases="keine antwort|keine ruckmeldung|niemand antwortet|"
         "niemand meldet sich|keiner meldet sich|keiner antwortet|ohne antwort|ignoriert|"
         "nicht erreichbar|aufgelegt",
     ),
-    cue(
+    said(
         "waited",
-        2.0,
-        True,
         pattern=r"\b(?:seit|uber|schon) (?:\d+|zwei|drei|vier|funf|sechs|"
         r"mehreren|vielen|einer|einem) (?:stunden?|tagen?|wochen?|monaten?|minuten)\b",
         keys="seit|uber|schon",
     ),
-    cue("waiting", 1.5, True, phrases="warte|warten|gewartet|warteschleife|wartezeit"),
-    cue(
+    said("waiting", phrases="warte|warten|gewartet|warteschleife|wartezeit"),
+    said(
         "malfunction",
-        1.5,
-        True,
         phrases="kaputt|defekt|funktioniert nicht|geht nicht|"
         "klappt nicht|sturzt ab|absturz|fehlermeldung|fehler|ausgefallen|ausfall|storung|"
         "beschadigt|gestort|lauft nicht|kein netz|kein internet|geht nicht mehr",
     ),
-    cue("wrong", 1.5, True, phrases="falsch|falsche|falschen|falscher|falsches|verwechselt"),
-    cue("lost", 1.5, True, phrases="verloren|gestohlen|weg|zerstort"),
-    cue("delay", 1.0, True, phrases="verspatet|verspatung|zu spat|verzogerung|verzogert"),
-    cue("cancelled", 1.0, True, phrases="storniert|gestrichen|abgesagt|annulliert"),
-    cue(
+    said("wrong", phrases="falsch|falsche|falschen|falscher|falsches|verwechselt"),
+    said("lost", phrases="verloren|gestohlen|weg|zerstort"),
+    said("delay", phrases="verspatet|verspatung|zu spat|verzogerung|verzogert"),
+    said("cancelled", phrases="storniert|gestrichen|abgesagt|annulliert"),
+    said(
         "verdict",
-        1.5,
-        False,
         phrases="katastrophe|katastrophal|unverschamt|unverschamtheit|"
         "frechheit|zumutung|inakzeptabel|unakzeptabel|nicht akzeptabel|skandal|skandalos|"
         "miserabel|unfahig|inkompetent|unfreundlich|schlechteste|schlechtester|schlechtesten|"
         "lacherlich|peinlich|unmoglich|unprofessionell|nutzlos|schlechter service",
     ),
-    cue(
+    said(
         "negative",
-        1.0,
-        False,
         phrases="schlecht|schlechte|mies|schrecklich|furchtbar|nervig|argerlich|traurig|leider",
     ),
-    cue(
+    said(
         "emotion",
-        1.0,
-        False,
         phrases="enttauscht|enttauschend|verargert|sauer|wutend|"
         "unzufrieden|genervt|frustriert|reicht mir|habe genug|die nase voll",
     ),
-    cue(
+    said(
         "complain",
-        1.5,
-        False,
         phrases="beschwerde|beschweren|beschwere|reklamation|"
         "reklamieren|nie wieder|zum letzten mal",
     ),
-    cue(
+    said(
         "demand",
-        1.0,
-        False,
         phrases="ich erwarte|ich verlange|ich fordere|sofort|umgehend|"
         "wann wird|wann kommt|wann bekomme",
     ),
-    cue("why", 1.0, False, phrases="warum|wieso|weshalb|wie kann es sein"),
-    cue("problem", 1.0, False, phrases="problem|probleme|schwierigkeiten|mangel|schaden"),
-    cue("unable", 0.5, False, phrases="kann nicht|konnte nicht|nicht moglich|nicht mehr"),
-    cue("help", 0.5, False, phrases="hilfe|helfen|helft"),
+    said("why", phrases="warum|wieso|weshalb|wie kann es sein"),
+    said("problem", phrases="problem|probleme|schwierigkeiten|mangel|schaden"),
+    said("unable", phrases="kann nicht|konnte nicht|nicht moglich|nicht mehr"),
+    said("help", phrases="hilfe|helfen|helft"),
 )
 GERMAN = _grammar(
     "de",
@@ -332,10 +318,8 @@ _FR_WORDS = Words(
     r"bonsoir|alors",
 )
 _FR_CUES = (
-    cue(
+    said(
         "repeat_contact",
-        2.0,
-        True,
         phrases="encore une fois|une fois de plus|a nouveau|"
         "de nouveau|pour la deuxieme fois|pour la troisieme fois|pour la enieme fois|"
         "plusieurs fois|maintes fois|deja appele|deja ecrit|deja envoye|deja signale",
@@ -343,110 +327,84 @@ _FR_CUES = (
         r"|\b(?:deuxieme|troisieme|quatrieme|cinquieme|enieme|\d+e|\d+eme) fois\b",
         keys="fois|mails|appels|messages",
     ),
-    cue(
+    said(
         "money",
-        2.0,
-        True,
         phrases="debite deux fois|preleve deux fois|facture deux fois|"
         "double prelevement|remboursement|rembourser|remboursez|mon argent|arnaque|escroquerie|"
         "trop percu|surfacture|vole",
     ),
-    cue(
+    said(
         "still_not",
-        2.0,
-        True,
         phrases="toujours pas|toujours rien|toujours aucun|toujours aucune|"
         "pas encore|toujours en attente|toujours bloque",
     ),
-    cue(
+    said(
         "not_received",
-        2.0,
-        True,
         phrases="jamais recu|pas recu|jamais arrive|pas arrive|"
         "jamais livre|pas livre|jamais eu|rien recu|manquant|manque|disparu",
     ),
-    cue(
+    said(
         "no_response",
-        2.0,
-        True,
         phrases="aucune reponse|pas de reponse|sans reponse|"
         "personne ne repond|personne ne rappelle|jamais rappele|ignore|ignorez|raccroche|"
         "injoignable|aucun retour|pas de retour|aucune nouvelle|sans nouvelles|"
         "sans nouvelle|pas de nouvelles",
     ),
-    cue(
+    said(
         "waited",
-        2.0,
-        True,
         pattern=r"\bdepuis (?:plus de )?(?:\d+|deux|trois|quatre|cinq|six|"
         r"plusieurs|des) (?:heures?|jours|semaines|mois|minutes)\b",
         keys="depuis",
     ),
-    cue("waiting", 1.5, True, phrases="j attends|nous attendons|attente|attendre|en attente"),
-    cue(
+    said("waiting", phrases="j attends|nous attendons|attente|attendre|en attente"),
+    said(
         "malfunction",
-        1.5,
-        True,
         phrases="ne fonctionne pas|ne fonctionne plus|ne marche pas|"
         "ne marche plus|fonctionne pas|marche pas|en panne|panne|casse|cassee|endommage|"
         "endommagee|defectueux|defectueuse|abime|abimee|plante|bug|beug|bloque|bloquee|"
         "erreur|hors service|pas de connexion|pas de reseau",
     ),
-    cue(
+    said(
         "wrong",
-        1.5,
-        True,
         phrases="mauvais article|mauvaise commande|mauvais produit|errone|"
         "erronee|incorrect|incorrecte",
     ),
-    cue("lost", 1.5, True, phrases="perdu|perdue|perdus|perdues|vole|volee"),
-    cue("delay", 1.0, True, phrases="retard|en retard|retarde|retardee|delai"),
-    cue("cancelled", 1.0, True, phrases="annule|annulee|annulation|supprime"),
-    cue(
+    said("lost", phrases="perdu|perdue|perdus|perdues|vole|volee"),
+    said("delay", phrases="retard|en retard|retarde|retardee|delai"),
+    said("cancelled", phrases="annule|annulee|annulation|supprime"),
+    said(
         "verdict",
-        1.5,
-        False,
         phrases="inadmissible|inacceptable|scandaleux|scandale|honteux|"
         "honte|lamentable|catastrophique|nul|nulle|pire|minable|incompetent|incompetents|"
         "incompetence|impoli|mal poli|desagreable|irrespectueux|inutile|mauvais service|"
         "service client nul|pas serieux|ridicule|pitoyable|deplorable",
     ),
-    cue(
+    said(
         "negative",
-        1.0,
-        False,
         phrases="mauvais|mauvaise|horrible|affreux|terrible|malheureusement|penible|dommage",
     ),
-    cue(
+    said(
         "emotion",
-        1.0,
-        False,
         phrases="decu|decue|decus|decevant|deception|mecontent|"
         "mecontente|furieux|furieuse|enerve|enervee|agace|agacee|en colere|marre|ras le bol|"
         "frustre|frustree|exaspere|exasperee|insatisfait|insatisfaite",
     ),
-    cue(
+    said(
         "complain",
-        1.5,
-        False,
         phrases="plainte|plaindre|reclamation|reclamer|plus jamais|derniere fois",
     ),
-    cue(
+    said(
         "demand",
-        1.0,
-        False,
         phrases="j exige|nous exigeons|immediatement|au plus vite|"
         "quand est ce que|quand allez vous|quand vais je",
     ),
-    cue("why", 1.0, False, phrases="pourquoi|comment se fait il|comment est ce possible"),
-    cue(
+    said("why", phrases="pourquoi|comment se fait il|comment est ce possible"),
+    said(
         "problem",
-        1.0,
-        False,
         phrases="probleme|problemes|souci|soucis|dysfonctionnement|litige|defaut",
     ),
-    cue("unable", 0.5, False, phrases="ne peux pas|impossible|n arrive pas|ne pouvons pas"),
-    cue("help", 0.5, False, phrases="aide|aider|aidez"),
+    said("unable", phrases="ne peux pas|impossible|n arrive pas|ne pouvons pas"),
+    said("help", phrases="aide|aider|aidez"),
 )
 FRENCH = _grammar(
     "fr",
@@ -498,10 +456,8 @@ _ES_WORDS = Words(
     courtesy=r"por favor|porfa|ya|ahora|inmediatamente|urgente|hola|gracias|buenas",
 )
 _ES_CUES = (
-    cue(
+    said(
         "repeat_contact",
-        2.0,
-        True,
         phrases="otra vez|de nuevo|una vez mas|nuevamente|"
         "por segunda vez|por tercera vez|por enesima vez|varias veces|muchas veces|"
         "ya he llamado|ya llame|ya escribi|ya envie|ya reporte",
@@ -509,108 +465,82 @@ _ES_CUES = (
         r"|\b(?:segunda|tercera|cuarta|quinta|enesima) vez\b",
         keys="veces|vez|correos|llamadas|mensajes",
     ),
-    cue(
+    said(
         "money",
-        2.0,
-        True,
         phrases="cobrado dos veces|cobraron dos veces|cobro doble|"
         "doble cargo|cargo doble|reembolso|devolucion de mi dinero|mi dinero|estafa|"
         "estafaron|robo|me robaron|cobro indebido|cobraron de mas",
     ),
-    cue(
+    said(
         "still_not",
-        2.0,
-        True,
         phrases="todavia no|aun no|sigue sin|siguen sin|sigo sin|"
         "seguimos sin|todavia nada|aun nada|sigo esperando|seguimos esperando",
     ),
-    cue(
+    said(
         "not_received",
-        2.0,
-        True,
         phrases="no ha llegado|no llego|nunca llego|no he recibido|"
         "nunca recibi|no recibi|no me llego|nunca me llego|no han entregado|falta|faltan",
     ),
-    cue(
+    said(
         "no_response",
-        2.0,
-        True,
         phrases="sin respuesta|ninguna respuesta|nadie contesta|"
         "nadie responde|nadie me responde|nadie me contesta|no contestan|no responden|"
         "no me responden|me colgaron|ignoran|ignorado|nadie me ayuda",
     ),
-    cue(
+    said(
         "waited",
-        2.0,
-        True,
         pattern=r"\b(?:llevo|llevamos|hace|desde hace|mas de) (?:\d+|dos|"
         r"tres|cuatro|cinco|seis|varios|varias|muchos|muchas) (?:horas|dias|semanas|meses|"
         r"minutos)\b",
         keys="llevo|llevamos|hace|mas",
     ),
-    cue("waiting", 1.5, True, phrases="esperando|espera|esperar|en espera"),
-    cue(
+    said("waiting", phrases="esperando|espera|esperar|en espera"),
+    said(
         "malfunction",
-        1.5,
-        True,
         phrases="no funciona|no sirve|dejo de funcionar|no anda|"
         "roto|rota|averiado|averia|danado|danada|defectuoso|defectuosa|falla|fallo|error|"
         "se cae|caido|bloqueado|sin servicio|sin conexion|sin internet|sin senal",
     ),
-    cue(
+    said(
         "wrong",
-        1.5,
-        True,
         phrases="equivocado|equivocada|incorrecto|incorrecta|producto equivocado|pedido equivocado",
     ),
-    cue("lost", 1.5, True, phrases="perdido|perdida|perdieron|extraviado|robado"),
-    cue("delay", 1.0, True, phrases="retraso|retrasado|retrasada|demora|tarde|atrasado"),
-    cue("cancelled", 1.0, True, phrases="cancelado|cancelada|cancelaron|cancelacion"),
-    cue(
+    said("lost", phrases="perdido|perdida|perdieron|extraviado|robado"),
+    said("delay", phrases="retraso|retrasado|retrasada|demora|tarde|atrasado"),
+    said("cancelled", phrases="cancelado|cancelada|cancelaron|cancelacion"),
+    said(
         "verdict",
-        1.5,
-        False,
         phrases="inaceptable|verguenza|vergonzoso|pesimo|pesima|"
         "fatal|malisimo|peor|desastre|incompetente|incompetentes|grosero|grosera|inutil|"
         "inutiles|mal servicio|mala atencion|pesimo servicio|lamentable|ridiculo|una burla|"
         "falta de respeto|irrespetuoso|no es serio",
     ),
-    cue(
+    said(
         "negative",
-        1.0,
-        False,
         phrases="malo|mala|horrible|terrible|lamentablemente|desgraciadamente|triste",
     ),
-    cue(
+    said(
         "emotion",
-        1.0,
-        False,
         phrases="decepcionado|decepcionada|decepcion|molesto|molesta|"
         "enojado|enojada|enfadado|enfadada|furioso|furiosa|harto|harta|frustrado|frustrada|"
         "indignado|indignada|insatisfecho|insatisfecha|cansado de",
     ),
-    cue(
+    said(
         "complain",
-        1.5,
-        False,
         phrases="queja|quejarme|quejar|reclamo|reclamacion|reclamar|nunca mas|ultima vez",
     ),
-    cue(
+    said(
         "demand",
-        1.0,
-        False,
         phrases="exijo|exigimos|inmediatamente|cuanto antes|"
         "cuando van a|cuando me van|cuando llega|cuando voy a",
     ),
-    cue("why", 1.0, False, phrases="por que|como es posible"),
-    cue(
+    said("why", phrases="por que|como es posible"),
+    said(
         "problem",
-        1.0,
-        False,
         phrases="problema|problemas|inconveniente|inconvenientes|dificultades|fallos",
     ),
-    cue("unable", 0.5, False, phrases="no puedo|no podemos|imposible|no consigo"),
-    cue("help", 0.5, False, phrases="ayuda|ayudar|ayudenme|ayudame"),
+    said("unable", phrases="no puedo|no podemos|imposible|no consigo"),
+    said("help", phrases="ayuda|ayudar|ayudenme|ayudame"),
 )
 SPANISH = _grammar(
     "es",

@@ -67,8 +67,8 @@ INTENSIFIERS = (
     r"bloody",
     r"stupid",
 )
-# Words before a noun that keep it a human on the company's side ("a real live person").
-QUALIFIERS = (
+# Qualifiers that make a vague "person" or "someone" a request for a human ("a real person").
+HUMANISING = (
     r"real",
     r"actual",
     r"live",
@@ -76,14 +76,18 @@ QUALIFIERS = (
     r"human",
     r"physical",
     r"proper",
-    r"competent",
-    r"qualified",
-    r"knowledgeable",
-    r"senior",
     r"different",
     r"other",
     r"new",
     r"another",
+    r"competent",
+    r"qualified",
+    r"senior",
+    r"knowledgeable",
+)
+# Words before a noun that keep it a human on the company's side ("a real live person").
+QUALIFIERS = (
+    *HUMANISING,
     r"english speaking",
     r"customer service",
     r"support",
@@ -104,24 +108,6 @@ QUALIFIERS = (
     r"higher",
     r"top",
     *INTENSIFIERS,
-)
-# Qualifiers that make a vague "person" or "someone" a request for a human ("a real person").
-HUMANISING = (
-    r"real",
-    r"actual",
-    r"live",
-    r"living",
-    r"human",
-    r"physical",
-    r"proper",
-    r"different",
-    r"other",
-    r"new",
-    r"another",
-    r"competent",
-    r"qualified",
-    r"senior",
-    r"knowledgeable",
 )
 # Determiners that point at the company's side; "my"/"our" are absent on purpose: "my manager"
 # is the customer's own boss.
