@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from escalon.demo import policy_text
+from escalon.notifications.models import OutboxMessage
 from tests.service.conftest import Workspace
 
 # Four independent mistakes, each on its own line.
@@ -341,3 +343,29 @@ def test_a_migration_based_on_a_stale_version_of_the_case_is_refused(workspace: 
 
     assert response.status_code == 412
     assert case(workspace, opened["id"])["policy"]["id"] == workspace.policy_id
+
+
+def test_moving_a_resolved_case_to_another_policy_tells_the_customer_nothing_again(
+    workspace: Workspace,
+) -> None:
+    """The migration carries the case's status as loaded, so the customer's resolution message
+    (and its follow-up) are not written a second time."""
+    opened = open_case(workspace)
+    resolved = workspace.client.patch(
+        f"/api/v1/cases/{opened['id']}",
+        json={"status": "resolved"},
+        headers=workspace.headers(**{"If-Match": f'"{opened["version"]}"'}),
+    )
+    assert resolved.status_code == 200, resolved.text
+    v2 = upload(workspace, acme_v2()).json()
+    with workspace.database.read() as session:
+        before = session.scalar(select(func.count()).select_from(OutboxMessage))
+    moved = workspace.client.post(
+        f"/api/v1/cases/{opened['id']}/policy",
+        json={"policy_version_id": v2["id"]},
+        headers=workspace.headers(),
+    )
+    assert moved.status_code == 200, moved.text
+    with workspace.database.read() as session:
+        after = session.scalar(select(func.count()).select_from(OutboxMessage))
+    assert after == before

@@ -35,8 +35,8 @@ def migrate_case(
         )
     except engine.EventRejected as error:
         raise Conflict(f"case {case_id} cannot move to that policy: {error}") from None
-    # The status as loaded (LoadedCase.status) is not carried over: this flow never passed it on.
-    moved = replace(case, policy_version_id=policy_version_id, policy=new_policy, status=None)
+    # The same case, status as loaded included: a resolved case's customer is not told again.
+    moved = replace(case, policy_version_id=policy_version_id, policy=new_policy)
     change = service.Change(moved, decision.state, actor.name)
     change.actions.extend(decision.actions)
     change.clock_events.extend(decision.clock_events)
