@@ -306,8 +306,8 @@ def list_cases(
         category=category,
         q=q,
         due=list(due) if due else None,
-        opened_after=_aware_us(opened_after, "opened_after"),
-        opened_before=_aware_us(opened_before, "opened_before"),
+        opened_after=None if opened_after is None else instant_us(opened_after, "opened_after"),
+        opened_before=None if opened_before is None else instant_us(opened_before, "opened_before"),
     )
     with context.db.read() as session:
         return queries.list_cases(
@@ -315,9 +315,9 @@ def list_cases(
         )
 
 
-def _aware_us(moment: datetime | None, name: str) -> int | None:
-    if moment is None:
-        return None
+def instant_us(moment: datetime, name: str) -> int:
+    """A date-time parameter as µs since 1970: Invalid, naming the parameter, when it has no UTC
+    offset or lies beyond what the engine counts."""
     if moment.utcoffset() is None:
         raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
     try:
