@@ -452,6 +452,7 @@ class CasePost:
 
 
 def _case_post(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "") -> CasePost:
+    """The case, request, services and CSRF token every case form posts (a FastAPI dependency)."""
     return CasePost(case_id, request, parts, csrf_token)
 
 
