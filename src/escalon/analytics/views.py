@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from escalon.analytics.kpis import KpiSummary, summary
 from escalon.auth.access import Staff
+from escalon.cases.views import instant_us
 from escalon.core.state import to_us
 from escalon.errors import Invalid, error_responses
 from escalon.request_params import DateTime
@@ -30,20 +31,11 @@ def kpis(
 ) -> KpiSummary:
     """Escalation rate, time to resolve, SLA compliance, CSAT and first-contact resolution."""
     now = context.now()
-    end = _us(until, "until") if until is not None else now + 1  # up to and including now
-    start = _us(since, "since") if since is not None else end - 30 * US_PER_DAY
+    end = instant_us(until, "until") if until is not None else now + 1  # up to and including now
+    start = instant_us(since, "since") if since is not None else end - 30 * US_PER_DAY
     if start >= end:
         raise Invalid("since must be before until")
     if start < FIRST_US or end > LAST_US:
         raise Invalid("the window must lie between the years 1 and 9999 (UTC)")
     with context.db.read() as session:
         return summary(session, since=start, until=end, now=now)
-
-
-def _us(moment: datetime, name: str) -> int:
-    if moment.utcoffset() is None:
-        raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T00:00:00Z)")
-    try:
-        return to_us(moment)
-    except OverflowError:
-        raise Invalid(f"{name} is out of range") from None

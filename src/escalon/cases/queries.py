@@ -42,6 +42,7 @@ from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import EscalonError, NotFound
 from escalon.notifications.models import OutboxMessage
+from escalon.outputs import from_row
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 
@@ -249,19 +250,8 @@ def message_out(
     attachments: list[AttachmentOut] | None = None,
 ) -> MessageOut:
     """A message as the API shows it."""
-    return MessageOut(
-        id=m.id,
-        case_id=m.case_id,
-        at=from_us(m.at),
-        author_kind=m.author_kind,
-        author=m.author,
-        public=m.public,
-        channel=m.channel,
-        subject=m.subject,
-        body=m.body,
-        details=m.details,
-        attachments=attachments or [],
-        delivery=delivery,
+    return from_row(
+        MessageOut, m, instants=("at",), attachments=attachments or [], delivery=delivery
     )
 
 
@@ -361,25 +351,7 @@ def get_message(session: Session, message_id: int) -> MessageOut:
 
 def escalation_out(e: Escalation) -> EscalationOut:
     """One escalation record as the API shows it."""
-    return EscalationOut(
-        id=e.id,
-        case_id=e.case_id,
-        kind=e.kind,
-        action=e.action,
-        from_level=e.from_level,
-        to_level=e.to_level,
-        from_team=e.from_team,
-        to_team=e.to_team,
-        rule=e.rule,
-        trigger=e.trigger,
-        metric=e.metric,
-        reason=e.reason,
-        actor=e.actor,
-        at=from_us(e.at),
-        recorded_at=from_us(e.recorded_at),
-        acknowledged_by=e.acknowledged_by,
-        acknowledged_at=instant(e.acknowledged_at),
-    )
+    return from_row(EscalationOut, e, instants=("at", "recorded_at", "acknowledged_at"))
 
 
 def escalations(session: Session, case_id: int, *, scope: visibility.Scope) -> list[EscalationOut]:
@@ -391,19 +363,10 @@ def escalations(session: Session, case_id: int, *, scope: visibility.Scope) -> l
 
 def approval_out(a: ApprovalRequest) -> ApprovalOut:
     """One approval request as the API shows it."""
-    return ApprovalOut(
-        id=a.id,
-        case_id=a.case_id,
-        kind=a.kind,
-        amount=a.amount,
-        note=a.note,
-        requested_by=a.requested_by,
-        requested_at=from_us(a.requested_at),
-        level=a.level,
-        status=a.status,
-        decided_by=a.decided_by,
-        decided_at=instant(a.decided_at),
-        decision_note=a.decision_note,
+    return from_row(
+        ApprovalOut,
+        a,
+        instants=("requested_at", "decided_at"),
         requester_authority=_authority_out(a.requester_authority, a.requester_basis),
         needs=None
         if a.requester_basis is None
@@ -489,19 +452,7 @@ def audit(
     if after is not None:
         query = query.where(AuditEntry.id > after)
     rows = list(session.scalars(query.order_by(AuditEntry.id).limit(limit + 1)))
-    items = [
-        AuditEntryOut(
-            id=e.id,
-            at=from_us(e.at),
-            recorded_at=from_us(e.recorded_at),
-            actor=e.actor,
-            kind=e.kind,
-            rule=e.rule,
-            key=e.key,
-            data=e.data,
-        )
-        for e in rows[:limit]
-    ]
+    items = [from_row(AuditEntryOut, e, instants=("at", "recorded_at")) for e in rows[:limit]]
     return AuditPage(items=items, next_after=items[-1].id if len(rows) > limit else None)
 
 
@@ -513,13 +464,4 @@ def last_audit_id(session: Session, case_id: int) -> int:
 
 def customer_out(customer: Customer) -> CustomerOut:
     """A customer as the API shows it."""
-    return CustomerOut(
-        id=customer.id,
-        ref=customer.ref,
-        name=customer.name,
-        email=customer.email,
-        tier=customer.tier,
-        timezone=customer.timezone,
-        created_at=from_us(customer.created_at),
-        updated_at=from_us(customer.updated_at),
-    )
+    return from_row(CustomerOut, customer, instants=("created_at", "updated_at"))

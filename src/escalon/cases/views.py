@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from escalon.cases import (
     updating,
     visibility,
 )
+from escalon.cases.acting import Actor
 from escalon.cases.models import Customer
 from escalon.cases.schemas import (
     ApprovalDecisionIn,
@@ -62,6 +63,11 @@ router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
 _READ = error_responses(401, 403, 404, 422)
 _WRITE = error_responses(400, 401, 403, 404, 409, 412, 422)
+# What an endpoint that opens a case answers besides 201.
+OPENING_RESPONSES: dict[int | str, Any] = {
+    200: {"model": CaseOut, "description": "Replayed: an earlier request with this key"},
+    **error_responses(400, 401, 403, 409, 422),
+}
 IdempotencyKeyHeader = Annotated[
     str | None,
     Header(
@@ -71,6 +77,18 @@ IdempotencyKeyHeader = Annotated[
         description="Send the same key when retrying: the case is created, the reply sent, once",
     ),
 ]
+
+
+class By(TypedDict):
+    """Who acts and when: what every use case takes from its caller besides the request."""
+
+    actor: Actor
+    now: int
+
+
+def by(context: Context) -> By:
+    """The caller and the current instant, passed on to a use case as `**by(context)`."""
+    return By(actor=context.actor, now=context.now())
 
 
 def _etag(response: Response, case: CaseOut) -> CaseOut:
@@ -175,10 +193,7 @@ def _customer(session: Session, customer_id: int) -> Customer:
     status_code=status.HTTP_201_CREATED,
     response_model=CaseOut,
     tags=["cases"],
-    responses={
-        200: {"model": CaseOut, "description": "Replayed: an earlier request with this key"},
-        **error_responses(400, 401, 403, 409, 422),
-    },
+    responses=OPENING_RESPONSES,
 )
 def create_case(
     body: CaseCreate,
@@ -191,10 +206,9 @@ def create_case(
         return opening.open_case(
             session,
             request=body,
-            actor=context.actor,
-            now=context.now(),
             analyzer=context.services.analyzer,
             idempotency_key=idempotency_key,
+            **by(context),
         )
 
     return answer_opening(context, open_, request=body, idempotency_key=idempotency_key)
@@ -292,8 +306,8 @@ def list_cases(
         category=category,
         q=q,
         due=list(due) if due else None,
-        opened_after=_aware_us(opened_after, "opened_after"),
-        opened_before=_aware_us(opened_before, "opened_before"),
+        opened_after=None if opened_after is None else instant_us(opened_after, "opened_after"),
+        opened_before=None if opened_before is None else instant_us(opened_before, "opened_before"),
     )
     with context.db.read() as session:
         return queries.list_cases(
@@ -301,9 +315,9 @@ def list_cases(
         )
 
 
-def _aware_us(moment: datetime | None, name: str) -> int | None:
-    if moment is None:
-        return None
+def instant_us(moment: datetime, name: str) -> int:
+    """A date-time parameter as µs since 1970: Invalid, naming the parameter, when it has no UTC
+    offset or lies beyond what the engine counts."""
     if moment.utcoffset() is None:
         raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
     try:
@@ -330,12 +344,7 @@ def update_case(
         )
     with context.db.write() as session:
         updating.update_case(
-            session,
-            case_id=case_id,
-            request=body,
-            actor=context.actor,
-            now=context.now(),
-            if_match=version,
+            session, case_id=case_id, request=body, if_match=version, **by(context)
         )
         return _etag(response, _written(session, case_id))
 
@@ -347,12 +356,7 @@ def assign_case(
     """Give the case to an agent (by handle), or back to the team's queue (null)."""
     with context.db.write() as session:
         updating.assign_case(
-            session,
-            case_id=case_id,
-            assignee=body.assignee,
-            actor=context.actor,
-            now=context.now(),
-            if_match=version,
+            session, case_id=case_id, assignee=body.assignee, if_match=version, **by(context)
         )
         return _etag(response, _written(session, case_id))
 
@@ -363,11 +367,7 @@ def assign_cases(body: BulkAssignIn, context: Staff) -> BulkAssignOut:
     again what is already theirs is done, unchanged)."""
     with context.db.write() as session:
         outcomes = assigning.assign_many(
-            session,
-            case_ids=body.case_ids,
-            assignee=body.assignee,
-            actor=context.actor,
-            now=context.now(),
+            session, case_ids=body.case_ids, assignee=body.assignee, **by(context)
         )
     return BulkAssignOut(
         results=[
@@ -404,10 +404,9 @@ def post_message(
             session,
             case_id=case_id,
             request=body,
-            actor=context.actor,
-            now=context.now(),
             analyzer=context.services.analyzer,
             if_match=version,
+            **by(context),
             deliver=body.channel is None,
             request_key=idempotency_key,
             files=[
@@ -440,12 +439,7 @@ def escalate(
     """Escalate by hand: up to a level (hierarchical) or to a team (functional), with a reason."""
     with context.db.write() as session:
         escalation.escalate_case(
-            session,
-            case_id=case_id,
-            request=body,
-            actor=context.actor,
-            now=context.now(),
-            if_match=version,
+            session, case_id=case_id, request=body, if_match=version, **by(context)
         )
         return _etag(response, _written(session, case_id))
 
@@ -461,9 +455,7 @@ def list_escalations(case_id: Id, context: Staff) -> list[EscalationOut]:
 def acknowledge(case_id: Id, response: Response, context: Staff, version: IfMatch) -> CaseOut:
     """Acknowledge the case's latest escalation: you own it now."""
     with context.db.write() as session:
-        escalation.acknowledge(
-            session, case_id=case_id, actor=context.actor, now=context.now(), if_match=version
-        )
+        escalation.acknowledge(session, case_id=case_id, if_match=version, **by(context))
         return _etag(response, _written(session, case_id))
 
 
@@ -474,12 +466,7 @@ def de_escalate(
     """Return the case to a lower level with a hand-over note (supervisors)."""
     with context.db.write() as session:
         escalation.de_escalate(
-            session,
-            case_id=case_id,
-            request=body,
-            actor=context.actor,
-            now=context.now(),
-            if_match=version,
+            session, case_id=case_id, request=body, if_match=version, **by(context)
         )
         return _etag(response, _written(session, case_id))
 
@@ -498,12 +485,7 @@ def request_approval(
     authority covers it decides."""
     with context.db.write() as session:
         approval_id = approvals.request_approval(
-            session,
-            case_id=case_id,
-            request=body,
-            actor=context.actor,
-            now=context.now(),
-            if_match=version,
+            session, case_id=case_id, request=body, if_match=version, **by(context)
         )
         response.headers["ETag"] = f'"{_written(session, case_id).version}"'
         return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
@@ -528,9 +510,7 @@ def decide_approval(approval_id: Id, body: ApprovalDecisionIn, context: Supervis
     """Approve or reject a pending request: not your own, and only when your own authority
     (your own limit, else the level you staff) covers it (403 otherwise, naming who may)."""
     with context.db.write() as session:
-        approvals.decide_approval(
-            session, approval_id=approval_id, request=body, actor=context.actor, now=context.now()
-        )
+        approvals.decide_approval(session, approval_id=approval_id, request=body, **by(context))
         return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
 
 
@@ -538,9 +518,7 @@ def decide_approval(approval_id: Id, body: ApprovalDecisionIn, context: Supervis
 def withdraw_approval(approval_id: Id, context: Staff) -> ApprovalOut:
     """Take back your own pending request (only the requester may)."""
     with context.db.write() as session:
-        approvals.withdraw_approval(
-            session, approval_id=approval_id, actor=context.actor, now=context.now()
-        )
+        approvals.withdraw_approval(session, approval_id=approval_id, **by(context))
         return queries.get_approval(session, approval_id, scope=visibility.EVERYTHING)
 
 
@@ -548,9 +526,7 @@ def withdraw_approval(approval_id: Id, context: Staff) -> ApprovalOut:
 def answer_survey(case_id: Id, body: SurveyIn, response: Response, context: Reader) -> CaseOut:
     """Record the customer's satisfaction answer (after resolution)."""
     with context.db.write() as session:
-        updating.answer_survey(
-            session, case_id=case_id, request=body, actor=context.actor, now=context.now()
-        )
+        updating.answer_survey(session, case_id=case_id, request=body, **by(context))
         return _etag(response, _written(session, case_id))
 
 
@@ -585,8 +561,7 @@ def migrate_policy(
             session,
             case_id=case_id,
             policy_version_id=body.policy_version_id,
-            actor=context.actor,
-            now=context.now(),
             if_match=version,
+            **by(context),
         )
         return _etag(response, _written(session, case_id))

@@ -17,7 +17,6 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon import http_headers
 from escalon.auth.access import services
 from escalon.cases import acting, queries, updating, visibility
 from escalon.cases import service as case_service
@@ -29,7 +28,7 @@ from escalon.errors import Conflict, NotFound
 from escalon.people.models import Agent
 from escalon.ratelimits.edge import public_page
 from escalon.services import Services
-from escalon.templating import page_templates
+from escalon.templating import PAGE_HEADERS, html_page, page_templates
 
 # Anyone may open these pages: each request counts against its client's limit (429 page).
 router = APIRouter(include_in_schema=False, dependencies=[Depends(public_page)])
@@ -52,22 +51,14 @@ STATUS_WORDS = {
 }
 # The page is reached by a secret address: no caching on the way, and no Referer to carry the
 # address to another site.
-HEADERS = {
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
-    "X-Robots-Tag": "noindex, nofollow",
-    "X-Content-Type-Options": "nosniff",
-}
+HEADERS = {**PAGE_HEADERS, "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex, nofollow"}
 
 _templates = page_templates("escalon.channels")
 
 
 def _page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     # The pages have no script, but their stylesheet runs only with this response's nonce.
-    nonce = http_headers.new_nonce()
-    html = _templates.get_template(name).render(csp_nonce=nonce, **context)
-    headers = {**HEADERS, "Content-Security-Policy": http_headers.page_policy(nonce)}
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    return html_page(_templates, name, status_code, HEADERS, **context)
 
 
 def _notice(title: str, text: str, status_code: int = 200) -> HTMLResponse:

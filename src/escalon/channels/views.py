@@ -56,6 +56,15 @@ def _status(code: int, description: str, model: type[Any] = ErrorBody) -> dict[i
     return {code: {"model": model, "description": description}}
 
 
+def _delivery_responses(model: type[Any], *more: dict[int | str, Any]) -> dict[int | str, Any]:
+    """What an endpoint that delivers a channel's message answers besides 201: 200 for one
+    delivered before, then `more`, then the errors."""
+    answers = _status(200, "Delivered before: nothing stored again", model)
+    for answer in more:
+        answers |= answer
+    return answers | error_responses(400, 401, 403, 404, 409, 422)
+
+
 # -- the public contact form -------------------------------------------------------------------
 
 
@@ -163,13 +172,12 @@ router = APIRouter(prefix="/api/v1")
     status_code=status.HTTP_201_CREATED,
     tags=["channels"],
     response_model=ChatOut,
-    responses={
-        **_status(200, "Delivered before: nothing stored again", ChatOut),
-        **_status(
+    responses=_delivery_responses(
+        ChatOut,
+        _status(
             202, "Not stored: the conversation has no case before the customer writes", ChatOut
         ),
-        **error_responses(400, 401, 403, 404, 409, 422),
-    },
+    ),
 )
 def chat_message(body: ChatMessageIn, response: Response, context: Integration) -> ChatOut:
     """A chat message from the chat widget's backend: the first customer message of a
@@ -182,10 +190,9 @@ def chat_message(body: ChatMessageIn, response: Response, context: Integration) 
         lambda session: chat.receive_chat(
             session,
             request=body,
-            actor=context.actor,
-            now=context.now(),
             analyzer=analyzer,
             handover=handover,
+            **case_views.by(context),
         ),
     )
     if delivered.duplicate:
@@ -229,12 +236,7 @@ def log_call(
     answers them, or an internal note when nobody answered (`no_answer`)."""
     with context.db.write() as session:
         message_id = phone.log_call(
-            session,
-            case_id=case_id,
-            request=body,
-            actor=context.actor,
-            now=context.now(),
-            if_match=version,
+            session, case_id=case_id, request=body, if_match=version, **case_views.by(context)
         )
         written = queries.get_case(session, case_id, scope=visibility.EVERYTHING)
         response.headers["ETag"] = f'"{written.version}"'
@@ -246,10 +248,7 @@ def log_call(
     status_code=status.HTTP_201_CREATED,
     response_model=CaseOut,
     tags=["channels"],
-    responses={
-        **_status(200, "Replayed: an earlier request with this key", CaseOut),
-        **error_responses(400, 401, 403, 409, 422),
-    },
+    responses=case_views.OPENING_RESPONSES,
 )
 def open_call(
     body: InboundCallIn,
@@ -271,10 +270,9 @@ def open_call(
         opened = phone.open_call(
             session,
             request=body,
-            actor=context.actor,
-            now=context.now(),
             analyzer=context.services.analyzer,
             idempotency_key=idempotency_key,
+            **case_views.by(context),
         )
         # A logged call changed the case after its opening: the answer reads it back.
         return opened._replace(row=None)
@@ -292,10 +290,7 @@ def open_call(
     status_code=status.HTTP_201_CREATED,
     tags=["channels"],
     response_model=SocialOut,
-    responses={
-        **_status(200, "Delivered before: nothing stored again", SocialOut),
-        **error_responses(400, 401, 403, 404, 409, 422),
-    },
+    responses=_delivery_responses(SocialOut),
 )
 def social_post(body: SocialPostIn, response: Response, context: Integration) -> SocialOut:
     """A post, mention or direct message from a social network: joins its thread's case, or
@@ -303,11 +298,7 @@ def social_post(body: SocialPostIn, response: Response, context: Integration) ->
     delivered = _retrying(
         context,
         lambda session: social.receive_social(
-            session,
-            request=body,
-            actor=context.actor,
-            now=context.now(),
-            analyzer=context.services.analyzer,
+            session, request=body, analyzer=context.services.analyzer, **case_views.by(context)
         ),
     )
     if delivered.duplicate:

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -45,6 +45,7 @@ from escalon.cases.schemas import (
     MessageIn,
     SlaOut,
 )
+from escalon.cases.views import By
 from escalon.channels import links
 from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
@@ -55,8 +56,9 @@ from escalon.people import presence
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
+from escalon.services import Services
 from escalon.web import clocks as clock_words
-from escalon.web.access import acting, scope_of
+from escalon.web.access import acting, by, scope_of
 from escalon.web.common import (
     SIGN_IN,
     STATUSES,
@@ -75,6 +77,7 @@ from escalon.web.timeline import Entry, assignees, timeline, what_it_did, when
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
+ApprovalId = Annotated[int, Path(ge=1, le=2**62)]
 Version = Annotated[int | None, Form(ge=1, le=2**62)]
 US = 1_000_000
 # A file is read no further than one byte past the largest kept, so that it is refused (413).
@@ -406,50 +409,69 @@ def case_live(case_id: CaseId, request: Request, parts: Parts) -> Response:
     return _show(request, parts, case_id, template="case_live.html")
 
 
-def _act(
-    request: Request,
-    parts: Parts,
-    case_id: int,
-    csrf_token: str,
-    done: str,
-    action: Callable[[Session, Visit], int | None],
-) -> Response:
-    """Check the session and CSRF token, run `action(session, visit)`, and go back to the page
-    (to what it made, when it returns a message's id)."""
-    visit = form_visit(request, parts, csrf_token)
-    if not isinstance(visit, Visit):
-        return visit
-    try:
-        with parts.database.write() as session:
-            before = queries.last_audit_id(session, case_id)
-            made = action(session, visit)
-            session.flush()
-            written = queries.last_audit_id(session, case_id)
-    except ValidationError as invalid:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in problem['loc']) or 'form'}: {problem['msg']}"
-            for problem in invalid.errors()
-        )
-        return _show(request, parts, case_id, error=problems, status_code=422)
-    except EscalonError as error:
-        text = str(error)
-        if error.status in (409, 412):
-            text += " The page now shows the case as it stands; check it and try again."
-        return _show(request, parts, case_id, error=text, status_code=error.status)
-    shown = f"&message={made}" if made is not None else ""
-    return redirect(f"/ui/cases/{case_id}?done={done}&after={before}&upto={written}{shown}")
+@dataclass(frozen=True, slots=True)
+class CasePost:
+    """A form posted about one case: the case, the request, the services and the form's CSRF
+    token, which every action on the case page takes alike."""
+
+    case_id: int
+    request: Request
+    parts: Services
+    csrf_token: str
+
+    def by(self, visit: Visit) -> By:
+        """The person and the current instant, passed on to a use case as `**form.by(visit)`."""
+        return by(visit, self.parts)
+
+    def act(self, done: str, action: Callable[[Session, Visit], int | None]) -> Response:
+        """Check the session and CSRF token, run `action(session, visit)`, and go back to the
+        page (to what it made, when it returns a message's id)."""
+        request, parts, case_id = self.request, self.parts, self.case_id
+        visit = form_visit(request, parts, self.csrf_token)
+        if not isinstance(visit, Visit):
+            return visit
+        try:
+            with parts.database.write() as session:
+                before = queries.last_audit_id(session, case_id)
+                made = action(session, visit)
+                session.flush()
+                written = queries.last_audit_id(session, case_id)
+        except ValidationError as invalid:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in problem['loc']) or 'form'}: {problem['msg']}"
+                for problem in invalid.errors()
+            )
+            return _show(request, parts, case_id, error=problems, status_code=422)
+        except EscalonError as error:
+            text = str(error)
+            if error.status in (409, 412):
+                text += " The page now shows the case as it stands; check it and try again."
+            return _show(request, parts, case_id, error=text, status_code=error.status)
+        shown = f"&message={made}" if made is not None else ""
+        return redirect(f"/ui/cases/{case_id}?done={done}&after={before}&upto={written}{shown}")
+
+
+def _case_post(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "") -> CasePost:
+    """The case, request, services and CSRF token every case form posts (a FastAPI dependency)."""
+    return CasePost(case_id, request, parts, csrf_token)
+
+
+CaseForm = Annotated[CasePost, Depends(_case_post)]
+# A form's text fields: a name (a kind, a priority, a handle), a line, an amount, a reason, a note.
+Name = Annotated[str, Form(max_length=100)]
+Line = Annotated[str, Form(max_length=200)]
+Amount = Annotated[str, Form(max_length=40)]
+Reason = Annotated[str, Form(max_length=2000)]
+Note = Annotated[str, Form(max_length=10_000)]
 
 
 @router.post("/cases/{case_id}/messages", response_class=HTMLResponse)
 def post_message(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
+    form: CaseForm,
     body: Annotated[str, Form(max_length=100_000)] = "",
     kind: Annotated[Literal["reply", "note"], Form()] = "reply",
     reply_token: Annotated[str, Form(max_length=100)] = "",
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
-    csrf_token: Csrf = "",
 ) -> Response:
     """Reply to the customer (queued for their channel), or add an internal note; with files."""
     # A file input left empty still sends one part, nameless and empty.
@@ -465,28 +487,21 @@ def post_message(
         message = MessageIn(author="agent", body=body, public=kind == "reply")
         return messages.post_message(
             session,
-            case_id=case_id,
+            case_id=form.case_id,
             request=message,
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            analyzer=parts.analyzer,
+            analyzer=form.parts.analyzer,
             deliver=True,
             request_key=f"form|{reply_token}" if reply_token else None,
             files=attached,
+            **form.by(visit),
         )
 
-    return _act(request, parts, case_id, csrf_token, kind, run)
+    return form.act(kind, run)
 
 
 @router.post("/cases/{case_id}/escalate", response_class=HTMLResponse)
 def escalate(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
-    target: Annotated[str, Form(max_length=200)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    version: Version = None,
-    csrf_token: Csrf = "",
+    form: CaseForm, target: Line = "", reason: Reason = "", version: Version = None
 ) -> Response:
     """Escalate up to a level (`level:NAME`) or across to a team (`team:NAME`), with a reason."""
     kind, _, name = target.partition(":")
@@ -497,69 +512,42 @@ def escalate(
         else:
             wanted = EscalateIn(kind="hierarchical", to_level=name or None, reason=reason)
         escalation.escalate_case(
-            session,
-            case_id=case_id,
-            request=wanted,
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=version,
+            session, case_id=form.case_id, request=wanted, if_match=version, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "route" if kind == "team" else "escalate", run)
+    return form.act("route" if kind == "team" else "escalate", run)
 
 
 @router.post("/cases/{case_id}/acknowledgement", response_class=HTMLResponse)
-def acknowledge(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "") -> Response:
+def acknowledge(form: CaseForm) -> Response:
     """Acknowledge the escalation: the case is yours."""
 
     def run(session: Session, visit: Visit) -> None:
-        escalation.acknowledge(
-            session,
-            case_id=case_id,
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=None,
-        )
+        escalation.acknowledge(session, case_id=form.case_id, if_match=None, **form.by(visit))
 
-    return _act(request, parts, case_id, csrf_token, "acknowledge", run)
+    return form.act("acknowledge", run)
 
 
 @router.post("/cases/{case_id}/de-escalation", response_class=HTMLResponse)
 def de_escalate(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
-    to_level: Annotated[str, Form(max_length=200)] = "",
-    note: Annotated[str, Form(max_length=10_000)] = "",
-    version: Version = None,
-    csrf_token: Csrf = "",
+    form: CaseForm, to_level: Line = "", note: Note = "", version: Version = None
 ) -> Response:
     """Return the case to a lower level with a hand-over note (supervisors)."""
 
     def run(session: Session, visit: Visit) -> None:
         if not visit.supervises:
             raise Forbidden("only supervisors and admins return a case to a lower level")
+        wanted = DeEscalateIn(to_level=to_level, note=note)
         escalation.de_escalate(
-            session,
-            case_id=case_id,
-            request=DeEscalateIn(to_level=to_level, note=note),
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=version,
+            session, case_id=form.case_id, request=wanted, if_match=version, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "de-escalate", run)
+    return form.act("de-escalate", run)
 
 
 @router.post("/cases/{case_id}/approvals", response_class=HTMLResponse)
 def request_approval(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
-    kind: Annotated[str, Form(max_length=100)] = "",
-    amount: Annotated[str, Form(max_length=40)] = "",
-    note: Annotated[str, Form(max_length=10_000)] = "",
-    csrf_token: Csrf = "",
+    form: CaseForm, kind: Name = "", amount: Amount = "", note: Note = ""
 ) -> Response:
     """Ask to grant an amount: granted within your authority, else it waits for a decider."""
 
@@ -568,85 +556,65 @@ def request_approval(
             value = float(amount.replace(",", "").strip())
         except ValueError:
             raise Invalid(f"the amount must be a number, not {amount!r}") from None
+        wanted = ApprovalIn(kind=kind, amount=value, note=note)
         approvals.request_approval(
-            session,
-            case_id=case_id,
-            request=ApprovalIn(kind=kind, amount=value, note=note),
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=None,
+            session, case_id=form.case_id, request=wanted, if_match=None, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "approval", run)
+    return form.act("approval", run)
 
 
 @router.post("/cases/{case_id}/approvals/{approval_id}/decision", response_class=HTMLResponse)
 def decide_approval(
-    case_id: CaseId,
-    approval_id: CaseId,
-    request: Request,
-    parts: Parts,
+    form: CaseForm,
+    approval_id: ApprovalId,
     decision: Annotated[Literal["approve", "reject"], Form()] = "approve",
-    note: Annotated[str, Form(max_length=10_000)] = "",
-    csrf_token: Csrf = "",
+    note: Note = "",
 ) -> Response:
     """Approve or reject a pending request on this case (supervisors)."""
 
     def run(session: Session, visit: Visit) -> None:
-        _on_case(session, parts, visit, approval_id, case_id)
+        _on_case(session, form, visit, approval_id)
+        wanted = ApprovalDecisionIn(decision=decision, note=note)
         approvals.decide_approval(
-            session,
-            approval_id=approval_id,
-            request=ApprovalDecisionIn(decision=decision, note=note),
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
+            session, approval_id=approval_id, request=wanted, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "decision", run)
+    return form.act("decision", run)
 
 
 @router.post("/cases/{case_id}/approvals/{approval_id}/withdrawal", response_class=HTMLResponse)
-def withdraw_approval(
-    case_id: CaseId,
-    approval_id: CaseId,
-    request: Request,
-    parts: Parts,
-    csrf_token: Csrf = "",
-) -> Response:
+def withdraw_approval(form: CaseForm, approval_id: ApprovalId) -> Response:
     """Take back your own pending approval request."""
 
     def run(session: Session, visit: Visit) -> None:
-        _on_case(session, parts, visit, approval_id, case_id)
-        approvals.withdraw_approval(
-            session, approval_id=approval_id, actor=acting(visit, parts), now=parts.clock.now_us()
-        )
+        _on_case(session, form, visit, approval_id)
+        approvals.withdraw_approval(session, approval_id=approval_id, **form.by(visit))
 
-    return _act(request, parts, case_id, csrf_token, "withdrawal", run)
+    return form.act("withdrawal", run)
 
 
-def _on_case(session: Session, parts: Parts, visit: Visit, approval_id: int, case_id: int) -> None:
+def _on_case(session: Session, form: CasePost, visit: Visit, approval_id: int) -> None:
     """NotFound unless the approval request is one of this case's, and the case is the
     person's to see (a form names both; they must agree)."""
-    found = queries.get_approval(session, approval_id, scope=scope_of(session, visit, parts))
-    if found.case_id != case_id:
-        raise NotFound(f"approval request {approval_id} is not on case {case_id}")
+    scope = scope_of(session, visit, form.parts)
+    if queries.get_approval(session, approval_id, scope=scope).case_id != form.case_id:
+        raise NotFound(f"approval request {approval_id} is not on case {form.case_id}")
 
 
 @router.post("/cases/{case_id}/update", response_class=HTMLResponse)
 def update_case(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
+    form: CaseForm,
     status: Annotated[str, Form(max_length=40)] = "",
-    priority: Annotated[str, Form(max_length=100)] = "",
-    category: Annotated[str, Form(max_length=100)] = "",
+    priority: Name = "",
+    category: Name = "",
     version: Version = None,
-    csrf_token: Csrf = "",
 ) -> Response:
     """Change the status, the priority or the category (only what differs from the case's)."""
 
     def run(session: Session, visit: Visit) -> None:
-        current = queries.get_case(session, case_id, scope=scope_of(session, visit, parts))
+        scope = scope_of(session, visit, form.parts)
+        current = queries.get_case(session, form.case_id, scope=scope)
         fields: dict[str, str] = {}
         if status and status != current.status:
             fields["status"] = status
@@ -656,61 +624,42 @@ def update_case(
             fields["category"] = category.strip()  # a person's choice, recorded as such
         if not fields:
             raise Invalid("nothing changed: pick another status, priority or category")
+        wanted = CasePatch.model_validate(fields)
         updating.update_case(
-            session,
-            case_id=case_id,
-            request=CasePatch.model_validate(fields),
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=version,
+            session, case_id=form.case_id, request=wanted, if_match=version, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "update", run)
+    return form.act("update", run)
 
 
 @router.post("/cases/{case_id}/resolve", response_class=HTMLResponse)
-def resolve(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
-    root_cause: Annotated[str, Form(max_length=200)] = "",
-    version: Version = None,
-    csrf_token: Csrf = "",
-) -> Response:
+def resolve(form: CaseForm, root_cause: Line = "", version: Version = None) -> Response:
     """Resolve the case, naming its root cause (the numbers page counts them)."""
 
     def run(session: Session, visit: Visit) -> None:
         if not root_cause.strip():
             raise Invalid("name the root cause: what caused the customer's problem")
+        wanted = CasePatch(status="resolved", root_cause=root_cause)
         updating.update_case(
-            session,
-            case_id=case_id,
-            request=CasePatch(status="resolved", root_cause=root_cause),
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=version,
+            session, case_id=form.case_id, request=wanted, if_match=version, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "resolve", run)
+    return form.act("resolve", run)
 
 
 @router.post("/cases/{case_id}/take", response_class=HTMLResponse)
-def take(case_id: CaseId, request: Request, parts: Parts, csrf_token: Csrf = "") -> Response:
+def take(form: CaseForm) -> Response:
     """Assign the case to yourself."""
 
     def run(session: Session, visit: Visit) -> None:
-        if visit.principal.agent is None:
+        agent = visit.principal.agent
+        if agent is None:
             raise Invalid("your user is not linked to an agent, so no case can be yours")
         updating.assign_case(
-            session,
-            case_id=case_id,
-            assignee=visit.principal.agent,
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=None,
+            session, case_id=form.case_id, assignee=agent, if_match=None, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "take", run)
+    return form.act("take", run)
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}")
@@ -752,24 +701,13 @@ def attachment(
 
 
 @router.post("/cases/{case_id}/assign", response_class=HTMLResponse)
-def assign(
-    case_id: CaseId,
-    request: Request,
-    parts: Parts,
-    assignee: Annotated[str, Form(max_length=100)] = "",
-    version: Version = None,
-    csrf_token: Csrf = "",
-) -> Response:
+def assign(form: CaseForm, assignee: Name = "", version: Version = None) -> Response:
     """Hand the case to a named person, or back to its team's queue (no one chosen)."""
 
     def run(session: Session, visit: Visit) -> None:
+        chosen = assignee.strip() or None
         updating.assign_case(
-            session,
-            case_id=case_id,
-            assignee=assignee.strip() or None,
-            actor=acting(visit, parts),
-            now=parts.clock.now_us(),
-            if_match=version,
+            session, case_id=form.case_id, assignee=chosen, if_match=version, **form.by(visit)
         )
 
-    return _act(request, parts, case_id, csrf_token, "assign", run)
+    return form.act("assign", run)

@@ -9,13 +9,12 @@ from fastapi import Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from escalon import http_headers
 from escalon.auth import service as auth
 from escalon.auth import sessions
 from escalon.auth.access import STAFF, services
 from escalon.cases import acting
 from escalon.services import Services
-from escalon.templating import page_templates
+from escalon.templating import PAGE_HEADERS, html_page, page_templates
 from escalon.web import session as ui
 
 Parts = Annotated[Services, Depends(services)]
@@ -27,23 +26,14 @@ OPEN_STATUSES = ("open", "pending_customer", "on_hold")
 STATUSES = (*OPEN_STATUSES, "resolved", "closed")
 MINUTE_US = 60 * 1_000_000
 WARNING_US = 30 * MINUTE_US
-HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-}
+HEADERS = {**PAGE_HEADERS, "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
 
 templates = page_templates("escalon.web")
 
 
 def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """A rendered template with the dashboard's headers; its scripts and styles carry a nonce
-    made for this response, the only one its Content-Security-Policy lets run."""
-    nonce = http_headers.new_nonce()
-    html = templates.get_template(name).render(csp_nonce=nonce, **context)
-    headers = {**HEADERS, "Content-Security-Policy": http_headers.page_policy(nonce)}
-    return HTMLResponse(html, status_code=status_code, headers=headers)
+    """A rendered template with the dashboard's headers (and its own nonce: `html_page`)."""
+    return html_page(templates, name, status_code, HEADERS, **context)
 
 
 def redirect(to: str) -> RedirectResponse:

@@ -121,6 +121,11 @@ class Matrix:
     calendars: list[CalendarRow]
     rules: list[RuleRow]
 
+    @property
+    def priority_heads(self) -> list[str]:
+        """The column heads of the table of priorities by impact and urgency."""
+        return ["Impact", *(f"Urgency {urgency}" for urgency in self.urgency)]
+
 
 @dataclass(frozen=True, slots=True)
 class VersionRow:

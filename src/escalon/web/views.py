@@ -31,7 +31,7 @@ from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 from escalon.ratelimits.edge import limits_of, public_page
 from escalon.web import session as ui
-from escalon.web.access import acting, scope_of
+from escalon.web.access import by, scope_of
 from escalon.web.common import (
     OPEN_STATUSES,
     QUEUE,
@@ -474,11 +474,7 @@ def assign_selected(
     try:
         with parts.database.write() as session:
             results = assigning.assign_many(
-                session,
-                case_ids=case_id,
-                assignee=assignee.strip() or None,
-                actor=acting(visit, parts),
-                now=parts.clock.now_us(),
+                session, case_ids=case_id, assignee=assignee.strip() or None, **by(visit, parts)
             )
     except EscalonError as error:
         return page(
@@ -589,12 +585,9 @@ def acknowledge_case(
     visit = form_visit(request, parts, csrf_token)
     if not isinstance(visit, Visit):
         return visit
-    actor = acting(visit, parts)
     try:
         with parts.database.write() as session:
-            escalation.acknowledge(
-                session, case_id=case_id, actor=actor, now=parts.clock.now_us(), if_match=None
-            )
+            escalation.acknowledge(session, case_id=case_id, if_match=None, **by(visit, parts))
     except EscalonError as error:
         return page(
             "notice.html",
