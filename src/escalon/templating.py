@@ -34,9 +34,11 @@ def html_page(
     name: str,
     status_code: int,
     headers: Mapping[str, str],
+    /,
     **context: Any,
 ) -> HTMLResponse:
-    """The page `name` rendered with `headers`; its scripts and styles carry a nonce made for
+    """The page `name` rendered with `headers` (positional: a page may have its own `headers`
+    to show); its scripts and styles carry a nonce made for
     this response, the only one its Content-Security-Policy lets run."""
     nonce = http_headers.new_nonce()
     html = templates.get_template(name).render(csp_nonce=nonce, **context)

@@ -31,7 +31,7 @@ from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 from escalon.ratelimits.edge import limits_of, public_page
 from escalon.web import session as ui
-from escalon.web.access import by, scope_of
+from escalon.web.access import acting, by, scope_of
 from escalon.web.common import (
     OPEN_STATUSES,
     QUEUE,
