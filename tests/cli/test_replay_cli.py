@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from escalon.cli import app
-from tests.core.engine_helpers import POLICY_HEAD, ev, opened
+from tests.builders.engine import POLICY_HEAD, ev, opened
 
 runner = CliRunner()
 POLICY = (

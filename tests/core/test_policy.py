@@ -8,56 +8,15 @@ from pathlib import Path
 import pytest
 
 from escalon.core.policy import PolicyInvalid, check_text, load_policy, parse_policy
+from tests.builders.policies import BASE, with_rule
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 SHARED_EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "examples" / "policy.yaml"
-
-BASE = """\
-name: test
-version: 3
-calendars:
-  office:
-    timezone: Europe/Berlin
-    hours:
-      mon: ["09:00-17:00"]
-      tue: ["09:00-17:00"]
-  always: {timezone: UTC, hours: always}
-priority:
-  order: [P1, P2, P3]
-  impact: [high, low]
-  urgency: [high, low]
-  matrix:
-    - [P1, P2]
-    - [P2, P3]
-  default: P3
-levels:
-  - {name: frontline, team: frontline, authority: {refund: 50}}
-  - {name: supervisor, team: supervisors, authority: {refund: unlimited}}
-teams: [finance]
-slas:
-  - name: urgent
-    when: {priority: [P1]}
-    calendar: always
-    targets: {first_response: 15m, resolution: 4h}
-  - name: standard
-    calendar: office
-    targets: {first_response: 4h}
-rules:
-  - name: breach
-    trigger: sla.breach
-    metric: first_response
-    do:
-      - escalate: {up: 1}
-"""
 
 
 def errors_of(text: str) -> list[str]:
     result = check_text(textwrap.dedent(text), "p.yaml")
     return [f"{e.line}|{e.path}|{e.message}" for e in result.errors]
-
-
-def with_rule(rule: str) -> str:
-    return BASE + textwrap.indent(textwrap.dedent(rule), "  ")
 
 
 def test_example_policy_loads_unchanged() -> None:

@@ -6,18 +6,9 @@ import textwrap
 from pathlib import Path
 
 from escalon.core.policy import check_text, load_policy, parse_policy
-from tests.core.test_policy import BASE
+from tests.builders.policies import BASE, CATEGORIES
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
-
-CATEGORIES = """\
-categories:
-  billing:
-    keywords: [invoice, charged twice, refund]
-  delivery:
-    keywords: [parcel, tracking number]
-  other: {}
-"""
 
 
 def warnings_of(text: str) -> list[str]:

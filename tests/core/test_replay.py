@@ -13,7 +13,7 @@ from escalon.core.engine import Action
 from escalon.core.policy import load_policy
 from escalon.core.replay import Replay, nearest_rank
 from escalon.core.state import to_us
-from tests.core.engine_helpers import FR_BREACH, at, drive, ev, make_policy, opened, us
+from tests.builders.engine import FR_BREACH, at, drive, ev, make_policy, opened, us
 
 SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "replay"
 

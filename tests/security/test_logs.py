@@ -28,7 +28,7 @@ import pytest
 from escalon import logs
 from escalon.config import Settings
 from escalon.notifications.delivery import deliver_due
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
 
 FORGED = "2026-12-06 INFO escalon.api: admin signed in"
 RECORD = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} [A-Z]+ [\w.]+: ")
@@ -166,7 +166,7 @@ def test_a_running_server_writes_one_line_per_record_and_no_link(
     database_url = f"sqlite:///{path}"
     from escalon.clock import ManualClock
     from escalon.database import Database
-    from tests.service.conftest import START, seed
+    from tests.builders.workspace import START, seed
 
     seeded = Database(database_url)
     seed(seeded, ManualClock(START))

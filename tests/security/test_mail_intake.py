@@ -42,11 +42,9 @@ from escalon.config import Settings
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.models import OutboxMessage
 from escalon.policies.models import PolicyVersion
-from tests.channels.dovecot import Mailbox, dovecot_server, mailbox
-from tests.service.conftest import Workspace
-from tests.service.test_outbox import SmtpServer, smtp_server
-
-__all__ = ["dovecot_server", "mailbox", "smtp_server"]  # fixtures, used by name
+from tests.builders.workspace import Workspace
+from tests.support.dovecot import Mailbox
+from tests.support.smtp import SmtpServer
 
 US = 1_000_000
 LIMITS = MailLimits(message_bytes=500_000, attachment_bytes=100_000)

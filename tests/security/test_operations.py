@@ -31,8 +31,8 @@ from escalon.config import Settings
 from escalon.database import Database
 from escalon.database.migrate import head_revision
 from escalon.worker.runner import Worker
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
+from tests.builders.cases import open_case
+from tests.builders.workspace import Workspace
 
 METRICS_TOKEN = "scrape-" + "x" * 24
 
