@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from escalon.core.policy import PolicyInvalid, check_text, load_policy, parse_policy
+from tests.builders.paths import EXAMPLE_POLICY, SHARED
 from tests.builders.policies import BASE, with_rule
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
-SHARED_EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "examples" / "policy.yaml"
+SHARED_EXAMPLE = SHARED / "examples" / "policy.yaml"
 
 
 def errors_of(text: str) -> list[str]:
@@ -20,7 +19,7 @@ def errors_of(text: str) -> list[str]:
 
 
 def test_example_policy_loads_unchanged() -> None:
-    policy = load_policy(EXAMPLE)
+    policy = load_policy(EXAMPLE_POLICY)
     assert policy.name == "acme-support"
     assert [level.name for level in policy.levels] == [
         "frontline",
@@ -31,7 +30,7 @@ def test_example_policy_loads_unchanged() -> None:
     assert [sla.name for sla in policy.slas] == ["critical", "enterprise", "standard"]
     assert len(policy.rules) == 11
     if SHARED_EXAMPLE.exists():
-        assert EXAMPLE.read_bytes() == SHARED_EXAMPLE.read_bytes()
+        assert EXAMPLE_POLICY.read_bytes() == SHARED_EXAMPLE.read_bytes()
 
 
 def test_valid_base_policy_has_no_errors_or_warnings() -> None:
@@ -432,4 +431,4 @@ def test_a_policy_that_is_not_a_mapping() -> None:
 def test_the_demo_ships_the_example_policy_byte_for_byte() -> None:
     from escalon.demo import policy_text
 
-    assert policy_text() == EXAMPLE.read_text(encoding="utf-8")
+    assert policy_text() == EXAMPLE_POLICY.read_text(encoding="utf-8")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,9 @@ from escalon.core.policy import load_policy
 from escalon.core.replay import Replay, nearest_rank
 from escalon.core.state import to_us
 from tests.builders.engine import FR_BREACH, at, drive, ev, make_policy, opened, us
+from tests.builders.paths import SHARED
 
-SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "replay"
+SHARED_EXAMPLES = SHARED / "examples" / "replay"
 
 
 def feed(

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from escalon.errors import Invalid
 from escalon.people.models import Agent, Team
 from escalon.people.roster import ImportReport, RosterError, import_roster, load_roster
+from tests.builders.paths import EXAMPLE_ROSTER
 from tests.builders.workspace import Workspace
-
-EXAMPLE = Path(__file__).parents[2] / "examples" / "roster.yaml"
 
 ROSTER = """\
 teams:
@@ -110,7 +109,7 @@ def test_a_yaml_roster_creates_teams_agents_and_the_rotation(
 def test_the_example_roster_imports_with_its_specialists_rotation(
     workspace: Workspace,
 ) -> None:
-    report = run(workspace, EXAMPLE)
+    report = run(workspace, EXAMPLE_ROSTER)
 
     assert len(report.teams) == 5
     assert len(report.agents) == 11

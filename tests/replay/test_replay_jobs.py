@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from escalon.cli import app
 from tests.builders.engine import opened
+from tests.builders.paths import EXAMPLE_POLICY
 
-EXAMPLE_POLICY = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 runner = CliRunner()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import subprocess
 import sys
 import threading
@@ -44,6 +43,7 @@ from escalon.notifications.models import OutboxMessage
 from escalon.policies.models import PolicyVersion
 from tests.builders.workspace import Workspace
 from tests.support.dovecot import Mailbox
+from tests.support.network import free_port
 from tests.support.smtp import SmtpServer
 
 US = 1_000_000
@@ -67,12 +67,6 @@ def mail(
     message["Message-ID"] = message_id
     message.set_content(body)
     return message.as_bytes(policy=SMTPUTF8)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Endpoint:

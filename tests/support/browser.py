@@ -23,11 +23,12 @@ from escalon.api.app import create_app
 from escalon.clock import ManualClock
 from escalon.config import Settings
 from escalon.database import Database
+from tests.builders.paths import REPO
 from tests.builders.workspace import START, seed
 from tests.support.network import free_port
 
 CHROMIUM = os.environ.get("ESCALON_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
 
 
 def require_browser() -> None:
