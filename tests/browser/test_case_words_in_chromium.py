@@ -10,19 +10,19 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from escalon.worker.timers import tick
-from tests.browser.conftest import Server
-from tests.browser.test_dashboard_in_chromium import LAPTOP, _open_case, _shoot, _sign_in
+from tests.builders.browser import LAPTOP, open_case, shoot, sign_in
+from tests.support.browser import Server
 
 
 def test_a_supervisor_reads_a_breached_case_and_resolves_it(
     server: Server, chromium: Browser, screenshots: Path
 ) -> None:
-    case_id = _open_case(server, priority="P1")
+    case_id = open_case(server, priority="P1")
     server.clock.advance(minutes=20)
     tick(server.database, now=server.clock.now_us(), batch=10)
     context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
-    _sign_in(page, server, server.tokens["supervisor"])
+    sign_in(page, server, server.tokens["supervisor"])
 
     page.goto(f"{server.url}/ui/cases/{case_id}")
     expect(page.locator("#clock-caption")).to_contain_text("wall-clock time")
@@ -33,7 +33,7 @@ def test_a_supervisor_reads_a_breached_case_and_resolves_it(
     )
     assert escalation < breach  # newest first: the breach came first
     assert not any("{" in line or "sla.breach" in line for line in lines)
-    _shoot(page, screenshots, "20-case-after-a-breach")
+    shoot(page, screenshots, "20-case-after-a-breach")
 
     page.get_by_label("Root cause").fill("printer firmware")
     page.get_by_role("button", name="Resolve").click()
@@ -43,5 +43,5 @@ def test_a_supervisor_reads_a_breached_case_and_resolves_it(
     expect(page.get_by_role("button", name="Request")).to_have_count(0)
     expect(page.get_by_role("button", name="Acknowledge the escalation")).to_have_count(0)
     expect(page.locator("#settled-note")).to_contain_text(re.compile("reopen it first"))
-    _shoot(page, screenshots, "21-case-resolved-offers-no-escalation")
+    shoot(page, screenshots, "21-case-resolved-offers-no-escalation")
     context.close()

@@ -9,54 +9,17 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
-import httpx
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from escalon.worker.timers import tick
-from tests.browser.conftest import Server
+from tests.builders.browser import LAPTOP, open_case, shoot, sign_in
+from tests.support.browser import Server
 
-LAPTOP = ViewportSize(width=1280, height=800)
 PHONE = ViewportSize(width=390, height=844)
 MINUTE_US = 60 * 1_000_000
 # What the page says after a reply: saved, and where it stands (never "sent" before it is).
 REPLY_SAVED = re.compile(r"^Your reply was saved\. (Queued for|Sent by|Not sent)")
-
-# Controls a person must be able to name: every visible one needs a label (or aria-label).
-UNLABELLED = """() => Array.from(document.querySelectorAll(
-    'input:not([type=hidden]), select, textarea, button'))
-  .filter(el => el.offsetParent !== null)
-  .filter(el => {
-    if (el.tagName === 'BUTTON') { return !(el.textContent.trim() || el.getAttribute('aria-label')); }
-    return !((el.labels && el.labels.length) || el.getAttribute('aria-label'));
-  })
-  .map(el => el.outerHTML.slice(0, 120))"""
-
-
-def _open_case(server: Server, **fields: Any) -> int:
-    """A new case from the API, as an integration would send it."""
-    body = {
-        "customer": {"ref": "K-7", "name": "Kim Park", "email": "kim@example.org"},
-        "subject": "Charged twice for my order",
-        "body": "My card was charged twice. Please fix it today.",
-        "channel": "email",
-        **fields,
-    }
-    response = httpx.post(
-        f"{server.url}/api/v1/cases",
-        json=body,
-        headers={"Authorization": f"Bearer {server.tokens['integration']}"},
-        timeout=30,
-    )
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
-
-
-def _shoot(page: Page, folder: Path, name: str) -> None:
-    """A full-page screenshot at the page's current size, and the checks every page must pass."""
-    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
-    assert page.evaluate(UNLABELLED) == [], f"unlabelled controls on {name}"
 
 
 def _phone(
@@ -65,34 +28,26 @@ def _phone(
     """Each page at a phone's width: no sideways scrolling, and a screenshot."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True)
     page = context.new_page()
-    _sign_in(page, server, token)
+    sign_in(page, server, token)
     for name, path in paths.items():
         page.goto(server.url + path)
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} scrolls sideways by {overflow} px on a phone"
-        _shoot(page, folder, f"phone-{name}")
+        shoot(page, folder, f"phone-{name}")
     context.close()
-
-
-def _sign_in(page: Page, server: Server, token: str) -> None:
-    page.goto(f"{server.url}/ui")
-    expect(page).to_have_url(re.compile(r"/ui/sign-in$"))
-    page.get_by_label("API token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/ui/queue$"))
 
 
 def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_sees_it(
     server: Server, chromium: Browser, screenshots: Path
 ) -> None:
-    case_id = _open_case(server, priority="P1")
+    case_id = open_case(server, priority="P1")
     agent_context = chromium.new_context(viewport=LAPTOP)
     agent = agent_context.new_page()
 
     # The agent signs in: the case is in the frontline queue, due in 15 minutes.
     agent.goto(f"{server.url}/ui/sign-in")
-    _shoot(agent, screenshots, "01-sign-in")
-    _sign_in(agent, server, server.tokens["agent"])
+    shoot(agent, screenshots, "01-sign-in")
+    sign_in(agent, server, server.tokens["agent"])
     agent.get_by_role("link", name="frontline").first.click()
     row = agent.locator("#queue-rows tr", has_text=f"#{case_id}")
     expect(row).to_contain_text("Charged twice for my order")
@@ -103,12 +58,12 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     server.clock.advance(minutes=12)
     expect(due).to_have_class(re.compile("due-warning"))
     expect(due).to_have_text("in 3 min")
-    _shoot(agent, screenshots, "02-team-queue-warning")
+    shoot(agent, screenshots, "02-team-queue-warning")
 
     agent.get_by_role("link", name=f"#{case_id}").click()
     expect(agent.locator("#case-level")).to_have_text("frontline")
     expect(agent.locator("#awaiting")).to_have_count(0)
-    _shoot(agent, screenshots, "03-case-new")
+    shoot(agent, screenshots, "03-case-new")
 
     # Time passes past the first-response target; the worker fires the breach rule. The open
     # case page shows the breach and the escalation without a reload.
@@ -119,7 +74,7 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     expect(agent.locator("#timeline")).to_contain_text("SLA first response: breach")
     expect(agent.locator("#timeline")).to_contain_text("Escalated frontline → supervisor")
     expect(agent.locator("td.due-breach").first).to_contain_text("overdue")
-    _shoot(agent, screenshots, "04-case-breached-and-escalated")
+    shoot(agent, screenshots, "04-case-breached-and-escalated")
     # It has left the frontline queue for the supervisors'.
     agent.goto(f"{server.url}/ui/queue?team=frontline")
     expect(agent.locator("#queue-rows")).to_contain_text("No cases match.")
@@ -128,11 +83,11 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     # A supervisor acknowledges it from the escalations board and replies.
     supervisor_context = chromium.new_context(viewport=LAPTOP)
     supervisor = supervisor_context.new_page()
-    _sign_in(supervisor, server, server.tokens["supervisor"])
+    sign_in(supervisor, server, server.tokens["supervisor"])
     supervisor.get_by_role("link", name="Escalations").click()
     waiting = supervisor.get_by_role("row", name=re.compile(f"#{case_id}"))
     expect(waiting).to_contain_text("Charged twice for my order")
-    _shoot(supervisor, screenshots, "05-escalations-board")
+    shoot(supervisor, screenshots, "05-escalations-board")
     waiting.get_by_role("button", name=f"Acknowledge case {case_id}").click()
     expect(supervisor.get_by_text("Nothing waits")).to_be_visible()
 
@@ -144,7 +99,7 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     supervisor.get_by_role("button", name="Send").click()
     expect(supervisor.get_by_role("status")).to_have_text(REPLY_SAVED)
     expect(supervisor.locator("#timeline li").first).to_contain_text("Replied to the customer")
-    _shoot(supervisor, screenshots, "06-case-acknowledged-and-replied")
+    shoot(supervisor, screenshots, "06-case-acknowledged-and-replied")
 
     # The agent's open case page follows without a reload.
     expect(agent.locator("#case-handler")).to_have_text("Sara (sara)")
@@ -161,15 +116,15 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     customer.goto(status_url)
     expect(customer.get_by_text("Sara", exact=True)).to_be_visible()
     expect(customer.get_by_text("The second charge is being refunded today.")).to_be_visible()
-    _shoot(customer, screenshots, "07-customer-status-page")
+    shoot(customer, screenshots, "07-customer-status-page")
 
     # The policy and numbers pages, for the record.
     supervisor.get_by_role("link", name="Policy").click()
     expect(supervisor.get_by_role("heading", level=1)).to_be_visible()
-    _shoot(supervisor, screenshots, "08-policy")
+    shoot(supervisor, screenshots, "08-policy")
     supervisor.get_by_role("link", name="Numbers").click()
     expect(supervisor.get_by_role("heading", level=1)).to_be_visible()
-    _shoot(supervisor, screenshots, "09-numbers")
+    shoot(supervisor, screenshots, "09-numbers")
 
     _phone(
         chromium,
@@ -201,7 +156,7 @@ def _tab_to(page: Page, selector: str, limit: int = 80) -> None:
 def test_the_keyboard_alone_signs_in_and_resolves_a_case(
     server: Server, chromium: Browser, screenshots: Path
 ) -> None:
-    case_id = _open_case(server)
+    case_id = open_case(server)
     context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
     page.goto(f"{server.url}/ui/sign-in")
@@ -228,5 +183,5 @@ def test_the_keyboard_alone_signs_in_and_resolves_a_case(
     _tab_to(page, "#message-body")
     outline = page.locator("#message-body").evaluate("el => getComputedStyle(el).outlineStyle")
     assert outline == "solid"
-    _shoot(page, screenshots, "10-case-resolved-by-keyboard")
+    shoot(page, screenshots, "10-case-resolved-by-keyboard")
     context.close()

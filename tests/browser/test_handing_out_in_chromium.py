@@ -12,10 +12,9 @@ import httpx
 from playwright.sync_api import Browser, expect
 
 from escalon.worker.timers import tick
-from tests.browser.conftest import Server
-from tests.browser.test_dashboard_in_chromium import LAPTOP, _open_case, _shoot, _sign_in
-
-OFFICE = {day: ["09:00-17:00"] for day in ("mon", "tue", "wed", "thu", "fri")}
+from tests.builders.browser import LAPTOP, open_case, shoot, sign_in
+from tests.builders.people import OFFICE
+from tests.support.browser import Server
 
 
 def _api(server: Server, method: str, path: str, body: dict[str, Any]) -> None:
@@ -32,18 +31,18 @@ def _api(server: Server, method: str, path: str, body: dict[str, Any]) -> None:
 def test_a_supervisor_reassigns_one_case_and_assigns_several_at_once(
     server: Server, chromium: Browser, screenshots: Path
 ) -> None:
-    single = _open_case(server, subject="Wrong size delivered")
-    several = [_open_case(server, subject=f"Parcel lost {n}") for n in range(3)]
+    single = open_case(server, subject="Wrong size delivered")
+    several = [open_case(server, subject=f"Parcel lost {n}") for n in range(3)]
     context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
-    _sign_in(page, server, server.tokens["supervisor"])
+    sign_in(page, server, server.tokens["supervisor"])
 
     # From the case page: the picker says who is here and how full they are.
     page.goto(f"{server.url}/ui/cases/{single}")
     picker = page.get_by_label("To", exact=True).and_(page.locator("#assign-to"))
     expect(picker).to_contain_text("Omar (omar) · present · 0/20 open cases")
     picker.select_option("omar")
-    _shoot(page, screenshots, "handout-01-picker")
+    shoot(page, screenshots, "handout-01-picker")
     page.locator("#assign-button").click()
     expect(page.get_by_role("status")).to_have_text("Assigned to Omar.")
     expect(page.locator("#case-handler")).to_have_text("Omar (omar)")
@@ -59,7 +58,7 @@ def test_a_supervisor_reassigns_one_case_and_assigns_several_at_once(
     for case_id in several[:2]:
         page.get_by_label(f"Select case #{case_id}").check()
     page.get_by_label("Assign the selected cases to").select_option("ana")
-    _shoot(page, screenshots, "handout-02-bulk")
+    shoot(page, screenshots, "handout-02-bulk")
     page.get_by_role("button", name="Assign selected").click()
     results = page.locator("#assign-results")
     expect(results).to_contain_text(f"#{several[0]}")
@@ -79,7 +78,7 @@ def test_a_waiting_case_goes_to_the_agent_whose_shift_starts(
     server.clock.set(datetime(2026, 11, 30, 5, 0, tzinfo=UTC))
     _api(server, "PATCH", "/agents/ana", {"timezone": "Europe/Berlin", "working_hours": OFFICE})
     _api(server, "PATCH", "/teams/frontline", {"assignment": "round_robin"})
-    case_id = _open_case(server, subject="When will my order ship?", priority="P4")
+    case_id = open_case(server, subject="When will my order ship?", priority="P4")
     tick(server.database, now=server.clock.now_us(), batch=10)
 
     # Ana signs in a little before her shift: her queue is empty, the case waits unassigned.
@@ -87,7 +86,7 @@ def test_a_waiting_case_goes_to_the_agent_whose_shift_starts(
     tick(server.database, now=server.clock.now_us(), batch=10)
     context = chromium.new_context(viewport=LAPTOP)
     page = context.new_page()
-    _sign_in(page, server, server.tokens["agent"])
+    sign_in(page, server, server.tokens["agent"])
     expect(page.locator("#queue-rows")).to_contain_text("No cases match.")
     page.goto(f"{server.url}/ui/queue?unassigned=1")
     expect(page.locator("#queue-rows")).to_contain_text(f"#{case_id}")
@@ -103,5 +102,5 @@ def test_a_waiting_case_goes_to_the_agent_whose_shift_starts(
     expect(page.locator("#case-handler")).to_have_text("Ana (ana)")
     expect(page.locator("#timeline")).to_contain_text("Assigned to Ana")
     expect(page.locator("#timeline")).to_contain_text("handed out from the queue")
-    _shoot(page, screenshots, "handout-03-handed-out")
+    shoot(page, screenshots, "handout-03-handed-out")
     context.close()

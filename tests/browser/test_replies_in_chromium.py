@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, Page, Route, expect
 from escalon.channels.mail import receive_email
 from escalon.config import Settings
 from escalon.notifications.delivery import deliver_due
-from tests.browser.conftest import Server
-from tests.channels.test_mail import mail
-from tests.service.test_outbox import SmtpServer, smtp_server  # noqa: F401 (the fixture)
+from tests.builders.mail import mail
+from tests.support.browser import Server
+from tests.support.smtp import SmtpServer
 
 
 def _sign_in(page: Page, server: Server, token: str) -> None:
@@ -44,7 +44,7 @@ def _reply(page: Page, text: str) -> None:
 def test_an_agent_replies_to_a_mail_and_the_customer_gets_it_in_their_thread(
     server: Server,
     chromium: Browser,
-    smtp_server: SmtpServer,  # noqa: F811 (the fixture)
+    smtp_server: SmtpServer,
 ) -> None:
     admin = {"Authorization": f"Bearer {server.tokens['admin']}"}
     changed = httpx.patch(

@@ -23,7 +23,7 @@ from escalon.channels.social import receive_social
 from escalon.channels.threads import DeliveryRace
 from escalon.clock import ManualClock
 from escalon.database import Database
-from tests.service.conftest import Workspace, _empty_postgres, seed
+from tests.builders.workspace import Workspace, empty_postgres, seed
 
 FORM = {
     "name": "Kim Lee",
@@ -640,7 +640,7 @@ def _race(database: Database, first: Deliver, second: Deliver) -> str:
 @pytest.fixture
 def seeded_postgres(postgres_url: str, clock: ManualClock) -> Database:
     database = Database(postgres_url, pool_size=4)
-    _empty_postgres(database)
+    empty_postgres(database)
     seed(database, clock)
     return database
 

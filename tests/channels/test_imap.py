@@ -21,11 +21,11 @@ from escalon.channels.models import InboundEmail
 from escalon.cli import app
 from escalon.config import get_settings
 from escalon.database import Database
-from tests.channels.dovecot import Mailbox, dovecot_server, free_port, mailbox
-from tests.channels.test_mail import REPLY, cases, mail, messages
-from tests.service.conftest import Workspace
-
-__all__ = ["dovecot_server", "mailbox"]  # fixtures, used by name
+from tests.builders.cases import cases, messages
+from tests.builders.mail import REPLY, mail
+from tests.builders.workspace import Workspace
+from tests.support.dovecot import Mailbox
+from tests.support.network import free_port
 
 SEEN = b"\\Seen"
 FLAGGED = b"\\Flagged"

@@ -25,9 +25,9 @@ from escalon.cli import app
 from escalon.core.events import parse_event
 from escalon.core.replay import Replay
 from escalon.files import load_policy
+from tests.builders.paths import EXAMPLE_POLICY, SHARED
 
-REPO = Path(__file__).resolve().parents[2]
-TWCS_HEAD = REPO.parent / "shared" / "data" / "twcs" / "twcs-head-5000.csv"
+TWCS_HEAD = SHARED / "data" / "twcs" / "twcs-head-5000.csv"
 runner = CliRunner()
 
 TWCS_HEADER = (
@@ -442,7 +442,7 @@ def test_twcs_head_imports_and_replays_with_every_event_accepted() -> None:
 
     skipped: list[tuple[int, str]] = []
     replay = Replay(
-        load_policy(REPO / "examples" / "policy.yaml"),
+        load_policy(EXAMPLE_POLICY),
         analyzer=load_analyzer(None),
         on_skip=lambda number, reason: skipped.append((number, reason)),
     )

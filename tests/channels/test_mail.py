@@ -4,10 +4,7 @@ real SMTP to Escalon's endpoint on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import smtplib
-import socket
 from collections.abc import Iterator
-from email.message import EmailMessage
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,45 +17,13 @@ from escalon.channels.email import (
     parse_email,
     reply_text,
 )
-from escalon.channels.mail import Intake, MailLimits, receive_email
+from escalon.channels.mail import MailLimits, receive_email
 from escalon.channels.mail_identity import content_fingerprint
 from escalon.channels.models import Attachment, InboundEmail
-from escalon.channels.smtp import mail_endpoint
-from escalon.core.signals import TextAnalyzer
 from escalon.core.text import one_line
-from tests.service.conftest import Workspace
-
-REPLY = """Thanks, restarting fixed it.
-
-Best regards,
-Kim
---
-Kim Example | Example Ltd
-
-On Mon, Nov 30, 2026 at 10:00 AM Support <support@example.org> wrote:
-> Please restart the printer.
-> Regards, Ana
-"""
-
-
-def mail(
-    body: str = "My printer is on fire.",
-    *,
-    subject: str = "Printer on fire",
-    sender: str = "Kim Example <kim@example.org>",
-    message_id: str = "<m1@example.org>",
-    **headers: str,
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "support@escalon.example"
-    message["Subject"] = subject
-    message["Message-ID"] = message_id
-    for name, value in headers.items():
-        message[name.replace("_", "-")] = value
-    message.set_content(body)
-    return message
-
+from tests.builders.cases import cases, messages
+from tests.builders.mail import REPLY, Endpoint, mail
+from tests.builders.workspace import Workspace
 
 # -- parsing ------------------------------------------------------------------------------------
 
@@ -130,35 +95,6 @@ def test_replies_name_the_messages_they_answer_most_direct_first() -> None:
 # -- intake -------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Endpoint:
-    """Escalon's SMTP endpoint on loopback, and a client that speaks real SMTP to it."""
-
-    def __init__(
-        self, ws: Workspace, limits: MailLimits | None = None, analyzer: TextAnalyzer | None = None
-    ) -> None:
-        self.port = free_port()
-        self.ws = ws
-        self.controller = mail_endpoint(
-            ws.database,
-            host="127.0.0.1",
-            port=self.port,
-            clock=ws.clock,
-            intake=Intake(analyzer=analyzer, limits=limits or MailLimits()),
-        )
-
-    def send(self, message: EmailMessage | bytes) -> Any:
-        with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
-            if isinstance(message, bytes):
-                return client.sendmail("kim@example.org", ["support@escalon.example"], message)
-            return client.send_message(message)
-
-
 @pytest.fixture
 def endpoint(workspace: Workspace) -> Iterator[Endpoint]:
     running = Endpoint(workspace, MailLimits(message_bytes=200_000, attachment_bytes=50_000))
@@ -167,18 +103,6 @@ def endpoint(workspace: Workspace) -> Iterator[Endpoint]:
         yield running
     finally:
         running.controller.stop()
-
-
-def cases(ws: Workspace) -> list[dict[str, Any]]:
-    response = ws.client.get("/api/v1/cases?sort=opened", headers=ws.headers())
-    assert response.status_code == 200
-    return list(response.json()["items"])
-
-
-def messages(ws: Workspace, case_id: int) -> list[dict[str, Any]]:
-    response = ws.client.get(f"/api/v1/cases/{case_id}/messages", headers=ws.headers())
-    assert response.status_code == 200
-    return list(response.json())
 
 
 def test_a_new_mail_opens_a_case_for_its_sender(endpoint: Endpoint) -> None:

@@ -14,8 +14,9 @@ from escalon.policies import service as policies
 from escalon.triage.category import CategoryClassifier, save_category_model, train_categories
 from escalon.triage.lazy import LazyAnalyzer
 from escalon.triage.trained import TrainingData
-from tests.channels.test_mail import Endpoint, cases, mail
-from tests.service.conftest import Workspace
+from tests.builders.cases import cases
+from tests.builders.mail import Endpoint, mail
+from tests.builders.workspace import Workspace
 
 # The example policy routes billing and refund cases to finance when they open.
 CATEGORIES = """

@@ -12,7 +12,7 @@ from escalon import keys
 from escalon.cases.models import Case
 from escalon.channels import links
 from escalon.notifications.models import OutboxMessage
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
 
 DAY_HOURS = 24
 

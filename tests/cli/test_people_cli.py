@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from escalon.cli import app
 from escalon.config import get_settings
+from tests.builders.paths import EXAMPLE_ROSTER
 
-EXAMPLE = Path(__file__).parents[2] / "examples" / "roster.yaml"
 # Wide enough that no table cell is cut.
 runner = CliRunner(env={"COLUMNS": "200"})
 
@@ -37,7 +37,7 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 def test_teams_import_creates_the_example_roster(database_url: str) -> None:
-    code, output = invoke("teams", "import", str(EXAMPLE))
+    code, output = invoke("teams", "import", str(EXAMPLE_ROSTER))
 
     assert code == 0, output
     assert "teams: 5 created, 0 updated, 0 unchanged" in output
@@ -45,9 +45,9 @@ def test_teams_import_creates_the_example_roster(database_url: str) -> None:
 
 
 def test_importing_again_reports_everything_unchanged(database_url: str) -> None:
-    invoke("agents", "import", str(EXAMPLE))
+    invoke("agents", "import", str(EXAMPLE_ROSTER))
 
-    code, output = invoke("agents", "import", str(EXAMPLE))
+    code, output = invoke("agents", "import", str(EXAMPLE_ROSTER))
 
     assert code == 0
     assert "teams: 0 created, 0 updated, 5 unchanged" in output
@@ -55,7 +55,7 @@ def test_importing_again_reports_everything_unchanged(database_url: str) -> None
 
 
 def test_a_dry_run_writes_nothing(database_url: str) -> None:
-    code, output = invoke("teams", "import", str(EXAMPLE), "--dry-run")
+    code, output = invoke("teams", "import", str(EXAMPLE_ROSTER), "--dry-run")
 
     assert code == 0
     assert "dry run: nothing was written" in output
@@ -123,7 +123,7 @@ def test_a_csv_roster_imports_agents_and_their_teams(database_url: str, tmp_path
 
 
 def test_teams_list_shows_assignment_and_members(database_url: str) -> None:
-    invoke("teams", "import", str(EXAMPLE))
+    invoke("teams", "import", str(EXAMPLE_ROSTER))
 
     code, output = invoke("teams", "list")
 
@@ -136,7 +136,7 @@ def test_teams_list_shows_assignment_and_members(database_url: str) -> None:
 def test_teams_show_lists_members_the_person_on_call_and_the_next_shifts(
     database_url: str,
 ) -> None:
-    invoke("teams", "import", str(EXAMPLE))
+    invoke("teams", "import", str(EXAMPLE_ROSTER))
 
     code, output = invoke("teams", "show", "specialists", "--shifts", "3")
 
@@ -227,7 +227,7 @@ def test_agents_add_refuses_one_line_values_it_cannot_read(database_url: str) ->
 
 
 def test_agents_list_filters_by_team(database_url: str) -> None:
-    invoke("teams", "import", str(EXAMPLE))
+    invoke("teams", "import", str(EXAMPLE_ROSTER))
 
     code, output = invoke("agents", "list", "--team", "supervisors")
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from escalon.cli import app
-from tests.core.test_policy import EXAMPLE
-from tests.core.test_policy_categories import CATEGORIES
+from tests.builders.paths import EXAMPLE_POLICY
+from tests.builders.policies import CATEGORIES
 
 
 def test_policy_check_lists_the_categories_and_warns_naming_the_rule(tmp_path: Path) -> None:
     path = tmp_path / "policy.yaml"
-    text = EXAMPLE.read_text(encoding="utf-8") + CATEGORIES.replace("billing", "biling", 1)
+    text = EXAMPLE_POLICY.read_text(encoding="utf-8") + CATEGORIES.replace("billing", "biling", 1)
     path.write_text(text, encoding="utf-8")
     result = CliRunner().invoke(app, ["policy", "check", str(path)])
     assert result.exit_code == 0, result.output

@@ -7,13 +7,13 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from escalon.cli import app
+from tests.builders.paths import EXAMPLE_POLICY
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 runner = CliRunner()
 
 
 def test_example_policy_summary_fits_one_screen() -> None:
-    result = runner.invoke(app, ["policy", "check", str(EXAMPLE)])
+    result = runner.invoke(app, ["policy", "check", str(EXAMPLE_POLICY)])
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "acme-support version 1" in out
@@ -34,7 +34,7 @@ def test_example_policy_summary_fits_one_screen() -> None:
 
 def test_broken_policy_lists_every_error_and_exits_1(tmp_path: Path) -> None:
     broken = (
-        EXAMPLE.read_text()
+        EXAMPLE_POLICY.read_text()
         .replace("calendar: office", "calendar: offise")
         .replace("escalate: {to: specialist}", "escalate: {to: specalist}")
     )

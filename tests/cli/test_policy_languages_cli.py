@@ -7,8 +7,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from escalon.cli import app
+from tests.builders.paths import EXAMPLE_POLICY
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 runner = CliRunner()
 
 
@@ -16,7 +16,7 @@ def test_policy_check_warns_when_the_customers_write_a_language_the_detector_can
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "policy.yaml"
-    path.write_text(EXAMPLE.read_text(encoding="utf-8") + "languages: [en, de, it]\n")
+    path.write_text(EXAMPLE_POLICY.read_text(encoding="utf-8") + "languages: [en, de, it]\n")
     result = runner.invoke(app, ["policy", "check", str(path)])
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if "relies on reading it" in line]
@@ -25,6 +25,6 @@ def test_policy_check_warns_when_the_customers_write_a_language_the_detector_can
 
 
 def test_the_example_policy_raises_no_language_warning() -> None:
-    result = runner.invoke(app, ["policy", "check", str(EXAMPLE)])
+    result = runner.invoke(app, ["policy", "check", str(EXAMPLE_POLICY)])
     assert result.exit_code == 0, result.output
     assert "relies on reading" not in result.output

@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from escalon.cli import app
+from tests.builders.paths import EXAMPLE_POLICY
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
@@ -23,7 +23,7 @@ def audit_entries() -> list[tuple[str, str]]:
 
 
 def test_upload_stores_a_version_without_activating_it(migrated_url: str) -> None:
-    result = runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
+    result = runner.invoke(app, ["policy", "upload", str(EXAMPLE_POLICY)])
 
     assert result.exit_code == 0, result.output
     assert "policy acme-support version 1 stored as #1" in result.stdout
@@ -32,7 +32,7 @@ def test_upload_stores_a_version_without_activating_it(migrated_url: str) -> Non
 
 
 def test_upload_with_activate_records_both_changes(migrated_url: str) -> None:
-    result = runner.invoke(app, ["policy", "upload", str(EXAMPLE), "--activate"])
+    result = runner.invoke(app, ["policy", "upload", str(EXAMPLE_POLICY), "--activate"])
 
     assert result.exit_code == 0, result.output
     assert "active: new cases open under it" in result.stdout
@@ -43,9 +43,9 @@ def test_upload_with_activate_records_both_changes(migrated_url: str) -> None:
 
 
 def test_uploading_the_same_text_again_stores_nothing_new(migrated_url: str) -> None:
-    runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
+    runner.invoke(app, ["policy", "upload", str(EXAMPLE_POLICY)])
 
-    result = runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
+    result = runner.invoke(app, ["policy", "upload", str(EXAMPLE_POLICY)])
 
     assert result.exit_code == 0, result.output
     assert "was already stored" in result.stdout
@@ -56,7 +56,7 @@ def test_a_file_with_errors_names_each_and_stores_nothing(
     migrated_url: str, tmp_path: Path
 ) -> None:
     broken = tmp_path / "broken.yaml"
-    broken.write_text(EXAMPLE.read_text().replace("calendar: office", "calendar: offise"))
+    broken.write_text(EXAMPLE_POLICY.read_text().replace("calendar: office", "calendar: offise"))
 
     result = runner.invoke(app, ["policy", "upload", str(broken), "--activate"])
 
@@ -70,9 +70,9 @@ def test_a_file_with_errors_names_each_and_stores_nothing(
 def test_a_changed_file_under_a_stored_version_is_refused(
     migrated_url: str, tmp_path: Path
 ) -> None:
-    runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
+    runner.invoke(app, ["policy", "upload", str(EXAMPLE_POLICY)])
     changed = tmp_path / "changed.yaml"
-    changed.write_text(EXAMPLE.read_text().replace("warn_at: 75%", "warn_at: 70%", 1))
+    changed.write_text(EXAMPLE_POLICY.read_text().replace("warn_at: 75%", "warn_at: 70%", 1))
 
     result = runner.invoke(app, ["policy", "upload", str(changed)])
 
@@ -81,7 +81,7 @@ def test_a_changed_file_under_a_stored_version_is_refused(
 
 
 def test_activate_names_the_version_the_file_gives_itself(migrated_url: str) -> None:
-    runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
+    runner.invoke(app, ["policy", "upload", str(EXAMPLE_POLICY)])
 
     result = runner.invoke(app, ["policy", "activate", "1"])
 
@@ -94,7 +94,7 @@ def test_activate_names_the_version_the_file_gives_itself(migrated_url: str) -> 
 
 
 def test_activating_an_unknown_version_names_the_stored_ones(migrated_url: str) -> None:
-    runner.invoke(app, ["policy", "upload", str(EXAMPLE)])
+    runner.invoke(app, ["policy", "upload", str(EXAMPLE_POLICY)])
 
     result = runner.invoke(app, ["policy", "activate", "7"])
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from escalon.cli import app
-from tests.core.engine_helpers import POLICY_HEAD, ev, opened
+from tests.builders.engine import POLICY_HEAD, ev, opened
+from tests.builders.paths import EXAMPLES
 
 runner = CliRunner()
 POLICY = (
@@ -130,9 +131,6 @@ def test_no_progress_bar_when_not_a_terminal(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "replaying" not in result.output
     assert "\x1b[" not in result.output
-
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def example_args(tmp_path: Path) -> list[str]:

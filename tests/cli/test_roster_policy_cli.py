@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from escalon.cli import app
 from escalon.config import get_settings
+from tests.builders.paths import EXAMPLES
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 runner = CliRunner(env={"COLUMNS": "200"})
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from typer.testing import CliRunner
 
 from escalon.cli import app
 from escalon.config import get_settings
+from tests.support.network import free_port
 
 runner = CliRunner()
 
@@ -85,17 +85,11 @@ def _tokens(output: str) -> list[str]:
     return [word for word in output.split() if word.startswith("esc_")][:4]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_serve_answers_and_stops_cleanly_on_sigterm(database_url: str, tmp_path: Path) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     assert runner.invoke(app, ["users", "create", "ann", "--role", "admin"]).exit_code == 0
     token = runner.invoke(app, ["tokens", "create", "ann"]).output.strip()
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "escalon", "serve", "--port", str(port)],

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from escalon import Calendar, CalendarError, files
-from tests.core.calendar_reference import ReferenceCalendar
+from tests.support.calendar_reference import ReferenceCalendar
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

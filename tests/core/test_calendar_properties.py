@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from escalon import Calendar, CalendarError
 from escalon.core.state import to_us
-from tests.core.calendar_reference import ReferenceCalendar
+from tests.support.calendar_reference import ReferenceCalendar
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEK_MIN = 7 * 1440

@@ -12,7 +12,7 @@ from escalon.core.codec import StateFormatError, state_from_json, state_to_json
 from escalon.core.events import parse_event
 from escalon.core.policy import Policy
 from escalon.core.state import CaseState
-from tests.core.engine_helpers import FR_BREACH, ev, make_policy, opened, us
+from tests.builders.engine import FR_BREACH, ev, make_policy, opened, us
 
 RULES = (
     FR_BREACH

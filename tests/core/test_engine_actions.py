@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.core.engine_helpers import drive, ev, make_policy, opened
+from tests.builders.engine import drive, ev, make_policy, opened
 
 
 def run_on_message(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from escalon.core.engine import apply_event, evaluate
 from escalon.core.events import parse_event
 from escalon.core.sla import clock_views
-from tests.core.engine_helpers import drive, ev, make_policy, opened, us
+from tests.builders.engine import drive, ev, make_policy, opened, us
 
 BREACH_RULES = """
 - name: breach

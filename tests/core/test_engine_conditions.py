@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.core.engine_helpers import FakeAnalyzer, drive, ev, make_policy, opened
+from tests.builders.engine import FakeAnalyzer, drive, ev, make_policy, opened
 
 
 def tagged(condition: str, events: list[dict[str, Any]], trigger: str = "customer.message") -> bool:

@@ -8,7 +8,7 @@ from escalon.core import engine
 from escalon.core.events import parse_event
 from escalon.core.policy import Policy, parse_policy
 from escalon.core.state import CaseState
-from tests.core.engine_helpers import FR_BREACH, POLICY_HEAD, ev, make_policy, opened, us
+from tests.builders.engine import FR_BREACH, POLICY_HEAD, ev, make_policy, opened, us
 
 NO_ACK = """
 - name: no ack

@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from escalon.core.policy import parse_policy
-from tests.core.engine_helpers import (
+from tests.builders.engine import (
     DEFAULT_SLAS,
     POLICY_HEAD,
     FakeAnalyzer,

@@ -14,7 +14,7 @@ from escalon.core.events import parse_event
 from escalon.core.rotations import rotation_from_dict
 from escalon.core.staffing import Staffing, TeamStaff
 from escalon.core.state import CaseState
-from tests.core.engine_helpers import FR_BREACH, ev, make_policy, opened, us
+from tests.builders.engine import FR_BREACH, ev, make_policy, opened, us
 
 OFFICE = Calendar.from_dict(
     {"timezone": "Europe/Berlin", "hours": {day: ["09:00-17:00"] for day in ("mon", "tue")}},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.core.engine_helpers import FR_BREACH, drive, ev, make_policy, opened
+from tests.builders.engine import FR_BREACH, drive, ev, make_policy, opened
 
 # 2026-12-01 is a Tuesday; the office calendar is Mon-Fri 09:00-17:00 in Berlin.
 

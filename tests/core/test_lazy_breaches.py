@@ -11,7 +11,7 @@ from bench.replay_events import write
 
 from escalon.core.policy import parse_policy
 from escalon.core.replay import Replay
-from tests.core.engine_helpers import DEFAULT_SLAS, POLICY_HEAD, drive, ev, make_policy, opened
+from tests.builders.engine import DEFAULT_SLAS, POLICY_HEAD, drive, ev, make_policy, opened
 
 # Rules that move cases between SLAs and levels, so breaches happen under changing targets.
 MOVING_RULES = """\

@@ -3,53 +3,15 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from escalon.core.policy import PolicyInvalid, check_text, parse_policy
 from escalon.files import load_policy
+from tests.builders.paths import EXAMPLE_POLICY, SHARED
+from tests.builders.policies import BASE, with_rule
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
-SHARED_EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "examples" / "policy.yaml"
-
-BASE = """\
-name: test
-version: 3
-calendars:
-  office:
-    timezone: Europe/Berlin
-    hours:
-      mon: ["09:00-17:00"]
-      tue: ["09:00-17:00"]
-  always: {timezone: UTC, hours: always}
-priority:
-  order: [P1, P2, P3]
-  impact: [high, low]
-  urgency: [high, low]
-  matrix:
-    - [P1, P2]
-    - [P2, P3]
-  default: P3
-levels:
-  - {name: frontline, team: frontline, authority: {refund: 50}}
-  - {name: supervisor, team: supervisors, authority: {refund: unlimited}}
-teams: [finance]
-slas:
-  - name: urgent
-    when: {priority: [P1]}
-    calendar: always
-    targets: {first_response: 15m, resolution: 4h}
-  - name: standard
-    calendar: office
-    targets: {first_response: 4h}
-rules:
-  - name: breach
-    trigger: sla.breach
-    metric: first_response
-    do:
-      - escalate: {up: 1}
-"""
+SHARED_EXAMPLE = SHARED / "examples" / "policy.yaml"
 
 
 def errors_of(text: str) -> list[str]:
@@ -57,12 +19,8 @@ def errors_of(text: str) -> list[str]:
     return [f"{e.line}|{e.path}|{e.message}" for e in result.errors]
 
 
-def with_rule(rule: str) -> str:
-    return BASE + textwrap.indent(textwrap.dedent(rule), "  ")
-
-
 def test_example_policy_loads_unchanged() -> None:
-    policy = load_policy(EXAMPLE)
+    policy = load_policy(EXAMPLE_POLICY)
     assert policy.name == "acme-support"
     assert [level.name for level in policy.levels] == [
         "frontline",
@@ -73,7 +31,7 @@ def test_example_policy_loads_unchanged() -> None:
     assert [sla.name for sla in policy.slas] == ["critical", "enterprise", "standard"]
     assert len(policy.rules) == 11
     if SHARED_EXAMPLE.exists():
-        assert EXAMPLE.read_bytes() == SHARED_EXAMPLE.read_bytes()
+        assert EXAMPLE_POLICY.read_bytes() == SHARED_EXAMPLE.read_bytes()
 
 
 def test_valid_base_policy_has_no_errors_or_warnings() -> None:
@@ -474,4 +432,4 @@ def test_a_policy_that_is_not_a_mapping() -> None:
 def test_the_demo_ships_the_example_policy_byte_for_byte() -> None:
     from escalon.demo import policy_text
 
-    assert policy_text() == EXAMPLE.read_text(encoding="utf-8")
+    assert policy_text() == EXAMPLE_POLICY.read_text(encoding="utf-8")

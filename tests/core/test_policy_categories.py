@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 from escalon.core.policy import check_text, parse_policy
 from escalon.files import load_policy
-from tests.core.test_policy import BASE
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "policy.yaml"
-
-CATEGORIES = """\
-categories:
-  billing:
-    keywords: [invoice, charged twice, refund]
-  delivery:
-    keywords: [parcel, tracking number]
-  other: {}
-"""
+from tests.builders.paths import EXAMPLE_POLICY
+from tests.builders.policies import BASE, CATEGORIES
 
 
 def warnings_of(text: str) -> list[str]:
@@ -159,7 +148,7 @@ def test_a_keyword_in_two_categories_warns_that_the_first_wins() -> None:
 def test_the_example_policy_keeps_the_fingerprint_it_had_before_categories_and_languages() -> None:
     # Read off the code before either section existed: stored policies and the cases evaluated
     # under them must not see their fingerprint change with the format's additions.
-    assert load_policy(EXAMPLE).fingerprint == "8c2134eff2755cc0"
+    assert load_policy(EXAMPLE_POLICY).fingerprint == "8c2134eff2755cc0"
 
 
 def test_keywords_are_bounded_and_a_huge_text_is_read_from_its_beginning() -> None:

@@ -4,7 +4,7 @@ warnings `policy check` gives where a rule reads text in a language the detector
 from __future__ import annotations
 
 from escalon.core.policy import check_text
-from tests.core.test_policy import BASE, with_rule
+from tests.builders.policies import BASE, with_rule
 
 MANAGER_RULE = """\
 - name: wants a manager

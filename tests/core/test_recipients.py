@@ -6,7 +6,7 @@ from __future__ import annotations
 from escalon.core import recipients
 from escalon.core.assignment import AWAY, Candidate
 from escalon.core.staffing import Staffing, TeamStaff
-from tests.core.engine_helpers import make_policy
+from tests.builders.engine import make_policy
 
 LEVELS = make_policy().levels
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +12,10 @@ from escalon.core.engine import Action
 from escalon.core.replay import Replay, nearest_rank
 from escalon.core.state import to_us
 from escalon.files import load_policy
-from tests.core.engine_helpers import FR_BREACH, at, drive, ev, make_policy, opened, us
+from tests.builders.engine import FR_BREACH, at, drive, ev, make_policy, opened, us
+from tests.builders.paths import SHARED
 
-SHARED_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples" / "replay"
+SHARED_EXAMPLES = SHARED / "examples" / "replay"
 
 
 def feed(

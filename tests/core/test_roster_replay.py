@@ -11,7 +11,7 @@ from escalon.core.calendar import Calendar
 from escalon.core.engine import Action
 from escalon.core.replay import Replay
 from escalon.core.roster import RosterInvalid, StaffRoster, parse_roster, staff_roster
-from tests.core.engine_helpers import ev, make_policy, opened, us
+from tests.builders.engine import ev, make_policy, opened, us
 
 OFFICE = '{mon: ["09:00-17:00"], tue: ["09:00-17:00"], wed: ["09:00-17:00"], thu: ["09:00-17:00"], fri: ["09:00-17:00"]}'
 

@@ -8,7 +8,7 @@ import pytest
 
 from escalon.core import rules
 from escalon.core.policy.model import ACTION_KINDS, TRIGGERS, ActionSpec, Conditions, RuleSpec
-from tests.core.engine_helpers import make_policy
+from tests.builders.engine import make_policy
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from escalon.core.sla import counted, reach
 from escalon.core.state import CaseState
-from tests.core.engine_helpers import make_policy, us
+from tests.builders.engine import make_policy, us
 
 POLICY = make_policy("")
 STANDARD = 2  # the office-hours SLA of the helpers' policy

@@ -11,14 +11,7 @@ from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.events import parse_event
 from escalon.core.policy import check_text
 from escalon.core.rules.english import rule_sentence
-from tests.core.engine_helpers import (
-    POLICY_HEAD,
-    FakeAnalyzer,
-    drive,
-    ev,
-    make_policy,
-    opened,
-)
+from tests.builders.engine import POLICY_HEAD, FakeAnalyzer, drive, ev, make_policy, opened
 
 DROP = """
 - name: mood turns sour

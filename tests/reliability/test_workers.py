@@ -19,8 +19,8 @@ from sqlalchemy import func, select
 from escalon.cases.models import AuditEntry, Case, Escalation
 from escalon.database import Database
 from escalon.notifications.models import OutboxMessage
-from tests.postgres import SERVER, require_server
-from tests.reliability.conftest import Receiver
+from tests.support.postgres import SERVER, require_server
+from tests.support.webhooks import KeyRecorder
 
 # Worker processes, SIGKILLs and a PostgreSQL restart: these run alone, after the other tests.
 pytestmark = pytest.mark.serial
@@ -125,13 +125,13 @@ def test_concurrent_workers_fire_every_due_escalation_exactly_once(
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
 def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
-    kind: str, request: pytest.FixtureRequest, tmp_path: Path, receiver: Receiver
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, key_recorder: KeyRecorder
 ) -> None:
     """SIGKILL ten times at random moments; the outbox reaches the webhook at least once each."""
     database: Database = request.getfixturevalue(f"{kind}_database")
     count = 6_000 if kind == "postgresql" else 3_000
     start = now_us()
-    load.add_webhook(database, name="ops", url=receiver.url, secret="s" * 32, now=start)
+    load.add_webhook(database, name="ops", url=key_recorder.url, secret="s" * 32, now=start)
     dues = seed_due(database, count, start - 20 * US, start + 5 * US, "webhook:ops")
     env = {
         "ESCALON_OUTBOX_LEASE_SECONDS": "1",
@@ -163,7 +163,7 @@ def test_a_worker_killed_mid_batch_loses_and_doubles_nothing(
     webhook_keys = {key for key, _status, channel in outbox if channel == "webhook"}
     assert len(webhook_keys) == count  # one webhook message per firing, never two
     assert {status for _key, status, _channel in outbox} == {"delivered"}
-    received = receiver.keys()
+    received = key_recorder.keys()
     assert set(received) == webhook_keys  # at least once each, and only real keys
     assert all(len(key) == 64 for key in received)
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
 
 
 def test_creating_a_user_and_a_token_is_in_the_admin_audit(workspace: Workspace) -> None:

@@ -18,8 +18,8 @@ from escalon.cases import acting, approvals
 from escalon.cases.schemas import ApprovalDecisionIn
 from escalon.database import Database
 from escalon.errors import Conflict
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
+from tests.builders.cases import open_case
+from tests.builders.workspace import Workspace
 
 
 def _user(ws: Workspace, username: str, role: str, agent: str | None = None) -> dict[str, str]:

@@ -21,8 +21,8 @@ from escalon.config import get_settings
 from escalon.database import Base, Database
 from escalon.database.backup import BackupFailed, backup, count_rows, restore
 from escalon.database.migrate import upgrade
-from tests.postgres import scratch_database
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
+from tests.support.postgres import scratch_database
 
 WEBHOOK_SECRET = "webhook-secret-that-must-stay-sealed"
 # Rows the running service rewrites on its own (rate counters synced in the background): not

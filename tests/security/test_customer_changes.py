@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
+from tests.builders.cases import open_case
+from tests.builders.workspace import Workspace
 
 KIM = {"ref": "K-1", "name": "Kim", "email": "kim@example.org", "tier": "standard"}
 ATTACKER = {"ref": "K-1", "name": "Kim", "email": "attacker@evil.example", "tier": "enterprise"}

@@ -17,8 +17,8 @@ from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import inspect, text
 
 from escalon.database import Database
-from tests.service.conftest import Workspace
-from tests.web.dashboard import sign_in
+from tests.builders.dashboard import sign_in
+from tests.builders.workspace import Workspace
 
 ADMIN_ONLY_PAGE = "/ui/queue?team=management"
 

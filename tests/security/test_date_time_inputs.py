@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
 
 EDGES = [
     "9999-12-31T23:59:59Z",

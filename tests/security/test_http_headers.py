@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from httpx import Response
 from playwright.sync_api import Browser
 
-from tests.browser.conftest import Server, chromium, server  # noqa: F401 (fixtures)
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
-from tests.web.dashboard import sign_in
+from tests.builders.cases import open_case
+from tests.builders.dashboard import sign_in
+from tests.builders.workspace import Workspace
+from tests.support.browser import Server
 
 
 def directives(response: Response) -> dict[str, str]:
@@ -159,8 +159,8 @@ def test_the_front_door_leads_to_the_sign_in(workspace: Workspace) -> None:
 
 
 def test_in_a_browser_no_page_breaks_its_own_policy(
-    server: Server,  # noqa: F811 (the fixture)
-    chromium: Browser,  # noqa: F811 (the fixture)
+    server: Server,
+    chromium: Browser,
 ) -> None:
     """Chromium enforces the policies: nothing is refused, and the pages' scripts still run."""
     case_id = int(

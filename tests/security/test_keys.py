@@ -19,7 +19,7 @@ from escalon.config import Settings
 from escalon.database import Database
 from escalon.database.migrate import upgrade
 from escalon.web import session as ui
-from tests.postgres import scratch_database
+from tests.support.postgres import scratch_database
 
 DAY_US = 86_400_000_000
 NOW_US = 1_800_000_000_000_000

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,8 @@ import pytest
 from escalon import logs
 from escalon.config import Settings
 from escalon.notifications.delivery import deliver_due
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
+from tests.support.network import free_port
 
 FORGED = "2026-12-06 INFO escalon.api: admin signed in"
 RECORD = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} [A-Z]+ [\w.]+: ")
@@ -152,12 +152,6 @@ def test_uvicorns_error_log_is_cleaned_and_its_access_log_is_off(written: io.Str
     assert_one_line_per_record(text)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_a_running_server_writes_one_line_per_record_and_no_link(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
@@ -166,12 +160,12 @@ def test_a_running_server_writes_one_line_per_record_and_no_link(
     database_url = f"sqlite:///{path}"
     from escalon.clock import ManualClock
     from escalon.database import Database
-    from tests.service.conftest import START, seed
+    from tests.builders.workspace import START, seed
 
     seeded = Database(database_url)
     seed(seeded, ManualClock(START))
     seeded.dispose()
-    port = _free_port()
+    port = free_port()
     output = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "escalon", "serve", "--port", str(port)],

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import subprocess
 import sys
 import threading
@@ -42,11 +41,10 @@ from escalon.config import Settings
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.models import OutboxMessage
 from escalon.policies.models import PolicyVersion
-from tests.channels.dovecot import Mailbox, dovecot_server, mailbox
-from tests.service.conftest import Workspace
-from tests.service.test_outbox import SmtpServer, smtp_server
-
-__all__ = ["dovecot_server", "mailbox", "smtp_server"]  # fixtures, used by name
+from tests.builders.workspace import Workspace
+from tests.support.dovecot import Mailbox
+from tests.support.network import free_port
+from tests.support.smtp import SmtpServer
 
 US = 1_000_000
 LIMITS = MailLimits(message_bytes=500_000, attachment_bytes=100_000)
@@ -69,12 +67,6 @@ def mail(
     message["Message-ID"] = message_id
     message.set_content(body)
     return message.as_bytes(policy=SMTPUTF8)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Endpoint:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from escalon.cases.models import Message
 from escalon.channels.mail import TRUST_FROM, Intake, MailTrust, Received, receive_email
 from escalon.notifications.models import OutboxMessage
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
 
 KIM = "Kim Example <kim@example.org>"
 EVE = "Eve <eve@example.net>"

@@ -31,8 +31,9 @@ from escalon.config import Settings
 from escalon.database import Database
 from escalon.database.migrate import head_revision
 from escalon.worker.runner import Worker
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
+from tests.builders.cases import open_case
+from tests.builders.workspace import Workspace
+from tests.support.network import free_port
 
 METRICS_TOKEN = "scrape-" + "x" * 24
 
@@ -233,18 +234,12 @@ def test_the_firing_lag_is_how_late_the_worker_claimed_each_due_timer(
     assert sample(exposition, "escalon_worker_ticks_total") == 1.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_a_separate_worker_serves_its_lag_on_loopback(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
     path = tmp_path / "escalon.db"
     path.write_bytes(sqlite_template.read_bytes())
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
         [sys.executable, "-m", "escalon", "worker", "--metrics-port", str(port)],

@@ -30,7 +30,7 @@ from escalon.database import Database
 from escalon.errors import Invalid
 from escalon.people.roster import RosterError, load_roster
 from escalon.policies import service as policies
-from tests.service.conftest import Workspace, seed
+from tests.builders.workspace import Workspace, seed
 
 runner = CliRunner()
 

@@ -19,7 +19,7 @@ from escalon.clock import ManualClock
 from escalon.config import Settings
 from escalon.database import Database
 from escalon.ratelimits.models import RateCounter
-from tests.service.conftest import seed
+from tests.builders.workspace import seed
 
 FORM = {"name": "Kim", "email": "kim@example.org", "message": "The printer is on fire."}
 PROXY = "198.51.100.7"

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from escalon.api.app import create_app
 from escalon.config import Settings
-from tests.service.conftest import Workspace
-from tests.web.dashboard import csrf_of, sign_in
+from tests.builders.dashboard import csrf_of, sign_in
+from tests.builders.workspace import Workspace
 
 QUEUE = "/ui/queue"
 

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from escalon.api.app import create_app
 from escalon.config import Settings
-from tests.service.conftest import Workspace
+from tests.builders.workspace import Workspace
 
 DAY = timedelta(days=1)
 

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from escalon.auth import service as auth
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
-from tests.web.dashboard import csrf_of, sign_in
+from tests.builders.cases import open_case
+from tests.builders.dashboard import csrf_of, sign_in
+from tests.builders.workspace import Workspace
 
 
 @dataclass

@@ -12,16 +12,13 @@ from escalon import keys
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.models import Webhook
 from escalon.notifications.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
-from tests.service.conftest import Workspace
-from tests.service.test_outbox import Receiver, open_case, settings_for, use_webhook_policy
-from tests.service.test_outbox import receiver as outbox_receiver
+from tests.builders.cases import open_case
+from tests.builders.notifications import settings_for, use_webhook_policy
+from tests.builders.workspace import Workspace
+from tests.support.webhooks import Receiver
 
 # The receiver listens on loopback.
 WORKSPACE_SETTINGS: dict[str, Any] = {"webhook_allow_private": True}
-
-
-# A real HTTP receiver on loopback: the outbox tests' own fixture, under the usual name.
-receiver = outbox_receiver
 
 
 def _stored(ws: Workspace) -> str:

@@ -29,9 +29,10 @@ from escalon.notifications.transports import (
     WebhookTarget,
     WebhookTransport,
 )
-from tests.postgres import scratch_database
-from tests.service.conftest import Workspace
-from tests.service.test_outbox import WEBHOOK_POLICY, open_case
+from tests.builders.cases import open_case
+from tests.builders.notifications import WEBHOOK_POLICY
+from tests.builders.workspace import Workspace
+from tests.support.postgres import scratch_database
 
 PUBLIC = "93.184.215.14"
 SECRET_ANSWER = "stack trace: password=hunter2 at db.internal:5432"

@@ -3,7 +3,6 @@ arrays are refused."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,8 +11,9 @@ import pytest
 from escalon.triage.arrays import ArrayClassifier, ArrayError, Trees
 from escalon.triage.ensemble import BOOSTING_MIN_LABEL, EnsembleTextClassifier
 from escalon.triage.trained import read_training_csv
+from tests.builders.paths import TRIAGE_MESSAGES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "messages.csv"
+FIXTURE = TRIAGE_MESSAGES
 ANGRY = [
     "this is the third time I write, nobody answers, terrible service",
     "you charged me twice and ignore my emails, I am furious",

@@ -24,14 +24,7 @@ from escalon.triage.category import (
     train_categories,
 )
 from escalon.triage.trained import ModelError, TrainingData
-from tests.service.conftest import (  # noqa: F401 (fixtures used by name)
-    Workspace,
-    clock,
-    database,
-    postgres_url,
-    sqlite_template,
-    workspace,
-)
+from tests.builders.workspace import Workspace
 
 runner = CliRunner()
 ROWS = [(f"where is the parcel for order {n}", "delivery") for n in range(12)] + [
@@ -197,7 +190,7 @@ def test_a_detector_still_needs_its_data_and_text_column(tmp_path: Path) -> None
 
 @pytest.fixture
 def configured(
-    workspace: Workspace,  # noqa: F811 (the imported fixture, by name)
+    workspace: Workspace,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Workspace]:
     """The seeded API's database, named by ESCALON_DATABASE_URL for the command."""

@@ -30,8 +30,9 @@ from escalon.triage.trained import (
     sentiment_of,
     train,
 )
+from tests.builders.paths import TRIAGE_MESSAGES
 
-FIXTURE = Path(__file__).parent / "fixtures" / "messages.csv"
+FIXTURE = TRIAGE_MESSAGES
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,9 @@ from escalon.auth import service as auth
 from escalon.auth.models import ApiToken
 from escalon.core.state import to_us
 from escalon.web.common import countdown
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
-from tests.web.dashboard import csrf_of, sign_in, submit_sign_in
+from tests.builders.cases import open_case
+from tests.builders.dashboard import csrf_of, sign_in, submit_sign_in
+from tests.builders.workspace import Workspace
 
 MINUTE_US = 60 * 1_000_000
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from escalon.worker.timers import tick
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
-from tests.web.dashboard import csrf_of, sign_in
+from tests.builders.cases import open_case
+from tests.builders.dashboard import csrf_of, sign_in
+from tests.builders.workspace import Workspace
 
 MINUTE_US = 60 * 1_000_000
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
-from tests.web.dashboard import csrf_of, sign_in
+from tests.builders.cases import open_case
+from tests.builders.dashboard import csrf_of, sign_in
+from tests.builders.workspace import Workspace
 
 
 def _ids(html: str) -> list[int]:

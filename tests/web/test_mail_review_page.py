@@ -12,8 +12,8 @@ from escalon.admin_audit.models import AdminAuditEntry
 from escalon.channels.mail import receive_email
 from escalon.channels.models import InboundEmail
 from escalon.policies.models import PolicyVersion
-from tests.service.conftest import Workspace
-from tests.web.dashboard import csrf_of, sign_in
+from tests.builders.dashboard import csrf_of, sign_in
+from tests.builders.workspace import Workspace
 
 
 def held_mail(ws: Workspace, subject: str = "Printer <b>on fire</b>") -> int:

@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup, Tag
 
 from escalon.core.state import to_us
 from escalon.web.numbers_page import DAY_US, buckets
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
-from tests.web.dashboard import sign_in
+from tests.builders.cases import open_case
+from tests.builders.dashboard import sign_in
+from tests.builders.workspace import Workspace
 
 DAY_HOURS = 24
 

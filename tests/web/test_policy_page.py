@@ -24,8 +24,8 @@ from escalon.web.policy_text import (
     span,
     trigger_clause,
 )
-from tests.service.conftest import Workspace
-from tests.web.dashboard import sign_in, submit_sign_in
+from tests.builders.dashboard import sign_in, submit_sign_in
+from tests.builders.workspace import Workspace
 
 # -- reading the page ----------------------------------------------------------------------------
 

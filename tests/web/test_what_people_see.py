@@ -12,9 +12,9 @@ from escalon.cases.schemas import AuditEntryOut
 from escalon.web.clocks import business_left, business_target, hours_minutes
 from escalon.web.timeline import describe, what_it_did
 from escalon.worker.timers import tick
-from tests.service.conftest import Workspace
-from tests.service.test_cases_api import open_case
-from tests.web.test_case_page import _page, _post, _signed_in, _timeline
+from tests.builders.cases import open_case
+from tests.builders.dashboard import case_page, post_case_form, signed_in, timeline_of
+from tests.builders.workspace import Workspace
 
 HOUR_US = 3600 * 1_000_000
 
@@ -52,7 +52,7 @@ def test_a_case_under_office_hours_shows_business_time(workspace: Workspace) -> 
     case_id = open_case(workspace)["id"]  # standard tier: the office calendar
     workspace.clock.advance(minutes=50)
 
-    table = _clock_table(_page(_signed_in(workspace, "agent"), case_id))
+    table = _clock_table(case_page(signed_in(workspace, "agent"), case_id))
 
     assert "count business hours (calendar office)" in table
     assert "4 business hours" in table
@@ -65,7 +65,7 @@ def test_a_case_under_an_always_open_calendar_shows_wall_time(workspace: Workspa
     case_id = open_case(workspace, priority="P1")["id"]  # critical: the always-open calendar
     workspace.clock.advance(minutes=5)
 
-    table = _clock_table(_page(_signed_in(workspace, "agent"), case_id))
+    table = _clock_table(case_page(signed_in(workspace, "agent"), case_id))
 
     assert "count every hour (wall-clock time)" in table
     assert '<td data-label="Target">15 min</td>' in table
@@ -81,7 +81,7 @@ def test_a_breach_comes_before_the_escalation_it_caused(workspace: Workspace) ->
     workspace.clock.advance(minutes=20)
     tick(workspace.database, now=workspace.clock.now_us(), batch=10)
 
-    timeline = _timeline(_page(_signed_in(workspace, "agent"), case_id))
+    timeline = timeline_of(case_page(signed_in(workspace, "agent"), case_id))
 
     # Newest first: the escalation is above the breach that caused it, though written first.
     breach = timeline.index("SLA first response: breach")
@@ -94,10 +94,10 @@ def test_a_breach_comes_before_the_escalation_it_caused(workspace: Workspace) ->
 
 def test_a_hand_escalation_is_one_line_with_its_reason(workspace: Workspace) -> None:
     case_id = open_case(workspace)["id"]
-    agent = _signed_in(workspace, "agent")
-    _post(agent, case_id, "escalate", target="level:supervisor", reason="Wants a refund")
+    agent = signed_in(workspace, "agent")
+    post_case_form(agent, case_id, "escalate", target="level:supervisor", reason="Wants a refund")
 
-    timeline = _timeline(_page(agent, case_id))
+    timeline = timeline_of(case_page(agent, case_id))
 
     assert timeline.count("Escalated") == 1
     assert "Escalated to supervisor: Wants a refund" in timeline
@@ -146,12 +146,12 @@ def test_audit_entries_read_as_sentences() -> None:
 
 def test_a_resolution_is_one_line_with_its_root_cause(workspace: Workspace) -> None:
     case_id = open_case(workspace)["id"]
-    agent = _signed_in(workspace, "agent")
+    agent = signed_in(workspace, "agent")
 
-    html = _follow(agent, _post(agent, case_id, "resolve", root_cause="duplicate charge"))
+    html = _follow(agent, post_case_form(agent, case_id, "resolve", root_cause="duplicate charge"))
 
     assert _flash(html) == "Resolved, root cause: duplicate charge."
-    timeline = _timeline(html)
+    timeline = timeline_of(html)
     assert timeline.count("duplicate charge") == 1
     assert "Resolved, root cause: duplicate charge" in timeline
 
@@ -189,10 +189,11 @@ def test_an_escalation_says_where_it_went_and_what_followed(workspace: Workspace
     )
     assert changed.status_code == 200, changed.text
     case_id = open_case(workspace)["id"]
-    agent = _signed_in(workspace, "agent")
+    agent = signed_in(workspace, "agent")
 
     html = _follow(
-        agent, _post(agent, case_id, "escalate", target="level:supervisor", reason="A refund")
+        agent,
+        post_case_form(agent, case_id, "escalate", target="level:supervisor", reason="A refund"),
     )
 
     flash = _flash(html)
@@ -202,9 +203,9 @@ def test_an_escalation_says_where_it_went_and_what_followed(workspace: Workspace
 
 def test_taking_a_case_says_to_whom_it_went(workspace: Workspace) -> None:
     case_id = open_case(workspace, priority="P1")["id"]
-    supervisor = _signed_in(workspace, "supervisor")
+    supervisor = signed_in(workspace, "supervisor")
 
-    flash = _flash(_follow(supervisor, _post(supervisor, case_id, "take")))
+    flash = _flash(_follow(supervisor, post_case_form(supervisor, case_id, "take")))
 
     assert flash == "Assigned to Sara."  # by name, as the summary shows people
 
@@ -213,7 +214,7 @@ def test_a_hand_made_range_in_the_link_says_no_more_than_the_fixed_sentence(
     workspace: Workspace,
 ) -> None:
     case_id = open_case(workspace)["id"]
-    agent = _signed_in(workspace, "agent")
+    agent = signed_in(workspace, "agent")
 
     html = agent.get(f"/ui/cases/{case_id}?done=escalate&after=0&upto=100000").text
 
@@ -228,14 +229,16 @@ def test_a_resolved_case_offers_no_escalation_assignment_or_approval(
     workspace: Workspace,
 ) -> None:
     case_id = open_case(workspace)["id"]
-    agent = _signed_in(workspace, "agent")
-    assert _post(agent, case_id, "approvals", kind="refund", amount="300", note="").is_redirect
-    supervisor = _signed_in(workspace, "supervisor")
-    assert 'value="approve"' in _page(supervisor, case_id)
-    assert _post(agent, case_id, "resolve", root_cause="duplicate charge").is_redirect
+    agent = signed_in(workspace, "agent")
+    assert post_case_form(
+        agent, case_id, "approvals", kind="refund", amount="300", note=""
+    ).is_redirect
+    supervisor = signed_in(workspace, "supervisor")
+    assert 'value="approve"' in case_page(supervisor, case_id)
+    assert post_case_form(agent, case_id, "resolve", root_cause="duplicate charge").is_redirect
 
     for client in (agent, supervisor):
-        html = _page(client, case_id)
+        html = case_page(client, case_id)
         assert f"/ui/cases/{case_id}/escalate" not in html
         assert f'action="/ui/cases/{case_id}/approvals"' not in html
         assert f"/ui/cases/{case_id}/take" not in html
@@ -246,16 +249,22 @@ def test_a_resolved_case_offers_no_escalation_assignment_or_approval(
 
 def test_approve_and_reject_show_only_to_those_who_may_decide(workspace: Workspace) -> None:
     case_id = open_case(workspace)["id"]
-    supervisor = _signed_in(workspace, "supervisor")
-    assert _post(supervisor, case_id, "approvals", kind="refund", amount="700", note="").is_redirect
-    agent = _signed_in(workspace, "agent")
-    assert _post(agent, case_id, "approvals", kind="refund", amount="200", note="").is_redirect
+    supervisor = signed_in(workspace, "supervisor")
+    assert post_case_form(
+        supervisor, case_id, "approvals", kind="refund", amount="700", note=""
+    ).is_redirect
+    agent = signed_in(workspace, "agent")
+    assert post_case_form(
+        agent, case_id, "approvals", kind="refund", amount="200", note=""
+    ).is_redirect
 
-    own, other = (_page(client, case_id) for client in (supervisor, _signed_in(workspace, "admin")))
+    own, other = (
+        case_page(client, case_id) for client in (supervisor, signed_in(workspace, "admin"))
+    )
 
     # Sara asked for 700 herself (and it is above her 500): she may decide only Ana's 200.
     assert own.count('value="approve"') == 1
     assert "you asked for it" in own
     # An admin not linked to an agent holds no authority of their own: no buttons at all.
     assert 'value="approve"' not in other
-    assert 'value="approve"' not in _page(agent, case_id)
+    assert 'value="approve"' not in case_page(agent, case_id)
