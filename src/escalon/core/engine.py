@@ -86,44 +86,57 @@ class Action(NamedTuple):
         return record
 
 
-_HOUR_US = 3_600_000_000
+_MINUTE_US = 60_000_000
+_HOUR_US = 60 * _MINUTE_US
 _DAY_US = 24 * _HOUR_US
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 # (zone, hour since the epoch) -> (UTC offset in µs, its ISO suffix), or None when the offset
 # changes within that hour.
 _OFFSETS: dict[tuple[tzinfo, int], tuple[int, str] | None] = {}
-# Local day since the epoch -> its date as ISO writes it before the time ("2026-11-02T").
-_DATES: dict[int, str] = {}
+# (zone, minute since the epoch) -> what ISO writes before the seconds ("2026-11-02T09:15:") and
+# after them ("+01:00"), or None when the minute has no single whole-minute offset.
+_MINUTES: dict[tuple[tzinfo, int], tuple[str, str] | None] = {}
 
 
 def _iso_instant(at: int, zone: tzinfo) -> str:
     """An instant in ISO 8601 with its offset, exactly as `datetime.isoformat` writes it.
 
     Asking the zone its offset is the slow part: it is asked once per hour of the zone, and
-    the date once per day; the time of day is written out here.
+    the text up to the minute is written once per minute; only the seconds are written here.
     """
-    hour = at // _HOUR_US
+    minute, within = divmod(at, _MINUTE_US)
+    try:
+        parts = _MINUTES[zone, minute]
+    except KeyError:
+        if len(_MINUTES) > 100_000:
+            _MINUTES.clear()
+        parts = _MINUTES[zone, minute] = _minute_parts(zone, minute)
+    if parts is None:
+        return from_us(at).astimezone(zone).isoformat()
+    head, suffix = parts
+    second, micro = divmod(within, 1_000_000)
+    if micro:
+        return f"{head}{second:02d}.{micro:06d}{suffix}"
+    return f"{head}{second:02d}{suffix}"
+
+
+def _minute_parts(zone: tzinfo, minute: int) -> tuple[str, str] | None:
+    """The text `_iso_instant` writes around the seconds of a minute (None: ask the zone)."""
+    hour = minute // 60
     try:
         offset = _OFFSETS[zone, hour]
     except KeyError:
         if len(_OFFSETS) > 100_000:
             _OFFSETS.clear()
         offset = _OFFSETS[zone, hour] = _hour_offset(zone, hour)
-    if offset is None:
-        return from_us(at).astimezone(zone).isoformat()
+    # An offset of whole minutes keeps the seconds of UTC; others are left to `isoformat`.
+    if offset is None or offset[0] % _MINUTE_US:
+        return None
     shift, suffix = offset
-    day, time_of_day = divmod(at + shift, _DAY_US)
-    date = _DATES.get(day)
-    if date is None:
-        if len(_DATES) > 100_000:
-            _DATES.clear()
-        date = _DATES[day] = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
-    seconds, micro = divmod(time_of_day, 1_000_000)
-    minutes, second = divmod(seconds, 60)
-    hours, minute = divmod(minutes, 60)
-    if micro:
-        return f"{date}{hours:02d}:{minute:02d}:{second:02d}.{micro:06d}{suffix}"
-    return f"{date}{hours:02d}:{minute:02d}:{second:02d}{suffix}"
+    day, time_of_day = divmod(minute * _MINUTE_US + shift, _DAY_US)
+    date = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
+    hours, minutes = divmod(time_of_day // _MINUTE_US, 60)
+    return f"{date}{hours:02d}:{minutes:02d}:", suffix
 
 
 def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str] | None:
@@ -188,27 +201,22 @@ class _Due(NamedTuple):
     number: int  # cycle, escalation or level-entry number
 
 
-def _earliest(dues: Sequence[_Due]) -> int | None:
-    """The earliest instant at which one of `dues` takes effect (None without any)."""
-    earliest = None
-    for due in dues:
-        effective = due.effective
-        if earliest is None or effective < earliest:
-            earliest = effective
-    return earliest
-
-
 def _clock_order(due: _Due) -> tuple[int, bool]:
     """Clock instants in time order, a warning before a breach of the same instant."""
     return due.original, due.kind != "warning"
 
 
+# Where a cycle keeps the instants its warning and its breach passed.
+_WARNED_AT = Cycle._fields.index("warned_at")
+_BREACHED_AT = Cycle._fields.index("breached_at")
+
+
 class _Plan(NamedTuple):
     """What the engine's hot path reads of a policy, worked out once per policy."""
 
-    # Per SLA: (metric, breach amount, warning amount) for each metric with a target, each
-    # amount None when no rule reacts to that instant.
-    clocks: tuple[tuple[tuple[str, int | None, int | None], ...], ...]
+    # Per SLA: (metric, "warning" or "breach", amount, the index in `Cycle` of the instant it
+    # passed) for each clock instant some rule reacts to, a metric's warning before its breach.
+    instants: tuple[tuple[tuple[str, str, int, int], ...], ...]
     level_timeouts: tuple[tuple[int, int], ...]  # (rule, after) of `level.timeout` rules
     unacknowledged: tuple[tuple[int, int], ...]  # likewise for `escalation.unacknowledged`
     # ("warning" or "breach", metric) -> the rules reacting to that instant, in file order.
@@ -220,15 +228,15 @@ def _plan(policy: Policy) -> _Plan:
     """The engine's plan for `policy` (cached: a policy is not changed once compiled)."""
     warned = policy.listened_warnings
     watched = policy.listened_breaches
-    clocks = tuple(
+    instants = tuple(
         tuple(
-            (
-                metric,
-                target if metric in watched else None,
-                warning if metric in warned else None,
-            )
+            instant
             for metric, target, warning in targets
-            if metric in watched or metric in warned
+            for instant in (
+                (metric, "warning", warning, _WARNED_AT) if metric in warned else None,
+                (metric, "breach", target, _BREACHED_AT) if metric in watched else None,
+            )
+            if instant is not None
         )
         for targets in policy.sla_targets
     )
@@ -242,7 +250,7 @@ def _plan(policy: Policy) -> _Plan:
         for metric in CLOCK_METRICS
     }
     return _Plan(
-        clocks,
+        instants,
         policy.timed_rules["level.timeout"],
         policy.timed_rules["escalation.unacknowledged"],
         clock_rules,
@@ -499,8 +507,7 @@ class Run:
         state = self.state
         dues = self.settled
         if dues is None:
-            dues = self.dues()
-            next_check = _earliest(dues)
+            dues, next_check = self.dues()
         else:
             next_check = self.settled_at
         state.next_check_at = next_check
@@ -519,12 +526,8 @@ class Run:
 
     def select_sla(self, at: int, *, initial: bool = False) -> None:
         state = self.state
-        chosen = self.policy.select_sla(
-            priority=state.priority,
-            tier=state.tier,
-            category=state.category,
-            channel=state.channel,
-            team=state.team,
+        chosen = self.policy.sla_choice(
+            (state.priority, state.tier, state.category, state.channel, state.team)
         )
         if initial or chosen != state.sla:
             if not initial:
@@ -598,84 +601,69 @@ class Run:
             new_tuple(ClockEvent, (at, state.case, metric, cycle.number, outcome))
         )
 
-    def dues(self) -> list[_Due]:
-        """Every timed occurrence still to come, with the instant it takes effect."""
+    def dues(self) -> tuple[list[_Due], int | None]:
+        """Every timed occurrence still to come, with the instant it takes effect; and the
+        earliest of those instants (None without any)."""
         state = self.state
         plan = self.plan
         floor = state.sla_selected_at
         memo = state.memo
         dues: list[_Due] = []
+        earliest: int | None = None
         sla = state.sla
         if sla is not None:
             clocks = state.clocks
-            # Instants no rule reacts to need no timer (their amounts are None in the plan);
+            # Instants no rule reacts to are not in the plan: they need no timer, and
             # `settle_breach` accounts for breaches.
-            for metric, breach, warning in plan.clocks[sla]:
+            for metric, kind, amount, passed in plan.instants[sla]:
                 cycle = clocks.get(metric)
-                if cycle is None:
+                # A cycle that ended, or whose instant of this kind has passed, waits for nothing.
+                if cycle is None or cycle[3] is not None or cycle[passed] is not None:
                     continue
-                _, number, start, ended_at, _, warned_at, breached_at = cycle
-                if ended_at is not None:
-                    continue
-                if warning is not None and warned_at is None:
-                    instant = memo.get((start, warning), _UNKNOWN)
-                    if instant is _UNKNOWN:
-                        instant = reach_afresh(self.policy, state, start, warning)
-                    if instant is not None:
-                        effective = instant if instant > floor else floor
-                        dues.append(
-                            new_tuple(_Due, (effective, instant, -1, metric, "warning", number))
-                        )
-                if breach is not None and breached_at is None:
-                    instant = memo.get((start, breach), _UNKNOWN)
-                    if instant is _UNKNOWN:
-                        instant = reach_afresh(self.policy, state, start, breach)
-                    if instant is not None:
-                        effective = instant if instant > floor else floor
-                        dues.append(
-                            new_tuple(_Due, (effective, instant, -1, metric, "breach", number))
-                        )
+                start = cycle[2]
+                instant = memo.get((start, amount), _UNKNOWN)
+                if instant is _UNKNOWN:
+                    instant = reach_afresh(self.policy, state, start, amount)
+                if instant is not None:
+                    effective = instant if instant > floor else floor
+                    if earliest is None or effective < earliest:
+                        earliest = effective
+                    dues.append(new_tuple(_Due, (effective, instant, -1, metric, kind, cycle[1])))
         # Timed rules count from the latest escalation (while unacknowledged) or level entry.
+        groups: list[tuple[str, tuple[tuple[int, int], ...], int, int]] = []
         if plan.level_timeouts:
-            self.timed_dues(
-                dues,
-                "level.timeout",
-                plan.level_timeouts,
-                state.level_entered_at,
-                state.level_entries,
+            groups.append(
+                (
+                    "level.timeout",
+                    plan.level_timeouts,
+                    state.level_entered_at,
+                    state.level_entries,
+                )
             )
-        if plan.unacknowledged and state.awaiting_ack and state.last_escalation_at is not None:
-            self.timed_dues(
-                dues,
-                "escalation.unacknowledged",
-                plan.unacknowledged,
-                state.last_escalation_at,
-                state.escalations,
+        last_escalation_at = state.last_escalation_at
+        if plan.unacknowledged and state.awaiting_ack and last_escalation_at is not None:
+            groups.append(
+                (
+                    "escalation.unacknowledged",
+                    plan.unacknowledged,
+                    last_escalation_at,
+                    state.escalations,
+                )
             )
-        return dues
-
-    def timed_dues(
-        self,
-        dues: list[_Due],
-        trigger: str,
-        rules: tuple[tuple[int, int], ...],
-        start: int,
-        number: int,
-    ) -> None:
-        """Add to `dues` the timed rules of `trigger` not yet fired for this `number`."""
-        state = self.state
-        floor = state.sla_selected_at
-        memo = state.memo
         marks = state.rule_marks
-        for index, after in rules:
-            if marks.get(index) == number:
-                continue
-            instant = memo.get((start, after), _UNKNOWN)
-            if instant is _UNKNOWN:
-                instant = reach_afresh(self.policy, state, start, after)
-            if instant is not None:
-                effective = instant if instant > floor else floor
-                dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
+        for trigger, rules, start, number in groups:
+            for index, after in rules:
+                if marks.get(index) == number:
+                    continue  # already fired for this escalation or level entry
+                instant = memo.get((start, after), _UNKNOWN)
+                if instant is _UNKNOWN:
+                    instant = reach_afresh(self.policy, state, start, after)
+                if instant is not None:
+                    effective = instant if instant > floor else floor
+                    if earliest is None or effective < earliest:
+                        earliest = effective
+                    dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
+        return dues, earliest
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
@@ -693,8 +681,7 @@ class Run:
             if known is not None:
                 dues, known, earliest = known, None, state.next_check_at
             else:
-                dues = self.dues()
-                earliest = _earliest(dues)
+                dues, earliest = self.dues()
             ready = self.ready
             if ready:
                 now = self.ready_at
