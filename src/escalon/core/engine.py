@@ -96,6 +96,8 @@ _OFFSETS: dict[tuple[tzinfo, int], tuple[int, str] | None] = {}
 # (zone, minute since the epoch) -> what ISO writes before the seconds ("2026-11-02T09:15:") and
 # after them ("+01:00"), or None when the minute has no single whole-minute offset.
 _MINUTES: dict[tuple[tzinfo, int], tuple[str, str] | None] = {}
+# Local day since the epoch -> its date as ISO writes it before the time ("2026-11-02T").
+_DATES: dict[int, str] = {}
 
 
 def _iso_instant(at: int, zone: tzinfo) -> str:
@@ -134,7 +136,11 @@ def _minute_parts(zone: tzinfo, minute: int) -> tuple[str, str] | None:
         return None
     shift, suffix = offset
     day, time_of_day = divmod(minute * _MINUTE_US + shift, _DAY_US)
-    date = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
+    date = _DATES.get(day)
+    if date is None:
+        if len(_DATES) > 100_000:
+            _DATES.clear()
+        date = _DATES[day] = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
     hours, minutes = divmod(time_of_day // _MINUTE_US, 60)
     return f"{date}{hours:02d}:{minutes:02d}:", suffix
 
