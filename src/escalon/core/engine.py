@@ -90,14 +90,21 @@ _MINUTE_US = 60_000_000
 _HOUR_US = 60 * _MINUTE_US
 _DAY_US = 24 * _HOUR_US
 _NAIVE_EPOCH = datetime(1970, 1, 1)
-# (zone, hour since the epoch) -> (UTC offset in µs, its ISO suffix), or None when the offset
-# changes within that hour.
-_OFFSETS: dict[tuple[tzinfo, int], tuple[int, str] | None] = {}
-# (zone, minute since the epoch) -> what ISO writes before the seconds ("2026-11-02T09:15:") and
-# after them ("+01:00"), or None when the minute has no single whole-minute offset.
-_MINUTES: dict[tuple[tzinfo, int], tuple[str, str] | None] = {}
-# Local day since the epoch -> its date as ISO writes it before the time ("2026-11-02T").
-_DATES: dict[int, str] = {}
+
+
+class _Remembered(dict[Any, Any]):
+    """What a function gave for each key asked, worked out on the first ask (bounded: it starts
+    afresh past 100,000 keys)."""
+
+    def __init__(self, work_out: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.work_out = work_out
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) > 100_000:
+            self.clear()
+        value = self[key] = self.work_out(key)
+        return value
 
 
 def _iso_instant(at: int, zone: tzinfo) -> str:
@@ -107,12 +114,7 @@ def _iso_instant(at: int, zone: tzinfo) -> str:
     the text up to the minute is written once per minute; only the seconds are written here.
     """
     minute, within = divmod(at, _MINUTE_US)
-    try:
-        parts = _MINUTES[zone, minute]
-    except KeyError:
-        if len(_MINUTES) > 100_000:
-            _MINUTES.clear()
-        parts = _MINUTES[zone, minute] = _minute_parts(zone, minute)
+    parts = _MINUTES[zone, minute]
     if parts is None:
         return from_us(at).astimezone(zone).isoformat()
     head, suffix = parts
@@ -122,31 +124,23 @@ def _iso_instant(at: int, zone: tzinfo) -> str:
     return f"{head}{second:02d}{suffix}"
 
 
-def _minute_parts(zone: tzinfo, minute: int) -> tuple[str, str] | None:
-    """The text `_iso_instant` writes around the seconds of a minute (None: ask the zone)."""
-    hour = minute // 60
-    try:
-        offset = _OFFSETS[zone, hour]
-    except KeyError:
-        if len(_OFFSETS) > 100_000:
-            _OFFSETS.clear()
-        offset = _OFFSETS[zone, hour] = _hour_offset(zone, hour)
+def _minute_parts(zone_minute: tuple[tzinfo, int]) -> tuple[str, str] | None:
+    """What `_iso_instant` writes before the seconds of a minute ("2026-11-02T09:15:") and
+    after them ("+01:00"); None when the minute has no single offset of whole minutes."""
+    zone, minute = zone_minute
+    offset = _OFFSETS[zone, minute // 60]
     # An offset of whole minutes keeps the seconds of UTC; others are left to `isoformat`.
     if offset is None or offset[0] % _MINUTE_US:
         return None
     shift, suffix = offset
     day, time_of_day = divmod(minute * _MINUTE_US + shift, _DAY_US)
-    date = _DATES.get(day)
-    if date is None:
-        if len(_DATES) > 100_000:
-            _DATES.clear()
-        date = _DATES[day] = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
     hours, minutes = divmod(time_of_day // _MINUTE_US, 60)
-    return f"{date}{hours:02d}:{minutes:02d}:", suffix
+    return f"{_DATES[day]}{hours:02d}:{minutes:02d}:", suffix
 
 
-def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str] | None:
+def _hour_offset(zone_hour: tuple[tzinfo, int]) -> tuple[int, str] | None:
     """The zone's offset throughout an hour (None when it changes within it), with its suffix."""
+    zone, hour = zone_hour
     first = from_us(hour * _HOUR_US).astimezone(zone)
     last = from_us((hour + 1) * _HOUR_US - 1).astimezone(zone)
     offset = first.utcoffset()
@@ -155,6 +149,18 @@ def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str] | None:
     # The suffix `isoformat` writes after the wall time ("+01:00").
     suffix = first.isoformat()[len(first.replace(tzinfo=None).isoformat()) :]
     return offset // timedelta(microseconds=1), suffix
+
+
+def _iso_date(day: int) -> str:
+    """A day since the epoch as ISO writes it before the time ("2026-11-02T")."""
+    return (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
+
+
+# (zone, minute since the epoch) -> `_minute_parts`; (zone, hour) -> `_hour_offset`; local day
+# since the epoch -> `_iso_date`.
+_MINUTES = _Remembered(_minute_parts)
+_OFFSETS = _Remembered(_hour_offset)
+_DATES = _Remembered(_iso_date)
 
 
 class ClockEvent(NamedTuple):
@@ -612,63 +618,47 @@ class Run:
         earliest of those instants (None without any)."""
         state = self.state
         plan = self.plan
-        floor = state.sla_selected_at
-        memo = state.memo
-        dues: list[_Due] = []
-        earliest: int | None = None
+        # What may still fall due: (start, amount, rule, metric, kind, number), the rule -1 for a
+        # clock instant.
+        waiting: list[tuple[int, int, int, str | None, str, int]] = []
         sla = state.sla
         if sla is not None:
             clocks = state.clocks
             # Instants no rule reacts to are not in the plan: they need no timer, and
             # `settle_breach` accounts for breaches.
-            for metric, kind, amount, passed in plan.instants[sla]:
-                cycle = clocks.get(metric)
+            for clock, kind, amount, passed in plan.instants[sla]:
+                cycle = clocks.get(clock)
                 # A cycle that ended, or whose instant of this kind has passed, waits for nothing.
-                if cycle is None or cycle[3] is not None or cycle[passed] is not None:
-                    continue
-                start = cycle[2]
-                instant = memo.get((start, amount), _UNKNOWN)
-                if instant is _UNKNOWN:
-                    instant = reach_afresh(self.policy, state, start, amount)
-                if instant is not None:
-                    effective = instant if instant > floor else floor
-                    if earliest is None or effective < earliest:
-                        earliest = effective
-                    dues.append(new_tuple(_Due, (effective, instant, -1, metric, kind, cycle[1])))
-        # Timed rules count from the latest escalation (while unacknowledged) or level entry.
-        groups: list[tuple[str, tuple[tuple[int, int], ...], int, int]] = []
+                if cycle is not None and cycle[3] is None and cycle[passed] is None:
+                    waiting.append((cycle[2], amount, -1, clock, kind, cycle[1]))
+        # Timed rules count from the latest escalation (while unacknowledged) or level entry,
+        # each once per escalation or level entry.
+        marks = state.rule_marks
         if plan.level_timeouts:
-            groups.append(
-                (
-                    "level.timeout",
-                    plan.level_timeouts,
-                    state.level_entered_at,
-                    state.level_entries,
-                )
-            )
+            start, number = state.level_entered_at, state.level_entries
+            for index, after in plan.level_timeouts:
+                if marks.get(index) != number:
+                    waiting.append((start, after, index, None, "level.timeout", number))
         last_escalation_at = state.last_escalation_at
         if plan.unacknowledged and state.awaiting_ack and last_escalation_at is not None:
-            groups.append(
-                (
-                    "escalation.unacknowledged",
-                    plan.unacknowledged,
-                    last_escalation_at,
-                    state.escalations,
-                )
-            )
-        marks = state.rule_marks
-        for trigger, rules, start, number in groups:
-            for index, after in rules:
-                if marks.get(index) == number:
-                    continue  # already fired for this escalation or level entry
-                instant = memo.get((start, after), _UNKNOWN)
-                if instant is _UNKNOWN:
-                    instant = reach_afresh(self.policy, state, start, after)
-                if instant is not None:
-                    effective = instant if instant > floor else floor
-                    if earliest is None or effective < earliest:
-                        earliest = effective
-                    dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
+            number = state.escalations
+            trigger = "escalation.unacknowledged"
+            for index, after in plan.unacknowledged:
+                if marks.get(index) != number:
+                    waiting.append((last_escalation_at, after, index, None, trigger, number))
+        floor = state.sla_selected_at
+        memo = state.memo
+        dues: list[_Due] = []
+        earliest: int | None = None
+        for start, amount, rule, metric, kind, number in waiting:
+            instant = memo.get((start, amount), _UNKNOWN)
+            if instant is _UNKNOWN:
+                instant = reach_afresh(self.policy, state, start, amount)
+            if instant is not None:
+                effective = instant if instant > floor else floor
+                if earliest is None or effective < earliest:
+                    earliest = effective
+                dues.append(new_tuple(_Due, (effective, instant, rule, metric, kind, number)))
         return dues, earliest
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
