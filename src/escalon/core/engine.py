@@ -86,8 +86,7 @@ class Action(NamedTuple):
         return record
 
 
-_MINUTE_US = 60_000_000
-_HOUR_US = 60 * _MINUTE_US
+_HOUR_US = 3_600_000_000
 _DAY_US = 24 * _HOUR_US
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 
@@ -111,31 +110,20 @@ def _iso_instant(at: int, zone: tzinfo) -> str:
     """An instant in ISO 8601 with its offset, exactly as `datetime.isoformat` writes it.
 
     Asking the zone its offset is the slow part: it is asked once per hour of the zone, and
-    the text up to the minute is written once per minute; only the seconds are written here.
+    the date once per day; the time of day is written out here.
     """
-    minute, within = divmod(at, _MINUTE_US)
-    parts = _MINUTES[zone, minute]
-    if parts is None:
+    offset = _OFFSETS[zone, at // _HOUR_US]
+    if offset is None:
         return from_us(at).astimezone(zone).isoformat()
-    head, suffix = parts
-    second, micro = divmod(within, 1_000_000)
-    if micro:
-        return f"{head}{second:02d}.{micro:06d}{suffix}"
-    return f"{head}{second:02d}{suffix}"
-
-
-def _minute_parts(zone_minute: tuple[tzinfo, int]) -> tuple[str, str] | None:
-    """What `_iso_instant` writes before the seconds of a minute ("2026-11-02T09:15:") and
-    after them ("+01:00"); None when the minute has no single offset of whole minutes."""
-    zone, minute = zone_minute
-    offset = _OFFSETS[zone, minute // 60]
-    # An offset of whole minutes keeps the seconds of UTC; others are left to `isoformat`.
-    if offset is None or offset[0] % _MINUTE_US:
-        return None
     shift, suffix = offset
-    day, time_of_day = divmod(minute * _MINUTE_US + shift, _DAY_US)
-    hours, minutes = divmod(time_of_day // _MINUTE_US, 60)
-    return f"{_DATES[day]}{hours:02d}:{minutes:02d}:", suffix
+    day, time_of_day = divmod(at + shift, _DAY_US)
+    seconds, micro = divmod(time_of_day, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    hours, minute = divmod(minutes, 60)
+    date = _DATES[day]
+    if micro:
+        return f"{date}{hours:02d}:{minute:02d}:{second:02d}.{micro:06d}{suffix}"
+    return f"{date}{hours:02d}:{minute:02d}:{second:02d}{suffix}"
 
 
 def _hour_offset(zone_hour: tuple[tzinfo, int]) -> tuple[int, str] | None:
@@ -156,9 +144,7 @@ def _iso_date(day: int) -> str:
     return (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
 
 
-# (zone, minute since the epoch) -> `_minute_parts`; (zone, hour) -> `_hour_offset`; local day
-# since the epoch -> `_iso_date`.
-_MINUTES = _Remembered(_minute_parts)
+# (zone, hour since the epoch) -> `_hour_offset`; local day since the epoch -> `_iso_date`.
 _OFFSETS = _Remembered(_hour_offset)
 _DATES = _Remembered(_iso_date)
 
