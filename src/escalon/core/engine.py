@@ -615,8 +615,8 @@ class Run:
             for clock, kind, amount, passed in plan.instants[sla]:
                 cycle = clocks.get(clock)
                 # A cycle that ended, or whose instant of this kind has passed, waits for nothing.
-                if cycle is not None and cycle[3] is None and cycle[passed] is None:
-                    waiting.append((cycle[2], amount, -1, clock, kind, cycle[1]))
+                if cycle is not None and cycle.ended_at is None and cycle[passed] is None:
+                    waiting.append((cycle.started_at, amount, -1, clock, kind, cycle.number))
         # Timed rules count from the latest escalation (while unacknowledged) or level entry,
         # each once per escalation or level entry.
         marks = state.rule_marks
