@@ -20,9 +20,10 @@ from escalon.core.state import to_us
 
 # While replaying, the cycle collector looks at the youngest objects only once at least this
 # many have piled up (Python's default is 700). The replay makes millions of short-lived tuples
-# and keeps every case's state, so at the default pace most of its time went to walking states
-# that live on; it makes no cycles to speak of, and those it makes are still collected.
-_YOUNG_OBJECTS = 10_000
+# and keeps every case's state, so at the default pace a seventh of its time went to walking
+# states that live on (at 100,000, a fiftieth); it makes no cycles to speak of, and those it
+# makes are still collected.
+_YOUNG_OBJECTS = 100_000
 
 
 @contextmanager
