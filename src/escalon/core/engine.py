@@ -89,11 +89,21 @@ class Action(NamedTuple):
 _HOUR_US = 3_600_000_000
 _DAY_US = 24 * _HOUR_US
 _NAIVE_EPOCH = datetime(1970, 1, 1)
-# (zone, hour since the epoch) -> (UTC offset in µs, its ISO suffix), or None when the offset
-# changes within that hour.
-_OFFSETS: dict[tuple[tzinfo, int], tuple[int, str] | None] = {}
-# Local day since the epoch -> its date as ISO writes it before the time ("2026-11-02T").
-_DATES: dict[int, str] = {}
+
+
+class _Remembered(dict[Any, Any]):
+    """What a function gave for each key asked, worked out on the first ask (bounded: it starts
+    afresh past 100,000 keys)."""
+
+    def __init__(self, work_out: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.work_out = work_out
+
+    def __missing__(self, key: Any) -> Any:
+        if len(self) > 100_000:
+            self.clear()
+        value = self[key] = self.work_out(key)
+        return value
 
 
 def _iso_instant(at: int, zone: tzinfo) -> str:
@@ -102,32 +112,23 @@ def _iso_instant(at: int, zone: tzinfo) -> str:
     Asking the zone its offset is the slow part: it is asked once per hour of the zone, and
     the date once per day; the time of day is written out here.
     """
-    hour = at // _HOUR_US
-    try:
-        offset = _OFFSETS[zone, hour]
-    except KeyError:
-        if len(_OFFSETS) > 100_000:
-            _OFFSETS.clear()
-        offset = _OFFSETS[zone, hour] = _hour_offset(zone, hour)
+    offset = _OFFSETS[zone, at // _HOUR_US]
     if offset is None:
         return from_us(at).astimezone(zone).isoformat()
     shift, suffix = offset
     day, time_of_day = divmod(at + shift, _DAY_US)
-    date = _DATES.get(day)
-    if date is None:
-        if len(_DATES) > 100_000:
-            _DATES.clear()
-        date = _DATES[day] = (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
     seconds, micro = divmod(time_of_day, 1_000_000)
     minutes, second = divmod(seconds, 60)
     hours, minute = divmod(minutes, 60)
+    date = _DATES[day]
     if micro:
         return f"{date}{hours:02d}:{minute:02d}:{second:02d}.{micro:06d}{suffix}"
     return f"{date}{hours:02d}:{minute:02d}:{second:02d}{suffix}"
 
 
-def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str] | None:
+def _hour_offset(zone_hour: tuple[tzinfo, int]) -> tuple[int, str] | None:
     """The zone's offset throughout an hour (None when it changes within it), with its suffix."""
+    zone, hour = zone_hour
     first = from_us(hour * _HOUR_US).astimezone(zone)
     last = from_us((hour + 1) * _HOUR_US - 1).astimezone(zone)
     offset = first.utcoffset()
@@ -136,6 +137,16 @@ def _hour_offset(zone: tzinfo, hour: int) -> tuple[int, str] | None:
     # The suffix `isoformat` writes after the wall time ("+01:00").
     suffix = first.isoformat()[len(first.replace(tzinfo=None).isoformat()) :]
     return offset // timedelta(microseconds=1), suffix
+
+
+def _iso_date(day: int) -> str:
+    """A day since the epoch as ISO writes it before the time ("2026-11-02T")."""
+    return (_NAIVE_EPOCH + timedelta(days=day)).isoformat()[:11]
+
+
+# (zone, hour since the epoch) -> `_hour_offset`; local day since the epoch -> `_iso_date`.
+_OFFSETS = _Remembered(_hour_offset)
+_DATES = _Remembered(_iso_date)
 
 
 class ClockEvent(NamedTuple):
@@ -188,27 +199,22 @@ class _Due(NamedTuple):
     number: int  # cycle, escalation or level-entry number
 
 
-def _earliest(dues: Sequence[_Due]) -> int | None:
-    """The earliest instant at which one of `dues` takes effect (None without any)."""
-    earliest = None
-    for due in dues:
-        effective = due.effective
-        if earliest is None or effective < earliest:
-            earliest = effective
-    return earliest
-
-
 def _clock_order(due: _Due) -> tuple[int, bool]:
     """Clock instants in time order, a warning before a breach of the same instant."""
     return due.original, due.kind != "warning"
 
 
+# Where a cycle keeps the instants its warning and its breach passed.
+_WARNED_AT = Cycle._fields.index("warned_at")
+_BREACHED_AT = Cycle._fields.index("breached_at")
+
+
 class _Plan(NamedTuple):
     """What the engine's hot path reads of a policy, worked out once per policy."""
 
-    # Per SLA: (metric, breach amount, warning amount) for each metric with a target, each
-    # amount None when no rule reacts to that instant.
-    clocks: tuple[tuple[tuple[str, int | None, int | None], ...], ...]
+    # Per SLA: (metric, "warning" or "breach", amount, the index in `Cycle` of the instant it
+    # passed) for each clock instant some rule reacts to, a metric's warning before its breach.
+    instants: tuple[tuple[tuple[str, str, int, int], ...], ...]
     level_timeouts: tuple[tuple[int, int], ...]  # (rule, after) of `level.timeout` rules
     unacknowledged: tuple[tuple[int, int], ...]  # likewise for `escalation.unacknowledged`
     # ("warning" or "breach", metric) -> the rules reacting to that instant, in file order.
@@ -220,15 +226,15 @@ def _plan(policy: Policy) -> _Plan:
     """The engine's plan for `policy` (cached: a policy is not changed once compiled)."""
     warned = policy.listened_warnings
     watched = policy.listened_breaches
-    clocks = tuple(
+    instants = tuple(
         tuple(
-            (
-                metric,
-                target if metric in watched else None,
-                warning if metric in warned else None,
-            )
+            instant
             for metric, target, warning in targets
-            if metric in watched or metric in warned
+            for instant in (
+                (metric, "warning", warning, _WARNED_AT) if metric in warned else None,
+                (metric, "breach", target, _BREACHED_AT) if metric in watched else None,
+            )
+            if instant is not None
         )
         for targets in policy.sla_targets
     )
@@ -242,7 +248,7 @@ def _plan(policy: Policy) -> _Plan:
         for metric in CLOCK_METRICS
     }
     return _Plan(
-        clocks,
+        instants,
         policy.timed_rules["level.timeout"],
         policy.timed_rules["escalation.unacknowledged"],
         clock_rules,
@@ -499,8 +505,7 @@ class Run:
         state = self.state
         dues = self.settled
         if dues is None:
-            dues = self.dues()
-            next_check = _earliest(dues)
+            dues, next_check = self.dues()
         else:
             next_check = self.settled_at
         state.next_check_at = next_check
@@ -519,12 +524,8 @@ class Run:
 
     def select_sla(self, at: int, *, initial: bool = False) -> None:
         state = self.state
-        chosen = self.policy.select_sla(
-            priority=state.priority,
-            tier=state.tier,
-            category=state.category,
-            channel=state.channel,
-            team=state.team,
+        chosen = self.policy.sla_choice(
+            (state.priority, state.tier, state.category, state.channel, state.team)
         )
         if initial or chosen != state.sla:
             if not initial:
@@ -598,84 +599,53 @@ class Run:
             new_tuple(ClockEvent, (at, state.case, metric, cycle.number, outcome))
         )
 
-    def dues(self) -> list[_Due]:
-        """Every timed occurrence still to come, with the instant it takes effect."""
+    def dues(self) -> tuple[list[_Due], int | None]:
+        """Every timed occurrence still to come, with the instant it takes effect; and the
+        earliest of those instants (None without any)."""
         state = self.state
         plan = self.plan
-        floor = state.sla_selected_at
-        memo = state.memo
-        dues: list[_Due] = []
+        # What may still fall due: (start, amount, rule, metric, kind, number), the rule -1 for a
+        # clock instant.
+        waiting: list[tuple[int, int, int, str | None, str, int]] = []
         sla = state.sla
         if sla is not None:
             clocks = state.clocks
-            # Instants no rule reacts to need no timer (their amounts are None in the plan);
+            # Instants no rule reacts to are not in the plan: they need no timer, and
             # `settle_breach` accounts for breaches.
-            for metric, breach, warning in plan.clocks[sla]:
-                cycle = clocks.get(metric)
-                if cycle is None:
-                    continue
-                _, number, start, ended_at, _, warned_at, breached_at = cycle
-                if ended_at is not None:
-                    continue
-                if warning is not None and warned_at is None:
-                    instant = memo.get((start, warning), _UNKNOWN)
-                    if instant is _UNKNOWN:
-                        instant = reach_afresh(self.policy, state, start, warning)
-                    if instant is not None:
-                        effective = instant if instant > floor else floor
-                        dues.append(
-                            new_tuple(_Due, (effective, instant, -1, metric, "warning", number))
-                        )
-                if breach is not None and breached_at is None:
-                    instant = memo.get((start, breach), _UNKNOWN)
-                    if instant is _UNKNOWN:
-                        instant = reach_afresh(self.policy, state, start, breach)
-                    if instant is not None:
-                        effective = instant if instant > floor else floor
-                        dues.append(
-                            new_tuple(_Due, (effective, instant, -1, metric, "breach", number))
-                        )
-        # Timed rules count from the latest escalation (while unacknowledged) or level entry.
+            for clock, kind, amount, passed in plan.instants[sla]:
+                cycle = clocks.get(clock)
+                # A cycle that ended, or whose instant of this kind has passed, waits for nothing.
+                if cycle is not None and cycle.ended_at is None and cycle[passed] is None:
+                    waiting.append((cycle.started_at, amount, -1, clock, kind, cycle.number))
+        # Timed rules count from the latest escalation (while unacknowledged) or level entry,
+        # each once per escalation or level entry.
+        marks = state.rule_marks
         if plan.level_timeouts:
-            self.timed_dues(
-                dues,
-                "level.timeout",
-                plan.level_timeouts,
-                state.level_entered_at,
-                state.level_entries,
-            )
-        if plan.unacknowledged and state.awaiting_ack and state.last_escalation_at is not None:
-            self.timed_dues(
-                dues,
-                "escalation.unacknowledged",
-                plan.unacknowledged,
-                state.last_escalation_at,
-                state.escalations,
-            )
-        return dues
-
-    def timed_dues(
-        self,
-        dues: list[_Due],
-        trigger: str,
-        rules: tuple[tuple[int, int], ...],
-        start: int,
-        number: int,
-    ) -> None:
-        """Add to `dues` the timed rules of `trigger` not yet fired for this `number`."""
-        state = self.state
+            start, number = state.level_entered_at, state.level_entries
+            for index, after in plan.level_timeouts:
+                if marks.get(index) != number:
+                    waiting.append((start, after, index, None, "level.timeout", number))
+        last_escalation_at = state.last_escalation_at
+        if plan.unacknowledged and state.awaiting_ack and last_escalation_at is not None:
+            number = state.escalations
+            trigger = "escalation.unacknowledged"
+            for index, after in plan.unacknowledged:
+                if marks.get(index) != number:
+                    waiting.append((last_escalation_at, after, index, None, trigger, number))
         floor = state.sla_selected_at
         memo = state.memo
-        marks = state.rule_marks
-        for index, after in rules:
-            if marks.get(index) == number:
-                continue
-            instant = memo.get((start, after), _UNKNOWN)
+        dues: list[_Due] = []
+        earliest: int | None = None
+        for start, amount, rule, metric, kind, number in waiting:
+            instant = memo.get((start, amount), _UNKNOWN)
             if instant is _UNKNOWN:
-                instant = reach_afresh(self.policy, state, start, after)
+                instant = reach_afresh(self.policy, state, start, amount)
             if instant is not None:
                 effective = instant if instant > floor else floor
-                dues.append(new_tuple(_Due, (effective, instant, index, None, trigger, number)))
+                if earliest is None or effective < earliest:
+                    earliest = effective
+                dues.append(new_tuple(_Due, (effective, instant, rule, metric, kind, number)))
+        return dues, earliest
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
@@ -693,8 +663,7 @@ class Run:
             if known is not None:
                 dues, known, earliest = known, None, state.next_check_at
             else:
-                dues = self.dues()
-                earliest = _earliest(dues)
+                dues, earliest = self.dues()
             ready = self.ready
             if ready:
                 now = self.ready_at

@@ -25,7 +25,7 @@ from typing import IO, Any
 from escalon.core.engine import Action
 from escalon.core.replay import Replay, ReportBuilder
 from escalon.files import load_policy
-from escalon.replay.local import detector, needs_detector
+from escalon.replay.local import detector, fewer_collections, needs_detector
 
 _BATCH = 4096
 # Below this size a file is replayed in one process: starting workers would cost more.
@@ -134,9 +134,9 @@ def _work(job: _Job, progress: Synchronized[int] | None) -> None:
                 shard=job.shard,
                 shards=job.shards,
             )
-            with job.events.open("rb") as source:
+            with job.events.open("rb") as source, fewer_collections():
                 replay.feed(_counted(source, progress))
-            replay.finish()
+                replay.finish()
             flush_records()
             flush_skips()
         with job.path("figures").open("wb") as figures:

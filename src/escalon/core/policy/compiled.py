@@ -186,7 +186,11 @@ class Policy:
         team: str,
     ) -> int | None:
         """The index of the first SLA whose `when` matches, or None when none does."""
-        key = (priority, tier, category, channel, team)
+        return self.sla_choice((priority, tier, category, channel, team))
+
+    def sla_choice(self, key: tuple[str | None, ...]) -> int | None:
+        """`select_sla` for the fields given as one tuple, in the order of `_SLA_FIELDS`
+        (the engine asks on every escalation: no keywords to bind)."""
         found = self._sla_choices.get(key, -1)
         if found != -1:
             return found

@@ -160,15 +160,20 @@ class Replay:
     def run_timers(self, limit: int, *, inclusive: bool) -> None:
         """Evaluate, in time order, every case whose next check falls before `limit`."""
         timers = self.timers
+        # Called for every event and run for every timer: what it reads, bound once.
+        scheduled = self.scheduled
+        states = self.states
+        policy = self.policy
+        staffing = self.staffing
         while timers and (timers[0][0] < limit or (inclusive and timers[0][0] == limit)):
             at, case = heapq.heappop(timers)
-            if self.scheduled.get(case) != at:
+            if scheduled.get(case) != at:
                 continue  # superseded by a later decision
-            del self.scheduled[case]
+            del scheduled[case]
             self.order = (1, case)
-            state = self.states[case]
-            held = _holding(state) if self.staffing is not None else None
-            self._take(evaluate(state, self.policy, at, reuse=True, staffing=self.staffing), held)
+            state = states[case]
+            held = _holding(state) if staffing is not None else None
+            self._take(evaluate(state, policy, at, reuse=True, staffing=staffing), held)
 
     def _take(self, decision: Decision, held: tuple[str | None, bool] | None = None) -> None:
         state = decision.state

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from escalon.core.rules.timed import timed_trigger
 
-from escalon.core.rules.base import TriggerRule
-from escalon.core.rules.parameters import AFTER
-from escalon.core.rules.words import span_of
-
-
-def _clause(parameters: Mapping[str, Any]) -> str:
-    after = parameters.get("after")
-    if after is None:
-        return "an escalation is not acknowledged"
-    return f"an escalation is still not acknowledged after {span_of(after)}"
-
-
-RULE = TriggerRule(
+RULE = timed_trigger(
     "escalation.unacknowledged",
-    _clause,
+    untimed="an escalation is not acknowledged",
+    timed="an escalation is still not acknowledged after {}",
     cause="nobody acknowledged the escalation in time",
-    parameters=(AFTER,),
-    required=frozenset({"after"}),
-    timed=True,
-    urgent=True,
 )
