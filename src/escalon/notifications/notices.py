@@ -141,19 +141,13 @@ def what_happened(
     trigger: str | None, metric: str | None, rule: str | None, details: Mapping[str, Any]
 ) -> str:
     """A notice's event in a few words, for its subject and headline."""
-    label = METRIC_WORDS.get(str(metric), str(metric or "target"))
-    if trigger == "sla.breach":
-        return f"{label} breached"
-    if trigger == "sla.warning":
-        return f"{label} at risk"
-    if trigger == "escalation.unacknowledged":
-        return "escalation not acknowledged"
-    if trigger == "level.timeout":
-        return "too long at its level"
     if trigger == "case.escalated":
         return f"escalated to {details.get('to_level')} by {details.get('agent')}"
     if trigger == "case.routed":
         return f"sent to team {details.get('to_team')} by {details.get('agent')}"
+    known = rules.TRIGGERS.get(str(trigger))
+    if known is not None and known.headline:
+        return known.headline.format(metric=METRIC_WORDS.get(str(metric), str(metric or "target")))
     return str(rule)
 
 

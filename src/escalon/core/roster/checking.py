@@ -146,44 +146,52 @@ def explain_validation(
     return list(found.items())
 
 
+# What a validation error of each kind says; `{value}` is the value as written, other names
+# come from the error's context.
+_PHRASES = {
+    "missing": "is required but missing",
+    "extra_forbidden": "unknown field {name!r}{suggestion}",
+    "literal_error": "{value} is not one of {expected}",
+    "string_type": "expected text, got {value}",
+    "int_type": "expected a whole number, got {value}",
+    "int_parsing": "expected a whole number, got {value}",
+    "int_from_float": "expected a whole number, got {value}",
+    "dict_type": "expected a mapping (key: value), got {value}",
+    "model_type": "expected a mapping (key: value), got {value}",
+    "model_attributes_type": "expected a mapping (key: value), got {value}",
+    "list_type": "expected a list, got {value}",
+    "string_too_short": "must not be empty",
+    "string_too_long": "is longer than {max_length} characters",
+    "too_short": "list at least {min_length}",
+    "too_long": "lists more than {max_length}",
+}
+_OUT_OF_RANGE = frozenset(
+    {"greater_than_equal", "less_than_equal", "greater_than", "less_than", "finite_number"}
+)
+
+
+class _Context(dict[str, Any]):
+    """An error's context, where a name it lacks reads as nothing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
 def _problem(kind: str, item: Any, value: Any, fields: Iterable[str]) -> str:
     name = str(item["loc"][-1]) if item["loc"] else ""
     context = item.get("ctx", {})
-    if kind == "missing":
-        return "is required but missing"
-    if kind == "extra_forbidden":
-        return f"unknown field {name!r}{suggest(name, fields)}"
-    if kind == "literal_error":
-        return f"{describe(value)} is not one of {context.get('expected', '')}"
+    phrase = _PHRASES.get(kind)
+    if phrase is not None:
+        suggestion = suggest(name, fields) if kind == "extra_forbidden" else ""
+        words = _Context(context, name=name, value=describe(value), suggestion=suggestion)
+        return phrase.format_map(words)
     if kind == "value_error":
         return str(item["msg"]).removeprefix("Value error, ")
-    if kind == "string_type":
-        return f"expected text, got {describe(value)}"
-    if kind in {"int_type", "int_parsing", "int_from_float"}:
-        return f"expected a whole number, got {describe(value)}"
-    if kind in {"dict_type", "model_type", "model_attributes_type"}:
-        return f"expected a mapping (key: value), got {describe(value)}"
-    if kind == "list_type":
-        return f"expected a list, got {describe(value)}"
-    if kind == "string_too_short":
-        return "must not be empty"
-    if kind == "string_too_long":
-        return f"is longer than {context.get('max_length')} characters"
-    if kind == "too_short":
-        return f"list at least {context.get('min_length')}"
-    if kind == "too_long":
-        return f"lists more than {context.get('max_length')}"
     if kind == "string_pattern_mismatch":
         if context.get("pattern") == r"^\S+$":
             return f"{describe(value)} must be one word, without spaces"
         return f"{describe(value)} must not start or end with a space"
-    if kind in {
-        "greater_than_equal",
-        "less_than_equal",
-        "greater_than",
-        "less_than",
-        "finite_number",
-    }:
+    if kind in _OUT_OF_RANGE:
         return _out_of_range(kind, item, value)
     return str(item["msg"])
 

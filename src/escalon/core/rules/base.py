@@ -92,6 +92,9 @@ class TriggerRule:
     clause: Callable[[Mapping[str, Any]], str]  # the English after `When`, from the parameters
     # What set a notice off, after `Rule "x": `, as staff read it; `{metric}` names the clock.
     cause: str = ""
+    # A staff notice's subject for it, in a few words (`{metric}` names the clock); "": the
+    # rule's name.
+    headline: str = ""
     parameters: tuple[Parameter, ...] = ()
     required: frozenset[str] = frozenset()  # parameters it cannot do without
     carries_text: bool = False  # conditions on the customer's text may hold on it

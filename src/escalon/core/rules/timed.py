@@ -11,7 +11,7 @@ from escalon.core.rules.parameters import AFTER
 from escalon.core.rules.words import span_of
 
 
-def timed_trigger(name: str, *, untimed: str, timed: str, cause: str) -> TriggerRule:
+def timed_trigger(name: str, *, untimed: str, timed: str, cause: str, headline: str) -> TriggerRule:
     """A trigger with a required `after`: `timed` is its clause with `{}` where the span goes,
     `untimed` the clause without one."""
 
@@ -23,6 +23,7 @@ def timed_trigger(name: str, *, untimed: str, timed: str, cause: str) -> Trigger
         name,
         clause,
         cause=cause,
+        headline=headline,
         parameters=(AFTER,),
         required=frozenset({"after"}),
         timed=True,

@@ -9,4 +9,5 @@ RULE = timed_trigger(
     untimed="an escalation is not acknowledged",
     timed="an escalation is still not acknowledged after {}",
     cause="nobody acknowledged the escalation in time",
+    headline="escalation not acknowledged",
 )

@@ -9,4 +9,5 @@ RULE = timed_trigger(
     untimed="a case stays at its level too long",
     timed="a case has stayed at its level for {}",
     cause="the case stayed too long at its level",
+    headline="too long at its level",
 )

@@ -20,6 +20,7 @@ RULE = TriggerRule(
     "sla.breach",
     _clause,
     cause="the {metric} target was missed",
+    headline="{metric} breached",
     parameters=(METRIC,),
     timed=True,
     urgent=True,

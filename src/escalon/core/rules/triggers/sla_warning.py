@@ -17,5 +17,10 @@ def _clause(parameters: Mapping[str, Any]) -> str:
 
 
 RULE = TriggerRule(
-    "sla.warning", _clause, cause="the {metric} target is close", parameters=(METRIC,), timed=True
+    "sla.warning",
+    _clause,
+    cause="the {metric} target is close",
+    headline="{metric} at risk",
+    parameters=(METRIC,),
+    timed=True,
 )
