@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter
+from typing import Any
 
-from escalon.core.rules.base import Checks, ConditionRule, Path
-from escalon.core.rules.fields import Names
-from escalon.core.rules.words import either, names
-
-if TYPE_CHECKING:
-    from escalon.core.engine import Firing, Run
-
-
-def _holds(run: Run, value: tuple[str, ...], firing: Firing) -> bool:
-    return run.state.category in value
-
-
-def _phrase(value: object) -> str:
-    return f"the category is {either(names(value))}"
+from escalon.core.rules.base import Checks, Path
+from escalon.core.rules.listed import listed_condition
 
 
 def _check(checks: Checks, path: Path, value: Any) -> None:
     checks.undeclared_categories(value, path)
 
 
-RULE = ConditionRule("category", Names, _holds, _phrase, check=_check)
+RULE = listed_condition("category", attrgetter("state.category"), "the category", check=_check)

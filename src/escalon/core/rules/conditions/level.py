@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from escalon.core.rules.base import Checks, ConditionRule, Path
-from escalon.core.rules.fields import Names
-from escalon.core.rules.words import either, names
+from escalon.core.rules.base import Checks, Path
+from escalon.core.rules.listed import listed_condition
 
 if TYPE_CHECKING:
-    from escalon.core.engine import Firing, Run
+    from escalon.core.engine import Run
 
 
-def _holds(run: Run, value: tuple[str, ...], firing: Firing) -> bool:
-    return run.policy.levels[run.state.level].name in value
-
-
-def _phrase(value: object) -> str:
-    return f"the level is {either(names(value))}"
+def _level(run: Run) -> str:
+    return run.policy.levels[run.state.level].name
 
 
 def _check(checks: Checks, path: Path, value: Any) -> None:
@@ -25,4 +20,4 @@ def _check(checks: Checks, path: Path, value: Any) -> None:
         checks.known(value, checks.level_names, path, "level")
 
 
-RULE = ConditionRule("level", Names, _holds, _phrase, check=_check)
+RULE = listed_condition("level", _level, "the level", check=_check)

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from operator import attrgetter
+from typing import Any
 
-from escalon.core.rules.base import Checks, ConditionRule, Path
-from escalon.core.rules.fields import Names
-from escalon.core.rules.words import either, names
-
-if TYPE_CHECKING:
-    from escalon.core.engine import Firing, Run
-
-
-def _holds(run: Run, value: tuple[str, ...], firing: Firing) -> bool:
-    return run.state.priority in value
-
-
-def _phrase(value: object) -> str:
-    return f"the priority is {either(names(value))}"
+from escalon.core.rules.base import Checks, Path
+from escalon.core.rules.listed import listed_condition
 
 
 def _check(checks: Checks, path: Path, value: Any) -> None:
@@ -25,4 +14,4 @@ def _check(checks: Checks, path: Path, value: Any) -> None:
         checks.known(value, checks.priorities, path, "priority")
 
 
-RULE = ConditionRule("priority", Names, _holds, _phrase, check=_check)
+RULE = listed_condition("priority", attrgetter("state.priority"), "the priority", check=_check)

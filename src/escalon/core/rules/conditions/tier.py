@@ -2,22 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from operator import attrgetter
 
-from escalon.core.rules.base import ConditionRule
-from escalon.core.rules.fields import Names
-from escalon.core.rules.words import either, names
+from escalon.core.rules.listed import listed_condition
 
-if TYPE_CHECKING:
-    from escalon.core.engine import Firing, Run
-
-
-def _holds(run: Run, value: tuple[str, ...], firing: Firing) -> bool:
-    return run.state.tier in value
-
-
-def _phrase(value: object) -> str:
-    return f"the customer's tier is {either(names(value))}"
-
-
-RULE = ConditionRule("tier", Names, _holds, _phrase)
+RULE = listed_condition("tier", attrgetter("state.tier"), "the customer's tier")

@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from escalon.core.rules.timed import clock_trigger
 
-from escalon.core.rules.base import TriggerRule
-from escalon.core.rules.parameters import METRIC
-from escalon.core.rules.words import metric_name
-
-
-def _clause(parameters: Mapping[str, Any]) -> str:
-    metric = parameters.get("metric")
-    subject = "any SLA" if metric is None else f"the {metric_name(metric)}"
-    return f"{subject} target is about to be breached"
-
-
-RULE = TriggerRule(
+RULE = clock_trigger(
     "sla.warning",
-    _clause,
+    state="target is about to be breached",
     cause="the {metric} target is close",
     headline="{metric} at risk",
-    parameters=(METRIC,),
-    timed=True,
+    urgent=False,
 )
