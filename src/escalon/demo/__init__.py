@@ -269,65 +269,69 @@ def _timed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> int:
     return 4
 
 
-def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
-    """The cases that set the scene once: a billing case, an angry customer, quiet questions,
-    and a resolved case with its root cause and survey answer."""
-
-    def open_at(minutes_ago: float, **fields: object) -> int:
-        return _open(db, now=now, minutes_ago=minutes_ago, analyzer=analyzer, **fields)
-
-    # A billing case routed to finance on arrival, and a customer who asks for a manager.
-    open_at(
+# The cases that set the scene: (minutes ago, customer ref, customer name, subject, the first
+# message ("": the subject), channel, category).
+_SCENE = (
+    (
         20,
-        customer=_customer_of("tailspin", "Tailspin Toys"),
-        subject="Invoice charged twice",
-        body="You charged my card twice for invoice 2291, third time I write.",
-        channel="email",
-        category="billing",
-    )
-    angry = open_at(
+        "tailspin",
+        "Tailspin Toys",
+        "Invoice charged twice",
+        "You charged my card twice for invoice 2291, third time I write.",
+        "email",
+        "billing",
+    ),
+    (
         25,
-        customer=_customer_of("adatum", "Adatum Corp"),
-        subject="Order never arrived",
-        body="My order 5521 has not arrived after three weeks.",
-        channel="chat",
-        category="delivery",
-    )
+        "adatum",
+        "Adatum Corp",
+        "Order never arrived",
+        "My order 5521 has not arrived after three weeks.",
+        "chat",
+        "delivery",
+    ),
+    (30, "woodgrove", "Woodgrove Bank", "How do I export my invoices?", "", "web", "how-to"),
+    (10, "proseware", "Proseware", "Question about seat licences", "", "web", "how-to"),
+    (
+        38,
+        "wingtip",
+        "Wingtip Toys",
+        "Password reset link expired",
+        "The reset link says it has expired.",
+        "email",
+        "account",
+    ),
+)
+
+
+def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
+    """The cases that set the scene once: a billing case routed to finance on arrival, a
+    customer who asks for a manager, quiet questions, and a case resolved with its root cause
+    and survey answer (so the numbers have something in them)."""
+    opened = {
+        ref: _open(
+            db,
+            now=now,
+            minutes_ago=minutes_ago,
+            analyzer=analyzer,
+            customer=_customer_of(ref, name),
+            subject=subject,
+            body=body or subject,
+            channel=channel,
+            category=category,
+        )
+        for minutes_ago, ref, name, subject, body, channel, category in _SCENE
+    }
     _post(
         db,
-        angry,
+        opened["adatum"],
         by=SYSTEM,
         body="This is useless. I want to speak to a manager now!",
         minutes_ago=5,
         now=now,
         analyzer=analyzer,
     )
-    # Quiet cases, and one resolved with a survey answer, so the numbers have something in them.
-    for minutes_ago, ref, name, subject in (
-        (30, "woodgrove", "Woodgrove Bank", "How do I export my invoices?"),
-        (10, "proseware", "Proseware", "Question about seat licences"),
-    ):
-        open_at(
-            minutes_ago,
-            customer=_customer_of(ref, name),
-            subject=subject,
-            body=subject,
-            channel="web",
-            category="how-to",
-        )
-    _seed_resolved_case(
-        db,
-        open_at(
-            38,
-            customer=_customer_of("wingtip", "Wingtip Toys"),
-            subject="Password reset link expired",
-            body="The reset link says it has expired.",
-            channel="email",
-            category="account",
-        ),
-        now=now,
-        analyzer=analyzer,
-    )
+    _seed_resolved_case(db, opened["wingtip"], now=now, analyzer=analyzer)
 
 
 def _seed_resolved_case(
