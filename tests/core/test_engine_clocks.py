@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from escalon.core.engine import apply_event, evaluate
 from escalon.core.events import parse_event
+from escalon.core.policy import Policy
 from escalon.core.sla import clock_views
+from escalon.core.state import CaseState
 from tests.builders.engine import drive, ev, make_policy, opened, us
 
 BREACH_RULES = """
@@ -321,7 +323,11 @@ def test_clock_views_show_due_remaining_and_pause() -> None:
 
 
 def test_the_first_due_clock_comes_with_its_warning_instant_in_business_time() -> None:
-    from escalon.core.sla import first_due
+    from escalon.core.sla import first_due_clock
+
+    def first_due(policy: Policy, state: CaseState) -> tuple[int | None, int | None]:
+        due, warning, _metric = first_due_clock(policy, state)
+        return due, warning
 
     policy = make_policy(
         slas="""

@@ -167,11 +167,6 @@ class Decision(NamedTuple):
     clock_events: tuple[ClockEvent, ...]
     next_check_at: int | None
 
-    @property
-    def next_check_datetime(self) -> datetime | None:
-        """`next_check_at` as an aware UTC datetime."""
-        return None if self.next_check_at is None else from_us(self.next_check_at)
-
 
 @dataclass(slots=True)
 class Firing:

@@ -205,18 +205,12 @@ def is_running(state: CaseState, cycle: Cycle) -> bool:
 RESPONSE_METRICS = ("first_response", "next_response", "periodic_update")
 
 
-def first_due(policy: Policy, state: CaseState) -> tuple[int | None, int | None]:
-    """(due, warning) instants of the running clock that falls due first; Nones without one.
+def first_due_clock(policy: Policy, state: CaseState) -> tuple[int | None, int | None, str | None]:
+    """(due, warning, metric) of the running clock that falls due first; Nones without one.
 
     The warning instant is where the SLA's `warn_at` share of the target is used up, so a
     dashboard can colour a case the moment the policy itself would warn.
     """
-    due, warning, _metric = first_due_clock(policy, state)
-    return due, warning
-
-
-def first_due_clock(policy: Policy, state: CaseState) -> tuple[int | None, int | None, str | None]:
-    """`first_due`, and the metric of that clock (first_response, resolution...)."""
     if state.sla is None:
         return None, None, None
     sla = policy.slas[state.sla]
