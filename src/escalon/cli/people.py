@@ -436,40 +436,32 @@ def agents_show(handle: Annotated[str, typer.Argument(help="The agent's handle."
     _out().print(table)
 
 
-def _agent_options(
-    *,
-    name: str | None,
-    email: str | None,
-    chat: str | None,
-    level: str | None,
-    teams: list[str] | None,
-    skills: list[str] | None,
-    languages: list[str] | None,
-    capacity: int | None,
-    status: str | None,
-    timezone: str | None,
-    working_hours: str | None,
-    authority: str | None,
-) -> dict[str, Any]:
-    """The fields the command line gives, the one-line ones (hours, authority) read."""
+# The agent options a command takes: its parameter's name, the field it sets.
+_AGENT_FIELDS = {
+    "name": "name",
+    "email": "email",
+    "chat": "chat",
+    "level": "level",
+    "team": "teams",
+    "skill": "skills",
+    "language": "languages",
+    "capacity": "capacity",
+    "status": "status",
+    "timezone": "timezone",
+}
+
+
+def _agent_options(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields the command line gives (`given`: the command's parameters), the one-line ones
+    (hours, authority) read. A repeatable option given no time is not given."""
     from escalon.core.roster.reading import parse_authority, parse_working_hours
 
     data: dict[str, Any] = {
-        key: value
-        for key, value in (
-            ("name", name),
-            ("email", email),
-            ("chat", chat),
-            ("level", level),
-            ("teams", teams),
-            ("skills", skills),
-            ("languages", languages),
-            ("capacity", capacity),
-            ("status", status),
-            ("timezone", timezone),
-        )
-        if value is not None
+        field: list(value) if isinstance(value, list | tuple) else value
+        for option, field in _AGENT_FIELDS.items()
+        if (value := given.get(option)) is not None and value != ()
     }
+    working_hours, authority = given.get("working_hours"), given.get("authority")
     problems = []
     if working_hours is not None:
         try:
@@ -510,6 +502,7 @@ _AUTHORITY = Annotated[
 
 @agents_app.command("add")
 def agents_add(
+    context: typer.Context,
     handle: Annotated[str, typer.Argument(help="The agent's handle (one word).")],
     name: Annotated[str, typer.Option(help="Their full name.")],
     email: _EMAIL = None,
@@ -530,20 +523,7 @@ def agents_add(
 
     data = {
         "handle": handle,
-        **_agent_options(
-            name=name,
-            email=email,
-            chat=chat,
-            level=level,
-            teams=team,
-            skills=skill,
-            languages=language,
-            capacity=capacity,
-            status=status,
-            timezone=timezone,
-            working_hours=working_hours,
-            authority=authority,
-        ),
+        **_agent_options(context.params),  # the options as given
     }
     try:
         agent_in = AgentIn.model_validate(data)
@@ -557,6 +537,7 @@ def agents_add(
 
 @agents_app.command("set")
 def agents_set(
+    context: typer.Context,
     handle: Annotated[str, typer.Argument(help="The agent's handle.")],
     name: _NAME = None,
     email: _EMAIL = None,
@@ -585,20 +566,7 @@ def agents_set(
     from escalon.people import service
     from escalon.people.schemas import AgentPatch
 
-    data = _agent_options(
-        name=name,
-        email=email,
-        chat=chat,
-        level=level,
-        teams=team,
-        skills=skill,
-        languages=language,
-        capacity=capacity,
-        status=status,
-        timezone=timezone,
-        working_hours=working_hours,
-        authority=authority,
-    )
+    data = _agent_options(context.params)  # the options as given
     if active is not None:
         data["active"] = active
     if not data:
