@@ -15,15 +15,14 @@ from bench import (
     replay,
     replies,
     search,
+    topics,
     triage_eval,
     worker,
 )
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the calendar, replay, triage, worker, API, people, mail, dashboard, replies, category
-    and search
-    benchmarks in turn."""
+    """Run every benchmark in turn, at full size or tiny."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tiny", action="store_true", help="Small sizes, for CI.")
     args = parser.parse_args(argv)
@@ -39,6 +38,7 @@ def main(argv: list[str] | None = None) -> None:
         ("dashboard queue page", dashboard.main, ["--tiny"] if args.tiny else []),
         ("replies through the outbox (SMTP)", replies.main, ["--tiny"] if args.tiny else []),
         ("case search (SQLite and PostgreSQL)", search.main, ["--tiny"] if args.tiny else []),
+        ("recurring topics (escalon topics)", topics.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")
