@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from escalon.demo import policy_text
 from tests.builders.cases import kpis, open_case
 from tests.builders.workspace import Workspace
 
@@ -77,3 +78,112 @@ def test_the_kpis_count_resolved_cases_by_root_cause(workspace: Workspace) -> No
         "config": {"cases": 2, "escalated": 0},
         "outage": {"cases": 2, "escalated": 1},
     }
+
+
+CAUSES = """
+root_causes:
+  product_bug: Defect in the product
+  billing_error: {label: Billing error}
+  missing_docs: {}
+"""
+
+
+def _use_policy_with_causes(ws: Workspace) -> None:
+    uploaded = ws.client.post(
+        "/api/v1/policies",
+        json={
+            "source": policy_text().replace("\nversion: 1\n", "\nversion: 2\n") + CAUSES,
+            "filename": "causes.yaml",
+            "activate": True,
+        },
+        headers=ws.headers(),
+    )
+    assert uploaded.status_code == 201, uploaded.text
+
+
+def _escalated_case(ws: Workspace) -> int:
+    case_id = int(open_case(ws)["id"])
+    response = ws.client.post(
+        f"/api/v1/cases/{case_id}/escalations",
+        json={"kind": "hierarchical", "to_level": "specialist", "reason": "bug"},
+        headers=ws.headers("agent"),
+    )
+    assert response.status_code == 200, response.text
+    return case_id
+
+
+def test_with_codes_an_escalated_case_is_resolved_with_one_of_them(workspace: Workspace) -> None:
+    _use_policy_with_causes(workspace)
+    case_id = _escalated_case(workspace)
+    refused = _patch(workspace, case_id, {"status": "resolved"})
+    assert refused.status_code == 422
+    assert "product_bug, billing_error, missing_docs, or 'other'" in refused.text
+    unknown = _patch(workspace, case_id, {"status": "resolved", "root_cause_code": "billing"})
+    assert unknown.status_code == 422
+    assert "unknown root cause code 'billing' (did you mean 'billing_error'?)" in unknown.text
+    resolved = _patch(workspace, case_id, {"status": "resolved", "root_cause_code": "billing_error"})
+    assert resolved.status_code == 200, resolved.text
+    assert (resolved.json()["root_cause_code"], resolved.json()["root_cause"]) == (
+        "billing_error",
+        "Billing error",
+    )
+    assert (
+        "case.root_cause",
+        {"root_cause": "Billing error", "root_cause_code": "billing_error"},
+    ) in _audit_kinds(workspace, case_id)
+
+
+def test_other_takes_the_persons_words_and_words_alone_are_other(workspace: Workspace) -> None:
+    _use_policy_with_causes(workspace)
+    first, second = _escalated_case(workspace), _escalated_case(workspace)
+    wordless = _patch(workspace, first, {"status": "resolved", "root_cause_code": "other"})
+    assert wordless.status_code == 422
+    assert "'other' needs the cause in words" in wordless.text
+    other = _patch(
+        workspace,
+        first,
+        {"status": "resolved", "root_cause_code": "other", "root_cause": "courier strike"},
+    )
+    assert (other.json()["root_cause_code"], other.json()["root_cause"]) == (
+        "other",
+        "courier strike",
+    )
+    words = _patch(workspace, second, {"status": "resolved", "root_cause": "courier strike"})
+    assert words.json()["root_cause_code"] == "other"
+
+
+def test_a_case_never_escalated_may_be_resolved_without_a_cause(workspace: Workspace) -> None:
+    _use_policy_with_causes(workspace)
+    case_id = int(open_case(workspace)["id"])
+    assert _patch(workspace, case_id, {"status": "resolved"}).status_code == 200
+
+
+def test_without_codes_in_the_policy_a_code_is_refused(workspace: Workspace) -> None:
+    case_id = _escalated_case(workspace)
+    response = _patch(
+        workspace, case_id, {"status": "resolved", "root_cause_code": "product_bug"}
+    )
+    assert response.status_code == 422
+    assert "lists no root-cause codes" in response.text
+
+
+def test_the_case_list_finds_cases_by_cause_and_resolution_time(workspace: Workspace) -> None:
+    _use_policy_with_causes(workspace)
+    bug, docs, words = (_escalated_case(workspace) for _ in range(3))
+    _patch(workspace, bug, {"status": "resolved", "root_cause_code": "product_bug"})
+    _patch(workspace, words, {"status": "resolved", "root_cause": "courier strike"})
+    workspace.clock.advance(minutes=1)
+    middle = workspace.clock.now().isoformat()
+    workspace.clock.advance(minutes=1)
+    _patch(workspace, docs, {"status": "resolved", "root_cause_code": "missing_docs"})
+
+    def found(query: str) -> list[int]:
+        response = workspace.client.get(f"/api/v1/cases?{query}", headers=workspace.headers())
+        assert response.status_code == 200, response.text
+        return sorted(case["id"] for case in response.json()["items"])
+
+    assert found("root_cause=product_bug&root_cause=missing_docs") == sorted([bug, docs])
+    assert found("root_cause=other") == [words]
+    stamp = middle.replace("+", "%2B")
+    assert found(f"resolved_after={stamp}") == [docs]
+    assert found(f"resolved_before={stamp}") == sorted([bug, words])

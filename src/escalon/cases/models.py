@@ -72,6 +72,9 @@ class Case(Base):
     survey_score: Mapped[int | None] = mapped_column(Integer)
     # Named by the person who resolves the case; not engine state, so the core never sees it.
     root_cause: Mapped[str | None] = mapped_column(String(200))
+    # The policy's code for it (`other` with the person's words in `root_cause`); None when the
+    # policy lists no codes and the cause is free text.
+    root_cause_code: Mapped[str | None] = mapped_column(String(100), index=True)
     due_at: Mapped[int | None] = mapped_column(Instant)
     # When the clock that falls due first reaches its SLA's warning share (for the dashboard).
     warn_at: Mapped[int | None] = mapped_column(Instant)

@@ -99,6 +99,7 @@ def case_out(row: Mapping[Any, Any], tags: Sequence[str] | None = None) -> CaseO
         updated_at=from_us(row["updated_at"]),
         resolved_at=instant(row["resolved_at"]),
         root_cause=row.get("root_cause"),
+        root_cause_code=row.get("root_cause_code"),
         due_at=instant(row["due_at"]),
         warning_at=instant(row.get("warn_at")),
         next_check_at=instant(row["next_check_at"]),
@@ -137,6 +138,10 @@ class CaseFilters:
     due: list[str] | None = None  # the clock that falls due first: first_response, ...
     opened_after: int | None = None
     opened_before: int | None = None
+    # Root causes named at resolution: a policy's code, or the words of a cause without one.
+    root_cause: list[str] | None = None
+    resolved_after: int | None = None
+    resolved_before: int | None = None
 
 
 def _decode_cursor(cursor: str, sort: str) -> tuple[int | None, int]:
@@ -214,6 +219,17 @@ def list_cases(
         conditions.append(Case.opened_at >= filters.opened_after)
     if filters.opened_before is not None:
         conditions.append(Case.opened_at < filters.opened_before)
+    if filters.root_cause:
+        conditions.append(
+            or_(
+                Case.root_cause_code.in_(filters.root_cause),
+                and_(Case.root_cause_code.is_(None), Case.root_cause.in_(filters.root_cause)),
+            )
+        )
+    if filters.resolved_after is not None:
+        conditions.append(Case.resolved_at >= filters.resolved_after)
+    if filters.resolved_before is not None:
+        conditions.append(Case.resolved_at < filters.resolved_before)
     after = _decode_cursor(cursor, sort) if cursor else None
     if sort == "due":
         # Cases with a due instant first, soonest first; then the others, by id.

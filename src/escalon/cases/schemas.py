@@ -161,6 +161,11 @@ class CaseOut(BaseModel):
     updated_at: datetime
     resolved_at: datetime | None
     root_cause: str | None = Field(None, description="named when the case was resolved")
+    root_cause_code: str | None = Field(
+        None,
+        description="the policy's code for the root cause ('other': in the person's words); "
+        "null when the policy lists no codes",
+    )
     due_at: datetime | None = Field(description="earliest due instant of its running SLA clocks")
     warning_at: datetime | None = Field(
         None, description="when the clock due first reaches its SLA's warning threshold"
@@ -186,6 +191,11 @@ class CasePatch(Strict):
     channel: Name | None = None
     root_cause: Annotated[str, StringConstraints(min_length=1, max_length=200), Trimmed] | None = (
         Field(None, description="what caused the problem, named when resolving (for the numbers)")
+    )
+    root_cause_code: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        None,
+        description="one of the policy's root-cause codes, or 'other' with root_cause in words; "
+        "resolving an escalated case needs one when the policy lists codes",
     )
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from escalon.cases import acting, service
 from escalon.cases.acting import Actor
 from escalon.cases.models import Case
+from escalon.cases.root_causes import named_cause
 from escalon.cases.schemas import CasePatch, SurveyIn
 from escalon.core import engine
 from escalon.core.events import CaseUpdated, Event, StatusChanged, SurveyAnswered
@@ -29,6 +30,12 @@ def update_case(
     """Change status and triage fields (status first, then the others, as two events)."""
     case = acting.locked(session, case_id, if_match, actor)
     acting.check_names(case.policy, priority=request.priority)
+    cause = named_cause(
+        case.policy,
+        request.root_cause_code,
+        request.root_cause,
+        resolving_escalated=request.status == "resolved" and case.state.escalations > 0,
+    )
     at = acting.event_at(case, now)
     events: list[Event] = []
     if request.status is not None:
@@ -47,13 +54,14 @@ def update_case(
         if isinstance(event, CaseUpdated) and event.category is not None:
             data["category_source"] = "person"
         change.entries.append({"kind": event.type, "at": at, "data": data})
-    if request.root_cause is not None:
+    if cause is not None:
         if not events:
             change.state = case.state.copy()
             change.state.updated_at = at
-        change.entries.append(
-            {"kind": "case.root_cause", "at": at, "data": {"root_cause": request.root_cause}}
-        )
+        named: dict[str, str] = {"root_cause": cause.words}
+        if cause.code is not None:
+            named["root_cause_code"] = cause.code
+        change.entries.append({"kind": "case.root_cause", "at": at, "data": named})
     acting.write(session, [change], now)
     if request.category is not None:
         session.execute(
@@ -61,11 +69,11 @@ def update_case(
             .where(table_of(Case).c.id == case_id)
             .values(category_source="person", category_confidence=None)
         )
-    if request.root_cause is not None:
+    if cause is not None:
         session.execute(
             update(table_of(Case))
             .where(table_of(Case).c.id == case_id)
-            .values(root_cause=request.root_cause)
+            .values(root_cause=cause.words, root_cause_code=cause.code)
         )
 
 

@@ -285,6 +285,16 @@ def list_cases(
     ] = None,
     opened_after: DateTime | None = None,
     opened_before: DateTime | None = None,
+    root_cause: Annotated[
+        list[str] | None,
+        Query(
+            max_length=100,
+            description="the root cause named at resolution: a policy's code (or 'other'), or "
+            "the words of a cause named without one",
+        ),
+    ] = None,
+    resolved_after: DateTime | None = None,
+    resolved_before: DateTime | None = None,
     sort: Annotated[
         str, Query(pattern="^(-opened|opened|due)$", description="-opened, opened or due")
     ] = "-opened",
@@ -308,6 +318,13 @@ def list_cases(
         due=list(due) if due else None,
         opened_after=None if opened_after is None else instant_us(opened_after, "opened_after"),
         opened_before=None if opened_before is None else instant_us(opened_before, "opened_before"),
+        root_cause=root_cause,
+        resolved_after=None
+        if resolved_after is None
+        else instant_us(resolved_after, "resolved_after"),
+        resolved_before=None
+        if resolved_before is None
+        else instant_us(resolved_before, "resolved_before"),
     )
     with context.db.read() as session:
         return queries.list_cases(

@@ -11,6 +11,7 @@ from rich.markup import escape
 
 from escalon.core.durations import format_duration
 from escalon.core.policy import CheckResult, check_text
+from escalon.core.policy.compiled import root_cause_labels
 from escalon.core.policy.model import METRICS
 from escalon.core.rules.english import rule_sentence
 from escalon.files import read_policy
@@ -32,9 +33,9 @@ def check(
     result = check_text(_read(file, err), str(file))
     if not result.ok:
         for problem in result.errors:
-            err.print(f"[red]error[/red] {problem}", markup=True, soft_wrap=True)
+            err.print(f"[red]error[/red] {escape(str(problem))}", markup=True, soft_wrap=True)
         for problem in result.warnings:
-            err.print(f"[yellow]warning[/yellow] {problem}", markup=True, soft_wrap=True)
+            err.print(f"[yellow]warning[/yellow] {escape(str(problem))}", soft_wrap=True)
         err.print(f"{file}: {len(result.errors)} error(s); nothing of this policy can be applied")
         raise typer.Exit(1)
     print_summary(out, result)
@@ -78,7 +79,7 @@ def upload(
     out = Console(highlight=False, soft_wrap=True)
     out.print(line + state, markup=False)
     for warning in warnings:
-        out.print(f"[yellow]warning[/yellow] {_detail_line(warning)}")
+        out.print(f"[yellow]warning[/yellow] {escape(_detail_line(warning))}")
     if not activate_now:
         out.print(f"activate it with: escalon policy activate {label}", markup=False)
 
@@ -199,6 +200,9 @@ def print_summary(console: Console, result: CheckResult) -> None:
             for name, spec in document.categories.items()
         )
         console.print(f"Categories (first keyword match wins): {escape(categories)}")
+    if document.root_causes:
+        causes = "; ".join(f"{code} ({label})" for code, label in root_cause_labels(document))
+        console.print(f"Root causes (and other, in the person's words): {escape(causes)}")
     console.print(f"Rules ({len(document.rules)}, in file order):")
     for number, rule in enumerate(document.rules, start=1):
         # The same English as the policy page: both read it from the core's rule registry.

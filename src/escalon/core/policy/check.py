@@ -29,6 +29,7 @@ from escalon.core.policy.model import (
     Name,
     PolicyDocument,
     PrioritySpec,
+    RootCauseSpec,
     RuleSpec,
     SlaSpec,
     SlaWhen,
@@ -129,7 +130,8 @@ class _Checker:
 
     def _pydantic(self, error: ValidationError, path: Path) -> None:
         for item in error.errors(include_url=False):
-            loc: Path = (*path, *item["loc"])
+            # A mapping's key is checked at `(..., key, "[key]")`: the key alone says where.
+            loc: Path = (*path, *(part for part in item["loc"] if part != "[key]"))
             self.error(*_explain(loc, item))
 
 
@@ -198,7 +200,7 @@ _names_of = names_of
 
 _TOP_LEVEL = ("name", "version", "calendars", "priority", "levels", "teams", "slas", "rules")
 # Optional sections added later, left out of the short list a malformed file is shown.
-_KNOWN_TOP_LEVEL = (*_TOP_LEVEL, "categories", "languages")
+_KNOWN_TOP_LEVEL = (*_TOP_LEVEL, "categories", "root_causes", "languages")
 _REQUIRED = ("name", "version", "calendars", "priority", "levels", "slas")
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
 _VERSION: TypeAdapter[str] = TypeAdapter(Version)
@@ -256,6 +258,7 @@ def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
     categories = _check_categories(checker, data.get("categories", {}))
     slas = _check_slas(checker, data.get("slas"), calendars, priority, teams, categories)
     _check_rules(checker, data.get("rules", []), priority, levels, teams, categories, slas)
+    _check_root_causes(checker, data.get("root_causes", {}))
     _check_languages(checker, data)
 
 
@@ -281,6 +284,31 @@ def _check_categories(checker: _Checker, value: Any) -> tuple[str, ...] | None:
                     "and wins",
                 )
     return tuple(categories)
+
+
+_ROOT_CAUSES: TypeAdapter[dict[str, str | RootCauseSpec]] = TypeAdapter(
+    PolicyDocument.model_fields["root_causes"].annotation  # type: ignore[arg-type]
+)
+
+
+def _check_root_causes(checker: _Checker, value: Any) -> None:
+    """The causes' codes and labels; two causes that read the same are a warning."""
+    if value is None:
+        return
+    causes = checker.adapt(_ROOT_CAUSES, value, ("root_causes",))
+    if causes is None:
+        return
+    seen: dict[str, str] = {}
+    for code, spec in causes.items():
+        label = spec if isinstance(spec, str) else spec.label
+        if label is None:
+            continue
+        first = seen.setdefault(label.casefold(), code)
+        if first != code:
+            checker.warn(
+                ("root_causes", code),
+                f"root cause '{code}' reads '{label}', as '{first}' does: people cannot tell them apart",
+            )
 
 
 def _undeclared_categories(

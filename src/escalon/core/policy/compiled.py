@@ -16,6 +16,7 @@ from escalon.core.policy.model import (
     TRIGGERS_WITH_AFTER,
     LevelSpec,
     PolicyDocument,
+    RootCauseSpec,
     RuleSpec,
     SlaSpec,
 )
@@ -68,6 +69,8 @@ class Policy:
         self._compile_rules(document)
         canonical = json.dumps(_fingerprinted(document), sort_keys=True)
         self.categories: tuple[str, ...] = tuple(document.categories)
+        # Root cause code -> what people read, in file order (empty: causes are free text).
+        self.root_causes = dict(root_cause_labels(document))
         self._category_patterns = tuple(
             (name, _keyword_pattern(spec.keywords))
             for name, spec in document.categories.items()
@@ -247,12 +250,24 @@ _LATER_CONDITIONS = tuple(
 _LATER_ACTIONS = tuple(name for name, action in ACTIONS.items() if not action.fingerprinted_unset)
 
 
+def root_cause_labels(document: PolicyDocument) -> list[tuple[str, str]]:
+    """Each root cause's code and what people read: its label, or its code in words."""
+    return [
+        (code, spec if isinstance(spec, str) else spec.label or _in_words(code))
+        for code, spec in document.root_causes.items()
+    ]
+
+
+def _in_words(code: str) -> str:
+    return code.replace("_", " ").replace("-", " ")
+
+
 def _fingerprinted(document: PolicyDocument) -> dict[str, Any]:
     """The document as its fingerprint reads it: sections, parameters, conditions and actions
     added to the format later are left out while unset, so a policy written before them keeps
     its fingerprint (and the cases evaluated under it stay under it)."""
     dumped: dict[str, Any] = document.model_dump(mode="json", by_alias=True)
-    for name in ("categories", "languages"):
+    for name in ("categories", "languages", "root_causes"):
         if not dumped.get(name):
             dumped.pop(name, None)
     for rule in dumped.get("rules", ()):

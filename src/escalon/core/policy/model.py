@@ -30,6 +30,8 @@ from escalon.core.rules.fields import (
     Metric,
     Name,
     Names,
+    RootCauseCode,
+    RootCauseLabel,
     Strict,
     Version,
 )
@@ -206,6 +208,12 @@ class CategorySpec(Strict):
     keywords: Keywords = ()
 
 
+class RootCauseSpec(Strict):
+    """One entry of `root_causes`: a cause people pick when they resolve an escalated case."""
+
+    label: RootCauseLabel | None = None  # what people read; the code when left out
+
+
 class PolicyDocument(Strict):
     """A whole policy file, checked field by field."""
 
@@ -218,6 +226,10 @@ class PolicyDocument(Strict):
     slas: tuple[SlaSpec, ...]
     rules: tuple[RuleSpec, ...] = ()
     categories: dict[CategoryName, CategorySpec] = Field(default_factory=dict)
+    # The causes a resolution of an escalated case names (code -> label or details).
+    root_causes: dict[RootCauseCode, RootCauseLabel | RootCauseSpec] = Field(
+        default_factory=dict, max_length=200
+    )
     # The languages the team's customers write; only `policy check` reads it.
     languages: Languages | None = None
 
@@ -239,6 +251,7 @@ __all__ = [
     "ActionSpec",
     "AssignSpec",
     "CategoryName",
+    "RootCauseSpec",
     "CategorySpec",
     "Conditions",
     "EscalateSpec",

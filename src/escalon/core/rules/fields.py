@@ -6,6 +6,7 @@ importing the whole policy model.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -75,6 +76,30 @@ Fraction = Annotated[float, BeforeValidator(_fraction)]
 Amount = Annotated[float, BeforeValidator(_amount)]
 Name = Annotated[str, Field(min_length=1)]
 CategoryName = Annotated[str, Field(min_length=1, max_length=100)]  # a case's category column
+# A root cause's code: what reports count by, so it stays readable in a URL and a CSV.
+ROOT_CAUSE_CODE = r"^[a-z0-9][a-z0-9_-]{0,99}$"
+OTHER_CAUSE = "other"  # always offered, with the person's own words
+
+
+def _listed_code(code: str) -> str:
+    if not re.fullmatch(ROOT_CAUSE_CODE, code):
+        raise ValueError(
+            f"root cause code {code!r} must be lower-case letters, digits, '_' and '-' "
+            "(at most 100, e.g. product_bug)"
+        )
+    if code == OTHER_CAUSE:
+        raise ValueError(f"'{OTHER_CAUSE}' is always offered (with the person's own words): leave it out")
+    return code
+
+
+def _label(text: str) -> str:
+    if not text.strip():
+        raise ValueError("a label cannot be blank")
+    return text.strip()
+
+
+RootCauseCode = Annotated[str, AfterValidator(_listed_code)]
+RootCauseLabel = Annotated[str, Field(max_length=200), AfterValidator(_label)]
 Keyword = Annotated[str, Field(max_length=200), AfterValidator(_keyword)]
 # Bounded, so a policy cannot make every case's opening scan an endless alternation.
 Keywords = Annotated[tuple[Keyword, ...], BeforeValidator(_as_names), Field(max_length=1000)]
