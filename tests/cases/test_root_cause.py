@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from escalon.demo import policy_text
 from tests.builders.cases import kpis, open_case
+from tests.builders.causes import escalated_case, use_cause_policy
 from tests.builders.workspace import Workspace
 
 
@@ -80,48 +80,18 @@ def test_the_kpis_count_resolved_cases_by_root_cause(workspace: Workspace) -> No
     }
 
 
-CAUSES = """
-root_causes:
-  product_bug: Defect in the product
-  billing_error: {label: Billing error}
-  missing_docs: {}
-"""
-
-
-def _use_policy_with_causes(ws: Workspace) -> None:
-    uploaded = ws.client.post(
-        "/api/v1/policies",
-        json={
-            "source": policy_text().replace("\nversion: 1\n", "\nversion: 2\n") + CAUSES,
-            "filename": "causes.yaml",
-            "activate": True,
-        },
-        headers=ws.headers(),
-    )
-    assert uploaded.status_code == 201, uploaded.text
-
-
-def _escalated_case(ws: Workspace) -> int:
-    case_id = int(open_case(ws)["id"])
-    response = ws.client.post(
-        f"/api/v1/cases/{case_id}/escalations",
-        json={"kind": "hierarchical", "to_level": "specialist", "reason": "bug"},
-        headers=ws.headers("agent"),
-    )
-    assert response.status_code == 200, response.text
-    return case_id
-
-
 def test_with_codes_an_escalated_case_is_resolved_with_one_of_them(workspace: Workspace) -> None:
-    _use_policy_with_causes(workspace)
-    case_id = _escalated_case(workspace)
+    use_cause_policy(workspace)
+    case_id = escalated_case(workspace)
     refused = _patch(workspace, case_id, {"status": "resolved"})
     assert refused.status_code == 422
     assert "product_bug, billing_error, missing_docs, or 'other'" in refused.text
     unknown = _patch(workspace, case_id, {"status": "resolved", "root_cause_code": "billing"})
     assert unknown.status_code == 422
     assert "unknown root cause code 'billing' (did you mean 'billing_error'?)" in unknown.text
-    resolved = _patch(workspace, case_id, {"status": "resolved", "root_cause_code": "billing_error"})
+    resolved = _patch(
+        workspace, case_id, {"status": "resolved", "root_cause_code": "billing_error"}
+    )
     assert resolved.status_code == 200, resolved.text
     assert (resolved.json()["root_cause_code"], resolved.json()["root_cause"]) == (
         "billing_error",
@@ -134,8 +104,8 @@ def test_with_codes_an_escalated_case_is_resolved_with_one_of_them(workspace: Wo
 
 
 def test_other_takes_the_persons_words_and_words_alone_are_other(workspace: Workspace) -> None:
-    _use_policy_with_causes(workspace)
-    first, second = _escalated_case(workspace), _escalated_case(workspace)
+    use_cause_policy(workspace)
+    first, second = escalated_case(workspace), escalated_case(workspace)
     wordless = _patch(workspace, first, {"status": "resolved", "root_cause_code": "other"})
     assert wordless.status_code == 422
     assert "'other' needs the cause in words" in wordless.text
@@ -153,23 +123,21 @@ def test_other_takes_the_persons_words_and_words_alone_are_other(workspace: Work
 
 
 def test_a_case_never_escalated_may_be_resolved_without_a_cause(workspace: Workspace) -> None:
-    _use_policy_with_causes(workspace)
+    use_cause_policy(workspace)
     case_id = int(open_case(workspace)["id"])
     assert _patch(workspace, case_id, {"status": "resolved"}).status_code == 200
 
 
 def test_without_codes_in_the_policy_a_code_is_refused(workspace: Workspace) -> None:
-    case_id = _escalated_case(workspace)
-    response = _patch(
-        workspace, case_id, {"status": "resolved", "root_cause_code": "product_bug"}
-    )
+    case_id = escalated_case(workspace)
+    response = _patch(workspace, case_id, {"status": "resolved", "root_cause_code": "product_bug"})
     assert response.status_code == 422
     assert "lists no root-cause codes" in response.text
 
 
 def test_the_case_list_finds_cases_by_cause_and_resolution_time(workspace: Workspace) -> None:
-    _use_policy_with_causes(workspace)
-    bug, docs, words = (_escalated_case(workspace) for _ in range(3))
+    use_cause_policy(workspace)
+    bug, docs, words = (escalated_case(workspace) for _ in range(3))
     _patch(workspace, bug, {"status": "resolved", "root_cause_code": "product_bug"})
     _patch(workspace, words, {"status": "resolved", "root_cause": "courier strike"})
     workspace.clock.advance(minutes=1)

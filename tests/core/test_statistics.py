@@ -69,5 +69,6 @@ def test_no_rise_is_called_on_small_or_ordinary_counts(
 
 def test_a_cause_never_seen_before_rises_once_it_is_clearly_common() -> None:
     found = rising(6, 30, 0, 300)
-    assert found is not None and found.before == 0.0
+    assert found is not None
+    assert found.before == 0.0
     assert found.p_value == pytest.approx(binomial_tail(6, 30, 0.5 / 301), rel=1e-9)

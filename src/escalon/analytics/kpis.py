@@ -74,7 +74,9 @@ class KpiSummary(BaseModel):
         description="resolved cases closed without escalation after at most one public reply"
     )
     root_causes: dict[str, RootCause] = Field(
-        default_factory=dict, description="resolved cases by the root cause named, most first"
+        default_factory=dict,
+        description="resolved cases by the root cause named (its policy code, or its words "
+        "when named without one), most first",
     )
     now: Now
 
@@ -247,14 +249,16 @@ def _first_contact(session: Session, window: ColumnElement[bool]) -> tuple[int, 
 
 def _root_causes(session: Session, window: ColumnElement[bool]) -> dict[str, RootCause]:
     """Cases and escalated cases per root cause, the most frequent first."""
+    # A cause is its policy code, or its words when named without one.
+    cause = func.coalesce(Case.root_cause_code, Case.root_cause)
     causes = session.execute(
         select(
-            Case.root_cause,
+            cause,
             func.count(),
             func.coalesce(func.sum(case((Case.escalations > 0, 1), else_=0)), 0),
         )
-        .where(window, Case.root_cause.isnot(None))
-        .group_by(Case.root_cause)
+        .where(window, cause.isnot(None))
+        .group_by(cause)
     ).all()
     return {
         str(cause): RootCause(cases=count, escalated=escalated_count)

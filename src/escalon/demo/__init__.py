@@ -79,6 +79,18 @@ class DemoWorkspace:
     timed: int  # cases opened by this start that breach or climb within minutes
 
 
+# The demo's policy is the example with the root causes a team would count: resolving an
+# escalated case then offers them as a pick list, and the numbers page counts by them.
+DEMO_ROOT_CAUSES = """
+root_causes:
+  product_bug: Defect in the product
+  billing_error: Billing error
+  expired_link: Link or code expired before use
+  missing_docs: Missing or unclear help article
+  customer_setup: Set-up on the customer's side
+"""
+
+
 def policy_text() -> str:
     """The example policy (a copy of examples/policy.yaml shipped with the package)."""
     return files("escalon.demo").joinpath(POLICY_FILE).read_text(encoding="utf-8")
@@ -161,7 +173,11 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
         for username, role, agent in USERS:
             auth.create_user(session, username=username, role=role, now=start, agent=agent)
         version, _ = policies.upload(
-            session, text=policy_text(), filename="examples/policy.yaml", user_id=None, now=start
+            session,
+            text=policy_text() + DEMO_ROOT_CAUSES,
+            filename="demo-policy.yaml",
+            user_id=None,
+            now=start,
         )
         policies.activate(session, version_id=version.id, user_id=None, now=start)
     _seed_cases(db, now=now, analyzer=analyzer)
@@ -351,7 +367,11 @@ def _seed_resolved_case(
         updating.update_case(
             session,
             case_id=done,
-            request=CasePatch(status="resolved", root_cause="reset link expired before use"),
+            request=CasePatch(
+                status="resolved",
+                root_cause_code="expired_link",
+                root_cause="reset link expired before use",
+            ),
             actor=ANA,
             now=now - 32 * US_PER_MINUTE,
             if_match=None,

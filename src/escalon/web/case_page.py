@@ -125,6 +125,8 @@ class Choices:
     authority_kinds: list[str]
     root_causes: list[str]
     categories: tuple[str, ...] = ()  # the policy's, offered when changing the category
+    # The policy's root-cause codes and labels: offered instead of free text when it lists some.
+    cause_codes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +235,7 @@ def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
         authority_kinds=kinds,
         root_causes=sorted(str(cause) for cause in causes),
         categories=policy.categories,
+        cause_codes=tuple(policy.root_causes.items()),
     )
 
 
@@ -633,13 +636,17 @@ def update_case(
 
 
 @router.post("/cases/{case_id}/resolve", response_class=HTMLResponse)
-def resolve(form: CaseForm, root_cause: Line = "", version: Version = None) -> Response:
-    """Resolve the case, naming its root cause (the numbers page counts them)."""
+def resolve(
+    form: CaseForm, root_cause: Line = "", root_cause_code: Line = "", version: Version = None
+) -> Response:
+    """Resolve the case, naming its root cause (the numbers page counts them): one of the
+    policy's codes, or "other" in words, when it lists codes; words otherwise."""
 
     def run(session: Session, visit: Visit) -> None:
-        if not root_cause.strip():
+        code, words = root_cause_code.strip() or None, root_cause.strip() or None
+        if code is None and words is None:
             raise Invalid("name the root cause: what caused the customer's problem")
-        wanted = CasePatch(status="resolved", root_cause=root_cause)
+        wanted = CasePatch(status="resolved", root_cause=words, root_cause_code=code)
         updating.update_case(
             session, case_id=form.case_id, request=wanted, if_match=version, **form.by(visit)
         )

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from escalon.analytics import causes as root_causes
 from escalon.analytics.kpis import KpiSummary, summary
 from escalon.core.state import CLOCK_METRICS, from_us
 from escalon.web import charts
@@ -71,6 +73,31 @@ class Numbers:
     figures: tuple[Figure, ...]
     sla: tuple[Figure, ...]
     sections: tuple[Section, ...]
+    causes: tuple[CauseRow, ...] = ()
+    rising: tuple[RisingRow, ...] = ()
+    rising_period: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CauseRow:
+    """A line of the root-cause Pareto, each count linked to the cases behind it."""
+
+    label: str
+    cases: int
+    escalated: int
+    share: str
+    cumulative: str
+    cases_link: str
+    escalated_link: str
+
+
+@dataclass(frozen=True, slots=True)
+class RisingRow:
+    """A cause on the rise, in words, linked to the last week's cases that named it."""
+
+    label: str
+    words: str
+    link: str
 
 
 def _date(us: int) -> str:
@@ -206,8 +233,14 @@ def _counts(values: Iterable[int]) -> tuple[str, ...]:
     return tuple(str(value) for value in values)
 
 
-def _sections(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[Section, ...]:
-    return (*_trends(total, axis, parts), *_breakdowns(total, axis, parts))
+def _sections(
+    total: KpiSummary,
+    axis: Buckets,
+    parts: list[KpiSummary],
+    pareto: list[root_causes.CauseCount],
+    names: dict[str, str],
+) -> tuple[Section, ...]:
+    return (*_trends(total, axis, parts), *_breakdowns(total, axis, parts, pareto, names))
 
 
 def _trends(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[Section, ...]:
@@ -276,7 +309,13 @@ def _trends(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[
     )
 
 
-def _breakdowns(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tuple[Section, ...]:
+def _breakdowns(
+    total: KpiSummary,
+    axis: Buckets,
+    parts: list[KpiSummary],
+    pareto: list[root_causes.CauseCount],
+    names: dict[str, str],
+) -> tuple[Section, ...]:
     """Escalations by rule and level (in all and over time), and root causes."""
     by_rule = charts.bar_chart(
         "Escalations by rule",
@@ -306,19 +345,22 @@ def _breakdowns(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tu
     )
     causes = charts.bar_chart(
         "Root causes of resolved cases",
-        [(name, float(cause.cases)) for name, cause in total.root_causes.items()],
+        [(cause.label, float(cause.cases)) for cause in pareto],
         heading="Root cause",
         value_heading="Cases",
     )
     escalated_causes = charts.bar_chart(
         "Root causes of escalated cases",
-        [
-            (name, float(cause.escalated))
-            for name, cause in total.root_causes.items()
-            if cause.escalated
-        ],
+        [(cause.label, float(cause.escalated)) for cause in pareto if cause.escalated],
         heading="Root cause",
         value_heading="Escalated cases",
+    )
+    causes_over = _per_bucket(
+        "Root causes, over time",
+        axis,
+        [_labelled(p.root_causes, names) for p in parts],
+        _labelled(total.root_causes, names),
+        "Other causes",
     )
     return (
         Section("by-rule", by_rule),
@@ -327,6 +369,58 @@ def _breakdowns(total: KpiSummary, axis: Buckets, parts: list[KpiSummary]) -> tu
         Section("by-level-over-time", levels_over),
         Section("root-causes", causes),
         Section("root-causes-escalated", escalated_causes),
+        Section("root-causes-over-time", causes_over),
+    )
+
+
+def _labelled(counted: dict[str, Any], names: dict[str, str]) -> dict[str, int]:
+    """Cases per cause, by the cause's label."""
+    found: dict[str, int] = {}
+    for key, cause in counted.items():
+        label = names.get(key, key)
+        found[label] = found.get(label, 0) + cause.cases
+    return found
+
+
+def _queue_link(**wanted: str) -> str:
+    """The dashboard's list of the cases a figure counted."""
+    return f"/ui/queue?{urlencode({'status': 'any', **wanted})}"
+
+
+def _day(us: int) -> str:
+    return from_us(us).date().isoformat()
+
+
+def _cause_rows(
+    pareto: list[root_causes.CauseCount], since: int, until: int
+) -> tuple[CauseRow, ...]:
+    window = {"opened_from": _day(since), "opened_to": _day(until - DAY_US)}
+    return tuple(
+        CauseRow(
+            cause.label,
+            cause.cases,
+            cause.escalated,
+            f"{cause.share:.0%}",
+            f"{cause.cumulative:.0%}",
+            _queue_link(cause=cause.key, **window),
+            _queue_link(cause=cause.key, escalated="1", **window),
+        )
+        for cause in pareto
+    )
+
+
+def _rising_rows(found: list[root_causes.RisingCause], until: int) -> tuple[RisingRow, ...]:
+    week = {"resolved_from": _day(until - root_causes.WEEK_US), "resolved_to": _day(until - DAY_US)}
+    return tuple(
+        RisingRow(
+            cause.label,
+            f"{_rate(cause.now, cause.now_total, 'resolution')} this week "
+            f"({cause.rise.now:.0%}), against {cause.rise.before:.0%} "
+            f"({cause.before} of {cause.before_total}) in the "
+            f"{root_causes.WEEKS_BEFORE} weeks before",
+            _queue_link(cause=cause.key, **week),
+        )
+        for cause in found
     )
 
 
@@ -336,14 +430,21 @@ def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
     total = summary(session, since=cut[0].since, until=cut[-1].until, now=now)
     parts = [summary(session, since=b.since, until=b.until, now=now, state=total.now) for b in cut]
     axis = Buckets(bucket.capitalize(), tuple(b.short for b in cut), tuple(b.long for b in cut))
+    since, until = cut[0].since, cut[-1].until
+    names = root_causes.labels(session)
+    pareto = root_causes.pareto(session, opened_since=since, opened_until=until, names=names)
+    rising = root_causes.rising_causes(session, until=until, names=names)
     return Numbers(
         days,
         bucket,
         tuple(WINDOWS.values()),
-        f"{_date(cut[0].since)} – {_date(cut[-1].until - DAY_US)}",
+        f"{_date(since)} – {_date(until - DAY_US)}",
         _figures(total),
         _sla(total),
-        _sections(total, axis, parts),
+        _sections(total, axis, parts, pareto, names),
+        _cause_rows(pareto, since, until),
+        _rising_rows(rising, until),
+        f"{_date(until - root_causes.WEEK_US)} – {_date(until - DAY_US)}",
     )
 
 

@@ -7,6 +7,7 @@ the same as `GET /api/v1/cases`, so the page and the API agree. Not part of the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from escalon.analytics import causes as root_causes
 from escalon.auth import service as auth
 from escalon.auth import sessions
 from escalon.auth.access import STAFF
@@ -186,6 +188,12 @@ class QueueFilters:
     due: str = ""
     awaiting: bool = False
     q: str = ""
+    # What a figure of the numbers page or the review counted (its link leads here).
+    cause: str = ""
+    cause_label: str = ""  # what the active policy calls the cause
+    escalated: bool = False
+    opened: DayRange | None = None
+    resolved: DayRange | None = None
 
     def shown(self) -> dict[str, str]:
         """As URL parameters."""
@@ -195,13 +203,69 @@ class QueueFilters:
             "due": self.due,
             "ack": "1" if self.awaiting else "",
             "q": self.q,
+            **self.counted(),
         }
+
+    def counted(self) -> dict[str, str]:
+        """The parameters a figure's link sets (kept as hidden fields when filtering on)."""
+        found = {"cause": self.cause, "escalated": "1" if self.escalated else ""}
+        for name, days in (("opened", self.opened), ("resolved", self.resolved)):
+            if days is not None:
+                found[f"{name}_from"], found[f"{name}_to"] = days.first, days.last
+        return {name: value for name, value in found.items() if value}
+
+    def described(self) -> str:
+        """What a figure's link narrowed the list to, in words ("" when nothing)."""
+        words = []
+        if self.escalated:
+            words.append("escalated")
+        if self.cause:
+            words.append(f"with root cause {self.cause_label or self.cause}")
+        if self.opened is not None:
+            words.append(f"opened {self.opened.first} to {self.opened.last}")
+        if self.resolved is not None:
+            words.append(f"resolved {self.resolved.first} to {self.resolved.last}")
+        return ", ".join(words)
 
     @property
     def narrow(self) -> bool:
         """Whether any is set: then the page shows every case in sight that matches, not only
         the person's own."""
         return any(self.shown().values())
+
+
+@dataclass(frozen=True, slots=True)
+class DayRange:
+    """Whole UTC days, first to last (both included), as a link names them."""
+
+    first: str
+    last: str
+
+    @property
+    def since(self) -> int:
+        """The first day's first instant."""
+        return to_us(datetime.fromisoformat(self.first).replace(tzinfo=UTC))
+
+    @property
+    def until(self) -> int:
+        """The instant after the last day."""
+        return to_us(datetime.fromisoformat(self.last).replace(tzinfo=UTC) + timedelta(days=1))
+
+
+def day_range(name: str, first: str | None, last: str | None) -> DayRange | None:
+    """`NAME_from` and `NAME_to` as days; Invalid says what is wrong with them."""
+    first, last = (first or "").strip(), (last or "").strip()
+    if not first and not last:
+        return None
+    try:
+        start, end = date.fromisoformat(first), date.fromisoformat(last)
+    except ValueError:
+        raise Invalid(
+            f"{name}_from and {name}_to are days such as 2026-11-30, both given"
+        ) from None
+    if end < start:
+        raise Invalid(f"{name}_to ({last}) comes before {name}_from ({first})")
+    return DayRange(start.isoformat(), end.isoformat())
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,16 +316,23 @@ def queue_filters(
     due: str | None,
     ack: str | None,
     q: str | None,
+    counted: QueueAsk | None = None,
 ) -> QueueFilters:
     """The URL's filters, checked: Invalid (400) says which one is wrong and why."""
     handle = (assignee or "").strip()
     due = (due or "").strip()
+    asked = counted or QueueAsk()
     found = QueueFilters(
         assignee=handle,
         unassigned=_flag("unassigned", unassigned),
         due=due,
         awaiting=_flag("ack", ack),
         q=(q or "").strip(),
+        cause=(cause := (asked.cause or "").strip()[:200]),
+        cause_label=_cause_label(session, cause),
+        escalated=_flag("escalated", asked.escalated),
+        opened=day_range("opened", asked.opened_from, asked.opened_to),
+        resolved=day_range("resolved", asked.resolved_from, asked.resolved_to),
     )
     if found.assignee and found.unassigned:
         raise Invalid("choose either an assignee or unassigned cases, not both")
@@ -270,6 +341,13 @@ def queue_filters(
     if handle and session.scalar(select(Agent.id).where(Agent.handle == handle)) is None:
         raise Invalid(f"no agent has the handle {handle!r}")
     return found
+
+
+def _cause_label(session: Session, cause: str) -> str:
+    """What the active policy calls a root-cause code ("" for words, or without a policy)."""
+    if not cause:
+        return ""
+    return root_causes.labels(session).get(cause, "")
 
 
 def _policy_names(session: Session) -> tuple[list[str], list[str]]:
@@ -331,6 +409,12 @@ def _queue(
         awaiting_acknowledgement=True if wanted.awaiting else None,
         due=[wanted.due] if wanted.due else None,
         q=wanted.q or None,
+        root_cause=[wanted.cause] if wanted.cause else None,
+        escalated=True if wanted.escalated else None,
+        opened_after=None if wanted.opened is None else wanted.opened.since,
+        opened_before=None if wanted.opened is None else wanted.opened.until,
+        resolved_after=None if wanted.resolved is None else wanted.resolved.since,
+        resolved_before=None if wanted.resolved is None else wanted.resolved.until,
     )
     if team:
         title = f"Team queue: {team}"
@@ -338,6 +422,8 @@ def _queue(
         title = "Unassigned cases"
     elif wanted.assignee:
         title = f"Cases of {wanted.assignee}"
+    elif wanted.described():
+        title = "Cases behind a figure"
     elif wanted.narrow:
         title = "Cases found"
     elif principal.agent:
@@ -402,6 +488,7 @@ def _queue_response(
                     due=asked.due,
                     ack=asked.ack,
                     q=asked.q,
+                    counted=asked,
                 ),
             )
         except EscalonError as error:
@@ -433,6 +520,12 @@ class QueueAsk:
     due: Text = None
     ack: Text = None
     q: Text = None
+    cause: Text = None
+    escalated: Text = None
+    opened_from: Text = None
+    opened_to: Text = None
+    resolved_from: Text = None
+    resolved_to: Text = None
 
 
 Asked = Annotated[QueueAsk, Depends()]

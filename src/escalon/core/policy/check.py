@@ -29,6 +29,8 @@ from escalon.core.policy.model import (
     Name,
     PolicyDocument,
     PrioritySpec,
+    RootCauseCode,
+    RootCauseLabel,
     RootCauseSpec,
     RuleSpec,
     SlaSpec,
@@ -287,7 +289,7 @@ def _check_categories(checker: _Checker, value: Any) -> tuple[str, ...] | None:
 
 
 _ROOT_CAUSES: TypeAdapter[dict[str, str | RootCauseSpec]] = TypeAdapter(
-    PolicyDocument.model_fields["root_causes"].annotation  # type: ignore[arg-type]
+    dict[RootCauseCode, RootCauseLabel | RootCauseSpec]
 )
 
 

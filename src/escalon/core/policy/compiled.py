@@ -16,7 +16,6 @@ from escalon.core.policy.model import (
     TRIGGERS_WITH_AFTER,
     LevelSpec,
     PolicyDocument,
-    RootCauseSpec,
     RuleSpec,
     SlaSpec,
 )

@@ -88,7 +88,9 @@ def _listed_code(code: str) -> str:
             "(at most 100, e.g. product_bug)"
         )
     if code == OTHER_CAUSE:
-        raise ValueError(f"'{OTHER_CAUSE}' is always offered (with the person's own words): leave it out")
+        raise ValueError(
+            f"'{OTHER_CAUSE}' is always offered (with the person's own words): leave it out"
+        )
     return code
 
 
