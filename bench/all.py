@@ -14,6 +14,7 @@ from bench import (
     people,
     replay,
     replies,
+    root_cause,
     search,
     topics,
     triage_eval,
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> None:
         ("replies through the outbox (SMTP)", replies.main, ["--tiny"] if args.tiny else []),
         ("case search (SQLite and PostgreSQL)", search.main, ["--tiny"] if args.tiny else []),
         ("recurring topics (escalon topics)", topics.main, ["--tiny"] if args.tiny else []),
+        ("root-cause suggestion", root_cause.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

@@ -33,6 +33,14 @@ class Settings(BaseSettings):
     category_min_confidence: float = Field(
         0.6, ge=0, le=1, description="The probability the category model's guess needs"
     )
+    root_cause_model: str | None = Field(
+        None,
+        description="A root-cause model from `escalon triage train --label root_cause`: the "
+        "case page suggests its cause when an escalated case is resolved",
+    )
+    root_cause_min_confidence: float = Field(
+        0.4, ge=0, le=1, description="The probability a root-cause suggestion needs to be shown"
+    )
     # The worker: how many due cases one transaction claims, and how long it sleeps at most.
     worker_batch: int = Field(500, ge=1, le=100_000)
     worker_poll_seconds: float = Field(1.0, gt=0, le=60)

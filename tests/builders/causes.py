@@ -30,9 +30,9 @@ def use_cause_policy(ws: Workspace) -> None:
     assert uploaded.status_code == 201, uploaded.text
 
 
-def escalated_case(ws: Workspace) -> int:
-    """A case opened and escalated to the specialists."""
-    case_id = int(open_case(ws)["id"])
+def escalated_case(ws: Workspace, **fields: Any) -> int:
+    """A case opened (with `fields`) and escalated to the specialists."""
+    case_id = int(open_case(ws, **fields)["id"])
     response = ws.client.post(
         f"/api/v1/cases/{case_id}/escalations",
         json={"kind": "hierarchical", "to_level": "specialist", "reason": "bug"},

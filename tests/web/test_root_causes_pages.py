@@ -3,9 +3,19 @@ count leading to the cases behind it."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import cast
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from bs4 import BeautifulSoup
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from escalon.api.app import create_app
+from escalon.cli import app
+from escalon.config import get_settings
 
 from tests.builders.cases import open_case
 from tests.builders.causes import escalated_case, resolve_with, use_cause_policy
@@ -121,3 +131,61 @@ def test_a_bad_day_in_a_figures_link_is_a_clear_400(workspace: Workspace) -> Non
     backwards = workspace.client.get("/ui/queue?resolved_from=2026-12-02&resolved_to=2026-12-01")
     assert backwards.status_code == 400
     assert "resolved_to (2026-12-01) comes before resolved_from" in backwards.text
+
+
+SAID = {
+    "billing_error": ("Charged twice", "My card was charged twice for one invoice, refund it"),
+    "product_bug": ("Export crashes", "The export button crashes the app with an error"),
+}
+
+
+def test_a_model_trained_on_past_causes_suggests_one_at_resolution(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_cause_policy(workspace)
+    for number in range(8):
+        for code, (subject, body) in SAID.items():
+            case_id = escalated_case(workspace, subject=f"{subject} #{number}", body=body)
+            resolve_with(workspace, case_id, code)
+    model = tmp_path / "causes.model"
+    monkeypatch.setenv("ESCALON_DATABASE_URL", workspace.database.url)
+    get_settings.cache_clear()
+    try:
+        trained = CliRunner().invoke(
+            app, ["triage", "train", "--label", "root_cause", "--out", str(model)]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert trained.exit_code == 0, trained.output
+    assert "root causes billing_error: 8, product_bug: 8" in trained.output
+    assert "ESCALON_ROOT_CAUSE_MODEL" in trained.output
+
+    services = cast(FastAPI, workspace.client.app).state.services
+    settings = services.settings.model_copy(update={"root_cause_model": str(model)})
+    with TestClient(
+        create_app(settings=settings, database=workspace.database, clock=workspace.clock),
+        raise_server_exceptions=False,
+    ) as client:
+        sign_in(client, workspace.tokens["agent"])
+        fresh = escalated_case(workspace, subject="Invoice", body="you charged my card twice")
+        html = case_page(client, fresh)
+        assert 'id="suggested-cause"' in html
+        assert "Suggested: Billing error (" in html
+        quiet = int(open_case(workspace, subject="Invoice", body="charged twice")["id"])
+        assert 'id="suggested-cause"' not in case_page(client, quiet)
+
+
+def test_without_codes_there_is_nothing_to_learn(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ESCALON_DATABASE_URL", workspace.database.url)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            app, ["triage", "train", "--label", "root_cause", "--out", str(tmp_path / "m")]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1
+    assert "at least two categories" in result.output
+    assert "the cases resolved with a root-cause code" in result.output

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from escalon.cases.models import Case, Message
 from escalon.core.policy import Policy
 from escalon.core.rules.fields import OTHER_CAUSE
 from escalon.core.rules.words import suggest
@@ -52,3 +56,42 @@ def named_cause(
             f"{', '.join(causes)} (or '{OTHER_CAUSE}' with root_cause in words)"
         )
     return NamedCause(code, words or causes[code])
+
+
+def labelled_causes(session: Session, *, limit: int = 200_000) -> tuple[list[str], list[str]]:
+    """Texts (subject and opening message) and root-cause codes of the latest cases resolved
+    with a code of the policy (`other` is no code to learn)."""
+    opening = (
+        select(Message.case_id, func.min(Message.id).label("message_id"))
+        .where(Message.author_kind == "customer")
+        .group_by(Message.case_id)
+        .subquery()
+    )
+    query = (
+        select(Case.subject, Message.body, Case.root_cause_code)
+        .join(opening, opening.c.case_id == Case.id, isouter=True)
+        .join(Message, Message.id == opening.c.message_id, isouter=True)
+        .where(Case.root_cause_code.is_not(None), Case.root_cause_code != OTHER_CAUSE)
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    texts: list[str] = []
+    codes: list[str] = []
+    for subject, body, code in session.execute(query):
+        text = "\n".join(part for part in (subject, body) if part)
+        if text.strip():
+            texts.append(text)
+            codes.append(str(code))
+    return texts, codes
+
+
+def opening_text(session: Session, case_id: int) -> str:
+    """The case's subject and the customer's first message: what a suggestion reads."""
+    subject = session.scalar(select(Case.subject).where(Case.id == case_id)) or ""
+    body = session.scalar(
+        select(Message.body)
+        .where(Message.case_id == case_id, Message.author_kind == "customer")
+        .order_by(Message.id)
+        .limit(1)
+    )
+    return "\n".join(part for part in (subject, body) if part)

@@ -70,8 +70,10 @@ def train(
     data: Annotated[
         Path | None,
         typer.Argument(
-            help="CSV file with a header row (or JSON lines for --label category); without "
-            "it, --label category learns from the cases people categorised in the database."
+            help="CSV file with a header row (or JSON lines for --label category or "
+            "root_cause); without it, --label category learns from the cases people "
+            "categorised in the database, --label root_cause from the cases resolved with a "
+            "root-cause code."
         ),
     ] = None,
     text: Annotated[
@@ -115,10 +117,10 @@ def train(
     """Fit a text classifier on a team's own labelled messages and save it."""
     if out == Path():
         raise typer.BadParameter("give --out FILE: where to write the model", param_hint="--out")
-    if label == "category" and not (intent or sentiment or mapping):
+    if label in ("category", "root_cause") and not (intent or sentiment or mapping):
         from escalon.cli.triage_category import train_categories
 
-        train_categories(data, text or "text", out, c=c, seed=seed)
+        train_categories(data, text or "text", out, c=c, seed=seed, label=label)
         return
     if data is None or text is None or not label:
         raise typer.BadParameter("a detector learns from DATA with --text and --label columns")

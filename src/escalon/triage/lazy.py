@@ -16,24 +16,23 @@ class LazyAnalyzer:
     """Loads the default detector (or a trained model) the first time a text is analysed."""
 
     def __init__(
-        self, model_path: str | None = None, categories: CategoryClassifier | None = None
+        self,
+        model_path: str | None = None,
+        categories: CategoryClassifier | None = None,
+        root_causes: CategoryClassifier | None = None,
     ) -> None:
         self.model_path = model_path
         self.categories = categories  # the team's category classifier, if it trained one
+        self.root_causes = root_causes  # likewise for root causes
         self._loaded: TextAnalyzer | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LazyAnalyzer:
         """The detector and category classifier an operator configured."""
-        categories = None
-        if settings.category_model is not None:
-            from escalon.triage.category import CategoryClassifier
-
-            categories = CategoryClassifier(
-                settings.category_model, settings.category_min_confidence
-            )
-        return cls(settings.triage_model, categories)
+        categories = _classifier(settings.category_model, settings.category_min_confidence)
+        root_causes = _classifier(settings.root_cause_model, settings.root_cause_min_confidence)
+        return cls(settings.triage_model, categories, root_causes)
 
     def analyze(self, text: str) -> TextSignals:
         """Read one text."""
@@ -50,3 +49,17 @@ class LazyAnalyzer:
     def categorize(self, text: str) -> CategoryGuess | None:
         """The category classifier's guess, when there is one and it is sure enough."""
         return None if self.categories is None else self.categories.categorize(text)
+
+    def suggest_cause(self, text: str) -> CategoryGuess | None:
+        """The root-cause classifier's guess (a policy code), when there is one and it is sure
+        enough."""
+        return None if self.root_causes is None else self.root_causes.categorize(text)
+
+
+def _classifier(path: str | None, min_confidence: float) -> CategoryClassifier | None:
+    """A classifier of the model file, when one is configured (its module loads only then)."""
+    if path is None:
+        return None
+    from escalon.triage.category import CategoryClassifier
+
+    return CategoryClassifier(path, min_confidence)

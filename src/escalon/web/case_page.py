@@ -8,6 +8,7 @@ is refused instead of overwritten; replies and notes never need it.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from escalon.cases import (
     escalation,
     messages,
     queries,
+    root_causes,
     updating,
     visibility,
 )
@@ -74,6 +76,8 @@ from escalon.web.common import (
 )
 from escalon.web.policy_text import metric_name
 from escalon.web.timeline import Entry, assignees, timeline, what_it_did, when
+
+log = logging.getLogger("escalon.web")
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 CaseId = Annotated[int, Path(ge=1, le=2**62)]
@@ -127,6 +131,22 @@ class Choices:
     categories: tuple[str, ...] = ()  # the policy's, offered when changing the category
     # The policy's root-cause codes and labels: offered instead of free text when it lists some.
     cause_codes: tuple[tuple[str, str], ...] = ()
+    # The team's root-cause classifier's guess, when it has one it is sure enough of.
+    suggested_cause: CauseSuggestion | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CauseSuggestion:
+    """A root cause the team's classifier suggests at resolution; the person decides."""
+
+    code: str
+    label: str
+    confidence: float
+
+    @property
+    def words(self) -> str:
+        """The suggestion as the form shows it."""
+        return f"{self.label} ({self.confidence:.0%} sure, learnt from your team's past cases)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +240,32 @@ def _policy(session: Session, version_id: int) -> Policy:
     return policies.compiled(session, version_id, fingerprint)
 
 
-def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
+def _suggested_cause(
+    session: Session, parts: Parts, policy: Policy, case: CaseOut
+) -> CauseSuggestion | None:
+    """What the team's root-cause model suggests for an escalated case still to be resolved."""
+    suggest = getattr(parts.analyzer, "suggest_cause", None)
+    if suggest is None or case.status in SETTLED or not policy.root_causes:
+        return None
+    if case.escalations == 0:
+        return None
+    text = root_causes.opening_text(session, case.id)
+    if not text.strip():
+        return None
+    try:
+        guess = suggest(text)
+    except (OSError, ValueError) as error:
+        # A broken model file must not break the case page: it shows no suggestion.
+        log.error("root-cause model failed, no suggestion shown: %s", error)
+        return None
+    if guess is None or guess.category not in policy.root_causes:
+        return None  # a code this policy no longer lists is no choice to offer
+    return CauseSuggestion(guess.category, policy.root_causes[guess.category], guess.confidence)
+
+
+def _choices(
+    session: Session, policy: Policy, case: CaseOut, suggested: CauseSuggestion | None = None
+) -> Choices:
     rank = policy.level_index.get(case.level, 0)
     names = [level.name for level in policy.levels]
     kinds = sorted({kind for level in policy.levels for kind in level.authority})
@@ -236,6 +281,7 @@ def _choices(session: Session, policy: Policy, case: CaseOut) -> Choices:
         root_causes=sorted(str(cause) for cause in causes),
         categories=policy.categories,
         cause_codes=tuple(policy.root_causes.items()),
+        suggested_cause=suggested,
     )
 
 
@@ -325,7 +371,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
             _names(session, assignees(audit)),
         ),
         approvals=_approvals(session, parts, visit, policy, case_id),
-        choices=_choices(session, policy, case),
+        choices=_choices(session, policy, case, _suggested_cause(session, parts, policy, case)),
         status_url=links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
         may_acknowledge=_may_acknowledge(session, parts, visit, case),
