@@ -83,12 +83,13 @@ def measure(keep_cant_tell: bool, tiny: bool) -> dict[str, float]:
             for t, g in zip(truth, guesses, strict=True)
             if g.confidence >= SHOWN_FROM
         ]
+        base_accuracy, base_f1 = accuracy_and_macro_f1(truth, plain)
+        accuracy, f1 = accuracy_and_macro_f1(truth, [guess.category for guess in guesses])
         for key, value in (
-            *zip(("baseline_accuracy", "baseline_macro_f1"), accuracy_and_macro_f1(truth, plain)),
-            *zip(
-                ("accuracy", "macro_f1"),
-                accuracy_and_macro_f1(truth, [guess.category for guess in guesses]),
-            ),
+            ("baseline_accuracy", base_accuracy),
+            ("baseline_macro_f1", base_f1),
+            ("accuracy", accuracy),
+            ("macro_f1", f1),
             ("shown_share", len(shown) / len(truth)),
             ("shown_accuracy", sum(t == g for t, g in shown) / max(len(shown), 1)),
         ):

@@ -16,7 +16,6 @@ from typer.testing import CliRunner
 from escalon.api.app import create_app
 from escalon.cli import app
 from escalon.config import get_settings
-
 from tests.builders.cases import open_case
 from tests.builders.causes import escalated_case, resolve_with, use_cause_policy
 from tests.builders.dashboard import case_page, post_case_form, sign_in, signed_in

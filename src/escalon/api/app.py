@@ -32,6 +32,7 @@ from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.services import Services
 from escalon.web import case_page
+from escalon.web import coaching_page as web_coaching
 from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
@@ -62,6 +63,7 @@ ROUTERS = (
     channel_pages.router,
     web_views.router,
     web_numbers.router,
+    web_coaching.router,
     web_policy.router,
     case_page.router,
     web_mail_review.router,

@@ -144,6 +144,8 @@ class Escalation(Base):
     metric: Mapped[str | None] = mapped_column(String(50))
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
+    # Whose case it was when it moved (its assignee then; None when nobody held it).
+    holder: Mapped[str | None] = mapped_column(String(100), index=True)
     at: Mapped[int] = mapped_column(Instant, index=True)
     recorded_at: Mapped[int] = mapped_column(Instant)
     acknowledged_by: Mapped[str | None] = mapped_column(String(200))

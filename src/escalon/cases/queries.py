@@ -142,6 +142,8 @@ class CaseFilters:
     root_cause: list[str] | None = None
     resolved_after: int | None = None
     resolved_before: int | None = None
+    # Cases that escalated while this person held them (the coaching figures count those).
+    escalated_from: str | None = None
 
 
 def _decode_cursor(cursor: str, sort: str) -> tuple[int | None, int]:
@@ -224,6 +226,14 @@ def list_cases(
             or_(
                 Case.root_cause_code.in_(filters.root_cause),
                 and_(Case.root_cause_code.is_(None), Case.root_cause.in_(filters.root_cause)),
+            )
+        )
+    if filters.escalated_from is not None:
+        conditions.append(
+            Case.id.in_(
+                select(Escalation.case_id).where(
+                    Escalation.holder == filters.escalated_from, Escalation.action == "escalate"
+                )
             )
         )
     if filters.resolved_after is not None:

@@ -69,9 +69,14 @@ def audit_rows(change: Change, now: int) -> list[dict[str, Any]]:
 
 
 def escalation_rows(change: Change, now: int) -> list[dict[str, Any]]:
-    """An escalation record for each move of the case (up, down or across)."""
+    """An escalation record for each move of the case (up, down or across), with whose case
+    it was at that moment (an assignment among the actions changes it)."""
     rows = []
+    holder = None if change.new else change.case.state.assignee
     for action in change.actions:
+        if action.action == "assign":
+            holder = action.details.get("assignee")
+            continue
         kind = MOVES.get(action.action)
         if kind is None:
             continue
@@ -91,6 +96,7 @@ def escalation_rows(change: Change, now: int) -> list[dict[str, Any]]:
                 "metric": action.metric,
                 "reason": details.get("reason") or None,
                 "actor": actor_of(change, action),
+                "holder": holder,
                 "at": action.at,
                 "recorded_at": now,
             }

@@ -192,6 +192,7 @@ class QueueFilters:
     cause: str = ""
     cause_label: str = ""  # what the active policy calls the cause
     escalated: bool = False
+    escalated_from: str = ""  # a person: the cases that escalated while they held them
     opened: DayRange | None = None
     resolved: DayRange | None = None
 
@@ -208,7 +209,11 @@ class QueueFilters:
 
     def counted(self) -> dict[str, str]:
         """The parameters a figure's link sets (kept as hidden fields when filtering on)."""
-        found = {"cause": self.cause, "escalated": "1" if self.escalated else ""}
+        found = {
+            "cause": self.cause,
+            "escalated": "1" if self.escalated else "",
+            "escalated_from": self.escalated_from,
+        }
         for name, days in (("opened", self.opened), ("resolved", self.resolved)):
             if days is not None:
                 found[f"{name}_from"], found[f"{name}_to"] = days.first, days.last
@@ -219,6 +224,8 @@ class QueueFilters:
         words = []
         if self.escalated:
             words.append("escalated")
+        if self.escalated_from:
+            words.append(f"escalated while {self.escalated_from} held them")
         if self.cause:
             words.append(f"with root cause {self.cause_label or self.cause}")
         if self.opened is not None:
@@ -331,6 +338,7 @@ def queue_filters(
         cause=(cause := (asked.cause or "").strip()[:200]),
         cause_label=_cause_label(session, cause),
         escalated=_flag("escalated", asked.escalated),
+        escalated_from=(asked.escalated_from or "").strip()[:100],
         opened=day_range("opened", asked.opened_from, asked.opened_to),
         resolved=day_range("resolved", asked.resolved_from, asked.resolved_to),
     )
@@ -396,6 +404,9 @@ def _queue(
         all_teams = [name for name in all_teams if name in scope.teams]
     if team and not supervisor and team not in my_teams:
         return forbidden(f"You may see the queues of your own teams only, not {team!r}.")
+    if wanted.escalated_from and not supervisor and wanted.escalated_from != principal.agent:
+        # Who escalates what is coaching: supervisors and managers see it, not peers.
+        return forbidden("Only supervisors and managers see what another person escalated.")
     if status and status != "any" and status not in STATUSES:
         status = ""
     filters = queries.CaseFilters(
@@ -411,6 +422,7 @@ def _queue(
         q=wanted.q or None,
         root_cause=[wanted.cause] if wanted.cause else None,
         escalated=True if wanted.escalated else None,
+        escalated_from=wanted.escalated_from or None,
         opened_after=None if wanted.opened is None else wanted.opened.since,
         opened_before=None if wanted.opened is None else wanted.opened.until,
         resolved_after=None if wanted.resolved is None else wanted.resolved.since,
@@ -522,6 +534,7 @@ class QueueAsk:
     q: Text = None
     cause: Text = None
     escalated: Text = None
+    escalated_from: Text = None
     opened_from: Text = None
     opened_to: Text = None
     resolved_from: Text = None

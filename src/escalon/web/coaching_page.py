@@ -1,0 +1,76 @@
+"""The coaching page: what each person and team escalates, against their peers (supervisors
+and managers only: it is for coaching, not for peers to compare one another)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from escalon.analytics.coaching import Coaching, Figures, coaching
+from escalon.core.state import from_us
+from escalon.web.common import SIGN_IN, Parts, forbidden, page, redirect, visit_of
+from escalon.web.numbers_page import DAY_US, DEFAULT_DAYS, WINDOWS, Param, buckets
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+_WHO = "Only supervisors and managers see the coaching figures: they are for coaching, not for comparing peers."
+
+
+@dataclass(frozen=True, slots=True)
+class CoachingPage:
+    """The page's content: the figures and the links to the cases behind them."""
+
+    days: int
+    windows: tuple[int, ...]
+    period: str
+    figures: Coaching
+    opened_from: str
+    opened_to: str
+
+    def escalated_link(self, person: Figures) -> str:
+        """The cases that escalated while the person held them."""
+        return "/ui/queue?" + urlencode(
+            {
+                "status": "any",
+                "escalated_from": person.name,
+                "opened_from": self.opened_from,
+                "opened_to": self.opened_to,
+            }
+        )
+
+
+@router.get("/coaching", response_class=HTMLResponse)
+def coaching_page(request: Request, parts: Parts, days: Param = None) -> Response:
+    """Per person and team: escalation rate against their peers, what they escalate, time to
+    resolve escalated cases, satisfaction, and training gaps."""
+    with parts.database.read() as session:
+        visit = visit_of(request, session, parts)
+        if visit is None:
+            return redirect(SIGN_IN)
+        if not visit.supervises:
+            return forbidden(_WHO)
+        chosen = (days or "").strip()
+        if chosen and chosen not in WINDOWS:
+            return page(
+                "notice.html",
+                400,
+                title="Cannot show these figures",
+                text="The window must be 7, 30 or 90 days (for example ?days=90).",
+                visit=visit,
+            )
+        window = WINDOWS[chosen] if chosen else DEFAULT_DAYS
+        cut = buckets(parts.clock.now_us(), window, window)
+        since, until = cut[0].since, cut[-1].until
+        figures = coaching(session, since=since, until=until)
+    first, last = from_us(since).date(), from_us(until - DAY_US).date()
+    content = CoachingPage(
+        window,
+        tuple(WINDOWS.values()),
+        f"{first:%-d %b %Y} – {last:%-d %b %Y}",
+        figures,
+        first.isoformat(),
+        last.isoformat(),
+    )
+    return page("coaching.html", visit=visit, coaching=content)
