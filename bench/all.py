@@ -10,6 +10,7 @@ from bench import (
     calendar_add,
     category,
     dashboard,
+    kb,
     mail,
     people,
     replay,
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> None:
         ("case search (SQLite and PostgreSQL)", search.main, ["--tiny"] if args.tiny else []),
         ("recurring topics (escalon topics)", topics.main, ["--tiny"] if args.tiny else []),
         ("root-cause suggestion", root_cause.main, ["--tiny"] if args.tiny else []),
+        ("knowledge-base suggestion", kb.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

@@ -8,6 +8,7 @@ from escalon.cli import audit as audit_cli
 from escalon.cli import backup as backup_cli
 from escalon.cli import calendar as calendar_cli
 from escalon.cli import importers as importers_cli
+from escalon.cli import kb as kb_cli
 from escalon.cli import keys as keys_cli
 from escalon.cli import mail as mail_cli
 from escalon.cli import people as people_cli
@@ -30,6 +31,7 @@ app.command("replay")(replay_cli.replay)
 app.add_typer(importers_cli.app, name="import")
 app.add_typer(triage_cli.app, name="triage")
 app.command("topics")(topics_cli.topics)
+app.add_typer(kb_cli.app, name="kb")
 app.command("serve")(service_cli.serve)
 app.command("worker")(service_cli.worker)
 app.command("demo")(service_cli.demo)
