@@ -53,6 +53,8 @@ from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.learning import lessons
+from escalon.learning.lessons import Moment
 from escalon.notifications import replies
 from escalon.people import presence
 from escalon.people.models import Agent
@@ -579,9 +581,14 @@ def acknowledge(form: CaseForm) -> Response:
 
 @router.post("/cases/{case_id}/de-escalation", response_class=HTMLResponse)
 def de_escalate(
-    form: CaseForm, to_level: Line = "", note: Note = "", version: Version = None
+    form: CaseForm,
+    to_level: Line = "",
+    note: Note = "",
+    lesson: LessonText = "",
+    version: Version = None,
 ) -> Response:
-    """Return the case to a lower level with a hand-over note (supervisors)."""
+    """Return the case to a lower level with a hand-over note (supervisors), and perhaps a
+    lesson: what would have prevented the escalation."""
 
     def run(session: Session, visit: Visit) -> None:
         if not visit.supervises:
@@ -590,6 +597,7 @@ def de_escalate(
         escalation.de_escalate(
             session, case_id=form.case_id, request=wanted, if_match=version, **form.by(visit)
         )
+        _learn(session, visit, form.case_id, lesson, "de-escalated")
 
     return form.act("de-escalate", run)
 
@@ -681,12 +689,33 @@ def update_case(
     return form.act("update", run)
 
 
+LessonText = Annotated[str, Form(max_length=lessons.MAX_LESSON)]
+
+
+def _learn(session: Session, visit: Visit, case_id: int, text: str, moment: Moment) -> None:
+    """Keep the lesson a form gave (nothing when left empty)."""
+    if text.strip():
+        lessons.add_lesson(
+            session,
+            case_id=case_id,
+            text=text,
+            actor=visit.actor,
+            now=visit.at,
+            moment=moment,
+        )
+
+
 @router.post("/cases/{case_id}/resolve", response_class=HTMLResponse)
 def resolve(
-    form: CaseForm, root_cause: Line = "", root_cause_code: Line = "", version: Version = None
+    form: CaseForm,
+    root_cause: Line = "",
+    root_cause_code: Line = "",
+    lesson: LessonText = "",
+    version: Version = None,
 ) -> Response:
     """Resolve the case, naming its root cause (the numbers page counts them): one of the
-    policy's codes, or "other" in words, when it lists codes; words otherwise."""
+    policy's codes, or "other" in words, when it lists codes; words otherwise. An escalated
+    case's form also invites a lesson: what would have prevented it."""
 
     def run(session: Session, visit: Visit) -> None:
         code, words = root_cause_code.strip() or None, root_cause.strip() or None
@@ -696,6 +725,7 @@ def resolve(
         updating.update_case(
             session, case_id=form.case_id, request=wanted, if_match=version, **form.by(visit)
         )
+        _learn(session, visit, form.case_id, lesson, "resolved")
 
     return form.act("resolve", run)
 

@@ -17,13 +17,13 @@ depends_on = None
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("escalations", schema=None) as batch_op:
+    with op.batch_alter_table("escalations", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("holder", sa.String(length=100), nullable=True))
         batch_op.create_index("ix_escalations_holder", ["holder"], unique=False)
 
 
 def downgrade() -> None:
     """Undo this revision."""
-    with op.batch_alter_table("escalations", schema=None) as batch_op:
+    with op.batch_alter_table("escalations", schema=None, recreate="never") as batch_op:
         batch_op.drop_index("ix_escalations_holder")
         batch_op.drop_column("holder")

@@ -1,0 +1,26 @@
+"""The learning loop's tables: lessons people wrote down about their escalated cases."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from escalon.database.base import Base, Id, Instant
+
+
+class Lesson(Base):
+    """What would have prevented an escalation, in the words of someone who handled it."""
+
+    __tablename__ = "lessons"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[int] = mapped_column(Instant)
+    author: Mapped[str] = mapped_column(String(200))
+    # When it was written: at the case's resolution, its de-escalation, or afterwards.
+    moment: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    # The case's root cause as named when the lesson was written (its words), for the review.
+    root_cause: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_lessons_at", "at"),)
