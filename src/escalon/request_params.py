@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import Depends, Header, Path
 from pydantic import AfterValidator, BeforeValidator
 
-from escalon.errors import EscalonError
+from escalon.core.state import to_us
+from escalon.errors import EscalonError, Invalid
 
 
 async def if_match(
@@ -65,3 +66,14 @@ def _supported(value: datetime) -> datetime:
 
 DateTime = Annotated[datetime, BeforeValidator(_iso_8601), AfterValidator(_supported)]
 """A date-time query parameter: ISO 8601 with a UTC offset, between the years 1900 and 2999."""
+
+
+def instant_us(moment: datetime, name: str) -> int:
+    """A date-time parameter as µs since 1970: Invalid, naming the parameter, when it has no UTC
+    offset or lies beyond what the engine counts."""
+    if moment.utcoffset() is None:
+        raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
+    try:
+        return to_us(moment)
+    except OverflowError:
+        raise Invalid(f"{name} is out of range") from None

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Query
 
 from escalon.analytics.kpis import KpiSummary, summary
 from escalon.auth.access import Staff
-from escalon.cases.views import instant_us
 from escalon.core.state import to_us
 from escalon.errors import Invalid, error_responses
-from escalon.request_params import DateTime
+from escalon.request_params import DateTime, instant_us
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 US_PER_DAY = 86_400_000_000

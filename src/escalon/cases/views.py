@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
@@ -54,10 +53,9 @@ from escalon.cases.schemas import (
     Status,
     SurveyIn,
 )
-from escalon.core.state import to_us
-from escalon.errors import Conflict, Forbidden, Invalid, NotFound, VersionRequired, error_responses
+from escalon.errors import Conflict, Forbidden, NotFound, VersionRequired, error_responses
 from escalon.notifications import replies
-from escalon.request_params import DateTime, IfMatch
+from escalon.request_params import DateTime, IfMatch, instant_us
 
 router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
@@ -330,17 +328,6 @@ def list_cases(
         return queries.list_cases(
             session, filters, sort=sort, limit=limit, cursor=cursor, scope=context.scope(session)
         )
-
-
-def instant_us(moment: datetime, name: str) -> int:
-    """A date-time parameter as µs since 1970: Invalid, naming the parameter, when it has no UTC
-    offset or lies beyond what the engine counts."""
-    if moment.utcoffset() is None:
-        raise Invalid(f"{name} needs a UTC offset (e.g. 2026-12-01T09:00:00+01:00 or ...Z)")
-    try:
-        return to_us(moment)
-    except OverflowError:
-        raise Invalid(f"{name} is out of range") from None
 
 
 @router.get("/cases/{case_id}", tags=["cases"], responses=_READ)

@@ -22,7 +22,7 @@ from escalon.channels.models import (
     ThreadRef,
 )
 from escalon.database.base import Base
-from escalon.learning.models import Lesson
+from escalon.learning.models import Kudos, Lesson
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.people.models import Agent, Team, team_members
 from escalon.policies.models import PolicyVersion
@@ -44,6 +44,7 @@ __all__ = [
     "Escalation",
     "IdempotencyKey",
     "InboundEmail",
+    "Kudos",
     "Lesson",
     "Message",
     "OutboxMessage",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from escalon.database.base import Base, Id, Instant
@@ -24,3 +24,19 @@ class Lesson(Base):
     root_cause: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_lessons_at", "at"),)
+
+
+class Kudos(Base):
+    """Thanks one person gave another by hand for how they handled a case."""
+
+    __tablename__ = "kudos"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    person: Mapped[str] = mapped_column(String(100), index=True)  # an agent's handle
+    giver: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[int] = mapped_column(Instant, index=True)
+
+    # Once per giver, person and case: a second click is not a second thanks.
+    __table_args__ = (UniqueConstraint("case_id", "person", "giver", name="uq_kudos_once"),)

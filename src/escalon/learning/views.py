@@ -9,12 +9,16 @@ from sqlalchemy import select
 
 from escalon.auth.access import Reader, Staff
 from escalon.cases.models import Case
-from escalon.errors import error_responses
+from escalon.errors import Invalid, error_responses
+from escalon.learning import kudos
 from escalon.learning import lessons as learned
+from escalon.learning.kudos import KudosIn, KudosOut
 from escalon.learning.lessons import LessonIn, LessonOut
+from escalon.request_params import DateTime, instant_us
 
 router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
+DAY_US = 86_400_000_000
 
 
 @router.post(
@@ -49,4 +53,35 @@ def list_lessons(
     with context.db.read() as session:
         return learned.lessons(
             session, scope=context.scope(session), words=q, case_id=case_id, limit=limit
+        )
+
+
+@router.post(
+    "/kudos",
+    tags=["learning"],
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(401, 403, 404, 409, 422),
+)
+def give_kudos(body: KudosIn, context: Staff) -> KudosOut:
+    """Thank someone who handled a case (once per case and person; never yourself)."""
+    with context.db.write() as session:
+        return kudos.give(
+            session, body, actor=context.actor, now=context.now(), scope=context.scope(session)
+        )
+
+
+@router.get("/kudos", tags=["learning"], responses=error_responses(401, 403, 422))
+def list_kudos(
+    context: Reader, since: DateTime | None = None, until: DateTime | None = None
+) -> list[KudosOut]:
+    """Kudos of the window (default: the last 30 days): earned by escalated cases resolved
+    well, and given by hand; newest first."""
+    now = context.now()
+    end = now + 1 if until is None else instant_us(until, "until")  # up to this instant
+    start = end - 30 * DAY_US if since is None else instant_us(since, "since")
+    if start >= end:
+        raise Invalid("since must come before until")
+    with context.db.read() as session:
+        return list(
+            kudos.board(session, since=start, until=end, scope=context.scope(session)).kudos
         )

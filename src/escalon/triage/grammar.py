@@ -644,3 +644,11 @@ def complaint_cues(folded: str) -> ComplaintReading:
         reassured=_NO_PROBLEM.search(folded) is not None,
         thanks=_THANKS.search(folded) is not None,
     )
+
+
+def sincere_thanks(folded: str) -> bool:
+    """Whether a folded text thanks someone and means it: thanks or praise, no failure named,
+    nothing ironic ("thanks for nothing")."""
+    reading = complaint_cues(folded)
+    thanked = reading.thanks or (reading.reassured and "thank" in folded)
+    return thanked and reading.failure == 0 and _IRONIC_PRAISE.search(folded) is None

@@ -53,7 +53,8 @@ from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
-from escalon.learning import lessons
+from escalon.learning import kudos, lessons
+from escalon.learning.kudos import KudosIn
 from escalon.learning.lessons import Moment
 from escalon.notifications import replies
 from escalon.people import presence
@@ -97,6 +98,7 @@ DONE = {
     "route": "The case was handed to the other team.",
     "acknowledge": "You acknowledged the escalation; the case is yours.",
     "de-escalate": "The case went back down with your hand-over note.",
+    "kudos": "Your kudos are on the numbers page, for the whole team to see.",
     "approval": "The approval request was recorded.",
     "decision": "Your decision on the approval was recorded.",
     "withdrawal": "Your approval request was withdrawn.",
@@ -135,6 +137,8 @@ class Choices:
     cause_codes: tuple[tuple[str, str], ...] = ()
     # The team's root-cause classifier's guess, when it has one it is sure enough of.
     suggested_cause: CauseSuggestion | None = None
+    # Whom the person may thank for this case: those who handled it, but themselves.
+    kudos_to: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +269,20 @@ def _suggested_cause(
     return CauseSuggestion(guess.category, policy.root_causes[guess.category], guess.confidence)
 
 
+def _kudos_to(session: Session, case: CaseOut, visit: Visit) -> tuple[str, ...]:
+    """Who handled an escalated case, but the person looking."""
+    if not case.escalations:
+        return ()
+    me = (visit.principal.agent, visit.principal.name)
+    return tuple(handle for handle in kudos.handlers(session, case.id) if handle not in me)
+
+
 def _choices(
-    session: Session, policy: Policy, case: CaseOut, suggested: CauseSuggestion | None = None
+    session: Session,
+    policy: Policy,
+    case: CaseOut,
+    suggested: CauseSuggestion | None = None,
+    kudos_to: tuple[str, ...] = (),
 ) -> Choices:
     rank = policy.level_index.get(case.level, 0)
     names = [level.name for level in policy.levels]
@@ -284,6 +300,7 @@ def _choices(
         categories=policy.categories,
         cause_codes=tuple(policy.root_causes.items()),
         suggested_cause=suggested,
+        kudos_to=kudos_to,
     )
 
 
@@ -373,7 +390,13 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
             _names(session, assignees(audit)),
         ),
         approvals=_approvals(session, parts, visit, policy, case_id),
-        choices=_choices(session, policy, case, _suggested_cause(session, parts, policy, case)),
+        choices=_choices(
+            session,
+            policy,
+            case,
+            _suggested_cause(session, parts, policy, case),
+            _kudos_to(session, case, visit),
+        ),
         status_url=links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
         may_acknowledge=_may_acknowledge(session, parts, visit, case),
@@ -728,6 +751,26 @@ def resolve(
         _learn(session, visit, form.case_id, lesson, "resolved")
 
     return form.act("resolve", run)
+
+
+@router.post("/cases/{case_id}/kudos", response_class=HTMLResponse)
+def give_kudos(form: CaseForm, person: Line = "", note: Note = "") -> Response:
+    """Thank someone who handled the case."""
+
+    def run(session: Session, visit: Visit) -> None:
+        try:
+            wanted = KudosIn(case_id=form.case_id, person=person, note=note[: kudos.MAX_NOTE])
+        except ValidationError:
+            raise Invalid("choose whom to thank") from None
+        kudos.give(
+            session,
+            wanted,
+            actor=visit.actor,
+            now=visit.at,
+            scope=scope_of(session, visit, form.parts),
+        )
+
+    return form.act("kudos", run)
 
 
 @router.post("/cases/{case_id}/take", response_class=HTMLResponse)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from escalon.analytics import causes as root_causes
 from escalon.analytics.kpis import KpiSummary, summary
 from escalon.core.state import CLOCK_METRICS, from_us
+from escalon.learning import kudos as kudos_board
 from escalon.web import charts
 from escalon.web.charts import Buckets, Chart, Series
 from escalon.web.common import SIGN_IN, Parts, page, redirect, visit_of
@@ -76,6 +77,7 @@ class Numbers:
     causes: tuple[CauseRow, ...] = ()
     rising: tuple[RisingRow, ...] = ()
     rising_period: str = ""
+    kudos: kudos_board.Board | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +447,7 @@ def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
         _cause_rows(pareto, since, until),
         _rising_rows(rising, until),
         f"{_date(until - root_causes.WEEK_US)} – {_date(until - DAY_US)}",
+        kudos_board.board(session, since=since, until=until),
     )
 
 
