@@ -109,7 +109,7 @@ def test_the_case_page_offers_kudos_and_the_numbers_page_shows_them(workspace: W
     holder = "ana"
     boss = signed_in(workspace, "supervisor")
     html = case_page(boss, case_id)
-    assert 'action="/ui/cases/%d/kudos"' % case_id in html
+    assert f'action="/ui/cases/{case_id}/kudos"' in html
     done = post_case_form(boss, case_id, "kudos", person=holder, note="stayed on it")
     assert done.is_redirect, done.text
     sign_in(workspace.client, workspace.tokens["supervisor"])
