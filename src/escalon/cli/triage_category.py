@@ -30,7 +30,9 @@ def train_categories(
         if data is None:
             texts, labels = _from_database(label)
             rows = TrainingData(texts=texts, labels=labels, skipped=0)
-            source = {"data": "database", "label": label}
+            source = {"data": "database"}
+            if label != "category":
+                source["label"] = label
         else:
             rows = read_labelled(data, text, label)
             source = {"data": data.name, "text_column": text, "label_column": label}
