@@ -121,6 +121,6 @@ def test_agents_see_neither_the_page_nor_a_peers_escalations(workspace: Workspac
     assert page.status_code == 403
     assert "Only supervisors and managers" in page.text
     assert 'href="/ui/coaching"' not in agent.get("/ui/queue").text
-    peer = agent.get("/ui/queue?escalated_from=sara&status=any")
+    peer = agent.get("/ui/queue?holder=sara&status=any")
     assert peer.status_code == 403
-    assert agent.get("/ui/queue?escalated_from=ana&status=any").status_code == 200
+    assert agent.get("/ui/queue?holder=ana&status=any").status_code == 200

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case
@@ -59,20 +59,32 @@ def labels(session: Session) -> dict[str, str]:
 
 
 def pareto(
-    session: Session, *, opened_since: int, opened_until: int, names: dict[str, str]
+    session: Session,
+    *,
+    names: dict[str, str],
+    opened_since: int | None = None,
+    opened_until: int | None = None,
+    resolved_since: int | None = None,
+    resolved_until: int | None = None,
 ) -> list[CauseCount]:
-    """Causes named for the cases opened in the window, most first, with running shares."""
+    """Causes named for the cases opened (or resolved) in the window, most first, with running
+    shares."""
+    window: list[ColumnElement[bool]] = [CAUSE_KEY.isnot(None)]
+    for column, since, until in (
+        (Case.opened_at, opened_since, opened_until),
+        (Case.resolved_at, resolved_since, resolved_until),
+    ):
+        if since is not None:
+            window.append(column >= since)
+        if until is not None:
+            window.append(column < until)
     rows = session.execute(
         select(
             CAUSE_KEY,
             func.count(),
             func.coalesce(func.sum(case((Case.escalations > 0, 1), else_=0)), 0),
         )
-        .where(
-            Case.opened_at >= opened_since,
-            Case.opened_at < opened_until,
-            CAUSE_KEY.isnot(None),
-        )
+        .where(*window)
         .group_by(CAUSE_KEY)
     ).all()
     ordered = sorted(rows, key=lambda row: (-row[1], str(row[0])))

@@ -38,6 +38,7 @@ from escalon.web import lessons_page as web_lessons
 from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
+from escalon.web import review_page as web_review
 from escalon.web import views as web_views
 
 DESCRIPTION = """\
@@ -68,6 +69,7 @@ ROUTERS = (
     web_numbers.router,
     web_coaching.router,
     web_lessons.router,
+    web_review.router,
     web_policy.router,
     case_page.router,
     web_mail_review.router,

@@ -142,8 +142,28 @@ class CaseFilters:
     root_cause: list[str] | None = None
     resolved_after: int | None = None
     resolved_before: int | None = None
-    # Cases that escalated while this person held them (the coaching figures count those).
-    escalated_from: str | None = None
+    # Cases with an escalation up matching all of these: held by this person when it moved (the
+    # coaching figures), by this rule, to this level, at an instant in this range (the review).
+    escalation_holder: str | None = None
+    escalation_rule: str | None = None
+    escalation_level: str | None = None
+    escalated_after: int | None = None
+    escalated_before: int | None = None
+
+
+def _escalation_condition(filters: CaseFilters) -> list[Any] | None:
+    """What a case's escalation must match for the escalation filters (None: no such filter)."""
+    wanted = [
+        (Escalation.holder, filters.escalation_holder),
+        (Escalation.rule, filters.escalation_rule),
+        (Escalation.to_level, filters.escalation_level),
+    ]
+    found: list[Any] = [column == value for column, value in wanted if value is not None]
+    if filters.escalated_after is not None:
+        found.append(Escalation.at >= filters.escalated_after)
+    if filters.escalated_before is not None:
+        found.append(Escalation.at < filters.escalated_before)
+    return [Escalation.action == "escalate", *found] if found else None
 
 
 def _decode_cursor(cursor: str, sort: str) -> tuple[int | None, int]:
@@ -228,14 +248,8 @@ def list_cases(
                 and_(Case.root_cause_code.is_(None), Case.root_cause.in_(filters.root_cause)),
             )
         )
-    if filters.escalated_from is not None:
-        conditions.append(
-            Case.id.in_(
-                select(Escalation.case_id).where(
-                    Escalation.holder == filters.escalated_from, Escalation.action == "escalate"
-                )
-            )
-        )
+    if (moved := _escalation_condition(filters)) is not None:
+        conditions.append(Case.id.in_(select(Escalation.case_id).where(*moved)))
     if filters.resolved_after is not None:
         conditions.append(Case.resolved_at >= filters.resolved_after)
     if filters.resolved_before is not None:

@@ -14,6 +14,7 @@ from escalon.cli import mail as mail_cli
 from escalon.cli import people as people_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
+from escalon.cli import review as review_cli
 from escalon.cli import service as service_cli
 from escalon.cli import topics as topics_cli
 from escalon.cli import triage as triage_cli
@@ -32,6 +33,7 @@ app.add_typer(importers_cli.app, name="import")
 app.add_typer(triage_cli.app, name="triage")
 app.command("topics")(topics_cli.topics)
 app.add_typer(kb_cli.app, name="kb")
+app.command("review")(review_cli.review)
 app.command("serve")(service_cli.serve)
 app.command("worker")(service_cli.worker)
 app.command("demo")(service_cli.demo)

@@ -34,7 +34,7 @@ class CoachingPage:
         return "/ui/queue?" + urlencode(
             {
                 "status": "any",
-                "escalated_from": person.name,
+                "holder": person.name,
                 "opened_from": self.opened_from,
                 "opened_to": self.opened_to,
             }

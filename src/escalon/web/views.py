@@ -192,7 +192,10 @@ class QueueFilters:
     cause: str = ""
     cause_label: str = ""  # what the active policy calls the cause
     escalated: bool = False
-    escalated_from: str = ""  # a person: the cases that escalated while they held them
+    holder: str = ""  # a person: the cases that escalated while they held them
+    rule: str = ""  # the cases a rule escalated
+    level: str = ""  # the cases escalated to a level
+    moved: DayRange | None = None  # the days those escalations happened
     opened: DayRange | None = None
     resolved: DayRange | None = None
 
@@ -212,9 +215,15 @@ class QueueFilters:
         found = {
             "cause": self.cause,
             "escalated": "1" if self.escalated else "",
-            "escalated_from": self.escalated_from,
+            "holder": self.holder,
+            "rule": self.rule,
+            "reached": self.level,
         }
-        for name, days in (("opened", self.opened), ("resolved", self.resolved)):
+        for name, days in (
+            ("opened", self.opened),
+            ("resolved", self.resolved),
+            ("escalation", self.moved),
+        ):
             if days is not None:
                 found[f"{name}_from"], found[f"{name}_to"] = days.first, days.last
         return {name: value for name, value in found.items() if value}
@@ -224,8 +233,14 @@ class QueueFilters:
         words = []
         if self.escalated:
             words.append("escalated")
-        if self.escalated_from:
-            words.append(f"escalated while {self.escalated_from} held them")
+        if self.holder:
+            words.append(f"escalated while {self.holder} held them")
+        if self.rule:
+            words.append(f"escalated by rule {self.rule!r}")
+        if self.level:
+            words.append(f"escalated to {self.level}")
+        if self.moved is not None:
+            words.append(f"escalating {self.moved.first} to {self.moved.last}")
         if self.cause:
             words.append(f"with root cause {self.cause_label or self.cause}")
         if self.opened is not None:
@@ -338,7 +353,10 @@ def queue_filters(
         cause=(cause := (asked.cause or "").strip()[:200]),
         cause_label=_cause_label(session, cause),
         escalated=_flag("escalated", asked.escalated),
-        escalated_from=(asked.escalated_from or "").strip()[:100],
+        holder=(asked.holder or "").strip()[:100],
+        rule=(asked.rule or "").strip()[:500],
+        level=(asked.reached or "").strip()[:100],
+        moved=day_range("escalation", asked.escalation_from, asked.escalation_to),
         opened=day_range("opened", asked.opened_from, asked.opened_to),
         resolved=day_range("resolved", asked.resolved_from, asked.resolved_to),
     )
@@ -404,7 +422,7 @@ def _queue(
         all_teams = [name for name in all_teams if name in scope.teams]
     if team and not supervisor and team not in my_teams:
         return forbidden(f"You may see the queues of your own teams only, not {team!r}.")
-    if wanted.escalated_from and not supervisor and wanted.escalated_from != principal.agent:
+    if wanted.holder and not supervisor and wanted.holder != principal.agent:
         # Who escalates what is coaching: supervisors and managers see it, not peers.
         return forbidden("Only supervisors and managers see what another person escalated.")
     if status and status != "any" and status not in STATUSES:
@@ -422,7 +440,11 @@ def _queue(
         q=wanted.q or None,
         root_cause=[wanted.cause] if wanted.cause else None,
         escalated=True if wanted.escalated else None,
-        escalated_from=wanted.escalated_from or None,
+        escalation_holder=wanted.holder or None,
+        escalation_rule=wanted.rule or None,
+        escalation_level=wanted.level or None,
+        escalated_after=None if wanted.moved is None else wanted.moved.since,
+        escalated_before=None if wanted.moved is None else wanted.moved.until,
         opened_after=None if wanted.opened is None else wanted.opened.since,
         opened_before=None if wanted.opened is None else wanted.opened.until,
         resolved_after=None if wanted.resolved is None else wanted.resolved.since,
@@ -534,7 +556,11 @@ class QueueAsk:
     q: Text = None
     cause: Text = None
     escalated: Text = None
-    escalated_from: Text = None
+    holder: Text = None
+    rule: Text = None
+    reached: Text = None
+    escalation_from: Text = None
+    escalation_to: Text = None
     opened_from: Text = None
     opened_to: Text = None
     resolved_from: Text = None
