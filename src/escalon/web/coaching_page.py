@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from escalon.analytics import causes as root_causes
 from escalon.analytics.coaching import Coaching, Figures, coaching
 from escalon.core.state import from_us
 from escalon.web.common import SIGN_IN, Parts, forbidden, page, redirect, visit_of
@@ -28,6 +29,11 @@ class CoachingPage:
     figures: Coaching
     opened_from: str
     opened_to: str
+    cause_labels: dict[str, str]
+
+    def labelled(self, pairs: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+        """Root-cause counts under the names people read."""
+        return tuple((self.cause_labels.get(key, key), n) for key, n in pairs)
 
     def escalated_link(self, person: Figures) -> str:
         """The cases that escalated while the person held them."""
@@ -64,6 +70,7 @@ def coaching_page(request: Request, parts: Parts, days: Param = None) -> Respons
         cut = buckets(parts.clock.now_us(), window, window)
         since, until = cut[0].since, cut[-1].until
         figures = coaching(session, since=since, until=until)
+        labels = root_causes.labels(session)
     first, last = from_us(since).date(), from_us(until - DAY_US).date()
     content = CoachingPage(
         window,
@@ -72,5 +79,6 @@ def coaching_page(request: Request, parts: Parts, days: Param = None) -> Respons
         figures,
         first.isoformat(),
         last.isoformat(),
+        labels,
     )
     return page("coaching.html", visit=visit, coaching=content)
