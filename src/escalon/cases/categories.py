@@ -69,6 +69,19 @@ def at_intake(
 
 def labelled_cases(session: Session, *, limit: int = 200_000) -> tuple[list[str], list[str]]:
     """Texts (subject and opening message) and categories of the latest cases people categorised."""
+    return labelled_openings(
+        session,
+        Case.category,
+        [or_(Case.category_source.in_(HUMAN_SOURCES), Case.category_source.is_(None))],
+        limit=limit,
+    )
+
+
+def labelled_openings(
+    session: Session, label: Any, where: list[Any], *, limit: int
+) -> tuple[list[str], list[str]]:
+    """Texts (subject and the customer's first message) and `label` of the latest cases that
+    have one and meet `where`: what a team's classifiers learn from."""
     opening = (
         select(Message.case_id, func.min(Message.id).label("message_id"))
         .where(Message.author_kind == "customer")
@@ -76,21 +89,18 @@ def labelled_cases(session: Session, *, limit: int = 200_000) -> tuple[list[str]
         .subquery()
     )
     query = (
-        select(Case.subject, Message.body, Case.category)
+        select(Case.subject, Message.body, label)
         .join(opening, opening.c.case_id == Case.id, isouter=True)
         .join(Message, Message.id == opening.c.message_id, isouter=True)
-        .where(
-            Case.category.is_not(None),
-            or_(Case.category_source.in_(HUMAN_SOURCES), Case.category_source.is_(None)),
-        )
+        .where(label.is_not(None), *where)
         .order_by(Case.id.desc())
         .limit(limit)
     )
     texts: list[str] = []
     labels: list[str] = []
-    for subject, body, category in session.execute(query):
+    for subject, body, value in session.execute(query):
         text = "\n".join(part for part in (subject, body) if part)
         if text.strip():
             texts.append(text)
-            labels.append(str(category))
+            labels.append(str(value))
     return texts, labels

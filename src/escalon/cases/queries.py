@@ -120,6 +120,18 @@ def get_case(session: Session, case_id: int, *, scope: visibility.Scope) -> Case
 
 
 @dataclass(frozen=True, slots=True)
+class EscalationFilter:
+    """Cases with an escalation up matching all of these: held by this person when it moved
+    (the coaching figures), by this rule, to this level, at an instant in [after, before)."""
+
+    holder: str | None = None
+    rule: str | None = None
+    level: str | None = None
+    after: int | None = None
+    before: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CaseFilters:
     """What a list of cases may be narrowed by."""
 
@@ -142,27 +154,27 @@ class CaseFilters:
     root_cause: list[str] | None = None
     resolved_after: int | None = None
     resolved_before: int | None = None
-    # Cases with an escalation up matching all of these: held by this person when it moved (the
-    # coaching figures), by this rule, to this level, at an instant in this range (the review).
-    escalation_holder: str | None = None
-    escalation_rule: str | None = None
-    escalation_level: str | None = None
-    escalated_after: int | None = None
-    escalated_before: int | None = None
+    escalation: EscalationFilter | None = None
 
 
 def _escalation_condition(filters: CaseFilters) -> list[Any] | None:
-    """What a case's escalation must match for the escalation filters (None: no such filter)."""
-    wanted = [
-        (Escalation.holder, filters.escalation_holder),
-        (Escalation.rule, filters.escalation_rule),
-        (Escalation.to_level, filters.escalation_level),
+    """What a case's escalation must match for the escalation filter (None: no such filter)."""
+    wanted = filters.escalation
+    if wanted is None:
+        return None
+    found: list[Any] = [
+        column == value
+        for column, value in (
+            (Escalation.holder, wanted.holder),
+            (Escalation.rule, wanted.rule),
+            (Escalation.to_level, wanted.level),
+        )
+        if value is not None
     ]
-    found: list[Any] = [column == value for column, value in wanted if value is not None]
-    if filters.escalated_after is not None:
-        found.append(Escalation.at >= filters.escalated_after)
-    if filters.escalated_before is not None:
-        found.append(Escalation.at < filters.escalated_before)
+    if wanted.after is not None:
+        found.append(Escalation.at >= wanted.after)
+    if wanted.before is not None:
+        found.append(Escalation.at < wanted.before)
     return [Escalation.action == "escalate", *found] if found else None
 
 

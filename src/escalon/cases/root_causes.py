@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon.cases.categories import labelled_openings
 from escalon.cases.models import Case, Message
 from escalon.core.policy import Policy
 from escalon.core.rules.fields import OTHER_CAUSE
@@ -61,28 +62,9 @@ def named_cause(
 def labelled_causes(session: Session, *, limit: int = 200_000) -> tuple[list[str], list[str]]:
     """Texts (subject and opening message) and root-cause codes of the latest cases resolved
     with a code of the policy (`other` is no code to learn)."""
-    opening = (
-        select(Message.case_id, func.min(Message.id).label("message_id"))
-        .where(Message.author_kind == "customer")
-        .group_by(Message.case_id)
-        .subquery()
+    return labelled_openings(
+        session, Case.root_cause_code, [Case.root_cause_code != OTHER_CAUSE], limit=limit
     )
-    query = (
-        select(Case.subject, Message.body, Case.root_cause_code)
-        .join(opening, opening.c.case_id == Case.id, isouter=True)
-        .join(Message, Message.id == opening.c.message_id, isouter=True)
-        .where(Case.root_cause_code.is_not(None), Case.root_cause_code != OTHER_CAUSE)
-        .order_by(Case.id.desc())
-        .limit(limit)
-    )
-    texts: list[str] = []
-    codes: list[str] = []
-    for subject, body, code in session.execute(query):
-        text = "\n".join(part for part in (subject, body) if part)
-        if text.strip():
-            texts.append(text)
-            codes.append(str(code))
-    return texts, codes
 
 
 def opening_text(session: Session, case_id: int) -> str:

@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 from escalon.cases import visibility
 from escalon.cases.acting import Actor
 from escalon.cases.models import Case, ClockEvent, Escalation, Message
+from escalon.cases.updating import require_active_agent
 from escalon.core.state import from_us
 from escalon.errors import Conflict, Forbidden, Invalid, NotFound
 from escalon.learning.models import Kudos
-from escalon.people.models import Agent
 from escalon.triage.grammar import sincere_thanks
 from escalon.triage.text import clean, fold
 
@@ -91,9 +91,7 @@ def give(
         raise NotFound(f"case {request.case_id} does not exist")
     if request.person in (actor.agent, actor.name):
         raise Forbidden("kudos are for someone else: nobody gives them to themselves")
-    active = session.scalar(select(Agent.id).where(Agent.handle == request.person, Agent.active))
-    if active is None:
-        raise Invalid(f"no active agent has the handle {request.person!r}")
+    require_active_agent(session, request.person)
     handled = handlers(session, request.case_id)
     if request.person not in handled:
         raise Invalid(

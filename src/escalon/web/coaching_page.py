@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from escalon.analytics import causes as root_causes
 from escalon.analytics.coaching import Coaching, Figures, coaching
 from escalon.core.state import from_us
-from escalon.web.common import SIGN_IN, Parts, forbidden, page, redirect, visit_of
+from escalon.web.common import Parts, Visit, page, supervisor_visit
 from escalon.web.numbers_page import DAY_US, DEFAULT_DAYS, WINDOWS, Param, buckets
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -52,11 +52,9 @@ def coaching_page(request: Request, parts: Parts, days: Param = None) -> Respons
     """Per person and team: escalation rate against their peers, what they escalate, time to
     resolve escalated cases, satisfaction, and training gaps."""
     with parts.database.read() as session:
-        visit = visit_of(request, session, parts)
-        if visit is None:
-            return redirect(SIGN_IN)
-        if not visit.supervises:
-            return forbidden(_WHO)
+        visit = supervisor_visit(request, session, parts, _WHO)
+        if not isinstance(visit, Visit):
+            return visit
         chosen = (days or "").strip()
         if chosen and chosen not in WINDOWS:
             return page(

@@ -180,3 +180,16 @@ def countdown(due_us: int | None, now: int, warning_us: int | None = None) -> tu
         return f"overdue {duration(-left)}", "due-breach"
     warned = left <= WARNING_US if warning_us is None else warning_us <= now
     return f"in {duration(left)}", "due-warning" if warned else ""
+
+
+def supervisor_visit(
+    request: Request, session: Session, parts: Services, refusal: str
+) -> Visit | Response:
+    """The signed-in supervisor, manager or admin behind a request; otherwise the answer to
+    give: the sign-in page, or `refusal` (403)."""
+    visit = visit_of(request, session, parts)
+    if visit is None:
+        return redirect(SIGN_IN)
+    if not visit.supervises:
+        return forbidden(refusal)
+    return visit

@@ -22,7 +22,6 @@ from escalon.services import Services
 from escalon.web.access import scope_of
 from escalon.web.common import (
     HEADERS,
-    SIGN_IN,
     Csrf,
     Parts,
     Visit,
@@ -30,7 +29,7 @@ from escalon.web.common import (
     form_visit,
     page,
     redirect,
-    visit_of,
+    supervisor_visit,
 )
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -42,12 +41,7 @@ _WHO = "Only supervisors and admins see the mail review list."
 
 def _supervisor(request: Request, parts: Parts) -> Visit | Response:
     with parts.database.read() as session:
-        visit = visit_of(request, session, parts)
-    if visit is None:
-        return redirect(SIGN_IN)
-    if not visit.supervises:
-        return forbidden(_WHO)
-    return visit
+        return supervisor_visit(request, session, parts, _WHO)
 
 
 @router.get("/mail-review", response_class=HTMLResponse)

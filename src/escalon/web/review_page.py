@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from escalon.learning.review import Review, Week, last_full_week, parse_week, weekly_review
 from escalon.web import charts
 from escalon.web.charts import Chart
-from escalon.web.common import SIGN_IN, Parts, forbidden, page, redirect, templates, visit_of
+from escalon.web.common import Parts, Visit, page, supervisor_visit, templates
 from escalon.web.numbers_page import Param
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -97,11 +97,9 @@ def render_review(review: Review, base: str) -> str:
 def review_page(request: Request, parts: Parts, week: Param = None) -> Response:
     """The weekly escalation review (supervisors and managers); `week` is an ISO week."""
     with parts.database.read() as session:
-        visit = visit_of(request, session, parts)
-        if visit is None:
-            return redirect(SIGN_IN)
-        if not visit.supervises:
-            return forbidden(_WHO)
+        visit = supervisor_visit(request, session, parts, _WHO)
+        if not isinstance(visit, Visit):
+            return visit
         now = parts.clock.now_us()
         try:
             chosen = parse_week(week) if week and week.strip() else last_full_week(now)

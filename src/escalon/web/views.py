@@ -228,6 +228,18 @@ class QueueFilters:
                 found[f"{name}_from"], found[f"{name}_to"] = days.first, days.last
         return {name: value for name, value in found.items() if value}
 
+    def escalation(self) -> queries.EscalationFilter | None:
+        """The escalation a listed case must have, when the link names one."""
+        if not (self.holder or self.rule or self.level or self.moved):
+            return None
+        return queries.EscalationFilter(
+            holder=self.holder or None,
+            rule=self.rule or None,
+            level=self.level or None,
+            after=None if self.moved is None else self.moved.since,
+            before=None if self.moved is None else self.moved.until,
+        )
+
     def described(self) -> str:
         """What a figure's link narrowed the list to, in words ("" when nothing)."""
         words = []
@@ -330,26 +342,16 @@ def _flag(name: str, value: str | None) -> bool:
     return bool(value)
 
 
-def queue_filters(
-    session: Session,
-    *,
-    assignee: str | None,
-    unassigned: str | None,
-    due: str | None,
-    ack: str | None,
-    q: str | None,
-    counted: QueueAsk | None = None,
-) -> QueueFilters:
+def queue_filters(session: Session, asked: QueueAsk) -> QueueFilters:
     """The URL's filters, checked: Invalid (400) says which one is wrong and why."""
-    handle = (assignee or "").strip()
-    due = (due or "").strip()
-    asked = counted or QueueAsk()
+    handle = (asked.assignee or "").strip()
+    due = (asked.due or "").strip()
     found = QueueFilters(
         assignee=handle,
-        unassigned=_flag("unassigned", unassigned),
+        unassigned=_flag("unassigned", asked.unassigned),
         due=due,
-        awaiting=_flag("ack", ack),
-        q=(q or "").strip(),
+        awaiting=_flag("ack", asked.ack),
+        q=(asked.q or "").strip(),
         cause=(cause := (asked.cause or "").strip()[:200]),
         cause_label=_cause_label(session, cause),
         escalated=_flag("escalated", asked.escalated),
@@ -440,11 +442,7 @@ def _queue(
         q=wanted.q or None,
         root_cause=[wanted.cause] if wanted.cause else None,
         escalated=True if wanted.escalated else None,
-        escalation_holder=wanted.holder or None,
-        escalation_rule=wanted.rule or None,
-        escalation_level=wanted.level or None,
-        escalated_after=None if wanted.moved is None else wanted.moved.since,
-        escalated_before=None if wanted.moved is None else wanted.moved.until,
+        escalation=wanted.escalation(),
         opened_after=None if wanted.opened is None else wanted.opened.since,
         opened_before=None if wanted.opened is None else wanted.opened.until,
         resolved_after=None if wanted.resolved is None else wanted.resolved.since,
@@ -515,15 +513,7 @@ def _queue_response(
                 level=asked.level,
                 cursor=cursor,
                 with_people=template == "queue.html",
-                wanted=queue_filters(
-                    session,
-                    assignee=asked.assignee,
-                    unassigned=asked.unassigned,
-                    due=asked.due,
-                    ack=asked.ack,
-                    q=asked.q,
-                    counted=asked,
-                ),
+                wanted=queue_filters(session, asked),
             )
         except EscalonError as error:
             return page(
