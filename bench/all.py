@@ -14,6 +14,7 @@ from bench import (
     mail,
     people,
     replay,
+    replay_compare,
     replies,
     root_cause,
     search,
@@ -31,6 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     runs = [
         ("calendar add()", calendar_add.main, ["--n", "2000"] if args.tiny else []),
         ("replay", replay.main, ["--cases", "500"] if args.tiny else []),
+        ("replay compare", replay_compare.main, ["--cases", "2000"] if args.tiny else []),
         ("triage evaluation", triage_eval.main, ["--quick"] if args.tiny else []),
         ("category classifier", category.main, ["--tiny"] if args.tiny else []),
         ("worker (PostgreSQL)", worker.main, ["--tiny"] if args.tiny else []),

@@ -31,7 +31,20 @@ from escalon.replay.local import detector, needs_detector, parse_until, replay_h
 
 
 def replay(
-    policy: Annotated[Path, typer.Option("--policy", help="The policy to try (YAML or JSON).")],
+    mode: Annotated[
+        str | None,
+        typer.Argument(
+            help="`compare`: replay the history under two policies and compare them.",
+            show_default=False,
+        ),
+    ] = None,
+    *,
+    policy: Annotated[
+        list[Path],
+        typer.Option(
+            "--policy", help="The policy to try (YAML or JSON); with `compare`, two of them."
+        ),
+    ],
     events: Annotated[
         Path,
         typer.Option("--events", help="Case events, JSON Lines sorted by 'at' ('-' for stdin)."),
@@ -73,14 +86,25 @@ def replay(
         ),
     ] = None,
 ) -> None:
-    """Replay case events through a policy and report what it would have done."""
+    """Replay case events through a policy and report what it would have done.
+
+    `escalon replay compare --policy A --policy B --events E` replays the same history under
+    both and reports them side by side (--report R.html for a page, R.json for the figures).
+    """
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     limit = _parse_until(until, err)
-    loaded = _load_policy(policy, err)
+    if mode is not None:
+        _compare_mode(mode, policy, events, limit, out, report, model, roster, err)
+        return
+    if len(policy) != 1:
+        err.print("give one --policy to replay (two only with `escalon replay compare`)")
+        raise typer.Exit(2)
+    policy_path = policy[0]
+    loaded = _load_policy(policy_path, err)
     staff = _load_roster(roster, err) if roster is not None else None
     workers, notes = processes(jobs, events, with_roster=staff is not None)
     if workers > 1:
-        result = _replay_sharded(loaded, policy, events, limit, out, model, workers, err)
+        result = _replay_sharded(loaded, policy_path, events, limit, out, model, workers, err)
     else:
         result = _replay_here(loaded, events, limit, out, model, err, staff)
     if report is not None:
@@ -92,6 +116,52 @@ def replay(
             err.print(f"{report}: cannot write the report: {error.strerror or error}")
             raise typer.Exit(1) from None
     print_summary(Console(highlight=False, soft_wrap=True), result, out, report, notes=notes)
+
+
+def _compare_mode(
+    mode: str,
+    policies: list[Path],
+    events: Path,
+    limit: int | None,
+    out: Path | None,
+    report: Path | None,
+    model: Path | None,
+    roster: Path | None,
+    err: Console,
+) -> None:
+    """`escalon replay compare`: both policies over the history, side by side."""
+    if mode != "compare":
+        err.print(f"unknown {mode!r}: the only word `escalon replay` takes is `compare`")
+        raise typer.Exit(2)
+    if len(policies) != 2:
+        err.print(
+            "`escalon replay compare` takes two --policy: the current one, then the proposed one"
+        )
+        raise typer.Exit(2)
+    if out is not None:
+        err.print("`escalon replay compare` writes no decisions (no --out): see --report")
+        raise typer.Exit(2)
+    from escalon.replay.compare import compare_files
+
+    loaded = [_load_policy(path, err) for path in policies]
+    staff = [_load_roster(roster, err) for _ in loaded] if roster is not None else [None, None]
+    needs = any(needs_detector(policy, model) for policy in loaded)
+    analyzer = _analyzer(model, err) if needs else None
+
+    def on_skip(number: int, reason: str) -> None:
+        err.print(f"{events}:{number}: {reason}", soft_wrap=True, markup=False)
+
+    with _open_events(events, err) as source:
+        result = compare_files(
+            loaded, _numbered(source, err, events), analyzer, limit, staff, on_skip
+        )
+    if report is not None:
+        try:
+            compare_report(result, report)
+        except OSError as error:
+            err.print(f"{report}: cannot write the report: {error.strerror or error}")
+            raise typer.Exit(1) from None
+    print_comparison(Console(highlight=False, soft_wrap=True), result, policies, report)
 
 
 def _load_policy(policy: Path, err: Console) -> Policy:
@@ -386,3 +456,42 @@ def _span(shift: dict[str, Any]) -> str:
     end = datetime.fromisoformat(shift["end"])
     shown = "%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M"
     return f"{start:%Y-%m-%d %H:%M} to {end.strftime(shown)}"
+
+
+def compare_report(result: dict[str, Any], path: Path) -> None:
+    """Write the comparison: a page for `.html`, the figures as JSON otherwise."""
+    if path.suffix.lower() in (".html", ".htm"):
+        from escalon.web.compare_report import render_comparison
+
+        path.write_text(render_comparison(result), encoding="utf-8")
+    else:
+        path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def print_comparison(
+    console: Console, result: dict[str, Any], policies: list[Path], report: Path | None
+) -> None:
+    """What differs, in a few lines."""
+    a, b = result["a"], result["b"]
+    table = Table(title="Policy A against policy B", title_justify="left")
+    table.add_column("")
+    table.add_column(f"A: {policies[0].name}", justify="right")
+    table.add_column(f"B: {policies[1].name}", justify="right")
+    table.add_row("cases", f"{a['cases']:,}", f"{b['cases']:,}")
+    table.add_row("escalation rate", _share(a["escalation_rate"]), _share(b["escalation_rate"]))
+    for level, hours in a["hours_at_level"].items():
+        table.add_row(
+            f"hours at {level}", f"{hours:,.1f}", f"{b['hours_at_level'].get(level, 0):,.1f}"
+        )
+    console.print(table)
+    console.print(
+        f"{result['differing_cases']:,} of {result['cases_compared']:,} cases end differently"
+    )
+    for warning in result["warnings"]:
+        console.print(f"note: {warning}", markup=False)
+    if report is not None:
+        console.print(f"report: {report}", markup=False)
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"

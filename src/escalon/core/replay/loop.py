@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from escalon.core.engine import Action, Decision, EventRejected, apply_event, evaluate
-from escalon.core.events import CaseOpened, EventError, parse_event_json
+from escalon.core.events import CaseOpened, Event, EventError, parse_event_json
 from escalon.core.policy.compiled import Policy
 from escalon.core.replay.report import ReportBuilder
 from escalon.core.replay.tally import RosterTally
@@ -93,14 +93,22 @@ class Replay:
 
     def feed_line(self, number: int, line: str | bytes) -> bool:
         """Apply one line; False when it lies after `until` (it and the rest are not read)."""
-        stream_keeper = self.shard == 0
         try:
             event = parse_event_json(line)
         except EventError as error:
-            if stream_keeper:
-                self.builder.events += 1
-                self._skip(number, str(error))
+            self.unreadable(number, str(error))
             return True
+        return self.feed_event(number, event)
+
+    def unreadable(self, number: int, reason: str) -> None:
+        """Count a line that is no event (shard 0 reports it)."""
+        if self.shard == 0:
+            self.builder.events += 1
+            self._skip(number, reason)
+
+    def feed_event(self, number: int, event: Event) -> bool:
+        """Apply one parsed event (line `number`); False when it lies after `until`."""
+        stream_keeper = self.shard == 0
         at = to_us(event.at)
         if self.until is not None and at > self.until:
             return False
