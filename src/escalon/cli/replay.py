@@ -153,7 +153,13 @@ def _compare_mode(
 
     with _open_events(events, err) as source:
         result = compare_files(
-            loaded, _numbered(source, err, events), analyzer, limit, staff, on_skip
+            loaded,
+            _numbered(source, err, events),
+            analyzer,
+            limit,
+            staff,
+            on_skip,
+            events=None if str(events) == "-" else events,
         )
     if report is not None:
         try:

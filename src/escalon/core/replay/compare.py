@@ -1,28 +1,36 @@
 """Two policies over the same history: what each would have done, and where they part.
 
-`Comparison` reads every line once and applies each event to two replays, one per policy, so a
-comparison costs less than two replays. Besides each replay's report it counts the time cases
-spent at each level (until resolved or closed, or the end) and keeps, per case, enough of each
-side's decisions to say whether its outcome differs and at which decision the two first part.
+Each policy's side (`Side`) replays the history and, besides its report, counts the time cases
+spent at each level (until resolved or closed, or the end) and keeps, per case, enough of its
+decisions to say whether the case's outcome differs from the other side's and at which decision
+the two first part (`CaseOutcome`). The two sides are independent, so they can run in two
+processes (`escalon.replay.compare`); `Comparison` runs both in one, reading each line once, for
+a history read from standard input. `combine` puts two sides' results together.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from escalon.core.engine import Action
-from escalon.core.events import CaseOpened, EventError, StatusChanged, parse_event_json
+from escalon.core.events import (
+    CaseOpened,
+    EscalationAcknowledged,
+    Event,
+    EventError,
+    StatusChanged,
+    parse_event_json,
+)
 from escalon.core.policy.compiled import Policy
 from escalon.core.replay.loop import Replay
 from escalon.core.roster.staff import StaffRoster
 from escalon.core.signals import TextAnalyzer
 from escalon.core.state import STOPPED_STATUSES, from_us, to_us
 
-# Decisions kept per case and side to show where two sides part; the rest is only hashed.
+# Decisions kept per case and side to show where two sides part.
 KEPT_DECISIONS = 30
 HOUR_US = 3_600_000_000
 _MOVES = frozenset({"escalate", "de-escalate"})
@@ -39,17 +47,68 @@ class _Track:
     highest: int = 0
     decisions: list[tuple[int, str, str]] = field(default_factory=list)
     count: int = 0
-    digest: int = 0
 
 
-class _Side:
+@dataclass(frozen=True, slots=True)
+class CaseOutcome:
+    """How a case ended on one side, and a digest and the first of its decisions."""
+
+    outcome: str
+    count: int
+    decisions: tuple[tuple[int, str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SideResult:
+    """What one side of a comparison found: its report, each case's outcome, the history's
+    resolutions and acknowledgements (for the warnings)."""
+
+    report: dict[str, Any]
+    cases: dict[str, CaseOutcome]
+    resolutions: int
+    acknowledgements: int
+
+
+class Side:
     """One policy's replay and what the comparison counts of it."""
 
-    def __init__(self, policy: Policy, replay_options: dict[str, Any]) -> None:
+    def __init__(self, policy: Policy, **replay_options: Any) -> None:
         self.policy = policy
         self.rank = {level.name: index for index, level in enumerate(policy.levels)}
         self.cases: dict[str, _Track] = {}
         self.replay = Replay(policy, on_action=self.take, **replay_options)
+        self.resolutions = 0
+        self.acknowledgements = 0
+
+    def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
+        """Replay numbered lines on this side alone."""
+        for number, line in lines:
+            if not line or line.isspace():
+                continue
+            try:
+                event = parse_event_json(line)
+            except EventError as error:
+                self.replay.unreadable(number, str(error))
+                continue
+            if not self.feed_event(number, event):
+                return
+
+    def feed_event(self, number: int, event: Event) -> bool:
+        """Apply one event; False once past `until`."""
+        at = to_us(event.at)
+        if isinstance(event, CaseOpened):
+            known = self.replay.states.get(event.case)
+            if known is None or known.is_final:  # otherwise the replay refuses it
+                self.opened(event.case, at)
+        if not self.replay.feed_event(number, event):
+            return False
+        if isinstance(event, StatusChanged):
+            self.status(event.case, event.status, at)
+            if event.status in STOPPED_STATUSES:
+                self.resolutions += 1
+        elif isinstance(event, EscalationAcknowledged):
+            self.acknowledgements += 1
+        return True
 
     def take(self, action: Action) -> None:
         track = self.cases.get(action.case)
@@ -57,7 +116,6 @@ class _Side:
             return  # a case this side refused to open
         signature = (action.at, action.action, action.rule)
         track.count += 1
-        track.digest = zlib.crc32(repr(signature).encode(), track.digest)
         if len(track.decisions) < KEPT_DECISIONS:
             track.decisions.append(signature)
         if action.action in _MOVES:
@@ -87,8 +145,11 @@ class _Side:
         elif track.since is None:
             track.since = at
 
-    def finish(self, end: int | None) -> dict[str, Any]:
-        report = self.replay.finish()
+    def finish(self) -> SideResult:
+        """The side's report (with hours at each level) and each case's outcome."""
+        replay = self.replay
+        end = replay.until if replay.until is not None else replay.last_at
+        report = replay.finish()
         if end is not None:
             for track in self.cases.values():
                 self.stop(track, end)
@@ -100,7 +161,11 @@ class _Side:
         report["hours_at_level"] = {
             level.name: round(hours[level.name] / HOUR_US, 2) for level in self.policy.levels
         }
-        return report
+        cases = {
+            case: CaseOutcome(_outcome(self.policy, track), track.count, tuple(track.decisions))
+            for case, track in self.cases.items()
+        }
+        return SideResult(report, cases, self.resolutions, self.acknowledgements)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +180,7 @@ class Difference:
 
 
 class Comparison:
-    """Replays one history under policies A and B at once."""
+    """Replays one history under policies A and B in this process, reading each line once."""
 
     def __init__(
         self,
@@ -129,13 +194,9 @@ class Comparison:
         on_skip: Any = None,
     ) -> None:
         self.sides = (
-            _Side(
-                a, {"analyzer": analyzer, "until": until, "roster": roster_a, "on_skip": on_skip}
-            ),
-            _Side(b, {"analyzer": analyzer, "until": until, "roster": roster_b}),
+            Side(a, analyzer=analyzer, until=until, roster=roster_a, on_skip=on_skip),
+            Side(b, analyzer=analyzer, until=until, roster=roster_b),
         )
-        self.types: Counter[str] = Counter()
-        self.resolutions = 0
 
     def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
         """Read numbered lines until they run out or one falls after `until`."""
@@ -149,69 +210,60 @@ class Comparison:
                 a.replay.unreadable(number, str(error))
                 b.replay.unreadable(number, str(error))
                 continue
-            at = to_us(event.at)
-            self.types[event.type] += 1
-            for side in self.sides:
-                if (isinstance(event, CaseOpened) and event.case not in side.replay.states) or (
-                    isinstance(event, CaseOpened) and side.replay.states[event.case].is_final
-                ):
-                    side.opened(event.case, at)
-                if not side.replay.feed_event(number, event):
-                    return
-                if isinstance(event, StatusChanged):
-                    side.status(event.case, event.status, at)
-            if isinstance(event, StatusChanged) and event.status in STOPPED_STATUSES:
-                self.resolutions += 1
+            if not (a.feed_event(number, event) and b.feed_event(number, event)):
+                return
 
     def finish(self) -> dict[str, Any]:
         """Both reports, the cases whose outcome differs, and what the history lacks."""
         a, b = self.sides
-        end = a.replay.until if a.replay.until is not None else a.replay.last_at
-        reports = (a.finish(end), b.finish(end))
-        differences = self.differences()
-        return {
-            "a": reports[0],
-            "b": reports[1],
-            "cases_compared": len(a.cases.keys() | b.cases.keys()),
-            "differing_cases": len(differences),
-            "differences": [asdict(difference) for difference in differences[:500]],
-            "warnings": self.warnings(),
-        }
-
-    def differences(self) -> list[Difference]:
-        """Cases whose escalations, highest level or final level differ, in case order."""
-        a, b = self.sides
-        found = []
-        for case in sorted(a.cases.keys() | b.cases.keys()):
-            one, two = a.cases.get(case), b.cases.get(case)
-            outcome_a, outcome_b = _outcome(a, one), _outcome(b, two)
-            if outcome_a == outcome_b:
-                continue
-            first_a, first_b = _first_difference(one, two)
-            found.append(Difference(case, outcome_a, outcome_b, first_a, first_b))
-        return found
-
-    def warnings(self) -> list[str]:
-        """What a history without resolutions or acknowledgements does to the figures."""
-        found = []
-        if not self.resolutions:
-            found.append(
-                "The history has no resolutions (an import?): cases never stop, so every clock "
-                "and timed rule runs to the end of the history, time at each level is counted "
-                "to the end, and resolution figures are empty."
-            )
-        if not self.types["escalation.acknowledged"]:
-            found.append(
-                "The history has no acknowledgements: every escalation stays unacknowledged, so "
-                "rules on escalation.unacknowledged fire on every one of them, under both policies."
-            )
-        return found
+        return combine(a.finish(), b.finish())
 
 
-def _outcome(side: _Side, track: _Track | None) -> str:
-    if track is None:
-        return "not opened"
-    highest = side.policy.levels[track.highest].name
+def combine(a: SideResult, b: SideResult) -> dict[str, Any]:
+    """Two sides' results as one comparison: both reports, the cases that end differently,
+    and what a history without resolutions or acknowledgements does to the figures."""
+    differences = _differences(a.cases, b.cases)
+    return {
+        "a": a.report,
+        "b": b.report,
+        "cases_compared": len(a.cases.keys() | b.cases.keys()),
+        "differing_cases": len(differences),
+        "differences": [asdict(difference) for difference in differences[:500]],
+        "warnings": _warnings(a),
+    }
+
+
+def _differences(a: dict[str, CaseOutcome], b: dict[str, CaseOutcome]) -> list[Difference]:
+    """Cases whose escalations, highest level or final level differ, in case order."""
+    found = []
+    missing = CaseOutcome("not opened", 0, ())
+    for case in sorted(a.keys() | b.keys()):
+        one, two = a.get(case, missing), b.get(case, missing)
+        if one.outcome == two.outcome:
+            continue
+        first_a, first_b = _first_difference(one.decisions, two.decisions)
+        found.append(Difference(case, one.outcome, two.outcome, first_a, first_b))
+    return found
+
+
+def _warnings(side: SideResult) -> list[str]:
+    found = []
+    if not side.resolutions:
+        found.append(
+            "The history has no resolutions (an import?): cases never stop, so every clock "
+            "and timed rule runs to the end of the history, time at each level is counted "
+            "to the end, and resolution figures are empty."
+        )
+    if not side.acknowledgements:
+        found.append(
+            "The history has no acknowledgements: every escalation stays unacknowledged, so "
+            "rules on escalation.unacknowledged fire on every one of them, under both policies."
+        )
+    return found
+
+
+def _outcome(policy: Policy, track: _Track) -> str:
+    highest = policy.levels[track.highest].name
     plural = "" if track.escalations == 1 else "s"
     return f"{track.escalations} escalation{plural}, up to {highest}, ends at {track.level}"
 
@@ -223,9 +275,9 @@ def _words(decision: tuple[int, str, str] | None) -> str:
     return f"{from_us(at).isoformat()} {action} ({rule})"
 
 
-def _first_difference(one: _Track | None, two: _Track | None) -> tuple[str | None, str | None]:
-    first = one.decisions if one is not None else []
-    second = two.decisions if two is not None else []
+def _first_difference(
+    first: tuple[tuple[int, str, str], ...], second: tuple[tuple[int, str, str], ...]
+) -> tuple[str | None, str | None]:
     for left, right in zip(first, second, strict=False):
         if left != right:
             return _words(left), _words(right)
