@@ -8,7 +8,7 @@ are about the cases opened in the window (or the bucket), whenever their escalat
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -53,6 +53,7 @@ class Figure:
     label: str
     value: str
     detail: str
+    link: str = ""  # the list of the cases it counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,9 +385,28 @@ def _labelled(counted: dict[str, Any], names: dict[str, str]) -> dict[str, int]:
     return found
 
 
+# What each headline figure counts, as the case list's filters (besides the window's days).
+_FIGURE_FILTERS: dict[str, dict[str, str]] = {
+    "escalation-rate": {"escalated": "1"},
+    "escalations": {"escalated": "1"},
+    "resolve-escalated": {"escalated": "1", "status": "resolved"},
+    "resolve-other": {"status": "resolved"},
+    "first-contact": {"status": "resolved"},
+}
+
+
+def _linked(figures: tuple[Figure, ...], since: int, until: int) -> tuple[Figure, ...]:
+    """The figures, each linked to the cases opened in the window that it counts."""
+    window = {"opened_from": _day(since), "opened_to": _day(until - DAY_US)}
+    return tuple(
+        replace(figure, link=_queue_link(**window, **_FIGURE_FILTERS.get(figure.key, {})))
+        for figure in figures
+    )
+
+
 def _queue_link(**wanted: str) -> str:
     """The dashboard's list of the cases a figure counted."""
-    return f"/ui/queue?{urlencode({'status': 'any', **wanted})}"
+    return f"/ui/queue?{urlencode({'status': 'any'} | wanted)}"
 
 
 def _day(us: int) -> str:
@@ -441,8 +461,8 @@ def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
         bucket,
         tuple(WINDOWS.values()),
         f"{_date(since)} – {_date(until - DAY_US)}",
-        _figures(total),
-        _sla(total),
+        _linked(_figures(total), since, until),
+        _linked(_sla(total), since, until),
         _sections(total, axis, parts, pareto, names),
         _cause_rows(pareto, since, until),
         _rising_rows(rising, until),
