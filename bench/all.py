@@ -16,6 +16,7 @@ from bench import (
     replay,
     replay_compare,
     replies,
+    review,
     root_cause,
     search,
     topics,
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         ("recurring topics (escalon topics)", topics.main, ["--tiny"] if args.tiny else []),
         ("root-cause suggestion", root_cause.main, ["--tiny"] if args.tiny else []),
         ("knowledge-base suggestion", kb.main, ["--tiny"] if args.tiny else []),
+        ("weekly review (PostgreSQL)", review.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")
