@@ -62,18 +62,27 @@ class Board:
 
 def handlers(session: Session, case_id: int) -> list[str]:
     """Who handled a case: its assignee and whoever acknowledged or held its escalations."""
-    found: dict[str, None] = {}
-    assignee = session.scalar(select(Case.assignee).where(Case.id == case_id))
-    if assignee:
-        found[assignee] = None
-    rows = session.execute(
-        select(Escalation.acknowledged_by, Escalation.holder).where(Escalation.case_id == case_id)
-    )
-    for acknowledged, holder in rows:
-        for handle in (acknowledged, holder):
-            if handle:
-                found[handle] = None
-    return list(found)
+    return handlers_of(session, [case_id]).get(case_id, [])
+
+
+def handlers_of(session: Session, case_ids: list[int]) -> dict[int, list[str]]:
+    """`handlers` of many cases in two queries (cases nobody handled are left out)."""
+    found: dict[int, dict[str, None]] = {}
+    for start in range(0, len(case_ids), 1000):
+        chunk = case_ids[start : start + 1000]
+        for case_id, assignee in session.execute(
+            select(Case.id, Case.assignee).where(Case.id.in_(chunk), Case.assignee.is_not(None))
+        ):
+            found.setdefault(case_id, {})[str(assignee)] = None
+        for case_id, acknowledged, holder in session.execute(
+            select(Escalation.case_id, Escalation.acknowledged_by, Escalation.holder).where(
+                Escalation.case_id.in_(chunk)
+            )
+        ):
+            for handle in (acknowledged, holder):
+                if handle:
+                    found.setdefault(case_id, {})[handle] = None
+    return {case_id: list(people) for case_id, people in found.items()}
 
 
 def give(
@@ -157,6 +166,7 @@ def _earned(session: Session, since: int, until: int, scope: visibility.Scope) -
         )
     )
     thanked = _thanked(session, ids)
+    people_of = handlers_of(session, ids)
     found = []
     for case_id, row in cases.items():
         reasons = []
@@ -168,7 +178,7 @@ def _earned(session: Session, since: int, until: int, scope: visibility.Scope) -
             reasons.append("the customer said thank you")
         if not reasons:
             continue
-        people = handlers(session, case_id)
+        people = people_of.get(case_id, [])
         if people:
             found.append(
                 KudosOut(
