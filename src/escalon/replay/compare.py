@@ -21,7 +21,7 @@ from escalon.core.policy import Policy
 from escalon.core.replay.compare import Comparison, Side, SideResult, combine
 from escalon.core.roster import StaffRoster
 from escalon.core.signals import TextAnalyzer
-from escalon.replay.jobs import ReplayFailed
+from escalon.replay.jobs import worker_result
 from escalon.replay.local import fewer_collections
 
 
@@ -77,15 +77,8 @@ def _in_two_processes(
         mine = Side(first, analyzer=analyzer, until=until, roster=rosters[0], on_skip=on_skip)
         mine_result = _replay_side(mine, events)
         process.join()
-        try:
-            status, payload = pickle.loads(result_path.read_bytes())
-        except (OSError, EOFError, pickle.UnpicklingError):
-            raise ReplayFailed(
-                f"the comparison's second process stopped (exit code {process.exitcode})"
-            ) from None
-        if status != "ok":
-            raise ReplayFailed(f"the comparison's second process failed:\n{payload}")
-        return combine(mine_result, payload)
+        theirs = worker_result(result_path, process, "the comparison's second process")
+        return combine(mine_result, theirs)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -163,6 +163,18 @@ class ReplayFailed(RuntimeError):
     """A worker process stopped with an error."""
 
 
+def worker_result(path: Path, process: Any, name: str) -> Any:
+    """What a finished worker process left in `path` (its `("ok", result)`); ReplayFailed
+    says how it failed or that it stopped without a word."""
+    try:
+        status, payload = pickle.loads(path.read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError):
+        raise ReplayFailed(f"{name} stopped (exit code {process.exitcode})") from None
+    if status != "ok":
+        raise ReplayFailed(f"{name} failed:\n{payload}")
+    return payload
+
+
 def run_sharded(
     *,
     policy: Path,
@@ -198,15 +210,7 @@ def run_sharded(
         builder = ReportBuilder()
         for job, process in workers:
             process.join()
-            try:
-                status, payload = pickle.loads(job.path("figures").read_bytes())
-            except (OSError, EOFError, pickle.UnpicklingError):
-                raise ReplayFailed(
-                    f"replay worker {job.shard} stopped (exit code {process.exitcode})"
-                ) from None
-            if status != "ok":
-                raise ReplayFailed(f"replay worker {job.shard} failed:\n{payload}")
-            builder.merge(payload)
+            builder.merge(worker_result(job.path("figures"), process, f"replay worker {job.shard}"))
         for number, reason in heapq.merge(
             *(_read_batches(job.path("skips")) for job, _ in workers)
         ):

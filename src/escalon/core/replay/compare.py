@@ -11,7 +11,7 @@ a history read from standard input. `combine` puts two sides' results together.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -82,14 +82,7 @@ class Side:
 
     def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
         """Replay numbered lines on this side alone."""
-        for number, line in lines:
-            if not line or line.isspace():
-                continue
-            try:
-                event = parse_event_json(line)
-            except EventError as error:
-                self.replay.unreadable(number, str(error))
-                continue
+        for number, event in _events(lines, self.replay.unreadable):
             if not self.feed_event(number, event):
                 return
 
@@ -201,15 +194,12 @@ class Comparison:
     def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
         """Read numbered lines until they run out or one falls after `until`."""
         a, b = self.sides
-        for number, line in lines:
-            if not line or line.isspace():
-                continue
-            try:
-                event = parse_event_json(line)
-            except EventError as error:
-                a.replay.unreadable(number, str(error))
-                b.replay.unreadable(number, str(error))
-                continue
+
+        def unreadable(number: int, reason: str) -> None:
+            a.replay.unreadable(number, reason)
+            b.replay.unreadable(number, reason)
+
+        for number, event in _events(lines, unreadable):
             if not (a.feed_event(number, event) and b.feed_event(number, event)):
                 return
 
@@ -217,6 +207,19 @@ class Comparison:
         """Both reports, the cases whose outcome differs, and what the history lacks."""
         a, b = self.sides
         return combine(a.finish(), b.finish())
+
+
+def _events(
+    lines: Iterable[tuple[int, str | bytes]], unreadable: Callable[[int, str], None]
+) -> Iterator[tuple[int, Event]]:
+    """The events of numbered lines; a line that is none goes to `unreadable`."""
+    for number, line in lines:
+        if not line or line.isspace():
+            continue
+        try:
+            yield number, parse_event_json(line)
+        except EventError as error:
+            unreadable(number, str(error))
 
 
 def combine(a: SideResult, b: SideResult) -> dict[str, Any]:
