@@ -98,12 +98,18 @@ class Coaching:
     teams: tuple[Figures, ...]
 
 
-def coaching(session: Session, *, since: int, until: int) -> Coaching:
-    """The coaching figures of every active agent and team for cases opened in [since, until)."""
-    window = and_(Case.opened_at >= since, Case.opened_at < until)
-    tallies: defaultdict[str, Tally] = defaultdict(Tally)
-    rules: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    causes: defaultdict[str, Counter[str]] = defaultdict(Counter)
+@dataclass(slots=True)
+class _Counts:
+    """Everyone's tallies, and the rules and causes of the escalations they let go."""
+
+    tallies: defaultdict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    rules: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    causes: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+
+def _counts(session: Session, window: ColumnElement[bool]) -> _Counts:
+    """Who held which case when it escalated, and who kept which without escalating."""
+    found = _Counts()
     categories: dict[int, str] = {}
     moved = session.execute(
         select(Escalation.holder, Case.id, Case.category, Escalation.rule, CAUSE_KEY)
@@ -112,26 +118,33 @@ def coaching(session: Session, *, since: int, until: int) -> Coaching:
     )
     for holder, case_id, category, rule, cause in moved:
         holder = str(holder)
-        tally = tallies[holder]
-        category = category or NO_CATEGORY
-        categories[case_id] = category
+        tally = found.tallies[holder]
+        categories[case_id] = category or NO_CATEGORY
         if case_id not in tally.escalated:
             tally.escalated.add(case_id)
             tally.handled.add(case_id)
             if cause is not None:
-                causes[holder][str(cause)] += 1
-        rules[holder][rule] += 1
+                found.causes[holder][str(cause)] += 1
+        found.rules[holder][rule] += 1
     kept = session.execute(
         select(Case.assignee, Case.id, Case.category).where(
             window, Case.escalations == 0, Case.assignee.is_not(None)
         )
     )
     for assignee, case_id, category in kept:
-        tallies[str(assignee)].handled.add(case_id)
+        found.tallies[str(assignee)].handled.add(case_id)
         categories[case_id] = category or NO_CATEGORY
-    for tally in tallies.values():
+    for tally in found.tallies.values():
         tally.handled_in.update(categories[case_id] for case_id in tally.handled)
         tally.escalated_in.update(categories[case_id] for case_id in tally.escalated)
+    return found
+
+
+def coaching(session: Session, *, since: int, until: int) -> Coaching:
+    """The coaching figures of every active agent and team for cases opened in [since, until)."""
+    window = and_(Case.opened_at >= since, Case.opened_at < until)
+    counted = _counts(session, window)
+    tallies, rules, causes = counted.tallies, counted.rules, counted.causes
     outcomes = _outcomes(session, window)
     agents = session.scalars(select(Agent).where(Agent.active).order_by(Agent.handle)).all()
     members: defaultdict[str, set[str]] = defaultdict(set)

@@ -213,6 +213,35 @@ def list_cases(
     """A page of the cases in `scope` matching the filters, in a stable order (keyset
     pagination)."""
     query = _CASE_SELECT
+    conditions = _conditions(session, filters, scope)
+    after = _decode_cursor(cursor, sort) if cursor else None
+    if sort == "due":
+        # Cases with a due instant first, soonest first; then the others, by id.
+        big = 2**62
+        due = DUE_ORDER
+        if after is not None:
+            value = big if after[0] is None else after[0]
+            conditions.append(or_(due > value, and_(due == value, Case.id > after[1])))
+        query = query.order_by(due, Case.id)
+    elif sort == "opened":
+        if after is not None:
+            conditions.append(Case.id > after[1])
+        query = query.order_by(Case.id)
+    else:
+        if after is not None:
+            conditions.append(Case.id < after[1])
+        query = query.order_by(Case.id.desc())
+    rows = session.execute(query.where(*conditions).limit(limit + 1)).all()
+    items = [case_out(row._mapping) for row in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]._mapping
+        next_cursor = _encode_cursor(sort, last["due_at"] if sort == "due" else None, last["id"])
+    return CasePage(items=items, next_cursor=next_cursor)
+
+
+def _conditions(session: Session, filters: CaseFilters, scope: visibility.Scope) -> list[Any]:
+    """The SQL conditions of the filters on `cases`, the caller's scope first."""
     conditions: list[Any] = []
     if (condition := scope.where()) is not None:
         conditions.append(condition)
@@ -266,30 +295,7 @@ def list_cases(
         conditions.append(Case.resolved_at >= filters.resolved_after)
     if filters.resolved_before is not None:
         conditions.append(Case.resolved_at < filters.resolved_before)
-    after = _decode_cursor(cursor, sort) if cursor else None
-    if sort == "due":
-        # Cases with a due instant first, soonest first; then the others, by id.
-        big = 2**62
-        due = DUE_ORDER
-        if after is not None:
-            value = big if after[0] is None else after[0]
-            conditions.append(or_(due > value, and_(due == value, Case.id > after[1])))
-        query = query.order_by(due, Case.id)
-    elif sort == "opened":
-        if after is not None:
-            conditions.append(Case.id > after[1])
-        query = query.order_by(Case.id)
-    else:
-        if after is not None:
-            conditions.append(Case.id < after[1])
-        query = query.order_by(Case.id.desc())
-    rows = session.execute(query.where(*conditions).limit(limit + 1)).all()
-    items = [case_out(row._mapping) for row in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]._mapping
-        next_cursor = _encode_cursor(sort, last["due_at"] if sort == "due" else None, last["id"])
-    return CasePage(items=items, next_cursor=next_cursor)
+    return conditions
 
 
 def _require_case(session: Session, case_id: int, scope: visibility.Scope) -> None:

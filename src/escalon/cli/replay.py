@@ -29,22 +29,23 @@ from escalon.replay.jobs import (
 )
 from escalon.replay.local import detector, needs_detector, parse_until, replay_here
 
+Mode = Annotated[
+    str | None,
+    typer.Argument(
+        help="`compare`: replay the history under two policies and compare them.",
+        show_default=False,
+    ),
+]
+Policies = Annotated[
+    list[Path],
+    typer.Option("--policy", help="The policy to try (YAML or JSON); with `compare`, two of them."),
+]
+
 
 def replay(
-    mode: Annotated[
-        str | None,
-        typer.Argument(
-            help="`compare`: replay the history under two policies and compare them.",
-            show_default=False,
-        ),
-    ] = None,
+    mode: Mode = None,
     *,
-    policy: Annotated[
-        list[Path],
-        typer.Option(
-            "--policy", help="The policy to try (YAML or JSON); with `compare`, two of them."
-        ),
-    ],
+    policy: Policies,
     events: Annotated[
         Path,
         typer.Option("--events", help="Case events, JSON Lines sorted by 'at' ('-' for stdin)."),

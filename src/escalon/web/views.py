@@ -228,6 +228,35 @@ class QueueFilters:
                 found[f"{name}_from"], found[f"{name}_to"] = days.first, days.last
         return {name: value for name, value in found.items() if value}
 
+    def case_filters(
+        self,
+        *,
+        status: list[str] | None,
+        priority: list[str] | None,
+        level: list[str] | None,
+        team: list[str] | None,
+        assignee: str | None,
+    ) -> queries.CaseFilters:
+        """The case list's filters: the page's own (status, priority...) and the URL's."""
+        return queries.CaseFilters(
+            status=status,
+            priority=priority,
+            level=level,
+            team=team,
+            assignee=assignee,
+            unassigned=True if self.unassigned else None,
+            awaiting_acknowledgement=True if self.awaiting else None,
+            due=[self.due] if self.due else None,
+            q=self.q or None,
+            root_cause=[self.cause] if self.cause else None,
+            escalated=True if self.escalated else None,
+            escalation=self.escalation(),
+            opened_after=None if self.opened is None else self.opened.since,
+            opened_before=None if self.opened is None else self.opened.until,
+            resolved_after=None if self.resolved is None else self.resolved.since,
+            resolved_before=None if self.resolved is None else self.resolved.until,
+        )
+
     def escalation(self) -> queries.EscalationFilter | None:
         """The escalation a listed case must have, when the link names one."""
         if not (self.holder or self.rule or self.level or self.moved):
@@ -429,39 +458,15 @@ def _queue(
         return forbidden("Only supervisors and managers see what another person escalated.")
     if status and status != "any" and status not in STATUSES:
         status = ""
-    filters = queries.CaseFilters(
+    mine = principal.agent if not team and principal.agent and not wanted.narrow else None
+    filters = wanted.case_filters(
         status=None if status == "any" else ([status] if status else list(OPEN_STATUSES)),
         priority=_one(priority),
         level=_one(level),
         team=[team] if team else None,
-        assignee=wanted.assignee
-        or (principal.agent if not team and principal.agent and not wanted.narrow else None),
-        unassigned=True if wanted.unassigned else None,
-        awaiting_acknowledgement=True if wanted.awaiting else None,
-        due=[wanted.due] if wanted.due else None,
-        q=wanted.q or None,
-        root_cause=[wanted.cause] if wanted.cause else None,
-        escalated=True if wanted.escalated else None,
-        escalation=wanted.escalation(),
-        opened_after=None if wanted.opened is None else wanted.opened.since,
-        opened_before=None if wanted.opened is None else wanted.opened.until,
-        resolved_after=None if wanted.resolved is None else wanted.resolved.since,
-        resolved_before=None if wanted.resolved is None else wanted.resolved.until,
+        assignee=wanted.assignee or mine,
     )
-    if team:
-        title = f"Team queue: {team}"
-    elif wanted.unassigned:
-        title = "Unassigned cases"
-    elif wanted.assignee:
-        title = f"Cases of {wanted.assignee}"
-    elif wanted.described():
-        title = "Cases behind a figure"
-    elif wanted.narrow:
-        title = "Cases found"
-    elif principal.agent:
-        title = "My queue"
-    else:
-        title = "All teams"
+    title = _title(team, wanted, principal.agent)
     page = queries.list_cases(
         session, filters, sort="due", limit=PAGE_SIZE, cursor=cursor or None, scope=scope
     )
@@ -492,6 +497,21 @@ def _queue(
         else (),
         supervisor,
     )
+
+
+def _title(team: str, wanted: QueueFilters, agent: str | None) -> str:
+    """What a queue page is called, from what it lists."""
+    if team:
+        return f"Team queue: {team}"
+    if wanted.unassigned:
+        return "Unassigned cases"
+    if wanted.assignee:
+        return f"Cases of {wanted.assignee}"
+    if wanted.described():
+        return "Cases behind a figure"
+    if wanted.narrow:
+        return "Cases found"
+    return "My queue" if agent else "All teams"
 
 
 def _queue_response(
