@@ -13,28 +13,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from bench import replay_events
+from bench.processes import timed_escalon
 from bench.replay import POLICY
-
-
-def timed(arguments: list[str]) -> tuple[float, int]:
-    """Run `escalon ARGS`; (wall seconds, peak resident memory)."""
-    command = [str(Path(sys.executable).with_name("escalon")), *arguments]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        assert process.stderr is not None
-        raise SystemExit(f"escalon {arguments[0]} failed: {process.stderr.read().decode()[-2000:]}")
-    return elapsed, usage.ru_maxrss * 1024
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -51,7 +35,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     proposal.write_text(text.replace("after: 30m", "after: 2h"), encoding="utf-8")
     seconds: dict[str, float] = {}
     for name, policy in (("A", POLICY), ("B", proposal)):
-        seconds[name], _ = timed(
+        seconds[name], _ = timed_escalon(
             [
                 "replay",
                 "--policy",
@@ -64,7 +48,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                 str(folder / f"report-{name}.json"),
             ]
         )
-    seconds["compare"], peak = timed(
+    seconds["compare"], peak = timed_escalon(
         [
             "replay",
             "compare",

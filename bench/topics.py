@@ -19,17 +19,15 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from sklearn.metrics import normalized_mutual_info_score
 
+from bench.processes import timed_escalon
 from escalon.learning.topics import baseline_topics, find_topics
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -144,21 +142,7 @@ def scale(count: int) -> dict[str, float]:
     with source.open("w", encoding="utf-8") as out:
         for number, text in enumerate(customer_messages(count)):
             out.write(json.dumps({"id": number, "text": text}) + "\n")
-    command = [
-        str(Path(sys.executable).with_name("escalon")),
-        "topics",
-        str(source),
-        "--out",
-        str(folder / "topics.jsonl"),
-    ]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        assert process.stderr is not None
-        raise SystemExit(f"escalon topics failed: {process.stderr.read().decode()[-2000:]}")
-    peak = usage.ru_maxrss * 1024
+    elapsed, peak = timed_escalon(["topics", str(source), "--out", str(folder / "topics.jsonl")])
     lines = sum(1 for _ in (folder / "topics.jsonl").open())
     assert lines == count, (lines, count)
     met = elapsed < GOAL_SECONDS and peak < GOAL_BYTES
