@@ -62,8 +62,12 @@ def test_upgrade_then_users_and_tokens(database_url: str) -> None:
 @pytest.fixture(autouse=True)
 def own_public_url(monkeypatch: pytest.MonkeyPatch) -> None:
     """`serve` and `demo` write the address they serve at into the environment (their server
-    processes read it there): each test's change is undone after it."""
-    monkeypatch.delenv("ESCALON_PUBLIC_URL", raising=False)
+    processes read it there): each test's change is undone after it. Set before it is removed,
+    so that monkeypatch remembers the variable was absent and removes what `serve` wrote; a
+    `delenv` of an absent variable alone remembers nothing, and the address leaked into the
+    next test of the same process."""
+    monkeypatch.setenv("ESCALON_PUBLIC_URL", "")
+    monkeypatch.delenv("ESCALON_PUBLIC_URL")
 
 
 def test_the_demo_seeds_once_and_mints_tokens_each_time(tmp_path: Path) -> None:
