@@ -22,6 +22,7 @@ from escalon.channels.models import (
     ThreadRef,
 )
 from escalon.database.base import Base
+from escalon.knowledge.models import KnowledgeArticle
 from escalon.learning.models import Kudos, Lesson
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.people.models import Agent, Team, team_members
@@ -44,6 +45,7 @@ __all__ = [
     "Escalation",
     "IdempotencyKey",
     "InboundEmail",
+    "KnowledgeArticle",
     "Kudos",
     "Lesson",
     "Message",
