@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import BaseLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from starlette.responses import HTMLResponse
 
 from escalon import http_headers
@@ -17,11 +24,11 @@ from escalon import http_headers
 PAGE_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def page_templates(package: str) -> Environment:
-    """The HTML templates in `package`'s `templates` folder: escaped, block tags leave no blank
-    lines behind."""
+def page_templates(package: str, *fallbacks: str) -> Environment:
+    """The HTML templates in `package`'s `templates` folder (then in the `fallbacks` packages'):
+    escaped, block tags leave no blank lines behind."""
     return Environment(
-        loader=PackageLoader(package, "templates"),
+        loader=ChoiceLoader([PackageLoader(name, "templates") for name in (package, *fallbacks)]),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
         trim_blocks=True,

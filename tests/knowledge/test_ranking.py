@@ -33,11 +33,24 @@ def test_the_log_teaches_how_customers_put_it() -> None:
         "forgot my password and I am locked out",
         "my parcel is late",
         "refund my card",
-    ]
+    ] * 12  # what customers keep writing: enough to teach three articles (20 each)
     alone = ArticleIndex(ARTICLES).scores(asked)[0]
-    taught = ArticleIndex(ARTICLES, log).scores(asked)[0]
+    index = ArticleIndex(ARTICLES, log)
+    taught = index.scores(asked)[0]
+    assert index.taught
     assert taught.argmax() == 1
     assert taught[1] > alone[1]
+    assert index.answers > ArticleIndex(ARTICLES).answers  # taught scores run higher
+
+
+def test_a_log_too_small_to_teach_is_left_aside() -> None:
+    # Five messages for three articles: each would weigh most in the article it is then
+    # matched against, so the index keeps to the articles alone.
+    log = ["locked out of my account", "my parcel is late", "refund my card", "hello", "thanks"]
+    small = ArticleIndex(ARTICLES, log)
+    assert not small.taught
+    asked = ["locked out of my account"]
+    assert small.scores(asked).tolist() == ArticleIndex(ARTICLES).scores(asked).tolist()
 
 
 def test_nothing_in_common_suggests_nothing_and_no_article_is_an_error() -> None:

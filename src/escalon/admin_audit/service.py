@@ -47,6 +47,10 @@ ACTIONS = frozenset(
         "keys.retired",
         "backup.made",
         "backup.restored",
+        "article.created",
+        "article.updated",
+        "article.archived",
+        "article.imported",
     }
 )
 SUBJECTS = frozenset(action.split(".", 1)[0] for action in ACTIONS)

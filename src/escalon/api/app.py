@@ -26,6 +26,8 @@ from escalon.composition import build_services
 from escalon.config import Settings, get_settings
 from escalon.database import Database
 from escalon.http_headers import SecurityHeaders
+from escalon.knowledge import pages as knowledge_pages
+from escalon.knowledge import views as knowledge_views
 from escalon.learning import views as learning_views
 from escalon.metrics import Metrics
 from escalon.notifications import views as notification_views
@@ -34,6 +36,7 @@ from escalon.policies import views as policy_views
 from escalon.services import Services
 from escalon.web import case_page
 from escalon.web import coaching_page as web_coaching
+from escalon.web import kb_page as web_kb
 from escalon.web import lessons_page as web_lessons
 from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
@@ -62,13 +65,16 @@ ROUTERS = (
     notification_views.router,
     analytics_views.router,
     learning_views.router,
+    knowledge_views.router,
     channel_views.router,
     inbound_mail_views.router,
     channel_pages.router,
+    knowledge_pages.router,
     web_views.router,
     web_numbers.router,
     web_coaching.router,
     web_lessons.router,
+    web_kb.router,
     web_review.router,
     web_policy.router,
     case_page.router,

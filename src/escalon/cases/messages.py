@@ -20,8 +20,10 @@ from escalon.core.signals import TextAnalyzer
 from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Invalid
+from escalon.knowledge import sending
 from escalon.notifications import replies
 from escalon.notifications.models import OutboxMessage
+from escalon.notifications.outbox import CustomerMessages
 from escalon.people.directory import Directory
 
 
@@ -55,6 +57,13 @@ def post_message(
             raise Invalid("attachments come with an agent's message")
         replies.check_attachments(files)
     replying = deliver and request.author == "agent" and request.public
+    if request.articles and not replying:
+        raise Invalid("articles go with a reply sent to the customer")
+    articles = sending.attachable(
+        session, request.articles, CustomerMessages.of(session).public_url
+    )
+    if articles:
+        details = {**(details or {}), "articles": [found["slug"] for found in articles]}
     key = None
     if replying and request_key:
         key = replies.reply_key(case_id, f"request|{actor.user_id}|{request_key}")
@@ -100,7 +109,17 @@ def post_message(
     )
     if replying:
         _queue_reply(
-            session, case, change, message_id, request, actor, key, attached, at=at, now=now
+            session,
+            case,
+            change,
+            message_id,
+            request,
+            actor,
+            key,
+            attached,
+            articles,
+            at=at,
+            now=now,
         )
     return message_id
 
@@ -150,6 +169,7 @@ def _queue_reply(
     actor: Actor,
     key: str | None,
     attached: list[dict[str, Any]],
+    articles: list[dict[str, Any]],
     *,
     at: int,
     now: int,
@@ -172,6 +192,7 @@ def _queue_reply(
         at=from_us(at).astimezone(context.timezone).isoformat(),
         now=now,
         attachments=attached,
+        articles=articles,
     )
     try:
         with session.begin_nested():

@@ -22,6 +22,7 @@ from escalon.core.events import STATUS_VALUES
 # The field types every checked document shares (a roster's entries too), kept in the core.
 from escalon.core.fields import Email, Name, Trimmed
 from escalon.core.state import from_us
+from escalon.knowledge.schemas import MAX_ATTACHED, Slug
 
 Text = Annotated[str, StringConstraints(max_length=100_000)]
 Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
@@ -271,6 +272,12 @@ class MessageIn(Strict):
         max_length=10,
         description="agent messages only: files kept with it and sent with a reply",
     )
+    articles: list[Slug] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHED,
+        description="agent public replies only: public knowledge-base articles (by slug) sent "
+        "with the reply, each as a link to its help page",
+    )
 
     @model_validator(mode="after")
     def _customers_write_publicly(self) -> MessageIn:
@@ -278,6 +285,8 @@ class MessageIn(Strict):
             raise ValueError("a customer's message is always public")
         if self.author == "customer" and self.attachments:
             raise ValueError("attachments come with an agent's message")
+        if self.articles and (self.author != "agent" or not self.public):
+            raise ValueError("articles come with an agent's public reply")
         return self
 
 

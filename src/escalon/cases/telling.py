@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from escalon.cases.records import MOVES
 from escalon.core.engine import Action
 from escalon.core.state import STOPPED_STATUSES
+from escalon.knowledge import sending
 from escalon.notifications import notices
 from escalon.notifications.outbox import (
     URGENT_TRIGGERS,
@@ -129,11 +130,12 @@ def message_rows(
     outbox: list[dict[str, Any]] = []
     in_app: list[dict[str, Any]] = []
     for moment, at, occurrence, send_at in lifecycle:
-        outbox.extend(
-            lifecycle_rows(
-                moment, context, directory, at=at, now=now, occurrence=occurrence, send_at=send_at
-            )
+        rows = lifecycle_rows(
+            moment, context, directory, at=at, now=now, occurrence=occurrence, send_at=send_at
         )
+        if moment == "acknowledgement":
+            _with_article(rows, change, directory)
+        outbox.extend(rows)
     # A notification that comes with an escalation is urgent, whatever set it off.
     escalated = any(a.action == "escalate" for a in change.actions)
     for action in change.actions:
@@ -143,6 +145,29 @@ def message_rows(
         outbox.extend(outbox_rows(action, context, directory, now=now, urgent=urgent))
         in_app.extend(_in_app(change.case.id, action, urgent, now, context))
     return outbox, in_app
+
+
+def _with_article(rows: list[dict[str, Any]], change: Change, directory: Directory) -> None:
+    """Add the public article that answers the first message well enough, where the case's
+    policy asks for one (`knowledge.acknowledgement_article`)."""
+    min_match = change.case.policy.acknowledgement_article
+    if min_match is None or not rows:
+        return
+    said = [
+        str(message.get("body") or "")
+        for message in change.messages
+        if message.get("author_kind") == "customer"
+    ]
+    text = "\n".join([change.case.subject or "", *said[:1]]).strip()
+    if not text:
+        return
+    session = directory.session
+    article = sending.for_acknowledgement(
+        session, text, min_match=min_match, public_url=CustomerMessages.of(session).public_url
+    )
+    if article is not None:
+        for row in rows:
+            row["payload"]["articles"] = [article]
 
 
 def _in_app(

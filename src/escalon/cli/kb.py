@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from escalon.cli.service import fail
+from escalon.cli.service import audit, database_ready, fail, operator
 
 app = typer.Typer(help="The knowledge base: which help articles answer what customers write.")
 
@@ -60,6 +60,63 @@ def suggest(
         else:
             answer = {"error": found.message}
         out.write(json.dumps(answer, ensure_ascii=False) + "\n")
+
+
+@app.command("import")
+def import_folder(
+    folder: Annotated[Path, typer.Argument(help="A folder of Markdown articles (*.md).")],
+    audience: Annotated[
+        str,
+        typer.Option(
+            "--audience",
+            help="Who may read the new articles: public (customers too) or internal (staff). "
+            "Articles already in the base keep theirs.",
+        ),
+    ] = "public",
+    archive_missing: Annotated[
+        bool,
+        typer.Option(
+            "--archive-missing", help="Archive the articles in the base that the folder lacks."
+        ),
+    ] = False,
+) -> None:
+    """Load a folder of Markdown articles into the knowledge base: new ones added, changed ones
+    updated (an article's id is its file name without .md). Nothing is written when any file
+    is malformed."""
+    from rich.console import Console
+
+    from escalon.clock import SystemClock
+    from escalon.config import get_settings
+    from escalon.errors import EscalonError
+    from escalon.knowledge.articles import ArticleError, read_folder
+    from escalon.knowledge.service import import_articles
+
+    if audience not in ("public", "internal"):
+        fail(f"--audience {audience!r}: choose public or internal")
+    try:
+        articles = read_folder(folder)
+    except ArticleError as error:
+        fail(str(error))
+    database = database_ready(get_settings())
+    try:
+        with database.write() as session:
+            done = import_articles(
+                session,
+                articles,
+                author=operator(),
+                now=SystemClock().now_us(),
+                audience=audience,
+                archive_missing=archive_missing,
+            )
+            counts = {name: len(getattr(done, name)) for name in _IMPORT_COUNTS}
+            audit(session, "article.imported", f"folder:{folder.name}", counts)
+    except EscalonError as error:
+        fail(error.message)
+    said = ", ".join(f"{count} {name}" for name, count in counts.items())
+    Console(highlight=False).print(f"{len(articles)} articles read from {folder}: {said}")
+
+
+_IMPORT_COUNTS = ("created", "updated", "unchanged", "archived")
 
 
 class _Bad:

@@ -463,6 +463,7 @@ def render_body(payload: dict[str, Any], templates_dir: Path | str | None = None
         handler=case.get("handler"),
         reply=payload.get("reply"),
         links=dict(payload.get("links") or {}),
+        articles=list(payload.get("articles") or []),
         rule=payload.get("rule", ""),
         trigger=payload.get("trigger", ""),
         metric_label=METRIC_LABELS.get(str(payload.get("metric")), payload.get("metric") or ""),

@@ -86,6 +86,7 @@ def reply_row(
     at: str,
     now: int,
     attachments: list[dict[str, Any]] | None = None,
+    articles: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The outbox row that carries an agent's reply (`text`, exactly as written) to the customer."""
     way = route(context, directory)
@@ -105,6 +106,8 @@ def reply_row(
     }
     if attachments:
         payload["attachments"] = attachments
+    if articles:
+        payload["articles"] = articles
     if way.note:
         payload["note"] = way.note
     customer_envelope(payload, context, directory, now=now)

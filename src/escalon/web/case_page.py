@@ -53,6 +53,8 @@ from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.knowledge import matching
+from escalon.knowledge.schemas import ArticleMatch
 from escalon.learning import kudos, lessons
 from escalon.learning.kudos import KudosIn
 from escalon.learning.lessons import Moment
@@ -187,6 +189,8 @@ class CaseView:
     reply_token: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     # Whom a supervisor may hand the case to: everyone active, who is here, and their load.
     people: tuple[presence.Person, ...] = ()
+    # The knowledge-base articles that best answer the case's messages.
+    articles: tuple[ArticleMatch, ...] = ()
 
     @property
     def settled(self) -> bool:
@@ -405,6 +409,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
             if visit.supervises and case.status not in SETTLED
             else ()
         ),
+        articles=tuple(matching.for_case(session, case_id)),
     )
 
 
@@ -546,6 +551,7 @@ def post_message(
     kind: Annotated[Literal["reply", "note"], Form()] = "reply",
     reply_token: Annotated[str, Form(max_length=100)] = "",
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
+    articles: Annotated[list[str], Form()] = [],  # noqa: B006 (checked by MessageIn: 3 at most)
 ) -> Response:
     """Reply to the customer (queued for their channel), or add an internal note; with files."""
     # A file input left empty still sends one part, nameless and empty.
@@ -558,7 +564,7 @@ def post_message(
     ]
 
     def run(session: Session, visit: Visit) -> int:
-        message = MessageIn(author="agent", body=body, public=kind == "reply")
+        message = MessageIn(author="agent", body=body, public=kind == "reply", articles=articles)
         return messages.post_message(
             session,
             case_id=form.case_id,

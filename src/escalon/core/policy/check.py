@@ -24,6 +24,7 @@ from escalon.core.policy.model import (
     CategoryName,
     CategorySpec,
     Conditions,
+    KnowledgeSpec,
     Languages,
     LevelSpec,
     Name,
@@ -202,7 +203,7 @@ _names_of = names_of
 
 _TOP_LEVEL = ("name", "version", "calendars", "priority", "levels", "teams", "slas", "rules")
 # Optional sections added later, left out of the short list a malformed file is shown.
-_KNOWN_TOP_LEVEL = (*_TOP_LEVEL, "categories", "root_causes", "languages")
+_KNOWN_TOP_LEVEL = (*_TOP_LEVEL, "categories", "root_causes", "languages", "knowledge")
 _REQUIRED = ("name", "version", "calendars", "priority", "levels", "slas")
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
 _VERSION: TypeAdapter[str] = TypeAdapter(Version)
@@ -262,6 +263,8 @@ def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
     _check_rules(checker, data.get("rules", []), priority, levels, teams, categories, slas)
     _check_root_causes(checker, data.get("root_causes", {}))
     _check_languages(checker, data)
+    if data.get("knowledge") is not None:
+        checker.section(KnowledgeSpec, data["knowledge"], ("knowledge",))
 
 
 _CATEGORIES: TypeAdapter[dict[str, CategorySpec]] = TypeAdapter(dict[CategoryName, CategorySpec])

@@ -70,6 +70,12 @@ class Policy:
         self.categories: tuple[str, ...] = tuple(document.categories)
         # Root cause code -> what people read, in file order (empty: causes are free text).
         self.root_causes = dict(root_cause_labels(document))
+        # How well the best public article must answer a first message to go with its
+        # acknowledgement (None: acknowledgements carry no article).
+        knowledge = document.knowledge
+        self.acknowledgement_article = (
+            None if knowledge is None else knowledge.acknowledgement_article
+        )
         self._category_patterns = tuple(
             (name, _keyword_pattern(spec.keywords))
             for name, spec in document.categories.items()
@@ -266,7 +272,7 @@ def _fingerprinted(document: PolicyDocument) -> dict[str, Any]:
     added to the format later are left out while unset, so a policy written before them keeps
     its fingerprint (and the cases evaluated under it stay under it)."""
     dumped: dict[str, Any] = document.model_dump(mode="json", by_alias=True)
-    for name in ("categories", "languages", "root_causes"):
+    for name in ("categories", "languages", "root_causes", "knowledge"):
         if not dumped.get(name):
             dumped.pop(name, None)
     for rule in dumped.get("rules", ()):

@@ -214,6 +214,14 @@ class RootCauseSpec(Strict):
     label: RootCauseLabel | None = None  # what people read; the code when left out
 
 
+class KnowledgeSpec(Strict):
+    """The `knowledge` section: what the knowledge base may do on the policy's cases."""
+
+    # Send the best-matching public article with the acknowledgement when it answers the
+    # customer's first message at least this well (cosine similarity, 0 to 1); never when unset.
+    acknowledgement_article: float | None = Field(None, gt=0, le=1)
+
+
 class PolicyDocument(Strict):
     """A whole policy file, checked field by field."""
 
@@ -232,6 +240,7 @@ class PolicyDocument(Strict):
     )
     # The languages the team's customers write; only `policy check` reads it.
     languages: Languages | None = None
+    knowledge: KnowledgeSpec | None = None
 
 
 # What other modules import from here, the re-exported registry shapes included.
@@ -255,6 +264,7 @@ __all__ = [
     "Conditions",
     "EscalateSpec",
     "Keyword",
+    "KnowledgeSpec",
     "Languages",
     "LevelSpec",
     "Metric",
