@@ -147,3 +147,11 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": ErrorBody, "description": _STATUS_DESCRIPTIONS[status]}
         for status in statuses
     }
+
+
+# What an endpoint that adds something declares besides its path: it answers 201, or refuses the
+# request as malformed, unauthenticated, forbidden, conflicting (a name taken) or invalid.
+CREATES: dict[str, Any] = {
+    "status_code": 201,
+    "responses": error_responses(400, 401, 403, 409, 422),
+}

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 from escalon.auth.access import Admin, Context, Staff
 from escalon.core.roster import Roster
 from escalon.core.state import from_us, to_us
-from escalon.errors import Forbidden, error_responses
+from escalon.errors import CREATES, Forbidden, error_responses
 from escalon.people import service
 from escalon.people.models import Agent, Team
 from escalon.people.roster import ImportReport, import_roster
@@ -41,12 +41,7 @@ def list_teams(context: Staff) -> list[TeamOut]:
         ]
 
 
-@router.post(
-    "/teams",
-    status_code=status.HTTP_201_CREATED,
-    tags=["people"],
-    responses=error_responses(400, 401, 403, 409, 422),
-)
+@router.post("/teams", tags=["people"], **CREATES)
 def create_team(body: TeamIn, context: Admin) -> TeamOut:
     """Add a team."""
     with context.db.write() as session:
@@ -84,12 +79,7 @@ def list_agents(context: Staff) -> list[AgentOut]:
         return [service.agent_out(agent) for agent in agents]
 
 
-@router.post(
-    "/agents",
-    status_code=status.HTTP_201_CREATED,
-    tags=["people"],
-    responses=error_responses(400, 401, 403, 409, 422),
-)
+@router.post("/agents", tags=["people"], **CREATES)
 def create_agent(body: AgentIn, context: Admin) -> AgentOut:
     """Add an agent."""
     with context.db.write() as session:
