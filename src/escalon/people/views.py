@@ -62,12 +62,7 @@ def update_team(name: Name, body: TeamPatch, context: Admin) -> TeamOut:
     """Change a team's description or how it assigns its cases."""
     with context.db.write() as session:
         team = service.update_team(session, name=name, data=body)
-        context.audit(
-            session,
-            "team.updated",
-            f"team:{name}",
-            body.model_dump(mode="json", exclude_unset=True),
-        )
+        context.audit(session, "team.updated", f"team:{name}", service.changed_fields(body))
         return service.team_out(team)
 
 
@@ -106,12 +101,7 @@ def update_agent(handle: Name, body: AgentPatch, context: Admin) -> AgentOut:
     _not_own_authority(context, handle, body.model_fields_set)
     with context.db.write() as session:
         agent = service.update_agent(session, handle=handle, data=body, now=context.now())
-        context.audit(
-            session,
-            "agent.updated",
-            f"agent:{handle}",
-            body.model_dump(mode="json", exclude_unset=True),
-        )
+        context.audit(session, "agent.updated", f"agent:{handle}", service.changed_fields(body))
         return service.agent_out(agent)
 
 
