@@ -137,12 +137,11 @@ def load_grammar(code: str) -> Grammar:
     text = (_LANGUAGES / f"{code}.yaml").read_text(encoding="utf-8")
     data: dict[str, Any] = yaml.load(text, Loader=_LOADER)
     # A list in the file holds the alternatives of one regex, or of one cue's phrases or keys.
-    words = Words(
-        **{
-            name: value if isinstance(value, bool) else "|".join(value)
-            for name, value in data["words"].items()
-        }
-    )
+    fields: dict[str, Any] = {
+        name: value if isinstance(value, bool) else "|".join(value)
+        for name, value in data["words"].items()
+    }
+    words = Words(**fields)
     return Grammar(
         code=code,
         rules=_rules(words),
