@@ -8,7 +8,7 @@ without importing the API package above them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel
 
@@ -37,8 +37,19 @@ class Detail:
 class EscalonError(Exception):
     """A request Escalon refuses, with a message meant for the person who sent it."""
 
-    status = 400
-    code = "bad_request"
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+
+    # Each kind of refusal names its HTTP status and the code its error body carries on its class
+    # line: `class Conflict(EscalonError, status=409, code="conflict")`.
+    def __init_subclass__(
+        cls, *, status: int | None = None, code: str | None = None, **kwargs: Any
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, details: list[Detail] | None = None) -> None:
         super().__init__(message)
@@ -46,18 +57,12 @@ class EscalonError(Exception):
         self.details = details or []
 
 
-class Invalid(EscalonError):
+class Invalid(EscalonError, status=422, code="invalid"):
     """The request is well-formed but asks for something that cannot be (unknown level...)."""
 
-    status = 422
-    code = "invalid"
 
-
-class NotFound(EscalonError):
+class NotFound(EscalonError, status=404, code="not_found"):
     """What the request names does not exist."""
-
-    status = 404
-    code = "not_found"
 
 
 Found = TypeVar("Found")
@@ -70,46 +75,28 @@ def found(value: Found | None, missing: str) -> Found:
     return value
 
 
-class Conflict(EscalonError):
+class Conflict(EscalonError, status=409, code="conflict"):
     """The request contradicts the current state (a closed case, a reused name...)."""
 
-    status = 409
-    code = "conflict"
 
-
-class TooLarge(EscalonError):
+class TooLarge(EscalonError, status=413, code="too_large"):
     """Something the request carries is larger than Escalon takes (an attachment...)."""
 
-    status = 413
-    code = "too_large"
 
-
-class StaleVersion(EscalonError):
+class StaleVersion(EscalonError, status=412, code="stale_version"):
     """The client's copy is out of date: someone changed the case since (If-Match)."""
 
-    status = 412
-    code = "stale_version"
 
-
-class VersionRequired(EscalonError):
+class VersionRequired(EscalonError, status=428, code="version_required"):
     """An update must say which version of the case it was based on (If-Match)."""
 
-    status = 428
-    code = "version_required"
 
-
-class Unauthenticated(EscalonError):
+class Unauthenticated(EscalonError, status=401, code="unauthenticated"):
     """No valid credentials."""
 
-    status = 401
-    code = "unauthenticated"
 
-
-class Forbidden(EscalonError):
+class Forbidden(EscalonError, status=403, code="forbidden"):
     """Valid credentials, but the role may not do this."""
-
-    status = 403
-    code = "forbidden"
 
 
 class ErrorDetail(BaseModel):
@@ -147,3 +134,11 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"model": ErrorBody, "description": _STATUS_DESCRIPTIONS[status]}
         for status in statuses
     }
+
+
+# What an endpoint that adds something declares besides its path: it answers 201, or refuses the
+# request as malformed, unauthenticated, forbidden, conflicting (a name taken) or invalid.
+CREATES: dict[str, Any] = {
+    "status_code": 201,
+    "responses": error_responses(400, 401, 403, 409, 422),
+}

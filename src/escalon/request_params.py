@@ -1,4 +1,4 @@
-"""Request parameters every API area reads the same way: date-times and the case version.
+"""Request parameters every API area reads the same way: date-times, the case version, ids.
 
 Part of the shared kernel, so a domain's views can use them without importing the API package.
 """
@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Header, Path
+from fastapi import Depends, Header, Path, Query
 from pydantic import AfterValidator, BeforeValidator
 
 from escalon.core.state import to_us
@@ -39,6 +39,8 @@ async def if_match(
 IfMatch = Annotated[int | None, Depends(if_match)]
 # A stored row's id in a URL path: the bound keeps it within the database's 64-bit integers.
 PathId = Annotated[int, Path(ge=1, le=2**62)]
+# Where a page of a listing by id starts: after this id (none: at the first).
+AfterId = Annotated[int | None, Query(ge=0, le=2**62)]
 
 
 def _iso_8601(value: object) -> object:

@@ -21,7 +21,7 @@ from escalon.auth.schemas import (
     UserOut,
     UserPatch,
 )
-from escalon.errors import Forbidden, NotFound, error_responses
+from escalon.errors import CREATES, Forbidden, NotFound, error_responses
 from escalon.outputs import from_row
 from escalon.people.models import Agent
 from escalon.request_params import PathId
@@ -59,11 +59,7 @@ def list_users(context: Admin) -> list[UserOut]:
         return [_user_out(session, user) for user in users]
 
 
-@router.post(
-    "/users",
-    status_code=status.HTTP_201_CREATED,
-    responses=error_responses(400, 401, 403, 409, 422),
-)
+@router.post("/users", **CREATES)
 def create_user(body: UserIn, context: Admin) -> UserOut:
     """Add a user (admins)."""
     with context.db.write() as session:

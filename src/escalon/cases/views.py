@@ -53,9 +53,16 @@ from escalon.cases.schemas import (
     Status,
     SurveyIn,
 )
-from escalon.errors import Conflict, Forbidden, NotFound, VersionRequired, error_responses
+from escalon.errors import (
+    CREATES,
+    Conflict,
+    Forbidden,
+    NotFound,
+    VersionRequired,
+    error_responses,
+)
 from escalon.notifications import replies
-from escalon.request_params import DateTime, IfMatch, instant_us
+from escalon.request_params import AfterId, DateTime, IfMatch, instant_us
 
 router = APIRouter(prefix="/api/v1")
 Id = Annotated[int, Path(ge=1, le=2**62, description="a numeric id")]
@@ -103,12 +110,7 @@ def _written(session: Session, case_id: int) -> CaseOut:
 # -- customers ---------------------------------------------------------------------------------
 
 
-@router.post(
-    "/customers",
-    status_code=status.HTTP_201_CREATED,
-    tags=["customers"],
-    responses=error_responses(400, 401, 403, 409, 422),
-)
+@router.post("/customers", tags=["customers"], **CREATES)
 def create_customer(body: CustomerIn, context: Reader) -> CustomerOut:
     """Add a customer (409 if the ref is taken)."""
     with context.db.write() as session:
@@ -124,7 +126,7 @@ def create_customer(body: CustomerIn, context: Reader) -> CustomerOut:
 def list_customers(
     context: Reader,
     ref: Annotated[str | None, Query(max_length=200)] = None,
-    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    after: AfterId = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[CustomerOut]:
     """Customers by id (after `after`), or the one with `ref`."""
@@ -545,7 +547,7 @@ def get_sla(case_id: Id, context: Staff) -> SlaOut:
 def get_audit(
     case_id: Id,
     context: Staff,
-    after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+    after: AfterId = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> AuditPage:
     """The case's audit trail, in the order it was written."""

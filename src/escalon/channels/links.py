@@ -28,17 +28,12 @@ DAY_SECONDS = 86_400
 MAX_TOKEN_LENGTH = 1_000
 
 
-class LinkInvalid(NotFound):
+class LinkInvalid(NotFound, code="link_invalid"):
     """The link was not made by this installation for this purpose, or was altered."""
 
-    code = "link_invalid"
 
-
-class LinkExpired(EscalonError):
+class LinkExpired(EscalonError, status=410, code="link_expired"):
     """The link was genuine but is older than its purpose allows."""
-
-    status = 410
-    code = "link_expired"
 
 
 class _ClockedSigner(TimestampSigner):

@@ -45,11 +45,8 @@ Integration = Annotated[Context, Depends(require("integration", "admin"))]
 ATTEMPTS = 3  # transactions tried when concurrent deliveries race for one thread
 
 
-class UnsupportedMediaType(EscalonError):
+class UnsupportedMediaType(EscalonError, status=415, code="unsupported_media_type"):
     """The body is neither JSON nor a URL-encoded form."""
-
-    status = 415
-    code = "unsupported_media_type"
 
 
 def _status(code: int, description: str, model: type[Any] = ErrorBody) -> dict[int | str, Any]:

@@ -26,18 +26,12 @@ def audit_list(
     """Administrative changes, newest first."""
     from escalon.admin_audit import service
     from escalon.admin_audit.service import ACTIONS
-    from escalon.cli.service import database_ready, fail
+    from escalon.cli.service import database_ready, ending_on_refusal
     from escalon.core.state import from_us
-    from escalon.errors import EscalonError
 
     database = database_ready(get_settings())
-    try:
-        with database.read() as session:
-            rows = service.entries(
-                session, subject=subject, action=action, actor=actor, limit=limit
-            )
-    except EscalonError as error:
-        fail(error.message)
+    with ending_on_refusal(), database.read() as session:
+        rows = service.entries(session, subject=subject, action=action, actor=actor, limit=limit)
     if as_json:
         for row in rows:
             print(

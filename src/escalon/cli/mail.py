@@ -13,7 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from escalon.cli.service import _database, _ready, database_ready, fail, load_keys
+from escalon.cli.service import (
+    _database,
+    _ready,
+    database_ready,
+    ending_on_refusal,
+    fail,
+    load_keys,
+)
 from escalon.config import Settings, get_settings
 
 app = typer.Typer(
@@ -246,16 +253,10 @@ def review(
     from escalon.channels import review as review_list
     from escalon.cli.service import database_ready
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     database = database_ready(get_settings())
-    try:
-        with database.read() as session:
-            rows = review_list.listed(
-                session, status=status, now=SystemClock().now_us(), limit=limit
-            )
-    except EscalonError as error:
-        fail(error.message)
+    with ending_on_refusal(), database.read() as session:
+        rows = review_list.listed(session, status=status, now=SystemClock().now_us(), limit=limit)
     if as_json:
         for row in rows:
             print(json.dumps(review_list.as_json(row), sort_keys=True))
@@ -289,7 +290,6 @@ def retry(
     from escalon.channels import mail
     from escalon.cli.service import audit, database_ready, operator
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     if (inbound_id is None) == (not waiting):
         fail("name one stored mail's id, or --waiting")
@@ -308,10 +308,8 @@ def retry(
             typer.echo("nothing to retry")
         return
     assert inbound_id is not None
-    try:
+    with ending_on_refusal():
         received = mail.retry(database, inbound_id, now=now, by=operator(), intake=intake)
-    except EscalonError as error:
-        fail(error.message)
     with database.write() as session:
         audit(
             session,
@@ -331,26 +329,22 @@ def dismiss(
     from escalon.channels import mail
     from escalon.cli.service import audit, database_ready, operator
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     database = database_ready(get_settings())
-    try:
-        with database.write() as session:
-            mail.dismiss(
-                session,
-                inbound_id,
-                now=SystemClock().now_us(),
-                by=operator(),
-                note=(note or "")[:2000] or None,
-            )
-            audit(
-                session,
-                "inbound_email.dismissed",
-                f"inbound_email:{inbound_id}",
-                {"note": note} if note else None,
-            )
-    except EscalonError as error:
-        fail(error.message)
+    with ending_on_refusal(), database.write() as session:
+        mail.dismiss(
+            session,
+            inbound_id,
+            now=SystemClock().now_us(),
+            by=operator(),
+            note=(note or "")[:2000] or None,
+        )
+        audit(
+            session,
+            "inbound_email.dismissed",
+            f"inbound_email:{inbound_id}",
+            {"note": note} if note else None,
+        )
     typer.echo(f"inbound mail {inbound_id} dismissed")
 
 

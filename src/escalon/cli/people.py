@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, TypeVar, get_args
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -33,6 +33,8 @@ agents_app = typer.Typer(
     help="Agents: list and show them, add or change one, import a roster file.",
     no_args_is_help=True,
 )
+
+Model = TypeVar("Model", bound=BaseModel)
 
 # `teams set --assignment none` takes the team back to its queue only.
 AssignmentChoice = Literal["none", "round_robin", "least_loaded", "skills", "on_call"]
@@ -109,16 +111,18 @@ def _option(path: tuple[str | int, ...]) -> str:
     return option
 
 
-def _invalid_options(
-    error: ValidationError, data: Mapping[str, Any], model: type[BaseModel]
-) -> NoReturn:
+def _from_options(model: type[Model], data: Mapping[str, Any]) -> Model:
+    """The options as given, checked into `model`; a problem ends the command naming its option."""
     from escalon.core.roster.checking import explain_validation
 
-    lines = []
-    for path, problem in explain_validation(error, data, model.model_fields):
-        where = _option(path)
-        lines.append(f"{where}: {problem}" if where else problem)
-    _fail(lines)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        lines = []
+        for path, problem in explain_validation(error, data, model.model_fields):
+            where = _option(path)
+            lines.append(f"{where}: {problem}" if where else problem)
+        _fail(lines)
 
 
 @contextmanager
@@ -275,10 +279,7 @@ def teams_add(
     from escalon.people.schemas import TeamIn
 
     data = {"name": name, "description": description, "assignment": assignment}
-    try:
-        team_in = TeamIn.model_validate(data)
-    except ValidationError as error:
-        _invalid_options(error, data, TeamIn)
+    team_in = _from_options(TeamIn, data)
     with _session(write=True) as session:
         team = service.create_team(session, data=team_in, now=_now())
         audit(session, "team.created", f"team:{team.name}", team_in.model_dump(mode="json"))
@@ -305,18 +306,10 @@ def teams_set(
         data["assignment"] = None if assignment == "none" else assignment
     if not data:
         _fail(["nothing to change: give --description or --assignment"], code=2)
-    try:
-        patch = TeamPatch.model_validate(data)
-    except ValidationError as error:
-        _invalid_options(error, data, TeamPatch)
+    patch = _from_options(TeamPatch, data)
     with _session(write=True) as session:
         team = service.update_team(session, name=name, data=patch)
-        audit(
-            session,
-            "team.updated",
-            f"team:{name}",
-            patch.model_dump(mode="json", exclude_unset=True),
-        )
+        audit(session, "team.updated", f"team:{name}", service.changed_fields(patch))
         _out().print(f"team {escape(team.name)} changed: {', '.join(sorted(data))}")
 
 
@@ -525,10 +518,7 @@ def agents_add(
         "handle": handle,
         **_agent_options(context.params),  # the options as given
     }
-    try:
-        agent_in = AgentIn.model_validate(data)
-    except ValidationError as error:
-        _invalid_options(error, data, AgentIn)
+    agent_in = _from_options(AgentIn, data)
     with _session(write=True, options=True) as session:
         agent = service.create_agent(session, data=agent_in, now=_now())
         audit(session, "agent.created", f"agent:{agent.handle}", agent_in.model_dump(mode="json"))
@@ -571,16 +561,8 @@ def agents_set(
         data["active"] = active
     if not data:
         _fail(["nothing to change: give at least one option (see --help)"], code=2)
-    try:
-        patch = AgentPatch.model_validate(data)
-    except ValidationError as error:
-        _invalid_options(error, data, AgentPatch)
+    patch = _from_options(AgentPatch, data)
     with _session(write=True, options=True) as session:
         agent = service.update_agent(session, handle=handle, data=patch, now=_now())
-        audit(
-            session,
-            "agent.updated",
-            f"agent:{handle}",
-            patch.model_dump(mode="json", exclude_unset=True),
-        )
+        audit(session, "agent.updated", f"agent:{handle}", service.changed_fields(patch))
         _out().print(f"agent {escape(agent.handle)} changed: {', '.join(sorted(data))}")

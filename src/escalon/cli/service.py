@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -34,6 +36,17 @@ def fail(message: str) -> NoReturn:
     """Print an error for the person at the terminal and exit with status 1."""
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[red]error[/red] {message}")
     raise typer.Exit(1)
+
+
+@contextmanager
+def ending_on_refusal() -> Iterator[None]:
+    """Run the block; a request Escalon refuses in it ends the command with its message (exit 1)."""
+    from escalon.errors import EscalonError
+
+    try:
+        yield
+    except EscalonError as error:
+        fail(error.message)
 
 
 def _ready(database: Any) -> None:
@@ -325,24 +338,20 @@ def users_create(
     """Add a user (then give them a token with `escalon tokens create`)."""
     from escalon.auth import service as auth
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     database = database_ready(get_settings())
-    try:
-        with database.write() as session:
-            user = auth.create_user(
-                session,
-                username=username,
-                role=role,
-                now=SystemClock().now_us(),
-                email=email,
-                agent=agent,
-                display_name=display_name,
-            )
-            audit(session, "user.created", f"user:{user.username}", {"role": role, "agent": agent})
-            Console(highlight=False).print(f"user {user.username} ({user.role}) created")
-    except EscalonError as error:
-        fail(error.message)
+    with ending_on_refusal(), database.write() as session:
+        user = auth.create_user(
+            session,
+            username=username,
+            role=role,
+            now=SystemClock().now_us(),
+            email=email,
+            agent=agent,
+            display_name=display_name,
+        )
+        audit(session, "user.created", f"user:{user.username}", {"role": role, "agent": agent})
+        Console(highlight=False).print(f"user {user.username} ({user.role}) created")
 
 
 @tokens_app.command("create")
@@ -364,12 +373,11 @@ def tokens_create(
     """Create an API token and print it (it is shown this once)."""
     from escalon.auth import service as auth
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     settings = get_settings()
     database = database_ready(settings)
     now = SystemClock().now_us()
-    try:
+    with ending_on_refusal():
         expires = auth.token_expiry(
             now=now,
             lifetime_days=expires_in_days,
@@ -388,8 +396,6 @@ def tokens_create(
                 f"token:{record.id}",
                 {"user": user.username, "name": name, "expires_at": expires},
             )
-    except EscalonError as error:
-        fail(error.message)
     print(token)
 
 
@@ -406,24 +412,20 @@ def tokens_list(
     from escalon.auth import service as auth
     from escalon.auth.models import ApiToken, User
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     database = database_ready(get_settings())
     now = SystemClock().now_us()
     out = Console(highlight=False, soft_wrap=True)
-    try:
-        with database.read() as session:
-            query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
-            if username is not None:
-                query = query.where(ApiToken.user_id == auth.user_by_name(session, username).id)
-            if not all_tokens:
-                query = query.where(
-                    ApiToken.revoked_at.is_(None),
-                    or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
-                )
-            rows = session.execute(query.order_by(ApiToken.id)).all()
-    except EscalonError as error:
-        fail(error.message)
+    with ending_on_refusal(), database.read() as session:
+        query = select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
+        if username is not None:
+            query = query.where(ApiToken.user_id == auth.user_by_name(session, username).id)
+        if not all_tokens:
+            query = query.where(
+                ApiToken.revoked_at.is_(None),
+                or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+            )
+        rows = session.execute(query.order_by(ApiToken.id)).all()
     for token, owner in rows:
         state = "revoked" if token.revoked_at is not None else "live"
         if token.revoked_at is None and token.expires_at is not None and token.expires_at <= now:
@@ -478,42 +480,38 @@ def users_set(
     and ends every dashboard session they hold."""
     from escalon.auth import service as auth
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     if role is None and enable is None:
         fail("say what to change: --role ROLE, --disable or --enable")
     database = database_ready(get_settings())
-    try:
-        with database.write() as session:
-            change = auth.update_user(
-                session, username=username, now=SystemClock().now_us(), role=role, active=enable
+    with ending_on_refusal(), database.write() as session:
+        change = auth.update_user(
+            session, username=username, now=SystemClock().now_us(), role=role, active=enable
+        )
+        target = f"user:{change.user.username}"
+        ended = {
+            "tokens_revoked": change.revoked_tokens,
+            "sessions_ended": change.ended_sessions,
+        }
+        if change.role_from is not None:
+            audit(
+                session,
+                "user.updated",
+                target,
+                {"role": {"from": change.role_from, "to": change.user.role}, **ended},
             )
-            target = f"user:{change.user.username}"
-            ended = {
-                "tokens_revoked": change.revoked_tokens,
-                "sessions_ended": change.ended_sessions,
-            }
-            if change.role_from is not None:
-                audit(
-                    session,
-                    "user.updated",
-                    target,
-                    {"role": {"from": change.role_from, "to": change.user.role}, **ended},
-                )
-            if change.disabled:
-                audit(session, "user.disabled", target, ended)
-            if change.enabled:
-                audit(session, "user.enabled", target)
-            reason = "user disabled" if change.disabled else "role changed"
-            for token_id in change.revoked_tokens:
-                audit(
-                    session,
-                    "token.revoked",
-                    f"token:{token_id}",
-                    {"user": change.user.username, "reason": reason},
-                )
-    except EscalonError as error:
-        fail(error.message)
+        if change.disabled:
+            audit(session, "user.disabled", target, ended)
+        if change.enabled:
+            audit(session, "user.enabled", target)
+        reason = "user disabled" if change.disabled else "role changed"
+        for token_id in change.revoked_tokens:
+            audit(
+                session,
+                "token.revoked",
+                f"token:{token_id}",
+                {"user": change.user.username, "reason": reason},
+            )
     out = Console(highlight=False, soft_wrap=True)
     if not change.changed:
         out.print(f"user {username}: nothing to change")
@@ -537,7 +535,6 @@ def users_sessions(
     from escalon.auth import service as auth
     from escalon.auth import sessions
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     settings = get_settings()
     database = database_ready(settings)
@@ -545,7 +542,7 @@ def users_sessions(
     out = Console(highlight=False, soft_wrap=True)
     if end_all and username is None:
         fail("--end-all needs a USERNAME")
-    try:
+    with ending_on_refusal():
         if end is not None or end_all:
             with database.write() as session:
                 if end is not None:
@@ -564,8 +561,6 @@ def users_sessions(
         with database.read() as session:
             user_id = None if username is None else auth.user_by_name(session, username).id
             rows = sessions.listed(session, now=now, idle_us=idle, user_id=user_id)
-    except EscalonError as error:
-        fail(error.message)
     for row, owner in rows:
         out.print(
             f"{row.id}\t{owner}\ttoken {row.token_id}\tsince {_when(row.created_at)}\t"
@@ -579,18 +574,14 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="The token's id."
     from escalon.auth import service as auth
     from escalon.auth.models import ApiToken
     from escalon.clock import SystemClock
-    from escalon.errors import EscalonError
 
     database = database_ready(get_settings())
-    try:
-        with database.write() as session:
-            found = session.get(ApiToken, token_id)
-            was_live = found is not None and found.revoked_at is None
-            auth.revoke_token(session, token_id=token_id, now=SystemClock().now_us())
-            if was_live:
-                audit(session, "token.revoked", f"token:{token_id}")
-    except EscalonError as error:
-        fail(error.message)
+    with ending_on_refusal(), database.write() as session:
+        found = session.get(ApiToken, token_id)
+        was_live = found is not None and found.revoked_at is None
+        auth.revoke_token(session, token_id=token_id, now=SystemClock().now_us())
+        if was_live:
+            audit(session, "token.revoked", f"token:{token_id}")
     Console(highlight=False).print(f"token {token_id} revoked")
 
 

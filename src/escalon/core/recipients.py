@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from escalon.core.rules.words import names_of, quoted, suggest
+from escalon.core.rules.words import quoted, unknown
 
 if TYPE_CHECKING:
     from escalon.core.policy.model import LevelSpec
@@ -117,5 +117,5 @@ def problem(name: str, teams: Collection[str] | None) -> str | None:
     if not rest.strip():
         return f"'{name}' names nobody: write {kind}:NAME"
     if kind in PEOPLE_KINDS and teams is not None and rest not in teams:
-        return f"unknown team '{rest}'{suggest(rest, teams)}; teams: {names_of(sorted(teams))}"
+        return unknown("team", rest, sorted(teams), "teams")
     return None

@@ -56,6 +56,11 @@ def create_team(session: Session, *, data: TeamIn, now: int) -> Team:
     return team
 
 
+def changed_fields(patch: TeamPatch | AgentPatch) -> dict[str, Any]:
+    """What an update of a team or agent records in the admin audit trail: the fields it sets."""
+    return patch.model_dump(mode="json", exclude_unset=True)
+
+
 def update_team(session: Session, *, name: str, data: TeamPatch) -> Team:
     """Change a team's description or assignment strategy (null assignment: queue only)."""
     team = team_by_name(session, name)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 from escalon.auth.access import Admin, Context, Staff
 from escalon.core.roster import Roster
 from escalon.core.state import from_us, to_us
-from escalon.errors import Forbidden, error_responses
+from escalon.errors import CREATES, Forbidden, error_responses
 from escalon.people import service
 from escalon.people.models import Agent, Team
 from escalon.people.roster import ImportReport, import_roster
@@ -41,12 +41,7 @@ def list_teams(context: Staff) -> list[TeamOut]:
         ]
 
 
-@router.post(
-    "/teams",
-    status_code=status.HTTP_201_CREATED,
-    tags=["people"],
-    responses=error_responses(400, 401, 403, 409, 422),
-)
+@router.post("/teams", tags=["people"], **CREATES)
 def create_team(body: TeamIn, context: Admin) -> TeamOut:
     """Add a team."""
     with context.db.write() as session:
@@ -67,12 +62,7 @@ def update_team(name: Name, body: TeamPatch, context: Admin) -> TeamOut:
     """Change a team's description or how it assigns its cases."""
     with context.db.write() as session:
         team = service.update_team(session, name=name, data=body)
-        context.audit(
-            session,
-            "team.updated",
-            f"team:{name}",
-            body.model_dump(mode="json", exclude_unset=True),
-        )
+        context.audit(session, "team.updated", f"team:{name}", service.changed_fields(body))
         return service.team_out(team)
 
 
@@ -84,12 +74,7 @@ def list_agents(context: Staff) -> list[AgentOut]:
         return [service.agent_out(agent) for agent in agents]
 
 
-@router.post(
-    "/agents",
-    status_code=status.HTTP_201_CREATED,
-    tags=["people"],
-    responses=error_responses(400, 401, 403, 409, 422),
-)
+@router.post("/agents", tags=["people"], **CREATES)
 def create_agent(body: AgentIn, context: Admin) -> AgentOut:
     """Add an agent."""
     with context.db.write() as session:
@@ -116,12 +101,7 @@ def update_agent(handle: Name, body: AgentPatch, context: Admin) -> AgentOut:
     _not_own_authority(context, handle, body.model_fields_set)
     with context.db.write() as session:
         agent = service.update_agent(session, handle=handle, data=body, now=context.now())
-        context.audit(
-            session,
-            "agent.updated",
-            f"agent:{handle}",
-            body.model_dump(mode="json", exclude_unset=True),
-        )
+        context.audit(session, "agent.updated", f"agent:{handle}", service.changed_fields(body))
         return service.agent_out(agent)
 
 

@@ -49,11 +49,8 @@ class _Token(Protocol):
     def token_id(self) -> int: ...
 
 
-class RateLimited(EscalonError):
+class RateLimited(EscalonError, status=429, code="rate_limited"):
     """Too many requests: try again after `retry_after` seconds."""
-
-    status = 429
-    code = "rate_limited"
 
     def __init__(self, message: str, *, wait_seconds: float) -> None:
         self.retry_after = retry_after(wait_seconds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 SECOND_US = 1_000_000
 METRIC_WORDS = {
@@ -111,3 +111,8 @@ def suggest(word: str, choices: Iterable[str]) -> str:
 def names_of(values: Iterable[str]) -> str:
     """`a, b, c`, or `none`."""
     return ", ".join(values) or "none"
+
+
+def unknown(what: str, name: str, known: Sequence[str], plural: str) -> str:
+    """`unknown level 'x' (did you mean 'y'?); levels: a, b`: a name that is none of `known`."""
+    return f"unknown {what} '{name}'{suggest(name, known)}; {plural}: {names_of(known)}"

@@ -9,7 +9,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from escalon.core.rules.base import ActionRule, Checks, Path
 from escalon.core.rules.fields import Name, Strict
-from escalon.core.rules.words import both, count, names_of, plain, suggest
+from escalon.core.rules.words import both, count, plain, unknown
 
 if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
@@ -77,7 +77,7 @@ def _check(checks: Checks, path: Path, spec: Any) -> None:
     if spec.to is not None and names is not None and spec.to not in names:
         checks.error(
             (*path, "to"),
-            f"unknown level '{spec.to}'{suggest(spec.to, names)}; levels: {names_of(names)}",
+            unknown("level", spec.to, names, "levels"),
         )
     if (
         spec.to_authority is not None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from escalon.core.rules.base import ActionRule, Checks, Path
 from escalon.core.rules.fields import Name, Strict
-from escalon.core.rules.words import names_of, plain, suggest
+from escalon.core.rules.words import plain, unknown
 
 if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
@@ -34,8 +34,7 @@ def _check(checks: Checks, path: Path, spec: Any) -> None:
     if teams is not None and spec.team not in teams:
         checks.error(
             (*path, "team"),
-            f"unknown team '{spec.team}'{suggest(spec.team, teams)}; "
-            f"teams: {names_of(sorted(teams))}",
+            unknown("team", spec.team, sorted(teams), "teams"),
         )
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, StrictInt, model_validator
 
 from escalon.core.rules.base import ActionRule, Checks, Path
 from escalon.core.rules.fields import Name, Strict
-from escalon.core.rules.words import both, count, names_of, plain, suggest
+from escalon.core.rules.words import both, count, plain, unknown
 
 if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
@@ -59,7 +59,7 @@ def _check(checks: Checks, path: Path, spec: Any) -> None:
     if spec.to is not None and order is not None and spec.to not in order:
         checks.error(
             (*path, "to"),
-            f"unknown priority '{spec.to}'{suggest(spec.to, order)}; priorities: {names_of(order)}",
+            unknown("priority", spec.to, order, "priorities"),
         )
 
 
