@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from escalon.cli.service import audit, database_ready, fail, operator
+from escalon.cli.service import audit, database_ready, ending_on_refusal, fail, operator
 
 app = typer.Typer(help="The knowledge base: which help articles answer what customers write.")
 
@@ -87,7 +87,6 @@ def import_folder(
 
     from escalon.clock import SystemClock
     from escalon.config import get_settings
-    from escalon.errors import EscalonError
     from escalon.knowledge.articles import ArticleError, read_folder
     from escalon.knowledge.service import import_articles
 
@@ -98,22 +97,19 @@ def import_folder(
     except ArticleError as error:
         fail(str(error))
     database = database_ready(get_settings())
-    try:
-        with database.write() as session:
-            done = import_articles(
-                session,
-                articles,
-                author=operator(),
-                now=SystemClock().now_us(),
-                audience=audience,
-                archive_missing=archive_missing,
-            )
-            counts = {name: len(getattr(done, name)) for name in _IMPORT_COUNTS}
-            audit(session, "article.imported", f"folder:{folder.name}", counts)
-    except EscalonError as error:
-        fail(error.message)
+    with ending_on_refusal(), database.write() as session:
+        done = import_articles(
+            session,
+            articles,
+            author=operator(),
+            now=SystemClock().now_us(),
+            audience=audience,
+            archive_missing=archive_missing,
+        )
+        counts = {name: len(getattr(done, name)) for name in _IMPORT_COUNTS}
+        audit(session, "article.imported", f"folder:{folder.name}", counts)
     said = ", ".join(f"{count} {name}" for name, count in counts.items())
-    Console(highlight=False).print(f"{len(articles)} articles read from {folder}: {said}")
+    Console(highlight=False, soft_wrap=True).print(f"{folder}: {len(articles)} read; {said}")
 
 
 _IMPORT_COUNTS = ("created", "updated", "unchanged", "archived")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response
 
 from escalon.auth.access import Reader, Staff, Supervisor
 from escalon.cases import visibility
-from escalon.errors import error_responses
+from escalon.errors import CREATES, error_responses
 from escalon.knowledge import gaps, matching, service
 from escalon.knowledge.schemas import (
     ArticleChange,
@@ -52,12 +52,7 @@ def list_articles(
         return [service.article_out(row) for row in rows]
 
 
-@router.post(
-    "/kb/articles",
-    tags=["knowledge"],
-    status_code=status.HTTP_201_CREATED,
-    responses=error_responses(401, 403, 409, 422),
-)
+@router.post("/kb/articles", tags=["knowledge"], **CREATES)
 def create_article(body: ArticleIn, response: Response, context: Supervisor) -> ArticleOut:
     """Write a new article (supervisors and admins)."""
     with context.db.write() as session:

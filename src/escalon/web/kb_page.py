@@ -102,19 +102,10 @@ def create_article(
     audience: Annotated[str, Form(max_length=20)] = "public",
 ) -> Response:
     """Save a new article, or show the form again saying what is wrong."""
-    visit = form_visit(request, parts, csrf_token)
+    visit = _writer(request, parts, csrf_token)
     if isinstance(visit, Response):
         return visit
-    if not visit.supervises:
-        return page("notice.html", 403, title="Not allowed", text=WRITERS_ONLY, visit=visit)
-    values = {
-        "slug": slug.strip(),
-        "title": title,
-        "body": body,
-        "category": category.strip() or None,
-        "tags": _tags(tags),
-        "audience": audience,
-    }
+    values = {"slug": slug.strip(), **_fields(title, body, category, tags, audience)}
     try:
         data = ArticleIn.model_validate(values)
         with parts.database.write() as session:
@@ -176,19 +167,10 @@ def change_article(
     archived: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:
     """Save the changes (refused when someone saved the article since the form was opened)."""
-    visit = form_visit(request, parts, csrf_token)
+    visit = _writer(request, parts, csrf_token)
     if isinstance(visit, Response):
         return visit
-    if not visit.supervises:
-        return page("notice.html", 403, title="Not allowed", text=WRITERS_ONLY, visit=visit)
-    values = {
-        "title": title,
-        "body": body,
-        "category": category.strip() or None,
-        "tags": _tags(tags),
-        "audience": audience,
-        "archived": archived == "1",
-    }
+    values = {**_fields(title, body, category, tags, audience), "archived": archived == "1"}
     try:
         data = ArticleChange.model_validate(values)
         with parts.database.write() as session:
@@ -224,8 +206,23 @@ def _checked(slug: str) -> str:
     return slug
 
 
-def _tags(text: str) -> list[str]:
-    return [tag.strip() for tag in text.split(",") if tag.strip()]
+def _writer(request: Request, parts: Parts, csrf_token: str) -> Visit | Response:
+    """The supervisor behind a posted article form, or the answer to give anyone else."""
+    visit = form_visit(request, parts, csrf_token)
+    if isinstance(visit, Visit) and not visit.supervises:
+        return page("notice.html", 403, title="Not allowed", text=WRITERS_ONLY, visit=visit)
+    return visit
+
+
+def _fields(title: str, body: str, category: str, tags: str, audience: str) -> dict[str, Any]:
+    """An article form's fields as the schemas take them (tags are comma separated)."""
+    return {
+        "title": title,
+        "body": body,
+        "category": category.strip() or None,
+        "tags": [tag.strip() for tag in tags.split(",") if tag.strip()],
+        "audience": audience,
+    }
 
 
 def _audit(session: Session, visit: Visit, action: str, slug: str) -> None:
