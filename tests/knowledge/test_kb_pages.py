@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from tests.builders.cases import open_case
 from tests.builders.dashboard import case_page, csrf_of, post_case_form, signed_in
@@ -17,7 +18,7 @@ from tests.builders.workspace import Workspace
 HOSTILE = "<script>alert(1)</script> [click](javascript:alert(1)) and **bold**"
 
 
-def post_form(client: TestClient, page: str, action: str, **form: str) -> object:
+def post_form(client: TestClient, page: str, action: str, **form: str) -> Response:
     html = client.get(page).text
     return client.post(action, data={"csrf_token": csrf_of(html), **form}, follow_redirects=False)
 
@@ -38,7 +39,7 @@ def test_a_supervisor_writes_and_changes_an_article_in_the_dashboard(
         tags="wifi, network, wifi",
         audience="public",
     )
-    assert made.status_code == 303  # type: ignore[attr-defined]
+    assert made.status_code == 303
     html = sara.get("/ui/kb/wifi?done=created").text
     assert "The article is saved." in html
     assert "<strong>bold</strong>" in html  # Markdown is rendered...
@@ -58,7 +59,7 @@ def test_a_supervisor_writes_and_changes_an_article_in_the_dashboard(
         tags="wifi",
         audience="public",
     )
-    assert saved.status_code == 303  # type: ignore[attr-defined]
+    assert saved.status_code == 303
     stale = post_form(
         sara,
         "/ui/kb/wifi/edit",
@@ -68,8 +69,8 @@ def test_a_supervisor_writes_and_changes_an_article_in_the_dashboard(
         body="Lost?",
         audience="public",
     )
-    assert stale.status_code == 412  # type: ignore[attr-defined]
-    assert "someone changed it since" in stale.text  # type: ignore[attr-defined]
+    assert stale.status_code == 412
+    assert "someone changed it since" in stale.text
     assert "An edit made on an old copy" in stale.text  # what they typed is not lost
     read = workspace.client.get("/api/v1/kb/articles/wifi", headers=workspace.headers())
     assert (read.json()["title"], read.json()["version"], read.json()["tags"]) == (
@@ -78,8 +79,8 @@ def test_a_supervisor_writes_and_changes_an_article_in_the_dashboard(
         ["wifi"],
     )
     bad = post_form(sara, "/ui/kb/new", "/ui/kb/new", slug="../x", title="T", body="B")
-    assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert 'id="article-problem"' in bad.text  # type: ignore[attr-defined]
+    assert bad.status_code == 422
+    assert 'id="article-problem"' in bad.text
 
 
 def test_agents_read_the_base_but_do_not_write_it(workspace: Workspace) -> None:
@@ -97,7 +98,7 @@ def test_agents_read_the_base_but_do_not_write_it(workspace: Workspace) -> None:
     refused = post_form(
         ana, "/ui/kb", "/ui/kb/new", slug="mine", title="Mine", body="Mine", audience="public"
     )
-    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert refused.status_code == 403
     no_form = TestClient(workspace.client.app).get("/ui/kb", follow_redirects=False)
     assert no_form.status_code == 303  # not signed in: to the sign-in page
     assert ana.get("/ui/kb/nothing").status_code == 404
