@@ -20,7 +20,10 @@ HOSTILE = "<script>alert(1)</script> [click](javascript:alert(1)) and **bold**"
 
 def post_form(client: TestClient, page: str, action: str, **form: str) -> Response:
     html = client.get(page).text
-    return client.post(action, data={"csrf_token": csrf_of(html), **form}, follow_redirects=False)
+    answer: Response = client.post(
+        action, data={"csrf_token": csrf_of(html), **form}, follow_redirects=False
+    )
+    return answer
 
 
 def test_a_supervisor_writes_and_changes_an_article_in_the_dashboard(
