@@ -3,6 +3,8 @@
 Every figure is `escalon.analytics.kpis.summary`, the same as `GET /api/v1/kpis`: once for the
 whole window, then once a bucket (a day, or a week for long windows) for the charts. All of them
 are about the cases opened in the window (or the bucket), whenever their escalations came.
+The recurring topics among escalated cases come from the latest stored topic run
+(`escalon.learning.topic_runs`), over that run's own window: finding them never runs here.
 """
 
 from __future__ import annotations

@@ -414,7 +414,7 @@ def _topic(session: Session, asked: str | None) -> dict[str, Any]:
     if not text:
         return {}
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 2**62:
-        raise Invalid(f"topic is a topic's number from the numbers page, not {text[:40]!r}")
+        raise Invalid(f"topic is the number of a topic on the numbers page, not {text[:40]}")
     name = topic_runs.topic_name(session, int(text))
     if name is None:
         raise Invalid(
