@@ -146,7 +146,8 @@ def claim_daily(session: Session, *, now: int, weeks: int = WINDOW_WEEKS) -> Cla
     run_id = _new_run(session, now=now, weeks=weeks, source="worker", key=key)
     if run_id:
         return Claim(run_id, 1)
-    # Taken: take it over only when its lease ran out, and only one process may (row count).
+    # Taken: take it over only when its lease ran out; of processes trying at once, the one
+    # whose conditional update returns the row has it.
     runs = table_of(TopicRun)
     taken = session.execute(
         update(runs)
