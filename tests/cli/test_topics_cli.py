@@ -1,13 +1,23 @@
-"""`escalon topics`: one line per message and a summary, from a file or the database."""
+"""`escalon topics`: one line per message and a summary, from a file or the database; with
+`--store`, a run over the escalated cases kept in the database."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from escalon.api.app import create_app
+from escalon.cases import visibility
 from escalon.cli import app
+from escalon.clock import ManualClock, SystemClock
+from escalon.config import Settings
+from escalon.database import Database
+from escalon.learning import topic_runs
+from tests.builders.topics import themed_case
+from tests.builders.workspace import Workspace, seed
 
 runner = CliRunner()
 
@@ -78,3 +88,44 @@ def test_without_a_file_it_reads_the_database(migrated_url: str) -> None:
     result = runner.invoke(app, ["topics"])
     assert result.exit_code == 1
     assert "no customer messages to group" in result.output
+
+
+def test_store_groups_the_escalated_cases_of_the_database_and_keeps_the_run(
+    migrated_url: str,
+) -> None:
+    database = Database(migrated_url)
+    clock = ManualClock(SystemClock().now_us())  # the command reads the machine's clock
+    tokens, policy_id = seed(database, clock)
+    app_under_test = create_app(
+        settings=Settings(database_url=migrated_url, token_cache_seconds=0),
+        database=database,
+        clock=clock,
+    )
+    with TestClient(app_under_test) as client:
+        ws = Workspace(client, database, clock, tokens, policy_id)
+        for number in range(3):
+            themed_case(ws, "refund", number)
+            themed_case(ws, "password", number)
+    result = runner.invoke(app, ["topics", "--store", "--topics", "2"])
+    assert result.exit_code == 0, result.output
+    assert "2 topics in 6 escalated cases" in result.output
+    with database.read() as session:
+        stored = topic_runs.latest(session, scope=visibility.EVERYTHING)
+    database.dispose()
+    assert stored is not None
+    assert (stored.source, stored.cases) == ("command", 6)
+    assert sorted(topic.cases for topic in stored.topics) == [3, 3]
+
+
+def test_store_without_escalated_cases_says_there_is_nothing(migrated_url: str) -> None:
+    result = runner.invoke(app, ["topics", "--store"])
+    assert result.exit_code == 1
+    assert "no escalated case was opened in the last 12 weeks" in result.output
+
+
+def test_store_takes_no_file_and_writes_no_lines(migrated_url: str, tmp_path: Path) -> None:
+    source = messages_file(tmp_path / "m.jsonl", 2)
+    for extra in ([str(source)], ["--out", str(tmp_path / "t.jsonl")]):
+        result = runner.invoke(app, ["topics", "--store", *extra])
+        assert result.exit_code == 1
+        assert "--store reads the database" in result.output

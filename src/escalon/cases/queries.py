@@ -41,6 +41,7 @@ from escalon.core.sla import clock_views
 from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import EscalonError, NotFound
+from escalon.learning.models import TopicCase
 from escalon.notifications.models import OutboxMessage
 from escalon.outputs import from_row
 from escalon.policies import service as policies
@@ -155,6 +156,8 @@ class CaseFilters:
     resolved_after: int | None = None
     resolved_before: int | None = None
     escalation: EscalationFilter | None = None
+    # Recurring topics of a stored topic run (`escalon.learning.topic_runs`), by their ids.
+    topic: list[int] | None = None
 
 
 def _escalation_condition(filters: CaseFilters) -> list[Any] | None:
@@ -295,6 +298,9 @@ def _conditions(session: Session, filters: CaseFilters, scope: visibility.Scope)
         conditions.append(Case.resolved_at >= filters.resolved_after)
     if filters.resolved_before is not None:
         conditions.append(Case.resolved_at < filters.resolved_before)
+    if filters.topic:
+        grouped = select(TopicCase.case_id).where(TopicCase.topic_id.in_(filters.topic))
+        conditions.append(Case.id.in_(grouped))
     return conditions
 
 

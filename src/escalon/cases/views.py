@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypedDict
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -295,6 +296,13 @@ def list_cases(
     ] = None,
     resolved_after: DateTime | None = None,
     resolved_before: DateTime | None = None,
+    topic: Annotated[
+        list[Annotated[int, Field(ge=1, le=2**62)]] | None,
+        Query(
+            max_length=100,
+            description="a recurring topic among escalated cases (`GET /api/v1/topics`): its id",
+        ),
+    ] = None,
     sort: Annotated[
         str, Query(pattern="^(-opened|opened|due)$", description="-opened, opened or due")
     ] = "-opened",
@@ -325,6 +333,7 @@ def list_cases(
         resolved_before=None
         if resolved_before is None
         else instant_us(resolved_before, "resolved_before"),
+        topic=topic,
     )
     with context.db.read() as session:
         return queries.list_cases(

@@ -209,6 +209,13 @@ def worker(
     outbox: Annotated[
         bool, typer.Option("--outbox/--no-outbox", help="Deliver the outbox.")
     ] = True,
+    topics: Annotated[
+        bool,
+        typer.Option(
+            "--topics/--no-topics",
+            help="Find the recurring topics among escalated cases, at most once a day.",
+        ),
+    ] = True,
     batch: Annotated[int | None, typer.Option(help="Due cases per transaction.")] = None,
     metrics_port: Annotated[
         int | None,
@@ -222,7 +229,8 @@ def worker(
         str, typer.Option(help="The address --metrics-port listens on (loopback by default).")
     ] = "127.0.0.1",
 ) -> None:
-    """Fire due escalations and deliver notifications until SIGTERM (then finish the batch)."""
+    """Fire due escalations, deliver notifications and find the day's recurring topics until
+    SIGTERM (then finish the batch)."""
     from escalon import logs
     from escalon.composition import build_services
     from escalon.worker.runner import Worker, run_until_signalled
@@ -239,7 +247,7 @@ def worker(
         from escalon.worker.runner import serve_metrics
 
         metrics = serve_metrics(metrics_host, metrics_port)
-    running = Worker(services, timers=timers, outbox=outbox, metrics=metrics)
+    running = Worker(services, timers=timers, outbox=outbox, topics=topics, metrics=metrics)
 
     def install(handler: Any) -> None:
         signal.signal(signal.SIGTERM, handler)
@@ -248,10 +256,11 @@ def worker(
     import logging
 
     logging.getLogger("escalon.worker").info(
-        "worker started on %s (timers: %s, outbox: %s, batch %d)",
+        "worker started on %s (timers: %s, outbox: %s, topics: %s, batch %d)",
         _safe_url(database.url),
         timers,
         outbox,
+        topics,
         settings.worker_batch,
     )
     run_until_signalled(running, install)

@@ -36,12 +36,35 @@ def topics(
         Path | None, typer.Option("--summary", help="Also write the topics here (JSON).")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="The same seed, the same topics.")] = 0,
+    store: Annotated[
+        bool,
+        typer.Option(
+            "--store",
+            help="Group the escalated cases of the database (one text per case) and store the "
+            "run for the numbers page and GET /api/v1/topics.",
+        ),
+    ] = False,
+    weeks: Annotated[
+        int,
+        typer.Option(
+            "--weeks",
+            min=5,
+            max=104,
+            help="With --store: the escalated cases opened in these weeks.",
+        ),
+    ] = 12,
 ) -> None:
     """Group customers' messages into topics, each named by its distinctive words.
 
     Writes one JSON line per message, {"id": ..., "topic": N} (0: a message with no word to
-    group by), and a summary of the topics, largest first, with typical messages.
+    group by), and a summary of the topics, largest first, with typical messages. With --store,
+    groups the escalated cases of the last weeks instead and stores the run.
     """
+    if store:
+        if source is not None or out is not None or summary is not None:
+            fail("--store reads the database and writes the run there: no FILE, --out or --summary")
+        _store(count, seed, weeks)
+        return
     from escalon.learning.sources import SourceError, read_file
     from escalon.learning.topics import find_topics
 
@@ -135,3 +158,43 @@ def _from_database() -> list[Any]:
             return from_database(session)
     finally:
         database.dispose()
+
+
+def _store(count: int, seed: int, weeks: int) -> None:
+    """Find the topics of the escalated cases now and store the run."""
+    from escalon.cases import visibility
+    from escalon.cli.service import database_ready
+    from escalon.clock import SystemClock
+    from escalon.config import get_settings
+    from escalon.core.state import from_us
+    from escalon.learning import topic_runs
+
+    database = database_ready(get_settings())
+    try:
+        stored = topic_runs.store_now(
+            database, clock=SystemClock(), weeks=weeks, count=count, seed=seed
+        )
+        with database.read() as session:
+            found = topic_runs.latest(session, scope=visibility.EVERYTHING, run_id=stored.run_id)
+    except topic_runs.NoEscalatedCases:
+        fail(f"no escalated case was opened in the last {weeks} weeks: nothing to group")
+    finally:
+        database.dispose()
+    console = Console(highlight=False)
+    table = Table(
+        title=f"Run {stored.run_id}: {stored.topics} topics in {stored.cases:,} escalated cases",
+        title_justify="left",
+    )
+    for heading in ("topic", "this period", "before", "distinctive words"):
+        table.add_column(heading, justify="left" if heading == "distinctive words" else "right")
+    for topic in found.topics if found is not None else ():
+        mark = " (new)" if topic.new else " (growing)" if topic.growing else ""
+        table.add_row(
+            str(topic.number), str(topic.period_cases), str(topic.earlier_cases), topic.name + mark
+        )
+    console.print(table)
+    if found is not None:
+        console.print(
+            f"This period: cases opened from {from_us(found.window.cut):%Y-%m-%d}; stored for the "
+            "numbers page."
+        )

@@ -1,4 +1,5 @@
-"""Customers' messages to learn from: a file of JSON lines or of case events, or the database."""
+"""Customers' messages to learn from: a file of JSON lines or of case events, or the database
+(every message, or each escalated case's customer text as one)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from escalon.cases.models import Message
+from escalon.cases.models import Case, Message
 from escalon.core.events import CaseOpened, CustomerMessage, EventError, parse_event_json
 
 # A message longer than this is cut: the topic shows in its first pages, and one huge message
@@ -99,3 +100,34 @@ def from_database(session: Session, *, since: int | None = None) -> list[Custome
         text = f"{subject}\n{body}" if subject else body
         found.append(CustomerText(str(identifier), text[:MAX_TEXT], str(case_id)))
     return found
+
+
+def escalated_cases(
+    session: Session, *, opened_since: int, opened_until: int
+) -> list[CustomerText]:
+    """Each escalated case opened in [opened_since, opened_until) as one text: its customer's
+    messages (the opening first), oldest first, cut as one message is; by case id."""
+    query = (
+        select(Message.case_id, Message.subject, Message.body)
+        .join(Case, Case.id == Message.case_id)
+        .where(
+            Case.escalations > 0,
+            Case.opened_at >= opened_since,
+            Case.opened_at < opened_until,
+            Message.author_kind == "customer",
+        )
+        .order_by(Message.case_id, Message.at, Message.id)
+    )
+    said: dict[int, list[str]] = {}
+    lengths: dict[int, int] = {}
+    for case_id, subject, body in session.execute(query):
+        used = lengths.get(case_id, 0)
+        if used >= MAX_TEXT:
+            continue  # the rest of a long case would be cut away anyway
+        text = f"{subject}\n{body}" if subject else body
+        said.setdefault(case_id, []).append(text[: MAX_TEXT - used])
+        lengths[case_id] = used + len(text) + 1
+    return [
+        CustomerText(str(case_id), "\n".join(parts)[:MAX_TEXT], str(case_id))
+        for case_id, parts in sorted(said.items())
+    ]

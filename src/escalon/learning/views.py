@@ -1,4 +1,5 @@
-"""The lessons API: write one down about a case, and search them."""
+"""The learning API: lessons (write one down about a case, search them), kudos, and the
+recurring topics among escalated cases."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from escalon.auth.access import Reader, Staff
 from escalon.cases.models import Case
 from escalon.errors import Invalid, error_responses
-from escalon.learning import kudos
+from escalon.learning import kudos, topic_runs
 from escalon.learning import lessons as learned
 from escalon.learning.kudos import KudosIn, KudosOut
 from escalon.learning.lessons import LessonIn, LessonOut
@@ -85,3 +86,11 @@ def list_kudos(
         return list(
             kudos.board(session, since=start, until=end, scope=context.scope(session)).kudos
         )
+
+
+@router.get("/topics", tags=["learning"], responses=error_responses(401, 403))
+def latest_topics(context: Reader) -> topic_runs.TopicsOut:
+    """Recurring topics among escalated cases, from the latest stored run: new ones first, then
+    growing ones, then by size; each with the case list behind its counts."""
+    with context.db.read() as session:
+        return topic_runs.topics_out(topic_runs.latest(session, scope=context.scope(session)))

@@ -3,6 +3,8 @@
 Every figure is `escalon.analytics.kpis.summary`, the same as `GET /api/v1/kpis`: once for the
 whole window, then once a bucket (a day, or a week for long windows) for the charts. All of them
 are about the cases opened in the window (or the bucket), whenever their escalations came.
+The recurring topics among escalated cases come from the latest stored topic run
+(`escalon.learning.topic_runs`), over that run's own window: finding them never runs here.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from sqlalchemy.orm import Session
 
 from escalon.analytics import causes as root_causes
 from escalon.analytics.kpis import KpiSummary, summary
+from escalon.cases import visibility
 from escalon.core.state import CLOCK_METRICS, from_us
 from escalon.learning import kudos as kudos_board
+from escalon.learning import topic_runs
 from escalon.web import charts
+from escalon.web.access import scope_of
 from escalon.web.charts import Buckets, Chart, Series
 from escalon.web.common import SIGN_IN, Parts, page, redirect, visit_of
 
@@ -79,6 +84,34 @@ class Numbers:
     rising: tuple[RisingRow, ...] = ()
     rising_period: str = ""
     kudos: kudos_board.Board | None = None
+    topics: Topics | None = None  # None: no topic run has finished yet
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """A recurring topic among escalated cases, each count linked to its cases."""
+
+    id: int
+    name: str
+    mark: str  # "new", "growing" or ""
+    period_cases: int
+    earlier_cases: int
+    period_link: str
+    earlier_link: str
+    samples: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """The latest topic run, as the page says it."""
+
+    made: str
+    source: str
+    window: str
+    period: str
+    earlier: str
+    cases: int
+    rows: tuple[TopicRow, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,6 +479,41 @@ def _rising_rows(found: list[root_causes.RisingCause], until: int) -> tuple[Risi
     )
 
 
+def _days(since: int, until: int) -> dict[str, str]:
+    """The case list's opened_from and opened_to for [since, until) in whole UTC days."""
+    return {"opened_from": _day(since), "opened_to": _day(until - DAY_US)}
+
+
+def topics(session: Session, *, scope: visibility.Scope) -> Topics | None:
+    """The latest topic run's topics, new and growing ones first (None before the first run)."""
+    found = topic_runs.latest(session, scope=scope)
+    if found is None:
+        return None
+    cut = found.window
+    moment = from_us(found.finished_at)
+    return Topics(
+        f"{_date(found.finished_at)} at {moment:%H:%M} UTC",
+        "the worker" if found.source == "worker" else "escalon topics --store",
+        f"{_date(cut.since)} – {_date(cut.until - DAY_US)}",
+        f"{_date(cut.cut)} – {_date(cut.until - DAY_US)}",
+        f"{_date(cut.since)} – {_date(cut.cut - DAY_US)}",
+        found.cases,
+        tuple(
+            TopicRow(
+                topic.id,
+                topic.name,
+                "new" if topic.new else "growing" if topic.growing else "",
+                topic.period_cases,
+                topic.earlier_cases,
+                _queue_link(topic=str(topic.id), **_days(cut.cut, cut.until)),
+                _queue_link(topic=str(topic.id), **_days(cut.since, cut.cut)),
+                topic.samples,
+            )
+            for topic in found.topics
+        ),
+    )
+
+
 def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
     """The page's figures and charts for the `days` days up to now, by `bucket` (day or week)."""
     cut = buckets(now, days, BUCKET_DAYS[bucket])
@@ -498,4 +566,6 @@ def numbers_page(
                 "notice.html", 400, title="Cannot show these numbers", text=window, visit=visit
             )
         content = numbers(session, now=parts.clock.now_us(), days=window[0], bucket=window[1])
+        # Counts are the whole team's, as every figure here; typical cases only those in sight.
+        content = replace(content, topics=topics(session, scope=scope_of(session, visit, parts)))
     return page("numbers.html", visit=visit, numbers=content)

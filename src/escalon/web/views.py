@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -26,6 +26,7 @@ from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.core.state import CLOCK_METRICS, to_us
 from escalon.errors import EscalonError, Invalid, Unauthenticated
+from escalon.learning import topic_runs
 from escalon.notifications import replies
 from escalon.people import presence
 from escalon.people.models import Agent, Team
@@ -198,6 +199,8 @@ class QueueFilters:
     moved: DayRange | None = None  # the days those escalations happened
     opened: DayRange | None = None
     resolved: DayRange | None = None
+    topic: int | None = None  # a recurring topic of a stored run (the numbers page's links)
+    topic_name: str = ""  # its distinctive words
 
     def shown(self) -> dict[str, str]:
         """As URL parameters."""
@@ -218,6 +221,7 @@ class QueueFilters:
             "holder": self.holder,
             "rule": self.rule,
             "reached": self.level,
+            "topic": "" if self.topic is None else str(self.topic),
         }
         for name, days in (
             ("opened", self.opened),
@@ -255,6 +259,7 @@ class QueueFilters:
             opened_before=None if self.opened is None else self.opened.until,
             resolved_after=None if self.resolved is None else self.resolved.since,
             resolved_before=None if self.resolved is None else self.resolved.until,
+            topic=None if self.topic is None else [self.topic],
         )
 
     def escalation(self) -> queries.EscalationFilter | None:
@@ -284,6 +289,8 @@ class QueueFilters:
             words.append(f"escalating {self.moved.first} to {self.moved.last}")
         if self.cause:
             words.append(f"with root cause {self.cause_label or self.cause}")
+        if self.topic is not None:
+            words.append(f"in the recurring topic “{self.topic_name}”")
         if self.opened is not None:
             words.append(f"opened {self.opened.first} to {self.opened.last}")
         if self.resolved is not None:
@@ -390,6 +397,7 @@ def queue_filters(session: Session, asked: QueueAsk) -> QueueFilters:
         moved=day_range("escalation", asked.escalation_from, asked.escalation_to),
         opened=day_range("opened", asked.opened_from, asked.opened_to),
         resolved=day_range("resolved", asked.resolved_from, asked.resolved_to),
+        **_topic(session, asked.topic),
     )
     if found.assignee and found.unassigned:
         raise Invalid("choose either an assignee or unassigned cases, not both")
@@ -398,6 +406,21 @@ def queue_filters(session: Session, asked: QueueAsk) -> QueueFilters:
     if handle and session.scalar(select(Agent.id).where(Agent.handle == handle)) is None:
         raise Invalid(f"no agent has the handle {handle!r}")
     return found
+
+
+def _topic(session: Session, asked: str | None) -> dict[str, Any]:
+    """A topic's id and name from the URL; Invalid when it is not a topic of a kept run."""
+    text = (asked or "").strip()
+    if not text:
+        return {}
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 2**62:
+        raise Invalid(f"topic is the number of a topic on the numbers page, not {text[:40]}")
+    name = topic_runs.topic_name(session, int(text))
+    if name is None:
+        raise Invalid(
+            f"no stored topic {text}: a newer topic run replaced it; open the numbers page again"
+        )
+    return {"topic": int(text), "topic_name": name}
 
 
 def _cause_label(session: Session, cause: str) -> str:
@@ -575,6 +598,7 @@ class QueueAsk:
     opened_to: Text = None
     resolved_from: Text = None
     resolved_to: Text = None
+    topic: Text = None
 
 
 Asked = Annotated[QueueAsk, Depends()]

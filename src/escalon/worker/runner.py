@@ -1,4 +1,5 @@
-"""The worker's loops: timers and outbox delivery, each in a thread, stopping gracefully.
+"""The worker's loops: timers, outbox delivery and the daily topics, each in a thread, stopping
+gracefully.
 
 Polling keeps the timers correct: after each tick the loop sleeps until the next due instant,
 at most `worker_poll_seconds`. On PostgreSQL a LISTEN connection wakes it early when a request
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from escalon.database.dialect import NOTIFY_CHANNEL
+from escalon.learning import topic_runs
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
 from escalon.services import Services
@@ -25,6 +27,8 @@ from escalon.worker.timers import next_due, tick
 log = logging.getLogger("escalon.worker")
 US = 1_000_000
 MAX_BACKOFF_SECONDS = 5.0
+# How often the topics loop looks whether today's run is due: a read, mostly finding nothing.
+TOPICS_LOOK_SECONDS = 600.0
 
 
 class Loop:
@@ -65,7 +69,7 @@ class Loop:
 
 
 class Worker:
-    """The timer loop and the outbox loop over one database."""
+    """The timer loop, the outbox loop and the topics loop over one database."""
 
     def __init__(
         self,
@@ -73,6 +77,7 @@ class Worker:
         *,
         timers: bool = True,
         outbox: bool = True,
+        topics: bool = True,
         metrics: Metrics | None = None,
     ) -> None:
         self.services = services
@@ -84,11 +89,14 @@ class Worker:
             self.loops.append(Loop("timers", self.timer_step, self.stop_event))
         if outbox:
             self.loops.append(Loop("outbox", self.outbox_step, self.stop_event))
+        if topics:
+            self.loops.append(Loop("topics", self.topics_step, self.stop_event))
         self.threads: list[threading.Thread] = []
         self.listener: threading.Thread | None = None
         self.fired = 0
         self.delivered = 0
         self.ticks = 0
+        self.topic_runs = 0
 
     def timer_step(self) -> float:
         """One tick; the seconds until the next is worth doing."""
@@ -136,6 +144,20 @@ class Worker:
                 report.dead,
             )
         return 0.0 if report.claimed >= settings.outbox_batch else settings.outbox_poll_seconds
+
+    def topics_step(self) -> float:
+        """Today's topic run when it is due (`escalon.learning.topic_runs.refresh`); the seconds
+        until the next look."""
+        stored = topic_runs.refresh(self.services.database, clock=self.services.clock)
+        if stored is not None:
+            self.topic_runs += 1
+            log.info(
+                "topics: run %d stored, %d topic(s) in %d escalated case(s)",
+                stored.run_id,
+                stored.topics,
+                stored.cases,
+            )
+        return TOPICS_LOOK_SECONDS
 
     def start(self) -> None:
         """Start every loop in its own thread (and the PostgreSQL listener)."""
@@ -193,7 +215,7 @@ class WorkerThread:
     def start(self) -> None:
         """Start the loops."""
         self.worker.start()
-        log.info("embedded worker started (timers and outbox)")
+        log.info("embedded worker started (timers, outbox and daily topics)")
 
     def stop(self) -> None:
         """Stop the loops after their current step."""
