@@ -18,6 +18,7 @@ from importlib.resources import files
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from escalon.auth import service as auth
 from escalon.auth.models import User
@@ -28,6 +29,8 @@ from escalon.clock import Clock
 from escalon.core.signals import TextAnalyzer
 from escalon.database import Database
 from escalon.errors import Conflict
+from escalon.knowledge import service as knowledge
+from escalon.knowledge.articles import parse_article
 from escalon.people import service as people
 from escalon.people.schemas import AgentIn, RotationIn, TeamIn
 from escalon.policies import service as policies
@@ -88,6 +91,13 @@ root_causes:
   expired_link: Link or code expired before use
   missing_docs: Missing or unclear help article
   customer_setup: Set-up on the customer's side
+"""
+
+
+# The demo's acknowledgements carry the help article that answers a first message well.
+DEMO_KNOWLEDGE = """
+knowledge:
+  acknowledgement_article: 0.3
 """
 
 
@@ -174,13 +184,27 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
             auth.create_user(session, username=username, role=role, now=start, agent=agent)
         version, _ = policies.upload(
             session,
-            text=policy_text() + DEMO_ROOT_CAUSES,
+            text=policy_text() + DEMO_ROOT_CAUSES + DEMO_KNOWLEDGE,
             filename="demo-policy.yaml",
             user_id=None,
             now=start,
         )
         policies.activate(session, version_id=version.id, user_id=None, now=start)
+        _seed_articles(session, now=start)
     _seed_cases(db, now=now, analyzer=analyzer)
+
+
+def _seed_articles(session: Session, *, now: int) -> None:
+    """The demo's help articles (`articles/*.md`): public, but the one meant for staff."""
+    folder = files("escalon.demo").joinpath("articles")
+    articles = [
+        parse_article(entry.name.removesuffix(".md"), entry.read_text(encoding="utf-8"))
+        for entry in sorted(folder.iterdir(), key=lambda entry: entry.name)
+        if entry.name.endswith(".md")
+    ]
+    knowledge.import_articles(session, articles, author="demo", now=now)
+    staff_only = knowledge.find(session, "large-refunds")
+    staff_only.audience = "internal"
 
 
 SYSTEM = acting.Actor(None, "demo", "admin")
