@@ -1,8 +1,9 @@
-"""The learning loop's tables: lessons people wrote down about their escalated cases."""
+"""The learning loop's tables: lessons people wrote down about their escalated cases, kudos,
+and the weekly review's mailing (who got which week's review, who asked not to)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from escalon.database.base import Base, Id, Instant
@@ -40,3 +41,32 @@ class Kudos(Base):
 
     # Once per giver, person and case: a second click is not a second thanks.
     __table_args__ = (UniqueConstraint("case_id", "person", "giver", name="uq_kudos_once"),)
+
+
+class ReviewMail(Base):
+    """That a week's review was queued for one manager: written in the transaction that puts
+    the mail in the outbox, so a second worker, or a worker started again, never sends it twice."""
+
+    __tablename__ = "review_mails"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    week: Mapped[str] = mapped_column(String(8))  # an ISO week: 2026-W49
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))
+    # How often it was queued for them: 1, then one more for each `escalon review --mail --again`.
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    outbox_key: Mapped[str] = mapped_column(String(64))
+    queued_at: Mapped[int] = mapped_column(Instant)
+
+    __table_args__ = (UniqueConstraint("week", "user_id", name="uq_review_mails_once"),)
+
+
+class ReviewMailOptOut(Base):
+    """A manager who asked not to receive the weekly review by mail (everyone else does)."""
+
+    __tablename__ = "review_mail_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[int] = mapped_column(Instant)
