@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -165,7 +165,7 @@ class ReviewMailIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    subscribed: bool
+    subscribed: StrictBool  # true or false: 0 or "no" are refused, not guessed
 
 
 class ReviewMailOut(BaseModel):
