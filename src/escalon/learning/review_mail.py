@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from escalon.auth.access import SUPERVISORS
 from escalon.auth.models import User
 from escalon.config import Settings
 from escalon.core.state import from_us, to_us
@@ -26,14 +27,22 @@ from escalon.database import Database
 from escalon.database.base import table_of
 from escalon.database.dialect import insert_ignoring_conflict, insert_with_conflicts
 from escalon.learning.models import ReviewMail, ReviewMailOptOut
-from escalon.learning.review import Links, Review, Week, last_full_week, sla_words, weekly_review
+from escalon.learning.review import (
+    Links,
+    Review,
+    Week,
+    last_full_week,
+    sla_words,
+    week_of,
+    weekly_review,
+)
 from escalon.notifications.models import OutboxMessage
 from escalon.notifications.outbox import CustomerMessages, message_key, pending_row
 from escalon.people.models import Agent
 
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 # The dashboard's managers: who may open the review page.
-MANAGERS = ("admin", "supervisor")
+MANAGERS = SUPERVISORS
 KIND = "review"
 OPT_OUT_NOTE = (
     "You receive this weekly mail as a supervisor or admin of Escalon. To stop it, use "
@@ -88,12 +97,7 @@ class Schedule:
 
     def next_at(self, now: int) -> int:
         """When the review after the one due at `now` falls due."""
-        return self.due_at(_after(self.due_week(now)))
-
-
-def _after(week: Week) -> Week:
-    year, number, _ = (week.monday + timedelta(days=7)).isocalendar()
-    return Week(year, number)
+        return self.due_at(week_of(self.due_week(now).until))
 
 
 # -- who receives it ------------------------------------------------------------------------
