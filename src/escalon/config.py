@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///escalon.db"
@@ -153,6 +154,25 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     survey_link_days: int = Field(30, ge=1, le=3650)
     status_link_days: int = Field(90, ge=1, le=3650)
+    # The weekly escalation review mailed to supervisors and admins (`escalon.learning
+    # .review_mail`): off unless switched on; it goes out on this weekday and hour in this zone
+    # (an IANA name), once the week it reviews has ended.
+    review_mail: bool = False
+    review_mail_day: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    review_mail_hour: int = Field(8, ge=0, le=23)
+    review_mail_timezone: str = Field("UTC", max_length=64)
+
+    @field_validator("review_mail_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        """A zone the review mail's schedule can be computed in, refused at start-up if unknown."""
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as Europe/Berlin") from None
+        return value
 
 
 @cache

@@ -23,6 +23,7 @@ ACTIONS = frozenset(
         "user.updated",
         "user.disabled",
         "user.enabled",
+        "user.review_mail",
         "token.created",
         "token.revoked",
         "session.ended",

@@ -484,19 +484,30 @@ def users_set(
         bool | None,
         typer.Option("--enable/--disable", help="Enable or disable the user.", show_default=False),
     ] = None,
+    review_mail: Annotated[
+        bool | None,
+        typer.Option(
+            "--review-mail/--no-review-mail",
+            help="Mail them the weekly escalation review (supervisors and admins), or stop.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Change a user's role, or disable/enable them. A new role or disabling revokes every token
     and ends every dashboard session they hold."""
     from escalon.auth import service as auth
     from escalon.clock import SystemClock
 
-    if role is None and enable is None:
-        fail("say what to change: --role ROLE, --disable or --enable")
+    if role is None and enable is None and review_mail is None:
+        fail("say what to change: --role ROLE, --disable, --enable or --[no-]review-mail")
     database = database_ready(get_settings())
+    now = SystemClock().now_us()
+    if review_mail is not None:
+        _set_review_mail(database, username, review_mail, now=now)
+        if role is None and enable is None:
+            return
     with ending_on_refusal(), database.write() as session:
-        change = auth.update_user(
-            session, username=username, now=SystemClock().now_us(), role=role, active=enable
-        )
+        change = auth.update_user(session, username=username, now=now, role=role, active=enable)
         target = f"user:{change.user.username}"
         ended = {
             "tokens_revoked": change.revoked_tokens,
@@ -530,6 +541,29 @@ def users_set(
         f"user {username}: {change.user.role}, {state}; {len(change.revoked_tokens)} token(s) "
         f"revoked, {change.ended_sessions} session(s) ended"
     )
+
+
+def _set_review_mail(database: Any, username: str, wanted: bool, *, now: int) -> None:
+    """Opt a user in to the weekly review mail, or out; audited, and said."""
+    from escalon.auth import service as auth
+    from escalon.config import get_settings
+    from escalon.learning import review_mail
+
+    with ending_on_refusal(), database.write() as session:
+        user = auth.user_by_name(session, username)
+        manager = user.role in review_mail.MANAGERS
+        review_mail.set_subscribed(session, user_id=user.id, subscribed=wanted, now=now)
+        audit(session, "user.review_mail", f"user:{username}", {"subscribed": wanted})
+        mail = review_mail.subscription(session, user_id=user.id, settings=get_settings())
+    out = Console(highlight=False, soft_wrap=True)
+    if not wanted:
+        out.print(f"user {username}: no weekly review mail")
+    elif not manager:
+        out.print(f"user {username}: opted in, but only supervisors and admins get the review")
+    elif mail.address is None:
+        out.print(f"user {username}: opted in, but has no e-mail address")
+    else:
+        out.print(f"user {username}: the weekly review goes to {mail.address} on {mail.schedule}")
 
 
 @users_app.command("sessions")

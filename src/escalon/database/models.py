@@ -23,7 +23,15 @@ from escalon.channels.models import (
 )
 from escalon.database.base import Base
 from escalon.knowledge.models import KnowledgeArticle
-from escalon.learning.models import Kudos, Lesson, RunTopic, TopicCase, TopicRun
+from escalon.learning.models import (
+    Kudos,
+    Lesson,
+    ReviewMail,
+    ReviewMailOptOut,
+    RunTopic,
+    TopicCase,
+    TopicRun,
+)
 from escalon.notifications.models import OutboxMessage, Webhook
 from escalon.people.models import Agent, Team, team_members
 from escalon.policies.models import PolicyVersion
@@ -52,6 +60,8 @@ __all__ = [
     "OutboxMessage",
     "PolicyVersion",
     "RateCounter",
+    "ReviewMail",
+    "ReviewMailOptOut",
     "RunTopic",
     "StaffNotification",
     "Team",

@@ -1,5 +1,6 @@
-"""The learning loop's tables: lessons people wrote down about their escalated cases, kudos, and
-the recurring topics found among escalated cases."""
+"""The learning loop's tables: lessons people wrote down about their escalated cases, kudos,
+the recurring topics found among escalated cases, and the weekly review's mailing (who got which
+week's review, who asked not to)."""
 
 from __future__ import annotations
 
@@ -101,3 +102,32 @@ class TopicCase(Base):
     run_id: Mapped[int] = mapped_column(ForeignKey("topic_runs.id"), primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True)
     topic_id: Mapped[int] = mapped_column(ForeignKey("run_topics.id"), index=True)
+
+
+class ReviewMail(Base):
+    """That a week's review was queued for one manager: written in the transaction that puts
+    the mail in the outbox, so a second worker, or a worker started again, never sends it twice."""
+
+    __tablename__ = "review_mails"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    week: Mapped[str] = mapped_column(String(8))  # an ISO week: 2026-W49
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))
+    # How often it was queued for them: 1, then one more for each `escalon review --mail --again`.
+    sends: Mapped[int] = mapped_column(Integer, default=1)
+    outbox_key: Mapped[str] = mapped_column(String(64))
+    queued_at: Mapped[int] = mapped_column(Instant)
+
+    __table_args__ = (UniqueConstraint("week", "user_id", name="uq_review_mails_once"),)
+
+
+class ReviewMailOptOut(Base):
+    """A manager who asked not to receive the weekly review by mail (everyone else does)."""
+
+    __tablename__ = "review_mail_opt_outs"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[int] = mapped_column(Instant)

@@ -13,13 +13,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon.analytics import causes as root_causes
 from escalon.analytics.coaching import Figures, coaching
-from escalon.analytics.kpis import KpiSummary, summary
+from escalon.analytics.kpis import Compliance, KpiSummary, summary
 from escalon.cases import visibility
 from escalon.cases.models import Case, Escalation
 from escalon.core.state import to_us
@@ -29,6 +30,12 @@ from escalon.learning.lessons import LessonOut, lessons
 WEEK_US = 7 * 86_400_000_000
 SLOWEST = 10
 _ISO_WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
+SLA_NAMES = {
+    "first_response": "First response",
+    "next_response": "Next response",
+    "periodic_update": "Periodic update",
+    "resolution": "Resolution",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,47 @@ def week_of(now: int) -> Week:
 def last_full_week(now: int) -> Week:
     """The latest week that has ended by `now`."""
     return week_of(now).before()
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Where a week's figures lead in the dashboard, under `base` ("" inside the dashboard, the
+    public address in a file or a mail): the filtered list of the cases a figure counted."""
+
+    week: Week
+    base: str
+
+    def cases(self, **wanted: str) -> str:
+        """The dashboard's list of the cases a figure counted."""
+        return f"{self.base}/ui/queue?{urlencode({'status': 'any', **wanted})}"
+
+    def case(self, case_id: int) -> str:
+        """One case's page."""
+        return f"{self.base}/ui/cases/{case_id}"
+
+    def page(self) -> str:
+        """The review's own page in the dashboard."""
+        return f"{self.base}/ui/review?{urlencode({'week': self.week.name})}"
+
+    def escalated(self, week: Week | None = None, **wanted: str) -> str:
+        """The cases with an escalation in the week matching `wanted`."""
+        first, last = (week or self.week).days
+        return self.cases(escalation_from=first, escalation_to=last, **wanted)
+
+    def resolved(self, **wanted: str) -> str:
+        """The cases resolved in the week matching `wanted`."""
+        first, last = self.week.days
+        return self.cases(resolved_from=first, resolved_to=last, **wanted)
+
+    def opened(self, week: Week | None = None) -> str:
+        """The cases opened in the week."""
+        first, last = (week or self.week).days
+        return self.cases(opened_from=first, opened_to=last)
+
+    def four_weeks(self, holder: str) -> str:
+        """A person's escalated cases over the four weeks the training gaps read."""
+        first = self.week.before().before().before().days[0]
+        return self.cases(holder=holder, escalation_from=first, escalation_to=self.week.days[1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,3 +254,20 @@ def _slowest(session: Session, week: Week) -> tuple[Slow, ...]:
         Slow(case_id, subject, level, team, round((seconds or 0) / 3600, 1))
         for case_id, subject, level, team, seconds in rows
     )
+
+
+def sla_words(review: Review) -> list[tuple[str, str, str]]:
+    """Each SLA metric's compliance this week and the week before, in words."""
+    found = []
+    for metric, name in SLA_NAMES.items():
+        now, before = review.kpis.sla.get(metric), review.kpis_before.sla.get(metric)
+        if now is None and before is None:
+            continue
+        found.append((name, _compliance(now), _compliance(before)))
+    return found
+
+
+def _compliance(figures: Compliance | None) -> str:
+    if figures is None or figures.compliance is None:
+        return "—"
+    return f"{figures.compliance:.0%} ({figures.met} met, {figures.breached} breached)"

@@ -1,5 +1,5 @@
-"""The learning API: lessons (write one down about a case, search them), kudos, and the
-recurring topics among escalated cases."""
+"""The learning API: lessons about a case, kudos, the recurring topics among escalated cases,
+and a manager's weekly review mail."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import select
 
-from escalon.auth.access import Reader, Staff
+from escalon.auth.access import Reader, Staff, Supervisor
 from escalon.cases.models import Case
 from escalon.errors import Invalid, error_responses
-from escalon.learning import kudos, topic_runs
+from escalon.learning import kudos, review_mail, topic_runs
 from escalon.learning import lessons as learned
 from escalon.learning.kudos import KudosIn, KudosOut
 from escalon.learning.lessons import LessonIn, LessonOut
+from escalon.learning.review_mail import ReviewMailIn, ReviewMailOut
 from escalon.request_params import DateTime, instant_us
 
 router = APIRouter(prefix="/api/v1")
@@ -94,3 +95,27 @@ def latest_topics(context: Reader) -> topic_runs.TopicsOut:
     growing ones, then by size; each with the case list behind its counts."""
     with context.db.read() as session:
         return topic_runs.topics_out(topic_runs.latest(session, scope=context.scope(session)))
+
+
+@router.get("/review-mail", tags=["learning"], responses=error_responses(401, 403))
+def my_review_mail(context: Supervisor) -> ReviewMailOut:
+    """Whether the weekly escalation review comes to you by mail, where, and when."""
+    with context.db.read() as session:
+        return review_mail.subscription(
+            session, user_id=context.principal.user_id, settings=context.services.settings
+        )
+
+
+@router.put("/review-mail", tags=["learning"], responses=error_responses(401, 403, 422))
+def choose_review_mail(body: ReviewMailIn, context: Supervisor) -> ReviewMailOut:
+    """Opt out of the weekly review mail (`subscribed: false`), or back in."""
+    with context.db.write() as session:
+        review_mail.set_subscribed(
+            session,
+            user_id=context.principal.user_id,
+            subscribed=body.subscribed,
+            now=context.now(),
+        )
+        return review_mail.subscription(
+            session, user_id=context.principal.user_id, settings=context.services.settings
+        )

@@ -384,7 +384,7 @@ def _row(
 def pending_row(
     *,
     key: str,
-    case_id: int,
+    case_id: int | None,  # None: a message about no case (the weekly review)
     kind: str,
     channel: str,
     recipient: str,

@@ -205,7 +205,8 @@ def ascii_domain(address: str) -> str:
 
 
 class EmailTransport:
-    """Sends plain-text e-mail through the configured SMTP server (or logs it without one)."""
+    """Sends e-mail through the configured SMTP server (or logs it without one): plain text,
+    with an HTML alternative when the message's payload carries one (`html`)."""
 
     def __init__(self, settings: Settings, *, keep_open: bool = False) -> None:
         self.settings = settings
@@ -243,8 +244,12 @@ class EmailTransport:
             email["References"] = str(thread)
         # smtplib flattens with mbox "From " quoting, which would turn a line of the text that
         # starts with "From " into ">From ": such a text travels in base64, unchanged.
-        mangled = any(line.startswith("From ") for line in message.body.splitlines())
-        email.set_content(message.body, cte="base64" if mangled else None)
+        email.set_content(message.body, cte=_transfer_encoding(message.body))
+        html = message.payload.get("html")
+        if isinstance(html, str) and html:
+            # The same content laid out as a page (the weekly review), for mail programs that
+            # show HTML; the text stays first, for the others.
+            email.add_alternative(html, subtype="html", cte=_transfer_encoding(html))
         for filename, content_type, data in message.attachments:
             maintype, _, subtype = content_type.partition("/")
             email.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
@@ -325,6 +330,12 @@ class EmailTransport:
         if settings.smtp_username:
             smtp.login(settings.smtp_username, settings.smtp_password or "")
         return smtp
+
+
+def _transfer_encoding(text: str) -> str | None:
+    """base64 for a text with a line starting "From " (smtplib's mbox quoting would turn it
+    into ">From "), else the email package's own choice."""
+    return "base64" if any(line.startswith("From ") for line in text.splitlines()) else None
 
 
 def _answers(smtp: smtplib.SMTP) -> bool:

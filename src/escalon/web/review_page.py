@@ -3,60 +3,49 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from escalon.learning.review import Review, Week, last_full_week, parse_week, weekly_review
+from escalon.learning import review_mail
+from escalon.learning.review import (
+    Links,
+    Review,
+    last_full_week,
+    parse_week,
+    sla_words,
+    weekly_review,
+)
 from escalon.web import charts
 from escalon.web.charts import Chart
-from escalon.web.common import Parts, Visit, page, supervisor_visit, templates
+from escalon.web.common import (
+    Csrf,
+    Parts,
+    Visit,
+    forbidden,
+    form_visit,
+    page,
+    redirect,
+    supervisor_visit,
+    templates,
+)
 from escalon.web.numbers_page import Param
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 _WHO = "Only supervisors and managers see the weekly review."
-METRIC_NAMES = {
-    "first_response": "First response",
-    "next_response": "Next response",
-    "periodic_update": "Periodic update",
-    "resolution": "Resolution",
-}
 
 
 @dataclass(frozen=True, slots=True)
-class ReviewView:
+class ReviewView(Links):
     """A review with its charts, and where its links point (absolute in a file or a mail)."""
 
     review: Review
-    base: str
 
-    def cases(self, **wanted: str) -> str:
-        """The dashboard's list of the cases a figure counted."""
-        return f"{self.base}/ui/queue?{urlencode({'status': 'any', **wanted})}"
-
-    def case(self, case_id: int) -> str:
-        return f"{self.base}/ui/cases/{case_id}"
-
-    def escalated(self, week: Week | None = None, **wanted: str) -> str:
-        """The cases with an escalation in the week matching `wanted`."""
-        first, last = (week or self.review.week).days
-        return self.cases(escalation_from=first, escalation_to=last, **wanted)
-
-    def resolved(self, **wanted: str) -> str:
-        first, last = self.review.week.days
-        return self.cases(resolved_from=first, resolved_to=last, **wanted)
-
-    def opened(self, week: Week | None = None) -> str:
-        first, last = (week or self.review.week).days
-        return self.cases(opened_from=first, opened_to=last)
-
-    def four_weeks(self, holder: str) -> str:
-        """A person's escalated cases over the four weeks the training gaps read."""
-        first = self.review.week.before().before().before().days[0]
-        return self.cases(
-            holder=holder, escalation_from=first, escalation_to=self.review.week.days[1]
-        )
+    @classmethod
+    def of(cls, review: Review, base: str) -> ReviewView:
+        """The review's view, its links starting with `base`."""
+        return cls(review.week, base.rstrip("/"), review)
 
     def bars(self, title: str, pairs: tuple[tuple[str, int], ...], heading: str) -> Chart:
         return charts.bar_chart(
@@ -69,28 +58,21 @@ class ReviewView:
     @property
     def metrics(self) -> list[tuple[str, str, str]]:
         """Each SLA metric's compliance this week and the week before, in words."""
-        found = []
-        for metric, name in METRIC_NAMES.items():
-            now, before = self.review.kpis.sla.get(metric), self.review.kpis_before.sla.get(metric)
-            if now is None and before is None:
-                continue
-            found.append((name, _compliance(now), _compliance(before)))
-        return found
+        return sla_words(self.review)
 
 
-def _compliance(figures: object) -> str:
-    compliance = getattr(figures, "compliance", None)
-    if compliance is None:
-        return "—"
-    return f"{compliance:.0%} ({figures.met} met, {figures.breached} breached)"  # type: ignore[attr-defined]
-
-
-def render_review(review: Review, base: str) -> str:
-    """The review as a standalone HTML document, its links starting with `base`."""
-    view = ReviewView(review, base.rstrip("/"))
+def render_review(review: Review, base: str, *, note: str | None = None) -> str:
+    """The review as a standalone HTML document, its links starting with `base`; `note` closes
+    it (a mail says why it came)."""
+    view = ReviewView.of(review, base)
     return templates.get_template("review.html").render(
-        csp_nonce="", visit=None, view=view, standalone=True
+        csp_nonce="", visit=None, view=view, standalone=True, note=note, mail=None
     )
+
+
+def render_review_mail(review: Review, base: str) -> str:
+    """The review as the HTML part of a manager's weekly mail."""
+    return render_review(review, base, note=review_mail.OPT_OUT_NOTE)
 
 
 @router.get("/review", response_class=HTMLResponse)
@@ -106,4 +88,42 @@ def review_page(request: Request, parts: Parts, week: Param = None) -> Response:
         except ValueError as error:
             return page("notice.html", 400, title="No such week", text=str(error), visit=visit)
         review = weekly_review(session, chosen, now=now)
-    return page("review.html", visit=visit, view=ReviewView(review, ""), standalone=False)
+        mail = review_mail.subscription(
+            session, user_id=visit.principal.user_id, settings=parts.settings
+        )
+    return page(
+        "review.html",
+        visit=visit,
+        view=ReviewView.of(review, ""),
+        standalone=False,
+        note=None,
+        mail=mail,
+    )
+
+
+@router.post("/review/mail", response_class=HTMLResponse)
+def review_mail_choice(
+    request: Request,
+    parts: Parts,
+    subscribed: Annotated[Literal["yes", "no"], Form()],
+    week: Annotated[str, Form(max_length=20)] = "",
+    csrf_token: Csrf = "",
+) -> Response:
+    """A supervisor's own choice: the weekly review by mail, or not; back to the review."""
+    visit = form_visit(request, parts, csrf_token)
+    if not isinstance(visit, Visit):
+        return visit
+    if not visit.supervises:
+        return forbidden(_WHO)
+    with parts.database.write() as session:
+        review_mail.set_subscribed(
+            session,
+            user_id=visit.principal.user_id,
+            subscribed=subscribed == "yes",
+            now=parts.clock.now_us(),
+        )
+    try:
+        back = f"/ui/review?week={parse_week(week).name}"
+    except ValueError:
+        back = "/ui/review"  # only a week this page names goes into the address
+    return redirect(back)

@@ -1,5 +1,5 @@
-"""The worker's loops: timers, outbox delivery and the daily topics, each in a thread, stopping
-gracefully.
+"""The worker's loops: timers, outbox delivery, the daily topics and the weekly review mail,
+each in a thread, stopping gracefully.
 
 Polling keeps the timers correct: after each tick the loop sleeps until the next due instant,
 at most `worker_poll_seconds`. On PostgreSQL a LISTEN connection wakes it early when a request
@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from escalon.database.dialect import NOTIFY_CHANNEL
-from escalon.learning import topic_runs
+from escalon.learning import review_mail, topic_runs
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
 from escalon.services import Services
+from escalon.web.review_page import render_review_mail
 from escalon.worker.timers import next_due, tick
 
 log = logging.getLogger("escalon.worker")
@@ -29,6 +30,9 @@ US = 1_000_000
 MAX_BACKOFF_SECONDS = 5.0
 # How often the topics loop looks whether today's run is due: a read, mostly finding nothing.
 TOPICS_LOOK_SECONDS = 600.0
+# How often a due week's review is looked at again: a manager added (or opting back in) during
+# the week gets it within this long.
+REVIEW_MAIL_POLL_SECONDS = 60.0
 
 
 class Loop:
@@ -69,7 +73,7 @@ class Loop:
 
 
 class Worker:
-    """The timer loop, the outbox loop and the topics loop over one database."""
+    """The timer loop, the outbox loop, the topics loop and the review-mail loop over one database."""
 
     def __init__(
         self,
@@ -79,6 +83,7 @@ class Worker:
         outbox: bool = True,
         topics: bool = True,
         metrics: Metrics | None = None,
+        review: bool | None = None,
     ) -> None:
         self.services = services
         # Where the firing lag of every tick is observed (the process's /metrics).
@@ -91,6 +96,10 @@ class Worker:
             self.loops.append(Loop("outbox", self.outbox_step, self.stop_event))
         if topics:
             self.loops.append(Loop("topics", self.topics_step, self.stop_event))
+        # The weekly review mail (ESCALON_REVIEW_MAIL) goes with the timers unless told.
+        wanted = (services.settings.review_mail and timers) if review is None else review
+        if wanted:
+            self.loops.append(Loop("review-mail", self.review_mail_step, self.stop_event))
         self.threads: list[threading.Thread] = []
         self.listener: threading.Thread | None = None
         self.fired = 0
@@ -158,6 +167,24 @@ class Worker:
                 stored.cases,
             )
         return TOPICS_LOOK_SECONDS
+
+    def review_mail_step(self) -> float:
+        """Queue the due week's review for the managers who have not had it; the seconds until
+        it is worth looking again."""
+        services = self.services
+        schedule = review_mail.Schedule.from_settings(services.settings)
+        now = services.clock.now_us()
+        queued = review_mail.send_due(
+            services.database, schedule, now=now, render_html=render_review_mail
+        )
+        if queued.recipients:
+            log.info(
+                "review mail: week %s queued for %d manager(s)",
+                queued.week.name,
+                len(queued.recipients),
+            )
+        until = (schedule.next_at(now) - services.clock.now_us()) / US
+        return max(0.0, min(until, REVIEW_MAIL_POLL_SECONDS))
 
     def start(self) -> None:
         """Start every loop in its own thread (and the PostgreSQL listener)."""
