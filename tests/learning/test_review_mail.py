@@ -46,7 +46,7 @@ def settings(ws: Workspace, **overrides: Any) -> Settings:
 def worker(ws: Workspace) -> Worker:
     """A worker over the workspace that runs only the review mail."""
     services = build_services(settings(ws), database=ws.database, clock=ws.clock)
-    return Worker(services, timers=False, outbox=False, review=True)
+    return Worker(services, timers=False, outbox=False, topics=False, review=True)
 
 
 def add_user(ws: Workspace, username: str, role: str, email: str | None = None) -> int:
@@ -280,7 +280,8 @@ def test_the_worker_runs_the_review_mail_only_when_switched_on(workspace: Worksp
         )
         return [loop.name for loop in Worker(services).loops]
 
-    assert loops() == ["timers", "outbox", "review-mail"]
-    assert loops(review_mail=False) == ["timers", "outbox"]
+    assert loops() == ["timers", "outbox", "topics", "review-mail"]
+    assert loops(review_mail=False) == ["timers", "outbox", "topics"]
     services = build_services(settings(workspace), database=workspace.database)
-    assert [loop.name for loop in Worker(services, timers=False).loops] == ["outbox"]
+    without_timers = Worker(services, timers=False, topics=False)
+    assert [loop.name for loop in without_timers.loops] == ["outbox"]
