@@ -128,6 +128,8 @@ def test_the_case_page_suggests_articles_and_the_reply_sends_the_chosen_one(
     assert sent.status_code == 303, sent.text
     [row] = outbox(workspace, kind="reply")
     assert [article["slug"] for article in row.payload["articles"]] == ["reset-password"]
+    timeline = case_page(ana, case_id)
+    assert 'With help articles: <a href="/ui/kb/reset-password">reset-password</a>' in timeline
     refused = post_case_form(
         ana, case_id, "messages", body="Internal", kind="note", articles="reset-password"
     )

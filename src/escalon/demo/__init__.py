@@ -97,7 +97,7 @@ root_causes:
 # The demo's acknowledgements carry the help article that answers a first message well.
 DEMO_KNOWLEDGE = """
 knowledge:
-  acknowledgement_article: 0.3
+  acknowledgement_article: 0.35
 """
 
 

@@ -34,6 +34,7 @@ class Entry:
     message_id: int | None = None
     delivery: DeliveryOut | None = None  # a reply sent from Escalon: how far it got
     attachments: tuple[AttachmentOut, ...] = ()
+    articles: tuple[str, ...] = ()  # the help articles a reply sent, by name
 
     @property
     def delivery_text(self) -> str:
@@ -357,6 +358,7 @@ def timeline(
             message.id,
             message.delivery,
             tuple(message.attachments),
+            tuple(str(name) for name in (message.details or {}).get("articles") or ()),
         )
         lines.append((at_us, (order, 0, 0), entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
