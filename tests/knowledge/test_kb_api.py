@@ -9,7 +9,9 @@ from typing import Any
 from escalon.admin_audit.models import AdminAuditEntry
 from escalon.knowledge.articles import read_folder
 from escalon.knowledge.service import import_articles
+from escalon.learning import topic_runs
 from tests.builders.cases import open_case
+from tests.builders.dashboard import signed_in
 from tests.builders.knowledge import (
     INTERNAL,
     PASSWORD,
@@ -18,6 +20,7 @@ from tests.builders.knowledge import (
     write_articles,
 )
 from tests.builders.paths import REPO
+from tests.builders.topics import escalated_themes
 from tests.builders.workspace import Workspace
 
 HELP_CENTRE = REPO / "bench" / "kb_articles"
@@ -184,3 +187,26 @@ def escalate(ws: Workspace, case_id: int) -> None:
         headers=ws.headers("agent"),
     )
     assert response.status_code == 200, response.text
+
+
+def test_gaps_also_name_the_recurring_topics_no_article_answers(workspace: Workspace) -> None:
+    themed = escalated_themes(workspace)
+    topic_runs.store_now(workspace.database, clock=workspace.clock, count=4)
+    with workspace.database.write() as session:
+        import_articles(
+            session, read_folder(HELP_CENTRE), author="test", now=workspace.clock.now_us()
+        )
+    answer = workspace.client.get("/api/v1/kb/gaps", headers=workspace.headers("supervisor"))
+    assert answer.status_code == 200, answer.text
+    topics = [row for row in answer.json() if row["kind"] == "topic"]
+    assert len(topics) == 4
+    first = topics[0]
+    # No article of the help centre is about the app crashing: that topic is the gap.
+    assert first["gap"] is True
+    assert first["samples"]
+    assert set(first["samples"]) <= themed.of("crash")
+    assert first["unanswered"] == len(themed.of("crash"))
+    answered = [row for row in topics if not row["gap"]]
+    assert len(answered) == 3  # refunds, passwords and parcels have their articles
+    page = signed_in(workspace, "supervisor").get("/ui/kb").text
+    assert f'href="/ui/queue?status=any&amp;topic={first["topic_id"]}"' in page

@@ -1,9 +1,11 @@
-"""Knowledge gaps: categories whose escalated cases the knowledge base seldom answers, so the
-team knows which articles to write first."""
+"""Knowledge gaps: categories and recurring topics whose escalated cases the knowledge base
+seldom answers, so the team knows which articles to write first."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import Select, select
@@ -12,6 +14,8 @@ from sqlalchemy.orm import Session
 from escalon.cases import visibility
 from escalon.cases.models import Case, Escalation
 from escalon.knowledge import matching
+from escalon.learning import topic_runs
+from escalon.learning.models import TopicCase
 
 DAY_US = 86_400_000_000
 # The newest escalated cases of the window that are read: a bound on a page's work.
@@ -22,12 +26,16 @@ MIN_ESCALATED = 3
 GAP_SHARE = 0.5
 SAMPLES = 5
 UNCATEGORISED = "(no category)"
+Group = TypeVar("Group", str, int)  # a category, or a topic's id
 
 
 class Gap(BaseModel):
-    """A category's escalated cases against the articles that answer them."""
+    """A category's (or a recurring topic's) escalated cases against the articles that answer
+    them."""
 
-    category: str
+    kind: Literal["category", "topic"] = "category"
+    category: str  # the category, or the topic's distinctive words
+    topic_id: int | None = None  # the topic, for the case list's `topic` filter
     escalated: int
     unanswered: int
     share: float  # unanswered / escalated
@@ -52,34 +60,69 @@ def gaps(
     condition = scope.where()
     if condition is not None:
         query = query.where(condition)
-    found = session.execute(query).all()
+    found = [(case_id, category or UNCATEGORISED) for case_id, category in session.execute(query)]
+    return _gaps_first(
+        _gap(missed, count, category=name) for name, (count, missed) in _counted(session, found)
+    )
+
+
+def topic_gaps(session: Session, *, scope: visibility.Scope = visibility.EVERYTHING) -> list[Gap]:
+    """Each topic of the latest topic run (escalated cases, `escalon.learning.topic_runs`)
+    against the articles that answer its cases, gaps first."""
+    run = topic_runs.latest(session, scope=scope)
+    if run is None:
+        return []
+    query = (
+        select(TopicCase.case_id, TopicCase.topic_id)
+        .join(Case, Case.id == TopicCase.case_id)
+        .where(TopicCase.run_id == run.id)
+        .order_by(TopicCase.case_id.desc())
+        .limit(MAX_CASES)
+    )
+    condition = scope.where()
+    if condition is not None:
+        query = query.where(condition)
+    names = {topic.id: topic.name for topic in run.topics}
+    found = [(case_id, topic_id) for case_id, topic_id in session.execute(query)]
+    return _gaps_first(
+        _gap(missed, count, kind="topic", category=names.get(topic, str(topic)), topic_id=topic)
+        for topic, (count, missed) in _counted(session, found)
+    )
+
+
+def _counted(
+    session: Session, found: Sequence[tuple[int, Group]]
+) -> list[tuple[Group, tuple[int, list[int]]]]:
+    """Each group's escalated cases (of `found`: case, group) and those no article answers."""
     if not found:
         return []
     texts = matching.case_texts(session, [case_id for case_id, _ in found])
     answers = matching.answered(session, [texts.get(case_id, "") for case_id, _ in found])
-    escalated: dict[str, int] = defaultdict(int)
-    unanswered: dict[str, list[int]] = defaultdict(list)
-    for (case_id, category), answer in zip(found, answers, strict=True):
-        name = category or UNCATEGORISED
-        escalated[name] += 1
+    escalated: dict[Group, int] = defaultdict(int)
+    unanswered: dict[Group, list[int]] = defaultdict(list)
+    for (case_id, group), answer in zip(found, answers, strict=True):
+        escalated[group] += 1
         if not answer:
-            unanswered[name].append(case_id)
-    rows = []
-    for name, count in escalated.items():
-        missed = unanswered[name]
-        share = len(missed) / count
-        rows.append(
-            Gap(
-                category=name,
-                escalated=count,
-                unanswered=len(missed),
-                share=round(share, 3),
-                gap=count >= MIN_ESCALATED and share >= GAP_SHARE,
-                samples=missed[:SAMPLES],
-            )
-        )
-    rows.sort(key=lambda row: (not row.gap, -row.unanswered, -row.escalated, row.category))
-    return rows
+            unanswered[group].append(case_id)
+    return [(group, (count, unanswered[group])) for group, count in escalated.items()]
+
+
+def _gap(missed: list[int], count: int, **names: Any) -> Gap:
+    share = len(missed) / count
+    return Gap(
+        **names,
+        escalated=count,
+        unanswered=len(missed),
+        share=round(share, 3),
+        gap=count >= MIN_ESCALATED and share >= GAP_SHARE,
+        samples=missed[:SAMPLES],
+    )
+
+
+def _gaps_first(rows: Iterable[Gap]) -> list[Gap]:
+    return sorted(
+        rows, key=lambda row: (not row.gap, -row.unanswered, -row.escalated, row.category)
+    )
 
 
 def _escalated(since: int, until: int | None) -> Select[int]:

@@ -107,8 +107,9 @@ def case_articles(
 def knowledge_gaps(
     context: Supervisor, days: Annotated[int, Query(ge=1, le=366)] = 30
 ) -> list[gaps.Gap]:
-    """Categories whose escalated cases of the last `days` often have no article answering them."""
+    """Categories whose escalated cases of the last `days` often have no article answering
+    them, then the recurring topics of the latest topic run likewise; gaps first in each."""
     with context.db.read() as session:
-        return gaps.gaps(
-            session, since=context.now() - days * gaps.DAY_US, scope=context.scope(session)
-        )
+        scope = context.scope(session)
+        by_category = gaps.gaps(session, since=context.now() - days * gaps.DAY_US, scope=scope)
+        return [*by_category, *gaps.topic_gaps(session, scope=scope)]

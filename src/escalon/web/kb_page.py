@@ -57,15 +57,12 @@ def kb_page(
         )
         found = [service.article_out(row) for row in rows]
         known = service.categories(session)
-        shown_gaps = (
-            gaps.gaps(
-                session,
-                since=parts.clock.now_us() - GAP_DAYS * gaps.DAY_US,
-                scope=scope_of(session, visit, parts),
-            )
-            if visit.supervises
-            else []
-        )
+        shown_gaps, topic_gaps = [], []
+        if visit.supervises:
+            scope = scope_of(session, visit, parts)
+            since = parts.clock.now_us() - GAP_DAYS * gaps.DAY_US
+            shown_gaps = gaps.gaps(session, since=since, scope=scope)
+            topic_gaps = gaps.topic_gaps(session, scope=scope)
     return page(
         "kb.html",
         visit=visit,
@@ -75,6 +72,7 @@ def kb_page(
         category=category or "",
         archived=archived == "1",
         gaps=shown_gaps,
+        topic_gaps=topic_gaps,
         gap_days=GAP_DAYS,
     )
 
