@@ -43,6 +43,7 @@ from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
 from escalon.web import review_page as web_review
 from escalon.web import views as web_views
+from escalon.web import what_if_page as web_what_if
 
 DESCRIPTION = """\
 Escalation management for customer support teams.
@@ -77,6 +78,7 @@ ROUTERS = (
     web_kb.router,
     web_review.router,
     web_policy.router,
+    web_what_if.router,
     case_page.router,
     web_mail_review.router,
 )

@@ -159,5 +159,5 @@ class ComparisonView:
 def render_comparison(result: dict[str, Any]) -> str:
     """The comparison as a standalone HTML page."""
     return templates.get_template("compare.html").render(
-        csp_nonce="", visit=None, view=ComparisonView(result)
+        csp_nonce="", visit=None, view=ComparisonView(result), intro=""
     )
