@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup
 
+from escalon.cases.visibility import Scope
 from escalon.demo import policy_text
 from escalon.policies.history import history
 from tests.builders.cases import open_case
@@ -64,7 +65,7 @@ def test_a_candidate_is_replayed_against_the_active_version_on_the_last_days(
     assert 'id="what-if"' in form
     answer = sara.get(f"/ui/policy/what-if?version={version}&days=7")
     assert answer.status_code == 200, answer.text
-    assert "5 cases opened in the last 7 days" in answer.text
+    assert "5 cases opened in the last 7 days that you may see" in answer.text
     figures = headline(answer.text)
     assert figures["Cases"] == ("5", "5")
     # Replayed, the active version escalates what it escalated live; the candidate does not.
@@ -97,6 +98,18 @@ def test_only_supervisors_compare_and_nothing_to_replay_says_so(workspace: Works
     sara = signed_in(workspace, "supervisor")
     empty = sara.get(f"/ui/policy/what-if?version={version}&days=7")
     assert empty.status_code == 200
-    assert "No case was opened in the last 7 days" in empty.text
+    assert "No case you may see was opened in the last 7 days" in empty.text
     assert sara.get("/ui/policy/what-if?version=999").status_code == 404
     assert sara.get(f"/ui/policy/what-if?version={version}&days=400").status_code == 422
+
+
+def test_a_supervisor_who_sees_some_teams_replays_their_cases_only(workspace: Workspace) -> None:
+    open_case(workspace, subject="Refund", body="Refund my order please", category="billing")
+    open_case(workspace, subject="Broken", body="It broke.")
+    now = workspace.clock.now_us()
+    finance = Scope(everything=False, teams=frozenset({"finance"}))
+    with workspace.database.read() as session:
+        every = history(session, since=now - 86_400_000_000, until=now + 1)
+        theirs = history(session, since=now - 86_400_000_000, until=now + 1, scope=finance)
+    assert (every.cases, theirs.cases) == (2, 1)
+    assert all('"case": "1"' in line for line in theirs.lines)  # the billing case, routed

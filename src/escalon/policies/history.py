@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from escalon.cases import visibility
 from escalon.cases.models import AuditEntry, Case, Message
 from escalon.core.events import EVENT_TYPES
 from escalon.core.state import from_us
@@ -33,16 +34,20 @@ class History:
     cut: bool  # more cases were opened in the window than were told again
 
 
-def history(session: Session, *, since: int, until: int) -> History:
-    """The replay events of the cases opened in [since, until), the newest `MAX_CASES`."""
-    cases = dict(
-        session.execute(
-            select(Case.id, Case.subject)
-            .where(Case.opened_at >= since, Case.opened_at < until)
-            .order_by(Case.opened_at.desc(), Case.id.desc())
-            .limit(MAX_CASES + 1)
-        ).all()
+def history(
+    session: Session, *, since: int, until: int, scope: visibility.Scope = visibility.EVERYTHING
+) -> History:
+    """The replay events of the cases in `scope` opened in [since, until), the newest
+    `MAX_CASES`."""
+    query = (
+        select(Case.id, Case.subject)
+        .where(Case.opened_at >= since, Case.opened_at < until)
+        .order_by(Case.opened_at.desc(), Case.id.desc())
+        .limit(MAX_CASES + 1)
     )
+    if (condition := scope.where()) is not None:
+        query = query.where(condition)
+    cases = dict(session.execute(query).all())
     cut = len(cases) > MAX_CASES
     if cut:
         cases.pop(min(cases))

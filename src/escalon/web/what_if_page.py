@@ -14,6 +14,7 @@ from escalon.policies import service
 from escalon.policies.history import MAX_CASES, History, history
 from escalon.replay.compare import compare_files
 from escalon.replay.local import needs_detector
+from escalon.web.access import scope_of
 from escalon.web.common import Parts, Visit, page, supervisor_visit
 from escalon.web.compare_report import ComparisonView
 from escalon.web.policy_page import MAX_ID
@@ -48,13 +49,16 @@ def what_if_page(
         except PolicyInvalid as error:
             return _notice(visit, 409, "This version cannot be replayed", str(error))
         now = parts.clock.now_us()
-        past = history(session, since=now - days * DAY_US, until=now)
+        # A supervisor who sees some teams' cases replays those (ESCALON_CASE_VISIBILITY).
+        scope = scope_of(session, visit, parts)
+        past = history(session, since=now - days * DAY_US, until=now, scope=scope)
     if not past.cases:
         return _notice(
             visit,
             200,
             "Nothing to replay",
-            f"No case was opened in the last {days} days: there is no history to compare on.",
+            f"No case you may see was opened in the last {days} days: there is no history to "
+            "compare on.",
         )
     result = _compare(parts, active, proposed, past, now)
     return page(
@@ -85,7 +89,8 @@ def _intro(past: History, days: int, version_id: int) -> str:
     cut = f" (the newest {MAX_CASES:,}: more were opened)" if past.cut else ""
     return (
         f"A is the active version, B stored version #{version_id}. Both replayed the "
-        f"{past.cases:,} cases opened in the last {days} days{cut}, told again from the audit "
+        f"{past.cases:,} cases opened in the last {days} days that you may see{cut}, told again "
+        "from the audit "
         "trail: what customers and people did stays as it happened, what the policy decided "
         "is decided anew. Replies and resolutions happened at their recorded times whatever "
         "B would have decided, so B's later effects are an estimate."
