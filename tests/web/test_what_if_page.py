@@ -70,6 +70,10 @@ def test_a_candidate_is_replayed_against_the_active_version_on_the_last_days(
     assert figures["Cases"] == ("5", "5")
     # Replayed, the active version escalates what it escalated live; the candidate does not.
     assert figures["Escalated cases"] == ("3", "0")
+    # Each case that ends differently links to its page.
+    differing = BeautifulSoup(answer.text, "html.parser").find("section", id="differences")
+    assert differing is not None
+    assert len(differing.select('tbody th a[href^="/ui/cases/"]')) == 3
 
 
 def test_the_history_tells_each_case_again_with_its_words(workspace: Workspace) -> None:
