@@ -14,6 +14,8 @@ from bs4 import BeautifulSoup
 from sqlalchemy import func, select
 
 from escalon.auth import service as auth
+from escalon.channels.mail import receive_email
+from escalon.channels.models import InboundEmail
 from escalon.composition import build_services
 from escalon.config import Settings
 from escalon.learning import review_mail
@@ -23,6 +25,7 @@ from escalon.notifications.models import OutboxMessage
 from escalon.worker.runner import Worker
 from tests.builders.causes import escalated_case
 from tests.builders.dashboard import csrf_of, signed_in
+from tests.builders.mail import mail
 from tests.builders.notifications import outbox
 from tests.builders.workspace import Workspace
 from tests.support.smtp import SmtpServer
@@ -285,3 +288,33 @@ def test_the_worker_runs_the_review_mail_only_when_switched_on(workspace: Worksp
     services = build_services(settings(workspace), database=workspace.database)
     without_timers = Worker(services, timers=False, topics=False)
     assert [loop.name for loop in without_timers.loops] == ["outbox"]
+
+
+def test_a_managers_reply_to_the_review_is_held_not_opened_as_a_customers_case(
+    workspace: Workspace,
+) -> None:
+    escalated_case(workspace)
+    workspace.clock.set(DUE)
+    worker(workspace).review_mail_step()
+    [sent, *_] = outbox(workspace, kind="review")
+    assert sent.message_id
+    cases_before = workspace.client.get("/api/v1/cases", headers=workspace.headers()).json()
+    answer = mail(
+        "Thanks, let's talk about the crash on Monday.",
+        subject=f"Re: {SUBJECT}",
+        sender="Sara <sara@example.org>",
+        message_id="<reply-to-review@example.org>",
+        In_Reply_To=sent.message_id,
+        References=sent.message_id,
+    )
+    received = receive_email(
+        workspace.database, answer.as_bytes(), now=workspace.clock.now_us(), source="smtp"
+    )
+    assert (received.outcome, received.case_id) == ("held", None)
+    with workspace.database.read() as session:
+        reason = session.scalar(
+            select(InboundEmail.hold_reason).where(InboundEmail.id == received.inbound_id)
+        )
+    assert reason == "staff_reply"
+    cases_after = workspace.client.get("/api/v1/cases", headers=workspace.headers()).json()
+    assert len(cases_after["items"]) == len(cases_before["items"])

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 from typing import Any
@@ -71,6 +71,8 @@ HOLD_REASONS = {
     "no_policy": "no policy is active, so the mail cannot open a case",
     "failed": "taking the mail into a case failed",
     "sender_limit": "its sender is over the per-sender limit",
+    "staff_reply": "it answers a mail Escalon sent to staff about no case (a weekly review): "
+    "held rather than opened as a customer's case",
 }
 
 
@@ -539,6 +541,8 @@ def _take(session: Session, job: _Job, intake: Intake, now: int) -> Received:
             "that a flood opens no cases; retry it to take it"
         )
         return _hold(session, job, "sender_limit", problem, now)
+    if mail.case_token is None and _answers_staff_mail(session, mail.thread_ids):
+        return _hold(session, job, "staff_reply", HOLD_REASONS["staff_reply"], now)
     trust = intake.trust
     verified = trust.authserv_id is None or sender_verified(mail, trust.authserv_id)
     plan = _plan(session, mail, verified)
@@ -765,6 +769,17 @@ def _handled(session: Session, inbound_id: int, by: str, now: int) -> None:
 
 def _has_active_policy(session: Session) -> bool:
     return session.scalar(select(PolicyVersion.id).where(PolicyVersion.active)) is not None
+
+
+def _answers_staff_mail(session: Session, references: Sequence[str]) -> bool:
+    """Whether the mail answers one Escalon sent about no case, and no mail of a case."""
+    if not references:
+        return False
+    cut = [reference[:200] for reference in references]
+    rows = session.execute(
+        select(OutboxMessage.case_id).where(OutboxMessage.message_id.in_(cut))
+    ).all()
+    return bool(rows) and all(case_id is None for (case_id,) in rows)
 
 
 def _case_of_reference(session: Session, reference: str) -> int | None:

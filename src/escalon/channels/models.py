@@ -38,7 +38,7 @@ class InboundEmail(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     taken: Mapped[str | None] = mapped_column(String(64), unique=True)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("inbound_emails.id"))
-    # no_policy, failed, sender_limit: why a held mail is not in a case
+    # no_policy, failed, sender_limit, staff_reply: why a held mail is not in a case
     hold_reason: Mapped[str | None] = mapped_column(String(30))
     handled_by: Mapped[str | None] = mapped_column(String(200))  # who last retried or dismissed
     handled_at: Mapped[int | None] = mapped_column(Instant)

@@ -231,7 +231,7 @@ class InboundEmailOut(BaseModel):
     message_id: str | None
     size: int
     reason: str | None = Field(description="why it is held, or what happened to it")
-    hold_reason: str | None = Field(description="no_policy, failed or sender_limit")
+    hold_reason: str | None = Field(description="no_policy, failed, sender_limit or staff_reply")
     case_id: int | None
     duplicate_of: int | None = Field(description="the delivery of the same mail that took it")
     handled_by: str | None = Field(description="who last retried or dismissed it")
