@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.testclient import TestClient
 from httpx import Response
 
 from escalon.learning.kudos import board
@@ -116,3 +117,22 @@ def test_the_case_page_offers_kudos_and_the_numbers_page_shows_them(workspace: W
     numbers = workspace.client.get("/ui/numbers?days=7").text
     assert f"<strong>{holder}</strong> 1" in numbers
     assert "kudos from sara: stayed on it" in numbers
+
+
+def test_the_numbers_page_lists_kudos_only_for_cases_in_sight(
+    workspace: Workspace, teams: TestClient
+) -> None:
+    case_id = handled_case(workspace)  # escalated to the specialists: out of ana's sight
+    given = workspace.client.post(
+        "/api/v1/kudos",
+        json={"case_id": case_id, "person": "ana", "note": "clear hand-over"},
+        headers=workspace.headers("supervisor"),
+    )
+    assert given.status_code == 201, given.text
+    seen = teams.get(f"/api/v1/cases/{case_id}", headers=workspace.headers("agent"))
+    assert seen.status_code == 404  # under `teams` visibility ana no longer sees it
+    sign_in(teams, workspace.tokens["admin"])
+    assert "clear hand-over" in teams.get("/ui/numbers?days=7").text
+    ana = TestClient(teams.app)
+    sign_in(ana, workspace.tokens["agent"])
+    assert "clear hand-over" not in ana.get("/ui/numbers?days=7").text

@@ -514,8 +514,16 @@ def topics(session: Session, *, scope: visibility.Scope) -> Topics | None:
     )
 
 
-def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
-    """The page's figures and charts for the `days` days up to now, by `bucket` (day or week)."""
+def numbers(
+    session: Session,
+    *,
+    now: int,
+    days: int,
+    bucket: str,
+    scope: visibility.Scope = visibility.EVERYTHING,
+) -> Numbers:
+    """The page's figures and charts for the `days` days up to now, by `bucket` (day or week);
+    the kudos (which name cases) only of the cases in `scope`."""
     cut = buckets(now, days, BUCKET_DAYS[bucket])
     total = summary(session, since=cut[0].since, until=cut[-1].until, now=now)
     parts = [summary(session, since=b.since, until=b.until, now=now, state=total.now) for b in cut]
@@ -535,7 +543,7 @@ def numbers(session: Session, *, now: int, days: int, bucket: str) -> Numbers:
         _cause_rows(pareto, since, until),
         _rising_rows(rising, until),
         f"{_date(until - root_causes.WEEK_US)} – {_date(until - DAY_US)}",
-        kudos_board.board(session, since=since, until=until),
+        kudos_board.board(session, since=since, until=until, scope=scope),
     )
 
 
@@ -565,7 +573,10 @@ def numbers_page(
             return page(
                 "notice.html", 400, title="Cannot show these numbers", text=window, visit=visit
             )
-        content = numbers(session, now=parts.clock.now_us(), days=window[0], bucket=window[1])
+        scope = scope_of(session, visit, parts)
+        content = numbers(
+            session, now=parts.clock.now_us(), days=window[0], bucket=window[1], scope=scope
+        )
         # Counts are the whole team's, as every figure here; typical cases only those in sight.
-        content = replace(content, topics=topics(session, scope=scope_of(session, visit, parts)))
+        content = replace(content, topics=topics(session, scope=scope))
     return page("numbers.html", visit=visit, numbers=content)
