@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.builders.cases import open_case
 from tests.builders.workspace import Workspace
 
 PASSWORD = {
@@ -20,13 +21,6 @@ REFUND = {
     "body": "Cancelled orders are refunded to the card used within five working days. "
     "Partial refunds apply when part of an order has shipped.",
     "category": "billing",
-}
-SHIPPING = {
-    "slug": "track-a-parcel",
-    "title": "Track your parcel",
-    "body": "Every shipped order has a tracking number in its shipping confirmation. Open the "
-    "carrier's tracking page with it to see where your parcel is and when it arrives.",
-    "category": "delivery",
 }
 INTERNAL = {
     "slug": "fraud-checks",
@@ -48,3 +42,23 @@ def write_articles(ws: Workspace, *articles: dict[str, Any]) -> None:
     for article in articles:
         answer = write_article(ws, article)
         assert answer.status_code == 201, answer.text
+
+
+def cannot_sign_in(ws: Workspace) -> int:
+    """A case whose customer forgot their password: the password article answers it."""
+    opened = open_case(
+        ws,
+        subject="Cannot sign in",
+        body="I forgot my password and the sign-in page keeps refusing me. How do I reset it?",
+    )
+    return int(opened["id"])
+
+
+def archive(ws: Workspace, slug: str, version: int = 1) -> None:
+    """Archive an article as the supervisor (it must be accepted)."""
+    answer = ws.client.patch(
+        f"/api/v1/kb/articles/{slug}",
+        json={"archived": True},
+        headers=ws.headers("supervisor", **{"If-Match": f'"{version}"'}),
+    )
+    assert answer.status_code == 200, answer.text

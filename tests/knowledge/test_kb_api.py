@@ -16,6 +16,7 @@ from tests.builders.knowledge import (
     INTERNAL,
     PASSWORD,
     REFUND,
+    cannot_sign_in,
     write_article,
     write_articles,
 )
@@ -101,11 +102,7 @@ def test_the_articles_that_answer_a_case_best_first_and_never_archived_ones(
     workspace: Workspace,
 ) -> None:
     write_articles(workspace, PASSWORD, REFUND, INTERNAL)
-    case_id = open_case(
-        workspace,
-        subject="Cannot sign in",
-        body="I forgot my password and the sign-in page keeps refusing me. How do I reset it?",
-    )["id"]
+    case_id = cannot_sign_in(workspace)
 
     def suggested() -> list[str]:
         answer = workspace.client.get(

@@ -9,9 +9,15 @@ import re
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.builders.cases import open_case
 from tests.builders.dashboard import case_page, csrf_of, post_case_form, signed_in
-from tests.builders.knowledge import INTERNAL, PASSWORD, REFUND, write_articles
+from tests.builders.knowledge import (
+    INTERNAL,
+    PASSWORD,
+    REFUND,
+    archive,
+    cannot_sign_in,
+    write_articles,
+)
 from tests.builders.notifications import outbox
 from tests.builders.workspace import Workspace
 
@@ -111,11 +117,7 @@ def test_the_case_page_suggests_articles_and_the_reply_sends_the_chosen_one(
     workspace: Workspace,
 ) -> None:
     write_articles(workspace, PASSWORD, REFUND, INTERNAL)
-    case_id = open_case(
-        workspace,
-        subject="Cannot sign in",
-        body="I forgot my password and the sign-in page refuses me. How do I reset it?",
-    )["id"]
+    case_id = cannot_sign_in(workspace)
     ana = signed_in(workspace, "agent")
     html = case_page(ana, case_id)
     suggested = html[html.index('id="suggested-articles"') :]
@@ -149,11 +151,6 @@ def test_customers_read_public_articles_only(workspace: Workspace) -> None:
     assert "Reset your password" in index
     assert "fraud" not in index.lower()
     assert "Refunds for cancelled orders" in anyone.get("/help?q=refund").text
-    archived = workspace.client.patch(
-        "/api/v1/kb/articles/refund-policy",
-        json={"archived": True},
-        headers=workspace.headers("supervisor", **{"If-Match": '"1"'}),
-    )
-    assert archived.status_code == 200
+    archive(workspace, "refund-policy")
     assert anyone.get("/help/refund-policy").status_code == 404
     assert anyone.get("/help/%2E%2E%2Fetc").status_code == 404

@@ -15,7 +15,7 @@ from escalon.knowledge.service import import_articles
 from escalon.notifications.delivery import deliver_due
 from escalon.notifications.outbox import render_body
 from tests.builders.cases import open_case
-from tests.builders.knowledge import INTERNAL, PASSWORD, REFUND, write_articles
+from tests.builders.knowledge import INTERNAL, PASSWORD, REFUND, archive, write_articles
 from tests.builders.notifications import outbox
 from tests.builders.paths import REPO
 from tests.builders.workspace import Workspace
@@ -76,12 +76,7 @@ def test_only_public_articles_in_use_go_with_a_reply_to_the_customer(
     workspace: Workspace,
 ) -> None:
     write_articles(workspace, PASSWORD, REFUND, INTERNAL)
-    archived = workspace.client.patch(
-        "/api/v1/kb/articles/refund-policy",
-        json={"archived": True},
-        headers=workspace.headers("supervisor", **{"If-Match": '"1"'}),
-    )
-    assert archived.status_code == 200
+    archive(workspace, "refund-policy")
     case_id = open_case(workspace)["id"]
     for articles, said in (
         (["fraud-checks"], "staff only"),
