@@ -51,7 +51,7 @@ def what_if_page(
         now = parts.clock.now_us()
         # A supervisor who sees some teams' cases replays those (ESCALON_CASE_VISIBILITY).
         scope = scope_of(session, visit, parts)
-        past = history(session, since=now - days * DAY_US, until=now, scope=scope)
+        past = history(session, since=now - days * DAY_US, until=now + 1, scope=scope)
     if not past.cases:
         return _notice(
             visit,
