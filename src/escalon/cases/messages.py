@@ -57,11 +57,7 @@ def post_message(
             raise Invalid("attachments come with an agent's message")
         replies.check_attachments(files)
     replying = deliver and request.author == "agent" and request.public
-    if request.articles and not replying:
-        raise Invalid("articles go with a reply sent to the customer")
-    articles = sending.attachable(
-        session, request.articles, CustomerMessages.of(session).public_url
-    )
+    articles = _articles(session, request, replying=replying)
     if articles:
         details = {**(details or {}), "articles": [found["slug"] for found in articles]}
     key = None
@@ -80,24 +76,8 @@ def post_message(
     change = acting.apply(
         session, case, event, at, actor, analyzer, data=acting.event_data(event, skip=("body",))
     )
-    row = acting.message_row(
-        at=at,
-        author_kind=request.author,
-        author=author,
-        public=request.public,
-        channel=request.channel,
-        subject=request.subject,
-        body=request.body,
-        details=details,
-    )
     # Written before the change, so the notices it makes quote these very words.
-    message_id = int(
-        session.scalar(
-            insert(table_of(Message)).returning(table_of(Message).c.id),
-            {"case_id": case_id, **row},
-        )
-        or 0
-    )
+    message_id = _stored(session, case_id, request, author, details, at)
     acting.write(session, [change], now)
     search.add_messages(session, [(case_id, request.subject, request.body)])
     attached = (
@@ -122,6 +102,39 @@ def post_message(
             now=now,
         )
     return message_id
+
+
+def _stored(
+    session: Session,
+    case_id: int,
+    request: MessageIn,
+    author: str,
+    details: dict[str, Any] | None,
+    at: int,
+) -> int:
+    """Store the message's row; its id."""
+    row = acting.message_row(
+        at=at,
+        author_kind=request.author,
+        author=author,
+        public=request.public,
+        channel=request.channel,
+        subject=request.subject,
+        body=request.body,
+        details=details,
+    )
+    found = session.scalar(
+        insert(table_of(Message)).returning(table_of(Message).c.id), {"case_id": case_id, **row}
+    )
+    return int(found or 0)
+
+
+def _articles(session: Session, request: MessageIn, *, replying: bool) -> list[dict[str, Any]]:
+    """What the help articles a reply sends say in its mail; Invalid when the message is not a
+    reply that goes to the customer, or names an article it may not send."""
+    if request.articles and not replying:
+        raise Invalid("articles go with a reply sent to the customer")
+    return sending.attachable(session, request.articles, CustomerMessages.of(session).public_url)
 
 
 def _message_event(
