@@ -81,10 +81,18 @@ class Buckets:
     heading: str
     short: tuple[str, ...]
     long: tuple[str, ...]
+    # Where each bucket's cases are listed (none: the chart links nowhere).
+    links: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.short) != len(self.long):
             raise ValueError("every bucket needs a short label and a full name")
+        if self.links and len(self.links) != len(self.short):
+            raise ValueError("a link for every bucket, or none")
+
+    def link(self, index: int) -> str:
+        """The list of the cases behind bucket `index` ("" when the chart links nowhere)."""
+        return self.links[index] if self.links else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,7 @@ class Dot:
     y: float
     series: int
     tip: str
+    link: str = ""  # the cases behind the value
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +124,7 @@ class Bar:
     height: float
     series: int
     tip: str
+    link: str = ""  # the cases behind the value
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +155,7 @@ class Table:
 
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    links: tuple[str, ...] = ()  # where each row's cases are listed (none: no links)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +192,12 @@ def _n(value: float) -> str:
 
 
 def _draw(shape: Shape) -> str:
+    drawn = _shape(shape)
+    link = shape.link if isinstance(shape, Dot | Bar) else ""
+    return f'<a href="{escape(link)}">{drawn}</a>' if link else drawn
+
+
+def _shape(shape: Shape) -> str:
     if isinstance(shape, Line):
         points = " ".join(f"{_n(x)},{_n(y)}" for x, y in shape.points)
         css = f"line s{shape.series % PALETTE}"
@@ -324,7 +341,8 @@ def line_chart(
                 continue
             point = (_x(i, n), _y(value, ceiling))
             run.append(point)
-            shapes.append(Dot(*point, index, f"{buckets.long[i]}, {one.name}: {fmt(value)}"))
+            tip = f"{buckets.long[i]}, {one.name}: {fmt(value)}"
+            shapes.append(Dot(*point, index, tip, buckets.link(i)))
     summary = (
         f"By {buckets.heading.lower()}, {buckets.long[0]} to {buckets.long[-1]}. "
         + "; ".join(_describe(one, buckets, fmt) for one in series)
@@ -347,7 +365,7 @@ def line_chart(
         HEIGHT,
         tuple(shapes),
         tuple(one.name for one in series),
-        Table(columns, rows),
+        Table(columns, rows, buckets.links),
         bool(known),
     )
 
@@ -373,7 +391,7 @@ def stacked_bars(
             y = _y(base + value, ceiling)
             height = _y(base, ceiling) - y
             tip = f"{buckets.long[i]}, {one.name}: {fmt(value)}"
-            shapes.append(Bar(_x(i, n) - width / 2, y, width, height, index, tip))
+            shapes.append(Bar(_x(i, n) - width / 2, y, width, height, index, tip, buckets.link(i)))
             base += value
     grand = sum(totals)
     parts = [f"{one.name} {fmt(sum(v or 0.0 for v in one.values))}" for one in series]
@@ -399,7 +417,7 @@ def stacked_bars(
         HEIGHT,
         tuple(shapes),
         tuple(one.name for one in series),
-        Table(columns, rows),
+        Table(columns, rows, buckets.links),
         grand > 0,
     )
 

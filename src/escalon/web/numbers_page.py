@@ -527,7 +527,13 @@ def numbers(
     cut = buckets(now, days, BUCKET_DAYS[bucket])
     total = summary(session, since=cut[0].since, until=cut[-1].until, now=now)
     parts = [summary(session, since=b.since, until=b.until, now=now, state=total.now) for b in cut]
-    axis = Buckets(bucket.capitalize(), tuple(b.short for b in cut), tuple(b.long for b in cut))
+    axis = Buckets(
+        bucket.capitalize(),
+        tuple(b.short for b in cut),
+        tuple(b.long for b in cut),
+        # Every figure counts the cases opened in its bucket: those are the cases behind it.
+        tuple(_queue_link(**_days(b.since, b.until)) for b in cut),
+    )
     since, until = cut[0].since, cut[-1].until
     names = root_causes.labels(session)
     pareto = root_causes.pareto(session, opened_since=since, opened_until=until, names=names)
