@@ -363,9 +363,12 @@ def _approvals(
     return shown
 
 
-def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> CaseView:
+def load_view(
+    session: Session, parts: Parts, case_id: int, visit: Visit, *, articles: bool = True
+) -> CaseView:
     """Read everything the case page shows, in one transaction: NotFound for a case the person
-    may not see, as for one that does not exist."""
+    may not see, as for one that does not exist. `articles`: match the knowledge base too (the
+    page's side column; its refresh every few seconds shows none)."""
     now = parts.clock.now_us()
     case = queries.get_case(session, case_id, scope=scope_of(session, visit, parts))
     # The case is in the person's scope: its parts are read without asking again.
@@ -409,7 +412,7 @@ def load_view(session: Session, parts: Parts, case_id: int, visit: Visit) -> Cas
             if visit.supervises and case.status not in SETTLED
             else ()
         ),
-        articles=tuple(matching.for_case(session, case_id)),
+        articles=tuple(matching.for_case(session, case_id)) if articles else (),
     )
 
 
@@ -430,7 +433,7 @@ def _show(
         if visit is None:
             return redirect(SIGN_IN)
         try:
-            view = load_view(session, parts, case_id, visit)
+            view = load_view(session, parts, case_id, visit, articles=template == "case.html")
         except NotFound as missing:
             return page("notice.html", 404, title="No such case", text=str(missing), visit=visit)
         said = DONE.get(done or "")
