@@ -76,6 +76,14 @@ def test_the_list_narrows_by_words_category_and_readers(workspace: Workspace) ->
     assert slugs("?category=billing") == ["fraud-checks", "refund-policy"]
     assert slugs("?audience=internal") == ["fraud-checks"]
     assert slugs("?q=%25") == []  # '%' is looked for, not a wildcard
+    # An integration may show what it reads to customers: public articles in use only.
+    robot = workspace.headers("integration")
+    listed = workspace.client.get("/api/v1/kb/articles", headers=robot).json()
+    assert [article["slug"] for article in listed] == ["refund-policy", "reset-password"]
+    hidden = workspace.client.get("/api/v1/kb/articles?audience=internal", headers=robot)
+    assert hidden.json() == []
+    staff_only = workspace.client.get("/api/v1/kb/articles/fraud-checks", headers=robot)
+    assert staff_only.status_code == 404
 
 
 def test_a_change_needs_the_version_it_was_based_on(workspace: Workspace) -> None:

@@ -189,7 +189,13 @@ def import_articles(
                 row.version += 1
                 row.updated_at, row.updated_by = now, author
                 result.archived.append(slug)
-    session.flush()
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            "an article of the import was added by someone else meanwhile; run the import again"
+        ) from None
     return result
 
 

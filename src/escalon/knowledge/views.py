@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from escalon.auth.access import Reader, Staff, Supervisor
+from escalon.auth.access import STAFF, Context, Reader, Staff, Supervisor
 from escalon.cases import visibility
-from escalon.errors import CREATES, error_responses
+from escalon.errors import CREATES, NotFound, error_responses
 from escalon.knowledge import gaps, matching, service
 from escalon.knowledge.schemas import (
     ArticleChange,
@@ -39,7 +39,12 @@ def list_articles(
     archived: bool = False,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIST)] = 100,
 ) -> list[ArticleOut]:
-    """Articles by title (archived ones with `archived=true`)."""
+    """Articles by title (archived ones with `archived=true`); an integration, which may show
+    them to customers, reads the public ones in use only."""
+    if not _staff(context):
+        if audience == "internal" or archived:
+            return []
+        audience = "public"
     with context.db.read() as session:
         rows = service.listing(
             session,
@@ -63,9 +68,19 @@ def create_article(body: ArticleIn, response: Response, context: Supervisor) -> 
 
 @router.get("/kb/articles/{slug}", tags=["knowledge"], responses=error_responses(401, 403, 404))
 def get_article(slug: SlugPath, response: Response, context: Reader) -> ArticleOut:
-    """One article, archived or not; its ETag is its version."""
+    """One article, archived or not (for an integration: public and in use); its ETag is its
+    version."""
     with context.db.read() as session:
-        return _tagged(response, service.article_out(service.find(session, slug)))
+        row = service.find(session, slug)
+        if not _staff(context) and (row.audience != "public" or row.archived):
+            raise NotFound(f"no article {slug!r}")
+        return _tagged(response, service.article_out(row))
+
+
+def _staff(context: Context) -> bool:
+    """Whether the caller is a person on the team (not an integration, which may show what it
+    reads to customers)."""
+    return context.principal.role in STAFF
 
 
 @router.patch(
