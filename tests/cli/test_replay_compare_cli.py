@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from escalon.cli import app
 from tests.builders.engine import DEFAULT_SLAS, POLICY_HEAD, ev, opened
@@ -44,24 +44,16 @@ def history(path: Path) -> Path:
     return path
 
 
+def compare(a: Path, b: Path, events: Path, *more: str) -> Result:
+    """`escalon replay compare` of policies A and B over the events, with `more` options."""
+    command = ["replay", "compare", "--policy", str(a), "--policy", str(b), "--events", str(events)]
+    return runner.invoke(app, [*command, *more])
+
+
 def test_the_comparison_is_printed_and_written_as_a_page(tmp_path: Path) -> None:
     a, b = policy_file(tmp_path / "a.yaml", "2h"), policy_file(tmp_path / "b.yaml", "4h")
     events, page = history(tmp_path / "events.jsonl"), tmp_path / "compare.html"
-    result = runner.invoke(
-        app,
-        [
-            "replay",
-            "compare",
-            "--policy",
-            str(a),
-            "--policy",
-            str(b),
-            "--events",
-            str(events),
-            "--report",
-            str(page),
-        ],
-    )
+    result = compare(a, b, events, "--report", str(page))
     assert result.exit_code == 0, result.output
     assert "1 of 2 cases end differently" in result.output
     assert "no acknowledgements" in result.output
@@ -82,21 +74,7 @@ def test_the_comparison_is_printed_and_written_as_a_page(tmp_path: Path) -> None
 def test_the_figures_as_json(tmp_path: Path) -> None:
     a, b = policy_file(tmp_path / "a.yaml", "2h"), policy_file(tmp_path / "b.yaml", "2h")
     figures = tmp_path / "compare.json"
-    result = runner.invoke(
-        app,
-        [
-            "replay",
-            "compare",
-            "--policy",
-            str(a),
-            "--policy",
-            str(b),
-            "--events",
-            str(history(tmp_path / "e.jsonl")),
-            "--report",
-            str(figures),
-        ],
-    )
+    result = compare(a, b, history(tmp_path / "e.jsonl"), "--report", str(figures))
     assert result.exit_code == 0, result.output
     data = json.loads(figures.read_text())
     assert data["differing_cases"] == 0
@@ -109,21 +87,7 @@ def test_compare_wants_two_policies_and_no_decisions_file(tmp_path: Path) -> Non
     one = runner.invoke(app, ["replay", "compare", "--policy", str(a), "--events", str(events)])
     assert one.exit_code == 2
     assert "takes two --policy" in one.output
-    out = runner.invoke(
-        app,
-        [
-            "replay",
-            "compare",
-            "--policy",
-            str(a),
-            "--policy",
-            str(a),
-            "--events",
-            str(events),
-            "--out",
-            str(tmp_path / "d.jsonl"),
-        ],
-    )
+    out = compare(a, a, events, "--out", str(tmp_path / "d.jsonl"))
     assert out.exit_code == 2
     assert "writes no decisions" in out.output
     other = runner.invoke(app, ["replay", "contrast", "--policy", str(a), "--events", str(events)])
