@@ -7,6 +7,7 @@ import typer
 from escalon.cli import audit as audit_cli
 from escalon.cli import backup as backup_cli
 from escalon.cli import calendar as calendar_cli
+from escalon.cli import forecast as forecast_cli
 from escalon.cli import importers as importers_cli
 from escalon.cli import kb as kb_cli
 from escalon.cli import keys as keys_cli
@@ -34,6 +35,7 @@ app.add_typer(triage_cli.app, name="triage")
 app.command("topics")(topics_cli.topics)
 app.add_typer(kb_cli.app, name="kb")
 app.command("review")(review_cli.review)
+app.add_typer(forecast_cli.app, name="forecast")
 app.command("serve")(service_cli.serve)
 app.command("worker")(service_cli.worker)
 app.command("demo")(service_cli.demo)
