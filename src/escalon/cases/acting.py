@@ -225,6 +225,7 @@ def message_row(
     subject: str | None,
     body: str,
     details: dict[str, Any] | None = None,
+    time_spent_seconds: int | None = None,
 ) -> dict[str, Any]:
     """A message row of the case (its case id is added by the writer)."""
     return {
@@ -236,4 +237,5 @@ def message_row(
         "subject": subject,
         "body": body,
         "details": details,
+        "time_spent_seconds": time_spent_seconds,
     }

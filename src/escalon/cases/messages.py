@@ -122,6 +122,7 @@ def _stored(
         subject=request.subject,
         body=request.body,
         details=details,
+        time_spent_seconds=request.time_spent_seconds,
     )
     found = session.scalar(
         insert(table_of(Message)).returning(table_of(Message).c.id), {"case_id": case_id, **row}

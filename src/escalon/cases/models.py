@@ -119,6 +119,8 @@ class Message(Base):
     subject: Mapped[str | None] = mapped_column(String(500))
     body: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # What the agent said they spent on it (their page measures it; they may correct it).
+    time_spent_seconds: Mapped[int | None] = mapped_column(Integer)
 
 
 class Escalation(Base):

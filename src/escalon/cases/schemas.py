@@ -24,6 +24,9 @@ from escalon.core.fields import Email, Name, Trimmed
 from escalon.core.state import from_us
 from escalon.knowledge.schemas import MAX_ATTACHED, Slug
 
+# A working day: more on one message is a typo, not a handle time.
+MAX_TIME_SPENT_SECONDS = 24 * 3600
+
 Text = Annotated[str, StringConstraints(max_length=100_000)]
 Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
 assert STATUS_VALUES == ("open", "pending_customer", "on_hold", "resolved", "closed")
@@ -278,6 +281,14 @@ class MessageIn(Strict):
         description="agent public replies only: public knowledge-base articles (by slug) sent "
         "with the reply, each as a link to its help page",
     )
+    time_spent_seconds: int | None = Field(
+        None,
+        ge=0,
+        le=MAX_TIME_SPENT_SECONDS,
+        strict=True,
+        description="agent messages only: seconds spent working on it (the case's handle time "
+        "and the staffing forecast add these up)",
+    )
 
     @model_validator(mode="after")
     def _customers_write_publicly(self) -> MessageIn:
@@ -287,6 +298,8 @@ class MessageIn(Strict):
             raise ValueError("attachments come with an agent's message")
         if self.articles and (self.author != "agent" or not self.public):
             raise ValueError("articles come with an agent's public reply")
+        if self.time_spent_seconds is not None and self.author != "agent":
+            raise ValueError("time spent comes with an agent's message")
         return self
 
 
@@ -320,6 +333,9 @@ class MessageOut(BaseModel):
     body: str
     details: dict[str, Any] | None = Field(
         None, description="what the channel knows of it (e-mail headers, a call's duration...)"
+    )
+    time_spent_seconds: int | None = Field(
+        None, description="an agent's message: seconds they spent on it, as they gave it"
     )
     attachments: list[AttachmentOut] = Field(default_factory=list)
     delivery: DeliveryOut | None = Field(

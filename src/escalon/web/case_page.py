@@ -36,6 +36,7 @@ from escalon.cases import (
 )
 from escalon.cases.models import Case
 from escalon.cases.schemas import (
+    MAX_TIME_SPENT_SECONDS,
     ApprovalDecisionIn,
     ApprovalIn,
     ApprovalOut,
@@ -555,8 +556,10 @@ def post_message(
     reply_token: Annotated[str, Form(max_length=100)] = "",
     files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
     articles: Annotated[list[str], Form()] = [],  # noqa: B006 (checked by MessageIn: 3 at most)
+    time_spent_minutes: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
-    """Reply to the customer (queued for their channel), or add an internal note; with files."""
+    """Reply to the customer (queued for their channel), or add an internal note; with files
+    and the minutes the person spent on it."""
     # A file input left empty still sends one part, nameless and empty.
     chosen = [file for file in files if file.filename]
     attached = [
@@ -567,7 +570,13 @@ def post_message(
     ]
 
     def run(session: Session, visit: Visit) -> int:
-        message = MessageIn(author="agent", body=body, public=kind == "reply", articles=articles)
+        message = MessageIn(
+            author="agent",
+            body=body,
+            public=kind == "reply",
+            articles=articles,
+            time_spent_seconds=_minutes_as_seconds(time_spent_minutes),
+        )
         return messages.post_message(
             session,
             case_id=form.case_id,
@@ -580,6 +589,18 @@ def post_message(
         )
 
     return form.act(kind, run)
+
+
+def _minutes_as_seconds(text: str) -> int | None:
+    """The form's minutes (blank: not given); Invalid when they are not whole minutes."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > MAX_TIME_SPENT_SECONDS // 60:
+        raise Invalid(
+            f"time spent is whole minutes from 0 to {MAX_TIME_SPENT_SECONDS // 60}, not {text!r}"
+        )
+    return int(text) * 60
 
 
 @router.post("/cases/{case_id}/escalate", response_class=HTMLResponse)

@@ -35,6 +35,7 @@ class Entry:
     delivery: DeliveryOut | None = None  # a reply sent from Escalon: how far it got
     attachments: tuple[AttachmentOut, ...] = ()
     articles: tuple[str, ...] = ()  # the help articles a reply sent, by name
+    time_spent_seconds: int | None = None  # what the agent said the message took them
 
     @property
     def delivery_text(self) -> str:
@@ -359,6 +360,7 @@ def timeline(
             message.delivery,
             tuple(message.attachments),
             tuple(str(name) for name in (message.details or {}).get("articles") or ()),
+            message.time_spent_seconds,
         )
         lines.append((at_us, (order, 0, 0), entry))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
