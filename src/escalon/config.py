@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     root_cause_min_confidence: float = Field(
         0.4, ge=0, le=1, description="The probability a root-cause suggestion needs to be shown"
     )
+    # The staffing forecast: a team's time per case until enough of its cases have time recorded.
+    staffing_handle_seconds: float = Field(
+        900.0, gt=0, le=86_400, description="Assumed time an agent spends on a case"
+    )
     # The worker: how many due cases one transaction claims, and how long it sleeps at most.
     worker_batch: int = Field(500, ge=1, le=100_000)
     worker_poll_seconds: float = Field(1.0, gt=0, le=60)

@@ -25,6 +25,7 @@ from escalon.clock import Clock
 from escalon.composition import build_services
 from escalon.config import Settings, get_settings
 from escalon.database import Database
+from escalon.forecast import views as forecast_views
 from escalon.http_headers import SecurityHeaders
 from escalon.knowledge import pages as knowledge_pages
 from escalon.knowledge import views as knowledge_views
@@ -42,6 +43,7 @@ from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
 from escalon.web import review_page as web_review
+from escalon.web import staffing_page as web_staffing
 from escalon.web import views as web_views
 from escalon.web import what_if_page as web_what_if
 
@@ -67,6 +69,7 @@ ROUTERS = (
     analytics_views.router,
     learning_views.router,
     knowledge_views.router,
+    forecast_views.router,
     channel_views.router,
     inbound_mail_views.router,
     channel_pages.router,
@@ -79,6 +82,7 @@ ROUTERS = (
     web_review.router,
     web_policy.router,
     web_what_if.router,
+    web_staffing.router,
     case_page.router,
     web_mail_review.router,
 )

@@ -11,34 +11,11 @@ from rich.console import Console
 from rich.table import Table
 
 from escalon.cli.service import fail
-from escalon.core.durations import US_PER_SECOND, parse_duration, parse_fraction
 from escalon.core.forecast.erlang import StaffingAnswer, StaffingError, agents_needed
+from escalon.errors import Invalid
+from escalon.forecast.staffing import read_seconds, staffing_goal
 
 app = typer.Typer(help="Forecasts: the people a queue needs.", no_args_is_help=True)
-
-
-def _seconds(option: str, value: str) -> float:
-    try:
-        return parse_duration(value) / US_PER_SECOND
-    except ValueError as error:
-        fail(f"{option}: {error}")
-
-
-def _share(option: str, value: str, *, zero: bool = False) -> float:
-    if zero and value.strip().rstrip("%").strip() in {"0", "0.0"}:
-        return 0.0
-    try:
-        return parse_fraction(_as_number(value))
-    except ValueError as error:
-        fail(f"{option}: {error}")
-
-
-def _as_number(value: str) -> str | float:
-    """'0.8' as a number, '80%' as it is (parse_fraction reads both)."""
-    try:
-        return float(value)
-    except ValueError:
-        return value
 
 
 @app.command("staffing")
@@ -61,9 +38,9 @@ def staffing(
             help="Share of rostered time away from the queue (breaks, meetings, absence).",
         ),
     ] = "0",
-    max_occupancy: Annotated[
+    occupancy: Annotated[
         str,
-        typer.Option("--max-occupancy", help="Keep agents at most this busy: 0.85 or 85%."),
+        typer.Option("--occupancy", help="Keep agents at most this busy: 0.85 or 85%."),
     ] = "100%",
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
@@ -74,17 +51,20 @@ def staffing(
     with the other figures beside them.
     """
     try:
+        wanted = staffing_goal(
+            None, target=target, goal=goal, shrinkage=shrinkage, occupancy=occupancy
+        )
         answer = agents_needed(
             arrivals=arrivals,
-            interval_seconds=_seconds("--interval", interval),
-            handle_seconds=_seconds("--handle", handle),
-            target_seconds=_seconds("--target", target),
-            goal=_share("--goal", goal),
-            shrinkage=_share("--shrinkage", shrinkage, zero=True),
-            max_occupancy=_share("--max-occupancy", max_occupancy),
+            interval_seconds=read_seconds("interval", interval),
+            handle_seconds=read_seconds("handle", handle),
+            target_seconds=wanted.target_seconds,
+            goal=wanted.goal,
+            shrinkage=wanted.shrinkage,
+            max_occupancy=wanted.max_occupancy,
         )
-    except StaffingError as error:
-        fail(str(error))
+    except (Invalid, StaffingError) as error:
+        fail(f"--{error}" if isinstance(error, Invalid) else str(error))
     if as_json:
         typer.echo(json.dumps(as_dict(answer)))
         return

@@ -1,0 +1,1 @@
+"""Foresight from the team's own history: the people the coming week needs."""

@@ -1,0 +1,191 @@
+"""The staffing forecast of each team: its history read from the database, sized per hour of
+the coming week, set against its roster (`core.forecast.staffing` does the arithmetic)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from escalon.cases.models import Case, Escalation, Message
+from escalon.core.durations import US_PER_SECOND, parse_duration, parse_fraction
+from escalon.core.forecast.staffing import (
+    WEEK_US,
+    Demand,
+    StaffedHour,
+    StaffingGoal,
+    staffed_hours,
+    weekly_arrivals,
+)
+from escalon.core.policy import Policy
+from escalon.errors import Invalid
+from escalon.people import staffing as people_staffing
+from escalon.people.models import Agent, Team, team_members
+
+# Fewer cases with time recorded than this, and the team's handle time is the assumed one.
+MIN_MEASURED_CASES = 10
+DEFAULT_WEEKS = 8
+# The goal unless one is asked for: 80 % within the target, 30 % of rostered time away from
+# the queue, people at most 85 % busy (common planning figures).
+DEFAULT_GOAL = 0.8
+DEFAULT_SHRINKAGE = 0.3
+DEFAULT_MAX_OCCUPANCY = 0.85
+
+
+@dataclass(frozen=True, slots=True)
+class TeamStaffing:
+    """One team's coming week."""
+
+    team: str
+    people: int
+    demand: Demand
+    hours: tuple[StaffedHour, ...]
+
+    @property
+    def understaffed(self) -> tuple[StaffedHour, ...]:
+        """The hours with fewer people than they need."""
+        return tuple(hour for hour in self.hours if hour.short)
+
+
+def forecast(
+    session: Session,
+    *,
+    now_us: int,
+    goal: StaffingGoal,
+    assumed_handle_seconds: float,
+    weeks: int = DEFAULT_WEEKS,
+    teams: Iterable[str] | None = None,
+) -> list[TeamStaffing]:
+    """Every team's (or the named teams') next 7 days, from the last `weeks` weeks."""
+    since = now_us - weeks * WEEK_US
+    names = sorted(teams) if teams is not None else list(session.scalars(select(Team.name)))
+    arrivals = _arrivals(session, since, now_us)
+    handle = _time_spent(session, since, now_us)
+    crew = people_staffing.staffing(session)
+    found = []
+    for name in sorted(names):
+        staff = crew.team(name)
+        if staff is None:
+            continue
+        seconds, cases = handle.get(name, (0, 0))
+        measured = cases >= MIN_MEASURED_CASES
+        demand = Demand(
+            weekly_arrivals(arrivals.get(name, ()), since, now_us),
+            seconds / cases if measured else assumed_handle_seconds,
+            cases if measured else 0,
+        )
+        hours = staffed_hours(demand, goal, staff.members, now_us)
+        found.append(TeamStaffing(name, len(staff.members), demand, hours))
+    return found
+
+
+def _arrivals(session: Session, since: int, until: int) -> dict[str, list[int]]:
+    """When cases reached each team: opened there, or moved there by an escalation or route."""
+    moves = session.execute(
+        select(Escalation.case_id, Escalation.at, Escalation.from_team, Escalation.to_team)
+        .where(Escalation.at >= since, Escalation.at < until)
+        .order_by(Escalation.id)
+    ).all()
+    first_team: dict[int, str | None] = {}
+    found: dict[str, list[int]] = defaultdict(list)
+    for case_id, at, from_team, to_team in moves:
+        first_team.setdefault(case_id, from_team)
+        if to_team and to_team != from_team:
+            found[to_team].append(at)
+    opened = session.execute(
+        select(Case.id, Case.opened_at, Case.team).where(
+            Case.opened_at >= since, Case.opened_at < until
+        )
+    ).all()
+    for case_id, at, team in opened:
+        # A case that moved since was opened in the team its first move left.
+        found[first_team.get(case_id) or team].append(at)
+    return found
+
+
+def _time_spent(session: Session, since: int, until: int) -> dict[str, tuple[int, int]]:
+    """Per team: the seconds its people recorded on messages, and on how many cases."""
+    rows = session.execute(
+        select(
+            Team.name,
+            func.sum(Message.time_spent_seconds),
+            func.count(func.distinct(Message.case_id)),
+        )
+        .join(Agent, Agent.handle == Message.author)
+        .join(team_members, team_members.c.agent_id == Agent.id)
+        .join(Team, Team.id == team_members.c.team_id)
+        .where(
+            Message.author_kind == "agent",
+            Message.time_spent_seconds.is_not(None),
+            Message.at >= since,
+            Message.at < until,
+        )
+        .group_by(Team.name)
+    ).all()
+    return {name: (int(seconds or 0), int(cases)) for name, seconds, cases in rows}
+
+
+def default_target_seconds(policy: Policy | None) -> float:
+    """The first-response target of the policy's catch-all SLA (the one without `when`, else
+    the last): the target most cases are held to. An hour when there is none."""
+    if policy is not None and policy.slas:
+        catch_all = next((sla for sla in policy.slas if sla.when is None), policy.slas[-1])
+        target = catch_all.targets.first_response
+        if target is not None:
+            return target / US_PER_SECOND
+    return 3600.0
+
+
+def staffing_goal(
+    policy: Policy | None,
+    *,
+    target: str | None,
+    goal: str | None,
+    shrinkage: str | None,
+    occupancy: str | None,
+) -> StaffingGoal:
+    """The goal as a person or a program wrote it (blank: the defaults); Invalid naming the
+    field when a value cannot be read."""
+    return StaffingGoal(
+        target_seconds=read_seconds("target", target) if target else default_target_seconds(policy),
+        goal=_read("goal", goal, _fraction) if goal else DEFAULT_GOAL,
+        shrinkage=_read("shrinkage", shrinkage, _share_or_zero) if shrinkage else DEFAULT_SHRINKAGE,
+        max_occupancy=_read("occupancy", occupancy, _fraction)
+        if occupancy
+        else DEFAULT_MAX_OCCUPANCY,
+    )
+
+
+def _read(field: str, text: str, reader: Callable[[str], float]) -> float:
+    try:
+        return reader(text.strip())
+    except ValueError as error:
+        raise Invalid(f"{field}: {error}") from None
+
+
+def read_seconds(field: str, text: str) -> float:
+    """A duration such as `20s` or `1h30m` in seconds; Invalid naming the field."""
+    return _read(field, text, lambda written: parse_duration(written) / US_PER_SECOND)
+
+
+def _fraction(text: str) -> float:
+    try:
+        number: str | float = float(text)
+    except ValueError:
+        number = text
+    value = parse_fraction(number)
+    if value >= 1 and not text.endswith("%"):
+        raise ValueError("must be below 1")
+    return value
+
+
+def _share_or_zero(text: str) -> float:
+    if text.rstrip("%").strip() in {"0", "0.0"}:
+        return 0.0
+    value = _fraction(text)
+    if value >= 1:
+        raise ValueError("must be below 100%")
+    return value
