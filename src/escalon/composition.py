@@ -6,6 +6,7 @@ from __future__ import annotations
 from escalon.clock import Clock, SystemClock
 from escalon.config import Settings
 from escalon.database import Database
+from escalon.forecast.staffing import Assumptions
 from escalon.knowledge.matching import ArticleIndexes
 from escalon.notifications.outbox import CustomerMessages
 from escalon.people.staffing import TeamMakeUps
@@ -21,6 +22,7 @@ def open_database(settings: Settings, database: Database | None = None) -> Datab
     CustomerMessages.from_settings(settings).install(database.info)
     TeamMakeUps(settings.roster_cache_seconds).install(database.info)
     ArticleIndexes().install(database.info)
+    Assumptions(settings.staffing_handle_seconds).install(database.info)
     return database
 
 

@@ -149,3 +149,28 @@ def test_the_page_marks_the_short_hour_for_a_supervisor(workspace: Workspace) ->
     wrong = boss.get("/ui/staffing", params={"goal": "lots"})
     assert wrong.status_code == 400
     assert "goal:" in wrong.text
+
+
+def test_the_weekly_review_lists_each_teams_short_hours(workspace: Workspace) -> None:
+    _history(workspace)
+    boss = signed_in(workspace, "supervisor")
+    html = boss.get("/ui/review").text
+    section = html[html.index('id="staffing"') :]
+    section = section[: section.index("</section>")]
+    # The review's question: the policy's catch-all target (4 h) and the defaults, over the
+    # last 8 weeks, of which 4 had the Monday cases.
+    needed = agents_needed(
+        arrivals=PER_MONDAY * WEEKS / 8,
+        interval_seconds=3600,
+        handle_seconds=SPENT,
+        target_seconds=4 * 3600,
+        goal=0.8,
+        shrinkage=0.3,
+        max_occupancy=0.85,
+    ).agents
+    assert needed > 2
+    assert (
+        f"<strong>frontline</strong>: short in 1 hour, Mon 28 Dec 10:00-11:00 UTC (2 of {needed})"
+        in section
+    )
+    assert 'href="/ui/staffing"' in section

@@ -122,6 +122,16 @@ class Message(Base):
     # What the agent said they spent on it (their page measures it; they may correct it).
     time_spent_seconds: Mapped[int | None] = mapped_column(Integer)
 
+    __table_args__ = (
+        # The staffing forecast reads the timed messages of recent weeks: few of all messages.
+        Index(
+            "ix_messages_timed_at",
+            "at",
+            postgresql_where=text("time_spent_seconds IS NOT NULL"),
+            sqlite_where=text("time_spent_seconds IS NOT NULL"),
+        ),
+    )
+
 
 class Escalation(Base):
     """A move of a case: up or down the ladder (hierarchical) or to another team (functional).

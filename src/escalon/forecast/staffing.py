@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,25 @@ DEFAULT_MAX_OCCUPANCY = 0.85
 
 
 @dataclass(frozen=True, slots=True)
+class Assumptions:
+    """What the forecast takes where history is silent (ESCALON_STAFFING_HANDLE_SECONDS); the
+    composition root installs them in the database's info, so every session reads the same."""
+
+    KEY: ClassVar[str] = "escalon.forecast.assumptions"
+    handle_seconds: float = 900.0
+
+    def install(self, info: dict[str, Any]) -> None:
+        """Put these in a database's (or session's) info."""
+        info[self.KEY] = self
+
+    @classmethod
+    def of(cls, session: Session) -> Assumptions:
+        """The assumptions installed for the session's database (else the defaults)."""
+        found = session.info.get(cls.KEY)
+        return found if isinstance(found, Assumptions) else cls()
+
+
+@dataclass(frozen=True, slots=True)
 class TeamStaffing:
     """One team's coming week."""
 
@@ -55,7 +75,6 @@ def forecast(
     *,
     now_us: int,
     goal: StaffingGoal,
-    assumed_handle_seconds: float,
     weeks: int = DEFAULT_WEEKS,
     teams: Iterable[str] | None = None,
 ) -> list[TeamStaffing]:
@@ -65,6 +84,7 @@ def forecast(
     arrivals = _arrivals(session, since, now_us)
     handle = _time_spent(session, since, now_us)
     crew = people_staffing.staffing(session)
+    assumed = Assumptions.of(session).handle_seconds
     found = []
     for name in sorted(names):
         staff = crew.team(name)
@@ -74,7 +94,7 @@ def forecast(
         measured = cases >= MIN_MEASURED_CASES
         demand = Demand(
             weekly_arrivals(arrivals.get(name, ()), since, now_us),
-            seconds / cases if measured else assumed_handle_seconds,
+            seconds / cases if measured else assumed,
             cases if measured else 0,
         )
         hours = staffed_hours(demand, goal, staff.members, now_us)
@@ -142,10 +162,10 @@ def default_target_seconds(policy: Policy | None) -> float:
 def staffing_goal(
     policy: Policy | None,
     *,
-    target: str | None,
-    goal: str | None,
-    shrinkage: str | None,
-    occupancy: str | None,
+    target: str | None = None,
+    goal: str | None = None,
+    shrinkage: str | None = None,
+    occupancy: str | None = None,
 ) -> StaffingGoal:
     """The goal as a person or a program wrote it (blank: the defaults); Invalid naming the
     field when a value cannot be read."""

@@ -92,7 +92,6 @@ def staffing_forecast(
             session,
             now_us=context.now(),
             goal=wanted,
-            assumed_handle_seconds=context.services.settings.staffing_handle_seconds,
             weeks=weeks,
             teams=None if scope.everything else scope.teams,
         )

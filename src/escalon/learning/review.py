@@ -24,8 +24,10 @@ from escalon.analytics.kpis import Compliance, KpiSummary, summary
 from escalon.cases import visibility
 from escalon.cases.models import Case, Escalation
 from escalon.core.state import to_us
+from escalon.forecast.staffing import TeamStaffing, forecast, staffing_goal
 from escalon.learning.kudos import Board, board
 from escalon.learning.lessons import LessonOut, lessons
+from escalon.policies import service as policies
 
 WEEK_US = 7 * 86_400_000_000
 SLOWEST = 10
@@ -136,6 +138,10 @@ class Links:
         first, last = (week or self.week).days
         return self.cases(opened_from=first, opened_to=last)
 
+    def staffing(self) -> str:
+        """The staffing forecast's page."""
+        return f"{self.base}/ui/staffing"
+
     def four_weeks(self, holder: str) -> str:
         """A person's escalated cases over the four weeks the training gaps read."""
         first = self.week.before().before().before().days[0]
@@ -172,6 +178,8 @@ class Review:
     kudos: Board
     kpis: KpiSummary
     kpis_before: KpiSummary
+    # The coming 7 days from when the review is made: each team's short hours.
+    staffing: tuple[TeamStaffing, ...] = ()
 
 
 def weekly_review(session: Session, week: Week, *, now: int) -> Review:
@@ -209,6 +217,7 @@ def weekly_review(session: Session, week: Week, *, now: int) -> Review:
         kudos=board(session, since=week.since, until=week.until),
         kpis=summary(session, since=week.since, until=week.until, now=now),
         kpis_before=summary(session, since=before.since, until=before.until, now=now),
+        staffing=tuple(forecast(session, now_us=now, goal=staffing_goal(policies.active(session)))),
     )
 
 

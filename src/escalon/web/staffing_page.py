@@ -4,13 +4,12 @@ needs against the people its roster has (supervisors, managers and admins)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from escalon.core.durations import US_PER_SECOND, format_duration
-from escalon.core.forecast.staffing import HOUR_US, StaffedHour, StaffingGoal
+from escalon.core.forecast.staffing import StaffedHour, StaffingGoal
 from escalon.core.state import from_us
 from escalon.errors import Invalid
 from escalon.forecast.staffing import DEFAULT_WEEKS, TeamStaffing, forecast, staffing_goal
@@ -49,12 +48,6 @@ class StaffingPage:
             found.setdefault(f"{start:%a %-d %b}", [None] * 24)[start.hour] = hour
         return [Day(label, tuple(hours)) for label, hours in found.items()]
 
-    @staticmethod
-    def hour_label(hour: StaffedHour) -> str:
-        """`Mon 7 Dec 14:00-15:00 UTC`."""
-        start: datetime = from_us(hour.start_us)
-        return f"{start:%a %-d %b %H:%M}-{from_us(hour.start_us + HOUR_US):%H:%M} UTC"
-
 
 @router.get("/staffing", response_class=HTMLResponse)
 def staffing_page(
@@ -87,7 +80,6 @@ def staffing_page(
             session,
             now_us=parts.clock.now_us(),
             goal=wanted,
-            assumed_handle_seconds=parts.settings.staffing_handle_seconds,
             weeks=history,
             teams=None if scope.everything else scope.teams,
         )

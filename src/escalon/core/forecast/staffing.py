@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from escalon.core.assignment import Candidate
 from escalon.core.forecast.erlang import StaffingAnswer, agents_needed, offered_load, service_level
+from escalon.core.state import from_us
 
 HOUR_US = 3_600_000_000
 DAY_US = 24 * HOUR_US
@@ -79,6 +80,12 @@ class StaffedHour:
     def short(self) -> int:
         """People missing (0: enough)."""
         return max(0, self.needed - self.rostered)
+
+    @property
+    def label(self) -> str:
+        """`Mon 7 Dec 14:00-15:00 UTC`."""
+        start, end = from_us(self.start_us), from_us(self.start_us + HOUR_US)
+        return f"{start:%a %-d %b %H:%M}-{end:%H:%M} UTC"
 
 
 def rostered_at(people: Sequence[Candidate], at_us: int) -> int:

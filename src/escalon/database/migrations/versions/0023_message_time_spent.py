@@ -19,9 +19,17 @@ def upgrade() -> None:
     """Apply this revision."""
     with op.batch_alter_table("messages") as table:
         table.add_column(sa.Column("time_spent_seconds", sa.Integer(), nullable=True))
+    op.create_index(
+        "ix_messages_timed_at",
+        "messages",
+        ["at"],
+        postgresql_where=sa.text("time_spent_seconds IS NOT NULL"),
+        sqlite_where=sa.text("time_spent_seconds IS NOT NULL"),
+    )
 
 
 def downgrade() -> None:
     """Undo this revision."""
+    op.drop_index("ix_messages_timed_at", table_name="messages")
     with op.batch_alter_table("messages") as table:
         table.drop_column("time_spent_seconds")
