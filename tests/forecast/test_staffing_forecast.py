@@ -26,7 +26,7 @@ def _patch(ws: Workspace, handle: str, **fields: Any) -> None:
 
 def _history(ws: Workspace) -> None:
     """Four Mondays of six cases each at 10:xx UTC; ana answers half, recording her time; one
-    case a Monday moves to the specialists."""
+    case a Monday moves to the specialists, another up to the supervisors."""
     _patch(ws, "ana", timezone="UTC", working_hours=OFFICE)
     created = ws.client.post(
         "/api/v1/agents",
@@ -59,6 +59,13 @@ def _history(ws: Workspace) -> None:
                     headers=ws.headers("supervisor"),
                 )
                 assert moved.status_code in (200, 201), moved.text
+            if n == 1:
+                raised = ws.client.post(
+                    f"/api/v1/cases/{case_id}/escalations",
+                    json={"kind": "hierarchical", "to_level": "supervisor", "reason": "angry"},
+                    headers=ws.headers("agent"),
+                )
+                assert raised.status_code in (200, 201), raised.text
     # The forecast is asked on the Monday after: 28 days after the first.
     ws.clock.set(START + timedelta(weeks=WEEKS))
 
@@ -99,9 +106,12 @@ def test_a_busy_monday_hour_needs_more_people_than_the_roster_has(workspace: Wor
     # A quiet office hour needs nobody and has both; the night has neither.
     assert (hours["2026-12-28T12:00"]["needed"], hours["2026-12-28T12:00"]["rostered"]) == (0, 2)
     assert (hours["2026-12-29T03:00"]["needed"], hours["2026-12-29T03:00"]["rostered"]) == (0, 0)
-    # The cases moved to the specialists arrived there: one a Monday at 10:xx.
-    specialists = {h["start"][:16]: h for h in teams["specialists"]["hours"]}
-    assert specialists["2026-12-28T10:00"]["arrivals"] == 1
+    # The cases moved to the specialists arrived there (a route), and those raised to the
+    # supervisor level reached its team (an escalation names the level, not the team): one of
+    # each a Monday at 10:xx.
+    for team in ("specialists", "supervisors"):
+        moved = {h["start"][:16]: h for h in teams[team]["hours"]}
+        assert moved["2026-12-28T10:00"]["arrivals"] == 1, team
     # Without recorded time the handle time is the assumed one, and says so.
     assert teams["specialists"]["handle_measured_cases"] == 0
     assert teams["specialists"]["handle_seconds"] == 900

@@ -14,17 +14,22 @@ from sqlalchemy.orm import Session
 from escalon.cases.models import Case, Escalation, Message
 from escalon.core.durations import US_PER_SECOND, parse_duration, parse_fraction
 from escalon.core.forecast.staffing import (
+    HOUR_US,
+    MONDAY_OFFSET_HOURS,
+    WEEK_HOURS,
     WEEK_US,
     Demand,
     StaffedHour,
     StaffingGoal,
     staffed_hours,
-    weekly_arrivals,
+    weekly_means,
+    whole_hours,
 )
 from escalon.core.policy import Policy
 from escalon.errors import Invalid
 from escalon.people import staffing as people_staffing
 from escalon.people.models import Agent, Team, team_members
+from escalon.policies import service as policies
 
 # Fewer cases with time recorded than this, and the team's handle time is the assumed one.
 MIN_MEASURED_CASES = 10
@@ -81,7 +86,7 @@ def forecast(
     """Every team's (or the named teams') next 7 days, from the last `weeks` weeks."""
     since = now_us - weeks * WEEK_US
     names = sorted(teams) if teams is not None else list(session.scalars(select(Team.name)))
-    arrivals = _arrivals(session, since, now_us)
+    arrivals = _arrivals(session, policies.active(session), since, now_us)
     handle = _time_spent(session, since, now_us)
     crew = people_staffing.staffing(session)
     assumed = Assumptions.of(session).handle_seconds
@@ -93,7 +98,7 @@ def forecast(
         seconds, cases = handle.get(name, (0, 0))
         measured = cases >= MIN_MEASURED_CASES
         demand = Demand(
-            weekly_arrivals(arrivals.get(name, ()), since, now_us),
+            weekly_means(arrivals.get(name, [0] * WEEK_HOURS), since, now_us),
             seconds / cases if measured else assumed,
             cases if measured else 0,
         )
@@ -102,28 +107,70 @@ def forecast(
     return found
 
 
-def _arrivals(session: Session, since: int, until: int) -> dict[str, list[int]]:
-    """When cases reached each team: opened there, or moved there by an escalation or route."""
+def _arrivals(
+    session: Session, policy: Policy | None, since: int, until: int
+) -> dict[str, list[int]]:
+    """Per team, the cases that reached it in each hour of the week over the window's whole
+    hours: opened there (a case that moved since: in the team its first move left), or moved
+    there by an escalation or a route. Counted by the database in a few grouped rows."""
+    first, last = whole_hours(since, until)
+    teams_of = {level.name: level.team for level in policy.levels} if policy else {}
+    found: dict[str, list[int]] = defaultdict(lambda: [0] * WEEK_HOURS)
+    in_window = (Case.opened_at >= first, Case.opened_at < last)
+    opened = _hour_of_week(Case.opened_at)
+    for team, slot, count in session.execute(
+        select(Case.team, opened, func.count()).where(*in_window).group_by(Case.team, opened)
+    ):
+        found[team][slot] += count
+    # A case that moved was opened where its first move left, not where it is now.
+    firsts = (
+        select(Escalation.case_id, func.min(Escalation.id).label("first_id"))
+        .where(Escalation.at >= first)
+        .group_by(Escalation.case_id)
+        .subquery()
+    )
+    moved_cases = session.execute(
+        select(Case.team, Escalation.from_team, Escalation.from_level, opened, func.count())
+        .join(firsts, firsts.c.case_id == Case.id)
+        .join(Escalation, Escalation.id == firsts.c.first_id)
+        .where(*in_window)
+        .group_by(Case.team, Escalation.from_team, Escalation.from_level, opened)
+    )
+    for now_in, from_team, from_level, slot, count in moved_cases:
+        origin = from_team or teams_of.get(from_level or "") or now_in
+        found[now_in][slot] -= count
+        found[origin][slot] += count
+    moved = _hour_of_week(Escalation.at)
     moves = session.execute(
-        select(Escalation.case_id, Escalation.at, Escalation.from_team, Escalation.to_team)
-        .where(Escalation.at >= since, Escalation.at < until)
-        .order_by(Escalation.id)
-    ).all()
-    first_team: dict[int, str | None] = {}
-    found: dict[str, list[int]] = defaultdict(list)
-    for case_id, at, from_team, to_team in moves:
-        first_team.setdefault(case_id, from_team)
-        if to_team and to_team != from_team:
-            found[to_team].append(at)
-    opened = session.execute(
-        select(Case.id, Case.opened_at, Case.team).where(
-            Case.opened_at >= since, Case.opened_at < until
+        select(
+            Escalation.from_team,
+            Escalation.from_level,
+            Escalation.to_team,
+            Escalation.to_level,
+            moved,
+            func.count(),
         )
-    ).all()
-    for case_id, at, team in opened:
-        # A case that moved since was opened in the team its first move left.
-        found[first_team.get(case_id) or team].append(at)
+        .where(Escalation.at >= first, Escalation.at < last)
+        .group_by(
+            Escalation.from_team,
+            Escalation.from_level,
+            Escalation.to_team,
+            Escalation.to_level,
+            moved,
+        )
+    )
+    for from_team, from_level, to_team, to_level, slot, count in moves:
+        left = from_team or teams_of.get(from_level or "")
+        reached = to_team or teams_of.get(to_level or "")
+        if reached and reached != left:
+            found[reached][slot] += count
     return found
+
+
+def _hour_of_week(instant: Any) -> Any:
+    """The hour of the week of an instant column (Monday 00:00 UTC is 0), in integer
+    arithmetic both databases share."""
+    return (instant // HOUR_US + MONDAY_OFFSET_HOURS) % WEEK_HOURS
 
 
 def _time_spent(session: Session, since: int, until: int) -> dict[str, tuple[int, int]]:

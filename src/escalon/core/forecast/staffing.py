@@ -22,8 +22,9 @@ DAY_US = 24 * HOUR_US
 WEEK_US = 7 * DAY_US
 WEEK_HOURS = 168
 HOUR_SECONDS = 3600
-# 1970-01-01, instant 0, was a Thursday: Monday 00:00 is three days later in the week's cycle.
-_MONDAY_OFFSET_US = 3 * DAY_US
+# 1970-01-01, instant 0, was a Thursday: counted from Monday 00:00, it is 72 hours in.
+MONDAY_OFFSET_HOURS = 72
+_MONDAY_OFFSET_US = MONDAY_OFFSET_HOURS * HOUR_US
 
 
 def hour_of_week(at_us: int) -> int:
@@ -31,20 +32,30 @@ def hour_of_week(at_us: int) -> int:
     return ((at_us + _MONDAY_OFFSET_US) % WEEK_US) // HOUR_US
 
 
-def weekly_arrivals(instants: Iterable[int], since_us: int, until_us: int) -> tuple[float, ...]:
-    """Mean arrivals in each hour of the week over the whole hours of [since, until): each
-    hour's count divided by how many times that hour of the week lies in the window."""
-    first = -(-since_us // HOUR_US)
-    last = until_us // HOUR_US
+def whole_hours(since_us: int, until_us: int) -> tuple[int, int]:
+    """The window's whole hours, as instants: the first hour's start, the last hour's end."""
+    return -(-since_us // HOUR_US) * HOUR_US, until_us // HOUR_US * HOUR_US
+
+
+def weekly_means(counts: Sequence[int], since_us: int, until_us: int) -> tuple[float, ...]:
+    """Each hour of the week's count over the whole hours of [since, until), divided by how
+    many times that hour of the week lies in the window."""
+    first, last = (edge // HOUR_US for edge in whole_hours(since_us, until_us))
     whole, _ = divmod(max(0, last - first), WEEK_HOURS)
     seen = [whole] * WEEK_HOURS
     for hour in range(first + whole * WEEK_HOURS, last):
         seen[hour_of_week(hour * HOUR_US)] += 1
+    return tuple(n / times if times else 0.0 for n, times in zip(counts, seen, strict=True))
+
+
+def weekly_arrivals(instants: Iterable[int], since_us: int, until_us: int) -> tuple[float, ...]:
+    """Mean arrivals in each hour of the week over the whole hours of [since, until)."""
+    first, last = whole_hours(since_us, until_us)
     counts = [0] * WEEK_HOURS
     for at in instants:
-        if first * HOUR_US <= at < last * HOUR_US:
+        if first <= at < last:
             counts[hour_of_week(at)] += 1
-    return tuple(n / times if times else 0.0 for n, times in zip(counts, seen, strict=True))
+    return weekly_means(counts, since_us, until_us)
 
 
 @dataclass(frozen=True, slots=True)
