@@ -47,3 +47,13 @@ def kpis(ws: Workspace, **params: str) -> dict[str, Any]:
     response = ws.client.get("/api/v1/kpis", params=params, headers=ws.headers("supervisor"))
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+def set_status(ws: Workspace, case_id: int, status: str, role: str = "agent") -> None:
+    """Change the case's status through the API (as an agent by default)."""
+    url = f"/api/v1/cases/{case_id}"
+    version = ws.client.get(url, headers=ws.headers()).headers["ETag"]
+    response = ws.client.patch(
+        url, json={"status": status}, headers=ws.headers(role, **{"If-Match": version})
+    )
+    assert response.status_code == 200, response.text

@@ -12,6 +12,7 @@ from escalon import keys
 from escalon.cases.models import Case
 from escalon.channels import links
 from escalon.notifications.models import OutboxMessage
+from tests.builders.cases import set_status
 from tests.builders.workspace import Workspace
 
 DAY_HOURS = 24
@@ -29,16 +30,6 @@ def open_case(ws: Workspace, **fields: Any) -> int:
     response = ws.client.post("/api/v1/cases", json=body, headers=ws.headers("integration"))
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
-
-
-def set_status(ws: Workspace, case_id: int, status: str) -> None:
-    """Change the case's status through the API, as an agent."""
-    url = f"/api/v1/cases/{case_id}"
-    version = ws.client.get(url, headers=ws.headers()).headers["ETag"]
-    response = ws.client.patch(
-        url, json={"status": status}, headers=ws.headers("agent", **{"If-Match": version})
-    )
-    assert response.status_code == 200, response.text
 
 
 def post(ws: Workspace, case_id: int, body: str, *, public: bool = True) -> None:

@@ -14,6 +14,9 @@ ENGINE_ACTOR = "escalon"
 MOVES = {"escalate": "hierarchical", "de-escalate": "hierarchical", "route": "functional"}
 # Clock events worth an audit entry; the others (started, met...) are in clock_events only.
 AUDITED_CLOCK_EVENTS = frozenset({"warning", "breach"})
+# A clock stopped suspiciously (`core.integrity`): a clock event `flag.REASON`, audited as this.
+FLAG_PREFIX = "flag."
+SUSPICIOUS = "clock.suspicious"
 
 
 def actor_of(change: Change, action: Action) -> str:
@@ -64,6 +67,27 @@ def audit_rows(change: Change, now: int) -> list[dict[str, Any]]:
         }
         for event in change.clock_events
         if event.kind in AUDITED_CLOCK_EVENTS
+    )
+    rows.extend(
+        {
+            "case_id": case_id,
+            "at": event.at,
+            "recorded_at": now,
+            "actor": change.actor,
+            "kind": SUSPICIOUS,
+            "rule": None,
+            "key": f"{event.case}|{event.kind}@{event.at}",
+            "data": {
+                "reason": event.kind.removeprefix(FLAG_PREFIX),
+                "metric": event.metric,
+                "cycle": event.cycle,
+                # Whose case it was and in which team, for the per-person and per-team counts.
+                "holder": change.state.assignee,
+                "team": change.state.team,
+            },
+        }
+        for event in change.clock_events
+        if event.kind.startswith(FLAG_PREFIX)
     )
     return rows
 

@@ -37,6 +37,7 @@ _READ: dict[str, Callable[[Any], Any]] = {
     },
     "rule_marks": lambda marks: {int(index): number for index, number in marks.items()},
     "tags": tuple,
+    "flags": tuple,
 }
 
 

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from escalon.core import integrity
 from escalon.core.assignment import Need
 from escalon.core.events import (
     AgentMessage,
@@ -914,6 +915,8 @@ class Run:
         previous = state.status
         if status == previous:
             return
+        # Read before the move: a pause may stop a clock the customer is still waiting on.
+        flags = integrity.on_pause(self.policy, state, status, at)
         spans = state.spans
         state.append_status(at, status)
         if spans is not None:
@@ -929,6 +932,20 @@ class Run:
             if state.level > 0:
                 self.start_cycle("periodic_update", at)
             self.fire_event_rules(at, Firing("case.reopened", f"event#{state.events}"))
+        for reason, metric in flags:
+            self.flag(reason, metric, at)
+
+    def flag(self, reason: str, metric: str, at: int) -> None:
+        """Say that a clock was stopped suspiciously, and fire `clock.suspicious`."""
+        state = self.state
+        state.flags = (*state.flags, reason)
+        cycle = state.clocks.get(metric)
+        number = 0 if cycle is None else cycle.number
+        self.clock_events.append(
+            new_tuple(ClockEvent, (at, state.case, metric, number, f"flag.{reason}"))
+        )
+        key = f"{reason}#{len(state.flags)}"
+        self.fire_event_rules(at, Firing("clock.suspicious", key, metric=metric))
 
     # -- events ------------------------------------------------------------------------------
 
@@ -940,8 +957,11 @@ class Run:
         state = self.state
         if state.status == "closed":
             return
+        premature = integrity.reopened_too_soon(state, at)
         if state.status in ("pending_customer", "resolved"):
             self.set_status("open", at)
+        if premature:
+            self.flag("premature", "resolution", at)
         first = state.clocks.get("first_response")
         answered_once = first is not None and first.ended_at is not None
         current = state.clocks.get("next_response")

@@ -127,6 +127,8 @@ class CaseState:
     reopened: int = 0
     events: int = 0
     tags: tuple[str, ...] = ()
+    # The clock flags raised so far (`integrity`), by reason, in order; append-only.
+    flags: tuple[str, ...] = ()
     assignee: str | None = None
     approval_kind: str | None = None
     approval_amount: float | None = None

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from escalon.analytics import causes as root_causes
+from escalon.analytics.clock_flags import ClockFlags, clock_flags
 from escalon.analytics.coaching import Coaching, Figures, coaching
 from escalon.core.state import from_us
 from escalon.web.common import Parts, Visit, page, supervisor_visit
@@ -30,6 +31,7 @@ class CoachingPage:
     opened_from: str
     opened_to: str
     cause_labels: dict[str, str]
+    flags: ClockFlags
 
     def labelled(self, pairs: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
         """Root-cause counts under the names people read."""
@@ -69,6 +71,7 @@ def coaching_page(request: Request, parts: Parts, days: Param = None) -> Respons
         since, until = cut[0].since, cut[-1].until
         figures = coaching(session, since=since, until=until)
         labels = root_causes.labels(session)
+        flags = clock_flags(session, since=since, until=until)
     first, last = from_us(since).date(), from_us(until - DAY_US).date()
     content = CoachingPage(
         window,
@@ -78,5 +81,6 @@ def coaching_page(request: Request, parts: Parts, days: Param = None) -> Respons
         first.isoformat(),
         last.isoformat(),
         labels,
+        flags,
     )
     return page("coaching.html", visit=visit, coaching=content)

@@ -65,6 +65,21 @@ def when(moment_us: int, zone: tzinfo) -> tuple[str, str]:
     return f"{moment:%a %d %b %H:%M}", moment.isoformat()
 
 
+# What each clock flag (`escalon.core.integrity`) means, as the timeline says it.
+_SUSPICIOUS = {
+    "unanswered": "set to wait for the customer while their message was unanswered",
+    "near_breach": "paused after its warning, shortly before it would have breached",
+    "repeated_pauses": "paused for the third time",
+    "premature": "resolved, and reopened by the customer within a day",
+}
+
+
+def _suspicious(data: Mapping[str, Any]) -> str:
+    clock = metric_name(str(data.get("metric", "")))
+    said = _SUSPICIOUS.get(str(data.get("reason")), str(data.get("reason")))
+    return f"Flagged: the {clock} clock was stopped suspiciously ({said})"
+
+
 def describe(entry: AuditEntryOut, names: Mapping[str, str] | None = None) -> tuple[str, str]:
     """What an audit entry says in words, and its kind for the page's colours; `names` are
     agents' names by handle, to say who a case went to."""
@@ -117,6 +132,8 @@ def describe(entry: AuditEntryOut, names: Mapping[str, str] | None = None) -> tu
         return f"Customer rated the support {data.get('score')}/5", "system"
     if kind.startswith("sla."):
         return _sla(kind[4:], str(data.get("metric", ""))), "sla"
+    if kind == "clock.suspicious":
+        return _suspicious(data), "sla"
     if kind == "escalate":
         where = f"{data.get('from_level')} → {data.get('to_level')}"
         return f"Escalated {where}{_because(data)}{rule}", "escalation"

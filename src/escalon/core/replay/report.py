@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalon.core.engine import Action
+from escalon.core.integrity import REASONS
 from escalon.core.policy.compiled import Policy
 from escalon.core.sla import has_breached
 from escalon.core.state import CLOCK_METRICS, STOPPED_STATUSES, CaseState
@@ -42,6 +43,7 @@ class ReportBuilder:
         default_factory=lambda: {"escalated": [], "other": []}
     )
     scores: dict[str, list[int]] = field(default_factory=lambda: {"escalated": [], "other": []})
+    clock_flags: Counter[str] = field(default_factory=Counter)
 
     def count_action(self, action: Action) -> None:
         """Count one decision."""
@@ -57,6 +59,8 @@ class ReportBuilder:
     def add_case(self, policy: Policy, state: CaseState, end: int) -> None:
         """Count a case whose story is over (or the replay is, at `end`)."""
         group = "escalated" if state.escalated else "other"
+        if state.flags:
+            self.clock_flags.update(state.flags)
         if state.escalated:
             self.escalated_cases += 1
         if state.status in STOPPED_STATUSES and state.resolution_business_us is not None:
@@ -103,6 +107,7 @@ class ReportBuilder:
         self.routes_by_rule.update(other.routes_by_rule)
         self.de_escalations += other.de_escalations
         self.actions.update(other.actions)
+        self.clock_flags.update(other.clock_flags)
         for metric, tally in other.sla.items():
             mine = self.sla[metric]
             mine.tracked += tally.tracked
@@ -150,6 +155,8 @@ class ReportBuilder:
                 }
                 for group, scores in self.scores.items()
             },
+            # Clocks stopped suspiciously (`core.integrity`), by reason.
+            "clock_flags": {reason: self.clock_flags[reason] for reason in REASONS},
         }
 
 

@@ -7,6 +7,7 @@ from escalon.core.rules.triggers import (
     approval_requested,
     case_opened,
     case_reopened,
+    clock_suspicious,
     customer_message,
     customer_sentiment_drop,
     escalation_unacknowledged,
@@ -27,4 +28,5 @@ ALL: tuple[TriggerRule, ...] = (
     approval_requested.RULE,
     survey_answered.RULE,
     customer_sentiment_drop.RULE,
+    clock_suspicious.RULE,
 )
