@@ -212,3 +212,22 @@ def test_unreadable_roster_file_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "not valid YAML" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_summary_counts_clocks_stopped_suspiciously(tmp_path: Path) -> None:
+    (tmp_path / "policy.yaml").write_text(POLICY)
+    events = [
+        opened("2026-12-01 09:00"),
+        ev("status.changed", "2026-12-01 09:30", status="pending_customer"),
+    ]
+    write_events(tmp_path / "events.jsonl", events)
+    result = runner.invoke(app, [*replay_args(tmp_path), "--report", str(tmp_path / "report.json")])
+    assert result.exit_code == 0, result.output
+    assert "Clocks stopped suspiciously: unanswered 1" in result.stdout
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["clock_flags"] == {
+        "unanswered": 1,
+        "near_breach": 0,
+        "repeated_pauses": 0,
+        "premature": 0,
+    }

@@ -410,6 +410,12 @@ def print_summary(
             f"p90 {_hours(figures['p90_hours'])} business time; CSAT "
             f"{'-' if score is None else f'{score:.2f}'} ({csat[group]['responses']} answers)"
         )
+    flagged = {reason: n for reason, n in result.get("clock_flags", {}).items() if n}
+    if flagged:
+        console.print(
+            "Clocks stopped suspiciously: "
+            + ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in flagged.items())
+        )
     if "roster" in result:
         _roster_summary(console, result["roster"])
     for note in notes or []:
