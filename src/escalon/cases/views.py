@@ -108,6 +108,20 @@ def _written(session: Session, case_id: int) -> CaseOut:
     return queries.get_case(session, case_id, scope=visibility.EVERYTHING)
 
 
+def _act_on_case(
+    act: Callable[..., object],
+    context: Context,
+    response: Response,
+    case_id: int,
+    /,
+    **arguments: Any,
+) -> CaseOut:
+    """Run a use case on one case in its own transaction: the case as it left it, with its ETag."""
+    with context.db.write() as session:
+        act(session, case_id=case_id, **arguments, **by(context))
+        return _etag(response, _written(session, case_id))
+
+
 # -- customers ---------------------------------------------------------------------------------
 
 
@@ -357,11 +371,9 @@ def update_case(
         raise VersionRequired(
             'send the case\'s ETag in If-Match (e.g. If-Match: "3") so a stale change is refused'
         )
-    with context.db.write() as session:
-        updating.update_case(
-            session, case_id=case_id, request=body, if_match=version, **by(context)
-        )
-        return _etag(response, _written(session, case_id))
+    return _act_on_case(
+        updating.update_case, context, response, case_id, request=body, if_match=version
+    )
 
 
 @router.put("/cases/{case_id}/assignee", tags=["cases"], responses=_WRITE)
@@ -369,11 +381,9 @@ def assign_case(
     case_id: Id, body: AssignIn, response: Response, context: Staff, version: IfMatch
 ) -> CaseOut:
     """Give the case to an agent (by handle), or back to the team's queue (null)."""
-    with context.db.write() as session:
-        updating.assign_case(
-            session, case_id=case_id, assignee=body.assignee, if_match=version, **by(context)
-        )
-        return _etag(response, _written(session, case_id))
+    return _act_on_case(
+        updating.assign_case, context, response, case_id, assignee=body.assignee, if_match=version
+    )
 
 
 @router.post("/assignments", tags=["cases"], responses=error_responses(400, 401, 403, 422))
@@ -452,11 +462,9 @@ def escalate(
     case_id: Id, body: EscalateIn, response: Response, context: Staff, version: IfMatch
 ) -> CaseOut:
     """Escalate by hand: up to a level (hierarchical) or to a team (functional), with a reason."""
-    with context.db.write() as session:
-        escalation.escalate_case(
-            session, case_id=case_id, request=body, if_match=version, **by(context)
-        )
-        return _etag(response, _written(session, case_id))
+    return _act_on_case(
+        escalation.escalate_case, context, response, case_id, request=body, if_match=version
+    )
 
 
 @router.get("/cases/{case_id}/escalations", tags=["escalations"], responses=_READ)
@@ -469,9 +477,7 @@ def list_escalations(case_id: Id, context: Staff) -> list[EscalationOut]:
 @router.post("/cases/{case_id}/acknowledgement", tags=["escalations"], responses=_WRITE)
 def acknowledge(case_id: Id, response: Response, context: Staff, version: IfMatch) -> CaseOut:
     """Acknowledge the case's latest escalation: you own it now."""
-    with context.db.write() as session:
-        escalation.acknowledge(session, case_id=case_id, if_match=version, **by(context))
-        return _etag(response, _written(session, case_id))
+    return _act_on_case(escalation.acknowledge, context, response, case_id, if_match=version)
 
 
 @router.post("/cases/{case_id}/de-escalation", tags=["escalations"], responses=_WRITE)
@@ -479,11 +485,9 @@ def de_escalate(
     case_id: Id, body: DeEscalateIn, response: Response, context: Supervisor, version: IfMatch
 ) -> CaseOut:
     """Return the case to a lower level with a hand-over note (supervisors)."""
-    with context.db.write() as session:
-        escalation.de_escalate(
-            session, case_id=case_id, request=body, if_match=version, **by(context)
-        )
-        return _etag(response, _written(session, case_id))
+    return _act_on_case(
+        escalation.de_escalate, context, response, case_id, request=body, if_match=version
+    )
 
 
 @router.post(
@@ -540,9 +544,7 @@ def withdraw_approval(approval_id: Id, context: Staff) -> ApprovalOut:
 @router.post("/cases/{case_id}/survey", tags=["cases"], responses=_WRITE)
 def answer_survey(case_id: Id, body: SurveyIn, response: Response, context: Reader) -> CaseOut:
     """Record the customer's satisfaction answer (after resolution)."""
-    with context.db.write() as session:
-        updating.answer_survey(session, case_id=case_id, request=body, **by(context))
-        return _etag(response, _written(session, case_id))
+    return _act_on_case(updating.answer_survey, context, response, case_id, request=body)
 
 
 @router.get("/cases/{case_id}/sla", tags=["cases"], responses=_READ)
@@ -571,12 +573,11 @@ def migrate_policy(
     case_id: Id, body: MigrateIn, response: Response, context: Admin, version: IfMatch
 ) -> CaseOut:
     """Move the case to another stored policy version (admins)."""
-    with context.db.write() as session:
-        policy_migration.migrate_case(
-            session,
-            case_id=case_id,
-            policy_version_id=body.policy_version_id,
-            if_match=version,
-            **by(context),
-        )
-        return _etag(response, _written(session, case_id))
+    return _act_on_case(
+        policy_migration.migrate_case,
+        context,
+        response,
+        case_id,
+        policy_version_id=body.policy_version_id,
+        if_match=version,
+    )

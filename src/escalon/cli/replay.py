@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from escalon.cli.triage import DetectorModel
 from escalon.core.policy import Policy, PolicyInvalid
 from escalon.core.replay.tally import busiest
 from escalon.core.roster import RosterInvalid, StaffRoster
@@ -62,12 +63,7 @@ def replay(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write the report here (JSON).")
     ] = None,
-    model: Annotated[
-        Path | None,
-        typer.Option(
-            "--model", help="A detector model from `escalon triage train` (default: built-in)."
-        ),
-    ] = None,
+    model: DetectorModel = None,
     jobs: Annotated[
         int,
         typer.Option(

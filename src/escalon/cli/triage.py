@@ -16,6 +16,13 @@ app = typer.Typer(
         "one JSON line per input line."
     ),
 )
+# A detector model file, for every command that reads customers' words (the built-in one if unset).
+DetectorModel = Annotated[
+    Path | None,
+    typer.Option(
+        "--model", help="A detector model from `escalon triage train` (default: built-in)."
+    ),
+]
 
 
 def _stdin() -> IO[str]:
@@ -29,10 +36,7 @@ def _stdin() -> IO[str]:
 @app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
-    model: Annotated[
-        Path | None,
-        typer.Option("--model", help="A model from `escalon triage train` (default: built-in)."),
-    ] = None,
+    model: DetectorModel = None,
     batch_size: Annotated[
         int,
         typer.Option(

@@ -6,9 +6,11 @@ the policy's English read them, so a new trigger, condition or action is one mod
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+
+from escalon.core.rules.words import unknown
 
 if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
@@ -69,6 +71,19 @@ class Checks(Protocol):
     def undeclared_categories(self, names: Iterable[str], path: Path) -> None:
         """A warning for each category that nothing in the policy gives a case."""
         ...
+
+
+def check_name(
+    checks: Checks,
+    path: Path,
+    name: str | None,
+    known: Sequence[str] | None,
+    what: str,
+    plural: str,
+) -> None:
+    """An error at `path` when `name` is given and, the names being known, is none of them."""
+    if name is not None and known is not None and name not in known:
+        checks.error(path, unknown(what, name, known, plural))
 
 
 @dataclass(frozen=True, slots=True)

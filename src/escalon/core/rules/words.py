@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 SECOND_US = 1_000_000
 METRIC_WORDS = {
@@ -65,6 +65,16 @@ def names(value: object) -> list[str]:
 def either(items: Iterable[str]) -> str:
     """`a`, `a or b`, `a, b or c`."""
     return _join(list(items), "or")
+
+
+def by_key(name: str, value: object, phrases: Mapping[str, Callable[[object], str]]) -> str:
+    """An action's mapping in English, a phrase per key (a key it has none for, as written)."""
+    if not isinstance(value, Mapping) or not value:
+        return f"{name}: {plain(value)}"
+    return both(
+        phrases[key](target) if key in phrases else f"{name} ({key}: {plain(target)})"
+        for key, target in value.items()
+    )
 
 
 def both(items: Iterable[str]) -> str:

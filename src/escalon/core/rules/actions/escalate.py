@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, StrictInt, model_validator
 
-from escalon.core.rules.base import ActionRule, Checks, Path
+from escalon.core.rules.base import ActionRule, Checks, Path, check_name
 from escalon.core.rules.fields import Name, Strict
-from escalon.core.rules.words import both, count, plain, unknown
+from escalon.core.rules.words import by_key, count, plain
 
 if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
@@ -54,31 +54,22 @@ def _act(run: Run, spec: EscalateSpec, rule: str, firing: Firing, key: str, at: 
         run.change_level(target, at, rule, firing, key, {})
 
 
+_PHRASES: dict[str, Callable[[object], str]] = {
+    "up": lambda up: "escalate " + count(up, "one level up", "{} levels up"),
+    "to": lambda level: f"escalate to {plain(level)}",
+    "to_authority": lambda kind: (
+        f"escalate to the lowest level whose {plain(kind)} authority covers the amount"
+    ),
+}
+
+
 def _phrase(value: object) -> str:
-    if not isinstance(value, Mapping) or not value:
-        return f"escalate: {plain(value)}"
-    phrases = []
-    for key, target in value.items():
-        if key == "up":
-            phrases.append("escalate " + count(target, "one level up", "{} levels up"))
-        elif key == "to":
-            phrases.append(f"escalate to {plain(target)}")
-        elif key == "to_authority":
-            phrases.append(
-                f"escalate to the lowest level whose {plain(target)} authority covers the amount"
-            )
-        else:
-            phrases.append(f"escalate ({key}: {plain(target)})")
-    return both(phrases)
+    return by_key("escalate", value, _PHRASES)
 
 
 def _check(checks: Checks, path: Path, spec: Any) -> None:
     names = checks.level_names
-    if spec.to is not None and names is not None and spec.to not in names:
-        checks.error(
-            (*path, "to"),
-            unknown("level", spec.to, names, "levels"),
-        )
+    check_name(checks, (*path, "to"), spec.to, names, "level", "levels")
     if (
         spec.to_authority is not None
         and names is not None

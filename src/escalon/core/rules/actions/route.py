@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from escalon.core.rules.base import ActionRule, Checks, Path
+from escalon.core.rules.base import ActionRule, Checks, Path, check_name
 from escalon.core.rules.fields import Name, Strict
-from escalon.core.rules.words import plain, unknown
+from escalon.core.rules.words import plain
 
 if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
@@ -30,12 +30,8 @@ def _phrase(value: object) -> str:
 
 
 def _check(checks: Checks, path: Path, spec: Any) -> None:
-    teams = checks.teams
-    if teams is not None and spec.team not in teams:
-        checks.error(
-            (*path, "team"),
-            unknown("team", spec.team, sorted(teams), "teams"),
-        )
+    teams = None if checks.teams is None else sorted(checks.teams)
+    check_name(checks, (*path, "team"), spec.team, teams, "team", "teams")
 
 
 RULE = ActionRule("route", RouteSpec, _act, _phrase, check=_check)

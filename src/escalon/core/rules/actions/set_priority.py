@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, StrictInt, model_validator
 
-from escalon.core.rules.base import ActionRule, Checks, Path
+from escalon.core.rules.base import ActionRule, Checks, Path, check_name
 from escalon.core.rules.fields import Name, Strict
-from escalon.core.rules.words import both, count, plain, unknown
+from escalon.core.rules.words import by_key, count, plain
 
 if TYPE_CHECKING:
     from escalon.core.engine import Firing, Run
@@ -40,27 +40,23 @@ def _act(run: Run, spec: SetPrioritySpec, rule: str, firing: Firing, key: str, a
         run.select_sla(at)
 
 
+def _raise(steps: object) -> str:
+    return "raise the priority " + count(steps, "one step", "{} steps")
+
+
+_PHRASES: dict[str, Callable[[object], str]] = {
+    "to": lambda priority: f"set the priority to {plain(priority)}",
+    "raise": _raise,
+    "raise_": _raise,
+}
+
+
 def _phrase(value: object) -> str:
-    if not isinstance(value, Mapping) or not value:
-        return f"set_priority: {plain(value)}"
-    phrases = []
-    for key, target in value.items():
-        if key == "to":
-            phrases.append(f"set the priority to {plain(target)}")
-        elif key in ("raise", "raise_"):
-            phrases.append("raise the priority " + count(target, "one step", "{} steps"))
-        else:
-            phrases.append(f"set_priority ({key}: {plain(target)})")
-    return both(phrases)
+    return by_key("set_priority", value, _PHRASES)
 
 
 def _check(checks: Checks, path: Path, spec: Any) -> None:
-    order = checks.priorities
-    if spec.to is not None and order is not None and spec.to not in order:
-        checks.error(
-            (*path, "to"),
-            unknown("priority", spec.to, order, "priorities"),
-        )
+    check_name(checks, (*path, "to"), spec.to, checks.priorities, "priority", "priorities")
 
 
 RULE = ActionRule("set_priority", SetPrioritySpec, _act, _phrase, check=_check)
