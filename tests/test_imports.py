@@ -3,6 +3,7 @@ imported first, and every import points down the layers of pyproject.toml's cont
 
 from __future__ import annotations
 
+import os
 import pkgutil
 import re
 import subprocess
@@ -68,3 +69,27 @@ def test_every_top_level_module_has_a_layer() -> None:
     named = {name.strip("() ") for layer in layers for name in re.split(r"[:|]", layer)}
     modules = {f"escalon.{module.name}" for module in pkgutil.iter_modules(escalon.__path__)}
     assert modules - named == set()
+
+
+def test_an_api_process_starts_without_the_numeric_libraries(tmp_path: Path) -> None:
+    # scikit-learn, SciPy and pandas take seconds to import (each API process pays them at its
+    # start); the article index and the statistics import them when first used.
+    code = (
+        "import sys; from escalon.api.main import app_from_environment; "
+        "app_from_environment(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'scipy', 'pandas'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            **os.environ,
+            "ESCALON_DATABASE_URL": f"sqlite:///{tmp_path / 'escalon.db'}",
+            "ESCALON_EMBEDDED_WORKER": "0",
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"

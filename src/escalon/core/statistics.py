@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scipy.stats import binomtest
-
 # The fewest occurrences this week that can make a rise: below it, nothing is called rising.
 RISING_MINIMUM = 3
 # How unlikely this week's count must be at the earlier rate (one-sided binomial test).
@@ -31,6 +29,8 @@ def rate_interval(part: int, whole: int, confidence: float = 0.95) -> Interval |
         return None
     if not 0 <= part <= whole:
         raise ValueError(f"{part} of {whole} is not a share")
+    from scipy.stats import binomtest  # scipy.stats takes seconds to import: only when asked
+
     bounds = binomtest(part, whole).proportion_ci(confidence, method="wilson")
     return Interval(part / whole, float(bounds.low), float(bounds.high))
 
@@ -64,6 +64,8 @@ def rising(now: int, now_total: int, before: int, before_total: int) -> Rise | N
     earlier = (before + 0.5) / (before_total + 1)
     if now / now_total <= earlier:
         return None
+    from scipy.stats import binomtest  # scipy.stats takes seconds to import: only when asked
+
     p_value = float(binomtest(now, now_total, earlier, alternative="greater").pvalue)
     if p_value >= RISING_SIGNIFICANCE:
         return None

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -15,8 +15,13 @@ from sqlalchemy.orm import Session
 from escalon.cases.models import Case, Message
 from escalon.knowledge.articles import Article
 from escalon.knowledge.models import KnowledgeArticle
-from escalon.knowledge.ranking import ArticleIndex
 from escalon.knowledge.schemas import ArticleMatch
+
+if TYPE_CHECKING:
+    # ranking brings numpy, scipy and scikit-learn (pandas with it): seconds of every API
+    # process's start. Cases import this module to send articles with replies; the index is
+    # only built when a text is matched, so ranking is imported then (in `_build`).
+    from escalon.knowledge.ranking import ArticleIndex
 
 # Customers' latest messages teach the index how they put things (see `ranking`); enough to
 # learn phrasing while an index builds in about a second.
@@ -83,6 +88,8 @@ def _build(session: Session, signature: tuple[Any, ...]) -> _Built | None:
     )
     if not rows:
         return None
+    from escalon.knowledge.ranking import ArticleIndex  # see the import above
+
     for row in rows:
         session.expunge(row)  # kept past this session: read-only copies
     log = session.scalars(
