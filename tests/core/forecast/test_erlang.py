@@ -108,4 +108,4 @@ def test_too_few_agents_let_the_queue_grow() -> None:
 def test_impossible_questions_say_which_input(change: dict[str, float], words: str) -> None:
     question = {**EXAMPLE, "target_seconds": 20, "goal": 0.8, **change}
     with pytest.raises(StaffingError, match=words):
-        agents_needed(**question)  # type: ignore[arg-type]
+        agents_needed(**question)
