@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from escalon.core.forecast import erlang
 from escalon.core.forecast.erlang import agents_needed
 from tests.builders.cases import open_case
 from tests.builders.dashboard import signed_in
@@ -184,3 +185,23 @@ def test_the_weekly_review_lists_each_teams_short_hours(workspace: Workspace) ->
         in section
     )
     assert 'href="/ui/staffing"' in section
+
+
+def test_a_load_too_large_to_size_is_a_clear_refusal(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Absurd recorded times (a day on each reply) make a load beyond what the model is asked
+    # for (lowered here so that a dozen cases reach it): a 422 naming the team, never a 500.
+    monkeypatch.setattr(erlang, "MAX_LOAD", 100.0)
+    for n in range(12):
+        case_id = open_case(workspace, customer={"ref": f"K-{n}", "name": "Kim"})["id"]
+        sent = workspace.client.post(
+            f"/api/v1/cases/{case_id}/messages",
+            json={"author": "agent", "body": "Done.", "time_spent_seconds": 86_400},
+            headers=workspace.headers("agent"),
+        )
+        assert sent.status_code == 201
+    workspace.clock.set(START + timedelta(weeks=1))
+    answer = _forecast(workspace, weeks="1")
+    assert answer.status_code == 422, answer.text
+    assert "team frontline cannot be sized" in answer.text

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case, Escalation, Message
 from escalon.core.durations import US_PER_SECOND, parse_duration, parse_fraction
+from escalon.core.forecast.erlang import StaffingError
 from escalon.core.forecast.staffing import (
     HOUR_US,
     MONDAY_OFFSET_HOURS,
@@ -102,7 +103,10 @@ def forecast(
             seconds / cases if measured else assumed,
             cases if measured else 0,
         )
-        hours = staffed_hours(demand, goal, staff.members, now_us)
+        try:
+            hours = staffed_hours(demand, goal, staff.members, now_us)
+        except StaffingError as error:
+            raise Invalid(f"team {name} cannot be sized: {error}") from None
         found.append(TeamStaffing(name, len(staff.members), demand, hours))
     return found
 
