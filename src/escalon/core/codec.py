@@ -38,6 +38,7 @@ _READ: dict[str, Callable[[Any], Any]] = {
     "rule_marks": lambda marks: {int(index): number for index, number in marks.items()},
     "tags": tuple,
     "flags": tuple,
+    "risk_looks": lambda looks: {key: (cycle, done) for key, (cycle, done) in looks.items()},
 }
 
 

@@ -29,6 +29,7 @@ from escalon.core.events import (
     StatusChanged,
     SurveyAnswered,
 )
+from escalon.core.forecast.breach import DEFAULT_THRESHOLD, LOOKS, Foresight
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import ALWAYS, counted, extend_spans, reach, reach_afresh
@@ -181,6 +182,7 @@ class Firing:
     approval_amount: float | None = None
     approval_limit: float | None = None  # the requester's own, when not their level's
     score: int | None = None
+    breach_probability: float | None = None  # `sla.at_risk`: the forecast at this look
     _signals: TextSignals | None = None
 
 
@@ -215,6 +217,9 @@ class _Plan(NamedTuple):
     unacknowledged: tuple[tuple[int, int], ...]  # likewise for `escalation.unacknowledged`
     # ("warning" or "breach", metric) -> the rules reacting to that instant, in file order.
     clock_rules: dict[tuple[str, str], tuple[int, ...]]
+    # (rule, metric or None for any, the probability it reacts above) of `sla.at_risk` rules.
+    at_risk: tuple[tuple[int, str | None, float], ...]
+    risk_thresholds: dict[int, float]  # the same thresholds by rule
 
 
 @lru_cache(maxsize=64)
@@ -243,11 +248,19 @@ def _plan(policy: Policy) -> _Plan:
         for kind in ("warning", "breach")
         for metric in CLOCK_METRICS
     }
+    at_risk = tuple(
+        (index, rule.metric, threshold if threshold is not None else DEFAULT_THRESHOLD)
+        for index in policy.rules_by_trigger["sla.at_risk"]
+        for rule in (policy.rules[index],)
+        for threshold in (rule.conditions.value("breach_probability_above"),)
+    )
     return _Plan(
         instants,
         policy.timed_rules["level.timeout"],
         policy.timed_rules["escalation.unacknowledged"],
         clock_rules,
+        at_risk,
+        {index: threshold for index, _, threshold in at_risk},
     )
 
 
@@ -268,6 +281,7 @@ def open_case(
     analyzer: TextAnalyzer | None = None,
     at_us: int | None = None,
     staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Open a new case from its opening event and fire the rules its opening triggers.
 
@@ -301,7 +315,7 @@ def open_case(
         level_entered_at=at,
         events=1,
     )
-    run = Run(state, policy, analyzer, staffing)
+    run = Run(state, policy, analyzer, staffing, foresight)
     run.select_sla(at, initial=True)
     run.start_cycle("first_response", at)
     run.start_cycle("resolution", at)
@@ -321,6 +335,7 @@ def apply_event(
     at_us: int | None = None,
     reuse: bool = False,
     staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Apply one event to a case (None for a new case), after the timers due before it.
 
@@ -331,7 +346,9 @@ def apply_event(
     if isinstance(event, CaseOpened):
         if state is not None and not state.is_final:
             raise EventRejected(f"case {event.case} is already open")
-        return open_case(policy, event, analyzer=analyzer, at_us=at_us, staffing=staffing)
+        return open_case(
+            policy, event, analyzer=analyzer, at_us=at_us, staffing=staffing, foresight=foresight
+        )
     if state is None:
         raise EventRejected(f"case {event.case} was never opened")
     at = to_us(event.at) if at_us is None else at_us
@@ -340,7 +357,7 @@ def apply_event(
             f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
         )
     _check_event(state, policy, event)
-    run = Run(state if reuse else state.copy(), policy, analyzer, staffing)
+    run = Run(state if reuse else state.copy(), policy, analyzer, staffing, foresight)
     run.advance(at, inclusive=False)
     run.state.updated_at = at
     run.state.events += 1
@@ -356,13 +373,14 @@ def evaluate(
     *,
     reuse: bool = False,
     staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Fire every timed rule due up to and including `now`; say when to look again.
 
     `reuse` hands the state over instead of having it copied, as in `apply_event`.
     """
     at = now if isinstance(now, int) else to_us(now)
-    run = Run(state if reuse else state.copy(), policy, None, staffing)
+    run = Run(state if reuse else state.copy(), policy, None, staffing, foresight)
     run.advance(at, inclusive=True)
     run.state.updated_at = max(run.state.updated_at, at)
     return run.decision(at)
@@ -376,7 +394,13 @@ def assign(state: CaseState, assignee: str | None) -> CaseState:
 
 
 def migrate(
-    state: CaseState, old: Policy, new: Policy, at: int, *, staffing: Staffing | None = None
+    state: CaseState,
+    old: Policy,
+    new: Policy,
+    at: int,
+    *,
+    staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Move a case from one policy version to another at instant `at`.
 
@@ -387,7 +411,7 @@ def migrate(
     new policy has a rule of the same name. Raises EventRejected when the new policy lacks the
     case's level, team or priority.
     """
-    before = evaluate(state, old, at, staffing=staffing)
+    before = evaluate(state, old, at, staffing=staffing, foresight=foresight)
     if old.fingerprint == new.fingerprint:
         return before
     moved = before.state
@@ -411,7 +435,7 @@ def migrate(
     moved.policy = new.fingerprint
     moved.forget_clock_arithmetic()
     moved.next_check_known = False
-    run = Run(moved, new, None, staffing)
+    run = Run(moved, new, None, staffing, foresight)
     run.select_sla(at, initial=True)
     run.advance(at, inclusive=True)
     after = run.decision(at)
@@ -455,6 +479,7 @@ class Run:
         "analyzer",
         "clock_events",
         "firings",
+        "foresight",
         "moved",
         "plan",
         "policy",
@@ -472,6 +497,7 @@ class Run:
         policy: Policy,
         analyzer: TextAnalyzer | None,
         staffing: Staffing | None = None,
+        foresight: Foresight | None = None,
     ) -> None:
         if state.policy != policy.fingerprint:
             # Evaluated under another policy version than before: cached clock arithmetic is void.
@@ -483,6 +509,7 @@ class Run:
         self.plan = _plan(policy)
         self.analyzer = analyzer
         self.staffing = staffing
+        self.foresight = foresight
         # Whether the case changed team in this call (and so was assigned in its new team).
         self.moved = False
         self.actions: list[Action] = []
@@ -628,6 +655,8 @@ class Run:
             for index, after in plan.unacknowledged:
                 if marks.get(index) != number:
                     waiting.append((last_escalation_at, after, index, None, trigger, number))
+        if plan.at_risk and sla is not None:
+            self.risk_looks(waiting)
         floor = state.sla_selected_at
         memo = state.memo
         dues: list[_Due] = []
@@ -642,6 +671,24 @@ class Run:
                     earliest = effective
                 dues.append(new_tuple(_Due, (effective, instant, rule, metric, kind, number)))
         return dues, earliest
+
+    def risk_looks(self, waiting: list[tuple[int, int, int, str | None, str, int]]) -> None:
+        """Add the next look of each `sla.at_risk` rule at each running clock it watches: at the
+        cycle's start, then at each tenth of the target, until it fires or has looked enough."""
+        state = self.state
+        looks = state.risk_looks
+        for index, watched, _ in self.plan.at_risk:
+            for metric, cycle in state.clocks.items():
+                if (watched is not None and metric != watched) or cycle.ended_at is not None:
+                    continue
+                target = self.target(metric)
+                if target is None:
+                    continue
+                seen = looks.get(f"{index}:{metric}")
+                done = seen[1] if seen is not None and seen[0] == cycle.number else 0
+                if done < LOOKS:
+                    amount = target * done // LOOKS
+                    waiting.append((cycle.started_at, amount, index, metric, "sla.at_risk", done))
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
@@ -729,7 +776,37 @@ class Run:
         key = f"{item.metric}#{item.cycle}:{item.kind}"
         self.fire_rule(item.rule, now, Firing(f"sla.{item.kind}", key, metric=item.metric))
 
+    def fire_at_risk(self, due: _Due, now: int) -> None:
+        """Look at the forecast for one rule and clock; fire the rule when above its threshold."""
+        state = self.state
+        metric = due.metric
+        assert metric is not None
+        cycle = state.clocks[metric]
+        key = f"{due.rule}:{metric}"
+        state.risk_looks[key] = (cycle.number, due.number + 1)
+        target = self.target(metric)
+        if self.foresight is None or target is None:
+            return
+        due_at = reach(self.policy, state, cycle.started_at, target)
+        if due_at is None:
+            return
+        probability = self.foresight.breach_probability(state, metric, due_at, target, now)
+        threshold = self.plan.risk_thresholds[due.rule]
+        if probability is None or probability <= threshold:
+            return
+        firing = Firing(
+            "sla.at_risk",
+            f"{metric}#{cycle.number}:at_risk",
+            metric=metric,
+            breach_probability=probability,
+        )
+        if self.fire_rule(due.rule, now, firing):
+            state.risk_looks[key] = (cycle.number, LOOKS)
+
     def fire_timed_rule(self, due: _Due, now: int) -> None:
+        if due.kind == "sla.at_risk":
+            self.fire_at_risk(due, now)
+            return
         self.state.rule_marks[due.rule] = due.number
         label = "escalation" if due.kind == "escalation.unacknowledged" else "level-entry"
         self.fire_rule(due.rule, now, Firing(due.kind, f"{label}#{due.number}"))
@@ -755,16 +832,18 @@ class Run:
             opened._signals = message._signals = signals
         self.fire_riders(at, message)
 
-    def fire_rule(self, index: int, at: int, trigger: Firing) -> None:
+    def fire_rule(self, index: int, at: int, trigger: Firing) -> bool:
+        """Fire one rule if its conditions hold; say whether they did."""
         policy = self.policy
         # The registry's hooks, looked up once per policy: no chain of ifs per firing.
         for holds, value in policy.rule_checks[index]:
             if not holds(self, value, trigger):
-                return
+                return False
         name = policy.rules[index].name
         key = f"{self.state.case}|{name}|{trigger.name}|{trigger.key}"
         for position, (act, value) in enumerate(policy.rule_actions[index]):
             act(self, value, name, trigger, f"{key}|{position}", at)
+        return True
 
     def fire_riders(self, at: int, trigger: Firing) -> None:
         """Fire the triggers that ride on `trigger` (such as a fall of sentiment on a message)."""

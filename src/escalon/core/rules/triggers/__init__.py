@@ -12,6 +12,7 @@ from escalon.core.rules.triggers import (
     customer_sentiment_drop,
     escalation_unacknowledged,
     level_timeout,
+    sla_at_risk,
     sla_breach,
     sla_warning,
     survey_answered,
@@ -29,4 +30,5 @@ ALL: tuple[TriggerRule, ...] = (
     survey_answered.RULE,
     customer_sentiment_drop.RULE,
     clock_suspicious.RULE,
+    sla_at_risk.RULE,
 )
