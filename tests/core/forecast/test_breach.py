@@ -136,10 +136,27 @@ def test_a_model_round_trips_through_json_data_and_bad_data_is_named() -> None:
 
 def test_without_a_model_the_queue_speaks_and_an_overdue_clock_is_certain() -> None:
     outlook = Outlook(0, 10.0, 1.0, 1)
-    common = {"now": MONDAY, "target": 10, "priority_rank": 0, "model": None}
-    early = breach_probability(_state(), "resolution", outlook, due=MONDAY + HOUR_US, **common)
+    early = breach_probability(
+        _state(),
+        "resolution",
+        outlook,
+        now=MONDAY,
+        due=MONDAY + HOUR_US,
+        target=10,
+        priority_rank=0,
+        model=None,
+    )
     assert early == pytest.approx(math.exp(-10.0))
-    late = breach_probability(_state(), "resolution", outlook, due=MONDAY, **common)
+    late = breach_probability(
+        _state(),
+        "resolution",
+        outlook,
+        now=MONDAY,
+        due=MONDAY,
+        target=10,
+        priority_rank=0,
+        model=None,
+    )
     assert late == 1.0
 
 

@@ -211,7 +211,7 @@ class BreachModel:
                 f"unknown model format {data.get('format')!r}/{data.get('kind')!r} "
                 f"(this release reads format {MODEL_FORMAT}, kind 'breach')"
             )
-        intercept = data.get("intercept")
+        intercept: Any = data.get("intercept")
         if not _finite(intercept):
             raise ModelError("intercept: a finite number is required")
         weights = data.get("weights")
