@@ -4,6 +4,9 @@ The loop keeps one state per case and a heap of the instants the engine asked to
 memory follows the cases, not the events. It reads lines and calls back with what it decides;
 reading files, drawing progress and writing results belong to the caller.
 
+A policy with `sla.at_risk` rules is replayed with a breach forecast learnt from the replay's own
+past (`ReplayForesight`; a fitted `breach_model` refines it), in one process: queues are shared.
+
 With a roster, every engine call gets the roster's staffing: levels with nobody present are
 skipped, cases are assigned by their team's strategy and notifications say whom they reached.
 The people's loads follow the cases (a resolved or closed case stops counting against its
@@ -20,6 +23,7 @@ from typing import Any
 
 from escalon.core.engine import Action, Decision, EventRejected, apply_event, evaluate
 from escalon.core.events import CaseOpened, Event, EventError, parse_event_json
+from escalon.core.forecast.breach import BreachModel
 from escalon.core.policy.compiled import Policy
 from escalon.core.replay.foresight import ReplayForesight
 from escalon.core.replay.report import ReportBuilder
@@ -62,9 +66,13 @@ class Replay:
         shards: int = 1,
         roster: StaffRoster | None = None,
         foresight: ReplayForesight | None = None,
+        breach_model: BreachModel | None = None,
     ) -> None:
         if roster is not None and shards > 1:
             raise ValueError("a replay with a roster runs in one process: loads are shared")
+        if foresight is None and policy.rules_by_trigger["sla.at_risk"]:
+            # The replay forecasts as the live service does, from what it has seen so far.
+            foresight = ReplayForesight(policy, model=breach_model)
         if foresight is not None and shards > 1:
             raise ValueError("a replay with a forecast runs in one process: queues are shared")
         self.policy = policy
