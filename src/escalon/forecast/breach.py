@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case, Message
+from escalon.core.codec import state_from_json
 from escalon.core.forecast.breach import (
     BreachModel,
     ModelError,
@@ -26,7 +27,7 @@ from escalon.core.forecast.breach import (
     WeeklyPace,
     breach_probability,
 )
-from escalon.core.forecast.pace import MIN_ANSWERS
+from escalon.core.forecast.pace import MIN_ANSWERS, TeamQueues
 from escalon.core.forecast.staffing import (
     HOUR_US,
     MONDAY_OFFSET_HOURS,
@@ -41,6 +42,8 @@ from escalon.core.state import STOPPED_STATUSES, CaseState
 from escalon.forecast.models import ForecastModel
 from escalon.forecast.staffing import MIN_MEASURED_CASES, Assumptions, time_spent
 from escalon.people import staffing as people_staffing
+from escalon.policies import service as policies
+from escalon.policies.models import PolicyVersion
 
 PACE_WEEKS = 4
 
@@ -187,53 +190,93 @@ class CaseForecast:
     expected_answers: float
     model: bool  # the fitted model spoke (else the queue's estimate alone)
 
-    def as_dict(self) -> dict[str, Any]:
-        """For the API."""
-        return {
-            "metric": self.metric,
-            "due_at_us": self.due_us,
-            "probability": round(self.probability, 4),
-            "cases_ahead": self.ahead,
-            "expected_answers_before_due": round(self.expected_answers, 2),
-            "source": "model" if self.model else "queue",
-        }
 
-
-def case_forecast(
-    session: Session, policy: Policy, state: CaseState, case_id: int | None, now: int
-) -> CaseForecast | None:
-    """The forecast for the case's nearest running clock (None: none runs, or no pace known)."""
+def _nearest(policy: Policy, state: CaseState) -> tuple[str, int, int] | None:
+    """(metric, due, target) of the case's nearest running clock."""
     if state.status in STOPPED_STATUSES or state.sla is None:
         return None
     due, _, metric = first_due_clock(policy, state)
     if due is None or metric is None:
         return None
     target = policy.slas[state.sla].targets.get(metric)
-    if target is None:
+    return None if target is None else (metric, due, target)
+
+
+def case_forecast(
+    session: Session, policy: Policy, state: CaseState, case_id: int | None, now: int
+) -> CaseForecast | None:
+    """The forecast for the case's nearest running clock (None: none runs, or no pace known)."""
+    nearest = _nearest(policy, state)
+    if nearest is None:
         return None
-    return _forecast(session, policy, state, case_id, metric, due, target, now)
+    metric, due, target = nearest
+    ahead = ahead_of(session, case_id, state.team, due)
+    return _forecast(session, policy, state, metric, due, target, now, ahead)
+
+
+def forecasts_of(session: Session, case_ids: list[int], now: int) -> dict[int, CaseForecast]:
+    """The forecasts of the listed cases (a queue page), each under its own policy version."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Case.id, Case.state, Case.policy_version_id, PolicyVersion.fingerprint)
+        .join(PolicyVersion, PolicyVersion.id == Case.policy_version_id)
+        .where(Case.id.in_(case_ids))
+    )
+    cases = [
+        (case_id, policies.compiled(session, version, fingerprint), state_from_json(text))
+        for case_id, text, version, fingerprint in rows
+    ]
+    return page_forecasts(session, cases, now)
+
+
+def page_forecasts(
+    session: Session, cases: list[tuple[int, Policy, CaseState]], now: int
+) -> dict[int, CaseForecast]:
+    """The forecasts of a page of cases, their queues read in one query."""
+    wanted: list[tuple[int, Policy, CaseState, str, int, int]] = []
+    for case_id, policy, state in cases:
+        nearest = _nearest(policy, state)
+        if nearest is not None:
+            wanted.append((case_id, policy, state, *nearest))
+    if not wanted:
+        return {}
+    latest = max(due for *_, due, _ in wanted)
+    rows = session.execute(
+        select(Case.id, Case.team, Case.due_at).where(
+            Case.team.in_({state.team for _, _, state, *_ in wanted}),
+            Case.due_at.is_not(None),
+            Case.due_at < latest,
+            Case.status.not_in(tuple(STOPPED_STATUSES)),
+        )
+    )
+    queues = TeamQueues.of(
+        (str(case_id), team, due) for case_id, team, due in rows if due is not None
+    )
+    found = {}
+    for case_id, policy, state, metric, due, target in wanted:
+        ahead = queues.ahead(str(case_id), state.team, due)
+        forecast = _forecast(session, policy, state, metric, due, target, now, ahead)
+        if forecast is not None:
+            found[case_id] = forecast
+    return found
 
 
 def _forecast(
     session: Session,
     policy: Policy,
     state: CaseState,
-    case_id: int | None,
     metric: str,
     due: int,
     target: int,
     now: int,
+    ahead: int,
 ) -> CaseForecast | None:
     pace = pace_of(session, state.team, now)
     if pace is None:
         return None
     model = _refreshed(session, now).model
-    outlook = Outlook(
-        ahead_of(session, case_id, state.team, due),
-        pace.expected(now, due),
-        pace.now(now),
-        0,
-    )
+    outlook = Outlook(ahead, pace.expected(now, due), pace.now(now), 0)
     probability = breach_probability(
         state,
         metric,
@@ -261,7 +304,8 @@ class LiveForesight:
     ) -> float | None:
         """The forecast for one clock (None: no pace known for its team)."""
         case_id = int(state.case) if state.case.isdigit() else None
-        found = _forecast(self.session, self.policy, state, case_id, metric, due, target, now)
+        ahead = ahead_of(self.session, case_id, state.team, due)
+        found = _forecast(self.session, self.policy, state, metric, due, target, now, ahead)
         return None if found is None else found.probability
 
 

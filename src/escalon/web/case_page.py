@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -192,6 +192,9 @@ class CaseView:
     people: tuple[presence.Person, ...] = ()
     # The knowledge-base articles that best answer the case's messages.
     articles: tuple[ArticleMatch, ...] = ()
+    # The breach forecast of the nearest running clock, in words, and its colour.
+    forecast: str | None = None
+    forecast_css: str = ""
 
     @property
     def settled(self) -> bool:
@@ -414,7 +417,23 @@ def load_view(
             else ()
         ),
         articles=tuple(matching.for_case(session, case_id)) if articles else (),
+        **_forecast(sla, zone),
     )
+
+
+def _forecast(sla: SlaOut, zone: tzinfo) -> dict[str, Any]:
+    found = sla.breach_forecast
+    if found is None:
+        return {}
+    sentence = clock_words.forecast_sentence(
+        probability=found.probability,
+        clock=metric_name(found.metric),
+        ahead=found.cases_ahead,
+        answers=found.expected_answers_before_due,
+        due=found.due_at.astimezone(zone).strftime("%a %H:%M"),
+        model=found.source == "model",
+    )
+    return {"forecast": sentence, "forecast_css": clock_words.forecast_class(found.probability)}
 
 
 def _show(

@@ -43,3 +43,22 @@ def caption(*, business: bool, calendar: str | None, zone: str) -> str:
             f"due times in {zone}."
         )
     return f"Targets and time left count every hour (wall-clock time); due times in {zone}."
+
+
+def forecast_class(probability: float) -> str:
+    """How the page colours a breach forecast: as the queue colours a deadline."""
+    if probability >= 0.7:
+        return "overdue"
+    return "soon" if probability >= 0.4 else "ok"
+
+
+def forecast_sentence(
+    *, probability: float, clock: str, ahead: int, answers: float, due: str, model: bool
+) -> str:
+    """`72 % likely to miss the first response: 9 cases ahead, about 3 answers before 14:00.`"""
+    whose = "" if model else " (the queue alone: no model fitted yet)"
+    cases = "1 case" if ahead == 1 else f"{ahead} cases"
+    return (
+        f"{probability:.0%} likely to miss the {clock}: {cases} of the team due first, "
+        f"about {answers:.0f} answers expected before {due}{whose}."
+    )
