@@ -33,7 +33,7 @@ import yaml
 
 from escalon.channels.importers import read_csv, twcs_events
 from escalon.core.engine import open_case
-from escalon.core.events import parse_event
+from escalon.core.events import CaseOpened, parse_event
 from escalon.core.forecast.breach import BreachModel
 from escalon.core.forecast.pace import PaceBook
 from escalon.core.forecast.staffing import WEEK_US
@@ -138,7 +138,9 @@ def cost(open_cases: int, model: BreachModel) -> float:
             "channel": "email",
             "category": "billing",
         }
-        state = open_case(policy, parse_event(opened)).state
+        event = parse_event(opened)
+        assert isinstance(event, CaseOpened)
+        state = open_case(policy, event).state
         due, _, metric = first_due_clock(policy, state)
         assert due is not None
         assert metric is not None
