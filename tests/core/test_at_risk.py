@@ -36,6 +36,9 @@ class Scripted:
         self.asked.append((metric, due, now))
         return self.answers.pop(0) if self.answers else 0.0
 
+    def answer_by(self, state: CaseState, metric: str, due: int, now: int) -> int | None:
+        return None
+
 
 def _run(
     rules: str, events: list[dict[str, Any]], until: str, foresight: Any

@@ -4,19 +4,23 @@ API and the pages show the forecast, and a model is fitted on the stored history
 from __future__ import annotations
 
 import math
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from escalon.config import Settings
 from escalon.demo import policy_text
 from escalon.forecast import breach as breach_forecast
 from escalon.forecast.breach_training import TooLittleHistory
+from escalon.notifications.delivery import deliver_due
 from escalon.policies import service as policies
 from escalon.worker.timers import tick
 from tests.builders.cases import open_case
 from tests.builders.dashboard import signed_in
 from tests.builders.workspace import START, Workspace
+from tests.support.smtp import SmtpServer
 
 AT_RISK = """
   - name: likely late
@@ -46,7 +50,8 @@ def _open_many(ws: Workspace) -> list[int]:
     opened = []
     for n in range(CASES):
         ws.clock.set(START + timedelta(minutes=n))
-        opened.append(open_case(ws, customer={"ref": f"K-{n}", "name": "Kim"})["id"])
+        customer = {"ref": f"K-{n}", "name": "Kim", "email": f"kim{n}@example.org"}
+        opened.append(open_case(ws, customer=customer)["id"])
     return opened
 
 
@@ -154,3 +159,26 @@ def test_a_stored_model_speaks_and_an_unreadable_one_is_ignored(workspace: Works
     assert abs(found["probability"] - 0.5) < abs(queue - 0.5)
     _store_model(workspace, {"format": 1, "kind": "breach", "intercept": "import os"})
     assert _sla(workspace, ids[-1])["breach_forecast"]["source"] == "queue"
+
+
+def test_the_acknowledgement_promises_the_forecast_when_the_queue_is_long(
+    workspace: Workspace, smtp_server: SmtpServer
+) -> None:
+    _open_many(workspace)
+    settings = Settings(
+        database_url=workspace.database.url, smtp_host=smtp_server.host, smtp_port=smtp_server.port
+    )
+    deliver_due(workspace.database, clock=workspace.clock, settings=settings)
+    texts = {
+        sent.message["Subject"]: sent.message.get_content()
+        for sent in smtp_server.recorder.received
+    }
+    assert len(texts) == CASES
+    first = next(text for subject, text in texts.items() if subject.startswith("[#1]"))
+    last = next(text for subject, text in texts.items() if subject.startswith(f"[#{CASES}]"))
+    # The first case is answered within its 4 office hours: the SLA's instant is the promise.
+    assert "You will have a first answer by Monday 30 November 2026, 14:00 CET" in first
+    # With 29 cases in front at four answers an hour, 14:29 would be a broken promise.
+    promised = re.search(r"first answer by Monday 30 November 2026, (\d\d):(\d\d) CET", last)
+    assert promised is not None, last
+    assert (int(promised[1]), int(promised[2])) > (17, 0)

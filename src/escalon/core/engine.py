@@ -32,7 +32,14 @@ from escalon.core.events import (
 from escalon.core.forecast.breach import DEFAULT_THRESHOLD, LOOKS, Foresight
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
-from escalon.core.sla import ALWAYS, counted, extend_spans, reach, reach_afresh
+from escalon.core.sla import (
+    ALWAYS,
+    RESPONSE_METRICS,
+    counted,
+    extend_spans,
+    reach,
+    reach_afresh,
+)
 from escalon.core.staffing import Staffing
 from escalon.core.state import (
     CLOCK_METRICS,
@@ -217,7 +224,8 @@ class _Plan(NamedTuple):
     unacknowledged: tuple[tuple[int, int], ...]  # likewise for `escalation.unacknowledged`
     # ("warning" or "breach", metric) -> the rules reacting to that instant, in file order.
     clock_rules: dict[tuple[str, str], tuple[int, ...]]
-    # (rule, metric or None for any, the probability it reacts above) of `sla.at_risk` rules.
+    # (rule, metric or None for any, the probability it reacts above) of the rules that look at
+    # the forecast (`sla.at_risk`, `sla.promise_slipping`), in file order.
     at_risk: tuple[tuple[int, str | None, float], ...]
     risk_thresholds: dict[int, float]  # the same thresholds by rule
 
@@ -250,7 +258,9 @@ def _plan(policy: Policy) -> _Plan:
     }
     at_risk = tuple(
         (index, rule.metric, threshold if threshold is not None else DEFAULT_THRESHOLD)
-        for index in policy.rules_by_trigger["sla.at_risk"]
+        for index in sorted(
+            policy.rules_by_trigger["sla.at_risk"] + policy.rules_by_trigger["sla.promise_slipping"]
+        )
         for rule in (policy.rules[index],)
         for threshold in (rule.conditions.value("breach_probability_above"),)
     )
@@ -323,6 +333,8 @@ def open_case(
     run.fire_opening_rules(at, opened)
     if not run.moved:
         run.assign_in_team(at, "intake", opened, f"{state.case}|intake|case.opened|event#1")
+    if state.promised_at is None:
+        run.promise(at)  # what the acknowledgement tells the customer
     return run.decision(at)
 
 
@@ -777,7 +789,8 @@ class Run:
         self.fire_rule(item.rule, now, Firing(f"sla.{item.kind}", key, metric=item.metric))
 
     def fire_at_risk(self, due: _Due, now: int) -> None:
-        """Look at the forecast for one rule and clock; fire the rule when above its threshold."""
+        """Look at the forecast for one rule and clock; fire the rule when above its threshold
+        (`sla.at_risk`) or when the answer will come later than promised (`sla.promise_slipping`)."""
         state = self.state
         metric = due.metric
         assert metric is not None
@@ -789,6 +802,9 @@ class Run:
             return
         due_at = reach(self.policy, state, cycle.started_at, target)
         if due_at is None:
+            return
+        if self.policy.rules[due.rule].trigger == "sla.promise_slipping":
+            self.look_at_promise(due.rule, metric, due_at, now)
             return
         probability = self.foresight.breach_probability(state, metric, due_at, target, now)
         threshold = self.plan.risk_thresholds[due.rule]
@@ -802,6 +818,45 @@ class Run:
         )
         if self.fire_rule(due.rule, now, firing):
             state.risk_looks[key] = (cycle.number, LOOKS)
+
+    def look_at_promise(self, rule: int, metric: str, due_at: int, now: int) -> None:
+        """Fire a `sla.promise_slipping` rule when the forecast answer comes after the promise
+        the customer holds (once per promise: a rule telling them anew makes a new one)."""
+        promised = self.state.promised_at
+        if promised is None or metric not in RESPONSE_METRICS or self.foresight is None:
+            return
+        likely = self.foresight.answer_by(self.state, metric, due_at, now)
+        if likely is None or likely <= promised:
+            return
+        cycle = self.state.clocks[metric].number
+        firing = Firing(
+            "sla.promise_slipping", f"{metric}#{cycle}:promise@{promised}", metric=metric
+        )
+        self.fire_rule(rule, now, firing)
+
+    def promise(self, at: int) -> None:
+        """Work out when the customer may expect the next answer: the later of its clock's due
+        instant and the forecast's (without a forecast, none is kept: the due instant speaks)."""
+        state = self.state
+        foresight = self.foresight
+        if foresight is None or state.sla is None:
+            return
+        nearest: tuple[int, str] | None = None
+        targets = self.policy.slas[state.sla].targets
+        for metric in RESPONSE_METRICS:
+            cycle = state.clocks.get(metric)
+            target = targets.get(metric)
+            if cycle is None or cycle.ended_at is not None or target is None:
+                continue
+            due_at = reach(self.policy, state, cycle.started_at, target)
+            if due_at is not None and due_at > at and (nearest is None or due_at < nearest[0]):
+                nearest = (due_at, metric)
+        if nearest is None:
+            state.promised_at = None
+            return
+        due_at, metric = nearest
+        likely = foresight.answer_by(state, metric, due_at, at)
+        state.promised_at = due_at if likely is None else max(due_at, likely)
 
     def fire_timed_rule(self, due: _Due, now: int) -> None:
         if due.kind == "sla.at_risk":
@@ -1046,6 +1101,7 @@ class Run:
         current = state.clocks.get("next_response")
         if answered_once and (current is None or current.ended_at is not None):
             self.start_cycle("next_response", at)
+            self.promise(at)
         message = Firing("customer.message", f"event#{state.events}", text=event.body)
         self.fire_event_rules(at, message)
         self.fire_riders(at, message)
@@ -1056,6 +1112,7 @@ class Run:
             return
         self.end_cycle("first_response", at, "met")
         self.end_cycle("next_response", at, "met")
+        state.promised_at = None  # kept: the customer has their answer
         if state.level > 0:
             self.end_cycle("periodic_update", at, "met")
             self.start_cycle("periodic_update", at)

@@ -21,11 +21,13 @@ from sqlalchemy.orm import Session
 from escalon.cases.models import Case, Message
 from escalon.core.codec import state_from_json
 from escalon.core.forecast.breach import (
+    PROMISE_CONFIDENCE,
     BreachModel,
     ModelError,
     Outlook,
     WeeklyPace,
     breach_probability,
+    likely_answer_by,
 )
 from escalon.core.forecast.pace import MIN_ANSWERS, TeamQueues
 from escalon.core.forecast.staffing import (
@@ -308,11 +310,19 @@ class LiveForesight:
         found = _forecast(self.session, self.policy, state, metric, due, target, now, ahead)
         return None if found is None else found.probability
 
+    def answer_by(self, state: CaseState, metric: str, due: int, now: int) -> int | None:
+        """When the team will likely have answered the clock (None: no pace known)."""
+        pace = pace_of(self.session, state.team, now)
+        if pace is None:
+            return None
+        case_id = int(state.case) if state.case.isdigit() else None
+        ahead = ahead_of(self.session, case_id, state.team, due)
+        return likely_answer_by(ahead, pace, now, confidence=PROMISE_CONFIDENCE)
 
-def foresight(session: Session, policy: Policy) -> LiveForesight | None:
-    """The forecast for the engine, when the policy has `sla.at_risk` rules to read it."""
-    if not policy.rules_by_trigger["sla.at_risk"]:
-        return None
+
+def foresight(session: Session, policy: Policy) -> LiveForesight:
+    """The forecast the engine reads: for `sla.at_risk` looks and for the answer instant the
+    customer is promised."""
     return LiveForesight(session, policy)
 
 

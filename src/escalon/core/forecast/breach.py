@@ -31,6 +31,8 @@ from escalon.core.state import CaseState
 LOOKS = 10
 # `sla.at_risk` without `breach_probability_above` reacts when a breach is more likely than not.
 DEFAULT_THRESHOLD = 0.5
+# The confidence of the answer instant the customer is promised.
+PROMISE_CONFIDENCE = 0.8
 # Past this many answers the Poisson sum is replaced by its normal approximation.
 _EXACT_LIMIT = 400
 MODEL_FORMAT = 1
@@ -47,6 +49,10 @@ class Foresight(Protocol):
         self, state: CaseState, metric: str, due: int, target: int, now: int
     ) -> float | None:
         """The probability that `metric`'s running cycle is not met by `due` (None: unknown)."""
+        ...
+
+    def answer_by(self, state: CaseState, metric: str, due: int, now: int) -> int | None:
+        """When the team will likely have answered this clock (None: unknown)."""
         ...
 
 

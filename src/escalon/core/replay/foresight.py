@@ -15,9 +15,11 @@ from typing import NamedTuple
 
 from escalon.core.engine import Decision
 from escalon.core.forecast.breach import (
+    PROMISE_CONFIDENCE,
     BreachModel,
     Outlook,
     features,
+    likely_answer_by,
     queue_probability,
 )
 from escalon.core.forecast.pace import PaceBook, TeamQueues
@@ -79,6 +81,14 @@ class ReplayForesight:
             return
         due, _, _ = first_due_clock(self.policy, state)
         self.queues.place(state.case, state.team, due)
+
+    def answer_by(self, state: CaseState, metric: str, due: int, now: int) -> int | None:
+        """When the team will likely have answered the clock (None until its pace is known)."""
+        pace = None if self.paces is None else self.paces.pace(state.team, now)
+        if pace is None:
+            return None
+        ahead = self.queues.ahead(state.case, state.team, due)
+        return likely_answer_by(ahead, pace, now, confidence=PROMISE_CONFIDENCE)
 
     def breach_probability(
         self, state: CaseState, metric: str, due: int, target: int, now: int

@@ -14,6 +14,7 @@ from escalon.core.rules.triggers import (
     level_timeout,
     sla_at_risk,
     sla_breach,
+    sla_promise_slipping,
     sla_warning,
     survey_answered,
 )
@@ -31,4 +32,5 @@ ALL: tuple[TriggerRule, ...] = (
     customer_sentiment_drop.RULE,
     clock_suspicious.RULE,
     sla_at_risk.RULE,
+    sla_promise_slipping.RULE,
 )
