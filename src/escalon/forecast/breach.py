@@ -57,6 +57,7 @@ class BreachCache:
     KEY: ClassVar[str] = "escalon.forecast.breach"
     hour: int = -1
     paces: dict[str, WeeklyPace | None] = field(default_factory=dict)
+    rostered: dict[str, WeeklyPace | None] = field(default_factory=dict)  # asked team by team
     model: BreachModel | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -149,6 +150,7 @@ def _refreshed(session: Session, now: int) -> BreachCache:
     with cache.lock:
         if cache.hour != hour:
             cache.paces = _answer_paces(session, now)
+            cache.rostered = {}
             cache.model = latest_model(session)
             cache.hour = hour
     return cache
@@ -160,12 +162,14 @@ def forget(session: Session) -> None:
 
 
 def pace_of(session: Session, team: str, now: int) -> WeeklyPace | None:
-    """The team's pace: its history's, else its roster's."""
+    """The team's pace: its history's, else its roster's (each worked out once an hour)."""
     cache = _refreshed(session, now)
-    pace = cache.paces.get(team)
-    if pace is None:
-        pace = _roster_pace(session, team, now)
-    return pace
+    known = cache.paces.get(team)
+    if known is not None:
+        return known
+    if team not in cache.rostered:
+        cache.rostered[team] = _roster_pace(session, team, now)
+    return cache.rostered[team]
 
 
 def ahead_of(session: Session, case_id: int | None, team: str, due: int) -> int:
