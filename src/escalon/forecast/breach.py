@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case, Message
@@ -41,6 +42,7 @@ from escalon.core.forecast.staffing import (
 from escalon.core.policy import Policy
 from escalon.core.sla import first_due_clock
 from escalon.core.state import STOPPED_STATUSES, CaseState
+from escalon.database import Database
 from escalon.forecast.models import ForecastModel
 from escalon.forecast.staffing import MIN_MEASURED_CASES, Assumptions, time_spent
 from escalon.people import staffing as people_staffing
@@ -339,29 +341,68 @@ class Trained:
     report: dict[str, Any]
 
 
-def train_from_history(
-    session: Session, *, now: int, days: int = 90, source: str = "command"
-) -> Trained:
+def fit_history(
+    session: Session, *, now: int, days: int = 90
+) -> tuple[BreachModel, dict[str, Any], int]:
     """Fit the breach model on the cases opened in the last `days` days, told again from the
-    audit trail and replayed under the active policy; store it (the newest is used). Raises
-    TooLittleHistory when the history cannot teach or judge a model."""
+    audit trail and replayed under the active policy: (model, evaluation, cases). Raises
+    TooLittleHistory when the history cannot teach or judge a model. Only reads."""
     from escalon.forecast.breach_training import TooLittleHistory, train_and_judge
     from escalon.policies.history import history
-    from escalon.policies.models import PolicyVersion
 
     text = session.scalar(select(PolicyVersion.source).where(PolicyVersion.active.is_(True)))
     if text is None:
         raise TooLittleHistory("no policy is active: there is nothing to replay the history under")
     told = history(session, since=now - days * 24 * HOUR_US, until=now)
     model, report = train_and_judge(text, told.lines)
+    return model, report, told.cases
+
+
+def store_model(
+    session: Session, model: BreachModel, *, now: int, source: str, claim_key: str | None = None
+) -> int:
+    """Store a fitted model; the forecast uses it from the next look on. A `claim_key` already
+    stored (another worker's model of the day) raises IntegrityError."""
     row = ForecastModel(
         kind="breach",
         created_at=now,
         source=source,
         looks=int(model.trained.get("looks", 0)),
         body=model.to_data(),
+        claim_key=claim_key,
     )
     session.add(row)
     session.flush()
     forget(session)
-    return Trained(row.id, told.cases, report)
+    return row.id
+
+
+def train_from_history(session: Session, *, now: int, days: int = 90) -> Trained:
+    """Fit on the history and store the model (the command's way: one transaction)."""
+    model, report, cases = fit_history(session, now=now, days=days)
+    return Trained(store_model(session, model, now=now, source="command"), cases, report)
+
+
+def refresh(database: Database, *, now: int, days: int = 90) -> Trained | None:
+    """The worker's daily look: fit and store a model when the newest is a day old or there is
+    none. Fitting only reads; the day's model is stored once however many workers fit it (a
+    unique claim key), so the timers never wait on a fit. None: nothing stored."""
+    from escalon.forecast.breach_training import TooLittleHistory
+
+    with database.read() as session:
+        newest = session.scalar(
+            select(func.max(ForecastModel.created_at)).where(ForecastModel.kind == "breach")
+        )
+        if newest is not None and now - newest < 24 * HOUR_US:
+            return None
+        try:
+            model, report, cases = fit_history(session, now=now, days=days)
+        except TooLittleHistory:
+            return None
+    day = now // (24 * HOUR_US)
+    try:
+        with database.write() as session:
+            stored = store_model(session, model, now=now, source="worker", claim_key=f"daily:{day}")
+    except IntegrityError:
+        return None  # another worker stored today's model first
+    return Trained(stored, cases, report)

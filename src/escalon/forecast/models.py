@@ -22,5 +22,7 @@ class ForecastModel(Base):
     source: Mapped[str] = mapped_column(String(20))  # command, worker
     looks: Mapped[int] = mapped_column(Integer)  # the labelled looks it was fitted on
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # "daily:DAY" for the worker's model of a day: stored once, however many workers fit it.
+    claim_key: Mapped[str | None] = mapped_column(String(40), unique=True)
 
     __table_args__ = (Index("ix_forecast_models_kind_id", "kind", "id"),)

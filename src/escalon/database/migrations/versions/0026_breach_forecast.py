@@ -27,6 +27,8 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("looks", sa.Integer(), nullable=False),
         sa.Column("body", sa.JSON(), nullable=False),
+        sa.Column("claim_key", sa.String(length=40), nullable=True),
+        sa.UniqueConstraint("claim_key", name="uq_forecast_models_claim_key"),
     )
     op.create_index("ix_forecast_models_kind_id", "forecast_models", ["kind", "id"])
     op.create_index(
