@@ -119,11 +119,16 @@ def test_the_queue_and_the_case_page_show_the_risk(workspace: Workspace) -> None
     queue = browser.get("/ui/queue", params={"team": "frontline"})
     assert queue.status_code == 200
     assert "Breach risk" in queue.text
-    assert "100%" in queue.text or "99%" in queue.text
+    assert "&gt;99%" in queue.text  # never a rounded "100%" for what is not yet certain
+    assert "&lt;1%" in queue.text
     page = browser.get(f"/ui/cases/{ids[-1]}")
     assert page.status_code == 200
     assert "likely to miss the first response: 29 cases of the team due first" in page.text
     assert "no model fitted yet" in page.text
+    # Past its due instant, a clock is not forecast: it has breached.
+    workspace.clock.set(START + timedelta(hours=5))
+    late = signed_in(workspace, "supervisor").get(f"/ui/cases/{ids[0]}")
+    assert "Forecast: the first response is already overdue." in late.text
 
 
 def test_fitting_on_too_little_history_says_so(workspace: Workspace) -> None:

@@ -425,6 +425,9 @@ def _forecast(sla: SlaOut, zone: tzinfo) -> dict[str, Any]:
     found = sla.breach_forecast
     if found is None:
         return {}
+    if found.due_at <= sla.measured_at:
+        overdue = f"the {metric_name(found.metric)} is already overdue."
+        return {"forecast": overdue, "forecast_css": "due-breach"}
     sentence = clock_words.forecast_sentence(
         probability=found.probability,
         clock=metric_name(found.metric),

@@ -48,8 +48,17 @@ def caption(*, business: bool, calendar: str | None, zone: str) -> str:
 def forecast_class(probability: float) -> str:
     """How the page colours a breach forecast: as the queue colours a deadline."""
     if probability >= 0.7:
-        return "overdue"
-    return "soon" if probability >= 0.4 else "ok"
+        return "due-breach"
+    return "due-warning" if probability >= 0.4 else ""
+
+
+def share(probability: float) -> str:
+    """A probability as a page shows it: whole percents, never a rounded certainty."""
+    if 0.0 < probability < 0.005:
+        return "<1%"
+    if 0.995 <= probability < 1.0:
+        return ">99%"
+    return f"{probability:.0%}"
 
 
 def forecast_sentence(
@@ -58,7 +67,8 @@ def forecast_sentence(
     """`72 % likely to miss the first response: 9 cases ahead, about 3 answers before 14:00.`"""
     whose = "" if model else " (the queue alone: no model fitted yet)"
     cases = "1 case" if ahead == 1 else f"{ahead} cases"
+    answered = f"about {answers:.0f}" if answers >= 0.5 else "fewer than one"
     return (
-        f"{probability:.0%} likely to miss the {clock}: {cases} of the team due first, "
-        f"about {answers:.0f} answers expected before {due}{whose}."
+        f"{share(probability)} likely to miss the {clock}: {cases} of the team due first, "
+        f"{answered} answers expected before {due}{whose}."
     )

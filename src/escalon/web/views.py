@@ -36,7 +36,7 @@ from escalon.policies.models import PolicyVersion
 from escalon.ratelimits.edge import limits_of, public_page
 from escalon.web import session as ui
 from escalon.web.access import acting, by, scope_of
-from escalon.web.clocks import forecast_class
+from escalon.web.clocks import forecast_class, share
 from escalon.web.common import (
     OPEN_STATUSES,
     QUEUE,
@@ -506,7 +506,7 @@ def _queue(
         warning_us = None if case.warning_at is None else to_us(case.warning_at)
         text, css = countdown(due_us, now, warning_us)
         found = forecasts.get(case.id)
-        risk = "" if found is None else f"{found.probability:.0%}"
+        risk = "" if found is None else share(found.probability)
         risk_css = "" if found is None else forecast_class(found.probability)
         rows.append(Row(case, text, css, failed.get(case.id), risk, risk_css))
     priorities, levels = _policy_names(session)

@@ -247,10 +247,11 @@ def breach_probability(
     priority_rank: int,
     model: BreachModel | None,
 ) -> float:
-    """The forecast: the model's reading when there is one, else the queue's alone."""
+    """The forecast: the model's reading when there is one, else the queue's alone (a clock
+    already past its due instant has breached: certain)."""
+    if due <= now:
+        return 1.0
     if model is None:
-        if due <= now:
-            return 1.0
         return queue_probability(outlook)
     found = features(
         state, metric, outlook, now=now, due=due, target=target, priority_rank=priority_rank
