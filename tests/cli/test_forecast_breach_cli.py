@@ -59,3 +59,26 @@ def test_too_short_a_history_and_a_missing_policy_are_plain_errors(tmp_path: Pat
     missing = runner.invoke(app, ["forecast", "breach", "--events", str(events)])
     assert missing.exit_code == 1
     assert "--policy" in missing.output
+
+
+def _at_risk_decisions(out: Path) -> int:
+    lines = out.read_text().splitlines()
+    return sum(1 for line in lines if json.loads(line)["trigger"] == "sla.at_risk")
+
+
+def test_the_replay_reads_a_fitted_model_and_refuses_what_is_not_one(tmp_path: Path) -> None:
+    events, policy = _history(tmp_path, 2)
+    alarmist = tmp_path / "alarmist.json"
+    alarmist.write_text(json.dumps(BreachModel(20.0, {}, {}).to_data()))
+    plain, read = tmp_path / "plain.jsonl", tmp_path / "read.jsonl"
+    base = ["replay", "--policy", str(policy), "--events", str(events), "--out"]
+    assert runner.invoke(app, [*base, str(plain)]).exit_code == 0
+    result = runner.invoke(app, [*base, str(read), "--breach-model", str(alarmist)])
+    assert result.exit_code == 0, result.output
+    # Every clock still running once the pace is known is now forecast to breach.
+    assert _at_risk_decisions(read) > _at_risk_decisions(plain)
+    junk = tmp_path / "junk.json"
+    junk.write_text('{"format": 1, "kind": "breach", "intercept": "1"}')
+    refused = runner.invoke(app, [*base, str(tmp_path / "x.jsonl"), "--breach-model", str(junk)])
+    assert refused.exit_code == 1
+    assert "not a breach model: intercept" in refused.output

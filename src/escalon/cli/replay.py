@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from escalon.cli.triage import DetectorModel
+from escalon.core.forecast.breach import BreachModel
 from escalon.core.policy import Policy, PolicyInvalid
 from escalon.core.replay.tally import busiest
 from escalon.core.roster import RosterInvalid, StaffRoster
@@ -82,6 +83,14 @@ def replay(
             "what. Replays in one process.",
         ),
     ] = None,
+    breach_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--breach-model",
+            help="A breach model from `escalon forecast breach --out` (fitted on an earlier "
+            "history): the forecast of sla.at_risk and sla.promise_slipping reads it.",
+        ),
+    ] = None,
 ) -> None:
     """Replay case events through a policy and report what it would have done.
 
@@ -99,14 +108,19 @@ def replay(
     policy_path = policy[0]
     loaded = _load_policy(policy_path, err)
     staff = _load_roster(roster, err) if roster is not None else None
-    forecasting = bool(loaded.rules_by_trigger["sla.at_risk"])
+    forecasting = bool(
+        loaded.rules_by_trigger["sla.at_risk"] or loaded.rules_by_trigger["sla.promise_slipping"]
+    )
+    fitted = _load_breach_model(breach_model, err) if breach_model is not None else None
+    if fitted is not None and not forecasting:
+        err.print("--breach-model is not used: the policy has no rule that reads the forecast")
     workers, notes = processes(
         jobs, events, with_roster=staff is not None, with_forecast=forecasting
     )
     if workers > 1:
         result = _replay_sharded(loaded, policy_path, events, limit, out, model, workers, err)
     else:
-        result = _replay_here(loaded, events, limit, out, model, err, staff)
+        result = _replay_here(loaded, events, limit, out, model, err, staff, fitted)
     if report is not None:
         try:
             report.write_text(
@@ -221,6 +235,7 @@ def _replay_here(
     model: Path | None,
     err: Console,
     staff: StaffRoster | None = None,
+    breach_model: BreachModel | None = None,
 ) -> dict[str, Any]:
     """Replay in this process."""
     analyzer = _analyzer(model, err) if needs_detector(loaded, model) else None
@@ -239,7 +254,17 @@ def _replay_here(
             decisions=decisions,
             on_skip=on_skip,
             roster=staff,
+            breach_model=breach_model,
         )
+
+
+def _load_breach_model(path: Path, err: Console) -> BreachModel:
+    """Read a breach model file; a file that is not one stops the replay."""
+    try:
+        return BreachModel.from_data(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        err.print(f"{path}: not a breach model: {error}; nothing was replayed", markup=False)
+        raise typer.Exit(1) from None
 
 
 def _replay_sharded(
