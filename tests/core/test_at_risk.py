@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import textwrap
 
+from escalon.core import engine
 from escalon.core.codec import state_from_json, state_to_json
+from escalon.core.events import parse_event
 from escalon.core.policy import check_text
 from escalon.core.state import CaseState
 from tests.builders.engine import (
     DEFAULT_SLAS,
     POLICY_HEAD,
     ev,
+    make_policy,
     opened,
     run_with_foresight,
     us,
@@ -135,3 +138,20 @@ def test_the_checker_says_where_the_condition_never_holds_and_what_it_accepts() 
 def _text(rules: str) -> str:
     body = textwrap.indent(textwrap.dedent(rules).strip(), "  ")
     return f"{POLICY_HEAD}{DEFAULT_SLAS}rules:\n{body}\n"
+
+
+def test_a_rule_that_fired_stays_fired_when_the_case_moves_to_a_version_that_renumbers_it() -> None:
+    first = make_policy(AT_RISK)
+    # The new version puts another rule in front: the at-risk rule is now the second.
+    second = make_policy(
+        "- name: tag all\n  trigger: case.opened\n  do:\n    - tag: [seen]\n" + AT_RISK
+    )
+    foresight = Scripted(0.9)
+    opened_event = parse_event(opened("2026-12-01 10:00"))
+    state = engine.apply_event(None, first, opened_event, foresight=foresight).state
+    state = engine.evaluate(state, first, us("2026-12-01 10:00"), foresight=foresight).state
+    assert state.risk_looks == {"0:first_response": (1, 10)}
+    moved = engine.migrate(state, first, second, us("2026-12-01 10:05"), foresight=foresight)
+    assert moved.state.risk_looks == {"1:first_response": (1, 10)}
+    later = engine.evaluate(moved.state, second, us("2026-12-01 13:00"), foresight=Scripted(0.99))
+    assert [a for a in later.actions if a.trigger == "sla.at_risk"] == []

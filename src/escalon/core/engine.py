@@ -443,6 +443,13 @@ def migrate(
         if renumbered is not None:
             marks[renumbered] = number
     moved.rule_marks = marks
+    looks = {}
+    for key, seen in moved.risk_looks.items():
+        index, _, metric = key.partition(":")
+        renumbered = new_rules.get(old.rules[int(index)].name)
+        if renumbered is not None:
+            looks[f"{renumbered}:{metric}"] = seen
+    moved.risk_looks = looks
     moved.level = new.level_index[level]
     moved.policy = new.fingerprint
     moved.forget_clock_arithmetic()
