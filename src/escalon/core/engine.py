@@ -445,8 +445,8 @@ def migrate(
     moved.rule_marks = marks
     looks = {}
     for key, seen in moved.risk_looks.items():
-        number, _, metric = key.partition(":")
-        renumbered = new_rules.get(old.rules[int(number)].name)
+        rule_index, _, metric = key.partition(":")
+        renumbered = new_rules.get(old.rules[int(rule_index)].name)
         if renumbered is not None:
             looks[f"{renumbered}:{metric}"] = seen
     moved.risk_looks = looks
