@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from escalon.core import integrity
 from escalon.core.assignment import Need
+from escalon.core.calendar import CalendarError
 from escalon.core.events import (
     AgentMessage,
     ApprovalRequested,
@@ -31,7 +32,15 @@ from escalon.core.events import (
 )
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
-from escalon.core.sla import ALWAYS, counted, extend_spans, reach, reach_afresh
+from escalon.core.sla import (
+    calendar_of,
+    calendar_text,
+    counted,
+    customer_calendar,
+    extend_spans,
+    reach,
+    reach_afresh,
+)
 from escalon.core.staffing import Staffing
 from escalon.core.state import (
     CLOCK_METRICS,
@@ -296,6 +305,7 @@ def open_case(
         tier=event.tier,
         channel=event.channel,
         category=category,
+        customer_calendar=None if event.calendar is None else _customer_calendar(event.calendar),
         updated_at=at,
         status_log=((at, "open"),),
         level_entered_at=at,
@@ -310,6 +320,16 @@ def open_case(
     if not run.moved:
         run.assign_in_team(at, "intake", opened, f"{state.case}|intake|case.opened|event#1")
     return run.decision(at)
+
+
+def _customer_calendar(spec: Mapping[str, Any]) -> str:
+    """The opening's customer calendar as the state keeps it; EventRejected when it is unsound."""
+    text = calendar_text(dict(spec))
+    try:
+        customer_calendar(text)
+    except CalendarError as error:
+        raise EventRejected(f"calendar: {error}") from None
+    return text
 
 
 def apply_event(
@@ -512,9 +532,7 @@ class Run:
         )
 
     def timezone(self) -> tzinfo:
-        sla = self.state.sla
-        calendar = ALWAYS if sla is None else self.policy.sla_calendars[sla]
-        return calendar.timezone
+        return calendar_of(self.policy, self.state).timezone
 
     # -- clocks ------------------------------------------------------------------------------
 
@@ -792,8 +810,7 @@ class Run:
         key: str,
         details: dict[str, Any],
     ) -> None:
-        sla = self.state.sla
-        zone = ALWAYS.timezone if sla is None else self.policy.sla_calendars[sla].timezone
+        zone = calendar_of(self.policy, self.state).timezone
         self.actions.append(
             new_tuple(
                 Action,
