@@ -110,7 +110,8 @@ class CustomerCalendar(Strict):
 
 def _calendar_form(value: Any) -> str:
     """Which form an SLA's calendar takes: a name, or a mapping that follows the customer."""
-    return "customer-calendar" if isinstance(value, dict) else "named-calendar"
+    # Validation sees the file's mapping; serialisation (the fingerprint) sees the model.
+    return "customer-calendar" if isinstance(value, dict | CustomerCalendar) else "named-calendar"
 
 
 # The forms' tags, which the checker leaves out of the paths it names.

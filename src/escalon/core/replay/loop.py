@@ -20,6 +20,7 @@ from typing import Any
 
 from escalon.core.engine import Action, Decision, EventRejected, apply_event, evaluate
 from escalon.core.events import CaseOpened, Event, EventError, parse_event_json
+from escalon.core.organisations import Organisations, UnknownOrganisation
 from escalon.core.policy.compiled import Policy
 from escalon.core.replay.report import ReportBuilder
 from escalon.core.replay.tally import RosterTally
@@ -60,10 +61,12 @@ class Replay:
         shard: int = 0,
         shards: int = 1,
         roster: StaffRoster | None = None,
+        organisations: Organisations | None = None,
     ) -> None:
         if roster is not None and shards > 1:
             raise ValueError("a replay with a roster runs in one process: loads are shared")
         self.policy = policy
+        self.organisations = organisations
         self.analyzer = analyzer
         self.until = until
         self.on_action = on_action
@@ -129,6 +132,13 @@ class Replay:
             return True
         previous = self.states.get(case)
         opening = isinstance(event, CaseOpened)
+        if opening and self.organisations is not None:
+            assert isinstance(event, CaseOpened)
+            try:
+                event = self.organisations.opening(event)
+            except UnknownOrganisation as error:
+                self._skip(number, str(error))
+                return True
         # Who held the case before the call, and whether it counted against them (the state is
         # handed over and changed in place). A new case under a closed one's id starts afresh.
         held = None if previous is None or opening else _holding(previous)
