@@ -380,8 +380,7 @@ def load_view(
         session, case_id, after=None, limit=1000, scope=visibility.EVERYTHING
     ).items
     policy = _policy(session, case.policy.id)
-    calendar = policy.calendars.get(sla.calendar) if sla.calendar else None
-    business = calendar is not None and not calendar.always
+    business = sla.calendar is not None and not sla.always_open
     base = parts.settings.public_url or ""
     return CaseView(
         case=case,
