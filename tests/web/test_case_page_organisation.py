@@ -27,12 +27,12 @@ def test_the_page_names_the_organisation_and_shows_due_times_in_both_zones(
     assert "enterprise, Asia/Tokyo; by mail domain" in html
     assert "calendar of Tokyo Trading, the customer&#39;s organisation" in html
     assert "Due (Asia/Tokyo)" in html
-    assert "Your time (Europe/Lisbon)" in html
+    assert "Your time: Europe/Lisbon." in html
     # First response: Tuesday 10:00 in Tokyo, 01:00 in Lisbon; resolution 17:00 / 08:00.
     assert "Tue 01 Dec 10:00" in html
-    assert "Tue 01 Dec 01:00" in html
+    assert "Tue 01 Dec 01:00 your time" in html
     assert "Tue 01 Dec 17:00" in html
-    assert "Tue 01 Dec 08:00" in html
+    assert "Tue 01 Dec 08:00 your time" in html
 
 
 def test_a_viewer_in_the_calendars_zone_sees_one_column_of_due_times(

@@ -184,8 +184,6 @@ class CaseView:
     clocks: list[Clock]
     timezone: str
     clock_caption: str
-    # The viewer's own zone when it differs from the calendar's (a column of due times in it).
-    your_timezone: str | None
     organisation: OrganisationRef | None
     timeline: list[Entry]
     approvals: list[ApprovalView]
@@ -409,8 +407,8 @@ def load_view(
         timezone=sla.timezone,
         clock_caption=clock_words.caption(
             business=business, calendar=calendar_name, zone=sla.timezone
-        ),
-        your_timezone=None if yours is None else str(yours),
+        )
+        + ("" if yours is None else f" Your time: {yours}."),
         organisation=organisation,
         timeline=timeline(
             messages,
