@@ -88,6 +88,7 @@ def test_unsound_organisations_are_refused_naming_the_field(workspace: Workspace
         ({"domains": ["mika@tokyo-trading.example"]}, "body.domains.0"),
         ({"name": ""}, "body.name"),
         ({"name": "x" * 201}, "body.name"),
+        ({"name": "Tokyo/Osaka"}, "body.name"),
         ({"colour": "red"}, "body.colour"),
     ]
     for change, field in cases:

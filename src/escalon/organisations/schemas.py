@@ -37,7 +37,12 @@ def _domain(value: str) -> str:
 Interval = Annotated[str, StringConstraints(max_length=20)]
 Hours = Annotated[dict[str, list[Interval]] | Literal["always"], AfterValidator(_hours)]
 Domain = Annotated[str, StringConstraints(min_length=1, max_length=253), AfterValidator(_domain)]
-OrganisationName = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), Trimmed]
+# A name is part of the organisation's URL: no slash, no control characters.
+OrganisationName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=NAME_MAX, pattern=r"^[^/\x00-\x1f\x7f]+$"),
+    Trimmed,
+]
 
 
 class _Strict(BaseModel):
