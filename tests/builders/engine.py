@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from escalon.core.engine import Action, apply_event, evaluate
 from escalon.core.events import parse_event
+from escalon.core.organisations import Organisations
 from escalon.core.policy import Policy, parse_policy
 from escalon.core.replay import Replay
 from escalon.core.signals import COMPLAINT, MANAGER_REQUEST, TextSignals
@@ -182,6 +183,7 @@ def drive(
     events: list[dict[str, Any]],
     until: str | None = None,
     analyzer: Any = None,
+    organisations: Organisations | None = None,
 ) -> Outcome:
     """Replay events (dicts) through the policy, up to `until` (Berlin wall time) if given."""
     actions: list[Action] = []
@@ -192,6 +194,7 @@ def drive(
         until=us(until) if until else None,
         on_action=actions.append,
         on_skip=lambda number, reason: skipped.append((number, reason)),
+        organisations=organisations,
     )
     runner.feed((number, json.dumps(event)) for number, event in enumerate(events, start=1))
     report = runner.finish()

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from escalon.core import integrity
 from escalon.core.assignment import Need
+from escalon.core.calendar import CalendarError
 from escalon.core.events import (
     AgentMessage,
     ApprovalRequested,
@@ -33,9 +34,11 @@ from escalon.core.forecast.breach import DEFAULT_THRESHOLD, LOOKS, Foresight
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import (
-    ALWAYS,
     RESPONSE_METRICS,
+    calendar_of,
+    calendar_text,
     counted,
+    customer_calendar,
     extend_spans,
     reach,
     reach_afresh,
@@ -320,6 +323,7 @@ def open_case(
         tier=event.tier,
         channel=event.channel,
         category=category,
+        customer_calendar=None if event.calendar is None else _customer_calendar(event.calendar),
         updated_at=at,
         status_log=((at, "open"),),
         level_entered_at=at,
@@ -336,6 +340,16 @@ def open_case(
     if state.promised_at is None:
         run.promise(at)  # what the acknowledgement tells the customer
     return run.decision(at)
+
+
+def _customer_calendar(spec: Mapping[str, Any]) -> str:
+    """The opening's customer calendar as the state keeps it; EventRejected when it is unsound."""
+    text = calendar_text(dict(spec))
+    try:
+        customer_calendar(text)
+    except CalendarError as error:
+        raise EventRejected(f"calendar: {error}") from None
+    return text
 
 
 def apply_event(
@@ -558,9 +572,7 @@ class Run:
         )
 
     def timezone(self) -> tzinfo:
-        sla = self.state.sla
-        calendar = ALWAYS if sla is None else self.policy.sla_calendars[sla]
-        return calendar.timezone
+        return calendar_of(self.policy, self.state).timezone
 
     # -- clocks ------------------------------------------------------------------------------
 
@@ -933,8 +945,7 @@ class Run:
         key: str,
         details: dict[str, Any],
     ) -> None:
-        sla = self.state.sla
-        zone = ALWAYS.timezone if sla is None else self.policy.sla_calendars[sla].timezone
+        zone = calendar_of(self.policy, self.state).timezone
         self.actions.append(
             new_tuple(
                 Action,

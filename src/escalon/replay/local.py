@@ -13,6 +13,7 @@ from pydantic_core import to_json
 
 from escalon.core.engine import Action
 from escalon.core.forecast.breach import BreachModel
+from escalon.core.organisations import Organisations
 from escalon.core.policy import Policy
 from escalon.core.replay import Replay
 from escalon.core.roster import StaffRoster
@@ -75,6 +76,7 @@ def replay_here(
     on_skip: Callable[[int, str], None],
     roster: StaffRoster | None = None,
     breach_model: BreachModel | None = None,
+    organisations: Organisations | None = None,
 ) -> dict[str, Any]:
     """Replay numbered lines in this process, writing each decision (JSON Lines); the report."""
 
@@ -91,6 +93,7 @@ def replay_here(
         on_skip=on_skip,
         roster=roster,
         breach_model=breach_model,
+        organisations=organisations,
     )
     with fewer_collections():
         runner.feed(lines)
