@@ -37,6 +37,7 @@ from escalon.cases.schemas import (
     BulkAssignOut,
     BulkAssignResult,
     CaseCreate,
+    CaseDetailOut,
     CaseOut,
     CasePage,
     CasePatch,
@@ -47,6 +48,7 @@ from escalon.cases.schemas import (
     DueClock,
     EscalateIn,
     EscalationOut,
+    LikelyEscalationsOut,
     MessageIn,
     MessageOut,
     MigrateIn,
@@ -62,6 +64,7 @@ from escalon.errors import (
     VersionRequired,
     error_responses,
 )
+from escalon.forecast import risk
 from escalon.notifications import replies
 from escalon.request_params import AfterId, DateTime, IfMatch, instant_us
 
@@ -355,11 +358,32 @@ def list_cases(
         )
 
 
-@router.get("/cases/{case_id}", tags=["cases"], responses=_READ)
-def get_case(case_id: Id, response: Response, context: Reader) -> CaseOut:
-    """One case, with its version as the ETag."""
+@router.get("/cases/likely-escalations", tags=["cases"], responses=error_responses(401, 403, 422))
+def likely_escalations(
+    context: Supervisor,
+    limit: Annotated[int, Query(ge=1, le=risk.MAX_LIKELY)] = 50,
+    at_least: Annotated[
+        float, Query(ge=0, le=1, description="only cases whose probability is at least this")
+    ] = 0.0,
+) -> LikelyEscalationsOut:
+    """Open cases in the caller's sight that were never escalated, highest escalation risk
+    first, with the signals behind each (supervisors and admins)."""
     with context.db.read() as session:
-        return _etag(response, queries.get_case(session, case_id, scope=context.scope(session)))
+        found = risk.likely(session, scope=context.scope(session), limit=limit, at_least=at_least)
+        return risk.likely_out(session, found)
+
+
+@router.get("/cases/{case_id}", tags=["cases"], responses=_READ)
+def get_case(case_id: Id, response: Response, context: Reader) -> CaseDetailOut:
+    """One case, with its version as the ETag and, for staff, its escalation risk."""
+    with context.db.read() as session:
+        case = queries.get_case(session, case_id, scope=context.scope(session))
+        found = None
+        if context.principal.role in STAFF:
+            found = risk.risk_out(risk.case_risk(session, case_id))
+        detail = CaseDetailOut(**case.model_dump(), escalation_risk=found)
+    _etag(response, case)
+    return detail
 
 
 @router.patch("/cases/{case_id}", tags=["cases"], responses={**_WRITE, **error_responses(428)})

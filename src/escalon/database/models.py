@@ -22,6 +22,7 @@ from escalon.channels.models import (
     ThreadRef,
 )
 from escalon.database.base import Base
+from escalon.forecast.models import CaseRisk, RiskModelRun
 from escalon.knowledge.models import KnowledgeArticle
 from escalon.learning.models import (
     Kudos,
@@ -47,6 +48,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseParticipant",
+    "CaseRisk",
     "ClockEvent",
     "Customer",
     "DashboardSession",
@@ -62,6 +64,7 @@ __all__ = [
     "RateCounter",
     "ReviewMail",
     "ReviewMailOptOut",
+    "RiskModelRun",
     "RunTopic",
     "StaffNotification",
     "Team",

@@ -54,6 +54,7 @@ from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.forecast import risk as forecast_risk
 from escalon.knowledge import matching
 from escalon.knowledge.schemas import ArticleMatch
 from escalon.learning import kudos, lessons
@@ -192,6 +193,8 @@ class CaseView:
     people: tuple[presence.Person, ...] = ()
     # The knowledge-base articles that best answer the case's messages.
     articles: tuple[ArticleMatch, ...] = ()
+    # How likely it was to be escalated when it opened, and why (None on the live refresh).
+    risk: forecast_risk.CaseRiskView | None = None
 
     @property
     def settled(self) -> bool:
@@ -414,6 +417,7 @@ def load_view(
             else ()
         ),
         articles=tuple(matching.for_case(session, case_id)) if articles else (),
+        risk=forecast_risk.case_risk(session, case_id) if articles else None,
     )
 
 

@@ -1,5 +1,5 @@
-"""The worker's loops: timers, outbox delivery, the daily topics and the weekly review mail,
-each in a thread, stopping gracefully.
+"""The worker's loops: timers, outbox delivery, the daily topics, the daily escalation-risk
+fitting and the weekly review mail, each in a thread, stopping gracefully.
 
 Polling keeps the timers correct: after each tick the loop sleeps until the next due instant,
 at most `worker_poll_seconds`. On PostgreSQL a LISTEN connection wakes it early when a request
@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from escalon.database.dialect import NOTIFY_CHANNEL
+from escalon.forecast import risk
 from escalon.learning import review_mail, topic_runs
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
@@ -30,6 +31,8 @@ US = 1_000_000
 MAX_BACKOFF_SECONDS = 5.0
 # How often the topics loop looks whether today's run is due: a read, mostly finding nothing.
 TOPICS_LOOK_SECONDS = 600.0
+# Likewise for the escalation-risk model: today's fitting is one claim, most looks find it taken.
+RISK_LOOK_SECONDS = 600.0
 # How often a due week's review is looked at again: a manager added (or opting back in) during
 # the week gets it within this long.
 REVIEW_MAIL_POLL_SECONDS = 60.0
@@ -84,6 +87,7 @@ class Worker:
         topics: bool = True,
         metrics: Metrics | None = None,
         review: bool | None = None,
+        risk_model: bool | None = None,
     ) -> None:
         self.services = services
         # Where the firing lag of every tick is observed (the process's /metrics).
@@ -96,6 +100,9 @@ class Worker:
             self.loops.append(Loop("outbox", self.outbox_step, self.stop_event))
         if topics:
             self.loops.append(Loop("topics", self.topics_step, self.stop_event))
+        # The daily fitting of the escalation-risk model goes with the daily topics unless told.
+        if topics if risk_model is None else risk_model:
+            self.loops.append(Loop("risk", self.risk_step, self.stop_event))
         # The weekly review mail (ESCALON_REVIEW_MAIL) goes with the timers unless told.
         wanted = (services.settings.review_mail and timers) if review is None else review
         if wanted:
@@ -106,6 +113,7 @@ class Worker:
         self.delivered = 0
         self.ticks = 0
         self.topic_runs = 0
+        self.risk_fittings = 0
 
     def timer_step(self) -> float:
         """One tick; the seconds until the next is worth doing."""
@@ -167,6 +175,26 @@ class Worker:
                 stored.cases,
             )
         return TOPICS_LOOK_SECONDS
+
+    def risk_step(self) -> float:
+        """Today's fitting of the escalation-risk model when nobody took it yet
+        (`escalon.forecast.risk.refresh`); the seconds until the next look."""
+        services = self.services
+        done = risk.refresh(services.database, clock=services.clock, analyzer=services.analyzer)
+        if done is not None:
+            self.risk_fittings += 1
+            if done.trained is None:
+                log.info("risk: no model today (%s)", done.note)
+            else:
+                log.info(
+                    "risk: model %d fitted on %d cases (AUC %s on the later window), "
+                    "%d open case(s) re-scored",
+                    done.run_id,
+                    done.trained.cases,
+                    done.trained.evaluation["model"]["auc"],
+                    done.rescored,
+                )
+        return RISK_LOOK_SECONDS
 
     def review_mail_step(self) -> float:
         """Queue the due week's review for the managers who have not had it; the seconds until
