@@ -71,7 +71,8 @@ def test_cases_opened_at_the_same_instant_stay_on_one_side_of_the_split() -> Non
 
 def test_the_evaluation_beats_the_baselines_on_a_history_that_follows_a_law() -> None:
     judged = evaluate(_history(2000), trained_at=0)
-    assert judged["split"] == "time" and judged["test_cases"] == 500
+    assert judged["split"] == "time"
+    assert judged["test_cases"] == 500
     assert judged["model"]["auc"] > 0.75
     assert judged["baselines"]["base_rate"]["auc"] == 0.5
     assert judged["model"]["brier"] < judged["baselines"]["base_rate"]["brier"]

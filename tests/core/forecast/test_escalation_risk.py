@@ -128,7 +128,8 @@ def test_auc_counts_ties_as_half_and_needs_both_outcomes() -> None:
 
 def test_brier_is_the_mean_squared_gap() -> None:
     found = brier([True, False], [0.75, 0.25])
-    assert found is not None and math.isclose(found, 0.0625)
+    assert found is not None
+    assert math.isclose(found, 0.0625)
 
 
 def test_the_reliability_table_sets_what_was_said_against_what_happened() -> None:

@@ -1,0 +1,218 @@
+"""Escalation risk on the live service: fitted from the stored history, scored when a case
+opens, shown on the case's API answer and page, and the likely escalations in each reader's
+sight (API and dashboard), with the worker's fitting at most once a day."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from escalon.forecast import risk
+from escalon.forecast.models import RiskModelRun
+from escalon.worker.runner import Worker
+from tests.builders.cases import open_case
+from tests.builders.dashboard import sign_in, signed_in
+from tests.builders.risk import services_of, small_enough, write_history
+from tests.builders.workspace import START, Workspace
+
+NOW = START + timedelta(days=20)
+
+
+def _train(ws: Workspace) -> risk.Outcome:
+    services = services_of(ws)
+    return risk.train_now(ws.database, clock=ws.clock, analyzer=services.analyzer)
+
+
+def _risk(client: TestClient, ws: Workspace, case_id: int, role: str = "admin") -> Any:
+    answer = client.get(f"/api/v1/cases/{case_id}", headers=ws.headers(role))
+    assert answer.status_code == 200, answer.text
+    return answer.json()["escalation_risk"]
+
+
+def _open(ws: Workspace, ref: str, tier: str, **fields: Any) -> int:
+    customer = {"ref": ref, "name": "Lee", "tier": tier}
+    return int(open_case(ws, customer=customer, subject=f"New {ref}", **fields)["id"])
+
+
+def test_without_a_model_a_case_says_so_rather_than_a_number(workspace: Workspace) -> None:
+    case_id = _open(workspace, "N-1", "enterprise")
+    found = _risk(workspace.client, workspace, case_id)
+    assert found["probability"] is None
+    assert found["model"] is None
+    assert found["note"] == risk.NO_MODEL
+
+
+def test_too_little_history_is_recorded_and_makes_no_model(workspace: Workspace) -> None:
+    write_history(workspace, until=NOW, cases=6)
+    done = _train(workspace)
+    assert done.trained is None
+    assert "a model needs 100 cases" in (done.note or "")
+    with workspace.database.read() as session:
+        run = session.get(RiskModelRun, done.run_id)
+        assert run is not None
+        assert run.status == "too_little"
+        assert run.model is None
+
+
+def test_a_fitted_model_is_stored_as_json_and_scores_each_new_case_at_intake(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW)
+    done = _train(workspace)
+    assert done.trained is not None
+    with workspace.database.read() as session:
+        stored = session.scalars(select(RiskModelRun.model)).one()
+    assert stored is not None
+    assert stored["kind"] == "logistic"
+    assert stored["weights"]["tier:enterprise"] > 0
+    enterprise = _open(workspace, "N-1", "enterprise")
+    standard = _open(workspace, "N-2", "standard")
+    high = _risk(workspace.client, workspace, enterprise, "agent")
+    low = _risk(workspace.client, workspace, standard, "agent")
+    assert high["probability"] > 0.5 > low["probability"]
+    assert high["signals"][0] == "enterprise tier"
+    assert high["model"]["id"] == done.run_id
+    assert high["model"]["cases"] == 30
+    # An integration reads the case, not what staff think of its customer.
+    assert _risk(workspace.client, workspace, enterprise, "integration") is None
+
+
+def test_likely_escalations_list_open_unescalated_cases_riskiest_first(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW)
+    _train(workspace)
+    low = _open(workspace, "N-1", "standard")
+    high = _open(workspace, "N-2", "enterprise")
+    moved = _open(workspace, "N-3", "enterprise")
+    escalated = workspace.client.post(
+        f"/api/v1/cases/{moved}/escalations",
+        json={"kind": "hierarchical", "to_level": "supervisor", "reason": "now"},
+        headers=workspace.headers("agent"),
+    )
+    assert escalated.status_code in (200, 201), escalated.text
+    answer = workspace.client.get(
+        "/api/v1/cases/likely-escalations", headers=workspace.headers("supervisor")
+    )
+    assert answer.status_code == 200, answer.text
+    assert [item["id"] for item in answer.json()["items"]] == [high, low]
+    assert answer.json()["items"][0]["signals"] == ["enterprise tier"]
+    only_high = workspace.client.get(
+        "/api/v1/cases/likely-escalations?at_least=0.5", headers=workspace.headers("supervisor")
+    )
+    assert [item["id"] for item in only_high.json()["items"]] == [high]
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=100000", "at_least=2", "at_least=x"])
+def test_a_bad_likely_escalations_query_is_a_422(workspace: Workspace, query: str) -> None:
+    answer = workspace.client.get(
+        f"/api/v1/cases/likely-escalations?{query}", headers=workspace.headers("supervisor")
+    )
+    assert answer.status_code == 422
+
+
+def test_agents_and_integrations_do_not_get_the_likely_escalations(workspace: Workspace) -> None:
+    for role in ("agent", "integration"):
+        answer = workspace.client.get(
+            "/api/v1/cases/likely-escalations", headers=workspace.headers(role)
+        )
+        assert answer.status_code == 403
+
+
+def test_a_supervisor_with_team_visibility_sees_only_likely_escalations_of_their_teams(
+    workspace: Workspace, teams: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW)
+    _train(workspace)
+    theirs = _open(workspace, "N-1", "enterprise", team="supervisors")
+    others = _open(workspace, "N-2", "enterprise", team="specialists")
+    answer = teams.get("/api/v1/cases/likely-escalations", headers=workspace.headers("supervisor"))
+    assert [item["id"] for item in answer.json()["items"]] == [theirs]
+    everyone = teams.get("/api/v1/cases/likely-escalations", headers=workspace.headers())
+    assert {item["id"] for item in everyone.json()["items"]} == {theirs, others}
+    sign_in(teams, workspace.tokens["supervisor"])
+    html = teams.get("/ui/likely-escalations").text
+    assert f'href="/ui/cases/{theirs}"' in html
+    assert f'href="/ui/cases/{others}"' not in html
+
+
+def test_the_likely_escalations_page_shows_risk_and_reasons_to_supervisors_only(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW)
+    done = _train(workspace)
+    high = _open(workspace, "N-1", "enterprise")
+    supervisor = signed_in(workspace, "supervisor")
+    page = supervisor.get("/ui/likely-escalations")
+    assert page.status_code == 200
+    assert f'href="/ui/cases/{high}"' in page.text
+    assert "enterprise tier" in page.text
+    assert 'href="/ui/likely-escalations"' in page.text  # in the navigation
+    assert f"this team's history ({done.trained.cases if done.trained else 0} cases" in page.text
+    case_page = supervisor.get(f"/ui/cases/{high}")
+    assert 'id="escalation-risk"' in case_page.text
+    assert "enterprise tier" in case_page.text
+    agent = signed_in(workspace, "agent")
+    assert agent.get("/ui/likely-escalations").status_code == 403
+    assert 'href="/ui/likely-escalations"' not in agent.get("/ui/queue").text
+
+
+def test_the_page_says_when_there_is_no_model_yet(workspace: Workspace) -> None:
+    page = signed_in(workspace, "supervisor").get("/ui/likely-escalations")
+    assert page.status_code == 200
+    assert 'id="no-model"' in page.text
+
+
+def test_a_new_model_scores_the_open_cases_that_opened_before_it(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW)
+    waiting = _open(workspace, "N-1", "enterprise")
+    assert _risk(workspace.client, workspace, waiting)["probability"] is None
+    done = _train(workspace)
+    assert done.rescored == 1
+    assert _risk(workspace.client, workspace, waiting)["probability"] > 0.5
+
+
+def test_the_worker_fits_at_most_once_a_utc_day(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW)
+    worker = Worker(services_of(workspace), timers=False, outbox=False, topics=False)
+    assert [loop.name for loop in worker.loops] == []
+    worker = Worker(services_of(workspace), timers=False, outbox=False)
+    assert [loop.name for loop in worker.loops] == ["topics", "risk"]
+    worker.risk_step()
+    worker.risk_step()
+    assert worker.risk_fittings == 1
+    workspace.clock.set(NOW + timedelta(days=1))
+    worker.risk_step()
+    assert worker.risk_fittings == 2
+    with workspace.database.read() as session:
+        keys = list(session.scalars(select(RiskModelRun.claim_key).order_by(RiskModelRun.id)))
+    assert keys == [
+        risk.daily_key(workspace.clock.now_us() - 86_400_000_000),
+        risk.daily_key(workspace.clock.now_us()),
+    ]
+
+
+def test_a_fitting_whose_process_died_is_taken_over_after_its_lease(workspace: Workspace) -> None:
+    now = workspace.clock.now_us()
+    with workspace.database.write() as session:
+        first = risk.claim_daily(session, now=now)
+    with workspace.database.write() as session:
+        assert risk.claim_daily(session, now=now + 1) is None  # its lease holds
+    with workspace.database.write() as session:
+        again = risk.claim_daily(session, now=now + risk.LEASE_US + 1)
+    assert first is not None
+    assert again == risk.Claim(first.run_id, 2)
