@@ -10,6 +10,7 @@ from bench import (
     calendar_add,
     category,
     dashboard,
+    escalation_risk,
     kb,
     mail,
     people,
@@ -45,6 +46,7 @@ def main(argv: list[str] | None = None) -> None:
         ("case search (SQLite and PostgreSQL)", search.main, ["--tiny"] if args.tiny else []),
         ("recurring topics (escalon topics)", topics.main, ["--tiny"] if args.tiny else []),
         ("root-cause suggestion", root_cause.main, ["--tiny"] if args.tiny else []),
+        ("escalation risk at intake (TWCS)", escalation_risk.main, ["--tiny"] if args.tiny else []),
         ("knowledge-base suggestion", kb.main, ["--tiny"] if args.tiny else []),
         ("weekly review (PostgreSQL)", review.main, ["--tiny"] if args.tiny else []),
     ]

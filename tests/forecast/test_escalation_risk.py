@@ -216,3 +216,24 @@ def test_a_fitting_whose_process_died_is_taken_over_after_its_lease(workspace: W
         again = risk.claim_daily(session, now=now + risk.LEASE_US + 1)
     assert first is not None
     assert again == risk.Claim(first.run_id, 2)
+
+
+def test_a_stored_model_that_is_not_one_scores_nothing_and_breaks_no_intake(
+    workspace: Workspace,
+) -> None:
+    with workspace.database.write() as session:
+        session.add(
+            RiskModelRun(
+                source="command",
+                status="done",
+                attempts=1,
+                started_at=0,
+                cases=0,
+                escalated=0,
+                model={"format": 1, "kind": "logistic", "weights": {"x": "__import__('os')"}},
+            )
+        )
+    case_id = _open(workspace, "N-1", "enterprise")
+    found = _risk(workspace.client, workspace, case_id)
+    assert found["probability"] is None
+    assert found["note"] == risk.NOT_SCORED

@@ -568,23 +568,25 @@ class InUse:
 
 
 def in_use(session: Session) -> InUse | None:
-    """The newest fitted model (None before the first, or when it cannot be read)."""
-    found = session.execute(
-        select(RiskModelRun.id, RiskModelRun.model)
+    """The newest fitted model (None before the first, or when it cannot be read). Its id is
+    read each time, its coefficients only when the cache does not hold them yet."""
+    run_id = session.scalar(
+        select(RiskModelRun.id)
         .where(RiskModelRun.status == "done")
         .order_by(RiskModelRun.id.desc())
         .limit(1)
-    ).first()
-    if found is None:
+    )
+    if run_id is None:
         return None
     cache = session.info.get(ModelCache.KEY)
     kept = cache.held if isinstance(cache, ModelCache) else None
-    if kept is not None and kept.run_id == found.id:
+    if kept is not None and kept.run_id == run_id:
         return kept
+    stored = session.scalar(select(RiskModelRun.model).where(RiskModelRun.id == run_id))
     try:
-        held = InUse(int(found.id), arithmetic.from_json(found.model))
+        held = InUse(int(run_id), arithmetic.from_json(stored))
     except arithmetic.BadModel as error:
-        log.warning("risk: stored model %s cannot be read: %s", found.id, error)
+        log.warning("risk: stored model %s cannot be read: %s", run_id, error)
         return None
     if isinstance(cache, ModelCache):
         cache.keep(held)
