@@ -109,7 +109,9 @@ def test_likely_escalations_list_open_unescalated_cases_riskiest_first(
     assert [item["id"] for item in only_high.json()["items"]] == [high]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=100000", "at_least=2", "at_least=x"])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=100000", "at_least=2", "at_least=x", "at_least=nan"]
+)
 def test_a_bad_likely_escalations_query_is_a_422(workspace: Workspace, query: str) -> None:
     answer = workspace.client.get(
         f"/api/v1/cases/likely-escalations?{query}", headers=workspace.headers("supervisor")

@@ -101,7 +101,7 @@ class Worker:
         if topics:
             self.loops.append(Loop("topics", self.topics_step, self.stop_event))
         # The daily fitting of the escalation-risk model goes with the daily topics unless told.
-        if topics if risk_model is None else risk_model:
+        if risk_model if risk_model is not None else topics:
             self.loops.append(Loop("risk", self.risk_step, self.stop_event))
         # The weekly review mail (ESCALON_REVIEW_MAIL) goes with the timers unless told.
         wanted = (services.settings.review_mail and timers) if review is None else review
@@ -270,7 +270,7 @@ class WorkerThread:
     def start(self) -> None:
         """Start the loops."""
         self.worker.start()
-        log.info("embedded worker started (timers, outbox and daily topics)")
+        log.info("embedded worker started (timers, outbox, daily topics and risk model)")
 
     def stop(self) -> None:
         """Stop the loops after their current step."""
