@@ -28,9 +28,11 @@ def services_of(ws: Workspace) -> Services:
     return cast(Services, cast(FastAPI, ws.client.app).state.services)
 
 
-def write_history(ws: Workspace, *, until: datetime, cases: int = HISTORY_CASES) -> None:
-    """`cases` cases, one every 10 hours before `until`; every third from an enterprise customer,
-    escalated by hand; the others resolved. The clock is left at `until`."""
+def write_history(
+    ws: Workspace, *, until: datetime, cases: int = HISTORY_CASES, channel: str | None = "email"
+) -> None:
+    """`cases` cases, one every 10 hours before `until`, opened by `channel`; every third from an
+    enterprise customer, escalated by hand; the others resolved. The clock is left at `until`."""
     for index in range(cases):
         ws.clock.set(until - timedelta(hours=10 * (cases - index)))
         enterprise = index % 3 == 0
@@ -43,6 +45,7 @@ def write_history(ws: Workspace, *, until: datetime, cases: int = HISTORY_CASES)
             },
             subject=f"Question {index}",
             body="How do I change my invoice address?",
+            channel=channel,
         )
         if enterprise:
             moved = ws.client.post(

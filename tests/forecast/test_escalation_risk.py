@@ -239,3 +239,27 @@ def test_a_stored_model_that_is_not_one_scores_nothing_and_breaks_no_intake(
     found = _risk(workspace.client, workspace, case_id)
     assert found["probability"] is None
     assert found["note"] == risk.NOT_SCORED
+
+
+def test_what_people_changed_after_opening_is_not_learnt_from(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The escalated cases get a channel by hand later: known only afterwards, it would give
+    the answer away."""
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW, channel=None)
+    listed = workspace.client.get(
+        "/api/v1/cases?escalated=true&limit=100", headers=workspace.headers()
+    )
+    for case in listed.json()["items"]:
+        url = f"/api/v1/cases/{case['id']}"
+        version = workspace.client.get(url, headers=workspace.headers()).headers["ETag"]
+        changed = workspace.client.patch(
+            url,
+            json={"channel": "phone"},
+            headers=workspace.headers("supervisor", **{"If-Match": version}),
+        )
+        assert changed.status_code == 200, changed.text
+    done = _train(workspace)
+    assert done.trained is not None
+    assert not [name for name in done.trained.model.weights if name.startswith("channel:")]

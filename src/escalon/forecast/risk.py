@@ -152,12 +152,18 @@ def read_history(
         before = [item for item in earlier[int(row.customer_id)] if item[0] > at - HISTORY_US]
         earlier[int(row.customer_id)] = before
         if at >= since:
-            data = opened.get(case_id, {})
+            # The opening's audit entry says what intake knew (a field it lacks was not given);
+            # the case's columns, which people may have changed since, only stand in without one.
+            data = opened.get(case_id) or {
+                "channel": row.channel,
+                "tier": row.tier,
+                "category": row.category,
+            }
             intents, sentiment = signals_of(analyzer, texts.get(case_id, ""))
             facts = IntakeFacts(
-                channel=data.get("channel", row.channel),
-                tier=data.get("tier", row.tier),
-                category=data.get("category", row.category),
+                channel=data.get("channel"),
+                tier=data.get("tier"),
+                category=data.get("category"),
                 # The priority asked for at opening: a priority raised later would tell the answer.
                 priority=data.get("priority"),
                 intents=intents,
