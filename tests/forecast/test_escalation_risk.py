@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from escalon.core.forecast.risk import RiskModel, score, to_json
 from escalon.forecast import risk
 from escalon.forecast.models import RiskModelRun
 from escalon.worker.runner import Worker
@@ -263,3 +264,57 @@ def test_what_people_changed_after_opening_is_not_learnt_from(
     done = _train(workspace)
     assert done.trained is not None
     assert not [name for name in done.trained.model.weights if name.startswith("channel:")]
+
+
+def test_intake_scores_a_case_from_the_same_facts_the_history_reads_for_it(
+    workspace: Workspace,
+) -> None:
+    """Learning and scoring must see a case alike, or the model learns one thing and is asked
+    another: the score stored at intake is the model's score of the facts the history reads.
+    Every feature weighs something different here, so any fact read otherwise shows."""
+    weights = {
+        "intent:manager_request": 1.0,
+        "intent:complaint": 0.15,
+        "negative_tone": 0.7,
+        "recent_contacts": 0.3,
+        "earlier_cases": 0.2,
+        "earlier_escalations": 0.5,
+        "earlier_reopenings": 0.45,
+        "tier:enterprise": 0.6,
+        "channel:email": 0.1,
+        "when:out_of_hours": 0.25,
+        "when:weekend": 0.35,
+    }
+    model = RiskModel(-1.0, weights, 0.2, 100, 0)
+    with workspace.database.write() as session:
+        session.add(
+            RiskModelRun(
+                source="command",
+                status="done",
+                attempts=1,
+                started_at=0,
+                cases=100,
+                escalated=20,
+                model=to_json(model),
+            )
+        )
+    workspace.clock.set(NOW)
+    first = _open(workspace, "R-1", "enterprise", body="I am really angry about this.")
+    moved = workspace.client.post(
+        f"/api/v1/cases/{first}/escalations",
+        json={"kind": "hierarchical", "to_level": "supervisor", "reason": "angry"},
+        headers=workspace.headers("agent"),
+    )
+    assert moved.status_code in (200, 201), moved.text
+    workspace.clock.set(NOW + timedelta(hours=30))  # Monday afternoon: a weekday, in office hours
+    second = _open(workspace, "R-1", "enterprise", body="Still broken. Get me your manager.")
+    stored = _risk(workspace.client, workspace, second)
+    with workspace.database.read() as session:
+        history = risk.read_history(
+            session, analyzer=services_of(workspace).analyzer, now=workspace.clock.now_us()
+        )
+    facts = next(example.facts for example in history if example.case_id == second)
+    assert facts.earlier_escalations == 1
+    assert facts.recent_contacts == 1
+    assert "manager_request" in facts.intents
+    assert stored["probability"] == pytest.approx(score(model, facts).probability, abs=1e-6)
