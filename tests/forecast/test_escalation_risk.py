@@ -168,10 +168,13 @@ def test_the_likely_escalations_page_shows_risk_and_reasons_to_supervisors_only(
     assert 'href="/ui/likely-escalations"' not in agent.get("/ui/queue").text
 
 
-def test_the_page_says_when_there_is_no_model_yet(workspace: Workspace) -> None:
-    page = signed_in(workspace, "supervisor").get("/ui/likely-escalations")
+def test_the_pages_say_when_there_is_no_model_yet(workspace: Workspace) -> None:
+    supervisor = signed_in(workspace, "supervisor")
+    page = supervisor.get("/ui/likely-escalations")
     assert page.status_code == 200
     assert 'id="no-model"' in page.text
+    case_id = _open(workspace, "N-1", "enterprise")
+    assert risk.NO_MODEL in supervisor.get(f"/ui/cases/{case_id}").text
 
 
 def test_a_new_model_scores_the_open_cases_that_opened_before_it(
