@@ -321,3 +321,25 @@ def test_intake_scores_a_case_from_the_same_facts_the_history_reads_for_it(
     assert facts.recent_contacts == 1
     assert "manager_request" in facts.intents
     assert stored["probability"] == pytest.approx(score(model, facts).probability, abs=1e-6)
+
+
+def test_a_worker_asked_to_stop_gives_its_fitting_back_for_the_next_look(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fitting reads weeks of cases: a worker that is shutting down must not wait for it."""
+    small_enough(monkeypatch)
+    write_history(workspace, until=NOW)
+    services = services_of(workspace)
+    stopped = risk.refresh(
+        workspace.database, clock=workspace.clock, analyzer=services.analyzer, stopping=lambda: True
+    )
+    assert stopped is None
+    with workspace.database.read() as session:
+        run = session.scalars(select(RiskModelRun)).one()
+        assert run.status == "running"
+        assert run.lease_until is not None
+        assert run.lease_until < workspace.clock.now_us()
+    again = risk.refresh(workspace.database, clock=workspace.clock, analyzer=services.analyzer)
+    assert again is not None
+    assert again.run_id == run.id
+    assert again.trained is not None

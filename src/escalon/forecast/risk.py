@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,19 @@ class TooLittleHistory(ValueError):
     """Not enough cases with a known outcome (or not both outcomes) to fit a model."""
 
 
+class Stopped(Exception):
+    """The process is shutting down: the fitting gives its claim back for another look."""
+
+
+def _never() -> bool:
+    return False
+
+
+# How many cases are read between two looks at whether the process is shutting down: a worker
+# asked to stop must not wait for a whole history to be read.
+_STOP_EVERY = 500
+
+
 @dataclass(frozen=True, slots=True)
 class Example:
     """A case of the history: when it opened, what was known then, and how it ended."""
@@ -101,9 +114,15 @@ def signals_of(analyzer: TextAnalyzer | None, text: str) -> tuple[frozenset[str]
 
 
 def read_history(
-    session: Session, *, analyzer: TextAnalyzer | None, now: int, weeks: int = DEFAULT_WEEKS
+    session: Session,
+    *,
+    analyzer: TextAnalyzer | None,
+    now: int,
+    weeks: int = DEFAULT_WEEKS,
+    stopping: Callable[[], bool] = _never,
 ) -> list[Example]:
-    """The cases opened in the last `weeks` weeks up to `now`, oldest first, as examples."""
+    """The cases opened in the last `weeks` weeks up to `now`, oldest first, as examples;
+    Stopped as soon as `stopping()` says so."""
     since = now - weeks * arithmetic.WEEK_US
     rows = session.execute(
         select(
@@ -124,6 +143,8 @@ def read_history(
     texts: dict[int, str] = {}
     escalated_at: dict[int, int] = {}
     for chunk in _chunks(ids):
+        if stopping():
+            raise Stopped
         for case_id, data in session.execute(
             select(AuditEntry.case_id, AuditEntry.data).where(
                 AuditEntry.case_id.in_(chunk), AuditEntry.kind == "case.opened"
@@ -147,7 +168,9 @@ def read_history(
             escalated_at[int(case_id)] = int(at)
     earlier: dict[int, list[tuple[int, int | None, int]]] = defaultdict(list)
     found: list[Example] = []
-    for row in rows:
+    for index, row in enumerate(rows):
+        if index % _STOP_EVERY == 0 and stopping():
+            raise Stopped
         case_id, at = int(row.id), int(row.opened_at)
         before = [item for item in earlier[int(row.customer_id)] if item[0] > at - HISTORY_US]
         earlier[int(row.customer_id)] = before
@@ -430,8 +453,15 @@ class Outcome:
     rescored: int = 0
 
 
-def refresh(database: Database, *, clock: Clock, analyzer: TextAnalyzer | None) -> Outcome | None:
-    """The worker's look: today's fitting when nobody took it yet; None otherwise."""
+def refresh(
+    database: Database,
+    *,
+    clock: Clock,
+    analyzer: TextAnalyzer | None,
+    stopping: Callable[[], bool] = _never,
+) -> Outcome | None:
+    """The worker's look: today's fitting when nobody took it yet; None otherwise (and when
+    `stopping()` said to stop before it was done)."""
     now = clock.now_us()
     with database.read() as session:
         if _today_taken(session, now):
@@ -440,7 +470,7 @@ def refresh(database: Database, *, clock: Clock, analyzer: TextAnalyzer | None) 
         claim = claim_daily(session, now=now)
     if claim is None:
         return None
-    return complete(database, claim, clock=clock, analyzer=analyzer)
+    return complete(database, claim, clock=clock, analyzer=analyzer, stopping=stopping)
 
 
 def train_now(
@@ -470,18 +500,29 @@ def complete(
     analyzer: TextAnalyzer | None,
     weeks: int = DEFAULT_WEEKS,
     test_share: float = TEST_SHARE,
+    stopping: Callable[[], bool] = _never,
 ) -> Outcome | None:
     """Read the history, fit, judge, store the model and re-score the open cases; None when
-    the claim was lost meanwhile. A failure is written on the run and raised again."""
+    the claim was lost meanwhile, or given back because `stopping()` said to stop. A failure is
+    written on the run and raised again."""
     now = clock.now_us()
     try:
         with database.read() as session:
-            examples = read_history(session, analyzer=analyzer, now=now, weeks=weeks)
+            examples = read_history(
+                session, analyzer=analyzer, now=now, weeks=weeks, stopping=stopping
+            )
+        if stopping():
+            raise Stopped
         try:
             trained: Trained | None = train(examples, trained_at=now, test_share=test_share)
             note = None
         except TooLittleHistory as error:
             trained, note = None, str(error)
+        if stopping():
+            raise Stopped
+    except Stopped:
+        _give_back(database, claim, clock.now_us())
+        return None
     except Exception as error:
         _failed(database, claim, clock.now_us(), error)
         raise
@@ -523,6 +564,22 @@ def _finish(
         .returning(runs.c.id)
     ).first()
     return held is not None
+
+
+def _give_back(database: Database, claim: Claim, now: int) -> None:
+    """Let the next look (of any worker) take the fitting over: its lease ends now."""
+    runs = table_of(RiskModelRun)
+    with database.write() as session:
+        session.execute(
+            update(runs)
+            .where(
+                runs.c.id == claim.run_id,
+                runs.c.attempts == claim.attempt,
+                runs.c.status == "running",
+            )
+            .values(lease_until=now - 1)
+        )
+    log.info("risk: fitting %s given back: the process is stopping", claim.run_id)
 
 
 def _failed(database: Database, claim: Claim, now: int, error: BaseException) -> None:

@@ -180,7 +180,13 @@ class Worker:
         """Today's fitting of the escalation-risk model when nobody took it yet
         (`escalon.forecast.risk.refresh`); the seconds until the next look."""
         services = self.services
-        done = risk.refresh(services.database, clock=services.clock, analyzer=services.analyzer)
+        done = risk.refresh(
+            services.database,
+            clock=services.clock,
+            analyzer=services.analyzer,
+            # A fitting reads weeks of cases: asked to stop, the worker gives it back at once.
+            stopping=self.stop_event.is_set,
+        )
         if done is not None:
             self.risk_fittings += 1
             if done.trained is None:
