@@ -859,16 +859,6 @@ def likely(
     ]
 
 
-def latest_run(session: Session) -> RiskModelRun | None:
-    """The newest finished fitting (with a model or not)."""
-    return session.scalars(
-        select(RiskModelRun)
-        .where(RiskModelRun.status.in_(("done", "too_little")))
-        .order_by(RiskModelRun.id.desc())
-        .limit(1)
-    ).first()
-
-
 def model_facts(session: Session) -> ModelFacts | None:
     """The model in use, as the page and the API name it."""
     return _model_facts(
