@@ -84,7 +84,7 @@ def test_a_breach_escalates_a_supervisor_acknowledges_and_replies_the_customer_s
     supervisor_context = chromium.new_context(viewport=LAPTOP)
     supervisor = supervisor_context.new_page()
     sign_in(supervisor, server, server.tokens["supervisor"])
-    supervisor.get_by_role("link", name="Escalations").click()
+    supervisor.get_by_role("link", name="Escalations", exact=True).click()
     waiting = supervisor.get_by_role("row", name=re.compile(f"#{case_id}"))
     expect(waiting).to_contain_text("Charged twice for my order")
     shoot(supervisor, screenshots, "05-escalations-board")

@@ -40,6 +40,7 @@ from escalon.web import case_page
 from escalon.web import coaching_page as web_coaching
 from escalon.web import kb_page as web_kb
 from escalon.web import lessons_page as web_lessons
+from escalon.web import likely_page as web_likely
 from escalon.web import mail_review as web_mail_review
 from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
@@ -85,6 +86,7 @@ ROUTERS = (
     web_policy.router,
     web_what_if.router,
     web_staffing.router,
+    web_likely.router,
     case_page.router,
     web_mail_review.router,
 )

@@ -27,6 +27,8 @@ from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Invalid
 from escalon.forecast import breach as breach_forecast
+from escalon.forecast import risk
+from escalon.forecast.models import CaseRisk
 from escalon.organisations import service as organisations
 from escalon.policies import service as policies
 
@@ -101,7 +103,16 @@ def open_case(
                 details=message_details,
             )
         )
-    _write_keyed(session, change, request, actor, key, now)
+    scored = risk.at_intake(
+        session,
+        case_id=facts.case_id,
+        customer_id=customer.id,
+        opening=next(e["data"] for e in change.entries if e["kind"] == "case.opened"),
+        text=risk.opening_text(request.subject, request.body),
+        analyzer=analyzer,
+        now=now,
+    )
+    _write_keyed(session, change, request, actor, key, now, scored)
     row = dict(change.columns or {})
     row.update(
         customer_ref=customer.ref,
@@ -201,8 +212,10 @@ def _write_keyed(
     actor: Actor,
     key: str | None,
     now: int,
+    scored: dict[str, Any] | None = None,
 ) -> None:
-    """Write the new case, and its Idempotency-Key with it when the request came with one.
+    """Write the new case, and its Idempotency-Key and escalation risk with it when the request
+    came with one and a model scored it.
 
     IdempotencyRace when a concurrent request with the same key committed first.
     """
@@ -213,6 +226,8 @@ def _write_keyed(
             user_id=actor.user_id, key=key, request=request, case_id=change.case.id, now=now
         )
         also.append((table_of(IdempotencyKey), [row]))
+    if scored is not None:
+        also.append((table_of(CaseRisk), [scored]))
     try:
         acting.write(session, [change], now, also=also)
     except (IntegrityError, UniqueViolation) as error:

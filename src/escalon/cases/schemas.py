@@ -214,6 +214,55 @@ class CaseOut(BaseModel):
     version: int = Field(description="also sent as the ETag; send it back in If-Match")
 
 
+class RiskModelOut(BaseModel):
+    """The escalation-risk model that scored a case."""
+
+    id: int
+    trained_at: datetime
+    cases: int = Field(description="cases with a known outcome it was fitted on")
+    auc: float | None = Field(None, description="on the later window it was judged on")
+    brier: float | None = None
+
+
+class EscalationRiskOut(BaseModel):
+    """How likely a case is to be escalated, as scored when it opened, and why."""
+
+    probability: float | None = Field(
+        description="null when no model has scored the case; `note` says why"
+    )
+    signals: list[str] = Field(description="the largest reasons, in words, strongest first")
+    model: RiskModelOut | None
+    note: str | None = None
+
+
+class CaseDetailOut(CaseOut):
+    """A case as it stands, with its escalation risk (staff only; null for integrations)."""
+
+    escalation_risk: EscalationRiskOut | None = None
+
+
+class LikelyEscalationOut(BaseModel):
+    """An open case that was never escalated, and its escalation risk."""
+
+    id: int
+    subject: str
+    team: str
+    assignee: str | None
+    priority: str
+    status: str
+    opened_at: datetime
+    probability: float
+    signals: list[str]
+
+
+class LikelyEscalationsOut(BaseModel):
+    """Open, never escalated cases in the caller's sight, highest risk first."""
+
+    items: list[LikelyEscalationOut]
+    model: RiskModelOut | None
+    note: str | None = None
+
+
 class CasePage(BaseModel):
     """One page of cases; pass `next_cursor` as `cursor` for the next page."""
 

@@ -38,6 +38,7 @@ from escalon.cases.schemas import (
     BulkAssignOut,
     BulkAssignResult,
     CaseCreate,
+    CaseDetailOut,
     CaseOut,
     CasePage,
     CasePatch,
@@ -48,6 +49,7 @@ from escalon.cases.schemas import (
     DueClock,
     EscalateIn,
     EscalationOut,
+    LikelyEscalationsOut,
     MessageIn,
     MessageOut,
     MigrateIn,
@@ -65,6 +67,7 @@ from escalon.errors import (
     VersionRequired,
     error_responses,
 )
+from escalon.forecast import risk
 from escalon.notifications import replies
 from escalon.organisations import service as organisations
 from escalon.people import service as people_service
@@ -360,7 +363,24 @@ def list_cases(
         )
 
 
-@router.get("/cases/{case_id}", tags=["cases"], responses=_READ)
+@router.get("/cases/likely-escalations", tags=["cases"], responses=error_responses(401, 403, 422))
+def likely_escalations(
+    context: Supervisor,
+    limit: Annotated[int, Query(ge=1, le=risk.MAX_LIKELY)] = 50,
+    at_least: Annotated[
+        float, Query(ge=0, le=1, description="only cases whose probability is at least this")
+    ] = 0.0,
+) -> LikelyEscalationsOut:
+    """Open cases in the caller's sight that were never escalated, highest escalation risk
+    first, with the signals behind each (supervisors and admins)."""
+    with context.db.read() as session:
+        found = risk.likely(session, scope=context.scope(session), limit=limit, at_least=at_least)
+        return risk.likely_out(session, found)
+
+
+# Only digits match a case id, so another method on /cases/likely-escalations is a 405, not a
+# 422 about the id.
+@router.get("/cases/{case_id:int}", tags=["cases"], responses=_READ)
 def get_case(
     case_id: Id,
     response: Response,
@@ -372,12 +392,14 @@ def get_case(
             description="show the deadlines in this IANA zone too (default: the viewer's own)",
         ),
     ] = None,
-) -> CaseOut:
-    """One case, with its version as the ETag; staff also see the customer's organisation and
-    every running clock's due instant (`deadlines`), in the calendar's zone and their own."""
+) -> CaseDetailOut:
+    """One case, with its version as the ETag; staff also see the customer's organisation,
+    every running clock's due instant (`deadlines`, in the calendar's zone and their own) and
+    the case's escalation risk."""
     viewer = _zone_of_query(timezone)
     with context.db.read() as session:
         case = queries.get_case(session, case_id, scope=context.scope(session))
+        found = None
         if context.principal.role in STAFF:
             clocks = queries.sla(session, case_id, context.now(), scope=visibility.EVERYTHING)
             if viewer is None:
@@ -390,7 +412,10 @@ def get_case(
                     ),
                 }
             )
-        return _etag(response, case)
+            found = risk.risk_out(risk.case_risk(session, case_id))
+        detail = CaseDetailOut(**case.model_dump(), escalation_risk=found)
+    _etag(response, case)
+    return detail
 
 
 def _zone_of_query(name: str | None) -> ZoneInfo | None:
@@ -410,7 +435,7 @@ def _zone_of_query(name: str | None) -> ZoneInfo | None:
         ) from None
 
 
-@router.patch("/cases/{case_id}", tags=["cases"], responses={**_WRITE, **error_responses(428)})
+@router.patch("/cases/{case_id:int}", tags=["cases"], responses={**_WRITE, **error_responses(428)})
 def update_case(
     case_id: Id, body: CasePatch, response: Response, context: Staff, version: IfMatch
 ) -> CaseOut:

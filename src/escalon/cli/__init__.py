@@ -17,6 +17,7 @@ from escalon.cli import people as people_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
 from escalon.cli import review as review_cli
+from escalon.cli import risk as risk_cli
 from escalon.cli import service as service_cli
 from escalon.cli import topics as topics_cli
 from escalon.cli import triage as triage_cli
@@ -37,6 +38,7 @@ app.command("topics")(topics_cli.topics)
 app.add_typer(kb_cli.app, name="kb")
 app.command("review")(review_cli.review)
 app.add_typer(forecast_cli.app, name="forecast")
+app.add_typer(risk_cli.app, name="risk")
 app.command("serve")(service_cli.serve)
 app.command("worker")(service_cli.worker)
 app.command("demo")(service_cli.demo)

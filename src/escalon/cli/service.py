@@ -216,6 +216,13 @@ def worker(
             help="Find the recurring topics among escalated cases, at most once a day.",
         ),
     ] = True,
+    risk: Annotated[
+        bool,
+        typer.Option(
+            "--risk/--no-risk",
+            help="Fit the escalation-risk model on the history, at most once a day.",
+        ),
+    ] = True,
     batch: Annotated[int | None, typer.Option(help="Due cases per transaction.")] = None,
     metrics_port: Annotated[
         int | None,
@@ -229,8 +236,8 @@ def worker(
         str, typer.Option(help="The address --metrics-port listens on (loopback by default).")
     ] = "127.0.0.1",
 ) -> None:
-    """Fire due escalations, deliver notifications and find the day's recurring topics until
-    SIGTERM (then finish the batch)."""
+    """Fire due escalations, deliver notifications, find the day's recurring topics and fit the
+    day's escalation-risk model until SIGTERM (then finish the batch)."""
     from escalon import logs
     from escalon.composition import build_services
     from escalon.worker.runner import Worker, run_until_signalled
@@ -247,7 +254,9 @@ def worker(
         from escalon.worker.runner import serve_metrics
 
         metrics = serve_metrics(metrics_host, metrics_port)
-    running = Worker(services, timers=timers, outbox=outbox, topics=topics, metrics=metrics)
+    running = Worker(
+        services, timers=timers, outbox=outbox, topics=topics, metrics=metrics, risk_model=risk
+    )
 
     def install(handler: Any) -> None:
         signal.signal(signal.SIGTERM, handler)
@@ -256,11 +265,12 @@ def worker(
     import logging
 
     logging.getLogger("escalon.worker").info(
-        "worker started on %s (timers: %s, outbox: %s, topics: %s, batch %d)",
+        "worker started on %s (timers: %s, outbox: %s, topics: %s, risk: %s, batch %d)",
         _safe_url(database.url),
         timers,
         outbox,
         topics,
+        risk,
         settings.worker_batch,
     )
     run_until_signalled(running, install)

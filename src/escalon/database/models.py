@@ -22,7 +22,7 @@ from escalon.channels.models import (
     ThreadRef,
 )
 from escalon.database.base import Base
-from escalon.forecast.models import ForecastModel
+from escalon.forecast.models import CaseRisk, ForecastModel, RiskModelRun
 from escalon.knowledge.models import KnowledgeArticle
 from escalon.learning.models import (
     Kudos,
@@ -49,6 +49,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseParticipant",
+    "CaseRisk",
     "ClockEvent",
     "Customer",
     "DashboardSession",
@@ -67,6 +68,7 @@ __all__ = [
     "RateCounter",
     "ReviewMail",
     "ReviewMailOptOut",
+    "RiskModelRun",
     "RunTopic",
     "StaffNotification",
     "Team",

@@ -55,6 +55,7 @@ from escalon.channels.models import Attachment
 from escalon.core.policy import Policy
 from escalon.core.state import to_us
 from escalon.errors import EscalonError, Forbidden, Invalid, NotFound
+from escalon.forecast import risk as forecast_risk
 from escalon.knowledge import matching
 from escalon.knowledge.schemas import ArticleMatch
 from escalon.learning import kudos, lessons
@@ -201,6 +202,8 @@ class CaseView:
     # The breach forecast of the nearest running clock, in words, and its colour.
     forecast: str | None = None
     forecast_css: str = ""
+    # How likely it was to be escalated when it opened, and why (None on the live refresh).
+    risk: forecast_risk.CaseRiskView | None = None
 
     @property
     def settled(self) -> bool:
@@ -438,6 +441,7 @@ def load_view(
         ),
         articles=tuple(matching.for_case(session, case_id)) if articles else (),
         **_forecast(sla, zone),
+        risk=forecast_risk.case_risk(session, case_id) if articles else None,
     )
 
 

@@ -1,5 +1,5 @@
-"""The worker's loops: timers, outbox delivery, the daily topics and the weekly review mail,
-each in a thread, stopping gracefully.
+"""The worker's loops: timers, outbox delivery, the daily topics, the daily escalation-risk
+fitting and the weekly review mail, each in a thread, stopping gracefully.
 
 Polling keeps the timers correct: after each tick the loop sleeps until the next due instant,
 at most `worker_poll_seconds`. On PostgreSQL a LISTEN connection wakes it early when a request
@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from escalon.database.dialect import NOTIFY_CHANNEL
 from escalon.forecast import breach as breach_forecast
+from escalon.forecast import risk
 from escalon.learning import review_mail, topic_runs
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
@@ -33,6 +34,8 @@ MAX_BACKOFF_SECONDS = 5.0
 TOPICS_LOOK_SECONDS = 600.0
 # A fit reads weeks of history: looked for hourly, done at most daily.
 BREACH_MODEL_LOOK_SECONDS = 3600.0
+# Likewise for the escalation-risk model: today's fitting is one claim, most looks find it taken.
+RISK_LOOK_SECONDS = 600.0
 # How often a due week's review is looked at again: a manager added (or opting back in) during
 # the week gets it within this long.
 REVIEW_MAIL_POLL_SECONDS = 60.0
@@ -87,6 +90,7 @@ class Worker:
         topics: bool = True,
         metrics: Metrics | None = None,
         review: bool | None = None,
+        risk_model: bool | None = None,
     ) -> None:
         self.services = services
         # Where the firing lag of every tick is observed (the process's /metrics).
@@ -100,6 +104,9 @@ class Worker:
         if topics:
             self.loops.append(Loop("topics", self.topics_step, self.stop_event))
             self.loops.append(Loop("breach-model", self.breach_model_step, self.stop_event))
+        # The daily fitting of the escalation-risk model goes with the daily topics unless told.
+        if risk_model if risk_model is not None else topics:
+            self.loops.append(Loop("risk", self.risk_step, self.stop_event))
         # The weekly review mail (ESCALON_REVIEW_MAIL) goes with the timers unless told.
         wanted = (services.settings.review_mail and timers) if review is None else review
         if wanted:
@@ -110,6 +117,7 @@ class Worker:
         self.delivered = 0
         self.ticks = 0
         self.topic_runs = 0
+        self.risk_fittings = 0
 
     def timer_step(self) -> float:
         """One tick; the seconds until the next is worth doing."""
@@ -181,6 +189,32 @@ class Worker:
                 "forecast: breach model %d fitted on %d case(s)", stored.model_id, stored.cases
             )
         return BREACH_MODEL_LOOK_SECONDS
+
+    def risk_step(self) -> float:
+        """Today's fitting of the escalation-risk model when nobody took it yet
+        (`escalon.forecast.risk.refresh`); the seconds until the next look."""
+        services = self.services
+        done = risk.refresh(
+            services.database,
+            clock=services.clock,
+            analyzer=services.analyzer,
+            # A fitting reads weeks of cases: asked to stop, the worker gives it back at once.
+            stopping=self.stop_event.is_set,
+        )
+        if done is not None:
+            self.risk_fittings += 1
+            if done.trained is None:
+                log.info("risk: no model today (%s)", done.note)
+            else:
+                log.info(
+                    "risk: model %d fitted on %d cases (AUC %s on the later window), "
+                    "%d open case(s) re-scored",
+                    done.run_id,
+                    done.trained.cases,
+                    done.trained.evaluation["model"]["auc"],
+                    done.rescored,
+                )
+        return RISK_LOOK_SECONDS
 
     def review_mail_step(self) -> float:
         """Queue the due week's review for the managers who have not had it; the seconds until
@@ -256,7 +290,7 @@ class WorkerThread:
     def start(self) -> None:
         """Start the loops."""
         self.worker.start()
-        log.info("embedded worker started (timers, outbox and daily topics)")
+        log.info("embedded worker started (timers, outbox, daily topics and risk model)")
 
     def stop(self) -> None:
         """Stop the loops after their current step."""
