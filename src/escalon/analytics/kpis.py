@@ -267,7 +267,7 @@ def _root_causes(session: Session, window: ColumnElement[bool]) -> dict[str, Roo
 
 
 def _now(session: Session, now: int) -> Now:
-    open_statuses = ("open", "pending_customer", "on_hold")
+    open_statuses = ("open", "pending_customer", "pending_third_party", "on_hold")
     row: Any = session.execute(
         select(
             func.count(),

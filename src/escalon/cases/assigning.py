@@ -32,7 +32,7 @@ from escalon.people.directory import Directory
 from escalon.people.models import Team
 
 MAX_CASES = 200  # ids in one bulk request: a page of the queue, with room
-WAITING_STATUSES = ("open", "pending_customer", "on_hold")
+WAITING_STATUSES = ("open", "pending_customer", "pending_third_party", "on_hold")
 # When waiting cases remain and no arrival is known, the team is looked at again this much
 # later anyway: a missed signal costs minutes, never a case forgotten.
 BACKSTOP_US = 15 * 60 * 1_000_000

@@ -28,8 +28,15 @@ from escalon.knowledge.schemas import MAX_ATTACHED, Slug
 MAX_TIME_SPENT_SECONDS = 24 * 3600
 
 Text = Annotated[str, StringConstraints(max_length=100_000)]
-Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
-assert STATUS_VALUES == ("open", "pending_customer", "on_hold", "resolved", "closed")
+Status = Literal["open", "pending_customer", "pending_third_party", "on_hold", "resolved", "closed"]
+assert STATUS_VALUES == (
+    "open",
+    "pending_customer",
+    "pending_third_party",
+    "on_hold",
+    "resolved",
+    "closed",
+)
 
 
 @cache

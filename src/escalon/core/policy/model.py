@@ -50,9 +50,10 @@ TRIGGERS_WITH_METRIC = frozenset(
     if any(parameter.name == "metric" for parameter in rule.parameters)
 )
 
-STATUSES = ("open", "pending_customer", "on_hold", "resolved", "closed")
-Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
-PausableStatus = Literal["pending_customer", "on_hold"]
+STATUSES = ("open", "pending_customer", "pending_third_party", "on_hold", "resolved", "closed")
+Status = Literal["open", "pending_customer", "pending_third_party", "on_hold", "resolved", "closed"]
+# `pending_third_party` pauses an SLA only when its `pause_on` lists it (not by default).
+PausableStatus = Literal["pending_customer", "pending_third_party", "on_hold"]
 DEFAULT_PAUSE_ON: tuple[PausableStatus, ...] = ("pending_customer", "on_hold")
 
 ASSIGN_STRATEGIES = ("round_robin", "least_loaded", "on_call")
