@@ -12,6 +12,8 @@ from escalon.core.rules.triggers import (
     customer_sentiment_drop,
     escalation_unacknowledged,
     level_timeout,
+    ola_breach,
+    ola_warning,
     sla_breach,
     sla_warning,
     survey_answered,
@@ -29,4 +31,6 @@ ALL: tuple[TriggerRule, ...] = (
     survey_answered.RULE,
     customer_sentiment_drop.RULE,
     clock_suspicious.RULE,
+    ola_warning.RULE,
+    ola_breach.RULE,
 )
