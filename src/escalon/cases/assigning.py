@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from escalon.cases import acting, service, updating
 from escalon.cases.models import Case
+from escalon.core import engine
 from escalon.core.assignment import Need, next_arrival
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES
@@ -169,8 +170,12 @@ def _team(
             # This case waits (nobody for its category, say); the next may still go.
             left = True
             continue
-        changed = state.copy()
-        changed.assignee = choice.agent
+        changed = engine.assign(
+            state,
+            choice.agent,
+            at=max(state.updated_at, now),
+            level=case.policy.levels[state.level].name,
+        )
         changed.updated_at = max(state.updated_at, now)
         change = service.Change(case, changed, HANDOUT_ACTOR)
         change.entries.append(

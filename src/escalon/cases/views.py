@@ -357,9 +357,10 @@ def list_cases(
 
 @router.get("/cases/{case_id}", tags=["cases"], responses=_READ)
 def get_case(case_id: Id, response: Response, context: Reader) -> CaseOut:
-    """One case, with its version as the ETag."""
+    """One case, with its version as the ETag, whose time its time was and its OLA clock."""
     with context.db.read() as session:
-        return _etag(response, queries.get_case(session, case_id, scope=context.scope(session)))
+        found = queries.get_case(session, case_id, scope=context.scope(session), now=context.now())
+        return _etag(response, found)
 
 
 @router.patch("/cases/{case_id}", tags=["cases"], responses={**_WRITE, **error_responses(428)})
