@@ -114,3 +114,30 @@ def test_an_unknown_status_is_a_422_naming_the_choices(workspace: Workspace) -> 
     )
     assert answer.status_code == 422
     assert "pending_third_party" in answer.text
+
+
+def test_the_kpis_count_ola_compliance_per_team_and_whose_time_it_was(
+    workspace: Workspace,
+) -> None:
+    _activate(workspace)
+    for ref, acts_after in (("K-1", 30), ("K-2", 150)):
+        opened = workspace.client.post(
+            "/api/v1/cases",
+            json={"customer": {"ref": ref, "name": ref}, "subject": "x", "body": "y"},
+            headers=workspace.headers("integration"),
+        )
+        case = f"/api/v1/cases/{opened.json()['id']}"
+        _act(workspace, "POST", f"{case}/escalations",
+             {"kind": "hierarchical", "to_level": "specialist", "reason": "deep"})  # fmt: skip
+        workspace.clock.advance(minutes=acts_after)
+        _act(workspace, "POST", f"{case}/messages",
+             {"author": "agent", "body": "looking into it", "public": False})  # fmt: skip
+    answer = workspace.client.get("/api/v1/kpis", headers=workspace.headers())
+    assert answer.status_code == 200, answer.text
+    kpis = answer.json()
+    assert kpis["ola"] == {"specialists": {"met": 1, "breached": 1, "compliance": 0.5}}
+    time = kpis["time"]
+    assert time["cases"] == 2
+    # The first case has been with specialists for 180 minutes by now, the second for 150.
+    assert time["teams"] == {"specialists": 5.5}
+    assert time["parties"] == {"ours": 5.5, "customer": 0.0, "third_party": 0.0}
