@@ -71,7 +71,9 @@ def time_rows(attribution: AttributionOut | None) -> tuple[TimeRow, ...]:
     whole = attribution.elapsed_seconds
 
     def row(kind: str, name: str, seconds: float) -> TimeRow:
-        return TimeRow(kind, name, duration(round(seconds * US)), f"{seconds / whole:.0%}")
+        # Seconds of a third party's wait are not "0 min" beside a share above nothing.
+        spent = "under 1 min" if 0 < seconds < 60 else duration(round(seconds * US))
+        return TimeRow(kind, name, spent, f"{seconds / whole:.0%}")
 
     return (
         *(
