@@ -186,3 +186,21 @@ def test_an_ola_for_an_unknown_team_or_pausing_on_a_third_party_is_an_error() ->
         raise AssertionError("the policy was accepted")
     assert "unknown team 'specalists'" in said
     assert "pending_third_party" in said
+
+
+def test_the_replay_report_counts_ola_cycles_per_team_only_for_a_policy_with_olas() -> None:
+    events = [  # in time order, as a replay reads them
+        opened("2026-12-01 10:00", "C1"),
+        opened("2026-12-01 10:00", "C2"),
+        opened("2026-12-01 10:00", "C3"),
+        ev("case.escalated", "2026-12-01 10:10", "C2", agent="lead", to="specialist"),
+        _to_specialists("2026-12-01 10:30"),
+        ev("agent.message", "2026-12-01 11:00", "C1", agent="spec", body="on it"),
+        ev("case.escalated", "2026-12-01 11:30", "C3", agent="lead", to="specialist"),
+    ]
+    report = drive(_policy(rules=""), events, until="2026-12-01 13:00").report
+    # C1 met, C2 breached at 12:10 while still running, C3 still within its two hours.
+    assert report["ola"] == {
+        "specialists": {"tracked": 3, "met": 1, "breached": 1, "compliance": 0.5}
+    }
+    assert "ola" not in drive(make_policy(""), events, until="2026-12-01 13:00").report

@@ -40,6 +40,9 @@ _READ: dict[str, Callable[[Any], Any]] = {
     "flags": tuple,
     "holder_log": lambda log: tuple(tuple(entry) for entry in log),
     "ola": lambda cycle: None if cycle is None else new_tuple(Cycle, cycle),
+    "ola_tallies": lambda tallies: {
+        team: new_tuple(ClockTally, counts) for team, counts in tallies.items()
+    },
 }
 
 

@@ -722,6 +722,15 @@ class Run:
             if cycle.breached_at is not None:
                 outcome = "breached"
         state.ola = cycle.ending(at, outcome)
+        met, breached, ended, untracked = state.ola_tallies.get(cycle.metric) or _NO_TALLY
+        if outcome == "met":
+            met += 1
+        elif outcome == "breached":
+            breached += 1
+        else:
+            untracked += 1
+        tally = new_tuple(ClockTally, (met, breached, ended, untracked))
+        state.ola_tallies = {**state.ola_tallies, cycle.metric: tally}
         self.clock_events.append(
             new_tuple(ClockEvent, (at, state.case, metric, cycle.number, outcome))
         )

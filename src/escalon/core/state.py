@@ -135,6 +135,9 @@ class CaseState:
     holder_log: tuple[tuple[int, str, str, str | None], ...] = ()
     # The latest OLA cycle (`core.ola`): its metric is the team whose internal target it is.
     ola: Cycle | None = None
+    # How the OLA cycles that are over ended, per team. Replaced, never changed in place:
+    # copies share it (a case without OLAs pays nothing for it).
+    ola_tallies: dict[str, ClockTally] = field(default_factory=dict)
     approval_kind: str | None = None
     approval_amount: float | None = None
     survey_score: int | None = None
