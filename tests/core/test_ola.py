@@ -204,3 +204,21 @@ def test_the_replay_report_counts_ola_cycles_per_team_only_for_a_policy_with_ola
         "specialists": {"tracked": 3, "met": 1, "breached": 1, "compliance": 0.5}
     }
     assert "ola" not in drive(make_policy(""), events, until="2026-12-01 13:00").report
+
+
+def test_a_case_moved_on_the_instant_it_landed_neither_meets_nor_breaches_that_ola() -> None:
+    rules = """
+        - name: straight to finance
+          trigger: case.opened
+          do:
+            - route: {team: finance}
+        """
+    slas = DEFAULT_SLAS + "ola:\n  frontline: {act_within: 1h}\n  finance: {act_within: 1h}\n"
+    outcome = drive(
+        make_policy(rules, slas), [opened("2026-12-01 10:00")], until="2026-12-01 10:30"
+    )
+    state = outcome.states["C1"]
+    assert state.ola_tallies["frontline"].ended == 1
+    assert state.ola_tallies["frontline"].met == 0
+    assert state.ola is not None
+    assert (state.ola.metric, state.ola.running) == ("finance", True)

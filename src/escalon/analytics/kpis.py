@@ -19,7 +19,7 @@ from escalon.core.state import CLOCK_METRICS, from_us
 from escalon.notifications.models import OutboxMessage
 
 # Whose time the time was is read from each case's stored state: at most this many per window.
-MAX_ATTRIBUTED = 20_000
+MAX_ATTRIBUTED = 5_000
 
 
 class Quantiles(BaseModel):

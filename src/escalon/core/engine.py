@@ -689,7 +689,10 @@ class Run:
     def land_ola(self, at: int) -> None:
         """The case lands in its team: the former team's OLA stops, the new team's starts."""
         state = self.state
-        self.end_ola(at, "met")
+        cycle = state.ola
+        # Moved on at the very instant it landed (an opening rule routing it, say): the team had
+        # no time to act, so the cycle counts neither as met nor as breached.
+        self.end_ola(at, "ended" if cycle is not None and cycle.started_at == at else "met")
         if state.team not in self.policy.ola or state.status in STOPPED_STATUSES:
             return
         previous = state.ola
@@ -727,6 +730,8 @@ class Run:
             met += 1
         elif outcome == "breached":
             breached += 1
+        elif outcome == "ended":
+            ended += 1
         else:
             untracked += 1
         tally = new_tuple(ClockTally, (met, breached, ended, untracked))
