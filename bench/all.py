@@ -7,6 +7,7 @@ import time
 
 from bench import (
     api,
+    breach_forecast,
     calendar_add,
     category,
     dashboard,
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
         ("root-cause suggestion", root_cause.main, ["--tiny"] if args.tiny else []),
         ("knowledge-base suggestion", kb.main, ["--tiny"] if args.tiny else []),
         ("weekly review (PostgreSQL)", review.main, ["--tiny"] if args.tiny else []),
+        ("breach forecast", breach_forecast.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

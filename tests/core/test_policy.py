@@ -227,7 +227,7 @@ def test_metric_on_non_sla_trigger() -> None:
         """)
     )
     assert errors == [
-        "38|rules[1].metric|only sla.warning and sla.breach take a metric, not case.opened"
+        "38|rules[1].metric|only sla.warning, sla.breach, sla.at_risk and sla.promise_slipping take a metric, not case.opened"
     ]
 
 

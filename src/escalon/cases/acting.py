@@ -24,6 +24,7 @@ from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, from_us
 from escalon.database.dialect import wake_workers
 from escalon.errors import Conflict, Invalid, StaleVersion
+from escalon.forecast import breach as breach_forecast
 from escalon.people import staffing as people_staffing
 from escalon.people.directory import Directory
 
@@ -141,6 +142,7 @@ def apply_into(
             analyzer=analyzer,
             at_us=at,
             staffing=crew(session),
+            foresight=breach_forecast.foresight(session, case.policy),
         )
     except engine.EventRejected as error:
         raise Conflict(str(error)) from None

@@ -19,6 +19,7 @@ from escalon.core.events import (
     Event,
 )
 from escalon.errors import Conflict
+from escalon.forecast import breach as breach_forecast
 from escalon.notifications import notices
 
 
@@ -76,7 +77,9 @@ def acknowledge(
     at = acting.event_at(case, now)
     # Fire what fell due first: an escalation that climbed meanwhile is the one acknowledged.
     change = service.Change(case, case.state, actor.name)
-    change.add(engine.evaluate(case.state, case.policy, at, staffing=acting.crew(session)))
+    foresight = breach_forecast.foresight(session, case.policy)
+    crew = acting.crew(session)
+    change.add(engine.evaluate(case.state, case.policy, at, staffing=crew, foresight=foresight))
     if not change.state.awaiting_ack:
         raise Conflict(f"case {case_id} has no escalation waiting for acknowledgement")
     level = case.policy.levels[change.state.level].name

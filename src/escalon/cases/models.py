@@ -98,6 +98,14 @@ class Case(Base):
             postgresql_where=text("due_at IS NOT NULL"),
             sqlite_where=text("due_at IS NOT NULL"),
         ),
+        # The cases in front of one in its team's queue (the breach forecast counts them).
+        Index(
+            "ix_cases_team_due_at",
+            "team",
+            "due_at",
+            postgresql_where=text("due_at IS NOT NULL"),
+            sqlite_where=text("due_at IS NOT NULL"),
+        ),
         # The queue's order (escalon.cases.queries.DUE_ORDER): a page of it reads 50 index
         # entries, not every open case, with or without a search.
         Index("ix_cases_due_order", text("coalesce(due_at, 4611686018427387904)"), "id"),

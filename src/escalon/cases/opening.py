@@ -26,6 +26,7 @@ from escalon.core.signals import TextAnalyzer
 from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Invalid
+from escalon.forecast import breach as breach_forecast
 from escalon.policies import service as policies
 
 
@@ -148,7 +149,12 @@ def _opening_change(
     )
     try:
         decision = engine.open_case(
-            policy, event, analyzer=analyzer, at_us=now, staffing=acting.crew(session)
+            policy,
+            event,
+            analyzer=analyzer,
+            at_us=now,
+            staffing=acting.crew(session),
+            foresight=breach_forecast.foresight(session, policy),
         )
     except engine.EventRejected as error:
         raise Invalid(str(error)) from None

@@ -10,6 +10,7 @@ from escalon.cases import acting, service
 from escalon.cases.acting import Actor
 from escalon.core import engine
 from escalon.errors import Conflict
+from escalon.forecast import breach as breach_forecast
 from escalon.policies import service as policies
 
 
@@ -31,7 +32,12 @@ def migrate_case(
     at = acting.event_at(case, now)
     try:
         decision = engine.migrate(
-            case.state, case.policy, new_policy, at, staffing=acting.crew(session)
+            case.state,
+            case.policy,
+            new_policy,
+            at,
+            staffing=acting.crew(session),
+            foresight=breach_forecast.foresight(session, new_policy),
         )
     except engine.EventRejected as error:
         raise Conflict(f"case {case_id} cannot move to that policy: {error}") from None

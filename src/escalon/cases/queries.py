@@ -22,6 +22,7 @@ from escalon.cases.schemas import (
     AuditEntryOut,
     AuditPage,
     AuthorityOut,
+    BreachForecastOut,
     CaseOut,
     CasePage,
     ClockOut,
@@ -47,6 +48,7 @@ from escalon.core.sla import clock_views
 from escalon.core.state import CaseState, from_us
 from escalon.database.base import table_of
 from escalon.errors import EscalonError, NotFound
+from escalon.forecast import breach as breach_forecast
 from escalon.learning.models import TopicCase
 from escalon.notifications.models import OutboxMessage
 from escalon.outputs import from_row
@@ -555,6 +557,7 @@ def sla(session: Session, case_id: int, now: int, *, scope: visibility.Scope) ->
         )
         for view in clock_views(policy, state, at)
     ]
+    forecast = breach_forecast.case_forecast(session, policy, state, case_id, at)
     return SlaOut(
         case_id=case_id,
         sla=None if sla_spec is None else sla_spec.name,
@@ -563,6 +566,16 @@ def sla(session: Session, case_id: int, now: int, *, scope: visibility.Scope) ->
         measured_at=from_us(at).astimezone(zone),
         status=row[2],
         clocks=clocks,
+        breach_forecast=None
+        if forecast is None
+        else BreachForecastOut(
+            metric=forecast.metric,
+            due_at=from_us(forecast.due_us).astimezone(zone),
+            probability=round(forecast.probability, 4),
+            cases_ahead=forecast.ahead,
+            expected_answers_before_due=round(forecast.expected_answers, 2),
+            source="model" if forecast.model else "queue",
+        ),
     )
 
 

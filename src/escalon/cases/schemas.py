@@ -534,6 +534,21 @@ class ClockOut(BaseModel):
     breached: bool
 
 
+class BreachForecastOut(BaseModel):
+    """How likely the case's nearest running clock is to breach, and why."""
+
+    metric: str
+    due_at: datetime
+    probability: float = Field(description="chance the clock is not met by its due instant")
+    cases_ahead: int = Field(description="open cases of the team that fall due earlier")
+    expected_answers_before_due: float = Field(
+        description="answers the team is expected to give before the due instant, at its pace"
+    )
+    source: Literal["model", "queue"] = Field(
+        description="the team's fitted model, or the queue's estimate alone (none fitted yet)"
+    )
+
+
 class SlaOut(BaseModel):
     """The SLA a case is measured by, and each of its clocks."""
 
@@ -544,6 +559,11 @@ class SlaOut(BaseModel):
     measured_at: datetime
     status: str
     clocks: list[ClockOut]
+    breach_forecast: BreachForecastOut | None = Field(
+        default=None,
+        description="the forecast for the nearest running clock (null: none runs, or the "
+        "team's pace is not known yet)",
+    )
 
 
 class AuditEntryOut(BaseModel):

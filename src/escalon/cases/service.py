@@ -309,9 +309,18 @@ def case_context(case: LoadedCase, state: CaseState) -> CaseContext:
         assignee=state.assignee,
         timezone=case_timezone(policy, state),
         customer_timezone=_zone_or_none(case.customer_timezone),
-        # What the customer may expect next: the soonest answer still to come.
-        expected_answer_at=earliest_due(policy, state, RESPONSE_METRICS, after=state.updated_at),
+        expected_answer_at=expected_answer(policy, state),
     )
+
+
+def expected_answer(policy: Policy, state: CaseState) -> int | None:
+    """What the customer is told to expect next: the soonest answer still due, or the later
+    instant the forecast promised when the queue will not make it by then."""
+    due = earliest_due(policy, state, RESPONSE_METRICS, after=state.updated_at)
+    promised = state.promised_at
+    if due is None or promised is None:
+        return due
+    return max(due, promised)
 
 
 @dataclass(slots=True)

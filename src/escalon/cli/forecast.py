@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,10 +13,13 @@ from rich.table import Table
 
 from escalon.cli.service import fail
 from escalon.core.forecast.erlang import StaffingAnswer, StaffingError, agents_needed
+from escalon.core.policy import PolicyInvalid
 from escalon.errors import Invalid
 from escalon.forecast.staffing import read_seconds, staffing_goal
 
-app = typer.Typer(help="Forecasts: the people a queue needs.", no_args_is_help=True)
+app = typer.Typer(
+    help="Forecasts: the people a queue needs, and which clocks will breach.", no_args_is_help=True
+)
 
 
 @app.command("staffing")
@@ -95,3 +99,121 @@ def _print(answer: StaffingAnswer, target: str) -> None:
     table.add_row("Occupancy", f"{answer.occupancy:.1%}")
     table.add_row("Load", f"{answer.load:,.2f} erlangs (agents kept busy on average)")
     Console(highlight=False).print(table)
+
+
+@app.command("breach")
+def breach(
+    events: Annotated[
+        Path | None,
+        typer.Option(
+            "--events",
+            help="Case events (the replay format) to learn from; default: the database's "
+            "history, and the model is stored there.",
+        ),
+    ] = None,
+    policy: Annotated[
+        Path | None, typer.Option("--policy", help="With --events: the policy they run under.")
+    ] = None,
+    days: Annotated[
+        int, typer.Option("--days", min=7, help="Without --events: the days of history to read.")
+    ] = 90,
+    later: Annotated[
+        float,
+        typer.Option(
+            "--later", min=0.05, max=0.9, help="The share of the span kept to judge the model."
+        ),
+    ] = 0.3,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="With --events: write the model here (JSON).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The evaluation as JSON.")] = False,
+) -> None:
+    """Fit the breach forecast on a history and judge it on the history's later part.
+
+    The history is replayed with the forecast looking at every running clock; the earlier looks
+    teach a logistic model, the later ones judge it against "priority alone" and "a fixed
+    warning at 75 %" (AUC, Brier score, reliability table).
+    """
+    from escalon.forecast.breach_training import TooLittleHistory, train_and_judge
+
+    if events is not None:
+        if policy is None:
+            fail("--events needs --policy: the policy the history is replayed under")
+        text = _read_text(policy)
+        lines = [line for line in _read_text(events).splitlines() if line.strip()]
+        try:
+            model, report = train_and_judge(text, lines, later_share=later)
+        except TooLittleHistory as error:
+            fail(str(error))
+        except PolicyInvalid as error:
+            fail(f"{policy}: {error}")
+        if out is not None:
+            out.write_text(json.dumps(model.to_data(), indent=2) + "\n", encoding="utf-8")
+        stored = None
+    else:
+        if policy is not None or out is not None:
+            fail("--policy and --out go with --events; without it the database's history is read")
+        report, stored = _train_stored(days)
+    if as_json:
+        print(json.dumps({**report, "stored_model": stored}, indent=2))
+        return
+    _print_evaluation(report, stored)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"{path}: cannot read ({getattr(error, 'strerror', None) or error})")
+
+
+def _train_stored(days: int) -> tuple[dict[str, Any], int]:
+    from escalon.cli.service import database_ready
+    from escalon.clock import SystemClock
+    from escalon.config import get_settings
+    from escalon.forecast import breach as breach_forecast
+    from escalon.forecast.breach_training import TooLittleHistory
+
+    database = database_ready(get_settings())
+    try:
+        with database.write() as session:
+            trained = breach_forecast.train_from_history(
+                session, now=SystemClock().now_us(), days=days
+            )
+    except TooLittleHistory as error:
+        fail(str(error))
+    finally:
+        database.dispose()
+    return trained.report, trained.model_id
+
+
+def _print_evaluation(report: dict[str, Any], stored: int | None) -> None:
+    console = Console(highlight=False)
+    table = Table(
+        title=f"Judged on {report['looks']:,} later looks ({report['breached']:,} breached), "
+        f"fitted on {report['earlier_looks']:,} earlier ones",
+        title_justify="left",
+    )
+    for heading in ("forecast", "AUC", "Brier"):
+        table.add_column(heading, justify="left" if heading == "forecast" else "right")
+    for name, figures in report["methods"].items():
+        auc = figures["auc"]
+        table.add_row(
+            name.replace("_", " "),
+            "n/a" if auc is None else f"{auc:.3f}",
+            f"{figures['brier']:.4f}",
+        )
+    console.print(table)
+    reliability = Table(title="Reliability of the model", title_justify="left")
+    for heading in ("forecast", "looks", "mean forecast", "share breached"):
+        reliability.add_column(heading, justify="right")
+    for row in report["reliability"]:
+        reliability.add_row(
+            f"{row['from']:.0%}-{row['to']:.0%}",
+            f"{row['count']:,}",
+            f"{row['forecast']:.1%}",
+            f"{row['observed']:.1%}",
+        )
+    console.print(reliability)
+    if stored is not None:
+        console.print(f"Stored as breach model {stored}: the forecast uses it from now on.")

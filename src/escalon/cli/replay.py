@@ -99,7 +99,10 @@ def replay(
     policy_path = policy[0]
     loaded = _load_policy(policy_path, err)
     staff = _load_roster(roster, err) if roster is not None else None
-    workers, notes = processes(jobs, events, with_roster=staff is not None)
+    forecasting = bool(loaded.rules_by_trigger["sla.at_risk"])
+    workers, notes = processes(
+        jobs, events, with_roster=staff is not None, with_forecast=forecasting
+    )
     if workers > 1:
         result = _replay_sharded(loaded, policy_path, events, limit, out, model, workers, err)
     else:

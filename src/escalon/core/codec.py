@@ -43,6 +43,7 @@ _READ: dict[str, Callable[[Any], Any]] = {
     "ola_tallies": lambda tallies: {
         team: new_tuple(ClockTally, counts) for team, counts in tallies.items()
     },
+    "risk_looks": lambda looks: {key: (cycle, done) for key, (cycle, done) in looks.items()},
 }
 
 

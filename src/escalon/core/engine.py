@@ -31,9 +31,17 @@ from escalon.core.events import (
     StatusChanged,
     SurveyAnswered,
 )
+from escalon.core.forecast.breach import DEFAULT_THRESHOLD, LOOKS, Foresight
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
-from escalon.core.sla import ALWAYS, counted, extend_spans, reach, reach_afresh
+from escalon.core.sla import (
+    ALWAYS,
+    RESPONSE_METRICS,
+    counted,
+    extend_spans,
+    reach,
+    reach_afresh,
+)
 from escalon.core.staffing import Staffing
 from escalon.core.state import (
     CLOCK_METRICS,
@@ -187,6 +195,7 @@ class Firing:
     approval_amount: float | None = None
     approval_limit: float | None = None  # the requester's own, when not their level's
     score: int | None = None
+    breach_probability: float | None = None  # `sla.at_risk`: the forecast at this look
     _signals: TextSignals | None = None
 
 
@@ -221,6 +230,10 @@ class _Plan(NamedTuple):
     unacknowledged: tuple[tuple[int, int], ...]  # likewise for `escalation.unacknowledged`
     # ("warning" or "breach", metric) -> the rules reacting to that instant, in file order.
     clock_rules: dict[tuple[str, str], tuple[int, ...]]
+    # (rule, metric or None for any, the probability it reacts above) of the rules that look at
+    # the forecast (`sla.at_risk`, `sla.promise_slipping`), in file order.
+    at_risk: tuple[tuple[int, str | None, float], ...]
+    risk_thresholds: dict[int, float]  # the same thresholds by rule
     # The OLA instants ("warning", "breach") some rule reacts to: empty, no OLA timer at all.
     ola: tuple[str, ...]
 
@@ -251,11 +264,21 @@ def _plan(policy: Policy) -> _Plan:
         for kind in ("warning", "breach")
         for metric in CLOCK_METRICS
     }
+    at_risk = tuple(
+        (index, rule.metric, threshold if threshold is not None else DEFAULT_THRESHOLD)
+        for index in sorted(
+            policy.rules_by_trigger["sla.at_risk"] + policy.rules_by_trigger["sla.promise_slipping"]
+        )
+        for rule in (policy.rules[index],)
+        for threshold in (rule.conditions.value("breach_probability_above"),)
+    )
     return _Plan(
         instants,
         policy.timed_rules["level.timeout"],
         policy.timed_rules["escalation.unacknowledged"],
         clock_rules,
+        at_risk,
+        {index: threshold for index, _, threshold in at_risk},
         policy.listened_ola if policy.ola else (),
     )
 
@@ -277,6 +300,7 @@ def open_case(
     analyzer: TextAnalyzer | None = None,
     at_us: int | None = None,
     staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Open a new case from its opening event and fire the rules its opening triggers.
 
@@ -310,7 +334,7 @@ def open_case(
         level_entered_at=at,
         events=1,
     )
-    run = Run(state, policy, analyzer, staffing)
+    run = Run(state, policy, analyzer, staffing, foresight)
     run.select_sla(at, initial=True)
     run.start_cycle("first_response", at)
     run.start_cycle("resolution", at)
@@ -320,6 +344,8 @@ def open_case(
     run.fire_opening_rules(at, opened)
     if not run.moved:
         run.assign_in_team(at, "intake", opened, f"{state.case}|intake|case.opened|event#1")
+    if state.promised_at is None:
+        run.promise(at)  # what the acknowledgement tells the customer
     run.note_holder(at)
     return run.decision(at)
 
@@ -333,6 +359,7 @@ def apply_event(
     at_us: int | None = None,
     reuse: bool = False,
     staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Apply one event to a case (None for a new case), after the timers due before it.
 
@@ -343,7 +370,9 @@ def apply_event(
     if isinstance(event, CaseOpened):
         if state is not None and not state.is_final:
             raise EventRejected(f"case {event.case} is already open")
-        return open_case(policy, event, analyzer=analyzer, at_us=at_us, staffing=staffing)
+        return open_case(
+            policy, event, analyzer=analyzer, at_us=at_us, staffing=staffing, foresight=foresight
+        )
     if state is None:
         raise EventRejected(f"case {event.case} was never opened")
     at = to_us(event.at) if at_us is None else at_us
@@ -352,7 +381,7 @@ def apply_event(
             f"event at {event.at.isoformat()} is earlier than what case {state.case} has seen"
         )
     _check_event(state, policy, event)
-    run = Run(state if reuse else state.copy(), policy, analyzer, staffing)
+    run = Run(state if reuse else state.copy(), policy, analyzer, staffing, foresight)
     run.advance(at, inclusive=False)
     run.state.updated_at = at
     run.state.events += 1
@@ -368,13 +397,14 @@ def evaluate(
     *,
     reuse: bool = False,
     staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Fire every timed rule due up to and including `now`; say when to look again.
 
     `reuse` hands the state over instead of having it copied, as in `apply_event`.
     """
     at = now if isinstance(now, int) else to_us(now)
-    run = Run(state if reuse else state.copy(), policy, None, staffing)
+    run = Run(state if reuse else state.copy(), policy, None, staffing, foresight)
     run.advance(at, inclusive=True)
     run.state.updated_at = max(run.state.updated_at, at)
     return run.decision(at)
@@ -393,7 +423,13 @@ def assign(
 
 
 def migrate(
-    state: CaseState, old: Policy, new: Policy, at: int, *, staffing: Staffing | None = None
+    state: CaseState,
+    old: Policy,
+    new: Policy,
+    at: int,
+    *,
+    staffing: Staffing | None = None,
+    foresight: Foresight | None = None,
 ) -> Decision:
     """Move a case from one policy version to another at instant `at`.
 
@@ -404,7 +440,7 @@ def migrate(
     new policy has a rule of the same name. Raises EventRejected when the new policy lacks the
     case's level, team or priority.
     """
-    before = evaluate(state, old, at, staffing=staffing)
+    before = evaluate(state, old, at, staffing=staffing, foresight=foresight)
     if old.fingerprint == new.fingerprint:
         return before
     moved = before.state
@@ -428,7 +464,7 @@ def migrate(
     moved.policy = new.fingerprint
     moved.forget_clock_arithmetic()
     moved.next_check_known = False
-    run = Run(moved, new, None, staffing)
+    run = Run(moved, new, None, staffing, foresight)
     run.select_sla(at, initial=True)
     run.advance(at, inclusive=True)
     after = run.decision(at)
@@ -472,6 +508,7 @@ class Run:
         "analyzer",
         "clock_events",
         "firings",
+        "foresight",
         "moved",
         "plan",
         "policy",
@@ -489,6 +526,7 @@ class Run:
         policy: Policy,
         analyzer: TextAnalyzer | None,
         staffing: Staffing | None = None,
+        foresight: Foresight | None = None,
     ) -> None:
         if state.policy != policy.fingerprint:
             # Evaluated under another policy version than before: cached clock arithmetic is void.
@@ -500,6 +538,7 @@ class Run:
         self.plan = _plan(policy)
         self.analyzer = analyzer
         self.staffing = staffing
+        self.foresight = foresight
         # Whether the case changed team in this call (and so was assigned in its new team).
         self.moved = False
         self.actions: list[Action] = []
@@ -645,6 +684,8 @@ class Run:
             for index, after in plan.unacknowledged:
                 if marks.get(index) != number:
                     waiting.append((last_escalation_at, after, index, None, trigger, number))
+        if plan.at_risk and sla is not None:
+            self.risk_looks(waiting)
         floor = state.sla_selected_at
         memo = state.memo
         dues: list[_Due] = []
@@ -662,6 +703,24 @@ class Run:
         if plan.ola and running_ola is not None and running_ola.ended_at is None:
             earliest = self.ola_dues(running_ola, dues, earliest)
         return dues, earliest
+
+    def risk_looks(self, waiting: list[tuple[int, int, int, str | None, str, int]]) -> None:
+        """Add the next look of each `sla.at_risk` rule at each running clock it watches: at the
+        cycle's start, then at each tenth of the target, until it fires or has looked enough."""
+        state = self.state
+        looks = state.risk_looks
+        for index, watched, _ in self.plan.at_risk:
+            for metric, cycle in state.clocks.items():
+                if (watched is not None and metric != watched) or cycle.ended_at is not None:
+                    continue
+                target = self.target(metric)
+                if target is None:
+                    continue
+                seen = looks.get(f"{index}:{metric}")
+                done = seen[1] if seen is not None and seen[0] == cycle.number else 0
+                if done < LOOKS:
+                    amount = target * done // LOOKS
+                    waiting.append((cycle.started_at, amount, index, metric, "sla.at_risk", done))
 
     # -- OLA clocks (`core.ola`) -------------------------------------------------------------
 
@@ -855,7 +914,80 @@ class Run:
         key = f"{item.metric}#{item.cycle}:{item.kind}"
         self.fire_rule(item.rule, now, Firing(f"sla.{item.kind}", key, metric=item.metric))
 
+    def fire_at_risk(self, due: _Due, now: int) -> None:
+        """Look at the forecast for one rule and clock; fire the rule when above its threshold
+        (`sla.at_risk`) or when the answer will come later than promised (`sla.promise_slipping`)."""
+        state = self.state
+        metric = due.metric
+        assert metric is not None
+        cycle = state.clocks[metric]
+        key = f"{due.rule}:{metric}"
+        state.risk_looks[key] = (cycle.number, due.number + 1)
+        target = self.target(metric)
+        if self.foresight is None or target is None:
+            return
+        due_at = reach(self.policy, state, cycle.started_at, target)
+        if due_at is None:
+            return
+        if self.policy.rules[due.rule].trigger == "sla.promise_slipping":
+            self.look_at_promise(due.rule, metric, due_at, now)
+            return
+        probability = self.foresight.breach_probability(state, metric, due_at, target, now)
+        threshold = self.plan.risk_thresholds[due.rule]
+        if probability is None or probability <= threshold:
+            return
+        firing = Firing(
+            "sla.at_risk",
+            f"{metric}#{cycle.number}:at_risk",
+            metric=metric,
+            breach_probability=probability,
+        )
+        if self.fire_rule(due.rule, now, firing):
+            state.risk_looks[key] = (cycle.number, LOOKS)
+
+    def look_at_promise(self, rule: int, metric: str, due_at: int, now: int) -> None:
+        """Fire a `sla.promise_slipping` rule when the forecast answer comes after the promise
+        the customer holds (once per promise: a rule telling them anew makes a new one)."""
+        promised = self.state.promised_at
+        if promised is None or metric not in RESPONSE_METRICS or self.foresight is None:
+            return
+        likely = self.foresight.answer_by(self.state, metric, due_at, now)
+        if likely is None or likely <= promised:
+            return
+        cycle = self.state.clocks[metric].number
+        firing = Firing(
+            "sla.promise_slipping", f"{metric}#{cycle}:promise@{promised}", metric=metric
+        )
+        self.fire_rule(rule, now, firing)
+
+    def promise(self, at: int) -> None:
+        """Work out when the customer may expect the next answer: the later of its clock's due
+        instant and the forecast's (without a forecast, none is kept: the due instant speaks)."""
+        state = self.state
+        foresight = self.foresight
+        if foresight is None or state.sla is None:
+            return
+        nearest: tuple[int, str] | None = None
+        targets = self.policy.slas[state.sla].targets
+        for metric in RESPONSE_METRICS:
+            cycle = state.clocks.get(metric)
+            target = targets.get(metric)
+            if cycle is None or cycle.ended_at is not None or target is None:
+                continue
+            due_at = reach(self.policy, state, cycle.started_at, target)
+            if due_at is not None and due_at > at and (nearest is None or due_at < nearest[0]):
+                nearest = (due_at, metric)
+        if nearest is None:
+            state.promised_at = None
+            return
+        due_at, metric = nearest
+        likely = foresight.answer_by(state, metric, due_at, at)
+        state.promised_at = due_at if likely is None else max(due_at, likely)
+
     def fire_timed_rule(self, due: _Due, now: int) -> None:
+        if due.kind == "sla.at_risk":
+            self.fire_at_risk(due, now)
+            return
         self.state.rule_marks[due.rule] = due.number
         label = "escalation" if due.kind == "escalation.unacknowledged" else "level-entry"
         self.fire_rule(due.rule, now, Firing(due.kind, f"{label}#{due.number}"))
@@ -881,16 +1013,18 @@ class Run:
             opened._signals = message._signals = signals
         self.fire_riders(at, message)
 
-    def fire_rule(self, index: int, at: int, trigger: Firing) -> None:
+    def fire_rule(self, index: int, at: int, trigger: Firing) -> bool:
+        """Fire one rule if its conditions hold; say whether they did."""
         policy = self.policy
         # The registry's hooks, looked up once per policy: no chain of ifs per firing.
         for holds, value in policy.rule_checks[index]:
             if not holds(self, value, trigger):
-                return
+                return False
         name = policy.rules[index].name
         key = f"{self.state.case}|{name}|{trigger.name}|{trigger.key}"
         for position, (act, value) in enumerate(policy.rule_actions[index]):
             act(self, value, name, trigger, f"{key}|{position}", at)
+        return True
 
     def fire_riders(self, at: int, trigger: Firing) -> None:
         """Fire the triggers that ride on `trigger` (such as a fall of sentiment on a message)."""
@@ -1104,6 +1238,7 @@ class Run:
         current = state.clocks.get("next_response")
         if answered_once and (current is None or current.ended_at is not None):
             self.start_cycle("next_response", at)
+            self.promise(at)
         message = Firing("customer.message", f"event#{state.events}", text=event.body)
         self.fire_event_rules(at, message)
         self.fire_riders(at, message)
@@ -1118,6 +1253,7 @@ class Run:
             return
         self.end_cycle("first_response", at, "met")
         self.end_cycle("next_response", at, "met")
+        state.promised_at = None  # kept: the customer has their answer
         if state.level > 0:
             self.end_cycle("periodic_update", at, "met")
             self.start_cycle("periodic_update", at)

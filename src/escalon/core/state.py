@@ -124,6 +124,12 @@ class CaseState:
     acknowledged_at: int | None = None
     # rule index -> the escalation or level entry number it last fired for (timed rules).
     rule_marks: dict[int, int] = field(default_factory=dict, metadata=_COPIED)
+    # "rule:metric" -> (clock cycle, looks done) of `sla.at_risk` rules: a rule looks at the
+    # forecast up to `LOOKS` times per cycle and is done for the cycle once it fired.
+    risk_looks: dict[str, tuple[int, int]] = field(default_factory=dict, metadata=_COPIED)
+    # When the customer was told to expect the next answer (the later of its clock's due instant
+    # and the forecast's), until that answer comes; None without a forecast.
+    promised_at: int | None = None
     reopened: int = 0
     events: int = 0
     tags: tuple[str, ...] = ()

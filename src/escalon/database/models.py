@@ -22,6 +22,7 @@ from escalon.channels.models import (
     ThreadRef,
 )
 from escalon.database.base import Base
+from escalon.forecast.models import ForecastModel
 from escalon.knowledge.models import KnowledgeArticle
 from escalon.learning.models import (
     Kudos,
@@ -51,6 +52,7 @@ __all__ = [
     "Customer",
     "DashboardSession",
     "Escalation",
+    "ForecastModel",
     "IdempotencyKey",
     "InboundEmail",
     "KnowledgeArticle",

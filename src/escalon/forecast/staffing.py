@@ -88,7 +88,7 @@ def forecast(
     since = now_us - weeks * WEEK_US
     names = sorted(teams) if teams is not None else list(session.scalars(select(Team.name)))
     arrivals = _arrivals(session, policies.active(session), since, now_us)
-    handle = _time_spent(session, since, now_us)
+    handle = time_spent(session, since, now_us)
     crew = people_staffing.staffing(session)
     assumed = Assumptions.of(session).handle_seconds
     found = []
@@ -177,7 +177,7 @@ def _hour_of_week(instant: Any) -> Any:
     return (instant // HOUR_US + MONDAY_OFFSET_HOURS) % WEEK_HOURS
 
 
-def _time_spent(session: Session, since: int, until: int) -> dict[str, tuple[int, int]]:
+def time_spent(session: Session, since: int, until: int) -> dict[str, tuple[int, int]]:
     """Per team: the seconds its people recorded on messages, and on how many cases."""
     rows = session.execute(
         select(

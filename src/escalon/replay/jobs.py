@@ -48,19 +48,24 @@ def auto_jobs(events: Path) -> int:
     return max(1, min(os.cpu_count() or 1, MAX_AUTO_JOBS))
 
 
-def processes(jobs: int, events: Path, *, with_roster: bool) -> tuple[int, list[str]]:
+def processes(
+    jobs: int, events: Path, *, with_roster: bool, with_forecast: bool = False
+) -> tuple[int, list[str]]:
     """How many processes replay `events` (`jobs` asked, 0: `auto_jobs`), and notes to print."""
     workers = auto_jobs(events) if jobs == 0 else jobs
     if str(events) == "-":
         workers = 1  # standard input can be read only once
-    if not with_roster:
+    if with_roster:
+        reason = "with a roster the replay runs in one process, because the people's loads are "
+        reason += "shared by all cases."
+    elif with_forecast:
+        reason = "a policy with sla.at_risk rules replays in one process, because its breach "
+        reason += "forecast reads every case's queue."
+    else:
         return workers, []
     notes = []
     if jobs > 1:
-        notes.append(
-            f"--jobs {jobs} was not used: with a roster the replay runs in one process, "
-            "because the people's loads are shared by all cases."
-        )
+        notes.append(f"--jobs {jobs} was not used: {reason}")
     return 1, notes
 
 

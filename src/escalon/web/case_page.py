@@ -13,7 +13,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -196,6 +196,9 @@ class CaseView:
     # The team's running OLA, and whose time the case's time was.
     ola: case_time.OlaRow | None = None
     time: tuple[case_time.TimeRow, ...] = ()
+    # The breach forecast of the nearest running clock, in words, and its colour.
+    forecast: str | None = None
+    forecast_css: str = ""
 
     @property
     def settled(self) -> bool:
@@ -420,7 +423,26 @@ def load_view(
         articles=tuple(matching.for_case(session, case_id)) if articles else (),
         ola=case_time.ola_row(case.ola, now, zone),
         time=case_time.time_rows(case.attribution),
+        **_forecast(sla, zone),
     )
+
+
+def _forecast(sla: SlaOut, zone: tzinfo) -> dict[str, Any]:
+    found = sla.breach_forecast
+    if found is None:
+        return {}
+    if found.due_at <= sla.measured_at:
+        overdue = f"the {metric_name(found.metric)} is already overdue."
+        return {"forecast": overdue, "forecast_css": "due-breach"}
+    sentence = clock_words.forecast_sentence(
+        probability=found.probability,
+        clock=metric_name(found.metric),
+        ahead=found.cases_ahead,
+        answers=found.expected_answers_before_due,
+        due=found.due_at.astimezone(zone).strftime("%a %H:%M"),
+        model=found.source == "model",
+    )
+    return {"forecast": sentence, "forecast_css": clock_words.forecast_class(found.probability)}
 
 
 def _show(

@@ -43,3 +43,32 @@ def caption(*, business: bool, calendar: str | None, zone: str) -> str:
             f"due times in {zone}."
         )
     return f"Targets and time left count every hour (wall-clock time); due times in {zone}."
+
+
+def forecast_class(probability: float) -> str:
+    """How the page colours a breach forecast: as the queue colours a deadline."""
+    if probability >= 0.7:
+        return "due-breach"
+    return "due-warning" if probability >= 0.4 else ""
+
+
+def share(probability: float) -> str:
+    """A probability as a page shows it: whole percents, never a rounded certainty."""
+    if 0.0 < probability < 0.005:
+        return "<1%"
+    if 0.995 <= probability < 1.0:
+        return ">99%"
+    return f"{probability:.0%}"
+
+
+def forecast_sentence(
+    *, probability: float, clock: str, ahead: int, answers: float, due: str, model: bool
+) -> str:
+    """`72 % likely to miss the first response: 9 cases ahead, about 3 answers before 14:00.`"""
+    whose = "" if model else " (the queue alone: no model fitted yet)"
+    cases = "1 case" if ahead == 1 else f"{ahead} cases"
+    answered = f"about {answers:.0f}" if answers >= 0.5 else "fewer than one"
+    return (
+        f"{share(probability)} likely to miss the {clock}: {cases} of the team due first, "
+        f"{answered} answers expected before {due}{whose}."
+    )

@@ -26,6 +26,7 @@ from escalon.cases.models import Case, Escalation
 from escalon.cases.schemas import CaseOut
 from escalon.core.state import CLOCK_METRICS, to_us
 from escalon.errors import EscalonError, Invalid, Unauthenticated
+from escalon.forecast import breach as breach_forecast
 from escalon.learning import topic_runs
 from escalon.notifications import replies
 from escalon.people import presence
@@ -35,6 +36,7 @@ from escalon.policies.models import PolicyVersion
 from escalon.ratelimits.edge import limits_of, public_page
 from escalon.web import session as ui
 from escalon.web.access import acting, by, scope_of
+from escalon.web.clocks import forecast_class, share
 from escalon.web.common import (
     OPEN_STATUSES,
     QUEUE,
@@ -178,6 +180,8 @@ class Row:
     due: str
     due_class: str
     undelivered: str | None = None  # why a reply on the case could not reach the customer
+    risk: str = ""  # the breach forecast of its nearest clock, as a share
+    risk_class: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -494,12 +498,17 @@ def _queue(
         session, filters, sort="due", limit=PAGE_SIZE, cursor=cursor or None, scope=scope
     )
     rows = []
-    failed = replies.undelivered(session, [case.id for case in page.items])
+    listed = [case.id for case in page.items]
+    failed = replies.undelivered(session, listed)
+    forecasts = breach_forecast.forecasts_of(session, listed, now)
     for case in page.items:
         due_us = None if case.due_at is None else to_us(case.due_at)
         warning_us = None if case.warning_at is None else to_us(case.warning_at)
         text, css = countdown(due_us, now, warning_us)
-        rows.append(Row(case, text, css, failed.get(case.id)))
+        found = forecasts.get(case.id)
+        risk = "" if found is None else share(found.probability)
+        risk_css = "" if found is None else forecast_class(found.probability)
+        rows.append(Row(case, text, css, failed.get(case.id), risk, risk_css))
     priorities, levels = _policy_names(session)
     return Queue(
         title,

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from escalon.database.dialect import NOTIFY_CHANNEL
+from escalon.forecast import breach as breach_forecast
 from escalon.learning import review_mail, topic_runs
 from escalon.metrics import Metrics
 from escalon.notifications.delivery import deliver_due
@@ -30,6 +31,8 @@ US = 1_000_000
 MAX_BACKOFF_SECONDS = 5.0
 # How often the topics loop looks whether today's run is due: a read, mostly finding nothing.
 TOPICS_LOOK_SECONDS = 600.0
+# A fit reads weeks of history: looked for hourly, done at most daily.
+BREACH_MODEL_LOOK_SECONDS = 3600.0
 # How often a due week's review is looked at again: a manager added (or opting back in) during
 # the week gets it within this long.
 REVIEW_MAIL_POLL_SECONDS = 60.0
@@ -96,6 +99,7 @@ class Worker:
             self.loops.append(Loop("outbox", self.outbox_step, self.stop_event))
         if topics:
             self.loops.append(Loop("topics", self.topics_step, self.stop_event))
+            self.loops.append(Loop("breach-model", self.breach_model_step, self.stop_event))
         # The weekly review mail (ESCALON_REVIEW_MAIL) goes with the timers unless told.
         wanted = (services.settings.review_mail and timers) if review is None else review
         if wanted:
@@ -167,6 +171,16 @@ class Worker:
                 stored.cases,
             )
         return TOPICS_LOOK_SECONDS
+
+    def breach_model_step(self) -> float:
+        """The day's breach model when the newest is a day old (`escalon.forecast.breach`)."""
+        services = self.services
+        stored = breach_forecast.refresh(services.database, now=services.clock.now_us())
+        if stored is not None:
+            log.info(
+                "forecast: breach model %d fitted on %d case(s)", stored.model_id, stored.cases
+            )
+        return BREACH_MODEL_LOOK_SECONDS
 
     def review_mail_step(self) -> float:
         """Queue the due week's review for the managers who have not had it; the seconds until

@@ -22,6 +22,7 @@ from escalon.clock import Clock
 from escalon.core import engine
 from escalon.database import Database
 from escalon.database.base import table_of
+from escalon.forecast import breach as breach_forecast
 from escalon.people.directory import Directory
 from escalon.people.staffing import staffing
 
@@ -115,7 +116,10 @@ def _tick(
             policy = service.policy_of_row(session, row)
             case = service.loaded_from_row(row, policy)
             # The state was just read for this call alone: the engine may work on it in place.
-            decision = engine.evaluate(case.state, policy, now, reuse=True, staffing=crew)
+            foresight = breach_forecast.foresight(session, policy)
+            decision = engine.evaluate(
+                case.state, policy, now, reuse=True, staffing=crew, foresight=foresight
+            )
         except Exception as error:
             log.exception("the engine failed on case %s", row[0])
             _quarantine(session, row[0], now, error)

@@ -27,9 +27,14 @@ MONDAY_OFFSET_HOURS = 72
 _MONDAY_OFFSET_US = MONDAY_OFFSET_HOURS * HOUR_US
 
 
+def week_position(at_us: int) -> int:
+    """Microseconds since the start of `at_us`'s week, Monday 00:00 UTC."""
+    return (at_us + _MONDAY_OFFSET_US) % WEEK_US
+
+
 def hour_of_week(at_us: int) -> int:
     """0 for Monday 00:00-01:00 UTC, up to 167 for Sunday 23:00-24:00."""
-    return ((at_us + _MONDAY_OFFSET_US) % WEEK_US) // HOUR_US
+    return week_position(at_us) // HOUR_US
 
 
 def whole_hours(since_us: int, until_us: int) -> tuple[int, int]:

@@ -4,6 +4,9 @@ The loop keeps one state per case and a heap of the instants the engine asked to
 memory follows the cases, not the events. It reads lines and calls back with what it decides;
 reading files, drawing progress and writing results belong to the caller.
 
+A policy with `sla.at_risk` rules is replayed with a breach forecast learnt from the replay's own
+past (`ReplayForesight`; a fitted `breach_model` refines it), in one process: queues are shared.
+
 With a roster, every engine call gets the roster's staffing: levels with nobody present are
 skipped, cases are assigned by their team's strategy and notifications say whom they reached.
 The people's loads follow the cases (a resolved or closed case stops counting against its
@@ -20,7 +23,9 @@ from typing import Any
 
 from escalon.core.engine import Action, Decision, EventRejected, apply_event, evaluate
 from escalon.core.events import CaseOpened, Event, EventError, parse_event_json
+from escalon.core.forecast.breach import BreachModel
 from escalon.core.policy.compiled import Policy
+from escalon.core.replay.foresight import ReplayForesight
 from escalon.core.replay.report import ReportBuilder
 from escalon.core.replay.tally import RosterTally
 from escalon.core.roster.staff import StaffRoster
@@ -60,9 +65,16 @@ class Replay:
         shard: int = 0,
         shards: int = 1,
         roster: StaffRoster | None = None,
+        foresight: ReplayForesight | None = None,
+        breach_model: BreachModel | None = None,
     ) -> None:
         if roster is not None and shards > 1:
             raise ValueError("a replay with a roster runs in one process: loads are shared")
+        if foresight is None and policy.rules_by_trigger["sla.at_risk"]:
+            # The replay forecasts as the live service does, from what it has seen so far.
+            foresight = ReplayForesight(policy, model=breach_model)
+        if foresight is not None and shards > 1:
+            raise ValueError("a replay with a forecast runs in one process: queues are shared")
         self.policy = policy
         self.analyzer = analyzer
         self.until = until
@@ -81,6 +93,7 @@ class Replay:
         self.first_at: int | None = None  # the first event applied: the replayed span's start
         self.staffing = roster.staffing() if roster is not None else None
         self.tally = RosterTally(roster) if roster is not None else None
+        self.foresight = foresight
 
     def feed(self, lines: Iterable[tuple[int, str | bytes]]) -> None:
         """Read numbered lines until they run out or one falls after `until`."""
@@ -123,6 +136,8 @@ class Replay:
         self.last_at = at
         if self.first_at is None:
             self.first_at = at
+            if self.foresight is not None:
+                self.foresight.begin(at)
         self.run_timers(at, inclusive=False)
         case = event.case
         if self.shards > 1 and shard_of(case, self.shards) != self.shard:
@@ -141,6 +156,7 @@ class Replay:
                 at_us=at,
                 reuse=True,
                 staffing=self.staffing,
+                foresight=self.foresight,
             )
         except EventRejected as error:
             self._skip(number, str(error))
@@ -173,6 +189,7 @@ class Replay:
         states = self.states
         policy = self.policy
         staffing = self.staffing
+        foresight = self.foresight
         while timers and (timers[0][0] < limit or (inclusive and timers[0][0] == limit)):
             at, case = heapq.heappop(timers)
             if scheduled.get(case) != at:
@@ -181,13 +198,18 @@ class Replay:
             self.order = (1, case)
             state = states[case]
             held = _holding(state) if staffing is not None else None
-            self._take(evaluate(state, policy, at, reuse=True, staffing=staffing), held)
+            decision = evaluate(
+                state, policy, at, reuse=True, staffing=staffing, foresight=foresight
+            )
+            self._take(decision, held)
 
     def _take(self, decision: Decision, held: tuple[str | None, bool] | None = None) -> None:
         state = decision.state
         self.states[state.case] = state
         if self.staffing is not None:
             self._follow_loads(decision, held)
+        if self.foresight is not None:
+            self.foresight.follow(decision)
         if self.on_action is not None:
             for action in decision.actions:
                 self.builder.count_action(action)

@@ -17,6 +17,7 @@ _TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 
 def _act(run: Run, template: str, rule: str, firing: Firing, key: str, at: int) -> None:
     state = run.state
+    run.promise(at)  # the message tells the customer when to expect an answer: honestly
     details = {"template": template, "customer": state.customer, "team": state.team}
     run.record(at, rule, firing, "notify_customer", key, details)
 

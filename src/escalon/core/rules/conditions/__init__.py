@@ -5,6 +5,7 @@ from __future__ import annotations
 from escalon.core.rules.base import ConditionRule
 from escalon.core.rules.conditions import (
     above_authority,
+    breach_probability_above,
     category,
     channel,
     contains,
@@ -33,4 +34,5 @@ ALL: tuple[ConditionRule, ...] = (
     reopened_at_least.RULE,
     above_authority.RULE,
     score_below.RULE,
+    breach_probability_above.RULE,
 )

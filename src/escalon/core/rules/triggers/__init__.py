@@ -14,7 +14,9 @@ from escalon.core.rules.triggers import (
     level_timeout,
     ola_breach,
     ola_warning,
+    sla_at_risk,
     sla_breach,
+    sla_promise_slipping,
     sla_warning,
     survey_answered,
 )
@@ -31,6 +33,8 @@ ALL: tuple[TriggerRule, ...] = (
     survey_answered.RULE,
     customer_sentiment_drop.RULE,
     clock_suspicious.RULE,
+    sla_at_risk.RULE,
+    sla_promise_slipping.RULE,
     ola_warning.RULE,
     ola_breach.RULE,
 )

@@ -1,7 +1,7 @@
 """Clock events of OLA clocks name their team (`ola:` and a team name of up to 100 characters).
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0026 (after main's 0026 was merged in; the lead re-chains)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0023"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 
