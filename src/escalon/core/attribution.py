@@ -29,16 +29,17 @@ def note_holder(state: CaseState, at: int, level: str) -> None:
 
     Several changes at one instant (an escalation, then its assignment) leave one entry.
     """
-    entry = (at, state.team, level, state.assignee)
+    team, assignee = state.team, state.assignee
     log = state.holder_log
     if log:
-        last = log[-1]
-        if last[1:] == entry[1:]:
+        # Called on every move the engine makes: fields compared one by one, no slices.
+        last_at, last_team, last_level, last_assignee = log[-1]
+        if last_team == team and last_level == level and last_assignee == assignee:
             return
-        if last[0] >= at:
-            state.holder_log = (*log[:-1], entry)
+        if last_at >= at:
+            state.holder_log = (*log[:-1], (at, team, level, assignee))
             return
-    state.holder_log = (*log, entry)
+    state.holder_log = (*log, (at, team, level, assignee))
 
 
 @dataclass(frozen=True, slots=True)

@@ -332,6 +332,7 @@ def open_case(
         updated_at=at,
         status_log=((at, "open"),),
         level_entered_at=at,
+        holder_log=((at, event.team or policy.levels[0].team, policy.levels[0].name, None),),
         events=1,
     )
     run = Run(state, policy, analyzer, staffing, foresight)
@@ -346,7 +347,6 @@ def open_case(
         run.assign_in_team(at, "intake", opened, f"{state.case}|intake|case.opened|event#1")
     if state.promised_at is None:
         run.promise(at)  # what the acknowledgement tells the customer
-    run.note_holder(at)
     return run.decision(at)
 
 
@@ -815,9 +815,20 @@ class Run:
         self.ready_at = now
 
     def note_holder(self, at: int) -> None:
-        """Log who holds the case from `at` (`core.attribution`)."""
+        """Log who holds the case from `at` (`core.attribution.note_holder`, written out here:
+        it runs on every move the engine makes)."""
         state = self.state
-        note_holder(state, at, self.policy.levels[state.level].name)
+        team, assignee = state.team, state.assignee
+        level = self.policy.levels[state.level].name
+        log = state.holder_log
+        if log:
+            last_at, last_team, last_level, last_assignee = log[-1]
+            if last_team == team and last_level == level and last_assignee == assignee:
+                return
+            if last_at >= at:
+                state.holder_log = (*log[:-1], (at, team, level, assignee))
+                return
+        state.holder_log = (*log, (at, team, level, assignee))
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
