@@ -9,6 +9,7 @@ from sqlalchemy import select
 from escalon.cases.models import ClockEvent
 from escalon.policies import service as policies
 from escalon.worker.timers import tick
+from tests.builders.dashboard import case_page, signed_in
 from tests.builders.workspace import Workspace
 
 POLICY = """\
@@ -97,6 +98,11 @@ def test_a_third_party_wait_pauses_no_ola_and_the_time_is_attributed(workspace: 
             select(ClockEvent.metric, ClockEvent.kind).where(ClockEvent.metric.like("ola:%"))
         ).all()
     assert [tuple(row) for row in kinds] == [("ola:specialists", "breach")]
+    audit = workspace.client.get(f"{case}/audit", headers=workspace.headers()).json()["items"]
+    breaches = [(e["key"], e["data"]["metric"]) for e in audit if e["kind"] == "ola.breach"]
+    assert breaches == [(f"{found['id']}|ola#1:breach", "ola:specialists")]
+    page = case_page(signed_in(workspace, "supervisor"), found["id"])
+    assert "OLA of team specialists: breach (it did not act within its internal target)" in page
 
 
 def test_an_unknown_status_is_a_422_naming_the_choices(workspace: Workspace) -> None:

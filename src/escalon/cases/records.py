@@ -64,7 +64,11 @@ def audit_rows(change: Change, now: int) -> list[dict[str, Any]]:
             # An OLA's warning or breach is the team's (`core.ola`), not the SLA's.
             "kind": f"{'ola' if event.metric.startswith(OLA_PREFIX) else 'sla'}.{event.kind}",
             "rule": None,
-            "key": f"{event.case}|{event.metric}#{event.cycle}:{event.kind}",
+            # An OLA's key ends as its rules' firing keys do (`ola#N:breach`), which places
+            # their effects after it on the timeline.
+            "key": f"{event.case}|ola#{event.cycle}:{event.kind}"
+            if event.metric.startswith(OLA_PREFIX)
+            else f"{event.case}|{event.metric}#{event.cycle}:{event.kind}",
             "data": {"metric": event.metric, "cycle": event.cycle},
         }
         for event in change.clock_events
