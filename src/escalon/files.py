@@ -11,7 +11,9 @@ from typing import Never
 
 from escalon.core import documents
 from escalon.core.calendar import Calendar, CalendarError
+from escalon.core.organisations import Organisations, OrganisationsInvalid, read_organisations
 from escalon.core.policy import Policy, parse_policy
+from escalon.core.policy.source import Problem
 from escalon.core.roster import (
     SUFFIXES,
     KnownNames,
@@ -45,6 +47,21 @@ def load_calendar(path: str | Path, *, name: str | None = None) -> Calendar:
     except OSError as exc:
         raise CalendarError(f"{file}: cannot read: {exc.strerror or exc}") from exc
     return Calendar.from_yaml_text(text, str(file), name=name, default_name=file.stem)
+
+
+def load_organisations(path: str | Path) -> Organisations:
+    """A replay's organisations file (YAML or JSON); OrganisationsInvalid when it is unsound."""
+    file = Path(path)
+    most = documents.POLICY.max_bytes
+    try:
+        if file.stat().st_size > most:
+            problem = f"is larger than {most:,} bytes (size limit)"
+            raise OrganisationsInvalid([Problem(str(file), None, "", problem)])
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        problem = f"cannot read: {getattr(error, 'strerror', None) or error}"
+        raise OrganisationsInvalid([Problem(str(file), None, "", problem)]) from None
+    return read_organisations(text, str(file))
 
 
 def read_roster(path: str | Path) -> str:

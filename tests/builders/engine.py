@@ -9,7 +9,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from escalon.core.engine import Action
+from escalon.core.engine import Action, apply_event, evaluate
+from escalon.core.events import parse_event
+from escalon.core.organisations import Organisations
 from escalon.core.policy import Policy, parse_policy
 from escalon.core.replay import Replay
 from escalon.core.signals import COMPLAINT, MANAGER_REQUEST, TextSignals
@@ -181,6 +183,7 @@ def drive(
     events: list[dict[str, Any]],
     until: str | None = None,
     analyzer: Any = None,
+    organisations: Organisations | None = None,
 ) -> Outcome:
     """Replay events (dicts) through the policy, up to `until` (Berlin wall time) if given."""
     actions: list[Action] = []
@@ -191,7 +194,24 @@ def drive(
         until=us(until) if until else None,
         on_action=actions.append,
         on_skip=lambda number, reason: skipped.append((number, reason)),
+        organisations=organisations,
     )
     runner.feed((number, json.dumps(event)) for number, event in enumerate(events, start=1))
     report = runner.finish()
     return Outcome(actions, skipped, report, dict(runner.states))
+
+
+def run_with_foresight(
+    rules: str, events: list[dict[str, Any]], until: str, foresight: Any
+) -> tuple[CaseState, list[Action]]:
+    """Apply one case's events straight through the engine with a foresight, then evaluate up
+    to `until` (Berlin wall time): the final state and every action in order."""
+    policy = make_policy(rules)
+    state: CaseState | None = None
+    actions: list[Action] = []
+    for raw in events:
+        decision = apply_event(state, policy, parse_event(raw), foresight=foresight)
+        state, actions = decision.state, actions + list(decision.actions)
+    assert state is not None
+    decision = evaluate(state, policy, us(until), foresight=foresight)
+    return decision.state, actions + list(decision.actions)

@@ -4,14 +4,21 @@ fires a rule at the first look above its threshold, once per rule and clock cycl
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 from escalon.core import engine
 from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.events import parse_event
 from escalon.core.policy import check_text
 from escalon.core.state import CaseState
-from tests.builders.engine import DEFAULT_SLAS, POLICY_HEAD, ev, make_policy, opened, us
+from tests.builders.engine import (
+    DEFAULT_SLAS,
+    POLICY_HEAD,
+    ev,
+    make_policy,
+    opened,
+    run_with_foresight,
+    us,
+)
 
 AT_RISK = """
 - name: likely late
@@ -40,25 +47,12 @@ class Scripted:
         return None
 
 
-def _run(
-    rules: str, events: list[dict[str, Any]], until: str, foresight: Any
-) -> tuple[CaseState, list[engine.Action]]:
-    policy = make_policy(rules)
-    state: CaseState | None = None
-    actions: list[engine.Action] = []
-    for raw in events:
-        decision = engine.apply_event(state, policy, parse_event(raw), foresight=foresight)
-        state = decision.state
-        actions += decision.actions
-    assert state is not None
-    decision = engine.evaluate(state, policy, us(until), foresight=foresight)
-    return decision.state, actions + list(decision.actions)
-
-
 def test_the_rule_fires_at_the_first_look_above_its_threshold_and_only_once() -> None:
     # Standard SLA: first response 4 h of office hours; looks at 10:00, 10:24, 10:48, ...
     foresight = Scripted(0.1, 0.5, 0.75, 0.9, 0.95)
-    state, actions = _run(AT_RISK, [opened("2026-12-01 10:00")], "2026-12-01 17:00", foresight)
+    state, actions = run_with_foresight(
+        AT_RISK, [opened("2026-12-01 10:00")], "2026-12-01 17:00", foresight
+    )
     [notice] = [action for action in actions if action.action == "notify"]
     assert notice.at == us("2026-12-01 10:48")
     assert (notice.trigger, notice.metric) == ("sla.at_risk", "first_response")
@@ -74,7 +68,7 @@ def test_the_rule_fires_at_the_first_look_above_its_threshold_and_only_once() ->
 
 def test_looks_follow_business_time_and_stop_at_nine_tenths() -> None:
     foresight = Scripted()
-    _run(AT_RISK, [opened("2026-12-01 16:00")], "2026-12-03 12:00", foresight)
+    run_with_foresight(AT_RISK, [opened("2026-12-01 16:00")], "2026-12-03 12:00", foresight)
     looks = [now for _, _, now in foresight.asked]
     assert len(looks) == 10
     # Every 24 business minutes: three on the opening afternoon, the rest the next morning.
@@ -84,7 +78,9 @@ def test_looks_follow_business_time_and_stop_at_nine_tenths() -> None:
 
 def test_without_a_threshold_a_breach_more_likely_than_not_fires() -> None:
     rules = AT_RISK.replace("  if: {breach_probability_above: 0.7}\n", "")
-    _, actions = _run(rules, [opened("2026-12-01 10:00")], "2026-12-01 17:00", Scripted(0.5, 0.51))
+    _, actions = run_with_foresight(
+        rules, [opened("2026-12-01 10:00")], "2026-12-01 17:00", Scripted(0.5, 0.51)
+    )
     [notice] = [action for action in actions if action.action == "notify"]
     assert notice.at == us("2026-12-01 10:24")
 
@@ -99,7 +95,7 @@ def test_a_new_cycle_is_looked_at_afresh() -> None:
         ev("customer.message", "2026-12-01 10:40", body="No luck."),
     ]
     foresight = Scripted(0.9, 0.9)
-    state, actions = _run(rules, events, "2026-12-01 11:00", foresight)
+    state, actions = run_with_foresight(rules, events, "2026-12-01 11:00", foresight)
     notices = [action for action in actions if action.action == "notify"]
     assert [notice.at for notice in notices] == [us("2026-12-01 10:20"), us("2026-12-01 10:40")]
     assert len({notice.key for notice in notices}) == 2
@@ -107,19 +103,23 @@ def test_a_new_cycle_is_looked_at_afresh() -> None:
 
 
 def test_without_a_forecast_nothing_fires_and_nothing_breaks() -> None:
-    state, actions = _run(AT_RISK, [opened("2026-12-01 10:00")], "2026-12-01 17:00", None)
+    state, actions = run_with_foresight(
+        AT_RISK, [opened("2026-12-01 10:00")], "2026-12-01 17:00", None
+    )
     assert [action for action in actions if action.action == "notify"] == []
     assert state.risk_looks == {"0:first_response": (1, 10)}
 
 
 def test_a_policy_without_the_trigger_never_asks() -> None:
     foresight = Scripted(1.0)
-    _run("", [opened("2026-12-01 10:00")], "2026-12-01 17:00", foresight)
+    run_with_foresight("", [opened("2026-12-01 10:00")], "2026-12-01 17:00", foresight)
     assert foresight.asked == []
 
 
 def test_the_looks_survive_storing_the_state() -> None:
-    state, _ = _run(AT_RISK, [opened("2026-12-01 10:00")], "2026-12-01 10:30", Scripted(0.1, 0.2))
+    state, _ = run_with_foresight(
+        AT_RISK, [opened("2026-12-01 10:00")], "2026-12-01 10:30", Scripted(0.1, 0.2)
+    )
     assert state.risk_looks == {"0:first_response": (1, 2)}
     assert state_from_json(state_to_json(state)).risk_looks == state.risk_looks
 
@@ -138,3 +138,20 @@ def test_the_checker_says_where_the_condition_never_holds_and_what_it_accepts() 
 def _text(rules: str) -> str:
     body = textwrap.indent(textwrap.dedent(rules).strip(), "  ")
     return f"{POLICY_HEAD}{DEFAULT_SLAS}rules:\n{body}\n"
+
+
+def test_a_rule_that_fired_stays_fired_when_the_case_moves_to_a_version_that_renumbers_it() -> None:
+    first = make_policy(AT_RISK)
+    # The new version puts another rule in front: the at-risk rule is now the second.
+    second = make_policy(
+        "- name: tag all\n  trigger: case.opened\n  do:\n    - tag: [seen]\n" + AT_RISK
+    )
+    foresight = Scripted(0.9)
+    opened_event = parse_event(opened("2026-12-01 10:00"))
+    state = engine.apply_event(None, first, opened_event, foresight=foresight).state
+    state = engine.evaluate(state, first, us("2026-12-01 10:00"), foresight=foresight).state
+    assert state.risk_looks == {"0:first_response": (1, 10)}
+    moved = engine.migrate(state, first, second, us("2026-12-01 10:05"), foresight=foresight)
+    assert moved.state.risk_looks == {"1:first_response": (1, 10)}
+    later = engine.evaluate(moved.state, second, us("2026-12-01 13:00"), foresight=Scripted(0.99))
+    assert [a for a in later.actions if a.trigger == "sla.at_risk"] == []

@@ -8,6 +8,7 @@ import pytest
 
 from escalon.core.policy import PolicyInvalid, check_text, parse_policy
 from escalon.files import load_policy
+from tests.builders.engine import DEFAULT_SLAS, POLICY_HEAD
 from tests.builders.paths import EXAMPLE_POLICY, SHARED
 from tests.builders.policies import BASE, with_rule
 
@@ -433,3 +434,9 @@ def test_the_demo_ships_the_example_policy_byte_for_byte() -> None:
     from escalon.demo import policy_text
 
     assert policy_text() == EXAMPLE_POLICY.read_text(encoding="utf-8")
+
+
+def test_an_impossible_unquoted_holiday_is_an_error_at_its_field_not_a_crash() -> None:
+    text = POLICY_HEAD.replace('"2026-12-25"]', "2026-13-25]") + DEFAULT_SLAS
+    result = check_text(text, "p.yaml")
+    assert [problem.path for problem in result.errors] == ["calendars.office.holidays[1]"]

@@ -283,8 +283,8 @@ def test_the_worker_runs_the_review_mail_only_when_switched_on(workspace: Worksp
         )
         return [loop.name for loop in Worker(services).loops]
 
-    assert loops() == ["timers", "outbox", "topics", "review-mail"]
-    assert loops(review_mail=False) == ["timers", "outbox", "topics"]
+    assert loops() == ["timers", "outbox", "topics", "breach-model", "review-mail"]
+    assert loops(review_mail=False) == ["timers", "outbox", "topics", "breach-model"]
     services = build_services(settings(workspace), database=workspace.database)
     without_timers = Worker(services, timers=False, topics=False)
     assert [loop.name for loop in without_timers.loops] == ["outbox"]

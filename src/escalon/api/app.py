@@ -32,6 +32,7 @@ from escalon.knowledge import views as knowledge_views
 from escalon.learning import views as learning_views
 from escalon.metrics import Metrics
 from escalon.notifications import views as notification_views
+from escalon.organisations import views as organisation_views
 from escalon.people import views as people_views
 from escalon.policies import views as policy_views
 from escalon.services import Services
@@ -63,6 +64,7 @@ ROUTERS = (
     case_views.router,
     policy_views.router,
     people_views.router,
+    organisation_views.router,
     auth_views.router,
     admin_audit_views.router,
     notification_views.router,

@@ -33,6 +33,10 @@ class Customer(Base):
     tier: Mapped[str | None] = mapped_column(String(100))
     # An IANA zone name: the times in messages to them and on their status page.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The organisation a person placed the customer in; without one, their e-mail domain's.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[int] = mapped_column(Instant)
     updated_at: Mapped[int] = mapped_column(Instant)
 

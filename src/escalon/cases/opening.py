@@ -27,6 +27,7 @@ from escalon.core.state import from_us
 from escalon.database.base import table_of
 from escalon.errors import Conflict, Invalid
 from escalon.forecast import breach as breach_forecast
+from escalon.organisations import service as organisations
 from escalon.policies import service as policies
 
 
@@ -133,11 +134,22 @@ def _opening_change(
         body=request.body,
         reader=analyzer,
     )
+    # The customer's organisation (placed by hand, else by mail domain) gives the case its
+    # calendar, and its tier when neither the request nor the customer has one.
+    found = organisations.of_customer(
+        session, customer_id=customer.id, email=customer.email or customer.ref
+    )
+    organisation = None if found is None else found[0]
+    tier = request.tier if request.tier is not None else customer.tier
+    if tier is None and organisation is not None:
+        tier = organisation.tier
     event = CaseOpened(
         at=from_us(now),
         case=str(case_id),
         customer=customer.ref,
-        tier=request.tier if request.tier is not None else customer.tier,
+        tier=tier,
+        organisation=None if organisation is None else organisation.name,
+        calendar=None if organisation is None else organisations.calendar_of(organisation),
         channel=request.channel,
         category=categorized.category,
         priority=request.priority,
@@ -176,7 +188,8 @@ def _opening_change(
     change = service.Change(loaded, decision.state, actor.name, new=True)
     change.category_origin = (categorized.source, categorized.confidence)
     change.add(decision)
-    opening = acting.event_data(event, skip=("subject", "body")) | categorized.entry_data()
+    opening = acting.event_data(event, skip=("subject", "body", "calendar"))
+    opening |= categorized.entry_data()
     change.entries.append({"kind": "case.opened", "at": now, "data": opening})
     return change
 

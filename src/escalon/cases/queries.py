@@ -8,7 +8,9 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import tzinfo
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
@@ -28,6 +30,8 @@ from escalon.cases.schemas import (
     ClockOut,
     CustomerOut,
     CustomerRef,
+    Deadline,
+    Deadlines,
     DeliveryOut,
     EscalationOut,
     HolderTimeOut,
@@ -44,7 +48,7 @@ from escalon.core.attribution import PARTIES, attribute
 from escalon.core.codec import state_from_json
 from escalon.core.ola import ola_view
 from escalon.core.policy import Policy
-from escalon.core.sla import clock_views
+from escalon.core.sla import calendar_of, clock_views, follows_customer
 from escalon.core.state import CaseState, from_us
 from escalon.database.base import table_of
 from escalon.errors import EscalonError, NotFound
@@ -558,10 +562,14 @@ def sla(session: Session, case_id: int, now: int, *, scope: visibility.Scope) ->
         for view in clock_views(policy, state, at)
     ]
     forecast = breach_forecast.case_forecast(session, policy, state, case_id, at)
+    calendar = None
+    if sla_spec is not None:
+        calendar = "customer" if follows_customer(policy, state) else sla_spec.calendar_name
     return SlaOut(
         case_id=case_id,
         sla=None if sla_spec is None else sla_spec.name,
-        calendar=None if sla_spec is None else sla_spec.calendar,
+        calendar=calendar,
+        always_open=calendar_of(policy, state).always,
         timezone=str(zone),
         measured_at=from_us(at).astimezone(zone),
         status=row[2],
@@ -576,6 +584,42 @@ def sla(session: Session, case_id: int, now: int, *, scope: visibility.Scope) ->
             expected_answers_before_due=round(forecast.expected_answers, 2),
             source="model" if forecast.model else "queue",
         ),
+    )
+
+
+def deadlines(clocks: SlaOut, viewer: tzinfo | None) -> Deadlines:
+    """Every running clock's due instant from a case's SLA clocks, in the calendar's zone and
+    the viewer's (the calendar's when the viewer has none)."""
+    shown = viewer if viewer is not None else ZoneInfo(clocks.timezone)
+    found = []
+    for clock in clocks.clocks:
+        if not clock.running:
+            continue
+        state: Literal["running", "warning", "paused", "breached"] = "running"
+        if clock.breached:
+            state = "breached"
+        elif clock.paused:
+            state = "paused"
+        elif clock.warned:
+            state = "warning"
+        due = clock.due_at
+        found.append(
+            Deadline(
+                metric=clock.metric,
+                cycle=clock.cycle,
+                state=state,
+                due_at=due,
+                due_at_viewer=None if due is None else due.astimezone(shown),
+                warning_at=clock.warning_at,
+                remaining_seconds=clock.remaining_seconds,
+            )
+        )
+    found.sort(key=lambda item: (item.due_at is None, item.due_at))
+    return Deadlines(
+        calendar=clocks.calendar,
+        timezone=clocks.timezone,
+        viewer_timezone=str(shown),
+        clocks=found,
     )
 
 

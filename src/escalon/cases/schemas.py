@@ -185,6 +185,36 @@ class OlaOut(BaseModel):
     breached: bool
 
 
+class OrganisationRef(BaseModel):
+    """A customer's organisation, briefly, and how the customer came to belong to it."""
+
+    name: str
+    tier: str | None
+    timezone: str
+    by: Literal["assignment", "domain"]
+
+
+class Deadline(BaseModel):
+    """One running SLA clock's due instant, in the calendar's zone and in the viewer's."""
+
+    metric: str
+    cycle: int
+    state: Literal["running", "warning", "paused", "breached"]
+    due_at: datetime | None = Field(description="in the calendar's zone (null while paused)")
+    due_at_viewer: datetime | None = Field(description="the same instant in the viewer's zone")
+    warning_at: datetime | None
+    remaining_seconds: float | None = Field(description="business time left; negative when overdue")
+
+
+class Deadlines(BaseModel):
+    """Every running clock of a case, the calendar that measures them and the zones shown."""
+
+    calendar: str | None = Field(description="the SLA's calendar, or `customer` when it follows")
+    timezone: str = Field(description="the calendar's zone")
+    viewer_timezone: str = Field(description="the viewer's zone: ?timezone=, else their own")
+    clocks: list[Deadline]
+
+
 class CaseOut(BaseModel):
     """A case as it stands."""
 
@@ -216,6 +246,12 @@ class CaseOut(BaseModel):
         None,
         description="the policy's code for the root cause ('other': in the person's words); "
         "null when the policy lists no codes",
+    )
+    organisation: OrganisationRef | None = Field(
+        None, description="the customer's organisation (one case, read by staff)"
+    )
+    deadlines: Deadlines | None = Field(
+        None, description="every running SLA clock's due instant (one case, read by staff)"
     )
     due_at: datetime | None = Field(description="earliest due instant of its running SLA clocks")
     warning_at: datetime | None = Field(
@@ -554,7 +590,8 @@ class SlaOut(BaseModel):
 
     case_id: int
     sla: str | None
-    calendar: str | None
+    calendar: str | None = Field(description="the SLA's calendar, or `customer` when it follows")
+    always_open: bool = Field(False, description="whether that calendar never closes")
     timezone: str
     measured_at: datetime
     status: str

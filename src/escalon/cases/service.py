@@ -33,7 +33,7 @@ from escalon.core.codec import state_from_json, state_to_json
 from escalon.core.engine import Action, Decision
 from escalon.core.engine import ClockEvent as CoreClockEvent
 from escalon.core.policy import Policy
-from escalon.core.sla import RESPONSE_METRICS, earliest_due, first_due_clock
+from escalon.core.sla import RESPONSE_METRICS, calendar_of, earliest_due, first_due_clock
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES, CaseState
 from escalon.database import bulk
@@ -276,10 +276,10 @@ def case_columns(state: CaseState, policy: Policy) -> dict[str, Any]:
 
 
 def case_timezone(policy: Policy, state: CaseState) -> tzinfo:
-    """The time zone of the case's SLA calendar (UTC without an SLA)."""
+    """The time zone of the calendar measuring the case's clocks (UTC without an SLA)."""
     if state.sla is None:
         return UTC
-    return policy.sla_calendars[state.sla].timezone
+    return calendar_of(policy, state).timezone
 
 
 def _zone_or_none(name: str | None) -> tzinfo | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated, Any, TypedDict
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import Field
@@ -57,12 +58,16 @@ from escalon.cases.schemas import (
 from escalon.errors import (
     CREATES,
     Conflict,
+    Detail,
     Forbidden,
+    Invalid,
     NotFound,
     VersionRequired,
     error_responses,
 )
 from escalon.notifications import replies
+from escalon.organisations import service as organisations
+from escalon.people import service as people_service
 from escalon.request_params import AfterId, DateTime, IfMatch, instant_us
 
 router = APIRouter(prefix="/api/v1")
@@ -356,11 +361,54 @@ def list_cases(
 
 
 @router.get("/cases/{case_id}", tags=["cases"], responses=_READ)
-def get_case(case_id: Id, response: Response, context: Reader) -> CaseOut:
-    """One case, with its version as the ETag, whose time its time was and its OLA clock."""
+def get_case(
+    case_id: Id,
+    response: Response,
+    context: Reader,
+    timezone: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="show the deadlines in this IANA zone too (default: the viewer's own)",
+        ),
+    ] = None,
+) -> CaseOut:
+    """One case, with its version as the ETag, whose time its time was (`attribution`) and its
+    OLA clock; staff also see the customer's organisation and every running clock's due instant
+    (`deadlines`), in the calendar's zone and their own."""
+    viewer = _zone_of_query(timezone)
     with context.db.read() as session:
-        found = queries.get_case(session, case_id, scope=context.scope(session), now=context.now())
-        return _etag(response, found)
+        case = queries.get_case(session, case_id, scope=context.scope(session), now=context.now())
+        if context.principal.role in STAFF:
+            clocks = queries.sla(session, case_id, context.now(), scope=visibility.EVERYTHING)
+            if viewer is None:
+                viewer = people_service.zone_of(session, context.principal.agent)
+            case = case.model_copy(
+                update={
+                    "deadlines": queries.deadlines(clocks, viewer),
+                    "organisation": organisations.ref(
+                        organisations.of_known_customer(session, case.customer.id)
+                    ),
+                }
+            )
+        return _etag(response, case)
+
+
+def _zone_of_query(name: str | None) -> ZoneInfo | None:
+    """The `timezone` query parameter as a zone; Invalid naming it when it is none."""
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise Invalid(
+            f"{name!r} is not a time zone",
+            [
+                Detail(
+                    f"{name!r} is not an IANA time zone such as Asia/Tokyo", field="query.timezone"
+                )
+            ],
+        ) from None
 
 
 @router.patch("/cases/{case_id}", tags=["cases"], responses={**_WRITE, **error_responses(428)})

@@ -12,6 +12,7 @@ from escalon.cli import importers as importers_cli
 from escalon.cli import kb as kb_cli
 from escalon.cli import keys as keys_cli
 from escalon.cli import mail as mail_cli
+from escalon.cli import orgs as orgs_cli
 from escalon.cli import people as people_cli
 from escalon.cli import policy as policy_cli
 from escalon.cli import replay as replay_cli
@@ -49,6 +50,7 @@ app.add_typer(keys_cli.app, name="keys")
 app.add_typer(service_cli.cases_app, name="cases")
 app.add_typer(people_cli.teams_app, name="teams")
 app.add_typer(people_cli.agents_app, name="agents")
+app.add_typer(orgs_cli.app, name="orgs")
 app.add_typer(audit_cli.app, name="audit")
 app.command("backup")(backup_cli.backup)
 app.command("restore")(backup_cli.restore)

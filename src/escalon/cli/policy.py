@@ -191,7 +191,7 @@ def print_summary(console: Console, result: CheckResult) -> None:
             f"{label} {format_duration(target) if (target := sla.targets.get(metric)) else '-'}"
             for label, metric in zip(_METRIC_LABELS, METRICS, strict=True)
         ]
-        sla_rows.append([sla.name, when, sla.calendar, f"warn {sla.warn_at:.0%}", *targets])
+        sla_rows.append([sla.name, when, sla.calendar_label, f"warn {sla.warn_at:.0%}", *targets])
     _columns(console, sla_rows)
 
     if document.ola:

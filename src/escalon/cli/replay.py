@@ -16,11 +16,13 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from escalon.cli.triage import DetectorModel
+from escalon.core.forecast.breach import BreachModel
+from escalon.core.organisations import Organisations, OrganisationsInvalid
 from escalon.core.policy import Policy, PolicyInvalid
 from escalon.core.replay.tally import busiest
 from escalon.core.roster import RosterInvalid, StaffRoster
 from escalon.core.signals import TextAnalyzer
-from escalon.files import load_policy, load_staff_roster
+from escalon.files import load_organisations, load_policy, load_staff_roster
 from escalon.replay.jobs import (
     MAX_AUTO_JOBS,
     PARALLEL_FROM_BYTES,
@@ -82,6 +84,23 @@ def replay(
             "what. Replays in one process.",
         ),
     ] = None,
+    breach_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--breach-model",
+            help="A breach model from `escalon forecast breach --out` (fitted on an earlier "
+            "history): the forecast of sla.at_risk and sla.promise_slipping reads it.",
+        ),
+    ] = None,
+    organisations: Annotated[
+        Path | None,
+        typer.Option(
+            "--organisations",
+            help="Customer organisations (YAML or JSON, docs/replay.md): a case opened for one "
+            "takes its tier when the event has none, and its calendar for SLAs that follow the "
+            "customer.",
+        ),
+    ] = None,
 ) -> None:
     """Replay case events through a policy and report what it would have done.
 
@@ -91,6 +110,9 @@ def replay(
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     limit = _parse_until(until, err)
     if mode is not None:
+        if organisations is not None:
+            err.print("`escalon replay compare` takes no --organisations yet")
+            raise typer.Exit(2)
         _compare_mode(mode, policy, events, limit, out, report, model, roster, err)
         return
     if len(policy) != 1:
@@ -99,14 +121,24 @@ def replay(
     policy_path = policy[0]
     loaded = _load_policy(policy_path, err)
     staff = _load_roster(roster, err) if roster is not None else None
-    forecasting = bool(loaded.rules_by_trigger["sla.at_risk"])
+    forecasting = bool(
+        loaded.rules_by_trigger["sla.at_risk"] or loaded.rules_by_trigger["sla.promise_slipping"]
+    )
+    fitted = _load_breach_model(breach_model, err) if breach_model is not None else None
+    if fitted is not None and not forecasting:
+        err.print("--breach-model is not used: the policy has no rule that reads the forecast")
+    known = _load_organisations(organisations, err) if organisations is not None else None
     workers, notes = processes(
         jobs, events, with_roster=staff is not None, with_forecast=forecasting
     )
     if workers > 1:
-        result = _replay_sharded(loaded, policy_path, events, limit, out, model, workers, err)
+        result = _replay_sharded(
+            loaded, policy_path, events, limit, out, model, workers, err, organisations
+        )
     else:
-        result = _replay_here(loaded, events, limit, out, model, err, staff)
+        result = _replay_here(
+            loaded, events, limit, out, model, err, staff, breach_model=fitted, organisations=known
+        )
     if report is not None:
         try:
             report.write_text(
@@ -184,6 +216,17 @@ def _load_policy(policy: Path, err: Console) -> Policy:
         raise typer.Exit(1) from None
 
 
+def _load_organisations(path: Path, err: Console) -> Organisations:
+    """Read an organisations file; every problem stops the replay."""
+    try:
+        return load_organisations(path)
+    except OrganisationsInvalid as error:
+        for problem in error.problems:
+            err.print(str(problem), markup=False)
+        err.print(f"{path}: the organisations cannot be used; nothing was replayed", markup=False)
+        raise typer.Exit(1) from None
+
+
 def _load_roster(path: Path, err: Console) -> StaffRoster:
     """Read a roster file and build the staffing it describes; every problem stops the replay."""
     try:
@@ -221,6 +264,8 @@ def _replay_here(
     model: Path | None,
     err: Console,
     staff: StaffRoster | None = None,
+    breach_model: BreachModel | None = None,
+    organisations: Organisations | None = None,
 ) -> dict[str, Any]:
     """Replay in this process."""
     analyzer = _analyzer(model, err) if needs_detector(loaded, model) else None
@@ -239,7 +284,18 @@ def _replay_here(
             decisions=decisions,
             on_skip=on_skip,
             roster=staff,
+            breach_model=breach_model,
+            organisations=organisations,
         )
+
+
+def _load_breach_model(path: Path, err: Console) -> BreachModel:
+    """Read a breach model file; a file that is not one stops the replay."""
+    try:
+        return BreachModel.from_data(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        err.print(f"{path}: not a breach model: {error}; nothing was replayed", markup=False)
+        raise typer.Exit(1) from None
 
 
 def _replay_sharded(
@@ -251,6 +307,7 @@ def _replay_sharded(
     model: Path | None,
     workers: int,
     err: Console,
+    organisations: Path | None = None,
 ) -> dict[str, Any]:
     """Replay on several processes, each owning a share of the cases."""
     if needs_detector(loaded, model):
@@ -284,6 +341,7 @@ def _replay_sharded(
                 decisions=decisions,
                 on_skip=on_skip,
                 on_progress=on_progress,
+                organisations=organisations,
             )
         except ReplayFailed as error:
             err.print(str(error), markup=False)

@@ -18,6 +18,7 @@ from escalon.core import integrity
 from escalon.core import ola as ola_clock
 from escalon.core.assignment import Need
 from escalon.core.attribution import note_holder
+from escalon.core.calendar import CalendarError
 from escalon.core.events import (
     AgentMessage,
     ApprovalRequested,
@@ -35,9 +36,11 @@ from escalon.core.forecast.breach import DEFAULT_THRESHOLD, LOOKS, Foresight
 from escalon.core.policy.compiled import Policy
 from escalon.core.signals import NO_SIGNALS, TextAnalyzer, TextSignals
 from escalon.core.sla import (
-    ALWAYS,
     RESPONSE_METRICS,
+    calendar_of,
+    calendar_text,
     counted,
+    customer_calendar,
     extend_spans,
     reach,
     reach_afresh,
@@ -329,6 +332,7 @@ def open_case(
         tier=event.tier,
         channel=event.channel,
         category=category,
+        customer_calendar=None if event.calendar is None else _customer_calendar(event.calendar),
         updated_at=at,
         status_log=((at, "open"),),
         level_entered_at=at,
@@ -348,6 +352,16 @@ def open_case(
     if state.promised_at is None:
         run.promise(at)  # what the acknowledgement tells the customer
     return run.decision(at)
+
+
+def _customer_calendar(spec: Mapping[str, Any]) -> str:
+    """The opening's customer calendar as the state keeps it; EventRejected when it is unsound."""
+    text = calendar_text(dict(spec))
+    try:
+        customer_calendar(text)
+    except CalendarError as error:
+        raise EventRejected(f"calendar: {error}") from None
+    return text
 
 
 def apply_event(
@@ -460,6 +474,13 @@ def migrate(
         if renumbered is not None:
             marks[renumbered] = number
     moved.rule_marks = marks
+    looks = {}
+    for key, seen in moved.risk_looks.items():
+        rule_index, _, metric = key.partition(":")
+        renumbered = new_rules.get(old.rules[int(rule_index)].name)
+        if renumbered is not None:
+            looks[f"{renumbered}:{metric}"] = seen
+    moved.risk_looks = looks
     moved.level = new.level_index[level]
     moved.policy = new.fingerprint
     moved.forget_clock_arithmetic()
@@ -568,9 +589,7 @@ class Run:
         )
 
     def timezone(self) -> tzinfo:
-        sla = self.state.sla
-        calendar = ALWAYS if sla is None else self.policy.sla_calendars[sla]
-        return calendar.timezone
+        return calendar_of(self.policy, self.state).timezone
 
     # -- clocks ------------------------------------------------------------------------------
 
@@ -1063,8 +1082,7 @@ class Run:
         key: str,
         details: dict[str, Any],
     ) -> None:
-        sla = self.state.sla
-        zone = ALWAYS.timezone if sla is None else self.policy.sla_calendars[sla].timezone
+        zone = calendar_of(self.policy, self.state).timezone
         self.actions.append(
             new_tuple(
                 Action,

@@ -48,6 +48,10 @@ class CaseOpened(_Event):
     team: str | None = None
     subject: str = ""
     body: str = ""
+    # The customer's organisation, by name (the replay's organisations file resolves it).
+    organisation: str | None = None
+    # The customer organisation's calendar (timezone, hours, holidays), for SLAs that follow it.
+    calendar: dict[str, Any] | None = None
 
 
 class CustomerMessage(_Event):

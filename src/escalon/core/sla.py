@@ -6,8 +6,10 @@ one of the SLA's pause statuses or resolved. The same measure serves `after` in 
 
 from __future__ import annotations
 
+import json
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from escalon.core.calendar import Calendar
@@ -22,9 +24,36 @@ ALWAYS = Calendar.from_dict({"timezone": "UTC", "hours": "always"}, name="always
 
 def measure(policy: Policy, state: CaseState) -> tuple[Calendar, frozenset[str]]:
     """The calendar and stopped statuses that currently measure the case's clocks."""
-    if state.sla is None:
+    sla = state.sla
+    if sla is None:
         return ALWAYS, DEFAULT_STOPPED
-    return policy.sla_calendars[state.sla], policy.sla_stopped[state.sla]
+    if state.customer_calendar is not None and policy.sla_follows_customer[sla]:
+        return customer_calendar(state.customer_calendar), policy.sla_stopped[sla]
+    return policy.sla_calendars[sla], policy.sla_stopped[sla]
+
+
+def calendar_of(policy: Policy, state: CaseState) -> Calendar:
+    """The calendar that currently measures the case's clocks."""
+    return measure(policy, state)[0]
+
+
+def follows_customer(policy: Policy, state: CaseState) -> bool:
+    """Whether the case's clocks run on its customer organisation's calendar now."""
+    sla = state.sla
+    return (
+        sla is not None and state.customer_calendar is not None and policy.sla_follows_customer[sla]
+    )
+
+
+def calendar_text(spec: dict[str, object]) -> str:
+    """A calendar mapping as the canonical text a case state keeps (one text per calendar)."""
+    return json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@lru_cache(maxsize=256)
+def customer_calendar(text: str) -> Calendar:
+    """The calendar a case state names by its canonical text, built once per process."""
+    return Calendar.from_dict(json.loads(text), name="customer")
 
 
 def spans(policy: Policy, state: CaseState) -> tuple[int, ...]:
@@ -104,6 +133,8 @@ def reach_afresh(policy: Policy, state: CaseState, start: int, amount: int) -> i
         calendar, stopped = ALWAYS, DEFAULT_STOPPED
     else:
         calendar, stopped = policy.sla_calendars[sla], policy.sla_stopped[sla]
+        if state.customer_calendar is not None and policy.sla_follows_customer[sla]:
+            calendar = customer_calendar(state.customer_calendar)
     log = state.status_log
     last_begin, last_status = log[-1]
     result: int | None

@@ -106,6 +106,9 @@ class CaseState:
     tier: str | None = None
     channel: str | None = None
     category: str | None = None
+    # The customer organisation's calendar as the case was opened under it (canonical JSON of a
+    # policy calendar: timezone, hours, holidays); used by SLAs that follow the customer.
+    customer_calendar: str | None = None
     level: int = 0
     status: str = "open"
     updated_at: int = 0  # the latest instant the engine has seen for this case

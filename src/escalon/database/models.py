@@ -34,6 +34,7 @@ from escalon.learning.models import (
     TopicRun,
 )
 from escalon.notifications.models import OutboxMessage, Webhook
+from escalon.organisations.models import Organisation, OrganisationDomain
 from escalon.people.models import Agent, Team, team_members
 from escalon.policies.models import PolicyVersion
 from escalon.ratelimits.models import RateCounter
@@ -59,6 +60,8 @@ __all__ = [
     "Kudos",
     "Lesson",
     "Message",
+    "Organisation",
+    "OrganisationDomain",
     "OutboxMessage",
     "PolicyVersion",
     "RateCounter",

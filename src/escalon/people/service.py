@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -203,3 +204,16 @@ def compile_rotation(raw: dict[str, Any]) -> Rotation:
             f"the rotation has {len(error.problems)} problem(s): {error.problems[0][1]}",
             [Detail(why, field=where) for where, why in error.problems],
         ) from None
+
+
+def zone_of(session: Session, handle: str | None) -> ZoneInfo | None:
+    """An agent's own time zone (None without an agent, or with a zone this machine lacks)."""
+    if handle is None:
+        return None
+    name = session.scalar(select(Agent.timezone).where(Agent.handle == handle))
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from escalon.core.engine import Action
 from escalon.core.replay import Replay, ReportBuilder
-from escalon.files import load_policy
+from escalon.files import load_organisations, load_policy
 from escalon.replay.local import detector, fewer_collections, needs_detector
 
 _BATCH = 4096
@@ -78,6 +78,7 @@ class _Job:
     until: int | None
     model: Path | None
     folder: Path
+    organisations: Path | None = None
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}-{self.shard}.pickle"
@@ -110,6 +111,7 @@ def _work(job: _Job, progress: Synchronized[int] | None) -> None:
         from pydantic_core import to_json
 
         policy = load_policy(job.policy)
+        organisations = None if job.organisations is None else load_organisations(job.organisations)
         analyzer = detector(job.model) if needs_detector(policy, job.model) else None
         with job.path("decisions").open("wb") as decisions, job.path("skips").open("wb") as skips:
             records, flush_records = _write_batches(decisions)
@@ -138,6 +140,7 @@ def _work(job: _Job, progress: Synchronized[int] | None) -> None:
                 on_skip=on_skip,
                 shard=job.shard,
                 shards=job.shards,
+                organisations=organisations,
             )
             with job.events.open("rb") as source, fewer_collections():
                 replay.feed(_counted(source, progress))
@@ -190,6 +193,7 @@ def run_sharded(
     decisions: IO[bytes] | None,
     on_skip: Callable[[int, str], None],
     on_progress: Callable[[int], None] | None = None,
+    organisations: Path | None = None,
 ) -> ReportBuilder:
     """Replay `events` on `jobs` processes; write merged decisions, report skips, return figures."""
     # Fork starts a worker with everything already imported; elsewhere spawn works too.
@@ -202,7 +206,7 @@ def run_sharded(
         )
         workers = []
         for shard in range(jobs):
-            job = _Job(shard, jobs, policy, events, until, model, folder)
+            job = _Job(shard, jobs, policy, events, until, model, folder, organisations)
             process = context.Process(
                 target=_work, args=(job, progress if shard == 0 else None), daemon=True
             )

@@ -12,6 +12,8 @@ from typing import IO, Any
 from pydantic_core import to_json
 
 from escalon.core.engine import Action
+from escalon.core.forecast.breach import BreachModel
+from escalon.core.organisations import Organisations
 from escalon.core.policy import Policy
 from escalon.core.replay import Replay
 from escalon.core.roster import StaffRoster
@@ -73,6 +75,8 @@ def replay_here(
     decisions: IO[bytes] | None,
     on_skip: Callable[[int, str], None],
     roster: StaffRoster | None = None,
+    breach_model: BreachModel | None = None,
+    organisations: Organisations | None = None,
 ) -> dict[str, Any]:
     """Replay numbered lines in this process, writing each decision (JSON Lines); the report."""
 
@@ -88,6 +92,8 @@ def replay_here(
         on_action=on_action if decisions is not None else None,
         on_skip=on_skip,
         roster=roster,
+        breach_model=breach_model,
+        organisations=organisations,
     )
     with fewer_collections():
         runner.feed(lines)

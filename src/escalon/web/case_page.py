@@ -46,6 +46,7 @@ from escalon.cases.schemas import (
     DeEscalateIn,
     EscalateIn,
     MessageIn,
+    OrganisationRef,
     SlaOut,
 )
 from escalon.cases.views import By
@@ -60,7 +61,9 @@ from escalon.learning import kudos, lessons
 from escalon.learning.kudos import KudosIn
 from escalon.learning.lessons import Moment
 from escalon.notifications import replies
+from escalon.organisations import service as organisations
 from escalon.people import presence
+from escalon.people import service as people_service
 from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
@@ -124,6 +127,8 @@ class Clock:
     due_iso: str
     countdown: str
     css: str
+    # The same due instant in the viewer's own zone (empty when it has none).
+    due_yours: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +185,7 @@ class CaseView:
     clocks: list[Clock]
     timezone: str
     clock_caption: str
+    organisation: OrganisationRef | None
     timeline: list[Entry]
     approvals: list[ApprovalView]
     choices: Choices
@@ -218,7 +224,9 @@ def _said(view: CaseView, said: str | None, done: str | None, message: int | Non
     return said
 
 
-def _clocks(sla: SlaOut, now: int, *, business: bool, zone: tzinfo) -> list[Clock]:
+def _clocks(
+    sla: SlaOut, now: int, *, business: bool, zone: tzinfo, yours: tzinfo | None = None
+) -> list[Clock]:
     """The SLA table: business time (targets in business hours, business time left) when the
     SLA's calendar keeps office hours, wall time (time until the due instant) when it is always
     open."""
@@ -247,7 +255,10 @@ def _clocks(sla: SlaOut, now: int, *, business: bool, zone: tzinfo) -> list[Cloc
             target_us = round(clock.target_seconds * US)
             target = clock_words.business_target(target_us) if business else duration(target_us)
         due, due_iso = ("—", "") if due_us is None else when(due_us, zone)
-        shown.append(Clock(metric_name(clock.metric), target, state, due, due_iso, text, css))
+        due_yours = "" if yours is None or due_us is None else when(due_us, yours)[0]
+        shown.append(
+            Clock(metric_name(clock.metric), target, state, due, due_iso, text, css, due_yours)
+        )
     return shown
 
 
@@ -387,16 +398,25 @@ def load_view(
         session, case_id, after=None, limit=1000, scope=visibility.EVERYTHING
     ).items
     policy = _policy(session, case.policy.id)
-    calendar = policy.calendars.get(sla.calendar) if sla.calendar else None
-    business = calendar is not None and not calendar.always
+    business = sla.calendar is not None and not sla.always_open
+    organisation = organisations.ref(organisations.of_known_customer(session, case.customer.id))
+    calendar_name = sla.calendar
+    if calendar_name == "customer":
+        calendar_name = "of the customer's organisation"
+        if organisation is not None:
+            calendar_name = f"of {organisation.name}, the customer's organisation"
+    own = people_service.zone_of(session, visit.principal.agent)
+    yours = own if own is not None and str(own) != sla.timezone else None
     base = parts.settings.public_url or ""
     return CaseView(
         case=case,
-        clocks=_clocks(sla, now, business=business, zone=zone),
+        clocks=_clocks(sla, now, business=business, zone=zone, yours=yours),
         timezone=sla.timezone,
         clock_caption=clock_words.caption(
-            business=business, calendar=sla.calendar, zone=sla.timezone
-        ),
+            business=business, calendar=calendar_name, zone=sla.timezone
+        )
+        + ("" if yours is None else f" Your time: {yours}."),
+        organisation=organisation,
         timeline=timeline(
             messages,
             audit,

@@ -66,9 +66,12 @@ def forecast_sentence(
 ) -> str:
     """`72 % likely to miss the first response: 9 cases ahead, about 3 answers before 14:00.`"""
     whose = "" if model else " (the queue alone: no model fitted yet)"
-    cases = "1 case" if ahead == 1 else f"{ahead} cases"
-    answered = f"about {answers:.0f}" if answers >= 0.5 else "fewer than one"
+    cases = {0: "no case", 1: "1 case"}.get(ahead, f"{ahead} cases")
+    if answers < 0.5:
+        answered = "fewer than one answer"
+    else:
+        answered = f"about {answers:.0f} answer{'' if round(answers) == 1 else 's'}"
     return (
         f"{share(probability)} likely to miss the {clock}: {cases} of the team due first, "
-        f"{answered} answers expected before {due}{whose}."
+        f"{answered} expected before {due}{whose}."
     )

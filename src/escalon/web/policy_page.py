@@ -187,8 +187,8 @@ def target_rows(policy: Policy) -> tuple[list[TargetRow], list[str]]:
                     sla.name,
                     applies,
                     targets,
-                    sla.calendar,
-                    _timezone(policy, sla.calendar),
+                    sla.calendar_label,
+                    _timezone(policy, sla.calendar_name),
                 )
             )
             if not clauses:
@@ -214,8 +214,8 @@ def matrix(policy: Policy, staff: dict[str, list[str]] | None = None) -> Matrix:
                 sla.name,
                 words.both(words.sla_condition(when))
                 or ("every case" if index == 0 else "every case no SLA above matches"),
-                sla.calendar,
-                _timezone(policy, sla.calendar),
+                sla.calendar_label,
+                _timezone(policy, sla.calendar_name),
                 words.percent(sla.warn_at),
                 words.either(status.replace("_", " ") for status in sla.pause_on) or "never",
             )

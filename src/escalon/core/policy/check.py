@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from escalon.core.calendar import Calendar
 from escalon.core.documents import describe
 from escalon.core.policy.model import (
+    CALENDAR_FORMS,
     METRICS,
     TRIGGERS,
     TRIGGERS_WITH_METRIC,
@@ -135,8 +136,12 @@ class _Checker:
     def _pydantic(self, error: ValidationError, path: Path) -> None:
         for item in error.errors(include_url=False):
             # A mapping's key is checked at `(..., key, "[key]")`: the key alone says where.
-            loc: Path = (*path, *(part for part in item["loc"] if part != "[key]"))
+            loc: Path = (*path, *(part for part in item["loc"] if part not in _NO_PATH))
             self.error(*_explain(loc, item))
+
+
+# Parts of Pydantic's error locations that name no field: dict keys and union forms' tags.
+_NO_PATH = frozenset({"[key]", *CALENDAR_FORMS})
 
 
 def _explain(loc: Path, item: Any) -> tuple[Path, str]:
@@ -155,7 +160,8 @@ def _explain(loc: Path, item: Any) -> tuple[Path, str]:
         return loc, f"unknown field '{name}'{_suggest(name, _ALL_FIELDS)}"
     if kind == "literal_error":
         expected = item.get("ctx", {}).get("expected", "")
-        choices = re.findall(r"'([^']*)'", expected)
+        # Text choices come quoted; a lone boolean (`customer: true`) comes bare.
+        choices = re.findall(r"'([^']*)'", expected) or [expected.lower()]
         what = {"trigger": "trigger", "metric": "metric", "strategy": "strategy"}.get(name, "value")
         if isinstance(loc[-1], int) and len(loc) > 1 and loc[-2] == "pause_on":
             what = "pause status"
@@ -168,6 +174,11 @@ def _explain(loc: Path, item: Any) -> tuple[Path, str]:
         for prefix in ("Value error, ", "Assertion failed, "):
             message = message.removeprefix(prefix)
         return loc, message
+    if kind in {"string_type"} and name == "calendar":
+        return loc, (
+            f"expected a calendar's name or {{customer: true, fallback: NAME}}, "
+            f"got {describe(value)}"
+        )
     if kind in {"string_type"}:
         return loc, f"expected text, got {describe(value)}"
     if kind in {"int_type", "int_parsing", "int_from_float"}:
@@ -507,10 +518,12 @@ def _check_slas(
     catch_all: str | None = None
     for index, sla in slas:
         path: Path = ("slas", index)
-        if calendars is not None and sla.calendar not in calendars:
+        named = sla.calendar_name
+        if calendars is not None and named not in calendars:
+            where = ("calendar", "fallback") if sla.follows_customer else ("calendar",)
             checker.error(
-                (*path, "calendar"),
-                f"unknown calendar '{sla.calendar}'{_suggest(sla.calendar, calendars)}; "
+                (*path, *where),
+                f"unknown calendar '{named}'{_suggest(named, calendars)}; "
                 f"calendars: {_names_of(sorted(calendars))}",
             )
         when = sla.when

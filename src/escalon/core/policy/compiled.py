@@ -100,7 +100,11 @@ class Policy:
         """Each SLA's calendar, the statuses that stop its clocks, and its targets."""
         self.slas: tuple[SlaSpec, ...] = document.slas
         self.sla_calendars: tuple[Calendar, ...] = tuple(
-            calendars[sla.calendar] for sla in document.slas
+            calendars[sla.calendar_name] for sla in document.slas
+        )
+        # Per SLA: whether a case's own calendar (its customer organisation's) replaces it.
+        self.sla_follows_customer: tuple[bool, ...] = tuple(
+            sla.follows_customer for sla in document.slas
         )
         # Statuses in which each SLA's clocks stand still: its pauses, and resolved or closed.
         self.sla_stopped: tuple[frozenset[str], ...] = tuple(

@@ -6,9 +6,9 @@ Cross-references (a rule naming a level, an SLA naming a calendar...) are checke
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import Discriminator, Field, Tag, create_model, model_validator
 
 from escalon.core.rules import ACTIONS, CONDITIONS, PARAMETERS, TEXT_CONDITIONS, TIMED_TRIGGERS
 from escalon.core.rules import TRIGGERS as TRIGGER_RULES
@@ -102,15 +102,53 @@ class Targets(Strict):
         return value
 
 
+class CustomerCalendar(Strict):
+    """An SLA's clocks on the customer organisation's calendar, else on a named one."""
+
+    customer: Literal[True]
+    fallback: Name
+
+
+def _calendar_form(value: Any) -> str:
+    """Which form an SLA's calendar takes: a name, or a mapping that follows the customer."""
+    # Validation sees the file's mapping; serialisation (the fingerprint) sees the model.
+    return "customer-calendar" if isinstance(value, dict | CustomerCalendar) else "named-calendar"
+
+
+# The forms' tags, which the checker leaves out of the paths it names.
+CALENDAR_FORMS = frozenset({"customer-calendar", "named-calendar"})
+SlaCalendar = Annotated[
+    Annotated[Name, Tag("named-calendar")] | Annotated[CustomerCalendar, Tag("customer-calendar")],
+    Discriminator(_calendar_form),
+]
+
+
 class SlaSpec(Strict):
     """One service level agreement."""
 
     name: Name
     when: SlaWhen | None = None
-    calendar: Name
+    calendar: SlaCalendar
     warn_at: Fraction = 0.75
     pause_on: tuple[PausableStatus, ...] = DEFAULT_PAUSE_ON
     targets: Targets = Field(default_factory=Targets)
+
+    @property
+    def calendar_name(self) -> str:
+        """The policy calendar this SLA names (its fallback when it follows the customer)."""
+        calendar = self.calendar
+        return calendar if isinstance(calendar, str) else calendar.fallback
+
+    @property
+    def calendar_label(self) -> str:
+        """The calendar as people read it: its name, or the customer's with its fallback."""
+        calendar = self.calendar
+        return calendar if isinstance(calendar, str) else f"customer's, else {calendar.fallback}"
+
+    @property
+    def follows_customer(self) -> bool:
+        """Whether the clocks run on the customer organisation's calendar when it has one."""
+        return not isinstance(self.calendar, str)
 
 
 class ConditionsBase(Strict):

@@ -98,7 +98,14 @@ class _Reader:
                 return [self.read(item, (*path, index)) for index, item in enumerate(node.value)]
             finally:
                 self._active.discard(id(node))
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except ValueError:
+            # An impossible unquoted date (2026-13-01): PyYAML raises while building it. Kept
+            # as the text it was written as, so the field's own check says what is wrong.
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                return node.value
+            raise
 
     def _mapping(self, node: yaml.MappingNode, path: Path) -> dict[Any, Any]:
         self.loader.flatten_mapping(node)

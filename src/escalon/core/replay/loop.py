@@ -24,6 +24,7 @@ from typing import Any
 from escalon.core.engine import Action, Decision, EventRejected, apply_event, evaluate
 from escalon.core.events import CaseOpened, Event, EventError, parse_event_json
 from escalon.core.forecast.breach import BreachModel
+from escalon.core.organisations import Organisations, UnknownOrganisation
 from escalon.core.policy.compiled import Policy
 from escalon.core.replay.foresight import ReplayForesight
 from escalon.core.replay.report import ReportBuilder
@@ -67,6 +68,7 @@ class Replay:
         roster: StaffRoster | None = None,
         foresight: ReplayForesight | None = None,
         breach_model: BreachModel | None = None,
+        organisations: Organisations | None = None,
     ) -> None:
         if roster is not None and shards > 1:
             raise ValueError("a replay with a roster runs in one process: loads are shared")
@@ -76,6 +78,7 @@ class Replay:
         if foresight is not None and shards > 1:
             raise ValueError("a replay with a forecast runs in one process: queues are shared")
         self.policy = policy
+        self.organisations = organisations
         self.analyzer = analyzer
         self.until = until
         self.on_action = on_action
@@ -144,6 +147,13 @@ class Replay:
             return True
         previous = self.states.get(case)
         opening = isinstance(event, CaseOpened)
+        if opening and self.organisations is not None:
+            assert isinstance(event, CaseOpened)
+            try:
+                event = self.organisations.opening(event)
+            except UnknownOrganisation as error:
+                self._skip(number, str(error))
+                return True
         # Who held the case before the call, and whether it counted against them (the state is
         # handed over and changed in place). A new case under a closed one's id starts afresh.
         held = None if previous is None or opening else _holding(previous)

@@ -1,0 +1,1 @@
+"""Customer organisations: the companies customers belong to, their tier and their calendar."""
