@@ -29,7 +29,12 @@ def test_the_policy_model_is_built_from_the_registry() -> None:
 
 
 def test_urgent_triggers_are_those_that_say_something_went_wrong() -> None:
-    assert {"sla.breach", "escalation.unacknowledged", "level.timeout"} == rules.URGENT_TRIGGERS
+    assert {
+        "sla.breach",
+        "escalation.unacknowledged",
+        "level.timeout",
+        "ola.breach",
+    } == rules.URGENT_TRIGGERS
 
 
 @pytest.mark.parametrize(

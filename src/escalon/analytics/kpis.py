@@ -11,9 +11,15 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from escalon.cases.models import Case, ClockEvent, Escalation, Message
+from escalon.core.attribution import PARTIES, attribute
+from escalon.core.codec import state_from_json
+from escalon.core.ola import METRIC_PREFIX as OLA_PREFIX
 from escalon.core.replay import nearest_rank
 from escalon.core.state import CLOCK_METRICS, from_us
 from escalon.notifications.models import OutboxMessage
+
+# Whose time the time was is read from each case's stored state: at most this many per window.
+MAX_ATTRIBUTED = 5_000
 
 
 class Quantiles(BaseModel):
@@ -44,6 +50,17 @@ class RootCause(BaseModel):
 
     cases: int
     escalated: int
+
+
+class TimeSplit(BaseModel):
+    """Whose time the cases' time was (`core.attribution`), in hours, measured now."""
+
+    cases: int = Field(0, description="cases measured (the most recent when there are more)")
+    teams: dict[str, float] = Field(default_factory=dict)
+    levels: dict[str, float] = Field(default_factory=dict)
+    parties: dict[str, float] = Field(
+        default_factory=dict, description="ours, customer (pending_customer), third_party"
+    )
 
 
 class Now(BaseModel):
@@ -78,6 +95,12 @@ class KpiSummary(BaseModel):
         description="resolved cases by the root cause named (its policy code, or its words "
         "when named without one), most first",
     )
+    ola: dict[str, Compliance] = Field(
+        default_factory=dict, description="per team, its OLA cycles met and breached"
+    )
+    time: TimeSplit | None = Field(
+        None, description="hours with each team, at each level and per party"
+    )
     now: Now
 
 
@@ -97,11 +120,18 @@ def _quantiles(hours: list[float]) -> Quantiles:
 
 
 def summary(
-    session: Session, *, since: int, until: int, now: int, state: Now | None = None
+    session: Session,
+    *,
+    since: int,
+    until: int,
+    now: int,
+    state: Now | None = None,
+    with_time: bool = True,
 ) -> KpiSummary:
     """Every KPI for cases opened in [since, until), plus the state of things at `now`.
 
-    `state`, when given, is that state already measured (a series of windows shares one).
+    `state`, when given, is that state already measured (a series of windows shares one);
+    without `with_time`, whose time the cases' time was is left out (it reads their states).
     """
     window = and_(Case.opened_at >= since, Case.opened_at < until)
     escalated = Case.escalations > 0
@@ -130,6 +160,8 @@ def summary(
         csat=_csat(session, window),
         first_contact_resolution=_ratio(first_contact, resolved),
         root_causes=_root_causes(session, window),
+        ola=_ola(session, window),
+        time=_time_split(session, window, now) if with_time else None,
         now=state if state is not None else _now(session, now),
     )
 
@@ -213,6 +245,60 @@ def _sla(session: Session, window: ColumnElement[bool]) -> dict[str, Compliance]
     return sla
 
 
+def _ola(session: Session, window: ColumnElement[bool]) -> dict[str, Compliance]:
+    """Per team, its OLA cycles met and breached (clock events `ola:TEAM`)."""
+    counts: dict[str, dict[str, int]] = {}
+    for metric, kind, count in session.execute(
+        select(ClockEvent.metric, ClockEvent.kind, func.count())
+        .join(Case, Case.id == ClockEvent.case_id)
+        .where(
+            window,
+            ClockEvent.metric.startswith(OLA_PREFIX, autoescape=True),
+            ClockEvent.kind.in_(("met", "breach")),
+        )
+        .group_by(ClockEvent.metric, ClockEvent.kind)
+    ):
+        counts.setdefault(metric.removeprefix(OLA_PREFIX), {})[kind] = count
+    return {
+        team: Compliance(
+            met=found.get("met", 0),
+            breached=found.get("breach", 0),
+            compliance=_ratio(found.get("met", 0), found.get("met", 0) + found.get("breach", 0)),
+        )
+        for team, found in sorted(counts.items())
+    }
+
+
+def _time_split(session: Session, window: ColumnElement[bool], now: int) -> TimeSplit:
+    """Hours with each team, at each level and per party, over the window's cases (the most
+    recent `MAX_ATTRIBUTED` of them: each is read from its stored state)."""
+    rows = session.execute(
+        select(Case.state, Case.level).where(window).order_by(Case.id.desc()).limit(MAX_ATTRIBUTED)
+    ).all()
+    teams: dict[str, int] = {}
+    levels: dict[str, int] = {}
+    parties: dict[str, int] = dict.fromkeys(PARTIES, 0)
+    for stored, level in rows:
+        found = attribute(state_from_json(stored), now, level=level)
+        for totals, part in (
+            (teams, found.by_team()),
+            (levels, found.by_level()),
+            (parties, found.parties),
+        ):
+            for name, spent in part.items():
+                totals[name] = totals.get(name, 0) + spent
+    return TimeSplit(
+        cases=len(rows),
+        teams={name: _hours(spent) for name, spent in sorted(teams.items())},
+        levels={name: _hours(spent) for name, spent in sorted(levels.items())},
+        parties={name: _hours(spent) for name, spent in parties.items()},
+    )
+
+
+def _hours(us: int) -> float:
+    return round(us / 3_600_000_000, 3)
+
+
 def _csat(session: Session, window: ColumnElement[bool]) -> dict[str, Csat]:
     """Survey responses and their mean, for escalated cases and the others."""
     csat: dict[str, Csat] = {}
@@ -267,7 +353,7 @@ def _root_causes(session: Session, window: ColumnElement[bool]) -> dict[str, Roo
 
 
 def _now(session: Session, now: int) -> Now:
-    open_statuses = ("open", "pending_customer", "on_hold")
+    open_statuses = ("open", "pending_customer", "pending_third_party", "on_hold")
     row: Any = session.execute(
         select(
             func.count(),

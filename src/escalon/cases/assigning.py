@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from escalon.cases import acting, service, updating
 from escalon.cases.models import Case
+from escalon.core import engine
 from escalon.core.assignment import Need, next_arrival
 from escalon.core.staffing import Staffing
 from escalon.core.state import STOPPED_STATUSES
@@ -32,7 +33,7 @@ from escalon.people.directory import Directory
 from escalon.people.models import Team
 
 MAX_CASES = 200  # ids in one bulk request: a page of the queue, with room
-WAITING_STATUSES = ("open", "pending_customer", "on_hold")
+WAITING_STATUSES = ("open", "pending_customer", "pending_third_party", "on_hold")
 # When waiting cases remain and no arrival is known, the team is looked at again this much
 # later anyway: a missed signal costs minutes, never a case forgotten.
 BACKSTOP_US = 15 * 60 * 1_000_000
@@ -169,8 +170,12 @@ def _team(
             # This case waits (nobody for its category, say); the next may still go.
             left = True
             continue
-        changed = state.copy()
-        changed.assignee = choice.agent
+        changed = engine.assign(
+            state,
+            choice.agent,
+            at=max(state.updated_at, now),
+            level=case.policy.levels[state.level].name,
+        )
         changed.updated_at = max(state.updated_at, now)
         change = service.Change(case, changed, HANDOUT_ACTOR)
         change.entries.append(

@@ -89,7 +89,7 @@ def acknowledge(
     change.entries.append({"kind": event.type, "at": at, "data": acting.event_data(event)})
     if actor.agent is not None and change.state.assignee != actor.agent:
         previous = change.state.assignee
-        change.state = engine.assign(change.state, actor.agent)
+        change.state = engine.assign(change.state, actor.agent, at=at, level=level)
         change.entries.append(
             {
                 "kind": "case.assigned",

@@ -196,14 +196,15 @@ class AuditEntry(Base):
 
 
 class ClockEvent(Base):
-    """How an SLA clock cycle went (warning, breach, met, ended, untracked), for compliance
+    """How an SLA or OLA clock cycle went (warning, breach, met, ended, untracked), for compliance
     figures; starts are not stored (the state and the messages say when cycles began)."""
 
     __tablename__ = "clock_events"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    metric: Mapped[str] = mapped_column(String(50))
+    # An SLA metric, or `ola:` and the team of an OLA clock (`core.ola`).
+    metric: Mapped[str] = mapped_column(String(110))
     cycle: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[int] = mapped_column(Instant)

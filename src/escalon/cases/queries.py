@@ -20,6 +20,7 @@ from escalon.cases.models import ApprovalRequest, AuditEntry, Case, Customer, Es
 from escalon.cases.schemas import (
     ApprovalOut,
     AttachmentOut,
+    AttributionOut,
     AuditEntryOut,
     AuditPage,
     AuthorityOut,
@@ -33,17 +34,22 @@ from escalon.cases.schemas import (
     Deadlines,
     DeliveryOut,
     EscalationOut,
+    HolderTimeOut,
     MessageOut,
     NeedsOut,
+    OlaOut,
     PolicyRef,
     SlaOut,
     instant,
 )
 from escalon.cases.service import case_timezone
 from escalon.channels.models import Attachment
+from escalon.core.attribution import PARTIES, attribute
 from escalon.core.codec import state_from_json
+from escalon.core.ola import ola_view
+from escalon.core.policy import Policy
 from escalon.core.sla import calendar_of, clock_views, follows_customer
-from escalon.core.state import from_us
+from escalon.core.state import CaseState, from_us
 from escalon.database.base import table_of
 from escalon.errors import EscalonError, NotFound
 from escalon.forecast import breach as breach_forecast
@@ -114,8 +120,11 @@ def case_out(row: Mapping[Any, Any], tags: Sequence[str] | None = None) -> CaseO
     )
 
 
-def get_case(session: Session, case_id: int, *, scope: visibility.Scope) -> CaseOut:
-    """One case; NotFound otherwise, or when it is not in `scope`."""
+def get_case(
+    session: Session, case_id: int, *, scope: visibility.Scope, now: int | None = None
+) -> CaseOut:
+    """One case; NotFound otherwise, or when it is not in `scope`. With `now`, whose time its
+    time was and its OLA clock, measured then."""
     query = _ONE_CASE
     condition = scope.where()
     if condition is not None:
@@ -123,7 +132,57 @@ def get_case(session: Session, case_id: int, *, scope: visibility.Scope) -> Case
     row = session.execute(query, {"case_id": case_id}).first()
     if row is None:
         raise NotFound(f"case {case_id} does not exist")
-    return case_out(row._mapping)
+    found = case_out(row._mapping)
+    if now is None:
+        return found
+    state = state_from_json(row._mapping["state"])
+    policy = policies.compiled(session, row._mapping["policy_version_id"])
+    at = max(now, state.updated_at)
+    return found.model_copy(
+        update={
+            "attribution": attribution_out(policy, state, at),
+            "ola": ola_out(policy, state, at),
+        }
+    )
+
+
+def attribution_out(policy: Policy, state: CaseState, at: int) -> AttributionOut:
+    """Whose time the case's time was up to `at`, as the API shows it."""
+    level = (
+        policy.levels[state.level].name if state.level < len(policy.levels) else str(state.level)
+    )
+    found = attribute(state, at, level=level)
+    return AttributionOut(
+        measured_at=from_us(at),
+        elapsed_seconds=found.elapsed / US,
+        parties={party: found.parties.get(party, 0) / US for party in PARTIES},
+        teams={team: spent / US for team, spent in found.by_team().items()},
+        levels={name: spent / US for name, spent in found.by_level().items()},
+        holders=[
+            HolderTimeOut(team=team, level=name, assignee=person, seconds=spent / US)
+            for (team, name, person), spent in found.holders.items()
+        ],
+    )
+
+
+def ola_out(policy: Policy, state: CaseState, at: int) -> OlaOut | None:
+    """The case's latest OLA cycle measured at `at` (None when it never had one)."""
+    view = ola_view(policy.ola, state, at)
+    if view is None:
+        return None
+    return OlaOut(
+        team=view.team,
+        cycle=view.cycle,
+        started_at=from_us(view.started_at),
+        target_seconds=None if view.target is None else view.target / US,
+        counted_seconds=view.counted / US,
+        warning_at=instant(view.warning_at),
+        due_at=instant(view.due_at),
+        running=view.running,
+        paused=view.paused,
+        outcome=view.outcome,
+        breached=view.breached,
+    )
 
 
 @dataclass(frozen=True, slots=True)

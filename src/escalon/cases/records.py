@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from escalon.core.engine import Action
+from escalon.core.ola import METRIC_PREFIX as OLA_PREFIX
 
 if TYPE_CHECKING:
     from escalon.cases.service import Change
@@ -60,9 +61,14 @@ def audit_rows(change: Change, now: int) -> list[dict[str, Any]]:
             "at": event.at,
             "recorded_at": now,
             "actor": ENGINE_ACTOR,
-            "kind": f"sla.{event.kind}",
+            # An OLA's warning or breach is the team's (`core.ola`), not the SLA's.
+            "kind": f"{'ola' if event.metric.startswith(OLA_PREFIX) else 'sla'}.{event.kind}",
             "rule": None,
-            "key": f"{event.case}|{event.metric}#{event.cycle}:{event.kind}",
+            # An OLA's key ends as its rules' firing keys do (`ola#N:breach`), which places
+            # their effects after it on the timeline.
+            "key": f"{event.case}|ola#{event.cycle}:{event.kind}"
+            if event.metric.startswith(OLA_PREFIX)
+            else f"{event.case}|{event.metric}#{event.cycle}:{event.kind}",
             "data": {"metric": event.metric, "cycle": event.cycle},
         }
         for event in change.clock_events

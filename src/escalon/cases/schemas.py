@@ -28,8 +28,15 @@ from escalon.knowledge.schemas import MAX_ATTACHED, Slug
 MAX_TIME_SPENT_SECONDS = 24 * 3600
 
 Text = Annotated[str, StringConstraints(max_length=100_000)]
-Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
-assert STATUS_VALUES == ("open", "pending_customer", "on_hold", "resolved", "closed")
+Status = Literal["open", "pending_customer", "pending_third_party", "on_hold", "resolved", "closed"]
+assert STATUS_VALUES == (
+    "open",
+    "pending_customer",
+    "pending_third_party",
+    "on_hold",
+    "resolved",
+    "closed",
+)
 
 
 @cache
@@ -138,6 +145,46 @@ class PolicyRef(BaseModel):
     version: str
 
 
+class HolderTimeOut(BaseModel):
+    """Time a case spent with one holder: a team, at a level, with a person or in the queue."""
+
+    team: str
+    level: str
+    assignee: str | None
+    seconds: float
+
+
+class AttributionOut(BaseModel):
+    """Whose time the case's time was, from its opening to `measured_at` (resolved or closed
+    time is nobody's and not counted): per holder, per team, per level and per party."""
+
+    measured_at: datetime
+    elapsed_seconds: float = Field(description="every counted second: each breakdown sums to it")
+    parties: dict[str, float] = Field(
+        description="seconds per party: ours (open, on hold), customer (pending_customer), "
+        "third_party (pending_third_party)"
+    )
+    teams: dict[str, float]
+    levels: dict[str, float]
+    holders: list[HolderTimeOut]
+
+
+class OlaOut(BaseModel):
+    """The case's latest OLA cycle: the internal target of the team it landed in."""
+
+    team: str
+    cycle: int
+    started_at: datetime
+    target_seconds: float | None
+    counted_seconds: float
+    warning_at: datetime | None
+    due_at: datetime | None = Field(description="when the team's OLA falls due, while it runs")
+    running: bool
+    paused: bool
+    outcome: str | None = Field(description="met, breached, untracked once over")
+    breached: bool
+
+
 class OrganisationRef(BaseModel):
     """A customer's organisation, briefly, and how the customer came to belong to it."""
 
@@ -212,6 +259,12 @@ class CaseOut(BaseModel):
     )
     next_check_at: datetime | None = Field(description="when Escalon looks at it again by itself")
     version: int = Field(description="also sent as the ETag; send it back in If-Match")
+    attribution: AttributionOut | None = Field(
+        None, description="whose time the case's time was (GET /cases/{id} only)"
+    )
+    ola: OlaOut | None = Field(
+        None, description="its latest OLA cycle, if its policy gives a team one (GET only)"
+    )
 
 
 class RiskModelOut(BaseModel):

@@ -100,7 +100,8 @@ def assign_case(
     if refusal is not None:
         raise Forbidden(refusal)
     at = acting.event_at(case, now)
-    state = engine.assign(case.state, assignee)
+    level = case.policy.levels[case.state.level].name
+    state = engine.assign(case.state, assignee, at=at, level=level)
     state.updated_at = at
     change = service.Change(case, state, actor.name)
     change.entries.append(

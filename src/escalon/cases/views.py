@@ -393,12 +393,12 @@ def get_case(
         ),
     ] = None,
 ) -> CaseDetailOut:
-    """One case, with its version as the ETag; staff also see the customer's organisation,
-    every running clock's due instant (`deadlines`, in the calendar's zone and their own) and
-    the case's escalation risk."""
+    """One case, with its version as the ETag, whose time its time was (`attribution`) and its
+    OLA clock; staff also see the customer's organisation, every running clock's due instant
+    (`deadlines`, in the calendar's zone and their own) and the case's escalation risk."""
     viewer = _zone_of_query(timezone)
     with context.db.read() as session:
-        case = queries.get_case(session, case_id, scope=context.scope(session))
+        case = queries.get_case(session, case_id, scope=context.scope(session), now=context.now())
         found = None
         if context.principal.role in STAFF:
             clocks = queries.sla(session, case_id, context.now(), scope=visibility.EVERYTHING)

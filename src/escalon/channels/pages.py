@@ -45,6 +45,10 @@ SCORES = (
 STATUS_WORDS = {
     "open": ("Open", "We are working on your case."),
     "pending_customer": ("Pending your reply", "We are waiting for your reply to go on."),
+    "pending_third_party": (
+        "Waiting for a partner",
+        "We are waiting for a partner or supplier to go on; we will come back to you.",
+    ),
     "on_hold": ("On hold", "Your case is on hold for the moment; we will come back to it."),
     "resolved": ("Resolved", "We consider your case solved. Reply to reopen it if it is not."),
     "closed": ("Closed", "Your case is closed."),

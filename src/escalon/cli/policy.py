@@ -194,6 +194,15 @@ def print_summary(console: Console, result: CheckResult) -> None:
         sla_rows.append([sla.name, when, sla.calendar_label, f"warn {sla.warn_at:.0%}", *targets])
     _columns(console, sla_rows)
 
+    if document.ola:
+        # Each team's internal target, as `ola` in the file says it.
+        olas = "; ".join(
+            f"{team}: act within {format_duration(spec.act_within)} "
+            f"(warn {spec.warning:.0%}, {spec.calendar or 'every hour'}, "
+            f"paused while {' or '.join(spec.pause_on) or 'never'})"
+            for team, spec in document.ola.items()
+        )
+        console.print(f"OLAs: {escape(olas)}")
     if document.categories:
         categories = "; ".join(
             f"{name} ({len(spec.keywords)} keyword{'' if len(spec.keywords) == 1 else 's'})"

@@ -656,7 +656,7 @@ def cases_migrate(
     database = database_ready(get_settings())
     with database.read() as session:
         query = select(Case.id).where(
-            Case.status.in_(("open", "pending_customer", "on_hold")),
+            Case.status.in_(("open", "pending_customer", "pending_third_party", "on_hold")),
             Case.policy_version_id != to,
         )
         if from_version is not None:

@@ -38,6 +38,11 @@ _READ: dict[str, Callable[[Any], Any]] = {
     "rule_marks": lambda marks: {int(index): number for index, number in marks.items()},
     "tags": tuple,
     "flags": tuple,
+    "holder_log": lambda log: tuple(tuple(entry) for entry in log),
+    "ola": lambda cycle: None if cycle is None else new_tuple(Cycle, cycle),
+    "ola_tallies": lambda tallies: {
+        team: new_tuple(ClockTally, counts) for team, counts in tallies.items()
+    },
     "risk_looks": lambda looks: {key: (cycle, done) for key, (cycle, done) in looks.items()},
 }
 

@@ -15,7 +15,9 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from escalon.core import integrity
+from escalon.core import ola as ola_clock
 from escalon.core.assignment import Need
+from escalon.core.attribution import note_holder
 from escalon.core.calendar import CalendarError
 from escalon.core.events import (
     AgentMessage,
@@ -58,6 +60,10 @@ from escalon.core.state import (
 _UNKNOWN: Any = object()  # not yet in the memo of clock arithmetic
 _MAX_FIRINGS = 10_000  # a policy whose rules keep re-triggering each other is a bug, not a loop
 _NO_TALLY = ClockTally()
+# An OLA instant among the dues (SLA instants are -1, timed rules their index), and the metric
+# of the rules it readies.
+_OLA_RULE = -2
+_OLA = "ola"
 
 
 class EventRejected(ValueError):
@@ -231,6 +237,8 @@ class _Plan(NamedTuple):
     # the forecast (`sla.at_risk`, `sla.promise_slipping`), in file order.
     at_risk: tuple[tuple[int, str | None, float], ...]
     risk_thresholds: dict[int, float]  # the same thresholds by rule
+    # The OLA instants ("warning", "breach") some rule reacts to: empty, no OLA timer at all.
+    ola: tuple[str, ...]
 
 
 @lru_cache(maxsize=64)
@@ -274,6 +282,7 @@ def _plan(policy: Policy) -> _Plan:
         clock_rules,
         at_risk,
         {index: threshold for index, _, threshold in at_risk},
+        policy.listened_ola if policy.ola else (),
     )
 
 
@@ -327,12 +336,15 @@ def open_case(
         updated_at=at,
         status_log=((at, "open"),),
         level_entered_at=at,
+        holder_log=((at, event.team or policy.levels[0].team, policy.levels[0].name, None),),
         events=1,
     )
     run = Run(state, policy, analyzer, staffing, foresight)
     run.select_sla(at, initial=True)
     run.start_cycle("first_response", at)
     run.start_cycle("resolution", at)
+    if policy.ola:
+        run.land_ola(at)
     opened = Firing("case.opened", f"event#{state.events}", text=text)
     run.fire_opening_rules(at, opened)
     if not run.moved:
@@ -412,10 +424,15 @@ def evaluate(
     return run.decision(at)
 
 
-def assign(state: CaseState, assignee: str | None) -> CaseState:
-    """A copy of the case with another assignee (None: back to the team's queue)."""
+def assign(
+    state: CaseState, assignee: str | None, *, at: int | None = None, level: str | None = None
+) -> CaseState:
+    """A copy of the case with another assignee (None: back to the team's queue); with the
+    instant and the case's level name, the change is logged for `core.attribution`."""
     changed = state.copy()
     changed.assignee = assignee
+    if at is not None and level is not None:
+        note_holder(changed, at, level)
     return changed
 
 
@@ -701,6 +718,9 @@ class Run:
                 if earliest is None or effective < earliest:
                     earliest = effective
                 dues.append(new_tuple(_Due, (effective, instant, rule, metric, kind, number)))
+        running_ola = state.ola
+        if plan.ola and running_ola is not None and running_ola.ended_at is None:
+            earliest = self.ola_dues(running_ola, dues, earliest)
         return dues, earliest
 
     def risk_looks(self, waiting: list[tuple[int, int, int, str | None, str, int]]) -> None:
@@ -720,6 +740,114 @@ class Run:
                 if done < LOOKS:
                     amount = target * done // LOOKS
                     waiting.append((cycle.started_at, amount, index, metric, "sla.at_risk", done))
+
+    # -- OLA clocks (`core.ola`) -------------------------------------------------------------
+
+    def ola_dues(self, cycle: Cycle, dues: list[_Due], earliest: int | None) -> int | None:
+        """Add the running OLA cycle's instants some rule waits for; the new earliest."""
+        terms = self.policy.ola.get(cycle.metric)
+        if terms is None:
+            return earliest
+        log = self.state.status_log
+        for kind in self.plan.ola:
+            if kind == "warning":
+                passed, amount = cycle.warned_at, terms.warning
+            else:
+                passed, amount = cycle.breached_at, terms.act_within
+            if passed is not None:
+                continue
+            instant = ola_clock.reach(terms, log, cycle.started_at, amount)
+            if instant is None:
+                continue
+            dues.append(new_tuple(_Due, (instant, instant, _OLA_RULE, _OLA, kind, cycle.number)))
+            if earliest is None or instant < earliest:
+                earliest = instant
+        return earliest
+
+    def land_ola(self, at: int) -> None:
+        """The case lands in its team: the former team's OLA stops, the new team's starts."""
+        state = self.state
+        cycle = state.ola
+        # Moved on at the very instant it landed (an opening rule routing it, say): the team had
+        # no time to act, so the cycle counts neither as met nor as breached.
+        self.end_ola(at, "ended" if cycle is not None and cycle.started_at == at else "met")
+        if state.team not in self.policy.ola or state.status in STOPPED_STATUSES:
+            return
+        previous = state.ola
+        number = 1 if previous is None else previous.number + 1
+        state.ola = Cycle.start(state.team, number, at)
+        self.clock_events.append(
+            new_tuple(
+                ClockEvent, (at, state.case, ola_clock.metric_of(state.team), number, "started")
+            )
+        )
+
+    def end_ola(self, at: int, outcome: str) -> None:
+        """Stop the running OLA cycle: `met` in time, `breached` past its target."""
+        state = self.state
+        cycle = state.ola
+        if cycle is None or cycle.ended_at is not None:
+            return
+        terms = self.policy.ola.get(cycle.metric)
+        metric = ola_clock.metric_of(cycle.metric)
+        if terms is None:
+            outcome = "untracked"
+        else:
+            # A breach no rule waited for is found now, at the instant it happened.
+            when = ola_clock.settled_breach(terms, state, cycle, at)
+            if when is not None:
+                cycle = cycle.breaching(when)
+                self.clock_events.append(
+                    new_tuple(ClockEvent, (when, state.case, metric, cycle.number, "breach"))
+                )
+            if cycle.breached_at is not None:
+                outcome = "breached"
+        state.ola = cycle.ending(at, outcome)
+        met, breached, ended, untracked = state.ola_tallies.get(cycle.metric) or _NO_TALLY
+        if outcome == "met":
+            met += 1
+        elif outcome == "breached":
+            breached += 1
+        elif outcome == "ended":
+            ended += 1
+        else:
+            untracked += 1
+        tally = new_tuple(ClockTally, (met, breached, ended, untracked))
+        state.ola_tallies = {**state.ola_tallies, cycle.metric: tally}
+        self.clock_events.append(
+            new_tuple(ClockEvent, (at, state.case, metric, cycle.number, outcome))
+        )
+
+    def mark_ola(self, due: _Due, now: int) -> None:
+        state = self.state
+        cycle = state.ola
+        assert cycle is not None
+        state.ola = cycle.warning(now) if due.kind == "warning" else cycle.breaching(now)
+        metric = ola_clock.metric_of(cycle.metric)
+        self.clock_events.append(
+            new_tuple(ClockEvent, (now, state.case, metric, cycle.number, due.kind))
+        )
+        for index in self.policy.rules_by_trigger[f"ola.{due.kind}"]:
+            self.ready.append(
+                new_tuple(_Ready, (due.original, index, _OLA, due.kind, cycle.number))
+            )
+        self.ready_at = now
+
+    def note_holder(self, at: int) -> None:
+        """Log who holds the case from `at` (`core.attribution.note_holder`, written out here:
+        it runs on every move the engine makes)."""
+        state = self.state
+        team, assignee = state.team, state.assignee
+        level = self.policy.levels[state.level].name
+        log = state.holder_log
+        if log:
+            last_at, last_team, last_level, last_assignee = log[-1]
+            if last_team == team and last_level == level and last_assignee == assignee:
+                return
+            if last_at >= at:
+                state.holder_log = (*log[:-1], (at, team, level, assignee))
+                return
+        state.holder_log = (*log, (at, team, level, assignee))
 
     def advance(self, limit: int, *, inclusive: bool) -> None:
         """Fire what falls due up to `limit`, instant by instant, each at its own instant."""
@@ -784,6 +912,9 @@ class Run:
                 self.fire_clock_rule(chosen, now)
 
     def mark_clock(self, due: _Due, now: int) -> None:
+        if due.rule == _OLA_RULE:
+            self.mark_ola(due, now)
+            return
         state = self.state
         metric = due.metric
         assert metric is not None
@@ -804,6 +935,12 @@ class Run:
         self.ready_at = now
 
     def fire_clock_rule(self, item: _Ready, now: int) -> None:
+        if item.metric == _OLA:
+            key = f"ola#{item.cycle}:{item.kind}"
+            cycle = self.state.ola
+            metric = None if cycle is None else ola_clock.metric_of(cycle.metric)
+            self.fire_rule(item.rule, now, Firing(f"ola.{item.kind}", key, metric=metric))
+            return
         key = f"{item.metric}#{item.cycle}:{item.kind}"
         self.fire_rule(item.rule, now, Firing(f"sla.{item.kind}", key, metric=item.metric))
 
@@ -990,6 +1127,8 @@ class Run:
         state.team = levels[target].team
         state.level_entries += 1
         state.level_entered_at = at
+        if self.policy.ola or state.ola is not None:
+            self.land_ola(at)
         details = {"from_level": levels[previous].name, "to_level": levels[target].name, **extra}
         if upward:
             state.escalations += 1
@@ -1009,6 +1148,7 @@ class Run:
         self.select_sla(at)
         self.moved = True
         self.assign_in_team(at, rule, trigger, key)
+        self.note_holder(at)
 
     def route(
         self, team: str, at: int, rule: str, trigger: Firing, key: str, extra: dict[str, Any]
@@ -1018,12 +1158,15 @@ class Run:
             return
         previous = state.team
         state.team = team
+        if self.policy.ola or state.ola is not None:
+            self.land_ola(at)
         self.record(
             at, rule, trigger, "route", key, {"from_team": previous, "to_team": team, **extra}
         )
         self.select_sla(at)
         self.moved = True
         self.assign_in_team(at, rule, trigger, key)
+        self.note_holder(at)
 
     def assign_in_team(
         self, at: int, rule: str, trigger: Firing, key: str, *, strategy: str | None = None
@@ -1060,6 +1203,7 @@ class Run:
             details["from"] = previous
             staffing.release(previous)
         state.assignee = assignee
+        self.note_holder(at)
         self.record(at, rule, trigger, "assign", f"{key}|assign", details)
 
     def set_status(self, status: str, at: int) -> None:
@@ -1076,6 +1220,8 @@ class Run:
         if status in STOPPED_STATUSES:
             for metric in ("first_response", "next_response", "periodic_update"):
                 self.end_cycle(metric, at, "met")
+            if state.ola is not None:
+                self.end_ola(at, "met")
             if previous not in STOPPED_STATUSES:
                 state.resolved_at = at
                 state.resolution_business_us = counted(self.policy, state, state.opened_at, at)
@@ -1083,6 +1229,8 @@ class Run:
             state.reopened += 1
             if state.level > 0:
                 self.start_cycle("periodic_update", at)
+            if self.policy.ola:
+                self.land_ola(at)
             self.fire_event_rules(at, Firing("case.reopened", f"event#{state.events}"))
         for reason, metric in flags:
             self.flag(reason, metric, at)
@@ -1126,6 +1274,10 @@ class Run:
 
     def on_agent_message(self, event: AgentMessage, at: int) -> None:
         state = self.state
+        ola = state.ola
+        if ola is not None and ola.ended_at is None:
+            # The team acted (to the customer or in a note): its OLA is met.
+            self.end_ola(at, "met")
         if not event.public or state.status in STOPPED_STATUSES:
             return
         self.end_cycle("first_response", at, "met")

@@ -13,7 +13,14 @@ from pydantic import (
     ValidationError,
 )
 
-STATUS_VALUES = ("open", "pending_customer", "on_hold", "resolved", "closed")
+STATUS_VALUES = (
+    "open",
+    "pending_customer",
+    "pending_third_party",
+    "on_hold",
+    "resolved",
+    "closed",
+)
 
 
 Identifier = Annotated[str, Field(min_length=1)]
@@ -68,7 +75,9 @@ class StatusChanged(_Event):
     """The case's status changed."""
 
     type: Literal["status.changed"] = "status.changed"
-    status: Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
+    status: Literal[
+        "open", "pending_customer", "pending_third_party", "on_hold", "resolved", "closed"
+    ]
 
 
 class CaseUpdated(_Event):

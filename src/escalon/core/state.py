@@ -139,6 +139,14 @@ class CaseState:
     # The clock flags raised so far (`integrity`), by reason, in order; append-only.
     flags: tuple[str, ...] = ()
     assignee: str | None = None
+    # (instant, team, level name, assignee) each time whoever holds the case changed, from the
+    # opening on; append-only (see `core.attribution`). Empty in states stored before it.
+    holder_log: tuple[tuple[int, str, str, str | None], ...] = ()
+    # The latest OLA cycle (`core.ola`): its metric is the team whose internal target it is.
+    ola: Cycle | None = None
+    # How the OLA cycles that are over ended, per team. Replaced, never changed in place:
+    # copies share it (a case without OLAs pays nothing for it).
+    ola_tallies: dict[str, ClockTally] = field(default_factory=dict)
     approval_kind: str | None = None
     approval_amount: float | None = None
     survey_score: int | None = None

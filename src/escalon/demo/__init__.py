@@ -101,6 +101,14 @@ knowledge:
 """
 
 
+# The demo's teams past the front line have internal targets to act on a case they receive.
+DEMO_OLA = """
+ola:
+  supervisors: {act_within: 30m}
+  specialists: {act_within: 2h, calendar: office}
+"""
+
+
 def policy_text() -> str:
     """The example policy (a copy of examples/policy.yaml shipped with the package)."""
     return files("escalon.demo").joinpath(POLICY_FILE).read_text(encoding="utf-8")
@@ -184,7 +192,7 @@ def _seed(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
             auth.create_user(session, username=username, role=role, now=start, agent=agent)
         version, _ = policies.upload(
             session,
-            text=policy_text() + DEMO_ROOT_CAUSES + DEMO_KNOWLEDGE,
+            text=policy_text() + DEMO_ROOT_CAUSES + DEMO_KNOWLEDGE + DEMO_OLA,
             filename="demo-policy.yaml",
             user_id=None,
             now=start,

@@ -69,6 +69,7 @@ from escalon.people.models import Agent
 from escalon.policies import service as policies
 from escalon.policies.models import PolicyVersion
 from escalon.services import Services
+from escalon.web import case_time
 from escalon.web import clocks as clock_words
 from escalon.web.access import acting, by, scope_of
 from escalon.web.common import (
@@ -199,6 +200,9 @@ class CaseView:
     people: tuple[presence.Person, ...] = ()
     # The knowledge-base articles that best answer the case's messages.
     articles: tuple[ArticleMatch, ...] = ()
+    # The team's running OLA, and whose time the case's time was.
+    ola: case_time.OlaRow | None = None
+    time: tuple[case_time.TimeRow, ...] = ()
     # The breach forecast of the nearest running clock, in words, and its colour.
     forecast: str | None = None
     forecast_css: str = ""
@@ -388,7 +392,7 @@ def load_view(
     may not see, as for one that does not exist. `articles`: match the knowledge base too (the
     page's side column; its refresh every few seconds shows none)."""
     now = parts.clock.now_us()
-    case = queries.get_case(session, case_id, scope=scope_of(session, visit, parts))
+    case = queries.get_case(session, case_id, scope=scope_of(session, visit, parts), now=now)
     # The case is in the person's scope: its parts are read without asking again.
     sla = queries.sla(session, case_id, now, scope=visibility.EVERYTHING)
     zone = ZoneInfo(sla.timezone)
@@ -440,6 +444,8 @@ def load_view(
             else ()
         ),
         articles=tuple(matching.for_case(session, case_id)) if articles else (),
+        ola=case_time.ola_row(case.ola, now, zone),
+        time=case_time.time_rows(case.attribution),
         **_forecast(sla, zone),
         risk=forecast_risk.case_risk(session, case_id) if articles else None,
     )

@@ -22,7 +22,7 @@ Text = Annotated[str | None, Query(max_length=200)]
 
 SIGN_IN = "/ui/sign-in"
 QUEUE = "/ui/queue"
-OPEN_STATUSES = ("open", "pending_customer", "on_hold")
+OPEN_STATUSES = ("open", "pending_customer", "pending_third_party", "on_hold")
 STATUSES = (*OPEN_STATUSES, "resolved", "closed")
 MINUTE_US = 60 * 1_000_000
 WARNING_US = 30 * MINUTE_US

@@ -85,6 +85,8 @@ class Numbers:
     rising_period: str = ""
     kudos: kudos_board.Board | None = None
     topics: Topics | None = None  # None: no topic run has finished yet
+    ola: tuple[Figure, ...] = ()  # per team with an OLA, its compliance
+    time: tuple[Figure, ...] = ()  # hours with each team, at each level, per party
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,46 @@ def _sla(total: KpiSummary) -> tuple[Figure, ...]:
         )
         for metric in CLOCK_METRICS
         if metric in total.sla
+    )
+
+
+def _ola(total: KpiSummary) -> tuple[Figure, ...]:
+    return tuple(
+        Figure(
+            f"ola-{team}",
+            team,
+            charts.shown(figures.compliance, charts.percent),
+            f"{figures.met} met, {figures.breached} breached",
+        )
+        for team, figures in total.ola.items()
+    )
+
+
+_PARTY_WORDS = {"ours": "Our move", "customer": "The customer's", "third_party": "A third party's"}
+
+
+def _time(total: KpiSummary) -> tuple[Figure, ...]:
+    split = total.time
+    if split is None or not split.cases:
+        return ()
+    whole = sum(split.parties.values())
+
+    def share(hours: float) -> str:
+        return f"{hours:,.1f} h" + (f", {hours / whole:.0%}" if whole else "")
+
+    return (
+        *(
+            Figure(f"time-party-{party}", _PARTY_WORDS.get(party, party), share(hours), "")
+            for party, hours in split.parties.items()
+        ),
+        *(
+            Figure(f"time-team-{team}", f"With {team}", f"{hours:,.1f} h", "team")
+            for team, hours in split.teams.items()
+        ),
+        *(
+            Figure(f"time-level-{level}", f"At {level}", f"{hours:,.1f} h", "level")
+            for level, hours in split.levels.items()
+        ),
     )
 
 
@@ -526,7 +568,10 @@ def numbers(
     the kudos (which name cases) only of the cases in `scope`."""
     cut = buckets(now, days, BUCKET_DAYS[bucket])
     total = summary(session, since=cut[0].since, until=cut[-1].until, now=now)
-    parts = [summary(session, since=b.since, until=b.until, now=now, state=total.now) for b in cut]
+    parts = [
+        summary(session, since=b.since, until=b.until, now=now, state=total.now, with_time=False)
+        for b in cut
+    ]
     axis = Buckets(
         bucket.capitalize(),
         tuple(b.short for b in cut),
@@ -550,6 +595,8 @@ def numbers(
         _rising_rows(rising, until),
         f"{_date(until - root_causes.WEEK_US)} – {_date(until - DAY_US)}",
         kudos_board.board(session, since=since, until=until, scope=scope),
+        ola=_ola(total),
+        time=_time(total),
     )
 
 

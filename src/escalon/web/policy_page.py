@@ -7,7 +7,7 @@ row for who and when, its compiled policy for the matrix. Not part of the OpenAP
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -85,6 +85,17 @@ class SlaRow:
 
 
 @dataclass(frozen=True, slots=True)
+class OlaRow:
+    """One team's internal target (OLA)."""
+
+    team: str
+    act_within: str
+    warning: str
+    calendar: str
+    pauses: str
+
+
+@dataclass(frozen=True, slots=True)
 class CalendarRow:
     """One business calendar."""
 
@@ -120,6 +131,7 @@ class Matrix:
     slas: list[SlaRow]
     calendars: list[CalendarRow]
     rules: list[RuleRow]
+    olas: list[OlaRow] = field(default_factory=list)
 
     @property
     def priority_heads(self) -> list[str]:
@@ -244,6 +256,16 @@ def matrix(policy: Policy, staff: dict[str, list[str]] | None = None) -> Matrix:
         calendars=calendars,
         rules=[
             RuleRow(rule.name, rule.trigger, words.rule_sentence(rule)) for rule in policy.rules
+        ],
+        olas=[
+            OlaRow(
+                team,
+                words.span(spec.act_within),
+                words.percent(spec.warning),
+                spec.calendar or "every hour",
+                words.either(status.replace("_", " ") for status in spec.pause_on) or "never",
+            )
+            for team, spec in (document.ola or {}).items()
         ],
     )
 

@@ -132,6 +132,8 @@ def describe(entry: AuditEntryOut, names: Mapping[str, str] | None = None) -> tu
         return f"Customer rated the support {data.get('score')}/5", "system"
     if kind.startswith("sla."):
         return _sla(kind[4:], str(data.get("metric", ""))), "sla"
+    if kind.startswith("ola."):
+        return _ola(kind[4:], str(data.get("metric", ""))), "sla"
     if kind == "clock.suspicious":
         return _suspicious(data), "sla"
     if kind == "escalate":
@@ -167,6 +169,14 @@ def _sla(event: str, metric: str) -> str:
         "warning": f"SLA {name}: warning (the target is near)",
         "met": f"SLA {name}: met",
     }.get(event, f"SLA {name}: {_words(event)}")
+
+
+def _ola(event: str, metric: str) -> str:
+    team = metric.removeprefix("ola:")
+    return {
+        "breach": f"OLA of team {team}: breach (it did not act within its internal target)",
+        "warning": f"OLA of team {team}: warning (its internal target is near)",
+    }.get(event, f"OLA of team {team}: {_words(event)}")
 
 
 def _because(data: dict[str, Any]) -> str:
@@ -286,14 +296,14 @@ def _places(audit: list[AuditEntryOut]) -> dict[int, tuple[int, int, int]]:
     """
     causes = {}
     for entry in audit:
-        if entry.key and entry.kind.startswith("sla."):
+        if entry.key and entry.kind.startswith(("sla.", "ola.")):
             case, _, cycle = entry.key.partition("|")
             causes[(case, cycle)] = entry.id
     places = {}
     for entry in audit:
         parts = (entry.key or "").split("|")
         cause = None
-        if len(parts) >= 4 and not entry.kind.startswith("sla."):
+        if len(parts) >= 4 and not entry.kind.startswith(("sla.", "ola.")):
             cause = causes.get((parts[0], parts[3]))
         places[entry.id] = (entry.id, 0, entry.id) if cause is None else (cause, 1, entry.id)
     return places

@@ -29,6 +29,7 @@ from escalon.core.policy.model import (
     Languages,
     LevelSpec,
     Name,
+    OlaSpec,
     PolicyDocument,
     PrioritySpec,
     RootCauseCode,
@@ -52,7 +53,7 @@ from escalon.core.rules import (
     takers,
 )
 from escalon.core.rules import TRIGGERS as TRIGGER_RULES
-from escalon.core.rules.words import both, names_of, suggest
+from escalon.core.rules.words import both, names_of, suggest, unknown
 from escalon.core.signals import DETECTED_LANGUAGES, READ_LANGUAGES
 
 _SECTIONS: tuple[type[BaseModel], ...] = (
@@ -214,7 +215,7 @@ _names_of = names_of
 
 _TOP_LEVEL = ("name", "version", "calendars", "priority", "levels", "teams", "slas", "rules")
 # Optional sections added later, left out of the short list a malformed file is shown.
-_KNOWN_TOP_LEVEL = (*_TOP_LEVEL, "categories", "root_causes", "languages", "knowledge")
+_KNOWN_TOP_LEVEL = (*_TOP_LEVEL, "categories", "root_causes", "languages", "knowledge", "ola")
 _REQUIRED = ("name", "version", "calendars", "priority", "levels", "slas")
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
 _VERSION: TypeAdapter[str] = TypeAdapter(Version)
@@ -276,6 +277,33 @@ def _check_document(checker: _Checker, data: dict[Any, Any]) -> None:
     _check_languages(checker, data)
     if data.get("knowledge") is not None:
         checker.section(KnowledgeSpec, data["knowledge"], ("knowledge",))
+    if data.get("ola") is not None:
+        _check_ola(checker, data["ola"], teams, calendars)
+
+
+def _check_ola(
+    checker: _Checker, value: Any, teams: set[str] | None, calendars: set[str] | None
+) -> None:
+    """Each team's OLA on its own (one broken entry hides no other), its team and calendar."""
+    if not isinstance(value, dict):
+        checker.error(("ola",), f"expected a mapping of team names to OLAs, got {describe(value)}")
+        return
+    if len(value) > 200:
+        checker.error(("ola",), f"at most 200 teams have an OLA; this lists {len(value)}")
+        return
+    for team, item in value.items():
+        path: Path = ("ola", str(team))
+        spec = checker.section(OlaSpec, item, path)
+        if teams is not None and str(team) not in teams:
+            checker.error(path, unknown("team", str(team), sorted(teams), "teams"))
+        if spec is None:
+            continue
+        if calendars is not None and spec.calendar is not None and spec.calendar not in calendars:
+            checker.error(
+                (*path, "calendar"),
+                f"unknown calendar '{spec.calendar}'{_suggest(spec.calendar, calendars)}; "
+                f"calendars: {_names_of(sorted(calendars))}",
+            )
 
 
 _CATEGORIES: TypeAdapter[dict[str, CategorySpec]] = TypeAdapter(dict[CategoryName, CategorySpec])

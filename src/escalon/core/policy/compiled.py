@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from escalon.core.calendar import Calendar
+from escalon.core.ola import OlaTerms
 from escalon.core.policy.model import (
     DEFAULT_PAUSE_ON,
     METRICS,
@@ -66,6 +67,7 @@ class Policy:
         self.priority_rank = {name: rank for rank, name in enumerate(self.priorities)}
         self._compile_slas(document, calendars)
         self._compile_rules(document)
+        self._compile_ola(document, calendars)
         canonical = json.dumps(_fingerprinted(document), sort_keys=True)
         self.categories: tuple[str, ...] = tuple(document.categories)
         # Root cause code -> what people read, in file order (empty: causes are free text).
@@ -116,6 +118,24 @@ class Policy:
                 if (target := sla.targets.get(metric)) is not None
             )
             for sla in document.slas
+        )
+
+    def _compile_ola(self, document: PolicyDocument, calendars: Mapping[str, Calendar]) -> None:
+        """Each team's OLA terms, and which of its instants some rule reacts to."""
+        always = Calendar.from_dict({"timezone": "UTC", "hours": "always"}, name="always")
+        self.ola: dict[str, OlaTerms] = {
+            team: OlaTerms(
+                team=team,
+                act_within=spec.act_within,
+                warning=round(spec.act_within * spec.warning),
+                calendar=always if spec.calendar is None else calendars[spec.calendar],
+                stopped=frozenset(spec.pause_on) | STOPPED,
+            )
+            for team, spec in (document.ola or {}).items()
+        }
+        # ("warning" / "breach") whose OLA instants some rule reacts to: only those need timers.
+        self.listened_ola: tuple[str, ...] = tuple(
+            kind for kind in ("warning", "breach") if self.rules_by_trigger[f"ola.{kind}"]
         )
 
     def _compile_rules(self, document: PolicyDocument) -> None:
@@ -276,7 +296,7 @@ def _fingerprinted(document: PolicyDocument) -> dict[str, Any]:
     added to the format later are left out while unset, so a policy written before them keeps
     its fingerprint (and the cases evaluated under it stay under it)."""
     dumped: dict[str, Any] = document.model_dump(mode="json", by_alias=True)
-    for name in ("categories", "languages", "root_causes", "knowledge"):
+    for name in ("categories", "languages", "root_causes", "knowledge", "ola"):
         if not dumped.get(name):
             dumped.pop(name, None)
     for rule in dumped.get("rules", ()):

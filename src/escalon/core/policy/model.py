@@ -50,9 +50,10 @@ TRIGGERS_WITH_METRIC = frozenset(
     if any(parameter.name == "metric" for parameter in rule.parameters)
 )
 
-STATUSES = ("open", "pending_customer", "on_hold", "resolved", "closed")
-Status = Literal["open", "pending_customer", "on_hold", "resolved", "closed"]
-PausableStatus = Literal["pending_customer", "on_hold"]
+STATUSES = ("open", "pending_customer", "pending_third_party", "on_hold", "resolved", "closed")
+Status = Literal["open", "pending_customer", "pending_third_party", "on_hold", "resolved", "closed"]
+# `pending_third_party` pauses an SLA only when its `pause_on` lists it (not by default).
+PausableStatus = Literal["pending_customer", "pending_third_party", "on_hold"]
 DEFAULT_PAUSE_ON: tuple[PausableStatus, ...] = ("pending_customer", "on_hold")
 
 ASSIGN_STRATEGIES = ("round_robin", "least_loaded", "on_call")
@@ -260,6 +261,19 @@ class KnowledgeSpec(Strict):
     acknowledgement_article: float | None = Field(None, gt=0, le=1)
 
 
+# What an OLA may pause on: not `pending_third_party`, which is the team's own wait to chase.
+OlaPause = Literal["pending_customer", "on_hold"]
+
+
+class OlaSpec(Strict):
+    """One entry of `ola`: a team's internal target to act on a case it receives."""
+
+    act_within: DurationUs
+    warning: Fraction = 0.75
+    calendar: Name | None = None  # real time when unset
+    pause_on: tuple[OlaPause, ...] = ("pending_customer",)
+
+
 class PolicyDocument(Strict):
     """A whole policy file, checked field by field."""
 
@@ -279,6 +293,8 @@ class PolicyDocument(Strict):
     # The languages the team's customers write; only `policy check` reads it.
     languages: Languages | None = None
     knowledge: KnowledgeSpec | None = None
+    # Per team, its internal target (an operational level agreement).
+    ola: dict[Name, OlaSpec] | None = Field(None, max_length=200)
 
 
 # What other modules import from here, the re-exported registry shapes included.
@@ -308,6 +324,7 @@ __all__ = [
     "Metric",
     "Name",
     "Names",
+    "OlaSpec",
     "PolicyDocument",
     "PrioritySpec",
     "RootCauseCode",

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from escalon.core import ola as ola_clock
 from escalon.core.engine import Action
 from escalon.core.integrity import REASONS
 from escalon.core.policy.compiled import Policy
@@ -44,6 +45,8 @@ class ReportBuilder:
     )
     scores: dict[str, list[int]] = field(default_factory=lambda: {"escalated": [], "other": []})
     clock_flags: Counter[str] = field(default_factory=Counter)
+    # Per team with an OLA (`core.ola`): its cycles met and breached.
+    ola: dict[str, _MetricTally] = field(default_factory=dict)
 
     def count_action(self, action: Action) -> None:
         """Count one decision."""
@@ -67,6 +70,8 @@ class ReportBuilder:
             self.resolution_hours[group].append(state.resolution_business_us / US_PER_HOUR)
         if state.survey_score is not None:
             self.scores[group].append(state.survey_score)
+        if state.ola is not None:
+            self._add_ola(policy, state, end)
         sla = policy.slas[state.sla] if state.sla is not None else None
         for metric in CLOCK_METRICS:
             tally = self.sla[metric]
@@ -96,6 +101,22 @@ class ReportBuilder:
                 elif has_target:
                     tally.tracked += 1
 
+    def _add_ola(self, policy: Policy, state: CaseState, end: int) -> None:
+        """Count a case's OLA cycles: those over, and a running one as it stands at `end`."""
+        for team, counts in state.ola_tallies.items():
+            tally = self.ola.setdefault(team, _MetricTally())
+            tally.met += counts.met
+            tally.breached += counts.breached
+            tally.tracked += counts.met + counts.breached
+        cycle = state.ola
+        terms = None if cycle is None else policy.ola.get(cycle.metric)
+        if cycle is None or cycle.ended_at is not None or terms is None:
+            return
+        tally = self.ola.setdefault(cycle.metric, _MetricTally())
+        tally.tracked += 1
+        if cycle.breached_at is not None or ola_clock.settled_breach(terms, state, cycle, end + 1):
+            tally.breached += 1
+
     def merge(self, other: ReportBuilder) -> None:
         """Add the figures of another builder (a shard of the same replay)."""
         self.events += other.events
@@ -113,14 +134,19 @@ class ReportBuilder:
             mine.tracked += tally.tracked
             mine.met += tally.met
             mine.breached += tally.breached
+        for team, tally in other.ola.items():
+            mine = self.ola.setdefault(team, _MetricTally())
+            mine.tracked += tally.tracked
+            mine.met += tally.met
+            mine.breached += tally.breached
         for group, hours in other.resolution_hours.items():
             self.resolution_hours[group].extend(hours)
         for group, scores in other.scores.items():
             self.scores[group].extend(scores)
 
     def report(self, policy: Policy) -> dict[str, Any]:
-        """The report as JSON-ready data (see docs/replay-format.md)."""
-        return {
+        """The report as JSON-ready data (see docs/replay-format.md; `ola` in docs/replay.md)."""
+        found = {
             "policy": {"name": policy.name, "version": policy.version},
             "cases": self.cases,
             "events": self.events,
@@ -158,6 +184,18 @@ class ReportBuilder:
             # Clocks stopped suspiciously (`core.integrity`), by reason.
             "clock_flags": {reason: self.clock_flags[reason] for reason in REASONS},
         }
+        if policy.ola:
+            # Only for a policy with OLAs: the report of any other stays as it was.
+            found["ola"] = {
+                team: {
+                    "tracked": tally.tracked,
+                    "met": tally.met,
+                    "breached": tally.breached,
+                    "compliance": _ratio(tally.met, tally.met + tally.breached),
+                }
+                for team, tally in sorted(self.ola.items())
+            }
+        return found
 
 
 def _ratio(part: int, whole: int) -> float | None:

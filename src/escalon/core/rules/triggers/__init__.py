@@ -12,6 +12,8 @@ from escalon.core.rules.triggers import (
     customer_sentiment_drop,
     escalation_unacknowledged,
     level_timeout,
+    ola_breach,
+    ola_warning,
     sla_at_risk,
     sla_breach,
     sla_promise_slipping,
@@ -33,4 +35,6 @@ ALL: tuple[TriggerRule, ...] = (
     clock_suspicious.RULE,
     sla_at_risk.RULE,
     sla_promise_slipping.RULE,
+    ola_warning.RULE,
+    ola_breach.RULE,
 )
