@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from escalon.core.forecast.breach import BreachModel, brier, reliability
+from escalon.core.forecast.pace import MIN_ANSWERS
 from escalon.core.policy import Policy, parse_policy
 from escalon.core.replay import Replay
 from escalon.core.replay.foresight import Look, ReplayForesight
@@ -182,7 +183,10 @@ def train_and_judge(
     policy = looking_policy(policy_text)
     pairs = label(policy, lines).pairs()
     if not pairs:
-        raise TooLittleHistory("the history has no looks at a running clock to learn from")
+        raise TooLittleHistory(
+            "the history has no look at a running clock to learn from: the forecast looks only "
+            f"once a team has a week of history and {MIN_ANSWERS} answers"
+        )
     first, last = min(look.at for look, _ in pairs), max(look.at for look, _ in pairs)
     cut = last - int((last - first) * later_share)
     earlier, later = split(pairs, cut)

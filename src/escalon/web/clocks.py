@@ -54,8 +54,8 @@ def forecast_class(probability: float) -> str:
 
 def share(probability: float) -> str:
     """A probability as a page shows it: whole percents, never a rounded certainty."""
-    if 0.0 < probability < 0.005:
-        return "<1%"
+    if probability < 0.005:
+        return "<1%"  # the API rounds: a 0 there is a chance too small to show, not none
     if 0.995 <= probability < 1.0:
         return ">99%"
     return f"{probability:.0%}"
