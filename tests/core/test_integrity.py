@@ -8,7 +8,7 @@ from typing import Any
 from escalon.core import engine
 from escalon.core.events import parse_event
 from escalon.core.rules.english import rule_sentence
-from tests.builders.engine import drive, ev, make_policy, opened, us
+from tests.builders.engine import DEFAULT_SLAS, drive, ev, make_policy, opened, us
 
 WATCH = """
 - name: clock gamed
@@ -107,3 +107,18 @@ def test_flags_are_clock_events_of_the_live_engine_too() -> None:
 def test_the_trigger_reads_in_english() -> None:
     policy = make_policy(WATCH)
     assert "a clock is stopped suspiciously" in rule_sentence(policy.rules[0])
+
+
+THIRD_PARTY_PAUSES = DEFAULT_SLAS.replace(
+    "  - name: standard\n    calendar: office\n",
+    "  - name: standard\n    calendar: office\n"
+    "    pause_on: [pending_customer, on_hold, pending_third_party]\n",
+)
+
+
+def test_waiting_on_a_third_party_while_the_customer_waits_is_flagged_when_it_pauses() -> None:
+    events = [opened("2026-12-01 10:00"), status("2026-12-01 10:30", "pending_third_party")]
+    outcome = drive(make_policy(WATCH, THIRD_PARTY_PAUSES), events)
+    assert list(outcome.states["C1"].flags) == ["unanswered"]
+    # Under an SLA that does not pause on it, the clock runs on: nothing was dodged.
+    assert _flags(events)[0] == []

@@ -1,8 +1,8 @@
 """Clocks that cannot be gamed: the moves that stop a clock without serving the customer.
 
 Four are flagged, each once where it happens:
-- `unanswered`: the case is set to wait for the customer while their last message (first or
-  next response) is still unanswered;
+- `unanswered`: the case is set to wait for the customer, or for a third party the SLA pauses
+  on, while the customer's last message (first or next response) is still unanswered;
 - `near_breach`: a pause starts after a running clock's warning instant and before its due
   instant (the SLA's own `warn_at`);
 - `repeated_pauses`: the case enters a pause for the third time;
@@ -20,6 +20,9 @@ REASONS = ("unanswered", "near_breach", "repeated_pauses", "premature")
 REPEATED_PAUSES = 3
 PREMATURE_WITHIN_US = 24 * 3_600_000_000
 _ANSWERS = ("first_response", "next_response")
+# Statuses that say someone else's move is awaited: entered (and pausing the clocks) while the
+# customer still waits for an answer, they stop the clock without serving them.
+_WAITING_ON_OTHERS = frozenset({"pending_customer", "pending_third_party"})
 
 
 def pausing_statuses(policy: Policy, state: CaseState) -> frozenset[str]:
@@ -36,7 +39,7 @@ def on_pause(policy: Policy, state: CaseState, status: str, at: int) -> list[tup
     if status not in pausing or state.status in pausing:
         return []
     flags: list[tuple[str, str]] = []
-    if status == "pending_customer":
+    if status in _WAITING_ON_OTHERS:
         for metric in _ANSWERS:
             cycle = state.clocks.get(metric)
             if cycle is not None and cycle.ended_at is None:
