@@ -187,3 +187,16 @@ def test_the_acknowledgement_promises_the_forecast_when_the_queue_is_long(
     promised = re.search(r"first answer by Monday 30 November 2026, (\d\d):(\d\d) CET", last)
     assert promised is not None, last
     assert (int(promised[1]), int(promised[2])) > (17, 0)
+
+
+def test_people_who_go_away_slow_the_forecast(workspace: Workspace) -> None:
+    ids = _open_many(workspace)
+    assert _sla(workspace, ids[0])["breach_forecast"]["probability"] < 0.01
+    away = workspace.client.patch(
+        "/api/v1/agents/ana", json={"status": "away"}, headers=workspace.headers()
+    )
+    assert away.status_code == 200, away.text
+    # Nobody of the frontline is here for the hours before the first case falls due.
+    alone = _sla(workspace, ids[0])["breach_forecast"]
+    assert alone["probability"] > 0.99
+    assert alone["expected_answers_before_due"] == 0
