@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from escalon.core.forecast.risk import RiskModel, score, to_json
+from escalon.database import leases
 from escalon.forecast import risk
 from escalon.forecast.models import RiskModelRun
 from escalon.worker.runner import Worker
@@ -207,8 +208,8 @@ def test_the_worker_fits_at_most_once_a_utc_day(
     with workspace.database.read() as session:
         keys = list(session.scalars(select(RiskModelRun.claim_key).order_by(RiskModelRun.id)))
     assert keys == [
-        risk.daily_key(workspace.clock.now_us() - 86_400_000_000),
-        risk.daily_key(workspace.clock.now_us()),
+        leases.daily_key(workspace.clock.now_us() - 86_400_000_000),
+        leases.daily_key(workspace.clock.now_us()),
     ]
 
 
@@ -221,7 +222,7 @@ def test_a_fitting_whose_process_died_is_taken_over_after_its_lease(workspace: W
     with workspace.database.write() as session:
         again = risk.claim_daily(session, now=now + risk.LEASE_US + 1)
     assert first is not None
-    assert again == risk.Claim(first.run_id, 2)
+    assert again == leases.Claim(first.run_id, 2)
 
 
 def test_a_stored_model_that_is_not_one_scores_nothing_and_breaks_no_intake(

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from escalon.core.forecast.risk import IntakeFacts, sigmoid
+from escalon.core.forecast.judging import sigmoid
+from escalon.core.forecast.risk import IntakeFacts
 from escalon.forecast.risk import (
     Example,
     TooLittleHistory,

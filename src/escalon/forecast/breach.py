@@ -43,6 +43,7 @@ from escalon.core.policy import Policy
 from escalon.core.sla import first_due_clock
 from escalon.core.state import STOPPED_STATUSES, CaseState
 from escalon.database import Database
+from escalon.database.leases import daily_key
 from escalon.forecast.models import ForecastModel
 from escalon.forecast.staffing import MIN_MEASURED_CASES, Assumptions, time_spent
 from escalon.people import presence
@@ -430,10 +431,9 @@ def refresh(database: Database, *, now: int, days: int = 90) -> Trained | None:
             model, report, cases = fit_history(session, now=now, days=days)
         except TooLittleHistory:
             return None
-    day = now // (24 * HOUR_US)
     try:
         with database.write() as session:
-            stored = store_model(session, model, now=now, source="worker", claim_key=f"daily:{day}")
+            stored = store_model(session, model, now=now, source="worker", claim_key=daily_key(now))
     except IntegrityError:
         return None  # another worker stored today's model first
     return Trained(stored, cases, report)

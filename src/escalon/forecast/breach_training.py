@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from escalon.core.forecast.breach import BreachModel, brier, reliability
+from escalon.core.forecast import judging
+from escalon.core.forecast.breach import BreachModel
 from escalon.core.forecast.pace import MIN_ANSWERS
 from escalon.core.policy import Policy, parse_policy
 from escalon.core.replay import Replay
@@ -125,14 +126,6 @@ def _rate(outcomes: Sequence[bool]) -> float:
     return (sum(outcomes) + 1) / (len(outcomes) + 2)  # smoothed: an empty group is not certain
 
 
-def _auc(probabilities: Sequence[float], outcomes: Sequence[bool]) -> float | None:
-    from sklearn.metrics import roc_auc_score
-
-    if len(set(outcomes)) < 2:
-        return None
-    return float(roc_auc_score(outcomes, probabilities))
-
-
 def evaluate(
     model: BreachModel, earlier: Sequence[tuple[Look, bool]], later: Sequence[tuple[Look, bool]]
 ) -> dict[str, Any]:
@@ -161,10 +154,22 @@ def evaluate(
         "looks": len(later),
         "breached": sum(outcomes),
         "methods": {
-            name: {"auc": _auc(values, outcomes), "brier": round(brier(values, outcomes), 5)}
+            name: {
+                "auc": judging.auc(outcomes, values),
+                "brier": round(judging.brier(outcomes, values) or 0.0, 5),
+            }
             for name, values in forecasts.items()
         },
-        "reliability": reliability(forecasts["model"], outcomes),
+        "reliability": [
+            {
+                "from": row.low,
+                "to": row.high,
+                "count": row.cases,
+                "forecast": row.predicted,
+                "observed": row.observed,
+            }
+            for row in judging.reliability(outcomes, forecasts["model"])
+        ],
     }
 
 

@@ -32,6 +32,7 @@ from escalon.cases.schemas import (
     RiskModelOut,
 )
 from escalon.clock import Clock
+from escalon.core.forecast import judging
 from escalon.core.forecast import risk as arithmetic
 from escalon.core.forecast.risk import HISTORY_US, RECENT_US, IntakeFacts, RiskModel
 from escalon.core.signals import TextAnalyzer
@@ -39,6 +40,7 @@ from escalon.core.state import from_us
 from escalon.database import Database
 from escalon.database.base import table_of
 from escalon.database.dialect import insert_ignoring_conflict
+from escalon.database.leases import Claim, daily_key, take_over
 from escalon.forecast.models import CaseRisk, RiskModelRun
 
 log = logging.getLogger("escalon.forecast")
@@ -278,8 +280,8 @@ def time_split(
 
 
 def _figures(labels: Sequence[bool], scores: Sequence[float]) -> dict[str, float | None]:
-    found_auc = arithmetic.auc(labels, scores)
-    found_brier = arithmetic.brier(labels, scores)
+    found_auc = judging.auc(labels, scores)
+    found_brier = judging.brier(labels, scores)
     return {
         "auc": None if found_auc is None else round(found_auc, 4),
         "brier": None if found_brier is None else round(found_brier, 4),
@@ -331,7 +333,7 @@ def evaluate(
                 "predicted": round(found.predicted, 4),
                 "observed": round(found.observed, 4),
             }
-            for found in arithmetic.reliability(labels, scores)
+            for found in judging.reliability(labels, scores)
         ],
     }
 
@@ -364,19 +366,6 @@ def train(
 # -- runs: claimed, stored, pruned ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A fitting this process holds: its row and which attempt this is."""
-
-    run_id: int
-    attempt: int
-
-
-def daily_key(now: int) -> str:
-    """The claim of the worker's fitting on the UTC day of `now`."""
-    return f"daily:{now // DAY_US}"
-
-
 def _new_run(session: Session, *, now: int, source: str, key: str | None) -> int:
     values = {
         "source": source,
@@ -403,32 +392,15 @@ def claim_daily(session: Session, *, now: int) -> Claim | None:
     run_id = _new_run(session, now=now, source="worker", key=key)
     if run_id:
         return Claim(run_id, 1)
-    runs = table_of(RiskModelRun)
-    taken = session.execute(
-        update(runs)
-        .where(
-            runs.c.claim_key == key,
-            runs.c.status == "running",
-            runs.c.lease_until < now,
-            runs.c.attempts < MAX_ATTEMPTS,
-        )
-        .values(attempts=runs.c.attempts + 1, lease_until=now + LEASE_US)
-        .returning(runs.c.id, runs.c.attempts)
-    ).first()
-    if taken is not None:
-        log.info("risk: fitting %s taken over after its lease ran out", taken[0])
-        return Claim(int(taken[0]), int(taken[1]))
-    session.execute(
-        update(runs)
-        .where(
-            runs.c.claim_key == key,
-            runs.c.status == "running",
-            runs.c.lease_until < now,
-            runs.c.attempts >= MAX_ATTEMPTS,
-        )
-        .values(status="failed", finished_at=now, error="gave up: no attempt finished")
+    return take_over(
+        session,
+        RiskModelRun,
+        key=key,
+        now=now,
+        lease_us=LEASE_US,
+        max_attempts=MAX_ATTEMPTS,
+        log=log,
     )
-    return None
 
 
 def _today_taken(session: Session, now: int) -> bool:

@@ -33,6 +33,7 @@ from escalon.core.statistics import rising
 from escalon.database import Database
 from escalon.database.base import table_of
 from escalon.database.dialect import insert_ignoring_conflict
+from escalon.database.leases import Claim, daily_key, take_over
 from escalon.learning.models import RunTopic, TopicCase, TopicRun
 from escalon.learning.sources import escalated_cases
 
@@ -73,19 +74,6 @@ def window(now: int, weeks: int = WINDOW_WEEKS) -> Window:
         raise ValueError(f"a window is longer than the {PERIOD_WEEKS} weeks of its period")
     until = (now // DAY_US + 1) * DAY_US
     return Window(until - weeks * WEEK_US, until - PERIOD_WEEKS * WEEK_US, until)
-
-
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """A run this process holds: its row and which attempt this is."""
-
-    run_id: int
-    attempt: int
-
-
-def daily_key(now: int) -> str:
-    """The claim of the worker's run on the UTC day of `now`."""
-    return f"daily:{now // DAY_US}"
 
 
 def _escalation_mark(session: Session) -> int | None:
@@ -148,32 +136,15 @@ def claim_daily(session: Session, *, now: int, weeks: int = WINDOW_WEEKS) -> Cla
         return Claim(run_id, 1)
     # Taken: take it over only when its lease ran out; of processes trying at once, the one
     # whose conditional update returns the row has it.
-    runs = table_of(TopicRun)
-    taken = session.execute(
-        update(runs)
-        .where(
-            runs.c.claim_key == key,
-            runs.c.status == "running",
-            runs.c.lease_until < now,
-            runs.c.attempts < MAX_ATTEMPTS,
-        )
-        .values(attempts=runs.c.attempts + 1, lease_until=now + LEASE_US)
-        .returning(runs.c.id, runs.c.attempts)
-    ).first()
-    if taken is not None:
-        log.info("topics: run %s taken over after its lease ran out", taken[0])
-        return Claim(int(taken[0]), int(taken[1]))
-    session.execute(
-        update(runs)
-        .where(
-            runs.c.claim_key == key,
-            runs.c.status == "running",
-            runs.c.lease_until < now,
-            runs.c.attempts >= MAX_ATTEMPTS,
-        )
-        .values(status="failed", finished_at=now, error="gave up: no attempt finished")
+    return take_over(
+        session,
+        TopicRun,
+        key=key,
+        now=now,
+        lease_us=LEASE_US,
+        max_attempts=MAX_ATTEMPTS,
+        log=log,
     )
-    return None
 
 
 @dataclass(frozen=True, slots=True)

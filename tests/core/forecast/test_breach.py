@@ -15,13 +15,12 @@ from escalon.core.forecast.breach import (
     Outlook,
     WeeklyPace,
     breach_probability,
-    brier,
     features,
     likely_answer_by,
     poisson_at_most,
     queue_probability,
-    reliability,
 )
+from escalon.core.forecast.judging import brier, reliability
 from escalon.core.forecast.staffing import HOUR_US, WEEK_US
 from escalon.core.state import CaseState
 
@@ -163,7 +162,7 @@ def test_without_a_model_the_queue_speaks_and_an_overdue_clock_is_certain() -> N
 def test_reliability_and_brier_score() -> None:
     forecasts = [0.05, 0.15, 0.85, 0.95]
     outcomes = [False, False, True, False]
-    table = reliability(forecasts, outcomes)
-    assert [row["count"] for row in table] == [1, 1, 1, 1]
-    assert table[-1]["observed"] == 0.0
-    assert brier(forecasts, outcomes) == pytest.approx((0.05**2 + 0.15**2 + 0.15**2 + 0.95**2) / 4)
+    table = reliability(outcomes, forecasts)
+    assert [row.cases for row in table] == [1, 1, 1, 1]
+    assert table[-1].observed == 0.0
+    assert brier(outcomes, forecasts) == pytest.approx((0.05**2 + 0.15**2 + 0.15**2 + 0.95**2) / 4)

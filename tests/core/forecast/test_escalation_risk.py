@@ -9,18 +9,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from escalon.core.forecast.judging import auc, brier, reliability, sigmoid
 from escalon.core.forecast.risk import (
     BadModel,
     IntakeFacts,
     RiskModel,
-    auc,
-    brier,
     features,
     from_json,
     hour_of_week,
-    reliability,
     score,
-    sigmoid,
     to_json,
 )
 

@@ -13,10 +13,11 @@ service and the replay each build the outlook from what they know, the replay fr
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+from escalon.core.forecast.judging import sigmoid
 from escalon.core.forecast.staffing import (
     HOUR_US,
     WEEK_HOURS,
@@ -192,10 +193,7 @@ class BreachModel:
             weight = weights.get(name)
             if weight is not None:
                 score += weight * value
-        if score >= 0:
-            return 1.0 / (1.0 + math.exp(-score))
-        exp = math.exp(score)
-        return exp / (1.0 + exp)
+        return sigmoid(score)
 
     def to_data(self) -> dict[str, Any]:
         """The model as JSON-ready data (never code: a stored model is only numbers)."""
@@ -294,37 +292,3 @@ def _answers_needed(ahead: int, confidence: float) -> float:
         else:
             high = middle
     return high
-
-
-def reliability(
-    probabilities: Sequence[float], outcomes: Sequence[bool], *, bins: int = 10
-) -> list[dict[str, float | int]]:
-    """Per tenth of forecast probability: how many, the mean forecast and the share that breached."""
-    table: list[dict[str, float | int]] = []
-    for index in range(bins):
-        low, high = index / bins, (index + 1) / bins
-        chosen = [
-            (p, o)
-            for p, o in zip(probabilities, outcomes, strict=True)
-            if low <= p < high or (index == bins - 1 and p == 1.0)
-        ]
-        if not chosen:
-            continue
-        table.append(
-            {
-                "from": low,
-                "to": high,
-                "count": len(chosen),
-                "forecast": sum(p for p, _ in chosen) / len(chosen),
-                "observed": sum(1 for _, o in chosen if o) / len(chosen),
-            }
-        )
-    return table
-
-
-def brier(probabilities: Sequence[float], outcomes: Sequence[bool]) -> float:
-    """The mean squared difference between forecast and outcome (0 is perfect)."""
-    if not probabilities:
-        return 0.0
-    pairs = zip(probabilities, outcomes, strict=True)
-    return sum((p - (1.0 if o else 0.0)) ** 2 for p, o in pairs) / len(probabilities)
