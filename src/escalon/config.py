@@ -87,6 +87,15 @@ class Settings(BaseSettings):
     # A folder of the team's own notification templates (same names as Escalon's, e.g.
     # customer_escalated.txt): found there first, Escalon's own otherwise.
     templates_dir: Path | None = None
+    # Where practice sessions keep their sandbox databases (one SQLite file each); beside the
+    # SQLite database when unset (`escalon.training.sandbox.training_dir`).
+    training_dir: Path | None = None
+    # How much faster than real time a practice session's clock runs unless the trainee
+    # chooses: an SLA of an hour passes in six minutes.
+    training_speed: float = Field(10.0, ge=1, le=3600)
+    # Set on a practice sandbox's own settings: no customer link (status page, survey) is ever
+    # signed there, since a sandbox case's id may be a real case's id in the installation.
+    practice_sandbox: bool = False
     # The largest request body the API reads (413 past it, with or without Content-Length).
     # The largest legitimate ones are roster imports: 10,000 agents are about 5 MB of JSON.
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, le=1024**3)

@@ -46,8 +46,10 @@ from escalon.web import numbers_page as web_numbers
 from escalon.web import policy_page as web_policy
 from escalon.web import review_page as web_review
 from escalon.web import staffing_page as web_staffing
+from escalon.web import training_page as web_training
 from escalon.web import views as web_views
 from escalon.web import what_if_page as web_what_if
+from escalon.web.practice import PracticeMount, Sandboxes
 
 DESCRIPTION = """\
 Escalation management for customer support teams.
@@ -87,6 +89,7 @@ ROUTERS = (
     web_what_if.router,
     web_staffing.router,
     web_likely.router,
+    web_training.router,
     case_page.router,
     web_mail_review.router,
 )
@@ -110,7 +113,11 @@ def create_app(
     # This process's metrics: the database's counts at each scrape, the embedded worker's lag.
     metrics = Metrics(database)
 
-    lifespan = _lifespan(settings, services, metrics, limits, embedded_worker=embedded_worker)
+    # Practice sessions' sandboxes, opened as their pages are asked for.
+    sandboxes = Sandboxes(services)
+    lifespan = _lifespan(
+        settings, services, metrics, limits, sandboxes, embedded_worker=embedded_worker
+    )
 
     app = FastAPI(
         title="Escalon",
@@ -131,8 +138,11 @@ def create_app(
     )
     app.state.services = services
     app.state.metrics = metrics
+    app.state.sandboxes = sandboxes
     errors.install(app)
     errors.declare_body_errors(app)
+    # Innermost: the practice mount sees requests after the body limit and the rate limits.
+    app.add_middleware(PracticeMount, sandboxes=sandboxes)
     app.add_middleware(BodyLimits, max_bytes=settings.max_body_bytes)
     rate_limits.install(app, limits)
     # Outermost, so that every answer (a 413, a 429, a page) carries the headers.
@@ -150,6 +160,7 @@ def _lifespan(
     services: Services,
     metrics: Metrics,
     limits: rate_limits.RateLimits,
+    sandboxes: Sandboxes,
     *,
     embedded_worker: bool,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -175,5 +186,6 @@ def _lifespan(
             if runner is not None:
                 runner.stop()
             limits.stop()
+            sandboxes.close_all()
 
     return lifespan

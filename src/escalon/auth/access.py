@@ -29,6 +29,9 @@ STAFF = ("admin", "supervisor", "agent")
 SUPERVISORS = ("admin", "supervisor")
 ADMINS = ("admin",)
 CASE_WRITERS = ALL_ROLES
+# Where the practice mount (`escalon.web.practice`) puts a sandbox's parts in a request's scope:
+# only that middleware sets it, so no client can choose the database a request works on.
+SANDBOX_SCOPE = "escalon.sandbox"
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer esc_...`")
 
@@ -87,8 +90,9 @@ class Context:
 
 
 def services(request: Request) -> Services:
-    """The parts stored on the application at start-up."""
-    found: Services = request.app.state.services
+    """The parts stored on the application at start-up (a practice sandbox's, under the
+    practice mount)."""
+    found: Services = request.scope.get(SANDBOX_SCOPE) or request.app.state.services
     return found
 
 

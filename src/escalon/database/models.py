@@ -38,6 +38,7 @@ from escalon.organisations.models import Organisation, OrganisationDomain
 from escalon.people.models import Agent, Team, team_members
 from escalon.policies.models import PolicyVersion
 from escalon.ratelimits.models import RateCounter
+from escalon.training.models import PracticeSession, TrainingScenario
 
 __all__ = [
     "AdminAuditEntry",
@@ -65,6 +66,7 @@ __all__ = [
     "OrganisationDomain",
     "OutboxMessage",
     "PolicyVersion",
+    "PracticeSession",
     "RateCounter",
     "ReviewMail",
     "ReviewMailOptOut",
@@ -75,6 +77,7 @@ __all__ = [
     "ThreadRef",
     "TopicCase",
     "TopicRun",
+    "TrainingScenario",
     "User",
     "Webhook",
     "team_members",

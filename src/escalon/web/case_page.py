@@ -435,7 +435,9 @@ def load_view(
             _suggested_cause(session, parts, policy, case),
             _kudos_to(session, case, visit),
         ),
-        status_url=links.status_url(case_id, base, now=now / US),
+        status_url=""
+        if parts.settings.practice_sandbox
+        else links.status_url(case_id, base, now=now / US),
         handler=_handler(session, case),
         may_acknowledge=_may_acknowledge(session, parts, visit, case),
         people=(

@@ -1,0 +1,1 @@
+"""The training ground: scenarios built from real escalations, practice in a sandbox, feedback."""

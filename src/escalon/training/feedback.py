@@ -1,0 +1,212 @@
+"""What a practice session shows and how it is scored: the sandbox read back as an attempt."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalon.cases import authority
+from escalon.cases.models import ApprovalRequest, Case, Message
+from escalon.cases.models import Escalation as EscalationRow
+from escalon.core.training.attempt import ApprovalMove, Attempt, Escalation, Reply
+from escalon.core.training.scoring import score
+from escalon.notifications.models import OutboxMessage
+from escalon.people.models import Agent
+from escalon.policies import service as policies
+from escalon.services import Services
+from escalon.training import practice, sandbox
+from escalon.training.models import PracticeSession
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One message of the conversation as the session page shows it."""
+
+    at: int
+    who: str
+    text: str
+    by_customer: bool
+    public: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    """A message the sandbox would have sent, kept instead."""
+
+    at: int
+    kind: str
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A session as its page shows it."""
+
+    now: int
+    lines: list[Line]
+    captured: list[Captured]
+    status: str
+    level: str
+    escalations: int
+
+
+def looked_at(parts: Services, row: PracticeSession) -> Seen:
+    """The sandbox's conversation, captured messages and case, as of its clock."""
+    with parts.database.read() as session:
+        case = session.get(Case, row.sandbox_case_id)
+        messages = session.execute(
+            select(Message.at, Message.author_kind, Message.author, Message.body, Message.public)
+            .where(Message.case_id == row.sandbox_case_id)
+            .where(Message.author_kind.in_(("customer", "agent")))
+            .order_by(Message.at, Message.id)
+        ).all()
+        outbox = session.execute(
+            select(
+                OutboxMessage.created_at,
+                OutboxMessage.kind,
+                OutboxMessage.address,
+                OutboxMessage.subject,
+                OutboxMessage.body,
+            )
+            .where(OutboxMessage.status == sandbox.CAPTURED)
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        ).all()
+    scenario = practice.scenario_of(row)
+    return Seen(
+        now=parts.clock.now_us(),
+        lines=[
+            Line(
+                at,
+                scenario.customer if kind == "customer" else author,
+                body,
+                kind == "customer",
+                public,
+            )
+            for at, kind, author, body, public in messages
+        ],
+        captured=[Captured(*found) for found in outbox],
+        status=case.status if case is not None else "open",
+        level=case.level if case is not None else "",
+        escalations=case.escalations if case is not None else 0,
+    )
+
+
+def attempt_of(session: Session, row: PracticeSession, *, end: int) -> Attempt:
+    """What the trainee did in the sandbox (`session` is the sandbox's), in µs since the start."""
+    start = row.virtual_start
+    case_id = row.sandbox_case_id
+    handle = row.trainee
+    messages = session.execute(
+        select(Message.at, Message.author_kind, Message.author, Message.body, Message.public)
+        .where(Message.case_id == case_id)
+        .order_by(Message.at, Message.id)
+    ).all()
+    escalations = session.execute(
+        select(
+            EscalationRow.at,
+            EscalationRow.action,
+            EscalationRow.to_level,
+            EscalationRow.to_team,
+            EscalationRow.from_level,
+            EscalationRow.actor,
+            EscalationRow.rule,
+            EscalationRow.reason,
+        )
+        .where(EscalationRow.case_id == case_id)
+        .where(EscalationRow.action.in_(("escalate", "route")))
+        .order_by(EscalationRow.at, EscalationRow.id)
+    ).all()
+    approvals = list(
+        session.scalars(
+            select(ApprovalRequest)
+            .where(ApprovalRequest.case_id == case_id)
+            .order_by(ApprovalRequest.requested_at, ApprovalRequest.id)
+        )
+    )
+    case = session.get(Case, case_id)
+    agent = session.scalar(select(Agent).where(Agent.handle == handle))
+    policy = policies.compiled(session, case.policy_version_id) if case is not None else None
+    kinds = {approval.kind for approval in approvals}
+    scenario = practice.scenario_of(row)
+    if scenario.expect.approval is not None:
+        kinds.add(scenario.expect.approval.kind)
+    limits: dict[str, float | None] = {}
+    for kind in sorted(kinds):
+        held = authority.of_agent(policy, agent, kind) if policy is not None else None
+        limits[kind] = None if held is None or math.isinf(held.amount) else held.amount
+    return Attempt(
+        customer_messages=tuple(
+            at - start
+            for at, kind, _author, _body, public in messages
+            if kind == "customer" and public
+        ),
+        replies=tuple(
+            Reply(at - start, body or "", bool(public))
+            for at, kind, author, body, public in messages
+            if kind == "agent" and author == handle
+        ),
+        escalations=tuple(
+            Escalation(
+                at=at - start,
+                to_level=(to_level if action == "escalate" else to_team) or "",
+                from_level=from_level or "",
+                by_trainee=actor == handle,
+                rule=None if actor == handle else rule,
+                reason=reason,
+            )
+            for at, action, to_level, to_team, from_level, actor, rule, reason in escalations
+        ),
+        approvals=tuple(_approval_move(approval, handle, start) for approval in approvals),
+        trainee_level=(agent.level if agent is not None else None) or "",
+        authority=limits,
+        first_response_due=None
+        if row.first_response_due is None
+        else row.first_response_due - start,
+        status=case.status if case is not None else "open",
+        resolved_at=None if case is None or case.resolved_at is None else case.resolved_at - start,
+        finished_at=end - start,
+        root_cause=(case.root_cause_code or case.root_cause) if case is not None else None,
+    )
+
+
+def _approval_move(approval: ApprovalRequest, handle: str, start: int) -> ApprovalMove:
+    held = approval.requester_authority
+    within = held is None or approval.amount <= held
+    return ApprovalMove(
+        at=approval.requested_at - start,
+        kind=approval.kind,
+        amount=approval.amount,
+        requested=approval.requested_by == handle and approval.decided_by != handle,
+        decided_by_trainee=approval.decided_by == handle,
+        within_authority=within,
+    )
+
+
+def finish(parts: Services, row: PracticeSession, *, now: int) -> dict[str, Any]:
+    """Score the session from its sandbox and end it (`row` is written by the caller)."""
+    end = parts.clock.now_us()
+    with parts.database.write() as session:
+        sandbox.capture_outbox(session)
+    with parts.database.read() as session:
+        attempt = attempt_of(session, row, end=end)
+    result = score(practice.scenario_of(row), attempt, analyzer=parts.analyzer)
+    data: dict[str, Any] = result.as_dict()
+    practice.finish(row, now=now, virtual_now=end, feedback=data, score=result.total)
+    return data
+
+
+def customer_says(parts: Services, row: PracticeSession, *, text: str) -> None:
+    """A role-play's customer message, written at the sandbox's now."""
+    sandbox.write_as_customer(
+        parts.database,
+        practice.play_of(row),
+        text=text,
+        now=parts.clock.now_us(),
+        analyzer=parts.analyzer,
+    )

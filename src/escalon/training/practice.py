@@ -1,0 +1,155 @@
+"""Practice sessions: starting one in a new sandbox, finding it again, and ending it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from escalon.auth.models import User
+from escalon.config import Settings
+from escalon.core.signals import TextAnalyzer
+from escalon.core.training.scenario import Scenario, scenario_from
+from escalon.errors import Forbidden, Invalid, NotFound
+from escalon.training import sandbox
+from escalon.training.models import PracticeSession, TrainingScenario
+
+MODES = ("scripted", "role_play")
+SPEEDS = (1.0, 5.0, 10.0, 30.0, 60.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A new session: its key and the sandbox's case."""
+
+    key: str
+    case_id: int
+
+
+def scenario_of(row: PracticeSession) -> Scenario:
+    """The scenario as the session played it."""
+    return scenario_from(row.scenario, f"session {row.key}")
+
+
+def start(
+    session: Session,
+    *,
+    settings: Settings,
+    scenario_row: TrainingScenario,
+    user: User,
+    handle: str | None,
+    now: int,
+    analyzer: TextAnalyzer | None,
+    speed: float | None = None,
+    mode: str = "scripted",
+    role_player: User | None = None,
+) -> Started:
+    """Start a practice session of a listed scenario for `user` (the sandbox is made and filled
+    here; the session's row is written in `session`, the caller's transaction)."""
+    if scenario_row.status != "listed":
+        raise Invalid("this scenario is hidden: a supervisor must list it again first")
+    if mode not in MODES:
+        raise Invalid(f"unknown mode {mode!r} (modes: {', '.join(MODES)})")
+    if mode == "role_play" and role_player is None:
+        raise Invalid("a role-play needs the supervisor who plays the customer")
+    if role_player is not None and role_player.role not in ("admin", "supervisor"):
+        raise Forbidden("only a supervisor may play the customer")
+    speed = settings.training_speed if speed is None else speed
+    if not 1 <= speed <= 3600:
+        raise Invalid("the speed is 1 to 3600 times real time")
+    scenario = scenario_from(scenario_row.body, scenario_row.slug)
+    policy_source = sandbox.active_policy_source(session)
+    trainee = sandbox.trainee_of(session, username=user.username, role=user.role, handle=handle)
+    key = secrets.token_urlsafe(18)
+    begins = sandbox.virtual_start(now)
+    made = sandbox.new_sandbox(settings, key)
+    try:
+        seeded = sandbox.seed(
+            made,
+            scenario=scenario,
+            trainee=trainee,
+            policy_source=policy_source,
+            at=begins,
+            analyzer=analyzer,
+        )
+    finally:
+        made.dispose()
+    session.add(
+        PracticeSession(
+            key=key,
+            scenario_id=scenario_row.id,
+            scenario=scenario.document(),
+            skill=scenario.skill,
+            difficulty=scenario.difficulty,
+            trainee_user_id=user.id,
+            trainee=trainee.handle,
+            mode=mode,
+            role_player_user_id=role_player.id if role_player is not None else None,
+            speed=speed,
+            status="running",
+            started_at=now,
+            virtual_start=begins,
+            sandbox_case_id=seeded.case_id,
+            sandbox_user_id=seeded.user_id,
+            first_response_due=seeded.first_response_due,
+        )
+    )
+    session.flush()
+    return Started(key, seeded.case_id)
+
+
+def play_of(row: PracticeSession) -> sandbox.Play:
+    """What advancing a session's sandbox needs."""
+    return sandbox.Play(
+        case_id=row.sandbox_case_id,
+        scenario=scenario_of(row),
+        trainee=row.trainee,
+        start=row.virtual_start,
+        scripted=row.mode == "scripted",
+    )
+
+
+def by_key(session: Session, key: str) -> PracticeSession:
+    """A session by its key; NotFound otherwise."""
+    if not key or len(key) > 40:
+        raise NotFound("no such practice session")
+    row = session.scalar(select(PracticeSession).where(PracticeSession.key == key))
+    if row is None:
+        raise NotFound("no such practice session")
+    return row
+
+
+def may_watch(row: PracticeSession, *, user_id: int, role: str) -> bool:
+    """The trainee, the supervisor who plays the customer, and supervisors may look at it."""
+    return user_id in (row.trainee_user_id, row.role_player_user_id) or role in (
+        "admin",
+        "supervisor",
+    )
+
+
+def sessions_of(session: Session, user_id: int, *, limit: int = 200) -> list[PracticeSession]:
+    """A person's sessions, newest first."""
+    return list(
+        session.scalars(
+            select(PracticeSession)
+            .where(PracticeSession.trainee_user_id == user_id)
+            .order_by(PracticeSession.started_at.desc(), PracticeSession.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def finish(
+    row: PracticeSession, *, now: int, virtual_now: int, feedback: dict[str, Any], score: int
+) -> None:
+    """End a session with its feedback (the caller's transaction writes it)."""
+    if row.status != "running":
+        raise Invalid("this session has already ended")
+    row.status = "finished"
+    row.finished_at = now
+    row.virtual_end = virtual_now
+    row.feedback = feedback
+    row.score = score
