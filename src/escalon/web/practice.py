@@ -169,7 +169,11 @@ class PracticeMount:
         inner[SANDBOX_SCOPE] = opened.services
         inner[VISIT_SCOPE] = visit
         banner = _banner(row, opened.services.clock.now_us())
-        await self.app(inner, receive, _readdressing(send, key, banner))
+        try:
+            await self.app(inner, receive, _readdressing(send, key, banner))
+        finally:
+            # What the page's work queued is captured before anything could pick it up.
+            await run_in_threadpool(_capture, opened.services.database)
 
     def _enter(
         self, request: Request, key: str, method: str
@@ -217,6 +221,11 @@ class PracticeMount:
         )
         inside = Visit(principal, visit.session, visit.csrf, visit.at)
         return opened, inside, row
+
+
+def _capture(database: Database) -> None:
+    with database.write() as session:
+        sandbox.capture_outbox(session)
 
 
 async def _answer(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
