@@ -323,6 +323,8 @@ def test_minutes_read_as_a_trainee_reads_them() -> None:
     assert minutes(MINUTE) == "1 minute"
     assert minutes(90 * 1_000_000) == "1.5 minutes"
     assert minutes(25 * MINUTE + 20 * 1_000_000) == "25 minutes"
+    assert minutes(2_000_000 * MINUTE) == "2000000 minutes"
+    assert minutes(-1_000) == "0 minutes"
 
 
 @given(

@@ -210,8 +210,8 @@ def _at(reply: Reply) -> int:
 def minutes(us: int) -> str:
     """A span in minutes as a trainee reads it: `1 minute`, `4.5 minutes`, `32 minutes`."""
     value = us / US_PER_MINUTE
-    shown = round(value) if abs(value) >= 10 else round(value, 1)
-    number = f"{shown:g}"
+    # Whole minutes from ten on; adding 0.0 turns a rounded -0.0 into 0.
+    number = str(round(value)) if abs(value) >= 10 else f"{round(value, 1) + 0.0:g}"
     return f"{number} minute" if number in ("1", "-1") else f"{number} minutes"
 
 
