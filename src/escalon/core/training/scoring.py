@@ -210,8 +210,8 @@ def _at(reply: Reply) -> int:
 def minutes(us: int) -> str:
     """A span in minutes as a trainee reads it: `1 minute`, `4.5 minutes`, `32 minutes`."""
     value = us / US_PER_MINUTE
-    shown = round(value) if abs(value) >= 10 else round(value, 1)
-    number = f"{shown:g}"
+    # Whole minutes from ten on; adding 0.0 turns a rounded -0.0 into 0.
+    number = str(round(value)) if abs(value) >= 10 else f"{round(value, 1) + 0.0:g}"
     return f"{number} minute" if number in ("1", "-1") else f"{number} minutes"
 
 
@@ -245,7 +245,7 @@ def _response_time(session: _Session) -> Criterion:
         first_points = FIRST_REPLY_POINTS
         reasons.append(
             f"Your first answer came after {session.since_opening(first.at)}, within the "
-            f"{target_text} target."
+            f"target of {target_text}."
         )
     else:
         late = first.at - session.due
@@ -384,8 +384,8 @@ def _policy_note(session: _Session) -> list[str]:
         cause = " because the customer had no answer when the first one was due"
     return [
         f"The policy escalated the case to {step.to_level} after "
-        f"{session.since_opening(step.at)}{rule}{cause}; that was not your decision and "
-        "counts neither for nor against it."
+        f"{session.since_opening(step.at)}{rule}{cause}; that was the policy's doing, not your "
+        "decision."
     ]
 
 
@@ -491,7 +491,7 @@ def _tone(session: _Session, analyzer: TextAnalyzer | None) -> Criterion:
     earned["acknowledges"] = bool(acknowledged)
     if acknowledged:
         reasons.append(
-            f"You acknowledged the customer's feeling: {_quote(acknowledged[0].example)}."
+            _sentence(f"You acknowledged the customer's feeling: {_quote(acknowledged[0].example)}")
         )
     else:
         reasons.append(
@@ -502,24 +502,26 @@ def _tone(session: _Session, analyzer: TextAnalyzer | None) -> Criterion:
     earned["no_blame"] = not blamed
     if blamed:
         reasons.append(
-            "You put the blame on the customer or on someone else: "
-            + "; ".join(_quote(finding.example) for finding in blamed)
-            + "."
+            _sentence(
+                "You put the blame on the customer or on someone else: "
+                + "; ".join(_quote(finding.example) for finding in blamed)
+            )
         )
     dismissed = _first_findings(tones, "dismissive", 2)
     earned["not_dismissive"] = not dismissed
     if dismissed:
         reasons.append(
-            "This sounds dismissive to an upset customer: "
-            + "; ".join(_quote(finding.example) for finding in dismissed)
-            + "."
+            _sentence(
+                "This sounds dismissive to an upset customer: "
+                + "; ".join(_quote(finding.example) for finding in dismissed)
+            )
         )
     if not blamed and not dismissed:
         reasons.append("You blamed no one and dismissed nothing.")
     steps = _first_findings(tones, "next_step", 1)
     earned["next_step"] = bool(steps)
     if steps:
-        reasons.append(f"You gave a clear next step: {_quote(steps[0].example)}.")
+        reasons.append(_sentence(f"You gave a clear next step: {_quote(steps[0].example)}"))
     else:
         reasons.append(
             "No reply said what happens next, who does it or by when (for example “I will "
@@ -558,17 +560,30 @@ def _request_taken_up(session: _Session, words: Sequence[str]) -> tuple[bool, st
     listed = ", ".join(words)
     if first is not None and session.mine and session.mine[0].at <= first.at:
         return True, "You escalated before replying, which takes up what the customer asked for."
-    # A word also matches with a short ending (manager → managers, refund → refunded).
+    # A word also matches with a plural or tense ending (manager → managers, refund → refunded,
+    # Chef → Chefs), never as the stem of another word (manager ↛ managerial).
     pattern = re.compile(
-        r"(?<!\w)(?:" + "|".join(re.escape(fold(word)) for word in words) + r")\w{0,3}(?!\w)",
+        r"(?<!\w)(?:"
+        + "|".join(re.escape(fold(word)) for word in words)
+        + r")(?:s|es|e|en|n|ed|d|ing|'s)?(?!\w)",
         re.IGNORECASE,
     )
     for reply in session.public:
         match = pattern.search(fold(reply.text))
         if match is not None:
             example = sentence_around(reply.text, match.start(), match.end())
-            return True, f"You took up what the customer asked for ({listed}): {_quote(example)}."
+            return True, _sentence(
+                f"You took up what the customer asked for ({listed}): {_quote(example)}"
+            )
     return False, f"None of your replies took up what the customer asked for ({listed})."
+
+
+def _sentence(text: str) -> str:
+    """A reason ending in a quote gets its full stop only when the quote has none of its own."""
+    return text if text.endswith(_CLOSED_QUOTES) else text + "."
+
+
+_CLOSED_QUOTES = tuple(f"{mark}\u201d" for mark in ".!?\u2026")
 
 
 def _quote(text: str) -> str:
@@ -608,7 +623,7 @@ def _resolution(session: _Session) -> Criterion:
         ]
     if attempt.root_cause:
         points += ROOT_CAUSE_POINTS
-        reasons.append(f"You recorded a root cause ({_quote(attempt.root_cause)}).")
+        reasons.append(_sentence(f"You recorded a root cause: {_quote(attempt.root_cause)}"))
     else:
         reasons.append("No root cause was recorded: naming one helps stop it happening again.")
     return _criterion(RESOLUTION, points, reasons)

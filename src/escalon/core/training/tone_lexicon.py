@@ -95,7 +95,10 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     },
     BLAMES: {
         "en": (
-            r"you should(?: have|'ve)(?! (?:received|got|gotten|been|heard|seen|had)\b)",
+            # "You should have read the terms" blames; "you should have an e-mail" or "you
+            # should have received it" only tell the customer what to expect.
+            r"you should(?: have|'ve)(?! (?:a|an|the|that|this|these|those|your|it|one|some|any|"
+            r"no|access|received|got|gotten|been|heard|seen|had)\b)",
             r"you (?:failed|neglected|forgot) to",
             r"as i (?:already |previously )?(?:told you|said|explained|mentioned|stated)",
             r"like i (?:said|told you)",
@@ -164,7 +167,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             r"(?:ich|wir) werden?(?! nicht\b| nie\b)",
             r"(?:ich|wir) melden? (?:mich|uns)",
             r"(?:ich|wir) rufen? (?:sie|dich) (?:\w+ ){0,3}(?:zuru?e?ck|an)",
-            r"(?:ich|wir) (?:habe|haben) (?:\w+ ){0,4}(?:weitergeleitet|eskaliert|u?e?bergeben|"
+            r"(?:ich|wir) (?:habe|haben) (?:\w+ ){0,6}(?:weitergeleitet|eskaliert|u?e?bergeben|"
             r"veranlasst|angewiesen|beauftragt)",
             r"bis (?:morgen|heute|spa?e?testens|ende|montag|dienstag|mittwoch|donnerstag|freitag|"
             r"\d{1,2}(?::\d\d)? uhr)",
