@@ -32,14 +32,24 @@ MANAGER_REQUEST: dict[str, Any] = {
     "script": [
         {"when": "start", "after": "0s", "say": "My parcel failed to arrive again."},
         {"when": "reply", "after": "2m", "say": "I want to speak to a manager now."},
-        {"when": "silence", "after": "30m", "say": "Still nothing? I am waiting.", "mood": "annoyed"},
-        {"when": "ignored", "after": "5m", "say": "You ignored me: I asked for a manager.", "mood": "angry"},
+        {
+            "when": "silence",
+            "after": "30m",
+            "say": "Still nothing? I am waiting.",
+            "mood": "annoyed",
+        },
+        {
+            "when": "ignored",
+            "after": "5m",
+            "say": "You ignored me: I asked for a manager.",
+            "mood": "angry",
+        },
     ],
     "expect": {
         "escalate": True,
         "to_level": "supervisor",
         "first_response": "30m",
-        "request_words": ["manager", "supervisor", "escalat"],
+        "request_words": ["manager", "supervisor", "escalate", "escalation"],
     },
 }
 

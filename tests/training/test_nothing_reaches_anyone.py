@@ -24,9 +24,7 @@ def test_a_whole_practice_session_delivers_nothing_to_anyone(
 ) -> None:
     slug = add_scenario(workspace)
     mail = {"smtp_host": smtp_server.host, "smtp_port": smtp_server.port}
-    with training_app(
-        workspace, tmp_path, public_url="http://help.example.org", **mail
-    ) as app:
+    with training_app(workspace, tmp_path, public_url="http://help.example.org", **mail) as app:
         ana = signed_in_client(app, workspace.tokens["agent"])
         key, case_id = start_practice(ana, slug)
         act(ana, key, case_id, "messages", body="Sorry! I will check today.", public="true")

@@ -65,7 +65,7 @@ expect:
   escalate: true
   to_level: supervisor
   first_response: 30m
-  request_words: [manager, supervisor, escalat]
+  request_words: [manager, supervisor, escalate, escalation]
 """
 
 

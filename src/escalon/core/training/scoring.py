@@ -9,7 +9,6 @@ same feedback, word for word.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,8 @@ from escalon.core.signals import TextAnalyzer
 from escalon.core.state import STOPPED_STATUSES
 from escalon.core.training.attempt import Attempt, Escalation, Reply
 from escalon.core.training.scenario import Approval, Scenario
-from escalon.core.training.tone import Finding, Tone, fold, read_tone, sentence_around
+from escalon.core.training.script import request_named
+from escalon.core.training.tone import Finding, Tone, read_tone, sentence_around
 
 RESPONSE_TIME = "response_time"
 ESCALATION = "escalation"
@@ -560,21 +560,15 @@ def _request_taken_up(session: _Session, words: Sequence[str]) -> tuple[bool, st
     listed = ", ".join(words)
     if first is not None and session.mine and session.mine[0].at <= first.at:
         return True, "You escalated before replying, which takes up what the customer asked for."
-    # A word also matches with a plural or tense ending (manager → managers, refund → refunded,
-    # Chef → Chefs), never as the stem of another word (manager ↛ managerial).
-    pattern = re.compile(
-        r"(?<!\w)(?:"
-        + "|".join(re.escape(fold(word)) for word in words)
-        + r")(?:s|es|e|en|n|ed|d|ing|'s)?(?!\w)",
-        re.IGNORECASE,
-    )
     for reply in session.public:
-        match = pattern.search(fold(reply.text))
-        if match is not None:
-            example = sentence_around(reply.text, match.start(), match.end())
+        span = request_named(reply.text, tuple(words))
+        if span is not None:
+            example = sentence_around(reply.text, *span)
             return True, _sentence(
                 f"You took up what the customer asked for ({listed}): {_quote(example)}"
             )
+    if session.mine and session.scenario.expect.escalate:
+        return True, "You escalated the case, which takes up what the customer asked for."
     return False, f"None of your replies took up what the customer asked for ({listed})."
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from escalon.core.training.scenario import Scenario
+from escalon.core.training.tone import fold
 
 US_PER_SECOND = 1_000_000
 
@@ -40,15 +41,24 @@ class Due:
 def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str] | None:
     if not words:
         return None
-    alternatives = "|".join(re.escape(word.lower()) for word in words)
-    # A word's start must be a word boundary: "manager" matches "managers", not "mismanaged".
-    return re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+    alternatives = "|".join(re.escape(fold(word)) for word in words)
+    # A word also matches with a plural or tense ending (manager → managers, escalate →
+    # escalated, Chef → Chefs), never as the stem of another word (manager ↛ managerial).
+    return re.compile(
+        rf"(?<!\w)(?:{alternatives})(?:s|es|e|en|n|ed|d|ing|'s)?(?!\w)", re.IGNORECASE
+    )
+
+
+def request_named(text: str, words: tuple[str, ...]) -> tuple[int, int] | None:
+    """Where a reply names the customer's request (any of `words`), or None."""
+    pattern = _words_pattern(tuple(words))
+    found = None if pattern is None else pattern.search(fold(text))
+    return None if found is None else found.span()
 
 
 def takes_up(text: str, words: tuple[str, ...]) -> bool:
-    """Whether a reply names the customer's request (any of `words`; always, without words)."""
-    pattern = _words_pattern(tuple(words))
-    return pattern is None or pattern.search(text) is not None
+    """Whether a reply names the customer's request (always, when it has no words)."""
+    return not words or request_named(text, words) is not None
 
 
 def due_steps(
