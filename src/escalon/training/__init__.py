@@ -1,0 +1,1 @@
+"""The training ground: scenarios built from real history, and what serves them."""
