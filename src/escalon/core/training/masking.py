@@ -32,8 +32,9 @@ _LINK = re.compile(
 )
 # Unicode letters count (`\w`): `jürgen.müller+tag@post.example.de` is an address too.
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
-# A handle anywhere, at the text's start too, but not inside a word or an address.
-_HANDLE = re.compile(r"(?<![\w@.])@(\w{1,50})")
+# A handle anywhere, at the text's start too, after a dot (".@name" makes a reply public),
+# but not inside a word (addresses are masked before).
+_HANDLE = re.compile(r"(?<![\w@])@(\w{1,50})")
 # A labelled number: "order #A12-345", "Bestellnummer: 12345", "account no. 998877".
 _ORDER_WORDS = (
     r"order|orders|booking|reservation|ticket|tracking|invoice|confirmation|"
@@ -110,7 +111,11 @@ def _phone(match: re.Match[str]) -> str:
     found = match.group(0)
     if _DATE.fullmatch(found):
         return found  # 31.10.2017 is a date, not a number to hide
-    return PHONE if len(_DIGIT.findall(found)) >= 7 else found
+    if len(_DIGIT.findall(found)) < 7:
+        return found
+    # A bare run of digits is a phone number only when dialled as one (a leading 0); else it
+    # is some other number, masked all the same.
+    return NUMBER if found.isdigit() and not found.startswith("0") else PHONE
 
 
 def _code(match: re.Match[str]) -> str:
