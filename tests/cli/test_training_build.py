@@ -39,7 +39,8 @@ def test_twcs_sample_builds_scenarios_that_read_back(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     files = built(out)
-    assert files and "scenarios written" in result.output
+    assert files
+    assert "scenarios written" in result.output
     for path, text in files.items():
         scenario = read_scenario(text, str(path))
         assert path.name == f"{scenario.id}.yaml"
@@ -73,7 +74,9 @@ def test_no_customer_identity_email_or_phone_survives_the_twcs_head(tmp_path: Pa
     secrets = {*customers, *(f"@{handle}" for handle in handles)}
     addresses = {found for text in originals for found in EMAIL.findall(text)}
     phones = {found for text in originals for found in PHONE.findall(text)}
-    assert secrets and phones  # the data holds what the test looks for
+    # The data holds what the test looks for.
+    assert secrets
+    assert phones
     files = built(out)
     assert len(files) > 1000
     for path, text in files.items():

@@ -119,7 +119,8 @@ def test_history_masks_texts_and_tells_the_policys_actions_in_words() -> None:
         item.who == "policy" and item.what.startswith("escalated to supervisor (rule ")
         for item in scenario.history
     )
-    assert scenario.outcome is not None and scenario.outcome.answered_after == 300
+    assert scenario.outcome is not None
+    assert scenario.outcome.answered_after == 300
 
 
 def test_the_first_response_expected_is_the_cases_sla_target() -> None:

@@ -98,4 +98,5 @@ def test_reference_is_keyed_by_the_salt_and_stable() -> None:
     assert first == reference("twcs-3", b"salt")
     assert first != reference("twcs-3", b"other")
     assert first != reference("twcs-4", b"salt")
-    assert len(first) == 16 and int(first, 16) >= 0
+    assert len(first) == 16
+    assert int(first, 16) >= 0
