@@ -22,6 +22,7 @@ from bench import (
     root_cause,
     search,
     topics,
+    training_build,
     triage_eval,
     worker,
 )
@@ -51,6 +52,7 @@ def main(argv: list[str] | None = None) -> None:
         ("knowledge-base suggestion", kb.main, ["--tiny"] if args.tiny else []),
         ("weekly review (PostgreSQL)", review.main, ["--tiny"] if args.tiny else []),
         ("breach forecast", breach_forecast.main, ["--tiny"] if args.tiny else []),
+        ("training scenarios from TWCS", training_build.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")

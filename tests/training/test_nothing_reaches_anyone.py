@@ -7,14 +7,21 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from escalon.clock import ManualClock
 from escalon.config import Settings
 from escalon.database import Database
 from escalon.notifications.delivery import deliver_due
-from tests.builders.training import act, add_scenario, finish, practice_page, signed_in_client
+from tests.builders.training import (
+    act,
+    add_scenario,
+    finish,
+    practice_page,
+    signed_in_client,
+    training_app,
+)
 from tests.builders.training import start as start_practice
-from tests.builders.training import training_app
 from tests.builders.workspace import Workspace
 from tests.support.smtp import SmtpServer
 
@@ -23,7 +30,7 @@ def test_a_whole_practice_session_delivers_nothing_to_anyone(
     workspace: Workspace, tmp_path: Path, smtp_server: SmtpServer
 ) -> None:
     slug = add_scenario(workspace)
-    mail = {"smtp_host": smtp_server.host, "smtp_port": smtp_server.port}
+    mail: dict[str, Any] = {"smtp_host": smtp_server.host, "smtp_port": smtp_server.port}
     with training_app(workspace, tmp_path, public_url="http://help.example.org", **mail) as app:
         ana = signed_in_client(app, workspace.tokens["agent"])
         key, case_id = start_practice(ana, slug)
@@ -60,5 +67,7 @@ def test_a_whole_practice_session_delivers_nothing_to_anyone(
     for _status, address, body, payload in rows:
         assert "@" not in address or address.endswith("@training.invalid"), address
         text = body + json.dumps(json.loads(payload) if payload else {})
-        assert "/status/" not in text and "/survey/" not in text
-    assert emails and all(found is None for found in emails)
+        assert "/status/" not in text
+        assert "/survey/" not in text
+    assert emails
+    assert all(found is None for found in emails)

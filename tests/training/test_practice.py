@@ -41,21 +41,25 @@ def test_a_practice_case_opens_in_its_own_database_assigned_to_the_trainee(
         ana = signed_in_client(app, workspace.tokens["agent"])
         key, case_id = start(ana, slug)
         html = practice_page(ana, key, case_id)
-        assert "training-banner" in html and "nothing here reaches a customer" in html
+        assert "training-banner" in html
+        assert "nothing here reaches a customer" in html
         assert "My parcel failed to arrive again." in html
         # Every address of the page stays inside the practice session, but signing out.
         assert f'action="/ui/practice/{key}/cases/{case_id}/messages"' in html
         assert 'action="/ui/sign-out"' in html
         assert 'href="/ui/queue"' not in html
         queue = ana.get(f"/ui/practice/{key}/queue")
-        assert queue.status_code == 200 and "Delivery failed twice" in queue.text
+        assert queue.status_code == 200
+        assert "Delivery failed twice" in queue.text
     # The case lives in the sandbox's file, not in the installation's database.
     row = _session(workspace, key)
     with sqlite3.connect(tmp_path / f"{key}.sqlite3") as sandbox:
         subjects = [found[0] for found in sandbox.execute("select subject from cases")]
         assignee = sandbox.execute("select assignee from cases").fetchone()[0]
-    assert subjects == ["Delivery failed twice"] and assignee == "ana"
-    assert row.trainee == "ana" and row.status == "running"
+    assert subjects == ["Delivery failed twice"]
+    assert assignee == "ana"
+    assert row.trainee == "ana"
+    assert row.status == "running"
     with workspace.database.read() as session:
         from escalon.cases.models import Case
 
@@ -130,13 +134,16 @@ def test_a_late_careless_answer_scores_lower_than_a_prompt_careful_one(
         assert finish(ana, late).status_code == 303
         page = ana.get(f"/ui/training/sessions/{late}")
     careful, careless = _session(workspace, good), _session(workspace, late)
-    assert careful.score is not None and careless.score is not None
+    assert careful.score is not None
+    assert careless.score is not None
     assert careful.score > careless.score
-    assert careless.feedback is not None and careful.feedback is not None
+    assert careless.feedback is not None
+    assert careful.feedback is not None
     by_name = {item["name"]: item for item in careless.feedback["criteria"]}
     assert by_name["response_time"]["points"] < by_name["response_time"]["out_of"]
     assert "should have checked" in " ".join(by_name["tone"]["reasons"])
-    assert page.status_code == 200 and 'id="score"' in page.text
+    assert page.status_code == 200
+    assert 'id="score"' in page.text
 
 
 def test_a_practice_session_is_its_trainees_alone(workspace: Workspace, tmp_path: Path) -> None:
@@ -151,7 +158,8 @@ def test_a_practice_session_is_its_trainees_alone(workspace: Workspace, tmp_path
         sara = signed_in_client(app, workspace.tokens["supervisor"])
         assert sara.get(f"/ui/training/sessions/{key}").status_code == 200
         anonymous = app.get(f"/ui/practice/{key}/cases/{case_id}", follow_redirects=False)
-        assert anonymous.status_code == 303 and anonymous.headers["location"] == "/ui/sign-in"
+        assert anonymous.status_code == 303
+        assert anonymous.headers["location"] == "/ui/sign-in"
         assert ana.get("/ui/practice/short/queue").status_code == 404
         guessed = ana.get("/ui/practice/AAAAAAAAAAAAAAAAAAAAAAAA/queue")
         assert guessed.status_code == 404
@@ -193,7 +201,8 @@ def test_a_supervisor_plays_the_customer_in_a_role_play(
         assert answer.status_code == 303
         key = answer.headers["location"].rsplit("/", 1)[1]
         row = _session(workspace, key)
-        assert row.mode == "role_play" and row.trainee == "ana"
+        assert row.mode == "role_play"
+        assert row.trainee == "ana"
         session_page = sara.get(f"/ui/training/sessions/{key}")
         assert "Write as the customer" in session_page.text
         said = sara.post(
@@ -205,7 +214,8 @@ def test_a_supervisor_plays_the_customer_in_a_role_play(
         ana = signed_in_client(app, workspace.tokens["agent"])
         workspace.clock.advance(hours=1)  # the script's own lines stay quiet in a role-play
         html = practice_page(ana, key, row.sandbox_case_id)
-        assert "Is anyone there? Manager!" in html and "Still nothing?" not in html
+        assert "Is anyone there? Manager!" in html
+        assert "Still nothing?" not in html
         # The trainee cannot write as the customer.
         mine = ana.get(f"/ui/training/sessions/{key}")
         refused = ana.post(

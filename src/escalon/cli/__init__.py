@@ -20,6 +20,7 @@ from escalon.cli import review as review_cli
 from escalon.cli import risk as risk_cli
 from escalon.cli import service as service_cli
 from escalon.cli import topics as topics_cli
+from escalon.cli import training as training_cli
 from escalon.cli import triage as triage_cli
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(kb_cli.app, name="kb")
 app.command("review")(review_cli.review)
 app.add_typer(forecast_cli.app, name="forecast")
 app.add_typer(risk_cli.app, name="risk")
+app.add_typer(training_cli.app, name="training")
 app.command("serve")(service_cli.serve)
 app.command("worker")(service_cli.worker)
 app.command("demo")(service_cli.demo)
