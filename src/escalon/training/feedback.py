@@ -188,6 +188,16 @@ def _approval_move(approval: ApprovalRequest, handle: str, start: int) -> Approv
     )
 
 
+def provisional(parts: Services, row: PracticeSession) -> dict[str, Any]:
+    """The score of a running session as of the sandbox's now (nothing is stored)."""
+    with parts.database.read() as session:
+        attempt = attempt_of(session, row, end=parts.clock.now_us())
+    found: dict[str, Any] = score(
+        practice.scenario_of(row), attempt, analyzer=parts.analyzer
+    ).as_dict()
+    return found
+
+
 def finish(parts: Services, row: PracticeSession, *, now: int) -> dict[str, Any]:
     """Score the session from its sandbox and end it (`row` is written by the caller)."""
     end = parts.clock.now_us()
