@@ -23,6 +23,7 @@ from bench import (
     search,
     topics,
     training_build,
+    training_practice,
     triage_eval,
     worker,
 )
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> None:
         ("weekly review (PostgreSQL)", review.main, ["--tiny"] if args.tiny else []),
         ("breach forecast", breach_forecast.main, ["--tiny"] if args.tiny else []),
         ("training scenarios from TWCS", training_build.main, ["--tiny"] if args.tiny else []),
+        ("practice sessions: page loads", training_practice.main, ["--tiny"] if args.tiny else []),
     ]
     for title, run, arguments in runs:
         print(f"\n### {title}")
