@@ -37,7 +37,8 @@ def test_add_checks_every_file_and_adds_only_the_good_ones(
     _write(folder, "broken.yaml", broken)
     result = runner.invoke(app, ["training", "add", str(folder)])
     assert result.exit_code == 2, result.output
-    assert "broken.yaml:" in result.output and "skill: unknown skill 'juggling'" in result.output
+    assert "broken.yaml:" in result.output
+    assert "skill: unknown skill 'juggling'" in result.output
     assert "expect: Field required" in result.output
     assert "1 added, 0 replaced, 0 already there, 1 refused (of 2 files)" in result.output
     listed = runner.invoke(app, ["training", "list", "--json"])
@@ -46,7 +47,8 @@ def test_add_checks_every_file_and_adds_only_the_good_ones(
     again = runner.invoke(app, ["training", "add", str(folder / "good.yaml")])
     assert "1 already there" in again.output
     replaced = runner.invoke(app, ["training", "add", "--replace", str(folder / "good.yaml")])
-    assert replaced.exit_code == 0 and "1 replaced" in replaced.output
+    assert replaced.exit_code == 0
+    assert "1 replaced" in replaced.output
     assert runner.invoke(app, ["training", "list", "--skill", "nope"]).exit_code == 2
 
 
@@ -72,13 +74,16 @@ def test_score_prints_a_running_sessions_provisional_feedback_as_json(
         act(client, key, case_id, "messages", body="Sorry! I will write back by 3 pm.")
     database.dispose()
     listed = runner.invoke(app, ["training", "sessions"], env={"COLUMNS": "200"})
-    assert listed.exit_code == 0 and key in listed.output
+    assert listed.exit_code == 0
+    assert key in listed.output
     scored = runner.invoke(app, ["training", "score", key, "--json"])
     assert scored.exit_code == 0, scored.output
     report = json.loads(scored.output)
-    assert report["session"] == key and report["status"] == "running"
+    assert report["session"] == key
+    assert report["status"] == "running"
     assert 0 <= report["total"] <= 100
     names = [item["name"] for item in report["criteria"]]
     assert names == ["response_time", "escalation", "authority", "tone", "resolution"]
     missing = runner.invoke(app, ["training", "score", "no-such-session-key"])
-    assert missing.exit_code == 2 and "no practice session" in missing.output
+    assert missing.exit_code == 2
+    assert "no practice session" in missing.output

@@ -223,3 +223,42 @@ def test_a_supervisor_plays_the_customer_in_a_role_play(
             data={"csrf_token": csrf_of(mine.text), "text": "forged"},
         )
         assert refused.status_code == 403
+
+
+def test_a_person_has_at_most_a_few_sessions_running(workspace: Workspace, tmp_path: Path) -> None:
+    slug = add_scenario(workspace)
+    with training_app(workspace, tmp_path) as app:
+        ana = signed_in_client(app, workspace.tokens["agent"])
+        for _ in range(practice.MAX_RUNNING):
+            start(ana, slug)
+        page = ana.get(f"/ui/training/scenarios/{slug}")
+        refused = ana.post(
+            "/ui/training/sessions",
+            data={"csrf_token": csrf_of(page.text), "scenario": slug},
+            follow_redirects=False,
+        )
+        assert refused.status_code == 409
+        assert "finish one first" in refused.text
+    assert len(list(tmp_path.glob("*.sqlite3"))) - 1 == practice.MAX_RUNNING  # and the template
+
+
+def test_pruned_sandboxes_go_and_the_feedback_stays(workspace: Workspace, tmp_path: Path) -> None:
+    slug = add_scenario(workspace)
+    with training_app(workspace, tmp_path) as app:
+        ana = signed_in_client(app, workspace.tokens["agent"])
+        key, _case = start(ana, slug)
+        kept, _ = start(ana, slug)
+        assert finish(ana, key).status_code == 303
+        workspace.clock.advance(hours=1)
+        with workspace.database.read() as session:
+            from escalon.config import Settings
+
+            settings = Settings(database_url=workspace.database.url, training_dir=tmp_path)
+            gone = practice.prune(session, settings=settings, before=workspace.clock.now_us())
+        assert gone == 1
+        assert not (tmp_path / f"{key}.sqlite3").exists()
+        assert (tmp_path / f"{kept}.sqlite3").exists()  # still running: kept
+        page = ana.get(f"/ui/training/sessions/{key}")
+        assert page.status_code == 200
+        assert 'id="score"' in page.text
+        assert 'id="pruned"' in page.text

@@ -437,3 +437,26 @@ def sessions(
             "—" if row.score is None else str(row.score),
         )
     Console(highlight=False, soft_wrap=True).print(table)
+
+
+@app.command("prune")
+def prune(
+    days: Annotated[
+        int, typer.Option("--days", min=0, max=3650, help="Sessions finished this long ago.")
+    ] = 30,
+) -> None:
+    """Delete the sandboxes of practice sessions finished --days ago or more (scores stay)."""
+    from escalon.cli.service import database_ready
+    from escalon.clock import SystemClock
+    from escalon.config import get_settings
+    from escalon.training import practice
+
+    settings = get_settings()
+    database = database_ready(settings)
+    before = SystemClock().now_us() - days * 86_400 * 1_000_000
+    try:
+        with database.read() as session:
+            gone = practice.prune(session, settings=settings, before=before)
+    finally:
+        database.dispose()
+    Console(highlight=False).print(f"{gone} sandboxes deleted")

@@ -6,18 +6,20 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalon.auth.models import User
 from escalon.config import Settings
 from escalon.core.signals import TextAnalyzer
 from escalon.core.training.scenario import Scenario, scenario_from
-from escalon.errors import Forbidden, Invalid, NotFound
+from escalon.errors import Conflict, Forbidden, Invalid, NotFound
 from escalon.training import sandbox
 from escalon.training.models import PracticeSession, TrainingScenario
 
 MODES = ("scripted", "role_play")
+# Sessions one person may have running at once: each is a database file on disk.
+MAX_RUNNING = 5
 SPEEDS = (1.0, 5.0, 10.0, 30.0, 60.0)
 
 
@@ -57,6 +59,15 @@ def start(
         raise Invalid("a role-play needs the supervisor who plays the customer")
     if role_player is not None and role_player.role not in ("admin", "supervisor"):
         raise Forbidden("only a supervisor may play the customer")
+    running = session.scalar(
+        select(func.count())
+        .select_from(PracticeSession)
+        .where(PracticeSession.trainee_user_id == user.id, PracticeSession.status == "running")
+    )
+    if (running or 0) >= MAX_RUNNING:
+        raise Conflict(
+            f"{user.username} has {MAX_RUNNING} practice sessions running: finish one first"
+        )
     speed = settings.training_speed if speed is None else speed
     if not 1 <= speed <= 3600:
         raise Invalid("the speed is 1 to 3600 times real time")
@@ -112,11 +123,12 @@ def play_of(row: PracticeSession) -> sandbox.Play:
     )
 
 
-def by_key(session: Session, key: str) -> PracticeSession:
-    """A session by its key; NotFound otherwise."""
+def by_key(session: Session, key: str, *, lock: bool = False) -> PracticeSession:
+    """A session by its key (`lock`: held until the transaction ends); NotFound otherwise."""
     if not key or len(key) > 40:
         raise NotFound("no such practice session")
-    row = session.scalar(select(PracticeSession).where(PracticeSession.key == key))
+    query = select(PracticeSession).where(PracticeSession.key == key)
+    row = session.scalar(query.with_for_update() if lock else query)
     if row is None:
         raise NotFound("no such practice session")
     return row
@@ -153,3 +165,20 @@ def finish(
     row.virtual_end = virtual_now
     row.feedback = feedback
     row.score = score
+
+
+def prune(session: Session, *, settings: Settings, before: int) -> int:
+    """Delete the sandboxes of sessions finished before `before` (their scores and feedback
+    stay); how many files went."""
+    finished = session.scalars(
+        select(PracticeSession.key).where(
+            PracticeSession.status == "finished", PracticeSession.finished_at < before
+        )
+    )
+    gone = 0
+    for key in finished:
+        path = sandbox.sandbox_path(settings, key)
+        if path.exists():
+            path.unlink()
+            gone += 1
+    return gone

@@ -369,10 +369,11 @@ def session_page(request: Request, key: str, parts: Parts) -> Response:
     sandboxes = _sandboxes(request)
     try:
         opened = sandboxes.of(row)
-    except NotFound as missing:
-        return page("notice.html", 410, title="Sandbox gone", text=str(missing), visit=visit)
-    bring_up_to_date(opened, row)
-    seen = feedback.looked_at(opened.services, row)
+    except NotFound:
+        seen = None  # pruned: the score and its reasons stay, the conversation went with it
+    else:
+        bring_up_to_date(opened, row)
+        seen = feedback.looked_at(opened.services, row)
     return page(
         "training_session.html",
         visit=visit,
@@ -394,7 +395,7 @@ def finish_session(request: Request, key: str, parts: Parts, csrf_token: Csrf) -
         return visit
     try:
         with parts.database.write() as session:
-            row = practice.by_key(session, key)
+            row = practice.by_key(session, key, lock=True)
             if visit.principal.user_id not in (row.trainee_user_id, row.role_player_user_id):
                 return forbidden("Only the trainee or the supervisor playing the customer ends it.")
             opened = _sandboxes(request).of(row)
