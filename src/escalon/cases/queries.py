@@ -396,6 +396,8 @@ def delivery_out(row: OutboxMessage) -> DeliveryOut:
         state = "queued"
     elif row.status == "cancelled":
         state = "cancelled"
+    elif row.status == "captured":
+        state = "captured"
     else:
         state = "failed"
     note = (row.payload or {}).get("note")

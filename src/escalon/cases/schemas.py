@@ -444,10 +444,11 @@ class MessageIn(Strict):
 class DeliveryOut(BaseModel):
     """How far an agent's reply got on its way to the customer (from its outbox row)."""
 
-    state: Literal["queued", "sent", "failed", "not_sent", "cancelled"] = Field(
+    state: Literal["queued", "sent", "failed", "not_sent", "cancelled", "captured"] = Field(
         description="queued: waiting or retrying; sent: handed to the mail server or webhook; "
         "failed: given up (see reason); not_sent: written to the log only (no mail server, "
-        "or no way to reach the customer)"
+        "or no way to reach the customer); captured: kept by a practice session's sandbox, "
+        "never sent"
     )
     channel: str = Field(description="email, webhook or log")
     to: str = Field(description="the e-mail address, or the webhook's name")

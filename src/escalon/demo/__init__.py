@@ -27,6 +27,7 @@ from escalon.cases.models import Case
 from escalon.cases.schemas import CaseCreate, CasePatch, CustomerIn, EscalateIn, MessageIn, SurveyIn
 from escalon.clock import Clock
 from escalon.core.signals import TextAnalyzer
+from escalon.core.training.scenario import read_scenario
 from escalon.database import Database
 from escalon.errors import Conflict
 from escalon.knowledge import service as knowledge
@@ -34,6 +35,7 @@ from escalon.knowledge.articles import parse_article
 from escalon.people import service as people
 from escalon.people.schemas import AgentIn, RotationIn, TeamIn
 from escalon.policies import service as policies
+from escalon.training import library
 
 US_PER_MINUTE = 60 * 1_000_000
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -125,6 +127,8 @@ def ensure(
         seeded = session.scalar(select(User.id).limit(1)) is None
     if seeded:
         _seed(db, now=now, analyzer=analyzer)
+    with db.write() as session:
+        _seed_scenarios(session, now=now)
     timed = _timed(db, now=now, analyzer=analyzer)
     tokens: dict[str, str] = {}
     with db.write() as session:
@@ -213,6 +217,17 @@ def _seed_articles(session: Session, *, now: int) -> None:
     knowledge.import_articles(session, articles, author="demo", now=now)
     staff_only = knowledge.find(session, "large-refunds")
     staff_only.audience = "internal"
+
+
+def _seed_scenarios(session: Session, *, now: int) -> None:
+    """The training ground's demo scenarios (`scenarios/*.yaml`), those not in the library."""
+    folder = files("escalon.demo").joinpath("scenarios")
+    for entry in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        scenario = read_scenario(entry.read_text(encoding="utf-8"), f"demo/{entry.name}")
+        with contextlib.suppress(Conflict), session.begin_nested():
+            library.add(session, scenario, by="demo", now=now)
 
 
 SYSTEM = acting.Actor(None, "demo", "admin")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
-OutboxStatus = Literal["pending", "delivered", "dead", "cancelled"]
+OutboxStatus = Literal["pending", "delivered", "dead", "cancelled", "captured"]
 
 
 class OutboxOut(BaseModel):

@@ -117,6 +117,7 @@ def attempt_of(session: Session, row: PracticeSession, *, end: int) -> Attempt:
             EscalationRow.actor,
             EscalationRow.rule,
             EscalationRow.reason,
+            EscalationRow.trigger,
         )
         .where(EscalationRow.case_id == case_id)
         .where(EscalationRow.action.in_(("escalate", "route")))
@@ -131,6 +132,9 @@ def attempt_of(session: Session, row: PracticeSession, *, end: int) -> Attempt:
     )
     case = session.get(Case, case_id)
     agent = session.scalar(select(Agent).where(Agent.handle == handle))
+    # The trainee's own approval requests: an escalation the policy made on one of them (a
+    # request above their authority goes up) is the trainee's decision to pass it up.
+    asked = {approval.requested_at for approval in approvals if approval.requested_by == handle}
     policy = policies.compiled(session, case.policy_version_id) if case is not None else None
     kinds = {approval.kind for approval in approvals}
     scenario = practice.scenario_of(row)
@@ -152,15 +156,11 @@ def attempt_of(session: Session, row: PracticeSession, *, end: int) -> Attempt:
             if kind == "agent" and author == handle
         ),
         escalations=tuple(
-            Escalation(
-                at=at - start,
-                to_level=(to_level if action == "escalate" else to_team) or "",
-                from_level=from_level or "",
-                by_trainee=actor == handle,
-                rule=None if actor == handle else rule,
-                reason=reason,
-            )
-            for at, action, to_level, to_team, from_level, actor, rule, reason in escalations
+            _escalation(row, handle=handle, asked=asked, start=start)
+            for row in escalations
+            # The policy's routing (billing to finance at opening) is where a case belongs,
+            # not an escalation the trainee could have made: only their own hand-overs count.
+            if row.action == "escalate" or row.actor == handle
         ),
         approvals=tuple(_approval_move(approval, handle, start) for approval in approvals),
         trainee_level=(agent.level if agent is not None else None) or "",
@@ -172,6 +172,20 @@ def attempt_of(session: Session, row: PracticeSession, *, end: int) -> Attempt:
         resolved_at=None if case is None or case.resolved_at is None else case.resolved_at - start,
         finished_at=end - start,
         root_cause=(case.root_cause_code or case.root_cause) if case is not None else None,
+    )
+
+
+def _escalation(row: Any, *, handle: str, asked: set[int], start: int) -> Escalation:
+    at, action, to_level, to_team, from_level, actor, rule, reason, trigger = row
+    passed_up = trigger == "approval.requested" and at in asked
+    mine = actor == handle or passed_up
+    return Escalation(
+        at=at - start,
+        to_level=(to_level if action == "escalate" else to_team) or "",
+        from_level=from_level or "",
+        by_trainee=mine,
+        rule=None if actor == handle else rule,
+        reason=reason if actor == handle else ("asked for approval" if passed_up else reason),
     )
 
 

@@ -54,6 +54,8 @@ def delivery_words(delivery: DeliveryOut) -> str:
         return f"Queued for {how} {delivery.to}."
     if delivery.state == "failed":
         return f"Not delivered to {delivery.to}: {delivery.reason or 'gave up'}"
+    if delivery.state == "captured":
+        return "Captured by the training sandbox: not sent to anyone."
     if delivery.state == "cancelled":
         return f"Cancelled: {delivery.reason or 'not sent'}"
     return f"Not sent: {delivery.reason or 'written to the log only'}"
