@@ -87,3 +87,54 @@ def test_score_prints_a_running_sessions_provisional_feedback_as_json(
     missing = runner.invoke(app, ["training", "score", "no-such-session-key"])
     assert missing.exit_code == 2
     assert "no practice session" in missing.output
+
+
+def test_build_without_events_reads_the_databases_own_escalations(
+    migrated_url: str, tmp_path: Path
+) -> None:
+    import time
+
+    from escalon.cases import messages, opening
+    from escalon.cases.acting import Actor
+    from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
+    from escalon.core.training.scenario import read_scenario
+    from escalon.triage import load_analyzer
+
+    database = Database(migrated_url)
+    clock = ManualClock(time.time_ns() // 1000 - 3 * 3600 * 1_000_000)
+    seed(database, clock)
+    analyzer = load_analyzer(None)
+    system = Actor(None, "test", "admin")
+    with database.write() as session:
+        opened = opening.open_case(
+            session,
+            request=CaseCreate(
+                customer=CustomerIn(ref="kim-4711", name="Kim Doe", email="kim.doe@example.org"),
+                subject="Parcel lost",
+                body="My parcel 1234567 never came. Call me on +49 30 1234567.",
+                channel="email",
+            ),
+            actor=system,
+            now=clock.now_us(),
+            analyzer=analyzer,
+        )
+        messages.post_message(
+            session,
+            case_id=opened.case_id,
+            request=MessageIn(author="customer", body="I want to speak to a manager now."),
+            actor=system,
+            now=clock.now_us() + 60_000_000,
+            analyzer=analyzer,
+        )
+    database.dispose()
+    out = tmp_path / "built"
+    result = runner.invoke(app, ["training", "build", "--out", str(out), "--days", "2"])
+    assert result.exit_code == 0, result.output
+    files = sorted(out.glob("*.yaml"))
+    assert len(files) == 1, result.output
+    text = files[0].read_text(encoding="utf-8")
+    built = read_scenario(text, str(files[0]))
+    assert built.source.kind == "database"
+    assert "manager_request" in built.skills
+    for identity in ("kim-4711", "Kim Doe", "kim.doe@example.org", "1234567"):
+        assert identity not in text
