@@ -75,7 +75,7 @@ def start(
     policy_source = sandbox.active_policy_source(session)
     trainee = sandbox.trainee_of(session, username=user.username, role=user.role, handle=handle)
     key = secrets.token_urlsafe(18)
-    begins = sandbox.virtual_start(now)
+    begins = sandbox.virtual_start(now, trainee.timezone)
     made = sandbox.new_sandbox(settings, key)
     try:
         seeded = sandbox.seed(

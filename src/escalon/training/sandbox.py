@@ -19,9 +19,10 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from sqlalchemy import select, update
@@ -75,6 +76,7 @@ class Trainee:
     level: str | None
     teams: tuple[str, ...]
     authority: dict[str, float | str] | None
+    timezone: str = "UTC"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,6 +183,7 @@ def trainee_of(session: Session, *, username: str, role: str, handle: str | None
         agent.level,
         tuple(team.name for team in agent.teams),
         dict(agent.authority) if agent.authority else None,
+        agent.timezone or "UTC",
     )
 
 
@@ -213,6 +216,7 @@ def seed(
                 level=level,
                 teams=list(trainee.teams) or [home],
                 authority=trainee.authority,
+                timezone=trainee.timezone,
             ),
             now=at,
         )
@@ -402,13 +406,18 @@ def case_status(session: Session, case_id: int) -> str:
     return session.scalar(select(Case.status).where(Case.id == case_id)) or "open"
 
 
-def virtual_start(real_now: int) -> int:
-    """Where a sandbox's clock starts: the latest Tuesday 09:30 UTC at least a day before the
-    real instant, inside office hours of the usual calendars, so the SLA clocks run."""
-    moment = from_us(real_now)
+def virtual_start(real_now: int, timezone: str = "UTC") -> int:
+    """Where a sandbox's clock starts: 10:00 in the trainee's time zone on the latest Tuesday at
+    least a day before the real instant, within office hours wherever the team works, so the
+    SLA clocks run from the first message."""
+    try:
+        zone: tzinfo = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    moment = from_us(real_now).astimezone(zone)
     days_back = (moment.weekday() - 1) % 7 or 7
     day = (moment - timedelta(days=days_back)).date()
-    return to_us(datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC))
+    return to_us(datetime(day.year, day.month, day.day, 10, 0, tzinfo=zone))
 
 
 @dataclass(frozen=True, slots=True)
