@@ -9,8 +9,8 @@ import yaml
 
 from escalon.clock import ManualClock
 from escalon.core.state import from_us, to_us
+from escalon.demo import policy_text
 from escalon.training.sandbox import PracticeClock, practice_policy, virtual_start
-from tests.builders.workspace import policy_text
 
 
 def test_the_practice_day_starts_at_ten_on_the_latest_tuesday_in_the_trainees_zone() -> None:
