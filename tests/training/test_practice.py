@@ -262,3 +262,25 @@ def test_pruned_sandboxes_go_and_the_feedback_stays(workspace: Workspace, tmp_pa
         assert page.status_code == 200
         assert 'id="score"' in page.text
         assert 'id="pruned"' in page.text
+
+
+def test_a_sandbox_from_an_earlier_release_is_brought_to_this_schema(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from escalon.database import Database
+    from escalon.database.migrate import alembic_config, current_revision, head_revision
+
+    slug = add_scenario(workspace)
+    with training_app(workspace, tmp_path) as app:
+        ana = signed_in_client(app, workspace.tokens["agent"])
+        key, case_id = start(ana, slug)
+    old = Database(f"sqlite:///{tmp_path / f'{key}.sqlite3'}")
+    command.downgrade(alembic_config(old), "0027")
+    assert current_revision(old) == "0027"
+    with training_app(workspace, tmp_path) as app:
+        ana = signed_in_client(app, workspace.tokens["agent"])
+        assert "My parcel failed to arrive again." in practice_page(ana, key, case_id)
+    assert current_revision(old) == head_revision()
+    old.dispose()

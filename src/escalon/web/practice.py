@@ -32,6 +32,7 @@ from escalon.auth.models import ApiToken
 from escalon.composition import open_database
 from escalon.core.state import from_us
 from escalon.database import Database
+from escalon.database.migrate import current_revision, head_revision, upgrade
 from escalon.errors import NotFound
 from escalon.services import Services
 from escalon.training import practice, sandbox
@@ -95,6 +96,9 @@ class Sandboxes:
         url = f"sqlite:///{path}"
         settings = sandbox.sandbox_settings(main.settings, url)
         database = open_database(settings, Database(url))
+        # A sandbox made before an upgrade of Escalon is brought to this release's schema.
+        if current_revision(database) != head_revision():
+            upgrade(database)
         clock = sandbox.PracticeClock(
             main.clock, row.started_at, row.virtual_start, row.speed, row.finished_at
         )
