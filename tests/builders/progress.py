@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from escalon.auth.models import User
 from escalon.core.training.scoring import LABELS, WEIGHTS
+from escalon.database import Database
 from escalon.training import library
 from escalon.training.models import PracticeSession
 from tests.builders.cases import open_case
@@ -43,16 +44,20 @@ def feedback(lost: dict[str, int]) -> tuple[int, dict[str, Any]]:
     }
 
 
-def listed(ws: Workspace, slug: str, skill: str, **changes: Any) -> str:
+def _database(target: Workspace | Database) -> Database:
+    return target.database if isinstance(target, Workspace) else target
+
+
+def listed(target: Workspace | Database, slug: str, skill: str, **changes: Any) -> str:
     """A listed scenario of `skill` in the library; its id."""
     found = scenario(id=slug, title=f"Practise {slug}", skill=skill, also=[], **changes)
-    with ws.database.write() as session:
-        library.add(session, found, by="test", now=ws.clock.now_us())
+    with _database(target).write() as session:
+        library.add(session, found, by="test", now=0)
     return slug
 
 
 def finished(
-    ws: Workspace,
+    target: Workspace | Database,
     username: str,
     slug: str,
     *,
@@ -65,7 +70,7 @@ def finished(
     """A session of scenario `slug` by `username`, finished at `at` after `minutes`; its key."""
     total, data = feedback(lost)
     key = secrets.token_urlsafe(12)
-    with ws.database.write() as session:
+    with _database(target).write() as session:
         user = session.scalar(select(User).where(User.username == username))
         assert user is not None
         row = library.get(session, slug)
