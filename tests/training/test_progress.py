@@ -183,3 +183,51 @@ def test_nobody_is_singled_out_on_a_few_cases(workspace: Workspace) -> None:
         handled_case(workspace, "ben", "billing", escalate=False)
     with workspace.database.read() as session:
         assert progress.everyone(session, now=workspace.clock.now_us()) == []
+
+
+def _given(ws: Workspace, holder: str, number: int, *, answer: bool) -> None:
+    """A case given to `holder`, answered at once when `answer`."""
+    from tests.builders.cases import open_case
+
+    customer = {"ref": f"K-{holder}-{number}", "name": "Kim", "tier": "standard"}
+    case_id = int(open_case(ws, customer=customer)["id"])
+    given = ws.client.put(
+        f"/api/v1/cases/{case_id}/assignee", json={"assignee": holder}, headers=ws.headers()
+    )
+    assert given.status_code == 200, given.text
+    if answer:
+        reply = ws.client.post(
+            f"/api/v1/cases/{case_id}/messages",
+            json={"author": "agent", "body": "Here you are."},
+            headers=ws.headers("agent"),
+        )
+        assert reply.status_code == 201, reply.text
+
+
+def test_first_answers_often_late_suggest_practising_a_slow_answer(
+    workspace: Workspace,
+) -> None:
+    from escalon.worker.timers import tick
+    from tests.builders.progress import hire
+
+    hire(workspace, "ben")
+    listed(workspace, "slow-one", "slow_answer")
+    for number in range(6):
+        _given(workspace, "ana", number, answer=False)
+        _given(workspace, "ben", number, answer=True)
+    # Past the four hours of a first answer (while ana is on shift), the worker finds hers late.
+    workspace.clock.advance(hours=4, minutes=5)
+    tick(workspace.database, now=workspace.clock.now_us(), batch=100)
+    now = workspace.clock.now_us()
+    with workspace.database.read() as session:
+        shares = progress.first_response_breaches(session, since=now - 30 * DAY_US, until=now)
+        needs = progress.needs_of(session, _person(workspace, "agent"), now=now)
+    assert (shares["ana"].part, shares["ana"].whole) == (6, 6)
+    assert (shares["ben"].part, shares["ben"].whole) == (0, 6)
+    slow = next(one for one in needs.suggestions if one.evidence == "first_response")
+    assert slow.skill == "slow_answer"
+    assert slow.reason == (
+        "6 of 6 of ana's cases in the last 30 days missed the first-response target (100 %), "
+        "against 0 % for everyone else."
+    )
+    assert [offer.slug for offer in slow.scenarios] == ["slow-one"]

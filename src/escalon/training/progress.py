@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from escalon.analytics.coaching import APART_MINIMUM, coaching
 from escalon.auth.models import User
-from escalon.cases.models import Case, ClockEvent, Escalation
+from escalon.cases.models import AuditEntry, Case, ClockEvent, Escalation
 from escalon.core.state import from_us
 from escalon.core.statistics import clearly_apart
 from escalon.core.training.scenario import SKILLS
@@ -628,23 +628,64 @@ def _shares(counts: dict[str, tuple[int, int]]) -> dict[str, Share]:
     }
 
 
-def first_response_breaches(session: Session, *, since: int, until: int) -> dict[str, Share]:
-    """By assignee: their cases opened in the window whose first response breached its SLA.
+# Audit entries that change who holds a case: a person's assignment and the policy's.
+ASSIGNMENTS = ("case.assigned", "assign")
 
-    A case counts for whoever holds it now: the person answering first is nearly always the one
-    it was given to, and the cases do not record who held them when the clock ran out.
-    """
-    window = and_(Case.opened_at >= since, Case.opened_at < until, Case.assignee.is_not(None))
-    breached = set(
-        session.scalars(
-            select(ClockEvent.case_id)
-            .join(Case, Case.id == ClockEvent.case_id)
-            .where(window, ClockEvent.metric == "first_response", ClockEvent.kind == "breach")
-        )
+
+def _holders_at(session: Session, breaches: dict[int, int]) -> dict[int, str]:
+    """Who held each case at the instant given (case -> instant), from the audit trail: the
+    `from` of the first assignment at or after it (the breach itself may pass the case on),
+    else the `to` of the last one before it."""
+    holder: dict[int, str | None] = {}
+    settled: set[int] = set()
+    rows = session.execute(
+        select(AuditEntry.case_id, AuditEntry.at, AuditEntry.data)
+        .where(AuditEntry.case_id.in_(list(breaches)), AuditEntry.kind.in_(ASSIGNMENTS))
+        .order_by(AuditEntry.case_id, AuditEntry.id)
     )
+    for case_id, at, data in rows:
+        if case_id in settled or not isinstance(data, dict):
+            continue
+        if at < breaches[case_id]:
+            holder[case_id] = data.get("to")
+        else:
+            settled.add(case_id)
+            holder[case_id] = data.get("from") or holder.get(case_id)
+    return {case_id: str(who) for case_id, who in holder.items() if who}
+
+
+def first_response_breaches(session: Session, *, since: int, until: int) -> dict[str, Share]:
+    """By person: their cases opened in the window whose first response breached its SLA.
+
+    A breached case counts for whoever held it when the clock ran out (the audit trail's
+    assignments: the breach often escalates the case away from them); any other case as
+    coaching counts it, for whoever held it when it first escalated, else its assignee now.
+    """
+    window = and_(Case.opened_at >= since, Case.opened_at < until)
+    breached: dict[int, int] = {}
+    for case_id, at in session.execute(
+        select(ClockEvent.case_id, ClockEvent.at)
+        .join(Case, Case.id == ClockEvent.case_id)
+        .where(window, ClockEvent.metric == "first_response", ClockEvent.kind == "breach")
+        .order_by(ClockEvent.at.desc())
+    ):
+        breached[case_id] = at  # the first breach is written last
+    holders = _holders_at(session, breached) if breached else {}
+    for case_id, holder in session.execute(
+        select(Escalation.case_id, Escalation.holder)
+        .join(Case, Case.id == Escalation.case_id)
+        .where(window, Escalation.action == "escalate", Escalation.holder.is_not(None))
+        .order_by(Escalation.at.desc(), Escalation.id.desc())
+    ):
+        if case_id not in breached:
+            holders[case_id] = str(holder)  # the earliest escalation is written last
+    for case_id, assignee in session.execute(
+        select(Case.id, Case.assignee).where(window, Case.assignee.is_not(None))
+    ):
+        holders.setdefault(case_id, str(assignee))
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for case_id, assignee in session.execute(select(Case.id, Case.assignee).where(window)):
-        tally = counts[str(assignee)]
+    for case_id, who in holders.items():
+        tally = counts[who]
         tally[1] += 1
         tally[0] += case_id in breached
     return _shares({who: (part, whole) for who, (part, whole) in counts.items()})
