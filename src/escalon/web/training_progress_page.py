@@ -62,6 +62,10 @@ def score_chart(found: Progress) -> charts.Chart | None:
     return charts.line_chart("Average score by week", buckets, series, fmt=_score, top=100)
 
 
+def _day(us: int) -> str:
+    return f"{from_us(us):%-d %B %Y}"
+
+
 def _session_link(key: str) -> str:
     return f"/ui/training/sessions/{key}"
 
@@ -91,6 +95,7 @@ def progress_page(request: Request, parts: Parts, person: PersonName = None) -> 
         session_link=_session_link,
         spent=progress.spent,
         days=progress.GAP_DAYS,
+        day=_day,
     )
 
 
@@ -134,5 +139,5 @@ def certificate_page(request: Request, parts: Parts, person: PersonName = None) 
         passed=PASSED,
         session_link=_session_link,
         spent=progress.spent,
-        day=lambda us: f"{from_us(us):%-d %B %Y}",
+        day=_day,
     )
