@@ -105,7 +105,9 @@ def test_the_page_shows_it_to_supervisors_and_links_the_cases(workspace: Workspa
     assert cells[:4] == ["Ana (ana)", "frontline", "15", "12"]
     assert "clearly above" in cells
     gaps = [item.get_text(" ", strip=True) for item in soup.select("#gaps li.gap")]
-    assert "Ana (ana): billing , 12 of 15 escalated (80 %, peers 20 %)" in gaps
+    assert (
+        "Ana (ana): billing , 12 of 15 escalated (80 %, peers 20 %) · Practice for this : Ana (ana)"
+    ) in gaps
     link = row.select_one("a")
     assert link is not None
     listed = workspace.client.get(str(link["href"]))

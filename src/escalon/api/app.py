@@ -47,6 +47,7 @@ from escalon.web import policy_page as web_policy
 from escalon.web import review_page as web_review
 from escalon.web import staffing_page as web_staffing
 from escalon.web import training_page as web_training
+from escalon.web import training_progress_page as web_training_progress
 from escalon.web import views as web_views
 from escalon.web import what_if_page as web_what_if
 from escalon.web.practice import PracticeMount, Sandboxes
@@ -90,6 +91,7 @@ ROUTERS = (
     web_staffing.router,
     web_likely.router,
     web_training.router,
+    web_training_progress.router,
     case_page.router,
     web_mail_review.router,
 )

@@ -1,20 +1,25 @@
-"""`escalon training`: the training ground's commands (`build` scenarios from real history).
+"""`escalon training`: the training ground's commands (`build` scenarios from real history,
+a person's `certificate`).
 
 Exit codes: 0 done; 1 the database cannot be used; 2 what was asked cannot be read or written
-(a missing or malformed history, a broken policy, a folder that would be overwritten).
+(a missing or malformed history, a broken policy, a folder that would be overwritten, a person
+or date that does not exist).
 """
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from escalon.core.policy import Policy, PolicyInvalid, parse_policy
@@ -460,3 +465,75 @@ def prune(
     finally:
         database.dispose()
     Console(highlight=False).print(f"{gone} sandboxes deleted")
+
+
+def _day(text: str | None, err: Console, option: str) -> int | None:
+    """A UTC day as µs since the epoch (the start of that day)."""
+    if text is None:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        _refuse(err, f"{option} {text!r}: give a day as YYYY-MM-DD")
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()) * 1_000_000
+
+
+@app.command("certificate")
+def certificate(
+    person: Annotated[str, typer.Argument(help="The username (or agent handle) of the trainee.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print it as JSON.")] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Count sessions finished from this day (UTC).")
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option("--until", help="Count sessions finished before this day (UTC)."),
+    ] = None,
+) -> None:
+    """A person's training certificate: finished sessions (scripted and role-play), skills
+    practised with their best score and its date, the skills passed, the time practised."""
+    from escalon.cli.service import database_ready
+    from escalon.config import get_settings
+    from escalon.errors import NotFound
+    from escalon.training import progress
+
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    first, last = _day(since, err, "--since"), _day(until, err, "--until")
+    database = database_ready(get_settings())
+    try:
+        with database.read() as session:
+            try:
+                whom = progress.person_of(session, person)
+            except NotFound as missing:
+                _refuse(err, str(missing))
+            found = progress.certificate(session, whom, since=first, until=last)
+    finally:
+        database.dispose()
+    console = Console(highlight=False, soft_wrap=True)
+    if as_json:
+        console.out(json.dumps(found.as_dict(), indent=2, ensure_ascii=False))
+        return
+    console.print(f"[bold]Training certificate[/]: {escape(found.person.label)}", markup=True)
+    console.print(
+        f"{found.period}; {found.sessions} sessions finished; "
+        f"{progress.spent(found.practised_us)} practised; "
+        f"{len(found.passed)} of {len(found.skills)} skills passed "
+        f"({progress.PASSED} or more)",
+        markup=False,
+    )
+    if found.skills:
+        table = Table(title_justify="left")
+        table.add_column("skill")
+        table.add_column("best", justify="right")
+        table.add_column("on")
+        table.add_column("sessions", justify="right")
+        table.add_column("")
+        for one in found.skills:
+            table.add_row(
+                one.words,
+                str(one.best),
+                f"{datetime.fromtimestamp(one.at / 1_000_000, UTC):%Y-%m-%d}",
+                str(one.sessions),
+                "passed" if one.passed else "practised",
+            )
+        console.print(table)
