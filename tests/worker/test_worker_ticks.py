@@ -154,3 +154,21 @@ def test_next_due_is_the_earliest_timer(workspace: Workspace) -> None:
     soonest = next_due(workspace.database)
     assert soonest is not None
     assert from_us(soonest) == from_us(workspace.clock.now_us() + 15 * MINUTE)
+
+
+def test_a_breach_the_worker_fires_names_whose_case_it_was(workspace: Workspace) -> None:
+    case = open_case(workspace, priority="P1")
+    given = workspace.client.put(
+        f"/api/v1/cases/{case['id']}/assignee",
+        json={"assignee": "ana"},
+        headers={**workspace.headers("supervisor"), "If-Match": str(case["version"])},
+    )
+    assert given.status_code == 200, given.text
+    due = to_us(workspace.clock.now()) + 15 * MINUTE
+    tick(workspace.database, now=due + MINUTE, batch=100)
+    with workspace.database.read() as session:
+        holders = session.scalars(
+            select(Escalation.holder).where(Escalation.case_id == case["id"])
+        ).all()
+    # The escalation hands the case on; it was ana's when it moved up, which coaching counts.
+    assert holders == ["ana"]

@@ -102,7 +102,7 @@ def escalation_rows(change: Change, now: int) -> list[dict[str, Any]]:
     """An escalation record for each move of the case (up, down or across), with whose case
     it was at that moment (an assignment among the actions changes it)."""
     rows = []
-    holder = None if change.new else change.case.state.assignee
+    holder = None if change.new else change.case.assignee
     for action in change.actions:
         if action.action == "assign":
             holder = action.details.get("assignee")

@@ -69,6 +69,9 @@ class LoadedCase:
     holder: str | None = None
     # Its status when loaded: a change that resolves it tells the customer so.
     status: str | None = None
+    # Its assignee when loaded. The worker hands the engine the loaded state to change in place
+    # (`reuse=True`), so `state` may already say who has it after the change.
+    assignee: str | None = None
 
 
 @dataclass(slots=True)
@@ -144,6 +147,7 @@ def loaded_from_row(row: Any, policy: Policy) -> LoadedCase:
         policy=policy,
         holder=holder_of(state),
         status=state.status,
+        assignee=state.assignee,
     )
 
 
