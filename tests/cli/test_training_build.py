@@ -78,7 +78,7 @@ def test_no_customer_identity_email_or_phone_survives_the_twcs_head(tmp_path: Pa
     assert secrets
     assert phones
     files = built(out)
-    assert len(files) > 1000
+    assert len(files) > 400  # threads only go quiet: timers after their end are left out
     for path, text in files.items():
         # Every word and handle of the file, each e-mail address and phone-like run in it.
         words = set(re.findall(r"(?<![\w@])@?\w+", text))

@@ -143,3 +143,41 @@ def test_a_german_conversation_gets_german_added_messages() -> None:
 def test_every_built_scenario_reads_back_without_problems() -> None:
     (scenario,) = build(manager_history())
     assert read_scenario(scenario.to_yaml(), "built.yaml") == scenario
+
+
+STUCK = """
+- name: stuck at a level
+  trigger: level.timeout
+  after: 8h
+  do:
+    - escalate: {up: 1}
+"""
+
+
+def _built(events: list[dict[str, Any]], rules: str) -> list[Scenario]:
+    scenarios, _ = build_scenarios(
+        [parse_event(event) for event in events],
+        make_policy(rules),
+        analyzer=FakeAnalyzer(),
+        source="events",
+        salt=b"test",
+    )
+    return scenarios
+
+
+def test_a_history_that_only_goes_quiet_is_no_escalation_after_its_end() -> None:
+    quiet = [
+        opened("2026-12-01 10:00", customer="c1", body="My router is broken."),
+        ev("agent.message", "2026-12-01 10:05", agent="ann", body="Restart it, please."),
+        # A later case keeps the stream going past the first one's eight hours at its level.
+        opened("2026-12-02 10:00", case="C2", customer="c2", body="Another question."),
+    ]
+    assert _built(quiet, STUCK) == []
+    # The same history saying the case stayed open is a case stuck at its level.
+    open_for_real = [
+        *quiet[:2],
+        ev("status.changed", "2026-12-01 10:06", status="open"),
+        quiet[2],
+    ]
+    (stuck,) = _built(open_for_real, STUCK)
+    assert stuck.skill == "slow_answer"

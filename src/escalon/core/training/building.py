@@ -78,6 +78,9 @@ class _Case:
     opened_at: int
     timeline: list[Event | Action] = field(default_factory=list)
     first_response_target: int | None = None  # µs, of the SLA chosen at opening
+    # Read from a file rather than the database: when the file records no status of the case
+    # (an import), a case it leaves open only went quiet.
+    quiet_after: bool = False
 
 
 @dataclass(slots=True)
@@ -137,7 +140,7 @@ class ScenarioBuilder:
         self._skipped_now = False
         previous = self._open.get(event.case)
         if isinstance(event, CaseOpened):
-            record = _Case(event, to_us(event.at))
+            record = _Case(event, to_us(event.at), quiet_after=self.source != "database")
             self._open[event.case] = record
         else:
             record = previous  # type: ignore[assignment]
@@ -327,8 +330,35 @@ def build_scenarios(
 
 def _escalations(record: _Case) -> list[Action]:
     return [
-        item for item in record.timeline if isinstance(item, Action) and item.action == "escalate"
+        item
+        for item in record.timeline
+        if isinstance(item, Action)
+        and item.action == "escalate"
+        and not _after_the_end(item, record)
     ]
+
+
+# A customer waiting for an answer is what these timers are about: they stay true after the
+# history goes quiet (nobody answered at all).
+_WAITING_METRICS = frozenset({"first_response", "next_response"})
+
+
+def _after_the_end(action: Action, record: _Case) -> bool:
+    """Whether a timer escalated a case only because its history stopped: an import such as
+    TWCS has no statuses, so every thread stays open and its level and resolution timers fire
+    long after the conversation ended. Those are not what happened to a customer; a response
+    clock running out on a customer nobody answered is."""
+    if not record.quiet_after or action.trigger not in _TIMED_TRIGGERS:
+        return False
+    if any(isinstance(item, StatusChanged) for item in record.timeline):
+        return False  # this history does record statuses: a case it leaves open is open
+    if action.metric in _WAITING_METRICS:
+        return False
+    last = max(
+        (to_us(item.at) for item in record.timeline if not isinstance(item, Action)),
+        default=record.opened_at,
+    )
+    return action.at > last
 
 
 def _reopenings(record: _Case) -> int:
@@ -490,6 +520,8 @@ def _history(record: _Case, masker: Masker) -> list[dict[str, Any]]:
     """What really happened, seconds from the opening: messages (masked) and the policy's acts."""
     happened: list[dict[str, Any]] = []
     for item in record.timeline:
+        if isinstance(item, Action) and _after_the_end(item, record):
+            break  # the history stopped here; the rest is timers on a case left open
         entry = _happened(item, masker)
         if entry is None:
             continue
@@ -548,6 +580,8 @@ def _outcome(record: _Case, escalated: bool, policy: Policy) -> dict[str, Any]:
     answered: int | None = None
     resolved: int | None = None
     for item in record.timeline:
+        if isinstance(item, Action) and _after_the_end(item, record):
+            break
         if isinstance(item, Action) and item.action in ("escalate", "de-escalate"):
             level = str(item.details.get("to_level") or level)
         elif isinstance(item, StatusChanged):
