@@ -65,7 +65,9 @@ def test_the_resolved_demo_case_names_its_root_cause(
 
     with database.read() as session:
         resolved = session.execute(
-            select(Case.status, Case.root_cause).where(Case.status == "resolved")
+            select(Case.status, Case.root_cause).where(
+                Case.subject == "Password reset link expired"
+            )
         ).all()
     assert resolved == [("resolved", "reset link expired before use")]
 
@@ -86,3 +88,19 @@ def test_the_demo_starts_with_a_detector_that_escalates_its_cases_on_arrival(
     with database.read() as session:
         level = session.scalar(select(Case.level).where(Case.subject == "Nightly data export"))
     assert level not in (None, "frontline")
+
+
+def test_the_demo_month_shows_a_refund_gap_and_the_training_ground_answers_it(
+    database: Database, clock: ManualClock
+) -> None:
+    from escalon.training import progress
+
+    demo.ensure(database, clock=clock, analyzer=None)
+    with database.read() as session:
+        needs = progress.needs_of(session, progress.person_of(session, "ana"), now=clock.now_us())
+        bens = progress.needs_of(session, progress.person_of(session, "ben"), now=clock.now_us())
+    (suggestion,) = needs.suggestions
+    assert suggestion.skill == "refund_above_authority"
+    assert "5 of 7 refund cases" in suggestion.reason
+    assert [offer.slug for offer in suggestion.scenarios] == ["demo-refund-above-authority"]
+    assert bens.suggestions == ()

@@ -232,6 +232,29 @@ def _seed_scenarios(session: Session, *, now: int) -> None:
 
 SYSTEM = acting.Actor(None, "demo", "admin")
 ANA = acting.Actor(None, "ana", "agent", "ana")
+BEN = acting.Actor(None, "ben", "agent", "ben")
+SARA = acting.Actor(None, "sara", "supervisor", "sara")
+US_PER_DAY = 24 * 60 * US_PER_MINUTE
+
+# Last month's refund questions, so coaching has something to say: ana, the newer agent, passed
+# five of her seven up to a supervisor; ben handled six of his seven himself. (days ago, who,
+# customer's words, whether it went up).
+_REFUND_MONTH = (
+    (24, ANA, "The blender I bought last week leaks. I want my money back.", True),
+    (23, BEN, "Please refund the second month, I cancelled in time.", False),
+    (21, ANA, "I was charged for a subscription I never ordered. Refund it.", True),
+    (20, BEN, "The shoes do not fit, can I get a refund instead of an exchange?", False),
+    (17, ANA, "My order came damaged. I would like a refund, not a new one.", True),
+    (16, BEN, "You charged shipping twice on order 7710.", True),
+    (14, ANA, "Refund for the concert tickets, the show was cancelled.", False),
+    (13, BEN, "The heater stopped working after a week; refund please.", False),
+    (10, ANA, "The discount code was not applied; refund the difference.", True),
+    (9, BEN, "I returned the parcel ten days ago and have no refund yet.", False),
+    (7, ANA, "Your app charged me in dollars instead of euros.", False),
+    (6, BEN, "Cancelled within the trial and still charged.", False),
+    (3, ANA, "The sofa arrived broken, I want a full refund of 400.", True),
+    (2, BEN, "Refund my delivery fee, the parcel was three days late.", False),
+)
 
 
 def _open(
@@ -395,6 +418,68 @@ def _seed_cases(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> Non
         analyzer=analyzer,
     )
     _seed_resolved_case(db, opened["wingtip"], now=now, analyzer=analyzer)
+    _seed_refund_month(db, now=now, analyzer=analyzer)
+
+
+def _seed_refund_month(db: Database, *, now: int, analyzer: TextAnalyzer | None) -> None:
+    """Last month's refund cases, resolved: the coaching page finds ana's gap in them, and the
+    training ground suggests the refund scenario to her."""
+    for number, (days_ago, agent, words, went_up) in enumerate(_REFUND_MONTH):
+        began = now - days_ago * US_PER_DAY
+        case_id = _open(
+            db,
+            now=began,
+            minutes_ago=0,
+            analyzer=analyzer,
+            customer=_customer_of(f"refund-{number}", f"Customer {number + 1}"),
+            subject=words[:60],
+            body=words,
+            channel="email",
+            category="refund",
+        )
+        at = began + 10 * US_PER_MINUTE
+        with db.write() as session:
+            updating.assign_case(
+                session, case_id=case_id, assignee=agent.name, actor=SYSTEM, now=at, if_match=None
+            )
+        _post(
+            db,
+            case_id,
+            by=agent,
+            body="Thank you, I am looking into it.",
+            minutes_ago=0,
+            now=at,
+            analyzer=analyzer,
+        )
+        closer = agent
+        if went_up:
+            # A team's own detector may have sent the case up on arrival already.
+            with db.write() as session, contextlib.suppress(Conflict), session.begin_nested():
+                escalation.escalate_case(
+                    session,
+                    case_id=case_id,
+                    request=EscalateIn(
+                        kind="hierarchical",
+                        to_level="supervisor",
+                        reason="A refund: I would rather a supervisor decides",
+                    ),
+                    actor=agent,
+                    now=at + US_PER_MINUTE,
+                    if_match=None,
+                )
+                escalation.acknowledge(
+                    session, case_id=case_id, actor=SARA, now=at + 5 * US_PER_MINUTE, if_match=None
+                )
+            closer = SARA
+        with db.write() as session:
+            updating.update_case(
+                session,
+                case_id=case_id,
+                request=CasePatch(status="resolved", root_cause_code="billing_error"),
+                actor=closer,
+                now=at + 2 * 60 * US_PER_MINUTE,
+                if_match=None,
+            )
 
 
 def _seed_resolved_case(
