@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from escalon.cases import authority
-from escalon.cases.models import ApprovalRequest, Case, Message
+from escalon.cases.models import ApprovalRequest, Case
 from escalon.cases.models import Escalation as EscalationRow
 from escalon.core.training.attempt import ApprovalMove, Attempt, Escalation, Reply
 from escalon.core.training.scoring import score
@@ -60,12 +60,7 @@ def looked_at(parts: Services, row: PracticeSession) -> Seen:
     """The sandbox's conversation, captured messages and case, as of its clock."""
     with parts.database.read() as session:
         case = session.get(Case, row.sandbox_case_id)
-        messages = session.execute(
-            select(Message.at, Message.author_kind, Message.author, Message.body, Message.public)
-            .where(Message.case_id == row.sandbox_case_id)
-            .where(Message.author_kind.in_(("customer", "agent")))
-            .order_by(Message.at, Message.id)
-        ).all()
+        messages = sandbox.written(session, row.sandbox_case_id)
         outbox = session.execute(
             select(
                 OutboxMessage.created_at,
@@ -82,13 +77,13 @@ def looked_at(parts: Services, row: PracticeSession) -> Seen:
         now=parts.clock.now_us(),
         lines=[
             Line(
-                at,
-                scenario.customer if kind == "customer" else author,
-                body,
-                kind == "customer",
-                public,
+                item.at,
+                scenario.customer if item.by_customer else item.author,
+                item.body,
+                item.by_customer,
+                item.public,
             )
-            for at, kind, author, body, public in messages
+            for item in messages
         ],
         captured=[Captured(*found) for found in outbox],
         status=case.status if case is not None else "open",
@@ -102,11 +97,7 @@ def attempt_of(session: Session, row: PracticeSession, *, end: int) -> Attempt:
     start = row.virtual_start
     case_id = row.sandbox_case_id
     handle = row.trainee
-    messages = session.execute(
-        select(Message.at, Message.author_kind, Message.author, Message.body, Message.public)
-        .where(Message.case_id == case_id)
-        .order_by(Message.at, Message.id)
-    ).all()
+    messages = sandbox.written(session, case_id)
     escalations = session.execute(
         select(
             EscalationRow.at,
@@ -146,14 +137,12 @@ def attempt_of(session: Session, row: PracticeSession, *, end: int) -> Attempt:
         limits[kind] = None if held is None or math.isinf(held.amount) else held.amount
     return Attempt(
         customer_messages=tuple(
-            at - start
-            for at, kind, _author, _body, public in messages
-            if kind == "customer" and public
+            item.at - start for item in messages if item.by_customer and item.public
         ),
         replies=tuple(
-            Reply(at - start, body or "", bool(public))
-            for at, kind, author, body, public in messages
-            if kind == "agent" and author == handle
+            Reply(item.at - start, item.body, item.public)
+            for item in messages
+            if not item.by_customer and item.author == handle
         ),
         escalations=tuple(
             _escalation(row, handle=handle, asked=asked, start=start)

@@ -291,22 +291,52 @@ def capture_outbox(session: Session) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def conversation(session: Session, case_id: int, *, start: int) -> list[Said]:
-    """The case's public messages as the script reads them (µs since `start`)."""
+@dataclass(frozen=True, slots=True)
+class Written:
+    """One message of the practice case, the customer's or an agent's."""
+
+    at: int
+    by_customer: bool
+    author: str
+    body: str
+    public: bool
+    step: int | None  # the script step a customer's message was
+
+
+def written(session: Session, case_id: int) -> list[Written]:
+    """The practice case's messages by the customer and by agents, oldest first."""
     rows = session.execute(
-        select(Message.at, Message.author_kind, Message.body, Message.details)
-        .where(Message.case_id == case_id, Message.public.is_(True))
+        select(
+            Message.at,
+            Message.author_kind,
+            Message.author,
+            Message.body,
+            Message.public,
+            Message.details,
+        )
+        .where(Message.case_id == case_id)
         .where(Message.author_kind.in_(("customer", "agent")))
         .order_by(Message.at, Message.id)
     ).all()
     return [
-        Said(
-            at - start,
+        Written(
+            at,
             kind == "customer",
+            author,
             body or "",
+            bool(public),
             (details or {}).get("training_step") if kind == "customer" else None,
         )
-        for at, kind, body, details in rows
+        for at, kind, author, body, public, details in rows
+    ]
+
+
+def conversation(session: Session, case_id: int, *, start: int) -> list[Said]:
+    """The case's public messages as the script reads them (µs since `start`)."""
+    return [
+        Said(item.at - start, item.by_customer, item.body, item.step)
+        for item in written(session, case_id)
+        if item.public
     ]
 
 

@@ -189,6 +189,12 @@ def countdown(due_us: int | None, now: int, warning_us: int | None = None) -> tu
     return f"in {duration(left)}", "due-warning" if warned else ""
 
 
+def signed_in_visit(request: Request, session: Session, parts: Services) -> Visit | Response:
+    """The signed-in staff member behind a request, or the sign-in page to send them to."""
+    visit = visit_of(request, session, parts)
+    return redirect(SIGN_IN) if visit is None else visit
+
+
 def supervisor_visit(
     request: Request, session: Session, parts: Services, refusal: str
 ) -> Visit | Response:

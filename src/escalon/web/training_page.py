@@ -27,7 +27,6 @@ from escalon.services import Services
 from escalon.training import feedback, library, practice
 from escalon.training.models import PracticeSession, TrainingScenario
 from escalon.web.common import (
-    SIGN_IN,
     Csrf,
     Parts,
     Visit,
@@ -35,7 +34,7 @@ from escalon.web.common import (
     form_visit,
     page,
     redirect,
-    visit_of,
+    signed_in_visit,
 )
 from escalon.web.practice import Sandboxes, bring_up_to_date
 
@@ -74,11 +73,6 @@ def _sandboxes(request: Request) -> Sandboxes:
     return found
 
 
-def _visit(request: Request, session: Session, parts: Services) -> Visit | Response:
-    visit = visit_of(request, session, parts)
-    return redirect(SIGN_IN) if visit is None else visit
-
-
 def _when(moment: int | None) -> str:
     return "" if moment is None else f"{from_us(moment):%a %-d %b %Y %H:%M} UTC"
 
@@ -93,7 +87,7 @@ def library_page(
 ) -> Response:
     """The scenario library and the reader's own practice."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
         chosen = skill if skill in SKILLS else None
@@ -119,7 +113,7 @@ def library_page(
 def scenario_page(request: Request, slug: str, parts: Parts) -> Response:
     """One scenario: the script, what really happened, what is expected; practise it."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
         try:
@@ -196,7 +190,7 @@ def file_scenario(
 def new_page(request: Request, parts: Parts) -> Response:
     """The form a supervisor writes a scenario in."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
     if not visit.supervises:
@@ -216,7 +210,7 @@ def write_scenario(
 def edit_page(request: Request, slug: str, parts: Parts) -> Response:
     """A supervisor edits a scenario's text."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
         if not visit.supervises:
@@ -347,7 +341,7 @@ def _session_for(
     request: Request, parts: Services, key: str
 ) -> tuple[Visit, PracticeSession] | Response:
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
         try:

@@ -16,21 +16,15 @@ from sqlalchemy.orm import Session
 from escalon.core.state import from_us
 from escalon.core.training.scenario import DIFFICULTIES, SKILLS
 from escalon.errors import NotFound
-from escalon.services import Services
 from escalon.training import progress
 from escalon.training.progress import PASSED, Person, Progress
 from escalon.web import charts
-from escalon.web.common import SIGN_IN, Parts, Visit, forbidden, page, redirect, visit_of
+from escalon.web.common import Parts, Visit, forbidden, page, signed_in_visit
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 PersonName = Annotated[str | None, Query(max_length=100)]
 _OTHERS = "Only supervisors see another person's practice."
 _PEOPLE = "Only supervisors see who needs which practice."
-
-
-def _visit(request: Request, session: Session, parts: Services) -> Visit | Response:
-    visit = visit_of(request, session, parts)
-    return redirect(SIGN_IN) if visit is None else visit
 
 
 def _whom(session: Session, visit: Visit, name: str | None) -> Person | Response:
@@ -74,7 +68,7 @@ def _session_link(key: str) -> str:
 def progress_page(request: Request, parts: Parts, person: PersonName = None) -> Response:
     """A person's scores by skill over time, weakest criteria, suggested practice and why."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
         whom = _whom(session, visit, person)
@@ -103,7 +97,7 @@ def progress_page(request: Request, parts: Parts, person: PersonName = None) -> 
 def people_page(request: Request, parts: Parts) -> Response:
     """Every person with practice or training needs: scores, gaps from real work, scenarios."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
         if not visit.supervises:
@@ -125,7 +119,7 @@ def people_page(request: Request, parts: Parts) -> Response:
 def certificate_page(request: Request, parts: Parts, person: PersonName = None) -> Response:
     """A printable certificate of a person's finished practice."""
     with parts.database.read() as session:
-        visit = _visit(request, session, parts)
+        visit = signed_in_visit(request, session, parts)
         if not isinstance(visit, Visit):
             return visit
         whom = _whom(session, visit, person)
