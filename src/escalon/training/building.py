@@ -65,7 +65,14 @@ def read_history(
 
 def history_lines(lines: Iterable[str], *, on_skip: Callable[[int, str], None]) -> Iterator[Event]:
     """Events from replay-format lines (the database's stored history)."""
-    for number, line in enumerate(lines, start=1):
+    return _parsed(enumerate(lines, start=1), on_skip)
+
+
+def _parsed(
+    lines: Iterable[tuple[int, str | bytes]], on_skip: Callable[[int, str], None]
+) -> Iterator[Event]:
+    """The events of numbered lines; a line that is none is skipped and said."""
+    for number, line in lines:
         if not line.strip():
             continue
         try:
@@ -211,13 +218,7 @@ def _rest(
     try:
         if first is not None:
             yield first
-        for number, line in lines:
-            if not line.strip():
-                continue
-            try:
-                yield parse_event_json(line)
-            except EventError as error:
-                on_skip(number, str(error))
+        yield from _parsed(lines, on_skip)
     finally:
         close = getattr(source, "close", None)
         if close is not None:
