@@ -36,7 +36,23 @@ def scenario_of(row: PracticeSession) -> Scenario:
     return scenario_from(row.scenario, f"session {row.key}")
 
 
-def start(
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What a new session needs, read from the installation before its sandbox is made."""
+
+    scenario_id: int
+    scenario: Scenario
+    user_id: int
+    username: str
+    trainee: sandbox.Trainee
+    policy_source: str
+    mode: str
+    role_player_id: int | None
+    speed: float
+    begins: int  # the sandbox's first instant
+
+
+def plan(
     session: Session,
     *,
     settings: Settings,
@@ -44,13 +60,12 @@ def start(
     user: User,
     handle: str | None,
     now: int,
-    analyzer: TextAnalyzer | None,
     speed: float | None = None,
     mode: str = "scripted",
     role_player: User | None = None,
-) -> Started:
-    """Start a practice session of a listed scenario for `user` (the sandbox is made and filled
-    here; the session's row is written in `session`, the caller's transaction)."""
+) -> Plan:
+    """Check that `user` may start practising a listed scenario now, and gather what the
+    sandbox needs (reads only)."""
     if scenario_row.status != "listed":
         raise Invalid("this scenario is hidden: a supervisor must list it again first")
     if mode not in MODES:
@@ -59,57 +74,97 @@ def start(
         raise Invalid("a role-play needs the supervisor who plays the customer")
     if role_player is not None and role_player.role not in ("admin", "supervisor"):
         raise Forbidden("only a supervisor may play the customer")
-    running = session.scalar(
-        select(func.count())
-        .select_from(PracticeSession)
-        .where(PracticeSession.trainee_user_id == user.id, PracticeSession.status == "running")
-    )
-    if (running or 0) >= MAX_RUNNING:
-        raise Conflict(
-            f"{user.username} has {MAX_RUNNING} practice sessions running: finish one first"
-        )
+    _check_running(session, user.id, user.username)
     speed = settings.training_speed if speed is None else speed
     if not 1 <= speed <= 3600:
         raise Invalid("the speed is 1 to 3600 times real time")
-    scenario = scenario_from(scenario_row.body, scenario_row.slug)
-    policy_source = sandbox.active_policy_source(session)
     trainee = sandbox.trainee_of(session, username=user.username, role=user.role, handle=handle)
+    return Plan(
+        scenario_id=scenario_row.id,
+        scenario=scenario_from(scenario_row.body, scenario_row.slug),
+        user_id=user.id,
+        username=user.username,
+        trainee=trainee,
+        policy_source=sandbox.active_policy_source(session),
+        mode=mode,
+        role_player_id=role_player.id if role_player is not None else None,
+        speed=speed,
+        begins=sandbox.virtual_start(now, trainee.timezone),
+    )
+
+
+def _check_running(session: Session, user_id: int, username: str) -> None:
+    running = session.scalar(
+        select(func.count())
+        .select_from(PracticeSession)
+        .where(PracticeSession.trainee_user_id == user_id, PracticeSession.status == "running")
+    )
+    if (running or 0) >= MAX_RUNNING:
+        raise Conflict(f"{username} has {MAX_RUNNING} practice sessions running: finish one first")
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A filled sandbox, not yet a session of the installation."""
+
+    key: str
+    seeded: sandbox.Seeded
+
+
+def build(planned: Plan, *, settings: Settings, analyzer: TextAnalyzer | None) -> Built:
+    """Make and fill the sandbox of a planned session (no transaction of the installation is
+    open meanwhile: filling it takes a tenth of a second)."""
     key = secrets.token_urlsafe(18)
-    begins = sandbox.virtual_start(now, trainee.timezone)
     made = sandbox.new_sandbox(settings, key)
     try:
         seeded = sandbox.seed(
             made,
-            scenario=scenario,
-            trainee=trainee,
-            policy_source=policy_source,
-            at=begins,
+            scenario=planned.scenario,
+            trainee=planned.trainee,
+            policy_source=planned.policy_source,
+            at=planned.begins,
             analyzer=analyzer,
         )
-    finally:
+    except BaseException:
         made.dispose()
+        discard(settings, key)
+        raise
+    made.dispose()
+    return Built(key, seeded)
+
+
+def discard(settings: Settings, key: str) -> None:
+    """Delete a sandbox that will not become a session."""
+    sandbox.sandbox_path(settings, key).unlink(missing_ok=True)
+
+
+def record(session: Session, planned: Plan, built: Built, *, now: int) -> Started:
+    """The session's row, in the caller's transaction (the running limit checked again: two
+    starts at once may both have planned)."""
+    _check_running(session, planned.user_id, planned.username)
+    scenario = planned.scenario
     session.add(
         PracticeSession(
-            key=key,
-            scenario_id=scenario_row.id,
+            key=built.key,
+            scenario_id=planned.scenario_id,
             scenario=scenario.document(),
             skill=scenario.skill,
             difficulty=scenario.difficulty,
-            trainee_user_id=user.id,
-            trainee=trainee.handle,
-            mode=mode,
-            role_player_user_id=role_player.id if role_player is not None else None,
-            speed=speed,
+            trainee_user_id=planned.user_id,
+            trainee=planned.trainee.handle,
+            mode=planned.mode,
+            role_player_user_id=planned.role_player_id,
+            speed=planned.speed,
             status="running",
             started_at=now,
-            virtual_start=begins,
-            sandbox_case_id=seeded.case_id,
-            sandbox_user_id=seeded.user_id,
-            first_response_due=seeded.first_response_due,
+            virtual_start=planned.begins,
+            sandbox_case_id=built.seeded.case_id,
+            sandbox_user_id=built.seeded.user_id,
+            first_response_due=built.seeded.first_response_due,
         )
     )
     session.flush()
-    return Started(key, seeded.case_id)
+    return Started(built.key, built.seeded.case_id)
 
 
 def play_of(row: PracticeSession) -> sandbox.Play:

@@ -303,25 +303,30 @@ def start_session(
     if role_play and not visit.supervises:
         return forbidden("Only supervisors play the customer for someone else.")
     try:
-        with parts.database.write() as session:
+        with parts.database.read() as session:
             row = library.get(session, scenario)
             me = session.get(User, visit.principal.user_id)
             player = session.get(User, trainee) if role_play else me
             if me is None or player is None or not player.active:
                 raise NotFound("no such person")
-            handle = _handle_of(session, player)
-            started = practice.start(
+            planned = practice.plan(
                 session,
                 settings=parts.settings,
                 scenario_row=row,
                 user=player,
-                handle=handle,
+                handle=_handle_of(session, player),
                 now=visit.at,
-                analyzer=parts.analyzer,
                 speed=speed,
                 mode="role_play" if role_play else "scripted",
                 role_player=me if role_play else None,
             )
+        built = practice.build(planned, settings=parts.settings, analyzer=parts.analyzer)
+        try:
+            with parts.database.write() as session:
+                started = practice.record(session, planned, built, now=visit.at)
+        except BaseException:
+            practice.discard(parts.settings, built.key)
+            raise
     except EscalonError as error:
         return page("notice.html", error.status, title="Not started", text=str(error), visit=visit)
     if role_play:
