@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import shutil
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -308,6 +309,11 @@ def demo(
     os.environ["ESCALON_DATABASE_URL"] = database_url
     get_settings.cache_clear()
     settings = _served_at(host, port)
+    if fresh and database_url.startswith("sqlite:///") and settings.training_dir is None:
+        # The practice sandboxes beside the database went with it.
+        from escalon.training.sandbox import training_dir
+
+        shutil.rmtree(training_dir(settings), ignore_errors=True)
     logs.configure(settings.log_level)
     load_keys(settings)
     # The seeded cases' messages carry links to where this demo is served.
