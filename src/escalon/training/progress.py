@@ -301,7 +301,9 @@ def iso_week(us: int) -> str:
 
 
 def spent(us: int) -> str:
-    """A practice time as people say it: "1 h 5 min", "12 min"."""
+    """A practice time as people say it: "1 h 5 min", "12 min", "under a minute"."""
+    if 0 < us < 60_000_000:
+        return "under a minute"
     minutes = us // 60_000_000
     hours, minutes = divmod(minutes, 60)
     if hours:
