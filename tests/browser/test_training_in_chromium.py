@@ -87,6 +87,9 @@ def test_a_late_answer_and_a_good_one_score_differently_for_their_reasons(
     page = chromium.new_page()
     sign_in(page, server, server.tokens["agent"])
 
+    page.goto(f"{server.url}/ui/training/scenarios/{scenario.id}")
+    shoot(page, screenshots, "training-scenario")
+
     # Late and curt: ten practice hours pass (one real hour at 10×) before a two-word answer.
     _start(page, server, scenario.title)
     shoot(page, screenshots, "training-practice-case")
@@ -124,4 +127,7 @@ def test_a_late_answer_and_a_good_one_score_differently_for_their_reasons(
     page.goto(f"{server.url}/ui/training")
     expect(page.locator("table").last).to_contain_text(str(late))
     shoot(page, screenshots, "training-library")
+    page.goto(f"{server.url}/ui/training/progress")
+    expect(page.locator("#practised")).to_be_visible()
+    shoot(page, screenshots, "training-progress")
     page.close()

@@ -74,9 +74,9 @@ def test_the_demo_seeds_once_and_mints_tokens_each_time(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     first = runner.invoke(app, ["demo", "--database", url, "--seed-only"])
     assert first.exit_code == 0, first.output
-    assert "9 cases (just seeded)" in first.output
+    assert "23 cases (just seeded)" in first.output  # 14 of them last month's refunds
     second = runner.invoke(app, ["demo", "--database", url, "--seed-only"])
-    assert "13 cases" in second.output  # the four timed cases are opened again
+    assert "27 cases" in second.output  # the four timed cases are opened again
     assert "This start opened 4 cases that escalate within minutes" in second.output
     assert "just seeded" not in second.output
     assert _tokens(first.output)
