@@ -131,3 +131,39 @@ def test_a_late_answer_and_a_good_one_score_differently_for_their_reasons(
     expect(page.locator("#practised")).to_be_visible()
     shoot(page, screenshots, "training-progress")
     page.close()
+
+
+def test_a_supervisor_plays_the_customer_and_sees_the_trainees_reply_come_in(
+    server: Server, chromium: Browser, screenshots: Path
+) -> None:
+    from tests.builders.training import scenario as hand_written
+
+    chosen = hand_written()
+    with server.database.write() as session:
+        library.add(session, chosen, by="test", now=server.clock.now_us())
+    supervisor = chromium.new_context().new_page()
+    sign_in(supervisor, server, server.tokens["supervisor"])
+    supervisor.goto(f"{server.url}/ui/training/scenarios/{chosen.id}")
+    supervisor.get_by_label("Who plays the agent").select_option(
+        label="agent (role-play: I write as the customer)"
+    )
+    supervisor.get_by_role("button", name="Start practice").click()
+    expect(supervisor).to_have_url(re.compile(r"/ui/training/sessions/[\w-]+$"))
+    supervisor.get_by_label("Message").fill("Is anybody there? I want a manager.")
+    supervisor.get_by_role("button", name="Send as the customer").click()
+
+    trainee = chromium.new_context().new_page()
+    sign_in(trainee, server, server.tokens["agent"])
+    trainee.goto(f"{server.url}/ui/training")
+    trainee.get_by_role("link", name=re.compile(r"\d{1,2} \w{3} \d{4}")).first.click()
+    trainee.get_by_role("link", name="Open the practice case").click()
+    expect(trainee.locator("#timeline")).to_contain_text("I want a manager.")
+    _reply(trainee, "I am sorry for the wait; my supervisor will call you within the hour.")
+
+    # The supervisor's page follows the sandbox by itself.
+    expect(supervisor.locator("#conversation-lines")).to_contain_text("my supervisor will call")
+    # What the customer would have received is the reply's own words, kept, never sent.
+    expect(supervisor.locator("#captured")).to_contain_text("my supervisor will call you")
+    shoot(supervisor, screenshots, "training-role-play")
+    supervisor.close()
+    trainee.close()

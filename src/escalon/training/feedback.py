@@ -6,11 +6,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from escalon.cases import authority
-from escalon.cases.models import ApprovalRequest, Case
+from escalon.cases.models import ApprovalRequest, Case, Message
 from escalon.cases.models import Escalation as EscalationRow
 from escalon.core.training.attempt import ApprovalMove, Attempt, Escalation, Reply
 from escalon.core.training.scoring import score
@@ -61,14 +61,16 @@ def looked_at(parts: Services, row: PracticeSession) -> Seen:
     with parts.database.read() as session:
         case = session.get(Case, row.sandbox_case_id)
         messages = sandbox.written(session, row.sandbox_case_id)
+        # A reply's outbox row carries no text of its own: its words are the agent's message.
         outbox = session.execute(
             select(
                 OutboxMessage.created_at,
                 OutboxMessage.kind,
                 OutboxMessage.address,
                 OutboxMessage.subject,
-                OutboxMessage.body,
+                func.coalesce(func.nullif(OutboxMessage.body, ""), Message.body, ""),
             )
+            .outerjoin(Message, Message.id == OutboxMessage.case_message_id)
             .where(OutboxMessage.status == sandbox.CAPTURED)
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
         ).all()

@@ -383,6 +383,7 @@ def session_page(request: Request, key: str, parts: Parts) -> Response:
         playing=row.mode == "role_play" and visit.principal.user_id == row.role_player_user_id,
         when=_when,
         skills=SKILLS,
+        refresh=round(parts.settings.dashboard_refresh_seconds * 1000),
     )
 
 
