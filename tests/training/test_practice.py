@@ -163,6 +163,9 @@ def test_a_practice_session_is_its_trainees_alone(workspace: Workspace, tmp_path
         assert ana.get("/ui/practice/short/queue").status_code == 404
         guessed = ana.get("/ui/practice/AAAAAAAAAAAAAAAAAAAAAAAA/queue")
         assert guessed.status_code == 404
+        # The installation's own pages are not served from inside a sandbox.
+        for own in ("training", "training/new", "sign-in", "practice/x/queue"):
+            assert ana.get(f"/ui/practice/{key}/{own}").status_code == 404
 
 
 def test_an_ended_session_can_be_read_but_not_changed(workspace: Workspace, tmp_path: Path) -> None:

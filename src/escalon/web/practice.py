@@ -46,6 +46,7 @@ _ADDRESS = re.compile(r"^/ui/practice/([A-Za-z0-9_-]{10,40})(/[^?#]*)?$")
 _OWN = r"sign-in|sign-out|training|practice/"
 _LINK = re.compile(rf"(?P<quote>[\"'])/ui/(?!{_OWN})")
 _LOCATION = re.compile(rf"^/ui/(?!{_OWN})")
+_OWN_PAGE = re.compile(r"^/(?:sign-in|sign-out|training|practice)(?:/|$)")
 # Open sandboxes kept per process (each an SQLite engine); the oldest is closed past this.
 OPEN_SANDBOXES = 32
 TICK_BATCH = 50
@@ -162,6 +163,11 @@ class PracticeMount:
             )
             return
         key, rest = match[1], match[2] or "/queue"
+        if _OWN_PAGE.match(rest):
+            # The installation's own pages are never served from a sandbox.
+            missing = page("notice.html", 404, title="Not found", text="No such page.", visit=None)
+            await _answer(missing, scope, receive, send)
+            return
         entered = await run_in_threadpool(self._enter, Request(scope), key, scope["method"])
         if isinstance(entered, Response):
             await _answer(entered, scope, receive, send)
