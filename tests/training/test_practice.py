@@ -287,3 +287,47 @@ def test_a_sandbox_from_an_earlier_release_is_brought_to_this_schema(
         assert "My parcel failed to arrive again." in practice_page(ana, key, case_id)
     assert current_revision(old) == head_revision()
     old.dispose()
+
+
+def test_colleagues_on_the_higher_levels_acknowledge_and_decide_as_people_would(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    from tests.builders.training import scenario
+
+    refund = scenario(
+        id="refund-300",
+        skill="refund_above_authority",
+        also=[],
+        expect={"escalate": True, "to_level": "supervisor", "approval": {"amount": 300}},
+    )
+    slug = add_scenario(workspace, refund)
+    with training_app(workspace, tmp_path) as app:
+        ana = signed_in_client(app, workspace.tokens["agent"])
+        key, case_id = start(ana, slug)
+        asked = act(ana, key, case_id, "approvals", kind="refund", amount="300", note="Broken")
+        assert asked.status_code == 303, asked.text
+        html = practice_page(ana, key, case_id)
+        assert "pending" in html
+        workspace.clock.advance(seconds=61)  # ten minutes and more of practice
+        html = practice_page(ana, key, case_id)
+        assert "approved" in html
+        assert "coach-supervisor" in html
+        # Acknowledged five minutes after the request sent the case up: it never climbs.
+        workspace.clock.advance(minutes=6)
+        with workspace.database.read() as session:
+            row = practice.by_key(session, key)
+        sandbox_file = tmp_path / f"{key}.sqlite3"
+        with sqlite3.connect(sandbox_file) as db:
+            level = db.execute("select level from cases").fetchone()[0]
+            acknowledged = db.execute(
+                "select acknowledged_by from escalations order by id desc limit 1"
+            ).fetchone()[0]
+        practice_page(ana, key, row.sandbox_case_id)
+        with sqlite3.connect(sandbox_file) as db:
+            assert db.execute("select level from cases").fetchone()[0] == level == "supervisor"
+        assert acknowledged == "coach-supervisor"
+        assert finish(ana, key).status_code == 303
+    feedback = _session(workspace, key).feedback
+    assert feedback is not None
+    by_name = {item["name"]: item for item in feedback["criteria"]}
+    assert by_name["authority"]["points"] == by_name["authority"]["out_of"]

@@ -29,11 +29,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from escalon.auth import service as auth
-from escalon.cases import messages, opening, updating
+from escalon.cases import approvals, authority, messages, opening, updating
+from escalon.cases import escalation as case_escalation
 from escalon.cases.acting import Actor
-from escalon.cases.models import Case, Message
+from escalon.cases.models import ApprovalRequest, Case, Message
 from escalon.cases.models import Escalation as EscalationRow
-from escalon.cases.schemas import CaseCreate, CustomerIn, MessageIn
+from escalon.cases.schemas import ApprovalDecisionIn, CaseCreate, CustomerIn, MessageIn
 from escalon.clock import Clock
 from escalon.config import Settings
 from escalon.core.signals import TextAnalyzer
@@ -112,6 +113,8 @@ def sandbox_settings(settings: Settings, url: str) -> Settings:
             "smtp_host": None,
             "public_url": "",
             "practice_sandbox": True,
+            # The trainee follows their case wherever it goes (to a supervisor, to finance).
+            "case_visibility": "all",
         }
     )
 
@@ -225,7 +228,7 @@ def seed(
             people.create_agent(
                 session,
                 data=AgentIn(
-                    handle=f"coach-{spec.name}"[:100],
+                    handle=_coach(spec.name),
                     name=f"{spec.name.capitalize()} (training)",
                     level=spec.name,
                     teams=[spec.team],
@@ -363,6 +366,22 @@ class Play:
     scripted: bool
 
 
+# How long the sandbox's colleagues take, on the practice clock: a supervisor acknowledges an
+# escalation to their level, and decides a request for approval within their authority.
+ACKNOWLEDGE_AFTER_US = 5 * 60 * 1_000_000
+DECIDE_AFTER_US = 10 * 60 * 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """Something the sandbox does at an instant: the customer's next step or a colleague's act."""
+
+    at: int
+    step: int | None = None  # the customer's script step
+    approval: int | None = None  # a colleague decides this request
+    acknowledge: str | None = None  # a colleague (this handle) acknowledges the escalation
+
+
 def advance(
     db: Database,
     play: Play,
@@ -371,41 +390,117 @@ def advance(
     tick: Tick,
     analyzer: TextAnalyzer | None,
 ) -> list[int]:
-    """Bring the sandbox up to `now`: every customer message due by then, at its own instant,
-    and the timers in between; returns the script steps sent.
+    """Bring the sandbox up to `now`: every customer message due by then and every act of the
+    colleagues on the higher levels, each at its own instant, and the timers in between;
+    returns the script steps sent.
 
-    Each step is written in a write transaction that first checks it was not sent (SQLite's
-    write lock makes that check and the write one step), so two requests advancing the same
-    sandbox at once send it once.
+    Each move is written in a write transaction that first checks it is still the next one
+    (SQLite's write lock makes that check and the write one step), so two requests advancing
+    the same sandbox at once make it once.
     """
     sent: list[int] = []
     while True:
         with db.read() as session:
-            due = _next_due(session, play)
-        if due is None or play.start + due.at > now:
+            move = _next_move(session, play)
+        if move is None or move.at > now:
             break
-        at = play.start + due.at
-        tick(db, at)
+        tick(db, move.at)
         with db.write() as session:
-            again = _next_due(session, play)
-            if again is None or again.step != due.step:
+            if _next_move(session, play) != move:
                 continue
-            step = play.scenario.script[due.step]
-            messages.post_message(
-                session,
-                case_id=play.case_id,
-                request=MessageIn(author="customer", body=step.say),
-                actor=CUSTOMER_ACTOR,
-                now=at,
-                analyzer=analyzer,
-            )
-            _mark_step(session, play.case_id, due.step)
+            _make(session, play, move, analyzer)
             capture_outbox(session)
-        sent.append(due.step)
+        if move.step is not None:
+            sent.append(move.step)
     tick(db, now)
     with db.write() as session:
         capture_outbox(session)
     return sent
+
+
+def _next_move(session: Session, play: Play) -> Move | None:
+    """The earliest of the customer's next step and the colleagues' next act."""
+    moves: list[Move] = []
+    due = _next_due(session, play)
+    if due is not None:
+        moves.append(Move(play.start + due.at, step=due.step))
+    moves.extend(_colleagues(session, play))
+    return min(moves, key=lambda move: move.at, default=None)
+
+
+def _colleagues(session: Session, play: Play) -> list[Move]:
+    """What the colleagues on the higher levels will do: acknowledge an escalation waiting for
+    their level, decide a request for approval that needs their authority."""
+    case = session.get(Case, play.case_id)
+    if case is None:
+        return []
+    moves: list[Move] = []
+    if case.awaiting_ack and _here(session, _coach(case.level)):
+        escalated = session.scalar(
+            select(EscalationRow.at)
+            .where(EscalationRow.case_id == play.case_id, EscalationRow.action == "escalate")
+            .order_by(EscalationRow.id.desc())
+            .limit(1)
+        )
+        if escalated is not None:
+            moves.append(Move(escalated + ACKNOWLEDGE_AFTER_US, acknowledge=_coach(case.level)))
+    policy = policies.compiled(session, case.policy_version_id)
+    for approval in session.scalars(
+        select(ApprovalRequest).where(
+            ApprovalRequest.case_id == play.case_id, ApprovalRequest.status == "pending"
+        )
+    ):
+        level = authority.needed_level(policy, approval.kind, approval.amount)
+        if level is not None and _here(session, _coach(level)):
+            moves.append(Move(approval.requested_at + DECIDE_AFTER_US, approval=approval.id))
+    return moves
+
+
+def _coach(level: str) -> str:
+    return f"coach-{level}"[:100]
+
+
+def _here(session: Session, handle: str) -> bool:
+    """Whether the sandbox has this colleague (one per level above the trainee's)."""
+    return session.scalar(select(Agent.id).where(Agent.handle == handle)) is not None
+
+
+def _make(session: Session, play: Play, move: Move, analyzer: TextAnalyzer | None) -> None:
+    """Make one move in the caller's transaction."""
+    if move.step is not None:
+        messages.post_message(
+            session,
+            case_id=play.case_id,
+            request=MessageIn(author="customer", body=play.scenario.script[move.step].say),
+            actor=CUSTOMER_ACTOR,
+            now=move.at,
+            analyzer=analyzer,
+        )
+        _mark_step(session, play.case_id, move.step)
+    elif move.acknowledge is not None:
+        colleague = Actor(None, move.acknowledge, "supervisor", move.acknowledge)
+        case_escalation.acknowledge(
+            session, case_id=play.case_id, actor=colleague, now=move.at, if_match=None
+        )
+    elif move.approval is not None:
+        approval = session.get(ApprovalRequest, move.approval)
+        if approval is None:
+            return
+        case = session.get(Case, play.case_id)
+        policy = policies.compiled(session, case.policy_version_id) if case else None
+        level = authority.needed_level(policy, approval.kind, approval.amount) if policy else None
+        if level is None:
+            return
+        colleague = Actor(None, _coach(level), "supervisor", _coach(level))
+        approvals.decide_approval(
+            session,
+            approval_id=approval.id,
+            request=ApprovalDecisionIn(
+                decision="approve", note="Approved in practice by the training colleague."
+            ),
+            actor=colleague,
+            now=move.at,
+        )
 
 
 def _next_due(session: Session, play: Play) -> Due | None:
