@@ -14,7 +14,9 @@ from escalon.errors import Conflict, Detail, Invalid, NotFound
 from escalon.policies.models import PolicyVersion
 
 # Compiled policies by version id. A version's text never changes, so entries never go stale.
-_compiled: dict[int, Policy] = {}
+# By version id and fingerprint: one process may read several databases (the installation and
+# practice sandboxes) whose version ids are the same numbers for other texts.
+_compiled: dict[tuple[int, str], Policy] = {}
 _compiled_lock = threading.Lock()
 
 
@@ -79,7 +81,7 @@ def upload(
     session.add(stored)
     session.flush()
     with _compiled_lock:
-        _compiled[stored.id] = policy
+        _compiled[stored.id, policy.fingerprint] = policy
     return stored, True
 
 
@@ -181,18 +183,25 @@ def get(session: Session, version_id: int) -> PolicyVersion:
 
 
 def compiled(session: Session, version_id: int, fingerprint: str | None = None) -> Policy:
-    """The compiled policy of a stored version (compiled once per process).
+    """The compiled policy of a stored version (compiled once per process per text).
 
-    Callers that read the version's fingerprint along with the case pass it, so a cached entry
-    is only used for the very text it was compiled from (ids restart when a database is reset).
+    A cached entry is only used for the very text it was compiled from: ids restart when a
+    database is reset, and every practice sandbox has its own version 1. Callers that read the
+    version's fingerprint along with the case pass it; otherwise it is read here.
     """
-    found = _compiled.get(version_id)
-    if found is not None and (fingerprint is None or found.fingerprint == fingerprint):
+    if fingerprint is None:
+        fingerprint = session.scalar(
+            select(PolicyVersion.fingerprint).where(PolicyVersion.id == version_id)
+        )
+        if fingerprint is None:
+            raise NotFound(f"policy version {version_id} does not exist")
+    found = _compiled.get((version_id, fingerprint))
+    if found is not None:
         return found
     source, filename = session.execute(
         select(PolicyVersion.source, PolicyVersion.filename).where(PolicyVersion.id == version_id)
     ).one()
     policy = compile_checked(check(source, filename))
     with _compiled_lock:
-        _compiled[version_id] = policy
+        _compiled[version_id, policy.fingerprint] = policy
     return policy
