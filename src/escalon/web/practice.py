@@ -182,8 +182,10 @@ class PracticeMount:
         try:
             await self.app(inner, receive, _readdressing(send, key, banner))
         finally:
-            # What the page's work queued is captured before anything could pick it up.
-            await run_in_threadpool(_capture, opened.services.database)
+            if scope["method"] not in ("GET", "HEAD"):
+                # What a form's work queued is captured before anything could pick it up (a
+                # page that only reads queues nothing; bringing it up to date captured the rest).
+                await run_in_threadpool(_capture, opened.services.database)
 
     def _enter(
         self, request: Request, key: str, method: str

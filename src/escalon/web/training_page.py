@@ -23,6 +23,7 @@ from escalon.core.training.scenario import (
     read_scenario,
 )
 from escalon.errors import EscalonError, NotFound
+from escalon.people.models import Agent
 from escalon.services import Services
 from escalon.training import feedback, library, practice
 from escalon.training.models import PracticeSession, TrainingScenario
@@ -335,8 +336,6 @@ def start_session(
 
 
 def _handle_of(session: Session, user: User) -> str | None:
-    from escalon.people.models import Agent
-
     if user.agent_id is None:
         return None
     return session.scalar(select(Agent.handle).where(Agent.id == user.agent_id))
